@@ -1,0 +1,1 @@
+"""Halte: case management for a rapid intervention cell against school bullying."""

@@ -1,0 +1,1 @@
+"""Access policy: the single place where Halte decides who may see and do what."""

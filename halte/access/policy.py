@@ -1,0 +1,202 @@
+"""Who may see and do what: the one place where Halte decides access.
+
+Three layers, each decided here and nowhere else:
+
+1. *Pages*: every view carries exactly one :class:`Rule` (``@public``, ``@password_step``,
+   ``@verified`` or ``@requires(Capability.X)``). :class:`~halte.access.middleware.AccessPolicyMiddleware`
+   enforces it before the view runs and refuses any view that carries none (fail closed).
+2. *Capabilities*: what a role may do, as one table (:data:`ROLE_CAPABILITIES`) — data, not ifs.
+3. *Objects*: later modules add scoped querysets (``Case.objects.visible_to(membership)``) and
+   ``can_<verb>_<noun>(membership, obj)`` predicates to this package, one condition per line.
+
+Outsiders get 404 for objects they may not know about; insiders without the right get 403.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext_lazy as _
+
+from halte.accounts.models import Role
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from halte.accounts.models import Membership, User
+
+
+class Capability(enum.StrEnum):
+    """Things a membership may do. Later modules add theirs here and in the table below."""
+
+    USE_STAFF_AREA = "use_staff_area"
+    READ_CASES = "read_cases"  # case content at all (core compartment, scoped later)
+    TRIAGE_REPORTS = "triage_reports"
+    VIEW_STATISTICS = "view_statistics"
+    VIEW_AUDIT_LOG = "view_audit_log"
+    ADMINISTER = "administer"
+
+
+_CASE_WORKERS = {Capability.USE_STAFF_AREA, Capability.READ_CASES}
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.COORDINATOR: frozenset(_CASE_WORKERS | {Capability.TRIAGE_REPORTS, Capability.VIEW_STATISTICS}),
+    Role.MAGISTRATE: frozenset(_CASE_WORKERS | {Capability.VIEW_STATISTICS}),
+    Role.PROSECUTOR_DELEGATE: frozenset(_CASE_WORKERS),
+    Role.EDUCATION_REFERENT: frozenset(_CASE_WORKERS | {Capability.VIEW_STATISTICS}),
+    Role.SOCIAL_WORKER: frozenset(_CASE_WORKERS),
+    Role.SCHOOL_STAFF: frozenset(_CASE_WORKERS),
+    Role.POLICE_LIAISON: frozenset(_CASE_WORKERS),
+    Role.ASSOCIATION_WORKER: frozenset(_CASE_WORKERS),
+    # Analysts, the DPO and administrators never read case content.
+    Role.ANALYST: frozenset({Capability.USE_STAFF_AREA, Capability.VIEW_STATISTICS}),
+    Role.DPO: frozenset({Capability.USE_STAFF_AREA, Capability.VIEW_AUDIT_LOG}),
+    Role.ADMIN: frozenset({Capability.USE_STAFF_AREA, Capability.ADMINISTER, Capability.VIEW_AUDIT_LOG}),
+}
+
+# Roles that never see the content of a case, whatever else changes (product brief §5).
+ROLES_WITHOUT_CASE_CONTENT = frozenset({Role.ANALYST, Role.DPO, Role.ADMIN})
+
+
+def has_capability(membership: Membership | None, capability: Capability) -> bool:
+    """True when the membership is usable and its role grants the capability."""
+    if membership is None:
+        return False
+    if not membership.is_active:
+        return False
+    if not membership.organisation.is_active:
+        return False
+    return capability in ROLE_CAPABILITIES.get(membership.role, frozenset())
+
+
+def can_read_case_content(membership: Membership | None) -> bool:
+    if membership is None:
+        return False
+    if membership.role in ROLES_WITHOUT_CASE_CONTENT:
+        return False
+    return has_capability(membership, Capability.READ_CASES)
+
+
+def is_fully_authenticated(user: User | Any) -> bool:
+    """Password *and* second factor: the only state in which staff pages open."""
+    if not user.is_authenticated:
+        return False
+    if not user.is_active:
+        return False
+    return bool(user.is_verified())
+
+
+# --- Page rules -----------------------------------------------------------------------------------
+
+
+class Level(enum.Enum):
+    PUBLIC = "public"  # anyone, logged in or not
+    PASSWORD_STEP = "password_step"  # password accepted, second factor pending (2FA pages)
+    VERIFIED = "verified"  # password and second factor, no membership needed (pick a membership)
+    MEMBERSHIP = "membership"  # verified, acting under an active membership with a capability
+
+
+@dataclass(frozen=True)
+class Rule:
+    level: Level
+    capability: Capability | None = None
+
+    def describe(self) -> str:
+        return f"{self.level.value}:{self.capability.value}" if self.capability else self.level.value
+
+
+RULE_ATTRIBUTE = "halte_access_rule"
+
+
+def _mark(rule: Rule) -> Callable[[Callable], Callable]:
+    def decorate(view: Callable) -> Callable:
+        setattr(view, RULE_ATTRIBUTE, rule)
+        return view
+
+    return decorate
+
+
+public = _mark(Rule(Level.PUBLIC))
+password_step = _mark(Rule(Level.PASSWORD_STEP))
+verified = _mark(Rule(Level.VERIFIED))
+
+
+def requires(capability: Capability) -> Callable[[Callable], Callable]:
+    return _mark(Rule(Level.MEMBERSHIP, capability))
+
+
+# Views we do not write ourselves get their rule by URL namespace.
+NAMESPACE_RULES: dict[str, Rule] = {
+    "admin": Rule(Level.MEMBERSHIP, Capability.ADMINISTER),
+    # The JSON API authenticates each operation itself (public reads, per-organisation API keys).
+    "api": Rule(Level.PUBLIC),
+}
+
+
+def rule_for(view: Callable, namespaces: list[str]) -> Rule | None:
+    """The rule of a resolved view, or None when nobody decided (which the middleware refuses)."""
+    rule = getattr(view, RULE_ATTRIBUTE, None)
+    if rule is None and hasattr(view, "view_class"):
+        rule = getattr(view.view_class, RULE_ATTRIBUTE, None)
+    if rule is not None:
+        return rule
+    for namespace in namespaces:
+        if namespace in NAMESPACE_RULES:
+            return NAMESPACE_RULES[namespace]
+    return None
+
+
+class Outcome(enum.Enum):
+    ALLOW = "allow"
+    LOGIN = "login"  # not logged in: go to the login page
+    SECOND_FACTOR = "second_factor"  # password ok, 2FA missing: enrol or verify
+    CHOOSE_MEMBERSHIP = "choose_membership"  # several memberships, none picked
+    NO_MEMBERSHIP = "no_membership"  # verified but attached to no active organisation
+    FORBIDDEN = "forbidden"
+
+
+def decide(rule: Rule, request: HttpRequest) -> Outcome:
+    """Apply a page rule to a request. Pure: the middleware turns the outcome into a response."""
+    user = request.user
+    if rule.level is Level.PUBLIC:
+        return Outcome.ALLOW
+    if not user.is_authenticated or not user.is_active:
+        return Outcome.LOGIN
+    if rule.level is Level.PASSWORD_STEP:
+        return Outcome.ALLOW
+    if not is_fully_authenticated(user):
+        return Outcome.SECOND_FACTOR
+    if rule.level is Level.VERIFIED:
+        return Outcome.ALLOW
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        has_any = user.memberships.active().exists()  # type: ignore[union-attr]
+        return Outcome.CHOOSE_MEMBERSHIP if has_any else Outcome.NO_MEMBERSHIP
+    assert rule.capability is not None  # noqa: S101 - a MEMBERSHIP rule always names one
+    if has_capability(membership, rule.capability):
+        return Outcome.ALLOW
+    return Outcome.FORBIDDEN
+
+
+# --- Navigation -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any
+    url_name: str
+    capability: Capability
+
+
+STAFF_NAVIGATION: tuple[NavItem, ...] = (
+    NavItem(_("Accueil"), "www:staff_home", Capability.USE_STAFF_AREA),
+    NavItem(_("Journal d'audit"), "audit:journal", Capability.VIEW_AUDIT_LOG),
+    NavItem(_("Administration"), "admin:index", Capability.ADMINISTER),
+)
+
+
+def navigation_for(membership: Membership | None) -> list[NavItem]:
+    return [item for item in STAFF_NAVIGATION if has_capability(membership, item.capability)]

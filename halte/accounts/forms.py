@@ -1,0 +1,67 @@
+"""Forms of the login journey. Labels and errors in plain French."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+from dsfr.forms import DsfrBaseForm
+
+
+class EmailAuthenticationForm(DsfrBaseForm, AuthenticationForm):
+    username = forms.EmailField(
+        label=_("Adresse électronique"),
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    error_messages = {
+        "invalid_login": _("Adresse électronique ou mot de passe incorrect."),
+        "inactive": _("Ce compte est désactivé. Contactez l'administrateur de la cellule."),
+    }
+
+
+class TokenForm(DsfrBaseForm):
+    token = forms.CharField(
+        label=_("Code à 6 chiffres de votre application d'authentification"),
+        help_text=_("Vous pouvez aussi saisir un de vos codes de secours."),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+    def clean_token(self) -> str:
+        return "".join(self.cleaned_data["token"].split()).lower()
+
+
+class EnrolmentForm(DsfrBaseForm):
+    token = forms.CharField(
+        label=_("Code à 6 chiffres affiché par votre application"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]{6}", "autofocus": True}
+        ),
+    )
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"].strip()
+        if not token.isdigit():
+            raise forms.ValidationError(_("Le code ne contient que des chiffres."))
+        return token
+
+
+class MembershipChoiceForm(DsfrBaseForm):
+    membership = forms.ChoiceField(label=_("Je travaille aujourd'hui au titre de"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, memberships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.memberships = {str(m.public_id): m for m in memberships}
+        self.fields["membership"].choices = [
+            (key, f"{m.get_role_display()} — {m.organisation}") for key, m in self.memberships.items()
+        ]
+
+    def clean_membership(self):
+        return self.memberships[self.cleaned_data["membership"]]

@@ -1,0 +1,172 @@
+"""People who log in, the organisations of the cell, and the memberships that tie them together.
+
+A user acts in Halte *through a membership*: the same person may be a coordinator at the DSDEN and
+a trainer for an association; what they may see depends on the membership they picked at login.
+"""
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationKind(models.TextChoices):
+    PARQUET = "parquet", _("Parquet")
+    EDUCATION = "education", _("DSDEN / rectorat")
+    SCHOOL = "school", _("Établissement scolaire")
+    DEPARTEMENT = "departement", _("Département")
+    REGION = "region", _("Région")
+    PREFECTURE = "prefecture", _("Préfecture")
+    POLICE = "police", _("Police nationale")
+    GENDARMERIE = "gendarmerie", _("Gendarmerie nationale")
+    LOCAL_AUTHORITY = "local_authority", _("Commune / EPCI")
+    ASSOCIATION = "association", _("Association")
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordinateur ou coordinatrice de la cellule")
+    MAGISTRATE = "magistrate", _("Magistrat ou magistrate (substitut des mineurs)")
+    PROSECUTOR_DELEGATE = "prosecutor_delegate", _("Délégué ou déléguée du procureur")
+    EDUCATION_REFERENT = "education_referent", _("Référent ou référente Éducation nationale")
+    SOCIAL_WORKER = "social_worker", _("Travailleur ou travailleuse social")
+    SCHOOL_STAFF = "school_staff", _("Personnel de l'établissement")
+    POLICE_LIAISON = "police_liaison", _("Correspondant ou correspondante police / gendarmerie")
+    ASSOCIATION_WORKER = "association_worker", _("Intervenant ou intervenante associatif")
+    ANALYST = "analyst", _("Analyste / comité de pilotage")
+    DPO = "dpo", _("Délégué ou déléguée à la protection des données")
+    ADMIN = "admin", _("Administrateur ou administratrice")
+
+
+class Organisation(models.Model):
+    """A partner of the cell: parquet, DSDEN, a school, the police, an association…"""
+
+    name = models.CharField(_("nom"), max_length=255)
+    short_name = models.CharField(_("nom court"), max_length=64, blank=True)
+    kind = models.CharField(_("type"), max_length=32, choices=OrganisationKind.choices)
+    school = models.OneToOneField(
+        "directory.School",
+        verbose_name=_("établissement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisation",
+    )
+    departement = models.CharField(_("département"), max_length=3, blank=True, default="080")
+    email = models.EmailField(_("adresse fonctionnelle"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("structure")
+        verbose_name_plural = _("structures")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="organisation_name_unique"),
+            # A school organisation is always tied to its establishment, and only it is.
+            models.CheckConstraint(
+                condition=(models.Q(kind="school") & models.Q(school__isnull=False))
+                | (~models.Q(kind="school") & models.Q(school__isnull=True)),
+                name="organisation_school_iff_kind_school",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        if not email:
+            raise ValueError("Une adresse électronique est obligatoire.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        return self.get(email__iexact=username or "")
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Someone who logs in with their email address, a password and a TOTP second factor."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField(_("adresse électronique"), max_length=254, unique=True)
+    first_name = models.CharField(_("prénom"), max_length=150)
+    last_name = models.CharField(_("nom"), max_length=150)
+    phone = models.CharField(_("téléphone"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("actif"), default=True)
+    # Django's admin site flag; Halte's policy still requires the admin role and a verified login.
+    is_staff = models.BooleanField(_("accès à l'administration technique"), default=False)
+    date_joined = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+        ordering = ["last_name", "first_name"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_unique_ci")]
+
+    def __str__(self) -> str:
+        return f"{self.get_full_name()} <{self.email}>"
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> "MembershipQuerySet":
+        return self.filter(is_active=True, organisation__is_active=True, user__is_active=True)
+
+
+class Membership(models.Model):
+    """A user's role in one organisation. Access is always decided for a membership, not a user."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, verbose_name=_("utilisateur"), on_delete=models.PROTECT, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("structure"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("rôle"), max_length=32, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now, editable=False)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rattachement")
+        verbose_name_plural = _("rattachements")
+        ordering = ["organisation__name", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="membership_unique_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name()} — {self.get_role_display()} — {self.organisation}"
+
+    @property
+    def school(self):
+        """The establishment a school-staff membership belongs to, else None."""
+        return self.organisation.school if self.organisation.kind == OrganisationKind.SCHOOL else None

@@ -1,0 +1,220 @@
+"""The login journey: password, second factor (enrolment or verification), choice of membership.
+
+Each step is its own page with its own access rule, so that no staff page can be reached with a
+password alone: the policy middleware sends anyone not fully verified back here.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import views as auth_views
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+from halte.access import policy
+from halte.access.middleware import MEMBERSHIP_SESSION_KEY
+from halte.audit.journal import record, record_request
+from halte.audit.models import Action
+
+from . import twofactor
+from .forms import EmailAuthenticationForm, EnrolmentForm, MembershipChoiceForm, TokenForm
+from .models import Membership
+
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+def _keep_next(url: str, request) -> str:
+    target = _next_url(request, "")
+    return f"{url}?next={target}" if target else url
+
+
+@policy.public
+@sensitive_post_parameters("password")
+@never_cache
+def login(request):
+    if policy.is_fully_authenticated(request.user):
+        return redirect(_next_url(request, reverse("www:staff_home")))
+    form = EmailAuthenticationForm(request, data=request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            user = form.get_user()
+            auth_login(request, user)
+            step = "accounts:otp_verify" if twofactor.confirmed_totp(user) else "accounts:otp_setup"
+            return redirect(_keep_next(reverse(step), request))
+        typed = (request.POST.get("username") or "")[:254].lower()
+        if getattr(request, "axes_locked_out", False):
+            record(Action.LOCKED_OUT, detail={"email": typed})
+        else:
+            record(Action.LOGIN_FAILED, detail={"email": typed})
+    return render(request, "accounts/login.html", {"form": form, "next": _next_url(request, "")})
+
+
+def locked_out(request, response=None, credentials=None):
+    """django-axes calls this once an account has too many failures."""
+    return render(request, "accounts/locked_out.html", status=403)
+
+
+def _finish_login(request, device, *, via_recovery_code: bool = False):
+    otp_login(request, device)
+    record_request(Action.LOGIN, request, target=request.user, detail={"recovery_code": via_recovery_code})
+    if via_recovery_code:
+        record_request(Action.RECOVERY_CODE_USED, request, target=request.user)
+        left = StaticToken.objects.filter(device__user=request.user).count()
+        messages.warning(
+            request,
+            _("Vous vous êtes connecté avec un code de secours. Il vous en reste %(left)s : pensez à les renouveler.")
+            % {"left": left},
+        )
+
+
+@policy.password_step
+@sensitive_post_parameters("token")
+@never_cache
+def otp_verify(request):
+    if policy.is_fully_authenticated(request.user):
+        return redirect(_next_url(request, reverse("www:staff_home")))
+    if twofactor.confirmed_totp(request.user) is None:
+        return redirect(_keep_next(reverse("accounts:otp_setup"), request))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = twofactor.verify(request.user, form.cleaned_data["token"])
+        if device is not None:
+            _finish_login(request, device, via_recovery_code=isinstance(device, StaticDevice))
+            return redirect(_next_url(request, reverse("www:staff_home")))
+        record_request(Action.OTP_FAILED, request, target=request.user)
+        form.add_error("token", _("Ce code n'est pas valable. Vérifiez l'heure de votre téléphone et réessayez."))
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request, "")})
+
+
+@policy.password_step
+@sensitive_post_parameters("token")
+@never_cache
+def otp_setup(request):
+    if twofactor.confirmed_totp(request.user) is not None:
+        # Enrolling a second device would be a way around the first one.
+        return redirect(_keep_next(reverse("accounts:otp_verify"), request))
+    device = twofactor.pending_totp(request.user)
+    form = EnrolmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            with transaction.atomic():
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                codes = twofactor.renew_recovery_codes(request.user)
+                record_request(Action.OTP_ENROLLED, request, target=request.user)
+                _finish_login(request, device)
+            request.session["halte_new_recovery_codes"] = codes
+            return redirect(_keep_next(reverse("accounts:recovery_codes"), request))
+        form.add_error("token", _("Ce code ne correspond pas. Saisissez le code affiché en ce moment."))
+    context = {
+        "form": form,
+        "qr_svg": twofactor.qr_code_svg(device),
+        "secret": twofactor.base32_secret(device),
+        "next": _next_url(request, ""),
+    }
+    return render(request, "accounts/otp_setup.html", context)
+
+
+@policy.verified
+@never_cache
+def recovery_codes(request):
+    """Shows freshly generated recovery codes once; POST renews them."""
+    if request.method == "POST":
+        with transaction.atomic():
+            codes = twofactor.renew_recovery_codes(request.user)
+            record_request(Action.RECOVERY_CODES_RENEWED, request, target=request.user)
+        request.session["halte_new_recovery_codes"] = codes
+        return redirect("accounts:recovery_codes")
+    codes = request.session.pop("halte_new_recovery_codes", None)
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {"codes": codes, "next": _next_url(request, reverse("www:staff_home"))},
+    )
+
+
+@policy.verified
+@never_cache
+def choose_membership(request):
+    memberships = list(
+        Membership.objects.active().filter(user=request.user).select_related("organisation").order_by("organisation__name")
+    )
+    form = MembershipChoiceForm(request.POST or None, memberships=memberships)
+    if request.method == "POST" and form.is_valid():
+        membership = form.cleaned_data["membership"]
+        request.session[MEMBERSHIP_SESSION_KEY] = str(membership.public_id)
+        request.membership = membership
+        record_request(Action.MEMBERSHIP_SELECTED, request, target=membership)
+        return redirect(_next_url(request, reverse("www:staff_home")))
+    return render(request, "accounts/choose_membership.html", {"form": form, "next": _next_url(request, "")})
+
+
+@policy.public
+def no_membership(request):
+    return render(request, "accounts/no_membership.html", status=403)
+
+
+@policy.password_step
+@require_POST
+def logout(request):
+    if request.user.is_authenticated:
+        record_request(Action.LOGOUT, request, target=request.user)
+    auth_logout(request)
+    messages.info(request, _("Vous êtes déconnecté."))
+    return redirect("accounts:login")
+
+
+@policy.verified
+@never_cache
+def account(request):
+    return render(request, "accounts/account.html", {"totp": twofactor.confirmed_totp(request.user)})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        record(Action.PASSWORD_RESET_REQUESTED, detail={"email": form.cleaned_data["email"][:254].lower()})
+        return super().form_valid(form)
+
+    # Links in emails are built from the configured address, never from the request's Host header.
+    extra_email_context = {"site_url": settings.SITE_URL}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    # Never log in here: the second factor is still required afterwards.
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record(Action.PASSWORD_CHANGED, actor=form.user, target=form.user, detail={"via": "reset"})
+        return response
+
+
+password_reset = policy.public(PasswordResetView.as_view())
+password_reset_done = policy.public(
+    auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
+)
+password_reset_confirm = policy.public(PasswordResetConfirmView.as_view())
+password_reset_complete = policy.public(
+    auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html")
+)

@@ -1,0 +1,95 @@
+"""The audit journal: an append-only record of who did what, when, on which object, as whom.
+
+Rows are only ever inserted (:func:`halte.audit.journal.record`). The model refuses updates and
+deletes in Python, and on PostgreSQL a trigger refuses them in the database itself, so that not even
+an administrator with SQL access through the application's role can rewrite history.
+"""
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    LOGIN = "auth.login", _("Connexion réussie")
+    LOGIN_FAILED = "auth.login_failed", _("Échec de connexion")
+    LOCKED_OUT = "auth.locked_out", _("Compte verrouillé après des échecs répétés")
+    LOGOUT = "auth.logout", _("Déconnexion")
+    OTP_ENROLLED = "auth.otp_enrolled", _("Double authentification activée")
+    OTP_FAILED = "auth.otp_failed", _("Code de double authentification refusé")
+    RECOVERY_CODE_USED = "auth.recovery_code_used", _("Code de secours utilisé")
+    RECOVERY_CODES_RENEWED = "auth.recovery_codes_renewed", _("Codes de secours renouvelés")
+    PASSWORD_RESET_REQUESTED = "auth.password_reset_requested", _("Réinitialisation du mot de passe demandée")
+    PASSWORD_CHANGED = "auth.password_changed", _("Mot de passe modifié")
+    MEMBERSHIP_SELECTED = "auth.membership_selected", _("Structure choisie pour la session")
+    USER_CREATED = "accounts.user_created", _("Utilisateur créé")
+    USER_CHANGED = "accounts.user_changed", _("Utilisateur modifié")
+    MEMBERSHIP_CREATED = "accounts.membership_created", _("Rattachement créé")
+    MEMBERSHIP_CHANGED = "accounts.membership_changed", _("Rattachement modifié")
+    ORGANISATION_CHANGED = "accounts.organisation_changed", _("Structure créée ou modifiée")
+    ADMIN_ADDITION = "admin.addition", _("Administration : ajout")
+    ADMIN_CHANGE = "admin.change", _("Administration : modification")
+    ADMIN_DELETION = "admin.deletion", _("Administration : suppression")
+    SCHOOLS_IMPORTED = "directory.schools_imported", _("Annuaire des établissements importé")
+    DEMO_LOADED = "demo.loaded", _("Données de démonstration chargées")
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs):
+        raise TypeError("The audit journal is append-only.")
+
+    def delete(self):
+        raise TypeError("The audit journal is append-only.")
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    membership = models.ForeignKey(
+        "accounts.Membership",
+        verbose_name=_("au titre de"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=64, choices=Action.choices, db_index=True)
+    # The object acted upon, as a type label ("accounts.user") and its identifier.
+    target_type = models.CharField(_("type d'objet"), max_length=64, blank=True)
+    target_id = models.CharField(_("identifiant de l'objet"), max_length=64, blank=True)
+    target_label = models.CharField(_("objet"), max_length=255, blank=True)
+    detail = models.JSONField(_("détails"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("événement du journal")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "-at"], name="audit_target_idx"),
+            models.Index(fields=["actor", "-at"], name="audit_actor_idx"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_label}".strip()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("The audit journal is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit journal is append-only.")

@@ -1,0 +1,52 @@
+"""The DPO's view of the audit journal: every event, filtered, newest first."""
+
+from django import forms
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from dsfr.forms import DsfrBaseForm
+
+from halte.access import policy
+from halte.access.policy import Capability
+
+from .models import Action, AuditEvent
+
+PAGE_SIZE = 50
+
+
+class JournalFilterForm(DsfrBaseForm):
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", _("Toutes"))] + Action.choices)
+    actor = forms.CharField(label=_("Auteur (adresse électronique)"), required=False, max_length=254)
+    target = forms.CharField(label=_("Objet (identifiant ou libellé)"), required=False, max_length=255)
+    since = forms.DateField(
+        label=_("Depuis le"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    until = forms.DateField(
+        label=_("Jusqu'au"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def filter(self, events):
+        data = self.cleaned_data
+        if data.get("action"):
+            events = events.filter(action=data["action"])
+        if data.get("actor"):
+            events = events.filter(actor__email__icontains=data["actor"])
+        if data.get("target"):
+            events = events.filter(target_label__icontains=data["target"]) | events.filter(target_id=data["target"])
+        if data.get("since"):
+            events = events.filter(at__date__gte=data["since"])
+        if data.get("until"):
+            events = events.filter(at__date__lte=data["until"])
+        return events
+
+
+@policy.requires(Capability.VIEW_AUDIT_LOG)
+def journal(request):
+    form = JournalFilterForm(request.GET or None)
+    events = AuditEvent.objects.select_related("actor", "membership__organisation")
+    if form.is_valid():
+        events = form.filter(events)
+    page = Paginator(events.order_by("-at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "audit/journal.html", {"form": form, "page": page, "query": query.urlencode()})

@@ -1,0 +1,79 @@
+"""The school directory: every establishment known by its UAI, from the official annuaire."""
+
+import unicodedata
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, so that « Évreux », « evreux » and « EVREUX » compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+class SchoolKind(models.TextChoices):
+    ECOLE = "ecole", _("École")
+    COLLEGE = "college", _("Collège")
+    LYCEE = "lycee", _("Lycée")
+    EREA = "erea", _("EREA")
+    OTHER = "other", _("Autre établissement")
+
+
+class Sector(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    PRIVATE = "private", _("Privé")
+
+
+class SchoolQuerySet(models.QuerySet["School"]):
+    def search(self, query: str) -> "SchoolQuerySet":
+        """Schools whose name, commune or UAI contain every word of the query, accents and case ignored."""
+        qs = self
+        for word in fold(query).split():
+            qs = qs.filter(search_text__contains=word)
+        return qs
+
+    def open(self) -> "SchoolQuerySet":
+        return self.filter(is_open=True)
+
+
+class School(models.Model):
+    """An establishment of the « Annuaire de l'éducation », identified by its UAI (7 digits + a letter)."""
+
+    uai = models.CharField(_("UAI"), max_length=8, unique=True)
+    name = models.CharField(_("nom"), max_length=255)
+    kind = models.CharField(_("type"), max_length=16, choices=SchoolKind.choices)
+    sector = models.CharField(_("secteur"), max_length=16, choices=Sector.choices)
+    address = models.CharField(_("adresse"), max_length=255, blank=True)
+    postcode = models.CharField(_("code postal"), max_length=5, blank=True)
+    commune = models.CharField(_("commune"), max_length=128)
+    commune_code = models.CharField(_("code INSEE de la commune"), max_length=5, blank=True)
+    departement = models.CharField(_("département"), max_length=3, blank=True)
+    academie = models.CharField(_("académie"), max_length=64, blank=True)
+    circonscription = models.CharField(_("circonscription"), max_length=255, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    is_open = models.BooleanField(_("ouvert"), default=True)
+    # Folded "name commune uai" so that searching ignores accents and case on every database.
+    search_text = models.CharField(max_length=512, editable=False, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SchoolQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("établissement")
+        verbose_name_plural = _("établissements")
+        ordering = ["name", "uai"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(uai__regex=r"^[0-9]{7}[A-Z]$"), name="school_uai_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.commune}, {self.uai})"
+
+    def save(self, *args, **kwargs):
+        # A derived column, not business logic: it must never go stale, whoever saves the row.
+        self.search_text = fold(f"{self.name} {self.commune} {self.postcode} {self.uai}")
+        super().save(*args, **kwargs)

@@ -1,0 +1,21 @@
+"""URL map of Halte. Every view below carries an access rule (see ``halte.access.policy``)."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = settings.HALTE["SERVICE_NAME"] + " — administration"
+admin.site.site_title = settings.HALTE["SERVICE_NAME"]
+
+urlpatterns = [
+    path("", include("halte.www.urls")),
+    path("connexion/", include("halte.accounts.urls")),
+    path("journal/", include("halte.audit.urls")),
+    path("api/v1/", include("halte.api.urls")),
+    path("administration/", admin.site.urls),
+]
+
+handler400 = "halte.www.views.bad_request"
+handler403 = "halte.www.views.permission_denied"
+handler404 = "halte.www.views.page_not_found"
+handler500 = "halte.www.views.server_error"

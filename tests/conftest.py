@@ -1,0 +1,113 @@
+"""Shared fixtures. The `people` fixture is the cast of the access matrix used by every view test:
+one member per role, two schools (A and B) with their own staff, and the partner organisations."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from halte.access.middleware import MEMBERSHIP_SESSION_KEY
+from halte.accounts.models import Membership, Organisation, OrganisationKind, Role
+
+from .factories import MembershipFactory, OrganisationFactory, SchoolFactory
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _strict_templates(settings):
+    """An undefined template variable is a bug: make it fail loudly in tests."""
+    for engine in settings.TEMPLATES:
+        engine.setdefault("OPTIONS", {})["string_if_invalid"] = InvalidVariable("%s")
+
+
+class InvalidVariable(str):
+    def __mod__(self, other):
+        raise NameError(f"Undefined template variable: {other!r}")
+
+    def __bool__(self):  # `{% if missing %}` stays legal, as in Django
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@dataclass
+class People:
+    """One active membership per role, plus school staff of two different schools."""
+
+    coordinator: Membership
+    magistrate: Membership
+    prosecutor_delegate: Membership
+    education_referent: Membership
+    social_worker: Membership
+    school_a_staff: Membership
+    school_b_staff: Membership
+    police: Membership
+    association_worker: Membership
+    analyst: Membership
+    dpo: Membership
+    admin: Membership
+
+    def all(self) -> dict[str, Membership]:
+        return dict(vars(self))
+
+
+@pytest.fixture
+def people(db) -> People:
+    dsden = OrganisationFactory(name="DSDEN de la Somme", kind=OrganisationKind.EDUCATION)
+    parquet = OrganisationFactory(name="Parquet d'Amiens", kind=OrganisationKind.PARQUET)
+    police = OrganisationFactory(name="DIPN de la Somme", kind=OrganisationKind.POLICE)
+    departement = OrganisationFactory(name="Département de la Somme", kind=OrganisationKind.DEPARTEMENT)
+    region = OrganisationFactory(name="Région Hauts-de-France", kind=OrganisationKind.REGION)
+    association = OrganisationFactory(name="France Victimes 80", kind=OrganisationKind.ASSOCIATION)
+    school_a = OrganisationFactory(for_school=True, school=SchoolFactory(uai="0800020M", name="Collège A"))
+    school_b = OrganisationFactory(for_school=True, school=SchoolFactory(uai="0800022P", name="Collège B"))
+    member = MembershipFactory
+    return People(
+        coordinator=member(organisation=dsden, role=Role.COORDINATOR, user__email="coordination@halte.test"),
+        magistrate=member(organisation=parquet, role=Role.MAGISTRATE),
+        prosecutor_delegate=member(organisation=parquet, role=Role.PROSECUTOR_DELEGATE),
+        education_referent=member(organisation=dsden, role=Role.EDUCATION_REFERENT),
+        social_worker=member(organisation=departement, role=Role.SOCIAL_WORKER),
+        school_a_staff=member(organisation=school_a, role=Role.SCHOOL_STAFF, user__email="cpe.a@halte.test"),
+        school_b_staff=member(organisation=school_b, role=Role.SCHOOL_STAFF),
+        police=member(organisation=police, role=Role.POLICE_LIAISON),
+        association_worker=member(organisation=association, role=Role.ASSOCIATION_WORKER),
+        analyst=member(organisation=region, role=Role.ANALYST),
+        dpo=member(organisation=dsden, role=Role.DPO),
+        admin=member(organisation=dsden, role=Role.ADMIN, user__is_staff=True, user__is_superuser=True),
+    )
+
+
+def log_in(client, membership: Membership, *, verified: bool = True):
+    """Log a client in as a membership, second factor included, without going through the forms.
+
+    The login journey itself is tested through HTTP in tests/accounts; every other test uses this.
+    """
+    client.force_login(membership.user)
+    session = client.session
+    if verified:
+        device = TOTPDevice.objects.filter(user=membership.user, confirmed=True).first()
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[MEMBERSHIP_SESSION_KEY] = str(membership.public_id)
+    session.save()
+    return client
+
+
+@pytest.fixture
+def login():
+    return log_in
+
+
+__all__ = ["Organisation", "People", "log_in", "settings"]

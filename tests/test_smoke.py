@@ -1,0 +1,3 @@
+def test_home(client, db):
+    r = client.get("/")
+    assert r.status_code == 200
