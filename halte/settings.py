@@ -63,9 +63,13 @@ INSTALLED_APPS = [
     "pgtrigger",
     "ninja",
     "dsfr",
+    "widget_tweaks",
+    "halte.core",
     "halte.accounts",
     "halte.audit",
     "halte.directory",
+    "halte.notifications",
+    "halte.reports",
     "halte.www",
     "halte.demo",
 ]
@@ -163,6 +167,14 @@ AXES_DISABLE_ACCESS_LOG = True  # successful logins go to Halte's own audit jour
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 
+# Shared by every process (rate limits must hold across workers); no extra service to run.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "halte_cache",
+    }
+}
+
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français"))]
@@ -251,11 +263,16 @@ HALTE = {
     "SERVICE_TAGLINE": env.str(
         "HALTE_SERVICE_TAGLINE", default="Cellule d'intervention rapide contre le harcèlement scolaire"
     ),
-    "OPERATOR_NAME": env.str("HALTE_OPERATOR_NAME", default="Direction des services départementaux de l'Éducation nationale de la Somme"),
+    "OPERATOR_NAME": env.str(
+        "HALTE_OPERATOR_NAME",
+        default="Direction des services départementaux de l'Éducation nationale de la Somme",
+    ),
     # The DSFR's Marianne block is reserved to State services; another operator switches it off.
     "STATE_BRANDING": env.bool("HALTE_STATE_BRANDING", default=True),
     "BRAND_LINES": env.list("HALTE_BRAND_LINES", default=["République", "française"]),
     "CONTACT_EMAIL": env.str("HALTE_CONTACT_EMAIL", default="cellule-harcelement@halte.localhost"),
     "DPO_EMAIL": env.str("HALTE_DPO_EMAIL", default="dpo@halte.localhost"),
     "DEMO_DATA_ALLOWED": not PRODUCTION,
+    # Where the quick-exit button leads: a neutral page that raises no question if seen on a screen.
+    "QUICK_EXIT_URL": env.str("HALTE_QUICK_EXIT_URL", default="https://meteofrance.com/"),
 }

@@ -4,14 +4,18 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from halte.api.urls import api
+
 admin.site.site_header = settings.HALTE["SERVICE_NAME"] + " — administration"
 admin.site.site_title = settings.HALTE["SERVICE_NAME"]
 
 urlpatterns = [
     path("", include("halte.www.urls")),
+    path("", include("halte.reports.urls")),
     path("connexion/", include("halte.accounts.urls")),
+    path("notifications/", include("halte.notifications.urls")),
     path("journal/", include("halte.audit.urls")),
-    path("api/v1/", include("halte.api.urls")),
+    path("api/v1/", api.urls),
     path("administration/", admin.site.urls),
 ]
 

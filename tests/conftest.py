@@ -1,7 +1,6 @@
 """Shared fixtures. The `people` fixture is the cast of the access matrix used by every view test:
 one member per role, two schools (A and B) with their own staff, and the partner organisations."""
 
-import os
 from dataclasses import dataclass
 
 import pytest
@@ -13,8 +12,6 @@ from halte.access.middleware import MEMBERSHIP_SESSION_KEY
 from halte.accounts.models import Membership, Organisation, OrganisationKind, Role
 
 from .factories import MembershipFactory, OrganisationFactory, SchoolFactory
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)

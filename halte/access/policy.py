@@ -26,7 +26,7 @@ from halte.accounts.models import Role
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from halte.accounts.models import Membership, User
+    from halte.accounts.models import Membership
 
 
 class Capability(enum.StrEnum):
@@ -34,7 +34,8 @@ class Capability(enum.StrEnum):
 
     USE_STAFF_AREA = "use_staff_area"
     READ_CASES = "read_cases"  # case content at all (core compartment, scoped later)
-    TRIAGE_REPORTS = "triage_reports"
+    TRIAGE_REPORTS = "triage_reports"  # the intake queue, every report, reporter identity
+    FILE_REPORTS = "file_reports"  # type in a report received by phone, mail, at school…
     VIEW_STATISTICS = "view_statistics"
     VIEW_AUDIT_LOG = "view_audit_log"
     ADMINISTER = "administer"
@@ -43,12 +44,14 @@ class Capability(enum.StrEnum):
 _CASE_WORKERS = {Capability.USE_STAFF_AREA, Capability.READ_CASES}
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.COORDINATOR: frozenset(_CASE_WORKERS | {Capability.TRIAGE_REPORTS, Capability.VIEW_STATISTICS}),
+    Role.COORDINATOR: frozenset(
+        _CASE_WORKERS | {Capability.TRIAGE_REPORTS, Capability.FILE_REPORTS, Capability.VIEW_STATISTICS}
+    ),
     Role.MAGISTRATE: frozenset(_CASE_WORKERS | {Capability.VIEW_STATISTICS}),
     Role.PROSECUTOR_DELEGATE: frozenset(_CASE_WORKERS),
     Role.EDUCATION_REFERENT: frozenset(_CASE_WORKERS | {Capability.VIEW_STATISTICS}),
     Role.SOCIAL_WORKER: frozenset(_CASE_WORKERS),
-    Role.SCHOOL_STAFF: frozenset(_CASE_WORKERS),
+    Role.SCHOOL_STAFF: frozenset(_CASE_WORKERS | {Capability.FILE_REPORTS}),
     Role.POLICE_LIAISON: frozenset(_CASE_WORKERS),
     Role.ASSOCIATION_WORKER: frozenset(_CASE_WORKERS),
     # Analysts, the DPO and administrators never read case content.
@@ -72,6 +75,14 @@ def has_capability(membership: Membership | None, capability: Capability) -> boo
     return capability in ROLE_CAPABILITIES.get(membership.role, frozenset())
 
 
+def memberships_with(capability: Capability):
+    """Active memberships whose role grants a capability: who to notify, who to escalate to."""
+    from halte.accounts.models import Membership
+
+    roles = [role for role, capabilities in ROLE_CAPABILITIES.items() if capability in capabilities]
+    return Membership.objects.active().filter(role__in=roles).select_related("user", "organisation")
+
+
 def can_read_case_content(membership: Membership | None) -> bool:
     if membership is None:
         return False
@@ -80,7 +91,7 @@ def can_read_case_content(membership: Membership | None) -> bool:
     return has_capability(membership, Capability.READ_CASES)
 
 
-def is_fully_authenticated(user: User | Any) -> bool:
+def is_fully_authenticated(user: Any) -> bool:
     """Password *and* second factor: the only state in which staff pages open."""
     if not user.is_authenticated:
         return False
@@ -94,7 +105,7 @@ def is_fully_authenticated(user: User | Any) -> bool:
 
 class Level(enum.Enum):
     PUBLIC = "public"  # anyone, logged in or not
-    PASSWORD_STEP = "password_step"  # password accepted, second factor pending (2FA pages)
+    PASSWORD_STEP = "password_step"  # noqa: S105 - a level name, not a password  # password accepted, second factor pending (2FA pages)
     VERIFIED = "verified"  # password and second factor, no membership needed (pick a membership)
     MEMBERSHIP = "membership"  # verified, acting under an active membership with a capability
 
@@ -173,9 +184,9 @@ def decide(rule: Rule, request: HttpRequest) -> Outcome:
         return Outcome.ALLOW
     membership = getattr(request, "membership", None)
     if membership is None:
-        has_any = user.memberships.active().exists()  # type: ignore[union-attr]
+        has_any = user.memberships.active().exists()
         return Outcome.CHOOSE_MEMBERSHIP if has_any else Outcome.NO_MEMBERSHIP
-    assert rule.capability is not None  # noqa: S101 - a MEMBERSHIP rule always names one
+    assert rule.capability is not None
     if has_capability(membership, rule.capability):
         return Outcome.ALLOW
     return Outcome.FORBIDDEN
@@ -193,6 +204,9 @@ class NavItem:
 
 STAFF_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Accueil"), "www:staff_home", Capability.USE_STAFF_AREA),
+    NavItem(_("Signalements"), "reports:queue", Capability.TRIAGE_REPORTS),
+    NavItem(_("Signalements de ma structure"), "reports:mine", Capability.FILE_REPORTS),
+    NavItem(_("Notifications"), "notifications:inbox", Capability.USE_STAFF_AREA),
     NavItem(_("Journal d'audit"), "audit:journal", Capability.VIEW_AUDIT_LOG),
     NavItem(_("Administration"), "admin:index", Capability.ADMINISTER),
 )

@@ -31,7 +31,10 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         (_("État"), {"fields": ["is_active", "is_staff", "is_superuser", "last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["email", "first_name", "last_name", "password1", "password2"]}),
+        (
+            None,
+            {"classes": ["wide"], "fields": ["email", "first_name", "last_name", "password1", "password2"]},
+        ),
     ]
 
 

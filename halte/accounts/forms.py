@@ -3,10 +3,11 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
+
+from halte.forms import HalteForm
 
 
-class EmailAuthenticationForm(DsfrBaseForm, AuthenticationForm):
+class EmailAuthenticationForm(HalteForm, AuthenticationForm):
     username = forms.EmailField(
         label=_("Adresse électronique"),
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
@@ -22,13 +23,18 @@ class EmailAuthenticationForm(DsfrBaseForm, AuthenticationForm):
     }
 
 
-class TokenForm(DsfrBaseForm):
+class TokenForm(HalteForm):
     token = forms.CharField(
         label=_("Code à 6 chiffres de votre application d'authentification"),
         help_text=_("Vous pouvez aussi saisir un de vos codes de secours."),
         max_length=16,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "spellcheck": "false"}
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "spellcheck": "false",
+            }
         ),
     )
 
@@ -36,13 +42,18 @@ class TokenForm(DsfrBaseForm):
         return "".join(self.cleaned_data["token"].split()).lower()
 
 
-class EnrolmentForm(DsfrBaseForm):
+class EnrolmentForm(HalteForm):
     token = forms.CharField(
         label=_("Code à 6 chiffres affiché par votre application"),
         max_length=6,
         min_length=6,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]{6}", "autofocus": True}
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9]{6}",
+                "autofocus": True,
+            }
         ),
     )
 
@@ -53,7 +64,7 @@ class EnrolmentForm(DsfrBaseForm):
         return token
 
 
-class MembershipChoiceForm(DsfrBaseForm):
+class MembershipChoiceForm(HalteForm):
     membership = forms.ChoiceField(label=_("Je travaille aujourd'hui au titre de"), widget=forms.RadioSelect)
 
     def __init__(self, *args, memberships, **kwargs):

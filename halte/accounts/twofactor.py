@@ -58,7 +58,7 @@ def new_recovery_code() -> str:
 def recovery_digest(code: str) -> str:
     """Keyed digest of a recovery code, sized for django-otp's 16-character token column."""
     normalised = code.replace("-", "").replace(" ", "").lower()
-    key = settings.SECRET_KEY.encode("utf-8")
+    key = str(settings.SECRET_KEY).encode("utf-8")
     return hmac.new(key, normalised.encode("ascii", "replace"), hashlib.sha256).hexdigest()[:16]
 
 

@@ -96,7 +96,7 @@ def otp_verify(request):
             _finish_login(request, device, via_recovery_code=isinstance(device, StaticDevice))
             return redirect(_next_url(request, reverse("www:staff_home")))
         record_request(Action.OTP_FAILED, request, target=request.user)
-        form.add_error("token", _("Ce code n'est pas valable. Vérifiez l'heure de votre téléphone et réessayez."))
+        form.add_error("token", _("Ce code n’est pas valable. Vérifiez l’heure de votre téléphone et réessayez."))
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request, "")})
 
 
@@ -151,7 +151,10 @@ def recovery_codes(request):
 @never_cache
 def choose_membership(request):
     memberships = list(
-        Membership.objects.active().filter(user=request.user).select_related("organisation").order_by("organisation__name")
+        Membership.objects.active()
+        .filter(user=request.user)
+        .select_related("organisation")
+        .order_by("organisation__name")
     )
     form = MembershipChoiceForm(request.POST or None, memberships=memberships)
     if request.method == "POST" and form.is_valid():
@@ -192,10 +195,9 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         record(Action.PASSWORD_RESET_REQUESTED, detail={"email": form.cleaned_data["email"][:254].lower()})
+        # Links in emails are built from the configured address, never from the request's Host header.
+        self.extra_email_context = {"site_url": settings.SITE_URL}
         return super().form_valid(form)
-
-    # Links in emails are built from the configured address, never from the request's Host header.
-    extra_email_context = {"site_url": settings.SITE_URL}
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

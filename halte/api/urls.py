@@ -1,6 +1,7 @@
 from ninja import NinjaAPI
 
 from halte.directory.api import router as directory_router
+from halte.reports.api import router as reports_router
 
 api = NinjaAPI(
     title="API Halte",
@@ -10,5 +11,4 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 api.add_router("/schools", directory_router)
-
-urlpatterns = api.urls[0]
+api.add_router("/reports", reports_router)

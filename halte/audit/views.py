@@ -4,22 +4,24 @@ from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
 
 from halte.access import policy
 from halte.access.policy import Capability
+from halte.forms import HalteForm
 
 from .models import Action, AuditEvent
 
 PAGE_SIZE = 50
 
 
-class JournalFilterForm(DsfrBaseForm):
-    action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", _("Toutes"))] + Action.choices)
+class JournalFilterForm(HalteForm):
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", _("Toutes")), *Action.choices])
     actor = forms.CharField(label=_("Auteur (adresse électronique)"), required=False, max_length=254)
     target = forms.CharField(label=_("Objet (identifiant ou libellé)"), required=False, max_length=255)
     since = forms.DateField(
-        label=_("Depuis le"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Depuis le"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     until = forms.DateField(
         label=_("Jusqu'au"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

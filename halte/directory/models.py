@@ -65,9 +65,7 @@ class School(models.Model):
         verbose_name_plural = _("établissements")
         ordering = ["name", "uai"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(uai__regex=r"^[0-9]{7}[A-Z]$"), name="school_uai_format"
-            ),
+            models.CheckConstraint(condition=models.Q(uai__regex=r"^[0-9]{7}[A-Z]$"), name="school_uai_format"),
         ]
 
     def __str__(self) -> str:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("espace/", views.staff_home, name="staff_home"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

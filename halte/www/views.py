@@ -1,10 +1,12 @@
 """Pages that belong to no domain: public home, legal pages, staff home, health, error pages."""
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from halte.access import policy
@@ -50,12 +52,19 @@ def healthz(request):
 
 
 @policy.public
+def favicon(request):
+    return redirect(static("dsfr/dist/favicon/favicon.ico"), permanent=True)
+
+
+@policy.public
 def robots_txt(request):
     return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")
 
 
 def bad_request(request, exception=None):
-    return render(request, "www/errors/400.html", status=400)
+    # A form posted with megabytes of text is refused before any view runs: say so plainly.
+    too_big = isinstance(exception, RequestDataTooBig | TooManyFieldsSent)
+    return render(request, "www/errors/400.html", {"too_big": too_big}, status=400)
 
 
 def permission_denied(request, exception=None):

@@ -4,39 +4,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='School',
+            name="School",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uai', models.CharField(max_length=8, unique=True, verbose_name='UAI')),
-                ('name', models.CharField(max_length=255, verbose_name='nom')),
-                ('kind', models.CharField(choices=[('ecole', 'École'), ('college', 'Collège'), ('lycee', 'Lycée'), ('erea', 'EREA'), ('other', 'Autre établissement')], max_length=16, verbose_name='type')),
-                ('sector', models.CharField(choices=[('public', 'Public'), ('private', 'Privé')], max_length=16, verbose_name='secteur')),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='adresse')),
-                ('postcode', models.CharField(blank=True, max_length=5, verbose_name='code postal')),
-                ('commune', models.CharField(max_length=128, verbose_name='commune')),
-                ('commune_code', models.CharField(blank=True, max_length=5, verbose_name='code INSEE de la commune')),
-                ('departement', models.CharField(blank=True, max_length=3, verbose_name='département')),
-                ('academie', models.CharField(blank=True, max_length=64, verbose_name='académie')),
-                ('circonscription', models.CharField(blank=True, max_length=255, verbose_name='circonscription')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='longitude')),
-                ('is_open', models.BooleanField(default=True, verbose_name='ouvert')),
-                ('search_text', models.CharField(db_index=True, editable=False, max_length=512)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uai", models.CharField(max_length=8, unique=True, verbose_name="UAI")),
+                ("name", models.CharField(max_length=255, verbose_name="nom")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ecole", "École"),
+                            ("college", "Collège"),
+                            ("lycee", "Lycée"),
+                            ("erea", "EREA"),
+                            ("other", "Autre établissement"),
+                        ],
+                        max_length=16,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "sector",
+                    models.CharField(
+                        choices=[("public", "Public"), ("private", "Privé")], max_length=16, verbose_name="secteur"
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="adresse")),
+                ("postcode", models.CharField(blank=True, max_length=5, verbose_name="code postal")),
+                ("commune", models.CharField(max_length=128, verbose_name="commune")),
+                ("commune_code", models.CharField(blank=True, max_length=5, verbose_name="code INSEE de la commune")),
+                ("departement", models.CharField(blank=True, max_length=3, verbose_name="département")),
+                ("academie", models.CharField(blank=True, max_length=64, verbose_name="académie")),
+                ("circonscription", models.CharField(blank=True, max_length=255, verbose_name="circonscription")),
+                (
+                    "latitude",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="latitude"),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="longitude"
+                    ),
+                ),
+                ("is_open", models.BooleanField(default=True, verbose_name="ouvert")),
+                ("search_text", models.CharField(db_index=True, editable=False, max_length=512)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'établissement',
-                'verbose_name_plural': 'établissements',
-                'ordering': ['name', 'uai'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('uai__regex', '^[0-9]{7}[A-Z]$')), name='school_uai_format')],
+                "verbose_name": "établissement",
+                "verbose_name_plural": "établissements",
+                "ordering": ["name", "uai"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("uai__regex", "^[0-9]{7}[A-Z]$")), name="school_uai_format"
+                    )
+                ],
             },
         ),
     ]

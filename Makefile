@@ -1,0 +1,63 @@
+# Halte — the two commands: `make run` and `make test`. Everything else here supports them.
+# Only Python >= 3.11, git, make and (for browser tests) Debian's apt are assumed.
+
+PYTHON ?= python3
+PORT ?= 8000
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test install quality check-deploy pytest demo migrate browser-deps clean
+
+## run: install, migrate the embedded SQLite database, load the demo data and serve on http://127.0.0.1:$(PORT)
+run: install migrate demo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## test: install, quality gate, then the whole test suite (browser tests included)
+test: install browser-deps quality pytest
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==0.13.9"
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+install: $(VENV)/.synced
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py createcachetable
+
+demo: install
+	$(PY) manage.py load_demo
+
+browser-deps:
+	sh scripts/ensure-system-packages
+
+quality: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/djlint --check halte/templates
+	$(VENV)/bin/djlint --lint halte/templates
+	$(PY) manage.py makemigrations --check --dry-run
+	$(MAKE) --no-print-directory check-deploy
+	$(VENV)/bin/mypy halte
+
+# The production settings must pass Django's deployment checklist with no warning at all.
+check-deploy: install
+	HALTE_ENV=production DEBUG=false \
+	SECRET_KEY=check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFG \
+	ALLOWED_HOSTS=halte.example.gouv.fr \
+	DATABASE_URL=postgres://halte@localhost/halte \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+pytest: install
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var

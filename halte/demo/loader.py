@@ -1,0 +1,198 @@
+"""Demo data: the Somme cell's organisations, one account per role, the real Somme collèges.
+
+Idempotent: a second run finds everything in place and writes nothing. Passwords and TOTP secrets
+are stable so that a demo can be followed from the README; production refuses to load any of it.
+"""
+
+import base64
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from halte.accounts.models import Membership, Organisation, OrganisationKind, Role, User
+from halte.audit.journal import record
+from halte.audit.models import Action
+from halte.directory.importer import DEFAULT_DIRECTORY, import_schools
+from halte.directory.models import School
+
+DEMO_PASSWORD = "Halte-demo-2026"  # noqa: S105 - public on purpose: demo accounts only
+DEMO_DOMAIN = "demo.halte.localhost"
+
+# (name, short name, kind, UAI of the school for school organisations)
+ORGANISATIONS: list[tuple[str, str, OrganisationKind, str | None]] = [
+    (
+        "Direction des services départementaux de l'Éducation nationale de la Somme",
+        "DSDEN 80",
+        OrganisationKind.EDUCATION,
+        None,
+    ),
+    ("Parquet du tribunal judiciaire d'Amiens", "Parquet d'Amiens", OrganisationKind.PARQUET, None),
+    ("Préfecture de la Somme", "Préfecture 80", OrganisationKind.PREFECTURE, None),
+    ("Conseil départemental de la Somme", "Département 80", OrganisationKind.DEPARTEMENT, None),
+    ("Région Hauts-de-France", "Région HDF", OrganisationKind.REGION, None),
+    (
+        "Direction interdépartementale de la police nationale de la Somme",
+        "Police 80",
+        OrganisationKind.POLICE,
+        None,
+    ),
+    (
+        "Groupement de gendarmerie départementale de la Somme",
+        "Gendarmerie 80",
+        OrganisationKind.GENDARMERIE,
+        None,
+    ),
+    ("Amiens Métropole", "Amiens Métropole", OrganisationKind.LOCAL_AUTHORITY, None),
+    (
+        "Association Parole d'élèves 80 (démonstration)",
+        "Parole d'élèves 80",
+        OrganisationKind.ASSOCIATION,
+        None,
+    ),
+    ("Collège Amiral Lejeune", "Clg Amiral Lejeune", OrganisationKind.SCHOOL, "0800020M"),
+    ("Collège du Bois L' Eau", "Clg du Bois L' Eau", OrganisationKind.SCHOOL, "0800022P"),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    first_name: str
+    last_name: str
+    role: str
+    organisation: str
+    extra_roles: tuple[tuple[str, str], ...] = ()
+
+
+ACCOUNTS: list[DemoAccount] = [
+    DemoAccount("coordination", "Claire", "Vasseur", Role.COORDINATOR, "DSDEN 80"),
+    DemoAccount("magistrat", "Julien", "Delattre", Role.MAGISTRATE, "Parquet d'Amiens"),
+    DemoAccount("delegue.procureur", "Martine", "Lefebvre", Role.PROSECUTOR_DELEGATE, "Parquet d'Amiens"),
+    # The DSDEN referent also stands in for the coordinator: they pick a membership at login.
+    DemoAccount(
+        "referent.education",
+        "Karim",
+        "Benali",
+        Role.EDUCATION_REFERENT,
+        "DSDEN 80",
+        extra_roles=((Role.COORDINATOR, "DSDEN 80"),),
+    ),
+    DemoAccount("assistante.sociale", "Sophie", "Caron", Role.SOCIAL_WORKER, "Département 80"),
+    DemoAccount("cpe.lejeune", "Nadia", "Morel", Role.SCHOOL_STAFF, "Clg Amiral Lejeune"),
+    DemoAccount("principal.boisleau", "Thierry", "Dumont", Role.SCHOOL_STAFF, "Clg du Bois L' Eau"),
+    DemoAccount("police", "Éric", "Lemaire", Role.POLICE_LIAISON, "Police 80"),
+    DemoAccount("gendarmerie", "Laure", "Fournier", Role.POLICE_LIAISON, "Gendarmerie 80"),
+    DemoAccount("association", "Inès", "Roussel", Role.ASSOCIATION_WORKER, "Parole d'élèves 80"),
+    DemoAccount("analyste", "Paul", "Mercier", Role.ANALYST, "Région HDF"),
+    DemoAccount("dpo", "Hélène", "Gosselin", Role.DPO, "DSDEN 80"),
+    DemoAccount("admin", "Marc", "Lambert", Role.ADMIN, "DSDEN 80"),
+]
+
+
+def demo_email(account: DemoAccount) -> str:
+    return f"{account.email}@{DEMO_DOMAIN}"
+
+
+def demo_totp_key(email: str) -> str:
+    """A stable 20-byte TOTP key (hex, as django-otp stores it) derived from the demo email."""
+    return hashlib.sha256(f"halte-demo-totp:{email}".encode()).hexdigest()[:40]
+
+
+def base32(hex_key: str) -> str:
+    return base64.b32encode(bytes.fromhex(hex_key)).decode("ascii")
+
+
+@dataclass
+class LoadResult:
+    organisations_created: int = 0
+    users_created: int = 0
+    memberships_created: int = 0
+    schools_created: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return any(asdict(self).values())
+
+
+def ensure_allowed() -> None:
+    if not settings.HALTE["DEMO_DATA_ALLOWED"]:
+        raise ImproperlyConfigured("Les données de démonstration ne peuvent pas être chargées en production.")
+
+
+def load_demo() -> LoadResult:
+    ensure_allowed()  # before touching any database
+    return _load()
+
+
+@transaction.atomic
+def _load() -> LoadResult:
+    result = LoadResult()
+    if not School.objects.filter(uai__startswith="080").exists():
+        result.schools_created = import_schools(DEFAULT_DIRECTORY).created
+
+    organisations: dict[str, Organisation] = {}
+    for name, short_name, kind, uai in ORGANISATIONS:
+        school = School.objects.get(uai=uai) if uai else None
+        organisation, created = Organisation.objects.get_or_create(
+            name=name,
+            defaults={"short_name": short_name, "kind": kind, "school": school, "departement": "080"},
+        )
+        result.organisations_created += created
+        organisations[short_name] = organisation
+
+    for account in ACCOUNTS:
+        email = demo_email(account)
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email, DEMO_PASSWORD, first_name=account.first_name, last_name=account.last_name
+            )
+            if account.role == Role.ADMIN:
+                user.is_staff = user.is_superuser = True
+                user.save(update_fields=["is_staff", "is_superuser"])
+            result.users_created += 1
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            TOTPDevice.objects.create(
+                user=user, name="Application d'authentification", key=demo_totp_key(email), confirmed=True
+            )
+        for role, org_short_name in ((account.role, account.organisation), *account.extra_roles):
+            _, created = Membership.objects.get_or_create(
+                user=user, organisation=organisations[org_short_name], role=role
+            )
+            result.memberships_created += created
+
+    if result.changed:
+        record(Action.DEMO_LOADED, detail=asdict(result))
+    return result
+
+
+def account_sheet() -> list[dict[str, str | None]]:
+    """What a demo user needs to log in, as written to var/demo_accounts.json."""
+    organisations = {short: (name, uai) for name, short, _, uai in ORGANISATIONS}
+    sheet = []
+    for account in ACCOUNTS:
+        email = demo_email(account)
+        name, uai = organisations[account.organisation]
+        sheet.append(
+            {
+                "email": email,
+                "password": DEMO_PASSWORD,
+                "totp_secret": base32(demo_totp_key(email)),
+                "role": str(account.role),
+                "organisation": name,
+                "school_uai": uai,
+                "other_roles": ", ".join(f"{role} ({org})" for role, org in account.extra_roles) or None,
+            }
+        )
+    return sheet
+
+
+def write_account_sheet(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(account_sheet(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,28 @@
+"""In-app notifications. Titles name a reference, never the content of a report or a case."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    NEW_REPORT = "new_report", _("Nouveau signalement")
+    WORRYING_REPORT = "worrying_report", _("Signalement préoccupant")
+    REPORTER_MESSAGE = "reporter_message", _("Nouveau message d’une personne qui a signalé")
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    url = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox_idx")]
+
+    def __str__(self) -> str:
+        return self.title

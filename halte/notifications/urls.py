@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+app_name = "notifications"
+
+urlpatterns = [path("", views.inbox, name="inbox")]

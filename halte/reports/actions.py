@@ -1,0 +1,209 @@
+"""Everything that changes a report: one function per action, one transaction each.
+
+Each function takes keyword arguments and the acting membership (None for the public and partner
+platforms), writes its audit event inside its transaction, and sends notifications only once that
+transaction has committed.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from halte.access.policy import Capability, memberships_with
+from halte.audit.journal import record
+from halte.audit.models import Action
+from halte.core.references import next_reference
+from halte.directory.models import School
+from halte.notifications.models import Kind
+from halte.notifications.service import notify
+
+from . import flags, receipts, vault
+from .enums import Channel, Status
+from .models import AuthorKind, Message, Report, ReportedPupil
+
+
+@dataclass
+class PupilData:
+    first_name: str
+    role: str
+    last_name: str = ""
+    class_name: str = ""
+
+
+@dataclass
+class ReportData:
+    """What a report says, whatever channel it came through. Validated by the form or API schema."""
+
+    channel: str
+    reporter_kind: str
+    description: str
+    is_anonymous: bool = True
+    reporter_name: str = ""
+    reporter_email: str = ""
+    reporter_phone: str = ""
+    consent_to_contact: bool = False
+    school: School | None = None
+    school_text: str = ""
+    forms: list[str] = field(default_factory=list)
+    platforms: list[str] = field(default_factory=list)
+    since: str = ""
+    frequency: str = ""
+    places: list[str] = field(default_factory=list)
+    distress_signs: list[str] = field(default_factory=list)
+    immediate_danger: bool = False
+    pupils: list[PupilData] = field(default_factory=list)
+    faits_etablissement_id: str = ""
+    faits_etablissement_level: int | None = None
+    parquet_number: str = ""
+    stop_harcelement_id: str = ""
+    crip_id: str = ""
+    received_at: datetime | None = None
+
+
+@dataclass
+class Submission:
+    report: Report
+    receipt_code: str | None  # shown once to the reporter, never stored
+
+
+def submit_report(
+    *,
+    data: ReportData,
+    actor,
+    files: Sequence[UploadedFile] = (),
+    api_key=None,
+    with_receipt: bool = False,
+) -> Submission:
+    """Save a report with its pupils and files, all or nothing, then alert the coordinators."""
+    vault.validate(list(files))  # refuse bad files before writing anything
+    fired = flags.evaluate(
+        text=data.description, forms=data.forms, signs=data.distress_signs, immediate_danger=data.immediate_danger
+    )
+    code = receipts.new_code() if with_receipt else None
+    with transaction.atomic():
+        report = Report(
+            reference=next_reference("report", "SIG"),
+            channel=data.channel,
+            received_at=data.received_at or timezone.now(),
+            reporter_kind=data.reporter_kind,
+            is_anonymous=data.is_anonymous,
+            # An anonymous reporter's contact details are not kept, even if some were typed.
+            reporter_name="" if data.is_anonymous else data.reporter_name,
+            reporter_email="" if data.is_anonymous else data.reporter_email,
+            reporter_phone="" if data.is_anonymous else data.reporter_phone,
+            consent_to_contact=data.consent_to_contact and not data.is_anonymous,
+            school=data.school,
+            school_text="" if data.school else data.school_text,
+            forms=sorted(set(data.forms)),
+            platforms=sorted(set(data.platforms)),
+            since=data.since,
+            frequency=data.frequency,
+            places=sorted(set(data.places)),
+            description=data.description,
+            distress_signs=sorted(set(data.distress_signs)),
+            immediate_danger=data.immediate_danger,
+            is_worrying=bool(fired),
+            flags=fired,
+            faits_etablissement_id=data.faits_etablissement_id,
+            faits_etablissement_level=data.faits_etablissement_level,
+            parquet_number=data.parquet_number,
+            stop_harcelement_id=data.stop_harcelement_id,
+            crip_id=data.crip_id,
+            created_by=actor,
+            api_key=api_key,
+        )
+        if code:
+            report.receipt_lookup = receipts.lookup_digest(code)
+            report.receipt_hash = receipts.slow_hash(code)
+        report.save()
+        ReportedPupil.objects.bulk_create(
+            [
+                ReportedPupil(
+                    report=report,
+                    first_name=p.first_name,
+                    last_name=p.last_name,
+                    class_name=p.class_name,
+                    role=p.role,
+                )
+                for p in data.pupils
+            ]
+        )
+        for upload in files:
+            vault.store(report=report, upload=upload, uploaded_by_reporter=actor is None)
+        record(
+            Action.REPORT_RECEIVED,
+            actor=actor.user if actor else None,
+            membership=actor,
+            target=report,
+            detail={"channel": report.channel, "worrying": report.is_worrying, "files": len(files)},
+        )
+        _alert_coordinators(report)
+    return Submission(report=report, receipt_code=code)
+
+
+def _alert_coordinators(report: Report) -> None:
+    url = reverse("reports:detail", args=[report.public_id])
+    coordinators = [m.user for m in memberships_with(Capability.TRIAGE_REPORTS)]
+    if report.is_worrying:
+        title = _("Signalement préoccupant %(reference)s : à lire tout de suite") % {"reference": report.reference}
+        notify(users=coordinators, kind=Kind.WORRYING_REPORT, title=title, url=url)
+    else:
+        title = _("Nouveau signalement %(reference)s") % {"reference": report.reference}
+        notify(users=coordinators, kind=Kind.NEW_REPORT, title=title, url=url)
+
+
+def find_by_receipt(code: str) -> Report | None:
+    """The report a receipt code opens, or None. Constant time whether the code exists or not."""
+    normalised = receipts.normalise(code)
+    if normalised is None:
+        receipts.matches("0" * receipts.RECEIPT_DIGITS, None)
+        return None
+    report = Report.objects.filter(receipt_lookup=receipts.lookup_digest(normalised)).first()
+    if not receipts.matches(normalised, report.receipt_hash if report else None):
+        return None
+    return report
+
+
+def post_reporter_message(*, report: Report, body: str, files: Sequence[UploadedFile] = ()) -> Message:
+    vault.validate(list(files), report=report)
+    with transaction.atomic():
+        message = Message.objects.create(report=report, author_kind=AuthorKind.REPORTER, body=body)
+        for upload in files:
+            vault.store(report=report, upload=upload, message=message, uploaded_by_reporter=True)
+        record(Action.REPORTER_MESSAGE_RECEIVED, target=report, detail={"files": len(files)})
+        url = reverse("reports:detail", args=[report.public_id])
+        title = _("Nouveau message sur le signalement %(reference)s") % {"reference": report.reference}
+        coordinators = [m.user for m in memberships_with(Capability.TRIAGE_REPORTS)]
+        notify(users=coordinators, kind=Kind.REPORTER_MESSAGE, title=title, url=url)
+    return message
+
+
+def post_staff_reply(*, report: Report, body: str, actor) -> Message:
+    with transaction.atomic():
+        message = Message.objects.create(report=report, author_kind=AuthorKind.STAFF, author=actor, body=body)
+        # Replying means the staff have read what came before.
+        report.messages.filter(author_kind=AuthorKind.REPORTER, read_by_staff_at__isnull=True).update(
+            read_by_staff_at=timezone.now()
+        )
+        record(Action.MESSAGE_SENT, actor=actor.user, membership=actor, target=report)
+    return message
+
+
+def take_charge(*, report: Report, actor) -> Report:
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if locked.status != Status.RECEIVED:
+            return locked
+        locked.status = Status.IN_PROGRESS
+        locked.save(update_fields=["status"])
+        record(Action.REPORT_TAKEN_IN_CHARGE, actor=actor.user, membership=actor, target=locked)
+    return locked
+
+
+__all__ = ["Channel", "PupilData", "ReportData", "Submission", "find_by_receipt", "submit_report"]

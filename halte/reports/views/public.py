@@ -1,0 +1,234 @@
+"""The public reporting journey and the reporter's mailbox. No login, no IP address, no tracking.
+
+The form is a sequence of small steps kept in the session until the last one, where everything is
+saved at once (report, pupils, files) or nothing is. The receipt code is rendered in the response to
+that last POST and stored nowhere in clear, not even in the session.
+"""
+
+import logging
+
+from django.contrib import messages
+from django.db import DatabaseError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from halte.access import policy
+from halte.directory.models import School
+
+from .. import actions, receipts, throttle, vault
+from ..enums import Channel
+from ..forms import STEP_TITLES, STEPS, FinishStep, PupilFormSet, ReceiptForm, ReporterMessageForm, SchoolStep
+from ..models import AuthorKind, Report
+
+logger = logging.getLogger(__name__)
+
+DRAFT_KEY = "halte_report_draft"
+MAILBOX_KEY = "halte_mailbox_report"
+SLUGS = [slug for slug, _form in STEPS]
+
+
+@policy.public
+def danger(request):
+    return render(request, "reports/public/danger.html")
+
+
+@policy.public
+def start(request):
+    return render(request, "reports/public/start.html", {"first_step": reverse("reports:step", args=[SLUGS[0]])})
+
+
+def _step_context(slug: str, form, draft: dict) -> dict:
+    index = SLUGS.index(slug)
+    return {
+        "form": form,
+        "slug": slug,
+        "step_number": index + 1,
+        "step_count": len(SLUGS),
+        "step_title": STEP_TITLES[slug],
+        "next_title": STEP_TITLES[SLUGS[index + 1]] if index + 1 < len(SLUGS) else None,
+        "previous_url": reverse("reports:step", args=[SLUGS[index - 1]]) if index else None,
+        "danger_declared": draft.get("bien-etre", {}).get("immediate_danger") == "yes",
+    }
+
+
+def _serialise(form) -> dict | list:
+    if hasattr(form, "forms"):  # the pupils formset
+        return [f.cleaned_data for f in form.forms if f.cleaned_data.get("first_name")]
+    return {key: value for key, value in form.cleaned_data.items() if key != "files"}
+
+
+@policy.public
+@never_cache
+def step(request, slug: str):
+    if slug not in SLUGS:
+        raise Http404
+    draft = request.session.get(DRAFT_KEY, {})
+    for earlier in SLUGS[: SLUGS.index(slug)]:
+        if earlier not in draft:
+            return redirect("reports:step", earlier)
+    form_class = dict(STEPS)[slug]
+
+    if slug == "etablissement":
+        return _school_step(request, draft)
+    if slug == "envoyer":
+        return _finish_step(request, draft)
+
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            draft[slug] = _serialise(form)
+            request.session[DRAFT_KEY] = draft
+            return redirect("reports:step", SLUGS[SLUGS.index(slug) + 1])
+    elif form_class is PupilFormSet:
+        form = PupilFormSet(initial=draft.get(slug))
+    else:
+        form = form_class(initial=draft.get(slug))
+    return render(request, "reports/public/step.html", _step_context(slug, form, draft))
+
+
+def _school_step(request, draft: dict):
+    source = request.POST if request.method == "POST" else None
+    query = (request.POST.get("school_query") or draft.get("etablissement", {}).get("school_query") or "").strip()[:100]
+    matches = list(School.objects.open().search(query)[:20]) if query else []
+    if source is not None and "search" in request.POST:
+        form = SchoolStep(initial={"school_query": query}, matches=matches)
+        if not matches:
+            form.search_message = _(
+                "Aucun établissement ne correspond. Essaie un autre mot, ou écris son nom plus bas."
+            )
+        return render(request, "reports/public/step.html", _step_context("etablissement", form, draft))
+    if source is not None:
+        form = SchoolStep(source, matches=matches)
+        if form.is_valid():
+            draft["etablissement"] = _serialise(form)
+            request.session[DRAFT_KEY] = draft
+            return redirect("reports:step", "eleves")
+    else:
+        form = SchoolStep(initial=draft.get("etablissement"), matches=matches)
+    return render(request, "reports/public/step.html", _step_context("etablissement", form, draft))
+
+
+def _report_data(draft: dict, finish: dict) -> actions.ReportData:
+    who, where, facts, wellbeing = draft["qui"], draft["etablissement"], draft["faits"], draft["bien-etre"]
+    named = who["anonymity"] == "named"
+    return actions.ReportData(
+        channel=Channel.PUBLIC_FORM,
+        reporter_kind=who["reporter_kind"],
+        is_anonymous=not named,
+        reporter_name=who.get("reporter_name", ""),
+        reporter_email=who.get("reporter_email", ""),
+        reporter_phone=who.get("reporter_phone", ""),
+        consent_to_contact=bool(finish.get("consent_to_contact")),
+        school=School.objects.filter(uai=where.get("school") or "").first(),
+        school_text=where.get("school_text", ""),
+        forms=facts["bullying_forms"],
+        platforms=facts["platforms"],
+        since=facts["since"],
+        frequency=facts["frequency"],
+        places=facts["places"],
+        description=facts["description"],
+        distress_signs=wellbeing["distress_signs"],
+        immediate_danger=wellbeing["immediate_danger"] == "yes",
+        pupils=[
+            actions.PupilData(
+                first_name=p["first_name"], last_name=p["last_name"], class_name=p["class_name"], role=p["role"]
+            )
+            for p in draft.get("eleves", [])
+        ],
+    )
+
+
+def _finish_step(request, draft: dict):
+    posted = request.method == "POST"
+    form = FinishStep(request.POST if posted else None, request.FILES if posted else None)
+    context = _step_context("envoyer", form, draft)
+    context["draft"] = draft
+    context["school"] = School.objects.filter(uai=draft["etablissement"].get("school") or "").first()
+    if request.method == "POST" and form.is_valid():
+        try:
+            submission = actions.submit_report(
+                data=_report_data(draft, form.cleaned_data),
+                files=form.cleaned_data["files"],
+                actor=None,
+                with_receipt=True,
+            )
+        except vault.EvidenceRejected as rejected:
+            form.add_error("files", rejected.message)
+        except DatabaseError:
+            logger.exception("A public report could not be saved; nothing was kept.")
+            context["save_failed"] = True
+            return render(request, "reports/public/step.html", context, status=503)
+        else:
+            request.session.pop(DRAFT_KEY, None)
+            # Rendered now, stored nowhere: the only copy of the code is on the reporter's screen.
+            return render(
+                request,
+                "reports/public/receipt.html",
+                {"code": receipts.display(submission.receipt_code or ""), "report": submission.report},
+            )
+    return render(request, "reports/public/step.html", context)
+
+
+@policy.public
+@never_cache
+def mailbox_open(request):
+    form = ReceiptForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if throttle.is_blocked(request):
+            form.add_error(None, _("Trop d’essais. Attends quelques minutes avant de réessayer."))
+            status = 429
+        else:
+            report = actions.find_by_receipt(form.cleaned_data["code"])
+            if report is None:
+                throttle.record_failure(request)
+                form.add_error("code", _("Ce code ne correspond à aucun signalement. Vérifie les chiffres."))
+            else:
+                throttle.reset(request)
+                request.session.cycle_key()
+                request.session[MAILBOX_KEY] = str(report.public_id)
+                return redirect("reports:mailbox")
+    return render(request, "reports/public/mailbox_open.html", {"form": form}, status=status)
+
+
+def _mailbox_report(request) -> Report | None:
+    public_id = request.session.get(MAILBOX_KEY)
+    return Report.objects.filter(public_id=public_id).first() if public_id else None
+
+
+@policy.public
+@never_cache
+def mailbox(request):
+    report = _mailbox_report(request)
+    if report is None:
+        return redirect("reports:mailbox_open")
+    posted = request.method == "POST"
+    form = ReporterMessageForm(request.POST if posted else None, request.FILES if posted else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.post_reporter_message(
+                report=report, body=form.cleaned_data["body"], files=form.cleaned_data["files"]
+            )
+        except vault.EvidenceRejected as rejected:
+            form.add_error("files", rejected.message)
+        else:
+            messages.success(request, _("Ton message est envoyé. La cellule va le lire."))
+            return redirect("reports:mailbox")
+    thread = report.messages.prefetch_related("evidence")
+    return render(
+        request,
+        "reports/public/mailbox.html",
+        {"report": report, "thread": thread, "form": form, "staff_kind": AuthorKind.STAFF},
+    )
+
+
+@policy.public
+@require_POST
+def mailbox_close(request):
+    request.session.pop(MAILBOX_KEY, None)
+    request.session.cycle_key()
+    return redirect("www:home")

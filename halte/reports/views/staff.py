@@ -1,0 +1,201 @@
+"""Staff screens: the coordinator's intake queue and report page, staff intake, evidence downloads.
+
+Every report is fetched through ``visible_reports(membership)``: a report outside it is a 404. Every
+read of a report page and every download is journaled.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from halte.access import policy
+from halte.access import reports as access
+from halte.access.policy import Capability
+from halte.audit.journal import record_request
+from halte.audit.models import Action
+
+from .. import actions, flags, vault
+from ..forms import StaffIntakeForm, StaffReplyForm
+from ..models import Evidence, Report
+
+PAGE_SIZE = 30
+
+
+def _report_for(request, public_id) -> Report:
+    return get_object_or_404(access.visible_reports(request.membership), public_id=public_id)
+
+
+@policy.requires(Capability.TRIAGE_REPORTS)
+def queue(request):
+    reports = (
+        access.visible_reports(request.membership)
+        .filter(status__in=["received", "in_progress"])
+        .select_related("school")
+        .queue_order()
+    )
+    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reports/staff/queue.html", {"page": page, "flag_labels": flags.LABELS})
+
+
+@policy.requires(Capability.FILE_REPORTS)
+def mine(request):
+    reports = access.visible_reports(request.membership).select_related("school").order_by("-received_at")
+    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reports/staff/mine.html", {"page": page})
+
+
+@policy.requires(Capability.FILE_REPORTS)
+def detail(request, public_id):
+    report = _report_for(request, public_id)
+    membership = request.membership
+    show_identity = access.can_read_reporter_identity(membership, report)
+    record_request(Action.REPORT_READ, request, target=report)
+    if show_identity and not report.is_anonymous:
+        record_request(Action.REPORTER_IDENTITY_READ, request, target=report)
+    context = {
+        "report": report,
+        "pupils": report.pupils.all(),
+        "thread": report.messages.select_related("author__user").prefetch_related("evidence"),
+        "evidence": report.evidence.filter(message__isnull=True),
+        "show_identity": show_identity,
+        "can_reply": access.can_reply_to_reporter(membership, report),
+        "can_take_charge": access.can_take_charge(membership, report) and report.status == "received",
+        "can_download": access.can_download_evidence(membership, report),
+        "reply_form": StaffReplyForm(),
+        "flag_labels": [flags.LABELS[code] for code in report.flags if code in flags.LABELS],
+    }
+    return render(request, "reports/staff/detail.html", context)
+
+
+@policy.requires(Capability.TRIAGE_REPORTS)
+@require_POST
+def reply(request, public_id):
+    report = _report_for(request, public_id)
+    if not access.can_reply_to_reporter(request.membership, report):
+        raise PermissionDenied
+    form = StaffReplyForm(request.POST)
+    if form.is_valid():
+        actions.post_staff_reply(report=report, body=form.cleaned_data["body"], actor=request.membership)
+        messages.success(request, _("Réponse envoyée. La personne la verra avec son code de suivi."))
+    else:
+        messages.error(request, _("La réponse est vide ou trop longue : rien n’a été envoyé."))
+    return redirect("reports:detail", report.public_id)
+
+
+@policy.requires(Capability.TRIAGE_REPORTS)
+@require_POST
+def take_charge(request, public_id):
+    report = _report_for(request, public_id)
+    actions.take_charge(report=report, actor=request.membership)
+    messages.success(request, _("Signalement pris en charge."))
+    return redirect("reports:detail", report.public_id)
+
+
+def _evidence_for(request, public_id, evidence_id) -> Evidence:
+    report = _report_for(request, public_id)
+    if not access.can_download_evidence(request.membership, report):
+        raise PermissionDenied
+    return get_object_or_404(Evidence, report=report, public_id=evidence_id)
+
+
+@policy.requires(Capability.TRIAGE_REPORTS)
+def evidence_original(request, public_id, evidence_id):
+    evidence = _evidence_for(request, public_id, evidence_id)
+    with transaction.atomic():
+        record_request(
+            Action.EVIDENCE_DOWNLOADED,
+            request,
+            target=evidence.report,
+            detail={"evidence": str(evidence.public_id), "copy": "original", "sha256": evidence.sha256},
+        )
+    response = HttpResponse(vault.read_original(evidence), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{evidence.public_id}{_extension(evidence)}"'
+    response["X-Content-SHA256"] = evidence.sha256
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@policy.requires(Capability.TRIAGE_REPORTS)
+def evidence_display(request, public_id, evidence_id):
+    evidence = _evidence_for(request, public_id, evidence_id)
+    if not evidence.display_path:
+        raise Http404
+    record_request(
+        Action.EVIDENCE_DOWNLOADED,
+        request,
+        target=evidence.report,
+        detail={"evidence": str(evidence.public_id), "copy": "display"},
+    )
+    data = vault.read_display(evidence)
+    content_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+    response = HttpResponse(data, content_type=content_type)
+    response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+_EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+    "video/mp4": ".mp4",
+    "video/webm": ".webm",
+    "video/quicktime": ".mov",
+    "text/plain": ".txt",
+}
+
+
+def _extension(evidence: Evidence) -> str:
+    return _EXTENSIONS.get(evidence.content_type, ".bin")
+
+
+@policy.requires(Capability.FILE_REPORTS)
+def staff_new(request):
+    schools = access.intake_schools(request.membership)
+    initial = {"received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+    form = StaffIntakeForm(request.POST or None, request.FILES or None, schools=schools, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        report_data = actions.ReportData(
+            channel=data["channel"],
+            received_at=data["received_at"],
+            reporter_kind=data["reporter_kind"],
+            is_anonymous=data["is_anonymous"],
+            reporter_name=data["reporter_name"],
+            reporter_email=data["reporter_email"],
+            reporter_phone=data["reporter_phone"],
+            consent_to_contact=data["consent_to_contact"],
+            school=data["school"],
+            school_text=data.get("school_text", ""),
+            forms=data["bullying_forms"],
+            platforms=data["platforms"],
+            since=data["since"],
+            frequency=data["frequency"],
+            places=data["places"],
+            description=data["description"],
+            distress_signs=data["distress_signs"],
+            immediate_danger=data["immediate_danger"],
+            faits_etablissement_id=data["faits_etablissement_id"],
+            faits_etablissement_level=data["faits_etablissement_level"],
+            parquet_number=data["parquet_number"],
+            stop_harcelement_id=data["stop_harcelement_id"],
+            crip_id=data["crip_id"],
+        )
+        try:
+            submission = actions.submit_report(data=report_data, files=data["files"], actor=request.membership)
+        except vault.EvidenceRejected as rejected:
+            form.add_error("files", rejected.message)
+        else:
+            messages.success(
+                request, _("Signalement %(reference)s enregistré.") % {"reference": submission.report.reference}
+            )
+            return redirect("reports:detail", submission.report.public_id)
+    return render(request, "reports/staff/new.html", {"form": form})

@@ -1,0 +1,80 @@
+"""Demo data: complete, idempotent, usable for logging in, refused in production."""
+
+import base64
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from halte.accounts.models import Membership, Organisation, Role, User
+from halte.audit.models import AuditEvent
+from halte.demo.loader import DEMO_PASSWORD, account_sheet, load_demo
+from halte.directory.models import School
+
+
+def snapshot():
+    return {
+        model.__name__: sorted(map(repr, model.objects.values()))
+        for model in (User, Organisation, Membership, School, TOTPDevice, AuditEvent)
+    }
+
+
+def test_demo_has_every_role_the_somme_colleges_and_the_cell(db):
+    result = load_demo()
+    assert result.changed
+    assert School.objects.filter(departement="080", kind="college").count() == 69
+    assert {m.role for m in Membership.objects.all()} == set(Role)
+    kinds = set(Organisation.objects.values_list("kind", flat=True))
+    assert {"parquet", "education", "departement", "region", "prefecture", "police", "gendarmerie"} <= kinds
+    assert Organisation.objects.filter(kind="association").exists()
+    assert Organisation.objects.filter(kind="school", school__uai="0800020M").exists()
+    admin = User.objects.get(memberships__role=Role.ADMIN)
+    assert admin.is_staff and admin.is_superuser
+
+
+def test_loading_twice_changes_nothing(db):
+    load_demo()
+    before = snapshot()
+    result = load_demo()
+    assert not result.changed
+    assert snapshot() == before
+
+
+def test_command_writes_the_account_sheet(db, settings, tmp_path, capsys):
+    settings.VAR_DIR = tmp_path
+    call_command("load_demo")
+    sheet = json.loads((tmp_path / "demo_accounts.json").read_text(encoding="utf-8"))
+    assert {row["role"] for row in sheet} == set(Role)
+    for row in sheet:
+        assert set(row) >= {"email", "password", "totp_secret", "role", "organisation", "school_uai"}
+    cpe = next(row for row in sheet if row["email"].startswith("cpe.lejeune"))
+    assert cpe["school_uai"] == "0800020M"
+    output = capsys.readouterr().out
+    assert DEMO_PASSWORD in output
+    assert "coordination@" in output
+
+
+def test_demo_accounts_log_in_with_their_published_totp_secret(client, db):
+    load_demo()
+    row = next(r for r in account_sheet() if r["role"] == Role.MAGISTRATE)
+    client.post(reverse("accounts:login"), {"username": row["email"], "password": row["password"]})
+    code = f"{totp(base64.b32decode(row['totp_secret'])):06d}"
+    assert client.post(reverse("accounts:otp_verify"), {"token": code}).url == reverse("www:staff_home")
+    assert client.get(reverse("www:staff_home")).status_code == 200
+
+
+def test_demo_totp_command_prints_current_codes(db, capsys):
+    call_command("demo_totp", "coordination")
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("coordination@")
+    assert line.split()[-1].isdigit()
+
+
+def test_production_refuses_demo_data(db, settings):
+    settings.HALTE = {**settings.HALTE, "DEMO_DATA_ALLOWED": False}
+    with pytest.raises(CommandError, match="production"):
+        call_command("load_demo")
+    assert not User.objects.exists()
