@@ -107,4 +107,19 @@ def login():
     return log_in
 
 
+@pytest.fixture
+def partner(db):
+    """A partner platform's organisation (the 3018), for API tests."""
+    return OrganisationFactory(name="Association 3018", kind=OrganisationKind.ASSOCIATION)
+
+
+@pytest.fixture
+def raw_key(partner):
+    """A valid API key of the partner, as the partner would hold it."""
+    from halte.reports import apikeys
+
+    _key, raw = apikeys.create_key(organisation=partner, name="Plateforme 3018")
+    return raw
+
+
 __all__ = ["Organisation", "People", "log_in", "settings"]

@@ -1,5 +1,6 @@
 from ninja import NinjaAPI
 
+from halte.api.errors import install as install_error_handlers
 from halte.directory.api import router as directory_router
 from halte.reports.api import router as reports_router
 
@@ -10,5 +11,6 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
 )
+install_error_handlers(api)
 api.add_router("/schools", directory_router)
 api.add_router("/reports", reports_router)

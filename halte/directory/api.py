@@ -3,6 +3,8 @@
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from halte.api.errors import ValidationErrorOut
+
 from .models import School
 
 router = Router(tags=["Établissements"])
@@ -25,7 +27,12 @@ class SchoolOut(Schema):
         return str(obj)
 
 
-@router.get("", response=list[SchoolOut], auth=None, summary="Rechercher un établissement")
+@router.get(
+    "",
+    response={200: list[SchoolOut], 422: ValidationErrorOut},
+    auth=None,
+    summary="Rechercher un établissement",
+)
 def search_schools(request: HttpRequest, q: str = Query("", max_length=100, description="Nom, commune ou UAI")):
     """Open establishments whose name, commune, postcode or UAI contain every word of `q`
     (accents and case ignored). At most 20 results; an empty query returns nothing."""

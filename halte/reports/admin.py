@@ -43,22 +43,26 @@ class ApiKeyAdmin(AuditedModelAdmin):
         self.message_user(request, _("Clés révoquées : %(count)d.") % {"count": count}, messages.SUCCESS)
 
 
+# Everything an administrator may know of a report; every field of content stays out.
+REPORT_FIELDS = ("reference", "channel", "received_at", "status")
+
+
 @admin.register(Report)
 class ReportAdmin(AuditedModelAdmin):
     """Reports exist for the administrator only as references: nothing of what was said."""
 
-    list_display = ["reference", "channel", "received_at", "status"]
+    list_display = REPORT_FIELDS
     list_filter = ["channel", "status"]
     search_fields = ["reference"]
     date_hierarchy = "received_at"
-    fields = ["reference", "channel", "received_at", "status"]
-    readonly_fields = fields
+    fields = REPORT_FIELDS
+    readonly_fields = REPORT_FIELDS
 
     def get_fields(self, request, obj=None):
-        return list(self.fields)
+        return list(REPORT_FIELDS)
 
     def get_readonly_fields(self, request, obj=None):
-        return list(self.fields)
+        return list(REPORT_FIELDS)
 
     def has_add_permission(self, request):
         return False

@@ -25,6 +25,7 @@ from ninja.security import APIKeyHeader, HttpBearer
 from pydantic import AfterValidator, AwareDatetime, ConfigDict, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
+from halte.api.errors import Error, ValidationErrorOut
 from halte.directory.models import School
 
 from . import apikeys, enums
@@ -220,20 +221,6 @@ class ReportStatusOut(Schema):
     id: UUID
     status: enums.Status
     received_at: datetime
-
-
-class Error(Schema):
-    detail: str
-
-
-class FieldError(Schema):
-    loc: list[str | int] = Field(description='Emplacement de l’erreur, par exemple ["body", "payload", "description"].')
-    msg: str
-    type: str
-
-
-class ValidationErrorOut(Schema):
-    detail: list[FieldError]
 
 
 def _receipt(report: Report) -> dict:

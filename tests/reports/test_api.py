@@ -27,17 +27,6 @@ def _vault_in_tmp(settings, tmp_path):
     settings.VAR_DIR = tmp_path
 
 
-@pytest.fixture
-def partner(db):
-    return OrganisationFactory(name="Association 3018", kind=OrganisationKind.ASSOCIATION)
-
-
-@pytest.fixture
-def raw_key(partner):
-    _key, raw = apikeys.create_key(organisation=partner, name="Plateforme 3018")
-    return raw
-
-
 def body(**overrides):
     data = {
         "reporter_kind": "parent",

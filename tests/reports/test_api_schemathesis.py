@@ -26,14 +26,6 @@ CASES = [
     for method, path in OPERATIONS
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 ]
-# Known gap outside this module: GET /api/v1/schools answers 422 to a query longer than 100 characters
-# but documents only 200 (halte/directory/api.py declares `response=list[SchoolOut]`). Strict, so that
-# this marker has to go as soon as the operation documents its 422.
-CASES[-1] = pytest.param(
-    *CASES[-1].values,
-    id=CASES[-1].id,
-    marks=pytest.mark.xfail(strict=True, reason="GET /api/v1/schools does not document its 422 yet"),
-)
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from halte.reports.apikeys import create_key
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    help = _(
         "Crée une clé d’API pour une structure partenaire. La clé est affichée une seule fois : "
         "seule son empreinte est conservée."
     )

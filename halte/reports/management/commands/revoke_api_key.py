@@ -9,7 +9,7 @@ from halte.reports.models import ApiKey
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Révoque définitivement une clé d’API, désignée par son début (8 caractères).")
+    help = _("Révoque définitivement une clé d’API, désignée par son début (8 caractères).")
 
     def add_arguments(self, parser):
         parser.add_argument("prefix", help=gettext_lazy("Début de la clé, tel qu’affiché dans l’administration."))
