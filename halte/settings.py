@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "halte.directory",
     "halte.notifications",
     "halte.reports",
+    "halte.cases",
     "halte.www",
     "halte.demo",
 ]

@@ -12,6 +12,7 @@ admin.site.site_title = settings.HALTE["SERVICE_NAME"]
 urlpatterns = [
     path("", include("halte.www.urls")),
     path("", include("halte.reports.urls")),
+    path("", include("halte.cases.urls")),
     path("connexion/", include("halte.accounts.urls")),
     path("notifications/", include("halte.notifications.urls")),
     path("journal/", include("halte.audit.urls")),

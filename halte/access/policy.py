@@ -205,6 +205,8 @@ class NavItem:
 STAFF_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Accueil"), "www:staff_home", Capability.USE_STAFF_AREA),
     NavItem(_("Signalements"), "reports:queue", Capability.TRIAGE_REPORTS),
+    NavItem(_("Dossiers"), "cases:list", Capability.READ_CASES),
+    NavItem(_("Mes échéances"), "cases:deadlines", Capability.READ_CASES),
     NavItem(_("Signalements de ma structure"), "reports:mine", Capability.FILE_REPORTS),
     NavItem(_("Notifications"), "notifications:inbox", Capability.USE_STAFF_AREA),
     NavItem(_("Journal d'audit"), "audit:journal", Capability.VIEW_AUDIT_LOG),

@@ -151,6 +151,8 @@ class Membership(models.Model):
     )
     role = models.CharField(_("rôle"), max_length=32, choices=Role.choices)
     is_active = models.BooleanField(_("active"), default=True)
+    # The cell's steering contact receives the last level of escalation of overdue clocks.
+    is_steering_contact = models.BooleanField(_("contact de pilotage de la cellule"), default=False)
     created_at = models.DateTimeField(_("créée le"), default=timezone.now, editable=False)
 
     objects = MembershipQuerySet.as_manager()

@@ -43,6 +43,19 @@ class Action(models.TextChoices):
     EVIDENCE_DOWNLOADED = "reports.evidence_downloaded", _("Pièce téléchargée")
     API_KEY_CREATED = "reports.api_key_created", _("Clé d’API créée")
     API_KEY_REVOKED = "reports.api_key_revoked", _("Clé d’API révoquée")
+    REPORT_TRIAGED = "reports.triaged", _("Signalement trié")
+    CASE_OPENED = "cases.opened", _("Dossier ouvert")
+    CASE_READ = "cases.read", _("Dossier consulté")
+    CASE_TRANSITION = "cases.transition", _("Changement d’état du dossier")
+    CASE_ASSESSED = "cases.assessed", _("Gravité évaluée")
+    CASE_CHANGED = "cases.changed", _("Dossier modifié")
+    CASE_SHARED = "cases.shared", _("Dossier partagé")
+    CASE_SHARE_REVOKED = "cases.share_revoked", _("Partage révoqué")
+    CASE_NOTE_ADDED = "cases.note_added", _("Note ajoutée")
+    CASE_PERSON_ADDED = "cases.person_added", _("Personne ajoutée au dossier")
+    CASE_LINKED = "cases.linked", _("Dossiers liés")
+    CASE_MERGED = "cases.merged", _("Dossiers fusionnés")
+    CRITICAL_ALERT = "cases.critical_alert", _("Alerte critique envoyée")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -10,6 +10,11 @@ class Kind(models.TextChoices):
     NEW_REPORT = "new_report", _("Nouveau signalement")
     WORRYING_REPORT = "worrying_report", _("Signalement préoccupant")
     REPORTER_MESSAGE = "reporter_message", _("Nouveau message d’une personne qui a signalé")
+    CRITICAL_ALERT = "critical_alert", _("Alerte critique")
+    ASSIGNMENT = "assignment", _("Attribution d’un dossier")
+    SHARE = "share", _("Dossier partagé avec votre structure")
+    CLOCK_REMINDER = "clock_reminder", _("Échéance proche")
+    CLOCK_ESCALATION = "clock_escalation", _("Échéance dépassée")
 
 
 class Notification(models.Model):

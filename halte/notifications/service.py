@@ -16,7 +16,7 @@ from .models import Kind, Notification
 logger = logging.getLogger(__name__)
 
 
-def notify(*, users: Iterable, kind: Kind, title: str, url: str, email: bool = True) -> list[Notification]:
+def notify(*, users: Iterable, kind: Kind | str, title: str, url: str, email: bool = True) -> list[Notification]:
     recipients = {user.pk: user for user in users if user.is_active}.values()
     rows = Notification.objects.bulk_create(
         [Notification(recipient=user, kind=kind, title=title, url=url) for user in recipients]

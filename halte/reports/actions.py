@@ -134,8 +134,14 @@ def submit_report(
                 for p in data.pupils
             ]
         )
-        for upload in files:
-            vault.store(report=report, upload=upload, uploaded_by_reporter=actor is None)
+        stored: list = []
+        try:
+            for upload in files:
+                stored.append(vault.store(report=report, upload=upload, uploaded_by_reporter=actor is None))
+        except BaseException:
+            # The rows go with the rolled-back transaction; the encrypted files must go too.
+            vault.discard(stored)
+            raise
         record(
             Action.REPORT_RECEIVED,
             actor=actor.user if actor else None,
@@ -174,8 +180,13 @@ def post_reporter_message(*, report: Report, body: str, files: Sequence[Uploaded
     vault.validate(list(files), report=report)
     with transaction.atomic():
         message = Message.objects.create(report=report, author_kind=AuthorKind.REPORTER, body=body)
-        for upload in files:
-            vault.store(report=report, upload=upload, message=message, uploaded_by_reporter=True)
+        stored: list = []
+        try:
+            for upload in files:
+                stored.append(vault.store(report=report, upload=upload, message=message, uploaded_by_reporter=True))
+        except BaseException:
+            vault.discard(stored)
+            raise
         record(Action.REPORTER_MESSAGE_RECEIVED, target=report, detail={"files": len(files)})
         url = reverse("reports:detail", args=[report.public_id])
         title = _("Nouveau message sur le signalement %(reference)s") % {"reference": report.reference}

@@ -66,7 +66,7 @@ class ReporterStep(HalteForm):
         ),
     )
     reporter_name = TextField(label=_("Ton nom et ton prénom"), max_length=200, required=False)
-    reporter_email = forms.EmailField(label=_("Ton adresse électronique"), required=False)
+    reporter_email = forms.EmailField(label=_("Ton adresse électronique"), max_length=254, required=False)
     reporter_phone = TextField(label=_("Ton numéro de téléphone"), max_length=32, required=False)
 
     def clean(self):
@@ -96,7 +96,7 @@ class SchoolStep(HalteForm):
 
     def __init__(self, *args, matches=(), **kwargs):
         super().__init__(*args, **kwargs)
-        chosen = self.data.get(self.add_prefix("school")) or self.initial.get("school")
+        chosen = clean_text(self.data.get(self.add_prefix("school")) or self.initial.get("school") or "")
         schools = list(matches)
         if chosen and chosen not in {s.uai for s in schools}:
             schools += list(School.objects.filter(uai=chosen))
@@ -237,7 +237,7 @@ class StaffIntakeForm(HalteForm):
     )
     is_anonymous = forms.BooleanField(label=_("La personne souhaite rester anonyme"), required=False)
     reporter_name = TextField(label=_("Nom de la personne qui signale"), max_length=200, required=False)
-    reporter_email = forms.EmailField(label=_("Son adresse électronique"), required=False)
+    reporter_email = forms.EmailField(label=_("Son adresse électronique"), max_length=254, required=False)
     reporter_phone = TextField(label=_("Son téléphone"), max_length=32, required=False)
     consent_to_contact = forms.BooleanField(label=_("Elle accepte d’être recontactée"), required=False)
     school = forms.CharField(label=_("Établissement (code UAI)"), max_length=8, required=False)

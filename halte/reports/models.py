@@ -82,6 +82,11 @@ class Report(models.Model):
         "reports.ApiKey", verbose_name=_("clé d’API"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    # The case this report feeds, once triaged into one (several reports can feed one case).
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("dossier"), null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+
     # Anonymous follow-up: HMAC lookup digest (indexed) + slow salted hash (verified in constant time).
     receipt_lookup = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     receipt_hash = models.CharField(max_length=255, blank=True, editable=False)

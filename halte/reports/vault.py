@@ -502,6 +502,12 @@ def _remove(relatives: Iterable[str]) -> None:
         _absolute(relative).unlink(missing_ok=True)
 
 
+def discard(evidence: Iterable[Evidence]) -> None:
+    """Remove the files of evidence whose rows are being rolled back with their transaction."""
+    for item in evidence:
+        _remove(path for path in (item.original_path, item.display_path) if path)
+
+
 def _read_blob(relative: str) -> bytes:
     try:
         return _absolute(relative).read_bytes()

@@ -64,7 +64,7 @@ def test_wrong_code_message_is_announced_and_accessible(page, assert_accessible)
     page.wait_for_url("**/verification/")
     page.get_by_label("Code à 6 chiffres").fill("12345")
     page.get_by_role("button", name="Valider").click()
-    assert "n’est pas valable" in page.content()
+    page.wait_for_selector("text=n’est pas valable")
     assert_accessible(page)
 
 

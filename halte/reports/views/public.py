@@ -21,7 +21,16 @@ from halte.directory.models import School
 
 from .. import actions, receipts, throttle, vault
 from ..enums import Channel
-from ..forms import STEP_TITLES, STEPS, FinishStep, PupilFormSet, ReceiptForm, ReporterMessageForm, SchoolStep
+from ..forms import (
+    STEP_TITLES,
+    STEPS,
+    FinishStep,
+    PupilFormSet,
+    ReceiptForm,
+    ReporterMessageForm,
+    SchoolStep,
+    clean_text,
+)
 from ..models import AuthorKind, Report
 
 logger = logging.getLogger(__name__)
@@ -92,7 +101,8 @@ def step(request, slug: str):
 
 def _school_step(request, draft: dict):
     source = request.POST if request.method == "POST" else None
-    query = (request.POST.get("school_query") or draft.get("etablissement", {}).get("school_query") or "").strip()[:100]
+    typed = request.POST.get("school_query") or draft.get("etablissement", {}).get("school_query") or ""
+    query = clean_text(typed)[:100]
     matches = list(School.objects.open().search(query)[:20]) if query else []
     if source is not None and "search" in request.POST:
         form = SchoolStep(initial={"school_query": query}, matches=matches)

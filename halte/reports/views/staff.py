@@ -67,6 +67,7 @@ def detail(request, public_id):
         "can_reply": access.can_reply_to_reporter(membership, report),
         "can_take_charge": access.can_take_charge(membership, report) and report.status == "received",
         "can_download": access.can_download_evidence(membership, report),
+        "can_triage": access.can_take_charge(membership, report) and not hasattr(report, "triage"),
         "reply_form": StaffReplyForm(),
         "flag_labels": [flags.LABELS[code] for code in report.flags if code in flags.LABELS],
     }

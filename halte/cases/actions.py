@@ -1,0 +1,458 @@
+"""Everything that changes a case, one function per action, one transaction each.
+
+Keyword arguments only, a required ``actor`` (the acting membership), audit and timeline rows written
+inside the transaction, notifications sent after commit. Changes to a case that someone may be editing
+at the same time carry ``expected_version``: a stale version is refused with :class:`StaleCase`.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from halte.accounts.models import Membership, Organisation, Role
+from halte.audit.journal import record
+from halte.audit.models import Action as AuditAction
+from halte.core.references import next_reference
+from halte.notifications.models import Kind
+from halte.notifications.service import notify
+from halte.reports.enums import Status as ReportStatus
+
+from . import targets
+from .enums import Compartment, Priority, Qualification, State, TriageOutcome
+from .models import Action, Case, Event, FollowUp, Involvement, Link, Note, Person, SeverityAssessment, Share, Triage
+from .severity import Assessment, Criteria, assess
+
+
+class StaleCase(Exception):
+    message = ""
+
+    def __init__(self):
+        self.message = _(
+            "Ce dossier a été modifié par quelqu’un d’autre pendant que vous travailliez. "
+            "Rien n’a été enregistré : rechargez la page pour voir la dernière version."
+        )
+        super().__init__(self.message)
+
+
+class ActionRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _bump(case: Case, expected_version: int | None) -> None:
+    """Optimistic lock: only the holder of the current version may change the case."""
+    rows = Case.objects.filter(pk=case.pk)
+    if expected_version is not None:
+        rows = rows.filter(version=expected_version)
+    if rows.update(version=F("version") + 1, updated_at=timezone.now()) != 1:
+        raise StaleCase()
+    case.refresh_from_db(fields=["version", "updated_at"])
+
+
+def _event(case: Case, actor, kind: str, text: str, compartment: str = Compartment.CORE) -> Event:
+    return Event.objects.create(case=case, kind=kind, text=text, actor=actor, compartment=compartment)
+
+
+def _audit(action, actor, case, **detail):
+    record(action, actor=actor.user if actor else None, membership=actor, target=case, detail=detail)
+
+
+def case_url(case: Case) -> str:
+    return reverse("cases:detail", args=[case.public_id])
+
+
+# --- Triage --------------------------------------------------------------------------------------
+
+
+@dataclass
+class TriageDecision:
+    outcome: str
+    qualification: str
+    criteria: Criteria
+    reason: str = ""
+    override_priority: str = ""
+    override_reason: str = ""
+    attach_to: Case | None = None
+    follow_up_on: date | None = None
+    redirected_to: str = ""
+
+
+def triage_report(*, report, actor: Membership, decision: TriageDecision) -> Triage:
+    """Decide what becomes of a report. Opening a P1 case alerts the coordinators and magistrates."""
+    if hasattr(report, "triage"):
+        raise ActionRefused(_("Ce signalement a déjà été trié."))
+    assessment = assess(decision.criteria, decision.qualification)
+    with transaction.atomic():
+        case = None
+        if decision.outcome == TriageOutcome.OPEN_CASE:
+            case = _open_case(report=report, actor=actor, decision=decision, assessment=assessment)
+        elif decision.outcome == TriageOutcome.HAND_BACK:
+            if decision.follow_up_on is None:
+                raise ActionRefused(_("Indiquez la date du point de suivi avec l’établissement."))
+            decision.override_priority = Priority.P4
+            decision.override_reason = decision.override_reason or _("Confié à l’établissement dans le cadre de pHARe.")
+            case = _open_case(report=report, actor=actor, decision=decision, assessment=assessment)
+        elif decision.outcome == TriageOutcome.ATTACH:
+            case = decision.attach_to
+            if case is None:
+                raise ActionRefused(_("Choisissez le dossier auquel rattacher ce signalement."))
+            _attach(report=report, case=case, actor=actor)
+        elif not decision.reason.strip():
+            raise ActionRefused(_("Indiquez le motif."))
+        report.case = case
+        report.status = ReportStatus.CLOSED if case is None else ReportStatus.IN_PROGRESS
+        report.save(update_fields=["case", "status"])
+        triage = Triage.objects.create(
+            report=report,
+            outcome=decision.outcome,
+            qualification=decision.qualification,
+            reason=decision.reason,
+            case=case,
+            follow_up_on=decision.follow_up_on,
+            redirected_to=decision.redirected_to,
+            decided_by=actor,
+        )
+        record(
+            AuditAction.REPORT_TRIAGED,
+            actor=actor.user,
+            membership=actor,
+            target=report,
+            detail={"outcome": decision.outcome, "case": case.reference if case else None},
+        )
+    return triage
+
+
+def _open_case(*, report, actor, decision: TriageDecision, assessment: Assessment) -> Case:
+    priority = decision.override_priority or assessment.priority
+    if priority != assessment.priority and not decision.override_reason.strip():
+        raise ActionRefused(_("Expliquez pourquoi vous corrigez la priorité proposée."))
+    case = Case.objects.create(
+        reference=next_reference("case", "HS"),
+        state=State.TRIAGED,
+        priority=priority,
+        qualification=decision.qualification,
+        summary=report.description,
+        school=report.school,
+        lead=actor if decision.outcome == TriageOutcome.OPEN_CASE else None,
+        opened_at=timezone.now(),
+    )
+    case.organisations.add(actor.organisation)
+    school_organisation = Organisation.objects.filter(school=report.school).first() if report.school else None
+    if school_organisation:
+        case.organisations.add(school_organisation)
+    SeverityAssessment.objects.create(
+        case=case,
+        version=1,
+        criteria=decision.criteria.to_dict(),
+        computed_priority=assessment.priority,
+        fired_rules=assessment.fired_rules_json(),
+        priority=priority,
+        override_reason=decision.override_reason if priority != assessment.priority else "",
+        assessed_by=actor,
+    )
+    _schedule_follow_ups(case, priority, decision.follow_up_on)
+    _event(case, actor, "opened", _("Dossier ouvert à partir du signalement %(ref)s.") % {"ref": report.reference})
+    _audit(AuditAction.CASE_OPENED, actor, case, priority=priority, report=report.reference)
+    if assessment.critical_codes:
+        _critical_alert(case=case, actor=actor, assessment=assessment)
+    return case
+
+
+def _schedule_follow_ups(case: Case, priority: str, first_on: date | None) -> None:
+    start = timezone.localdate(case.opened_at)
+    days = targets.targets(priority).get(targets.FOLLOW_UP) or []
+    rows = [FollowUp(case=case, day=day, due_on=start + timedelta(days=day)) for day in days]
+    if first_on is not None:
+        day = max((first_on - start).days, 1)
+        rows = [row for row in rows if row.day != day] + [FollowUp(case=case, day=day, due_on=first_on)]
+    FollowUp.objects.bulk_create(rows)
+
+
+def _critical_alert(*, case: Case, actor, assessment: Assessment) -> None:
+    """Critical flag: coordinators and magistrates at once, and the to-do about IP / art. 40."""
+    Action.objects.create(
+        case=case,
+        title=_("Envisager une information préoccupante (CRIP) ou un signalement au procureur (art. 40 CPP)"),
+        owner_organisation=actor.organisation,
+        owner=actor,
+        due_at=timezone.now() + timedelta(hours=4),
+        created_by=actor,
+    )
+    recipients = Membership.objects.active().filter(role__in=[Role.COORDINATOR, Role.MAGISTRATE]).select_related("user")
+    title = _("Alerte critique : dossier %(ref)s (P1)") % {"ref": case.reference}
+    notify(users=[m.user for m in recipients], kind=Kind.CRITICAL_ALERT, title=title, url=case_url(case))
+    _event(case, actor, "critical_alert", _("Alerte critique envoyée à la coordination et au parquet."))
+    _audit(AuditAction.CRITICAL_ALERT, actor, case, rules=list(assessment.critical_codes))
+
+
+def _attach(*, report, case: Case, actor) -> None:
+    _event(case, actor, "report_attached", _("Signalement %(ref)s rattaché.") % {"ref": report.reference})
+    if case.state == State.CLOSED:
+        case.reopen(actor=actor, reason=_("Nouveau signalement %(ref)s.") % {"ref": report.reference})
+
+
+# --- Assessment, assignment, summary -------------------------------------------------------------
+
+
+def reassess(
+    *,
+    case: Case,
+    actor,
+    criteria: Criteria,
+    qualification: str,
+    expected_version: int,
+    override_priority: str = "",
+    override_reason: str = "",
+) -> SeverityAssessment:
+    assessment = assess(criteria, qualification)
+    priority = override_priority or assessment.priority
+    if priority != assessment.priority and not override_reason.strip():
+        raise ActionRefused(_("Expliquez pourquoi vous corrigez la priorité proposée."))
+    with transaction.atomic():
+        _bump(case, expected_version)
+        version = (case.assessments.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+        row = SeverityAssessment.objects.create(
+            case=case,
+            version=version,
+            criteria=criteria.to_dict(),
+            computed_priority=assessment.priority,
+            fired_rules=assessment.fired_rules_json(),
+            priority=priority,
+            override_reason=override_reason if priority != assessment.priority else "",
+            assessed_by=actor,
+        )
+        Case.objects.filter(pk=case.pk).update(priority=priority, qualification=qualification)
+        text = _("Gravité réévaluée (version %(v)s) : %(p)s.") % {"v": version, "p": priority}
+        _event(case, actor, "assessed", text)
+        _audit(AuditAction.CASE_ASSESSED, actor, case, version=version, priority=priority)
+        if assessment.critical_codes and case.priority != Priority.P1:
+            _critical_alert(case=case, actor=actor, assessment=assessment)
+    case.refresh_from_db()
+    return row
+
+
+def assign(*, case: Case, actor, lead: Membership | None, co_workers, expected_version: int) -> Case:
+    with transaction.atomic():
+        _bump(case, expected_version)
+        Case.objects.filter(pk=case.pk).update(lead=lead)
+        case.co_workers.set(co_workers)
+        names = ", ".join(m.user.get_full_name() for m in co_workers) or "—"
+        lead_name = lead.user.get_full_name() if lead else "—"
+        _event(
+            case,
+            actor,
+            "assigned",
+            _("Responsable : %(lead)s. Co-intervenants : %(others)s.")
+            % {
+                "lead": lead_name,
+                "others": names,
+            },
+        )
+        _audit(AuditAction.CASE_CHANGED, actor, case, field="lead")
+    case.refresh_from_db()
+    if lead and lead != actor:
+        title = _("Vous êtes responsable du dossier %(ref)s") % {"ref": case.reference}
+        notify(users=[lead.user], kind=Kind.ASSIGNMENT, title=title, url=case_url(case))
+    return case
+
+
+def update_summary(*, case: Case, actor, summary: str, expected_version: int) -> Case:
+    with transaction.atomic():
+        _bump(case, expected_version)
+        Case.objects.filter(pk=case.pk).update(summary=summary)
+        _event(case, actor, "summary", _("Résumé de la situation mis à jour."))
+        _audit(AuditAction.CASE_CHANGED, actor, case, field="summary")
+    case.refresh_from_db()
+    return case
+
+
+def transition(*, case: Case, actor, name: str, expected_version: int, **kwargs) -> Case:
+    """Run one state transition, refusing a stale form."""
+    if case.version != expected_version:
+        raise StaleCase()
+    return getattr(case, name)(actor=actor, **kwargs)
+
+
+# --- Milestones that stop clocks ------------------------------------------------------------------
+
+
+def record_first_measure(*, case: Case, actor, description: str) -> Case:
+    with transaction.atomic():
+        _bump(case, None)
+        if case.first_measure_at is None:
+            Case.objects.filter(pk=case.pk).update(first_measure_at=timezone.now())
+        _event(case, actor, "measure", _("Mesure de protection : %(d)s") % {"d": description})
+        _audit(AuditAction.CASE_CHANGED, actor, case, field="first_measure")
+    case.refresh_from_db()
+    return case
+
+
+def record_follow_up(*, follow_up: FollowUp, actor, victim_view: str, wellbeing: int | None, decision: str, note: str):
+    with transaction.atomic():
+        case = follow_up.case
+        _bump(case, None)
+        FollowUp.objects.filter(pk=follow_up.pk).update(
+            done_at=timezone.now(),
+            victim_view=victim_view,
+            wellbeing=wellbeing,
+            decision=decision,
+            note=note,
+            recorded_by=actor,
+        )
+        text = _("Point de suivi J+%(day)s : %(view)s.") % {
+            "day": follow_up.day,
+            "view": FollowUp.View(victim_view).label if victim_view else "—",
+        }
+        _event(case, actor, "follow_up", text)
+        _audit(AuditAction.CASE_CHANGED, actor, case, field="follow_up", day=follow_up.day)
+
+
+# --- Shares ---------------------------------------------------------------------------------------
+
+
+def share(
+    *, case: Case, actor, organisation: Organisation, compartments: list[str], legal_basis: str, expires_on: date
+) -> Share:
+    from halte.access.cases import shareable_compartments
+
+    allowed = set(shareable_compartments(organisation))
+    refused = set(compartments) - allowed
+    if refused:
+        raise ActionRefused(_("Ces volets ne peuvent pas être partagés avec cette structure."))
+    if not compartments:
+        raise ActionRefused(_("Choisissez au moins un volet à partager."))
+    if expires_on < timezone.localdate():
+        raise ActionRefused(_("La date de fin du partage est déjà passée."))
+    with transaction.atomic():
+        row = Share.objects.create(
+            case=case,
+            organisation=organisation,
+            compartments=sorted(compartments),
+            legal_basis=legal_basis,
+            expires_on=expires_on,
+            created_by=actor,
+        )
+        case.organisations.add(organisation)
+        text = _("Partagé avec %(org)s jusqu’au %(date)s (%(basis)s).") % {
+            "org": organisation.name,
+            "date": expires_on.strftime("%d/%m/%Y"),
+            "basis": row.get_legal_basis_display(),
+        }
+        _event(case, actor, "shared", text)
+        _audit(AuditAction.CASE_SHARED, actor, case, organisation=organisation.name, compartments=sorted(compartments))
+    members = Membership.objects.active().filter(organisation=organisation).select_related("user")
+    title = _("Le dossier %(ref)s a été partagé avec votre structure") % {"ref": case.reference}
+    notify(users=[m.user for m in members], kind=Kind.SHARE, title=title, url=case_url(case))
+    return row
+
+
+def revoke_share(*, share: Share, actor) -> Share:
+    with transaction.atomic():
+        if share.revoked_at is None:
+            Share.objects.filter(pk=share.pk).update(revoked_at=timezone.now(), revoked_by=actor)
+            _event(
+                share.case,
+                actor,
+                "share_revoked",
+                _("Partage avec %(org)s révoqué.") % {"org": share.organisation.name},
+            )
+            _audit(AuditAction.CASE_SHARE_REVOKED, actor, share.case, organisation=share.organisation.name)
+    share.refresh_from_db()
+    return share
+
+
+# --- Notes, people, links --------------------------------------------------------------------------
+
+
+def add_note(*, case: Case, actor, compartment: str, text: str) -> Note:
+    with transaction.atomic():
+        note = Note.objects.create(case=case, compartment=compartment, text=text, author=actor)
+        _event(case, actor, "note", text, compartment=compartment)
+        _audit(AuditAction.CASE_NOTE_ADDED, actor, case, compartment=compartment)
+    return note
+
+
+def add_person(*, case: Case, actor, role: str, person: Person | None = None, **fields) -> Involvement:
+    with transaction.atomic():
+        if person is None:
+            person = Person(**fields)
+            person.save()
+        involvement, _created = Involvement.objects.get_or_create(case=case, person=person, role=role)
+        _event(
+            case,
+            actor,
+            "person",
+            _("%(person)s ajouté(e) : %(role)s.")
+            % {
+                "person": person,
+                "role": involvement.get_role_display(),
+            },
+        )
+        _audit(AuditAction.CASE_PERSON_ADDED, actor, case, role=role)
+    return involvement
+
+
+def link(*, case: Case, other: Case, actor, reason: str) -> Link:
+    if case.pk == other.pk:
+        raise ActionRefused(_("Un dossier ne peut pas être lié à lui-même."))
+    with transaction.atomic():
+        row, _created = Link.objects.get_or_create(
+            from_case=case, to_case=other, defaults={"kind": Link.Kind.LINKED, "reason": reason, "created_by": actor}
+        )
+        _event(
+            case, actor, "linked", _("Lié au dossier %(ref)s : %(reason)s") % {"ref": other.reference, "reason": reason}
+        )
+        _event(
+            other, actor, "linked", _("Lié au dossier %(ref)s : %(reason)s") % {"ref": case.reference, "reason": reason}
+        )
+        _audit(AuditAction.CASE_LINKED, actor, case, other=other.reference)
+    return row
+
+
+def merge(*, source: Case, target: Case, actor, reason: str) -> Case:
+    """Fold `source` into `target`: reports and people move over; `source` is closed and points to `target`."""
+    if source.pk == target.pk:
+        raise ActionRefused(_("Un dossier ne peut pas être fusionné avec lui-même."))
+    if not reason.strip():
+        raise ActionRefused(_("Indiquez le motif."))
+    with transaction.atomic():
+        source.reports.update(case=target)
+        for involvement in source.involvements.all():
+            Involvement.objects.get_or_create(case=target, person=involvement.person, role=involvement.role)
+        Link.objects.get_or_create(
+            from_case=source, to_case=target, defaults={"kind": Link.Kind.MERGED, "reason": reason, "created_by": actor}
+        )
+        Case.objects.filter(pk=source.pk).update(merged_into=target)
+        if source.state not in (State.CLOSED, State.REDIRECTED):
+            source.refresh_from_db()
+            source.close(
+                actor=actor,
+                outcome="other",
+                reason=_("Fusionné dans %(ref)s : %(reason)s")
+                % {
+                    "ref": target.reference,
+                    "reason": reason,
+                },
+            )
+        _event(
+            target,
+            actor,
+            "merged",
+            _("Dossier %(ref)s fusionné ici : %(reason)s")
+            % {
+                "ref": source.reference,
+                "reason": reason,
+            },
+        )
+        _audit(AuditAction.CASE_MERGED, actor, target, source=source.reference)
+    target.refresh_from_db()
+    return target
+
+
+__all__ = ["ActionRefused", "Qualification", "StaleCase", "TriageDecision", "triage_report"]

@@ -1,0 +1,222 @@
+"""Forms of the cases screens. Labels for professionals, errors that say what to do."""
+
+import dataclasses
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from halte.accounts.models import Membership, Organisation
+from halte.forms import HalteForm
+from halte.reports.forms import TextField
+
+from . import enums
+from .models import FollowUp
+from .severity import CRITERIA_LABELS, Criteria, PhysicalViolence
+
+PHYSICAL_CHOICES = PhysicalViolence.choices
+
+
+class CriteriaForm(HalteForm):
+    """The severity criteria, one field per `Criteria` attribute, pre-filled from the report."""
+
+    qualification = forms.ChoiceField(
+        label=_("Qualification"), choices=enums.Qualification.choices, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in dataclasses.fields(Criteria):
+            label = str(CRITERIA_LABELS.get(field.name, field.name))
+            if field.name == "author_count":
+                self.fields[field.name] = forms.IntegerField(label=label, min_value=0, max_value=50, initial=0)
+            elif field.name == "physical_violence":
+                self.fields[field.name] = forms.ChoiceField(label=label, choices=PHYSICAL_CHOICES, initial="none")
+            else:
+                self.fields[field.name] = forms.BooleanField(label=label, required=False)
+        # Re-apply the DSFR classes to the fields added above.
+        from dsfr.utils import dsfr_input_class_attr
+
+        for visible in self.visible_fields():
+            dsfr_input_class_attr(visible)
+
+    def criteria(self) -> Criteria:
+        values = {f.name: self.cleaned_data.get(f.name) for f in dataclasses.fields(Criteria)}
+        values["author_count"] = values["author_count"] or 0
+        values["physical_violence"] = values["physical_violence"] or "none"
+        return Criteria.from_dict({k: (False if v is None else v) for k, v in values.items()})
+
+    @classmethod
+    def initial_from(cls, criteria: Criteria, qualification: str) -> dict:
+        return {**dataclasses.asdict(criteria), "qualification": qualification}
+
+
+class TriageForm(HalteForm):
+    outcome = forms.ChoiceField(label=_("Décision"), choices=enums.TriageOutcome.choices, widget=forms.RadioSelect)
+    override_priority = forms.ChoiceField(
+        label=_("Corriger la priorité proposée (facultatif)"),
+        choices=[("", _("Garder la priorité proposée")), *enums.Priority.choices],
+        required=False,
+    )
+    override_reason = TextField(
+        label=_("Motif de la correction"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    attach_to = forms.CharField(
+        label=_("Dossier auquel rattacher (référence)"),
+        max_length=20,
+        required=False,
+        help_text=_("Par exemple HS-2026-000042."),
+    )
+    follow_up_on = forms.DateField(
+        label=_("Point de suivi avec l’établissement le"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    redirected_to = TextField(label=_("Réorienté vers"), max_length=255, required=False)
+    reason = TextField(
+        label=_("Motif de la décision"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean(self):
+        data = super().clean()
+        outcome = data.get("outcome")
+        if data.get("override_priority") and not data.get("override_reason"):
+            self.add_error("override_reason", _("Expliquez pourquoi vous corrigez la priorité proposée."))
+        if outcome == enums.TriageOutcome.ATTACH and not data.get("attach_to"):
+            self.add_error("attach_to", _("Indiquez la référence du dossier."))
+        if outcome == enums.TriageOutcome.HAND_BACK:
+            if not data.get("follow_up_on"):
+                self.add_error("follow_up_on", _("Indiquez la date du point de suivi avec l’établissement."))
+            elif data["follow_up_on"] <= timezone.localdate():
+                self.add_error("follow_up_on", _("Choisissez une date à venir."))
+        if outcome in (enums.TriageOutcome.REDIRECT, enums.TriageOutcome.NOT_BULLYING) and not data.get("reason"):
+            self.add_error("reason", _("Indiquez le motif."))
+        if outcome == enums.TriageOutcome.REDIRECT and not data.get("redirected_to"):
+            self.add_error("redirected_to", _("Indiquez vers qui le signalement est réorienté."))
+        return data
+
+
+class VersionedForm(HalteForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ReassessForm(VersionedForm):
+    override_priority = TriageForm.base_fields["override_priority"]
+    override_reason = TriageForm.base_fields["override_reason"]
+
+
+class SummaryForm(VersionedForm):
+    summary = TextField(label=_("Résumé de la situation"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class AssignForm(VersionedForm):
+    lead = forms.ModelChoiceField(label=_("Responsable du dossier"), queryset=Membership.objects.none(), required=False)
+    co_workers = forms.ModelMultipleChoiceField(
+        label=_("Co-intervenants"),
+        queryset=Membership.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = members
+        self.fields["co_workers"].queryset = members
+        self.fields["lead"].label_from_instance = self.fields["co_workers"].label_from_instance = lambda m: (
+            f"{m.user.get_full_name()} — {m.get_role_display()} ({m.organisation.short_name or m.organisation})"
+        )
+
+
+class TransitionForm(VersionedForm):
+    reason = TextField(label=_("Motif"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.ChoiceField(label=_("Issue"), choices=[("", "—"), *enums.ClosureOutcome.choices], required=False)
+
+
+class ShareForm(HalteForm):
+    organisation = forms.ModelChoiceField(label=_("Structure"), queryset=Organisation.objects.none())
+    compartments = forms.MultipleChoiceField(
+        label=_("Volets partagés"),
+        choices=[(c.value, c.label) for c in enums.SHAREABLE],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    legal_basis = forms.ChoiceField(label=_("Fondement juridique"), choices=enums.LegalBasis.choices)
+    expires_on = forms.DateField(
+        label=_("Partage valable jusqu’au"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(is_active=True).order_by("name")
+
+    def clean_expires_on(self):
+        value = self.cleaned_data["expires_on"]
+        if value < timezone.localdate():
+            raise forms.ValidationError(_("Choisissez une date à venir."))
+        return value
+
+
+class NoteForm(HalteForm):
+    compartment = forms.ChoiceField(widget=forms.HiddenInput, choices=enums.Compartment.choices)
+    text = TextField(label=_("Note"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PersonForm(HalteForm):
+    role = forms.ChoiceField(label=_("Rôle dans la situation"), choices=enums.Role.choices)
+    kind = forms.ChoiceField(label=_("Type"), choices=enums.PersonKind.choices)
+    first_name = TextField(label=_("Prénom"), max_length=100)
+    last_name = TextField(label=_("Nom"), max_length=100, required=False)
+    birth_date = forms.DateField(
+        label=_("Date de naissance"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    class_name = TextField(label=_("Classe"), max_length=50, required=False)
+    existing = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def clean_birth_date(self):
+        value = self.cleaned_data.get("birth_date")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("La date de naissance ne peut pas être dans le futur."))
+        return value
+
+
+class FollowUpForm(HalteForm):
+    victim_view = forms.ChoiceField(
+        label=_("Selon l’élève, la situation va"), choices=FollowUp.View.choices, widget=forms.RadioSelect
+    )
+    wellbeing = forms.TypedChoiceField(
+        label=_("Bien-être de l’élève (1 = très mal, 5 = très bien)"),
+        choices=[(str(i), str(i)) for i in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    decision = forms.ChoiceField(label=_("Décision"), choices=FollowUp.Decision.choices)
+    note = TextField(label=_("Observations"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MeasureForm(HalteForm):
+    description = TextField(
+        label=_("Mesure de protection mise en place"),
+        max_length=1000,
+        help_text=_("Par exemple : adulte référent désigné, séparation en classe, vigilance des personnels."),
+    )
+
+
+class LinkForm(HalteForm):
+    other = forms.CharField(label=_("Référence de l’autre dossier"), max_length=20)
+    kind = forms.ChoiceField(
+        label=_("Type"),
+        choices=[("linked", _("Lier les deux dossiers")), ("merged", _("Fusionner ce dossier dans l’autre"))],
+    )
+    reason = TextField(label=_("Motif"), max_length=2000)
+
+
+class CaseFilterForm(HalteForm):
+    state = forms.ChoiceField(
+        label=_("État"), choices=[("", _("Tous les dossiers ouverts")), *enums.State.choices], required=False
+    )
+    priority = forms.ChoiceField(
+        label=_("Priorité"), choices=[("", _("Toutes")), *enums.Priority.choices], required=False
+    )
+    school = forms.CharField(label=_("Établissement (UAI)"), max_length=8, required=False)
+    overdue = forms.BooleanField(label=_("En retard seulement"), required=False)
+    repeat = forms.BooleanField(label=_("Personnes déjà citées ailleurs"), required=False)
+    mine = forms.BooleanField(label=_("Mes dossiers seulement"), required=False)

@@ -1,0 +1,40 @@
+"""`manage.py tick`: one pass of clock reminders and escalations (halte.cases.clocks.tick).
+
+Schedule it every minute (cron: `* * * * * cd /srv/halte && .venv/bin/python manage.py tick -v 0`).
+It is idempotent and costs one query when nothing is due. `--now` replays a given instant.
+"""
+
+from datetime import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from halte.cases import clocks
+
+
+def parse_now(value: str) -> datetime:
+    """An ISO 8601 instant; without an offset it is read as local time (Europe/Paris)."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise CommandError(
+            f"« {value} » n’est pas une date valide : utilisez le format ISO, par exemple 2026-11-25T10:00."
+        ) from error
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, timezone.get_default_timezone())
+    return moment
+
+
+class Command(BaseCommand):
+    help = "Envoie les rappels et les escalades des échéances des dossiers (à lancer chaque minute)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--now",
+            help="Instant de référence au format ISO (ex. 2026-11-25T10:00, heure de Paris sans fuseau précisé).",
+        )
+
+    def handle(self, *args, now=None, verbosity=1, **options):
+        result = clocks.tick(parse_now(now) if now else None)
+        if verbosity:
+            self.stdout.write(result.summary())

@@ -1,0 +1,401 @@
+"""Cases ("dossiers"), the people in them, their severity assessments, shares, clocks and history.
+
+A case's *state* changes only through the transitions of :mod:`halte.cases.workflow`. Content is split
+into compartments (core, health, judicial, reporter identity) that :mod:`halte.access.cases` opens or
+keeps shut for each membership. History tables (transitions, events, assessments) are append-only.
+"""
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import enums
+from .workflow import CaseWorkflowMixin
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def open(self) -> "CaseQuerySet":
+        return self.filter(state__in=enums.OPEN_STATES)
+
+
+class Case(CaseWorkflowMixin, models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(_("référence"), max_length=20, unique=True)
+    state = models.CharField(_("état"), max_length=20, choices=enums.State.choices, default=enums.State.NEW)
+    priority = models.CharField(_("priorité"), max_length=2, choices=enums.Priority.choices)
+    qualification = models.CharField(_("qualification"), max_length=20, choices=enums.Qualification.choices)
+    summary = models.TextField(_("résumé de la situation"), max_length=20_000, blank=True)
+
+    school = models.ForeignKey(
+        "directory.School",
+        verbose_name=_("établissement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    other_schools = models.ManyToManyField(
+        "directory.School", verbose_name=_("autres établissements"), blank=True, related_name="+"
+    )
+    lead = models.ForeignKey(
+        "accounts.Membership",
+        verbose_name=_("responsable"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_cases",
+    )
+    co_workers = models.ManyToManyField(
+        "accounts.Membership", verbose_name=_("co-intervenants"), blank=True, related_name="co_worked_cases"
+    )
+    organisations = models.ManyToManyField(
+        "accounts.Organisation", verbose_name=_("structures impliquées"), blank=True, related_name="cases"
+    )
+
+    # Milestones that stop the clocks (halte.cases.clocks).
+    opened_at = models.DateTimeField(_("ouvert le"), default=timezone.now)
+    taken_in_charge_at = models.DateTimeField(_("pris en charge le"), null=True, blank=True)
+    first_measure_at = models.DateTimeField(_("première mesure de protection le"), null=True, blank=True)
+    cell_meeting_at = models.DateTimeField(_("examiné en cellule le"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("clos le"), null=True, blank=True)
+    closure_outcome = models.CharField(_("issue"), max_length=20, choices=enums.ClosureOutcome.choices, blank=True)
+    watch_until = models.DateField(_("veille jusqu’au"), null=True, blank=True)
+
+    # Judicial track: when set, nothing of the case is disclosed to the families.
+    do_not_disclose_to_family = models.BooleanField(_("ne pas informer la famille (enquête)"), default=False)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("fusionné dans"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    # Optimistic locking: every change bumps it; a form carrying an older value is refused.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-opened_at"]
+        indexes = [
+            models.Index(fields=["state", "priority", "opened_at"], name="case_queue_idx"),
+            models.Index(fields=["school", "state", "-opened_at"], name="case_school_idx"),
+            models.Index(fields=["lead", "state", "-opened_at"], name="case_lead_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Person(models.Model):
+    """A pupil or an adult, recognised across cases, schools and years (repeat detection)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("type"), max_length=10, choices=enums.PersonKind.choices)
+    last_name = models.CharField(_("nom"), max_length=100, blank=True)
+    first_name = models.CharField(_("prénom"), max_length=100)
+    birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
+    school = models.ForeignKey(
+        "directory.School",
+        verbose_name=_("établissement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    class_name = models.CharField(_("classe"), max_length=50, blank=True)
+    email = models.EmailField(_("adresse électronique"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=32, blank=True)
+    address = models.CharField(_("adresse"), max_length=255, blank=True)
+    # Sorted, folded name tokens ("dupont marie claire"): survives accents, case, hyphens, swaps.
+    name_key = models.CharField(max_length=255, db_index=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("personne")
+        verbose_name_plural = _("personnes")
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def save(self, *args, **kwargs):
+        # Derived column, like School.search_text: never stale whoever saves.
+        from .people import name_key
+
+        self.name_key = name_key(self.first_name, self.last_name)
+        super().save(*args, **kwargs)
+
+
+class Involvement(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="involvements")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="involvements")
+    role = models.CharField(_("rôle"), max_length=20, choices=enums.Role.choices)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("implication")
+        constraints = [models.UniqueConstraint(fields=["case", "person", "role"], name="involvement_unique")]
+        indexes = [models.Index(fields=["person", "role"], name="involvement_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.get_role_display()} — {self.case}"
+
+
+class SeverityAssessment(models.Model):
+    """One version of the severity assessment of a case. Never updated: a new version is added."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments")
+    version = models.PositiveIntegerField()
+    criteria = models.JSONField(_("critères"))
+    computed_priority = models.CharField(max_length=2, choices=enums.Priority.choices)
+    fired_rules = models.JSONField(_("règles appliquées"))
+    priority = models.CharField(_("priorité retenue"), max_length=2, choices=enums.Priority.choices)
+    override_reason = models.TextField(_("motif de la correction"), blank=True, max_length=2000)
+    assessed_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    assessed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["case", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="assessment_unique_version"),
+            models.CheckConstraint(
+                condition=models.Q(priority=models.F("computed_priority")) | ~models.Q(override_reason=""),
+                name="assessment_override_needs_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} v{self.version} {self.priority}"
+
+    @property
+    def is_override(self) -> bool:
+        return self.priority != self.computed_priority
+
+
+class Triage(models.Model):
+    """The decision taken on one report: what became of it, why, and by whom."""
+
+    report = models.OneToOneField("reports.Report", on_delete=models.PROTECT, related_name="triage")
+    outcome = models.CharField(_("décision"), max_length=20, choices=enums.TriageOutcome.choices)
+    qualification = models.CharField(_("qualification"), max_length=20, choices=enums.Qualification.choices)
+    reason = models.TextField(_("motif"), max_length=4000, blank=True)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="triages")
+    follow_up_on = models.DateField(_("point de suivi le"), null=True, blank=True)
+    redirected_to = models.CharField(_("réorienté vers"), max_length=255, blank=True)
+    decided_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tri")
+
+    def __str__(self) -> str:
+        return f"{self.report} → {self.get_outcome_display()}"
+
+
+class Transition(models.Model):
+    """Append-only log of state changes."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
+    name = models.CharField(max_length=32)
+    from_state = models.CharField(max_length=20, choices=enums.State.choices)
+    to_state = models.CharField(max_length=20, choices=enums.State.choices)
+    reason = models.TextField(blank=True, max_length=4000)
+    actor = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.from_state}→{self.to_state}"
+
+
+class Event(models.Model):
+    """One line of the case timeline, in the compartment its content belongs to."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    compartment = models.CharField(max_length=20, choices=enums.Compartment.choices, default=enums.Compartment.CORE)
+    kind = models.CharField(max_length=32)
+    text = models.TextField(max_length=20_000)
+    actor = models.ForeignKey("accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="event_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.kind}"
+
+
+class Note(models.Model):
+    """A note written into one compartment (health notes, judicial notes, core notes)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    compartment = models.CharField(max_length=20, choices=enums.Compartment.choices)
+    text = models.TextField(_("note"), max_length=20_000)
+    author = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.compartment} {self.created_at:%Y-%m-%d}"
+
+
+class ShareQuerySet(models.QuerySet["Share"]):
+    def active(self, now=None) -> "ShareQuerySet":
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_on__gte=timezone.localdate(now))
+
+
+class Share(models.Model):
+    """An explicit, journaled decision to let an organisation see some compartments of a case."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="shares")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="shares")
+    compartments = models.JSONField(_("volets partagés"))
+    legal_basis = models.CharField(_("fondement juridique"), max_length=20, choices=enums.LegalBasis.choices)
+    expires_on = models.DateField(_("jusqu’au"))
+    created_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ShareQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("partage")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organisation", "revoked_at", "expires_on"], name="share_org_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case} → {self.organisation}"
+
+
+class Link(models.Model):
+    """Two cases linked (same situation seen twice, siblings…) or one merged into the other."""
+
+    class Kind(models.TextChoices):
+        LINKED = "linked", _("Lié")
+        MERGED = "merged", _("Fusionné")
+
+    from_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links_out")
+    to_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.TextField(max_length=2000)
+    created_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_case", "to_case"], name="link_unique"),
+            models.CheckConstraint(condition=~models.Q(from_case=models.F("to_case")), name="link_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_case} → {self.to_case}"
+
+
+class Action(models.Model):
+    """Something someone owes the case: a to-do, later the cell's decisions (action plans)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
+    title = models.CharField(_("action"), max_length=255)
+    compartment = models.CharField(max_length=20, choices=enums.Compartment.choices, default=enums.Compartment.CORE)
+    owner_organisation = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("structure responsable"), on_delete=models.PROTECT, related_name="+"
+    )
+    owner = models.ForeignKey(
+        "accounts.Membership",
+        verbose_name=_("personne responsable"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    due_at = models.DateTimeField(_("échéance"), null=True, blank=True)
+    status = models.CharField(
+        _("état"), max_length=10, choices=enums.ActionStatus.choices, default=enums.ActionStatus.OPEN
+    )
+    completion_note = models.TextField(_("compte rendu"), blank=True, max_length=4000)
+    created_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["owner_organisation", "status", "due_at"], name="action_owner_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ClockNotice(models.Model):
+    """A reminder or escalation already sent, so that the periodic job never sends it twice."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clock_notices")
+    clock = models.CharField(max_length=32)
+    due_at = models.DateTimeField()
+    level = models.CharField(max_length=16)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "clock", "due_at", "level"], name="clock_notice_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.clock} {self.level}"
+
+
+class FollowUp(models.Model):
+    """A follow-up checkpoint (J+7, J+15, J+30, J+90): is the bullying over, in the victim's own words?"""
+
+    class View(models.TextChoices):
+        BETTER = "better", _("Mieux")
+        SAME = "same", _("Pareil")
+        WORSE = "worse", _("Moins bien")
+
+    class Decision(models.TextChoices):
+        CONTINUE = "continue", _("Poursuivre")
+        ESCALATE = "escalate", _("Renforcer / alerter")
+        CLOSE = "close", _("Proposer la clôture")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    day = models.PositiveSmallIntegerField(_("jour"))
+    due_on = models.DateField(_("prévu le"))
+    done_at = models.DateTimeField(_("fait le"), null=True, blank=True)
+    victim_view = models.CharField(_("ressenti de l’élève"), max_length=10, choices=View.choices, blank=True)
+    wellbeing = models.PositiveSmallIntegerField(_("bien-être (1 à 5)"), null=True, blank=True)
+    decision = models.CharField(_("décision"), max_length=10, choices=Decision.choices, blank=True)
+    note = models.TextField(_("observations"), blank=True, max_length=4000)
+    recorded_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "day"], name="follow_up_unique_day"),
+            models.CheckConstraint(
+                condition=models.Q(wellbeing__isnull=True) | models.Q(wellbeing__gte=1, wellbeing__lte=5),
+                name="follow_up_wellbeing_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["done_at", "due_on"], name="follow_up_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case} J+{self.day}"

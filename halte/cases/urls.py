@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("signalements/<uuid:public_id>/trier/", views.triage, name="triage"),
+    path("dossiers/", views.case_list, name="list"),
+    path("echeances/", views.deadlines, name="deadlines"),
+    path("dossiers/<uuid:public_id>/", views.detail, name="detail"),
+    path("dossiers/<uuid:public_id>/consultations/", views.access_log, name="access_log"),
+    path("dossiers/<uuid:public_id>/etat/<slug:name>/", views.do_transition, name="transition"),
+    path("dossiers/<uuid:public_id>/resume/", views.edit_summary, name="summary"),
+    path("dossiers/<uuid:public_id>/equipe/", views.edit_assignment, name="assign"),
+    path("dossiers/<uuid:public_id>/gravite/", views.reassess, name="reassess"),
+    path("dossiers/<uuid:public_id>/partages/", views.add_share, name="share"),
+    path("dossiers/<uuid:public_id>/partages/<uuid:share_id>/revoquer/", views.revoke_share, name="revoke_share"),
+    path("dossiers/<uuid:public_id>/notes/", views.add_note, name="note"),
+    path("dossiers/<uuid:public_id>/personnes/", views.add_person, name="add_person"),
+    path("dossiers/<uuid:public_id>/mesure/", views.record_measure, name="measure"),
+    path("dossiers/<uuid:public_id>/suivis/<uuid:follow_up_id>/", views.record_follow_up, name="follow_up"),
+    path("dossiers/<uuid:public_id>/liens/", views.link_case, name="link"),
+]

@@ -1,0 +1,553 @@
+"""Case screens: triage, lists, the case page by compartment, and the forms that act on a case.
+
+Thin views: fetch through ``visible_cases`` (404 outside it), check the predicate (403), validate the
+form, call one action, redirect. Every display of a case page is journaled with the compartments
+shown.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from halte.access import cases as access
+from halte.access import policy
+from halte.access import reports as report_access
+from halte.access.policy import Capability
+from halte.accounts.models import Membership
+from halte.audit.journal import record_request
+from halte.audit.models import Action as AuditAction
+from halte.audit.models import AuditEvent
+
+from . import actions, clocks, people, severity, workflow
+from .enums import OPEN_STATES, Compartment, State
+from .forms import (
+    AssignForm,
+    CaseFilterForm,
+    CriteriaForm,
+    FollowUpForm,
+    LinkForm,
+    MeasureForm,
+    NoteForm,
+    PersonForm,
+    ReassessForm,
+    ShareForm,
+    SummaryForm,
+    TransitionForm,
+    TriageForm,
+)
+from .models import Action, Case, FollowUp, Involvement, Person, Share
+from .triage import candidates_for
+
+PAGE_SIZE = 25
+
+
+def _case_for(request, public_id) -> Case:
+    return get_object_or_404(access.visible_cases(request.membership), public_id=public_id)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+# --- Triage --------------------------------------------------------------------------------------
+
+
+@policy.requires(Capability.TRIAGE_REPORTS)
+def triage(request, public_id):
+    report = get_object_or_404(report_access.visible_reports(request.membership), public_id=public_id)
+    _require(access.can_triage(request.membership))
+    if hasattr(report, "triage"):
+        messages.info(request, _("Ce signalement a déjà été trié."))
+        return redirect("reports:detail", report.public_id)
+    qualification = "bullying"
+    initial = CriteriaForm.initial_from(severity.criteria_from_report(report), qualification)
+    posted = request.method == "POST"
+    criteria_form = CriteriaForm(request.POST if posted else None, initial=initial, prefix="c")
+    triage_form = TriageForm(request.POST if posted and "decide" in request.POST else None, prefix="t")
+    assessment = None
+    if criteria_form.is_valid():
+        assessment = severity.assess(criteria_form.criteria(), criteria_form.cleaned_data["qualification"])
+    elif not posted:
+        assessment = severity.assess(severity.criteria_from_report(report), qualification)
+    if posted and "decide" in request.POST and criteria_form.is_valid() and triage_form.is_valid():
+        data = triage_form.cleaned_data
+        attach_to = None
+        if data["attach_to"]:
+            attach_to = (
+                access.visible_cases(request.membership).filter(reference=data["attach_to"].strip().upper()).first()
+            )
+            if attach_to is None:
+                triage_form.add_error("attach_to", _("Aucun dossier ne porte cette référence."))
+        if not triage_form.errors:
+            decision = actions.TriageDecision(
+                outcome=data["outcome"],
+                qualification=criteria_form.cleaned_data["qualification"],
+                criteria=criteria_form.criteria(),
+                reason=data["reason"],
+                override_priority=data["override_priority"],
+                override_reason=data["override_reason"],
+                attach_to=attach_to,
+                follow_up_on=data["follow_up_on"],
+                redirected_to=data["redirected_to"],
+            )
+            try:
+                result = actions.triage_report(report=report, actor=request.membership, decision=decision)
+            except actions.ActionRefused as refused:
+                triage_form.add_error(None, refused.message)
+            else:
+                messages.success(
+                    request, _("Signalement trié : %(outcome)s.") % {"outcome": result.get_outcome_display()}
+                )
+                if result.case:
+                    return redirect("cases:detail", result.case.public_id)
+                return redirect("reports:queue")
+    record_request(AuditAction.REPORT_READ, request, target=report, detail={"page": "triage"})
+    context = {
+        "report": report,
+        "candidates": candidates_for(report),
+        "criteria_form": criteria_form,
+        "triage_form": triage_form,
+        "assessment": assessment,
+    }
+    return render(request, "cases/triage.html", context)
+
+
+# --- Lists ---------------------------------------------------------------------------------------
+
+
+def _repeat_exists():
+    other = Involvement.objects.filter(person=OuterRef("person"), role__in=["victim", "alleged_author"]).exclude(
+        case=OuterRef("case")
+    )
+    involved = Involvement.objects.filter(case=OuterRef("pk"), role__in=["victim", "alleged_author"]).filter(
+        Exists(other)
+    )
+    return Exists(involved)
+
+
+@policy.requires(Capability.READ_CASES)
+def case_list(request):
+    membership = request.membership
+    form = CaseFilterForm(request.GET or None)
+    cases = access.visible_cases(membership).filter(merged_into__isnull=True)
+    data = form.cleaned_data if form.is_valid() else {}
+    cases = cases.filter(state=data["state"]) if data.get("state") else cases.filter(state__in=OPEN_STATES)
+    if data.get("priority"):
+        cases = cases.filter(priority=data["priority"])
+    if data.get("school"):
+        cases = cases.filter(school__uai=data["school"].strip().upper())
+    if data.get("overdue"):
+        cases = cases.filter(clocks.overdue_filter(timezone.now()))
+    if data.get("repeat"):
+        cases = cases.filter(_repeat_exists())
+    if data.get("mine"):
+        cases = cases.filter(
+            Q(lead=membership)
+            | Exists(Case.co_workers.through.objects.filter(case_id=OuterRef("pk"), membership_id=membership.pk))
+        )
+    cases = (
+        cases.select_related("school", "lead__user")
+        .prefetch_related("follow_ups")
+        .order_by("priority", "opened_at", "id")
+    )
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = []
+    for case in page:
+        case_clocks = clocks.clocks_for(case, now)
+        rows.append({"case": case, "rag": clocks.worst_state(case_clocks, now), "next": clocks.next_due(case_clocks)})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "cases/list.html", {"form": form, "page": page, "rows": rows, "query": query.urlencode()})
+
+
+@policy.requires(Capability.READ_CASES)
+def deadlines(request):
+    """« Mes échéances »: clocks of my cases and actions my organisation owes, soonest first."""
+    membership = request.membership
+    mine = (
+        access.visible_cases(membership)
+        .filter(state__in=OPEN_STATES)
+        .filter(
+            Q(lead=membership)
+            | Exists(Case.co_workers.through.objects.filter(case_id=OuterRef("pk"), membership_id=membership.pk))
+        )
+        .select_related("school")
+        .prefetch_related("follow_ups")[:200]
+    )
+    now = timezone.now()
+    due = []
+    for case in mine:
+        for clock in clocks.clocks_for(case, now):
+            if clock.done_at is None:
+                due.append({"case": case, "clock": clock, "state": clock.state(now)})
+    due.sort(key=lambda row: row["clock"].due_at)  # type: ignore[attr-defined]
+    owed = (
+        Action.objects.filter(
+            owner_organisation=membership.organisation, status="open", case__in=access.visible_cases(membership)
+        )
+        .select_related("case")
+        .order_by("due_at")[:200]
+    )
+    return render(request, "cases/deadlines.html", {"due": due, "owed": owed, "now": now})
+
+
+# --- The case page -------------------------------------------------------------------------------
+
+
+@policy.requires(Capability.READ_CASES)
+def detail(request, public_id):
+    case = _case_for(request, public_id)
+    membership = request.membership
+    shown = access.compartments(membership, case)
+    record_request(AuditAction.CASE_READ, request, target=case, detail={"compartments": sorted(shown)})
+    if not shown:
+        # Shared with the organisation but nothing readable (e.g. expired compartment): say so, show nothing.
+        return render(request, "cases/detail_empty.html", {"case": case})
+    now = timezone.now()
+    context = {
+        "case": case,
+        "shown": shown,
+        "can_core": Compartment.CORE in shown,
+        "can_health": Compartment.HEALTH in shown,
+        "can_judicial": Compartment.JUDICIAL in shown,
+        "can_identity": Compartment.REPORTER_IDENTITY in shown,
+        "can_manage": access.can_manage(membership, case),
+        "can_share": access.can_share(membership, case),
+        "can_access_log": access.can_see_access_log(membership, case),
+        "timeline": case.events.filter(compartment__in=shown).select_related("actor__user"),
+    }
+    if Compartment.CORE in shown:
+        case_clocks = clocks.clocks_for(case, now)
+        context.update(
+            clocks=[{"clock": c, "state": c.state(now)} for c in case_clocks],
+            rag=clocks.worst_state(case_clocks, now),
+            involvements=case.involvements.select_related("person", "person__school"),
+            reports=case.reports.prefetch_related("pupils"),
+            assessments=case.assessments.select_related("assessed_by__user"),
+            actions_list=case.actions.select_related("owner_organisation", "owner__user"),
+            follow_ups=case.follow_ups.all(),
+            links=[*case.links_out.select_related("to_case"), *case.links_in.select_related("from_case")],
+            notes_core=case.notes.filter(compartment=Compartment.CORE).select_related("author__user"),
+            transitions=workflow.available(case) if context["can_manage"] else [],
+            repeats=[{"repeat": r, "notice": people.presumption_notice(r)} for r in people.repeats_for_case(case)]
+            if access.can_see_repeats(membership, case)
+            else [],
+        )
+        if context["can_manage"]:
+            members = (
+                Membership.objects.active().filter(role__in=access.CELL_ROLES).select_related("user", "organisation")
+            )
+            context.update(
+                summary_form=SummaryForm(initial={"summary": case.summary, "version": case.version}),
+                assign_form=AssignForm(
+                    initial={"lead": case.lead, "co_workers": list(case.co_workers.all()), "version": case.version},
+                    members=members,
+                ),
+                transition_form=TransitionForm(initial={"version": case.version}),
+                person_form=PersonForm(),
+                measure_form=MeasureForm(),
+                link_form=LinkForm(),
+                reassess_form=ReassessForm(initial={"version": case.version}),
+                follow_up_form=FollowUpForm(),
+            )
+    if context["can_share"]:
+        context["shares"] = case.shares.select_related("organisation", "created_by__user")
+        context["share_form"] = ShareForm()
+    if context["can_health"]:
+        context["notes_health"] = case.notes.filter(compartment=Compartment.HEALTH).select_related("author__user")
+        context["health_form"] = (
+            NoteForm(initial={"compartment": Compartment.HEALTH})
+            if access.can_write_note(membership, case, Compartment.HEALTH)
+            else None
+        )
+    if context["can_judicial"]:
+        context["notes_judicial"] = case.notes.filter(compartment=Compartment.JUDICIAL).select_related("author__user")
+        context["judicial_form"] = (
+            NoteForm(initial={"compartment": Compartment.JUDICIAL})
+            if access.can_write_note(membership, case, Compartment.JUDICIAL)
+            else None
+        )
+    if context["can_core"] and access.can_write_note(membership, case, Compartment.CORE):
+        context["core_form"] = NoteForm(initial={"compartment": Compartment.CORE})
+    if context["can_identity"]:
+        context["identities"] = [r for r in case.reports.all() if not r.is_anonymous]
+    return render(request, "cases/detail.html", context)
+
+
+@policy.requires(Capability.READ_CASES)
+def access_log(request, public_id):
+    case = _case_for(request, public_id)
+    _require(access.can_see_access_log(request.membership, case))
+    events = (
+        AuditEvent.objects.filter(target_type="cases.case", target_id=str(case.public_id))
+        .select_related("actor", "membership__organisation")
+        .order_by("-at", "-id")
+    )
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "cases/access_log.html", {"case": case, "page": page})
+
+
+# --- Forms acting on a case -----------------------------------------------------------------------
+
+
+def _back(case):
+    return redirect("cases:detail", case.public_id)
+
+
+def _refused(request, case, message):
+    messages.error(request, message)
+    return _back(case)
+
+
+def _invalid(request, case, form):
+    errors = "; ".join(str(e) for field in form.errors.values() for e in field)
+    return _refused(request, case, _("Rien n’a été enregistré : %(errors)s") % {"errors": errors})
+
+
+@policy.requires(Capability.READ_CASES)
+@require_POST
+def do_transition(request, public_id, name):
+    case = _case_for(request, public_id)
+    _require(access.can_manage(request.membership, case))
+    if name not in workflow.TRANSITIONS:
+        raise PermissionDenied
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, case, form)
+    data = form.cleaned_data
+    kwargs = {}
+    if name in ("close", "reopen", "redirect"):
+        kwargs["reason"] = data["reason"]
+    if name == "close":
+        if not data["outcome"]:
+            return _refused(request, case, _("Choisissez l’issue du dossier."))
+        kwargs["outcome"] = data["outcome"]
+    try:
+        actions.transition(case=case, actor=request.membership, name=name, expected_version=data["version"], **kwargs)
+    except (actions.StaleCase, workflow.TransitionNotAllowed) as refused:
+        return _refused(request, case, refused.message)
+    messages.success(request, _("État du dossier mis à jour."))
+    return _back(case)
+
+
+@policy.requires(Capability.READ_CASES)
+@require_POST
+def edit_summary(request, public_id):
+    case = _case_for(request, public_id)
+    _require(access.can_manage(request.membership, case))
+    form = SummaryForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, case, form)
+    try:
+        actions.update_summary(
+            case=case,
+            actor=request.membership,
+            summary=form.cleaned_data["summary"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except actions.StaleCase as stale:
+        return _refused(request, case, stale.message)
+    messages.success(request, _("Résumé enregistré."))
+    return _back(case)
+
+
+@policy.requires(Capability.READ_CASES)
+@require_POST
+def edit_assignment(request, public_id):
+    case = _case_for(request, public_id)
+    _require(access.can_manage(request.membership, case))
+    members = Membership.objects.active().filter(role__in=access.CELL_ROLES)
+    form = AssignForm(request.POST, members=members)
+    if not form.is_valid():
+        return _invalid(request, case, form)
+    try:
+        actions.assign(
+            case=case,
+            actor=request.membership,
+            lead=form.cleaned_data["lead"],
+            co_workers=list(form.cleaned_data["co_workers"]),
+            expected_version=form.cleaned_data["version"],
+        )
+    except actions.StaleCase as stale:
+        return _refused(request, case, stale.message)
+    messages.success(request, _("Équipe du dossier enregistrée."))
+    return _back(case)
+
+
+@policy.requires(Capability.READ_CASES)
+def reassess(request, public_id):
+    case = _case_for(request, public_id)
+    _require(access.can_manage(request.membership, case))
+    latest = case.assessments.order_by("-version").first()
+    initial = CriteriaForm.initial_from(
+        severity.Criteria.from_dict(latest.criteria) if latest else severity.Criteria(), case.qualification
+    )
+    posted = request.method == "POST"
+    criteria_form = CriteriaForm(request.POST if posted else None, initial=initial, prefix="c")
+    form = ReassessForm(request.POST if posted else None, initial={"version": case.version}, prefix="r")
+    assessment = (
+        severity.assess(criteria_form.criteria(), criteria_form.cleaned_data["qualification"])
+        if criteria_form.is_valid()
+        else None
+    )
+    if posted and "decide" in request.POST and criteria_form.is_valid() and form.is_valid():
+        try:
+            actions.reassess(
+                case=case,
+                actor=request.membership,
+                criteria=criteria_form.criteria(),
+                qualification=criteria_form.cleaned_data["qualification"],
+                expected_version=form.cleaned_data["version"],
+                override_priority=form.cleaned_data["override_priority"],
+                override_reason=form.cleaned_data["override_reason"],
+            )
+        except (actions.StaleCase, actions.ActionRefused) as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Nouvelle évaluation enregistrée."))
+            return _back(case)
+    return render(
+        request,
+        "cases/reassess.html",
+        {"case": case, "criteria_form": criteria_form, "form": form, "assessment": assessment},
+    )
+
+
+@policy.requires(Capability.READ_CASES)
+@require_POST
+def add_share(request, public_id):
+    case = _case_for(request, public_id)
+    _require(access.can_share(request.membership, case))
+    form = ShareForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, case, form)
+    try:
+        actions.share(case=case, actor=request.membership, **form.cleaned_data)
+    except actions.ActionRefused as refused:
+        return _refused(request, case, refused.message)
+    messages.success(request, _("Dossier partagé."))
+    return _back(case)
+
+
+@policy.requires(Capability.READ_CASES)
+@require_POST
+def revoke_share(request, public_id, share_id):
+    case = _case_for(request, public_id)
+    _require(access.can_share(request.membership, case))
+    share = get_object_or_404(Share, case=case, public_id=share_id)
+    actions.revoke_share(share=share, actor=request.membership)
+    messages.success(request, _("Partage révoqué."))
+    return _back(case)
+
+
+@policy.requires(Capability.READ_CASES)
+@require_POST
+def add_note(request, public_id):
+    case = _case_for(request, public_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, case, form)
+    compartment = form.cleaned_data["compartment"]
+    _require(access.can_write_note(request.membership, case, compartment))
+    actions.add_note(case=case, actor=request.membership, compartment=compartment, text=form.cleaned_data["text"])
+    messages.success(request, _("Note ajoutée."))
+    return _back(case)
+
+
+@policy.requires(Capability.READ_CASES)
+def add_person(request, public_id):
+    """Add a person; first show existing people who look like the one typed in."""
+    case = _case_for(request, public_id)
+    _require(access.can_manage(request.membership, case))
+    form = PersonForm(request.POST if request.method == "POST" else None)
+    suggestions = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["existing"]:
+            person = get_object_or_404(Person, public_id=data["existing"])
+            actions.add_person(case=case, actor=request.membership, role=data["role"], person=person)
+            messages.success(request, _("Personne ajoutée au dossier."))
+            return _back(case)
+        suggestions = people.suggest_people(
+            first_name=data["first_name"], last_name=data["last_name"], birth_date=data["birth_date"], kind=data["kind"]
+        )
+        if not suggestions or "create" in request.POST:
+            actions.add_person(
+                case=case,
+                actor=request.membership,
+                role=data["role"],
+                kind=data["kind"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                birth_date=data["birth_date"],
+                class_name=data["class_name"],
+                school=case.school if data["kind"] == "pupil" else None,
+            )
+            messages.success(request, _("Personne ajoutée au dossier."))
+            return _back(case)
+    return render(request, "cases/add_person.html", {"case": case, "form": form, "suggestions": suggestions})
+
+
+@policy.requires(Capability.READ_CASES)
+@require_POST
+def record_measure(request, public_id):
+    case = _case_for(request, public_id)
+    _require(access.can_manage(request.membership, case))
+    form = MeasureForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, case, form)
+    actions.record_first_measure(case=case, actor=request.membership, description=form.cleaned_data["description"])
+    messages.success(request, _("Mesure de protection enregistrée."))
+    return _back(case)
+
+
+@policy.requires(Capability.READ_CASES)
+@require_POST
+def record_follow_up(request, public_id, follow_up_id):
+    case = _case_for(request, public_id)
+    _require(access.can_manage(request.membership, case))
+    follow_up = get_object_or_404(FollowUp, case=case, public_id=follow_up_id)
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, case, form)
+    actions.record_follow_up(follow_up=follow_up, actor=request.membership, **form.cleaned_data)
+    messages.success(request, _("Point de suivi enregistré."))
+    return _back(case)
+
+
+@policy.requires(Capability.READ_CASES)
+@require_POST
+def link_case(request, public_id):
+    case = _case_for(request, public_id)
+    _require(access.can_manage(request.membership, case))
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, case, form)
+    other = (
+        access.visible_cases(request.membership).filter(reference=form.cleaned_data["other"].strip().upper()).first()
+    )
+    if other is None:
+        return _refused(request, case, _("Aucun dossier ne porte cette référence."))
+    try:
+        if form.cleaned_data["kind"] == "merged":
+            _require(access.can_manage(request.membership, other))
+            target = actions.merge(
+                source=case, target=other, actor=request.membership, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Dossier fusionné."))
+            return _back(target)
+        actions.link(case=case, other=other, actor=request.membership, reason=form.cleaned_data["reason"])
+    except (actions.ActionRefused, workflow.TransitionNotAllowed) as refused:
+        return _refused(request, case, refused.message)
+    messages.success(request, _("Dossiers liés."))
+    return _back(case)
+
+
+__all__ = ["State"]

@@ -1,0 +1,130 @@
+"""The case state machine: one transitions table; `Case` gets one method per transition.
+
+Each transition runs in one transaction: it locks the case row, checks that the current state allows
+it, applies its side effects on the milestones, bumps the version (optimistic locking), and writes
+the transition log, a timeline event and an audit event with the acting membership.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from halte.audit.journal import record
+from halte.audit.models import Action
+
+from .enums import State
+
+
+class TransitionNotAllowed(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    label: object
+    sources: frozenset[str]
+    target: str
+    needs_reason: bool = False
+
+
+TRANSITIONS: dict[str, Spec] = {
+    spec.name: spec
+    for spec in (
+        Spec("triage", gettext_lazy("Trier"), frozenset({State.NEW}), State.TRIAGED),
+        Spec(
+            "start_intervention",
+            gettext_lazy("Démarrer l’intervention"),
+            frozenset({State.TRIAGED, State.REOPENED, State.MONITORING}),
+            State.IN_INTERVENTION,
+        ),
+        Spec(
+            "start_monitoring", gettext_lazy("Passer en veille"), frozenset({State.IN_INTERVENTION}), State.MONITORING
+        ),
+        Spec(
+            "close",
+            gettext_lazy("Clore le dossier"),
+            frozenset({State.TRIAGED, State.IN_INTERVENTION, State.MONITORING, State.REOPENED}),
+            State.CLOSED,
+            needs_reason=True,
+        ),
+        Spec("reopen", gettext_lazy("Rouvrir"), frozenset({State.CLOSED}), State.REOPENED, needs_reason=True),
+        Spec(
+            "redirect",
+            gettext_lazy("Réorienter"),
+            frozenset({State.NEW, State.TRIAGED}),
+            State.REDIRECTED,
+            needs_reason=True,
+        ),
+    )
+}
+
+
+def available(case) -> list[Spec]:
+    return [spec for spec in TRANSITIONS.values() if case.state in spec.sources]
+
+
+def apply(case, name: str, *, actor, reason: str = "", **milestones):
+    """Run transition `name` on `case`. Returns the refreshed case."""
+    from .models import Case, Event, Transition
+
+    spec = TRANSITIONS[name]
+    if spec.needs_reason and not reason.strip():
+        raise TransitionNotAllowed(_("Indiquez le motif."))
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.state not in spec.sources:
+            raise TransitionNotAllowed(
+                _("Impossible de « %(action)s » un dossier à l’état « %(state)s ».")
+                % {"action": str(spec.label).lower(), "state": locked.get_state_display()}
+            )
+        previous = locked.state
+        locked.state = spec.target
+        for field, value in milestones.items():
+            setattr(locked, field, value)
+        locked.version += 1
+        locked.save()
+        Transition.objects.create(
+            case=locked, name=name, from_state=previous, to_state=spec.target, reason=reason, actor=actor
+        )
+        text = f"{spec.label} : {locked.get_state_display()}" + (f" — {reason}" if reason else "")
+        Event.objects.create(case=locked, kind="transition", text=text, actor=actor)
+        record(
+            Action.CASE_TRANSITION,
+            actor=actor.user,
+            membership=actor,
+            target=locked,
+            detail={"transition": name, "from": previous, "to": spec.target},
+        )
+    return locked
+
+
+class CaseWorkflowMixin:
+    """One method per transition, so that views call exactly one of them."""
+
+    def triage(self, *, actor):
+        return apply(self, "triage", actor=actor)
+
+    def start_intervention(self, *, actor):
+        if getattr(self, "taken_in_charge_at", None):
+            return apply(self, "start_intervention", actor=actor)
+        return apply(self, "start_intervention", actor=actor, taken_in_charge_at=timezone.now())
+
+    def start_monitoring(self, *, actor, watch_until=None):
+        return apply(self, "start_monitoring", actor=actor, watch_until=watch_until)
+
+    def close(self, *, actor, outcome: str, reason: str):
+        return apply(self, "close", actor=actor, reason=reason, closed_at=timezone.now(), closure_outcome=outcome)
+
+    def reopen(self, *, actor, reason: str):
+        return apply(self, "reopen", actor=actor, reason=reason, closed_at=None, closure_outcome="")
+
+    def redirect(self, *, actor, reason: str):
+        return apply(
+            self, "redirect", actor=actor, reason=reason, closed_at=timezone.now(), closure_outcome="redirected"
+        )

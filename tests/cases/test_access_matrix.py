@@ -1,0 +1,226 @@
+"""The authorization matrix: every role × every case URL × cases of their own school, another
+school, shared with their organisation, shared then revoked, share expired.
+
+Fails closed twice: every URL of the cases app must have a row in URL_MATRIX (a new page without a
+decision fails `test_every_case_url_is_in_the_matrix`), and the global URL walk in tests/access
+fails for any view without an access rule.
+"""
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from halte.audit.models import Action, AuditEvent
+
+from .conftest import CORE_MARK, HEALTH_MARK, IDENTITY_MARK, JUDICIAL_MARK
+
+ALL = [
+    "coordinator",
+    "magistrate",
+    "prosecutor_delegate",
+    "education_referent",
+    "social_worker",
+    "school_a_staff",
+    "school_b_staff",
+    "police",
+    "association_worker",
+    "analyst",
+    "dpo",
+    "admin",
+]
+NO_CONTENT = {"analyst": 403, "dpo": 403, "admin": 403}
+CELL = {"coordinator", "magistrate", "prosecutor_delegate", "education_referent", "social_worker"}
+
+# Case page: expected status per role, for case_a (school A, shared with the police for the judicial part),
+# case_b (school B), revoked (share revoked), expired (share expired).
+DETAIL = {
+    **{name: {"case_a": 200, "case_b": 200, "revoked": 200, "expired": 200} for name in CELL},
+    "school_a_staff": {"case_a": 200, "case_b": 404, "revoked": 404, "expired": 404},
+    "school_b_staff": {"case_a": 404, "case_b": 200, "revoked": 200, "expired": 200},
+    "police": {"case_a": 200, "case_b": 404, "revoked": 404, "expired": 404},
+    "association_worker": {"case_a": 404, "case_b": 404, "revoked": 404, "expired": 404},
+    **{name: dict.fromkeys(("case_a", "case_b", "revoked", "expired"), code) for name, code in NO_CONTENT.items()},
+}
+
+# What each role reads on case_a.
+MARKS_ON_CASE_A = {
+    "coordinator": {CORE_MARK, IDENTITY_MARK},
+    "magistrate": {CORE_MARK, JUDICIAL_MARK},
+    "prosecutor_delegate": {CORE_MARK, JUDICIAL_MARK},
+    "education_referent": {CORE_MARK},
+    "social_worker": {CORE_MARK, HEALTH_MARK},
+    "school_a_staff": {CORE_MARK},
+    "police": {JUDICIAL_MARK},
+}
+ALL_MARKS = {CORE_MARK, HEALTH_MARK, JUDICIAL_MARK, IDENTITY_MARK}
+
+# Every URL name of the cases app → (method, how the expected status on case_a is decided).
+# "detail" = same as the case page; "manage" = cell members who manage (coordinator; lead/co-workers);
+# "coordinator" = coordinator only; "own" = visible → 200/302 or 403.
+URL_MATRIX = {
+    "cases:detail": ("get", "detail"),
+    "cases:access_log": ("get", "coordinator"),
+    "cases:transition": ("post", "manage"),
+    "cases:summary": ("post", "manage"),
+    "cases:assign": ("post", "manage"),
+    "cases:reassess": ("get", "manage"),
+    "cases:share": ("post", "coordinator"),
+    "cases:revoke_share": ("post", "coordinator"),
+    "cases:note": ("post", "note"),
+    "cases:add_person": ("get", "manage"),
+    "cases:measure": ("post", "manage"),
+    "cases:follow_up": ("post", "manage"),
+    "cases:link": ("post", "manage"),
+    "cases:list": ("get", "list"),
+    "cases:deadlines": ("get", "list"),
+    "cases:triage": ("get", "triage"),
+}
+
+
+def case_url_names():
+    resolver = get_resolver()
+    return {f"cases:{name}" for name in resolver.namespace_dict["cases"][1].reverse_dict if isinstance(name, str)}
+
+
+def test_every_case_url_is_in_the_matrix():
+    assert case_url_names() == set(URL_MATRIX)
+
+
+def _get(client, login, membership, url):
+    client.logout()
+    login(client, membership)
+    return client.get(url).status_code
+
+
+@pytest.mark.parametrize("case_name", ["case_a", "case_b", "revoked", "expired"])
+def test_case_page_matrix(client, login, people, world, case_name):
+    case = getattr(world, case_name)
+    url = reverse("cases:detail", args=[case.public_id])
+    seen = {name: _get(client, login, getattr(people, name), url) for name in ALL}
+    assert seen == {name: DETAIL[name][case_name] for name in ALL}
+
+
+def test_each_role_reads_exactly_its_compartments(client, login, people, world):
+    url = reverse("cases:detail", args=[world.case_a.public_id])
+    for name, expected in MARKS_ON_CASE_A.items():
+        client.logout()
+        login(client, getattr(people, name))
+        page = client.get(url).content.decode()
+        shown = {mark for mark in ALL_MARKS if mark in page}
+        assert shown == expected, name
+
+
+def test_every_read_is_journaled_with_the_compartments_shown(client, login, people, world):
+    url = reverse("cases:detail", args=[world.case_a.public_id])
+    login(client, people.police)
+    client.get(url)
+    event = AuditEvent.objects.get(action=Action.CASE_READ, membership=people.police)
+    assert event.target_id == str(world.case_a.public_id)
+    assert event.detail["compartments"] == ["judicial"]
+
+
+def _expected(rule, name):
+    if name in NO_CONTENT:
+        return 403
+    visible = DETAIL[name]["case_a"] == 200
+    if not visible:
+        return 404
+    if rule == "detail":
+        return 200
+    if rule == "coordinator":
+        return "ok" if name == "coordinator" else 403
+    if rule == "manage":
+        return "ok" if name == "coordinator" else 403
+    if rule == "note":  # a judicial note: those who read the judicial compartment
+        return "ok" if name in {"magistrate", "prosecutor_delegate", "police"} else 403
+    raise AssertionError(rule)
+
+
+def _args(url_name, world):
+    case = world.case_a
+    if url_name == "cases:transition":
+        return [case.public_id, "start_monitoring"]
+    if url_name == "cases:revoke_share":
+        # Each role meets the police share active, whatever the previous role did to it.
+        case.shares.update(revoked_at=None, revoked_by=None)
+        return [case.public_id, case.shares.first().public_id]
+    if url_name == "cases:follow_up":
+        from halte.cases.models import FollowUp
+
+        follow_up, _ = FollowUp.objects.get_or_create(case=case, day=7, defaults={"due_on": case.opened_at.date()})
+        return [case.public_id, follow_up.public_id]
+    return [case.public_id]
+
+
+POST_DATA = {
+    "cases:transition": {"version": "1"},
+    "cases:summary": {"version": "1", "summary": "Nouveau résumé"},
+    "cases:assign": {"version": "1"},
+    "cases:share": {
+        "organisation": "",
+        "compartments": ["core"],
+        "legal_basis": "convention",
+        "expires_on": "2099-01-01",
+    },
+    "cases:note": {"compartment": "judicial", "text": "Une note"},
+    "cases:measure": {"description": "Adulte référent désigné"},
+    "cases:follow_up": {"victim_view": "better", "wellbeing": "4", "decision": "continue"},
+    "cases:link": {"other": "HS-2026-000002", "kind": "linked", "reason": "Même situation"},
+}
+
+
+@pytest.mark.parametrize("url_name", [n for n, (_m, rule) in URL_MATRIX.items() if rule not in ("list", "triage")])
+def test_case_action_matrix(client, login, people, world, url_name):
+    method, rule = URL_MATRIX[url_name]
+    seen, expected = {}, {}
+    for name in ALL:
+        # Fresh objects per role: a successful POST by one role must not change what the next one meets.
+        world.case_a.refresh_from_db()
+        url = reverse(url_name, args=_args(url_name, world))
+        client.logout()
+        login(client, getattr(people, name))
+        data = dict(POST_DATA.get(url_name, {}))
+        if "version" in data:
+            data["version"] = str(world.case_a.version)
+        if url_name == "cases:share":
+            # An organisation whose members never read cases, so the matrix does not change under the test.
+            data["organisation"] = str(people.analyst.organisation.pk)
+        response = client.post(url, data) if method == "post" else client.get(url)
+        want = _expected(rule, name)
+        seen[name] = "ok" if want == "ok" and response.status_code in (200, 302) else response.status_code
+        expected[name] = want
+    assert seen == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [(n, 200) for n in ALL if n not in NO_CONTENT] + list(NO_CONTENT.items()),
+)
+def test_lists_open_to_case_readers_only(client, login, people, world, name, code):
+    assert _get(client, login, getattr(people, name), reverse("cases:list")) == code
+    assert _get(client, login, getattr(people, name), reverse("cases:deadlines")) == code
+
+
+def test_lists_show_only_visible_cases(client, login, people, world):
+    expectations = {
+        "coordinator": {"HS-2026-000001", "HS-2026-000002", "HS-2026-000003", "HS-2026-000004"},
+        "school_a_staff": {"HS-2026-000001"},
+        "school_b_staff": {"HS-2026-000002", "HS-2026-000003", "HS-2026-000004"},
+        "police": {"HS-2026-000001"},
+        "association_worker": set(),
+    }
+    for name, references in expectations.items():
+        client.logout()
+        login(client, getattr(people, name))
+        page = client.get(reverse("cases:list")).content.decode()
+        assert {
+            r for r in ("HS-2026-000001", "HS-2026-000002", "HS-2026-000003", "HS-2026-000004") if r in page
+        } == references, name
+
+
+def test_triage_is_for_coordinators(client, login, people, world):
+    report = world.case_a.reports.first()
+    report.case = None
+    report.save()
+    url = reverse("cases:triage", args=[report.public_id])
+    seen = {name: _get(client, login, getattr(people, name), url) for name in ALL}
+    assert seen == {name: 200 if name == "coordinator" else 403 for name in ALL}

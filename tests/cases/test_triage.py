@@ -1,0 +1,164 @@
+"""Triage through HTTP: the coordinator turns reports into cases, or decides otherwise, with reasons."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from halte.cases.enums import State
+from halte.cases.models import Case, FollowUp, SeverityAssessment, Triage
+from halte.notifications.models import Notification
+from halte.reports.actions import PupilData, ReportData, submit_report
+
+
+@pytest.fixture(autouse=True)
+def _vault_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.VAR_DIR = tmp_path
+
+
+def a_report(people, description="Des élèves insultent Jade tous les jours dans la cour depuis des mois.", **kw):
+    data = ReportData(
+        channel="phone",
+        reporter_kind="parent",
+        description=description,
+        school=people.school_a_staff.school,
+        frequency=kw.pop("frequency", "daily"),
+        since=kw.pop("since", "months"),
+        forms=kw.pop("forms", ["verbal"]),
+        pupils=[PupilData(first_name="Jade", role="victim"), PupilData(first_name="Kevin", role="alleged_author")],
+        **kw,
+    )
+    return submit_report(data=data, actor=people.coordinator).report
+
+
+def triage_post(client, report, outcome, qualification="bullying", **extra):
+    page = client.get(reverse("cases:triage", args=[report.public_id]))
+    assert page.status_code == 200
+    data = {}
+    form = page.context["criteria_form"]
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if isinstance(value, bool):
+            if value:
+                data[f"c-{name}"] = "on"
+        elif value is not None:
+            data[f"c-{name}"] = value
+    data["c-qualification"] = qualification
+    data["t-outcome"] = outcome
+    data["decide"] = "1"
+    data.update({f"t-{k}": v for k, v in extra.items()})
+    return client.post(reverse("cases:triage", args=[report.public_id]), data)
+
+
+def test_open_case_from_report(client, login, people):
+    report = a_report(people)
+    login(client, people.coordinator)
+    response = triage_post(client, report, "open_case")
+    case = Case.objects.get()
+    assert response.url == reverse("cases:detail", args=[case.public_id])
+    assert case.state == State.TRIAGED
+    assert case.reference.startswith(f"HS-{timezone.localdate().year}-")
+    assert case.lead == people.coordinator
+    assert case.school == report.school
+    report.refresh_from_db()
+    assert report.case == case
+    assessment = SeverityAssessment.objects.get(case=case)
+    assert assessment.version == 1
+    assert assessment.priority == case.priority
+    assert FollowUp.objects.filter(case=case).exists()
+
+
+def test_critical_report_alerts_coordinators_and_magistrate_only(
+    client, login, people, django_capture_on_commit_callbacks
+):
+    report = a_report(people, description="Jade dit qu'elle veut se suicider à cause d'eux.")
+    login(client, people.coordinator)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        triage_post(client, report, "open_case")
+    case = Case.objects.get()
+    assert case.priority == "P1"
+    alerted = set(Notification.objects.filter(kind="critical_alert").values_list("recipient", flat=True))
+    assert alerted == {people.coordinator.user.pk, people.magistrate.user.pk}
+    assert case.actions.filter(title__contains="information préoccupante").exists()
+    bodies = [m.body for m in mail.outbox if "Alerte critique" in m.subject]
+    assert len(bodies) == 2
+    assert all("suicider" not in body for body in bodies)
+
+
+def test_override_without_reason_is_refused(client, login, people):
+    report = a_report(people)
+    login(client, people.coordinator)
+    response = triage_post(client, report, "open_case", override_priority="P1")
+    assert response.status_code == 200
+    assert "Expliquez pourquoi" in response.content.decode()
+    assert not Case.objects.exists()
+    response = triage_post(client, report, "open_case", override_priority="P1", override_reason="Fratrie déjà suivie.")
+    assert response.status_code == 302
+    assessment = SeverityAssessment.objects.get()
+    assert assessment.priority == "P1"
+    assert assessment.is_override
+    assert assessment.override_reason == "Fratrie déjà suivie."
+
+
+def test_hand_back_to_school_makes_a_p4_case_with_the_follow_up_date(client, login, people):
+    report = a_report(people, description="Une dispute entre deux élèves à la cantine.", frequency="once", since="days")
+    login(client, people.coordinator)
+    on = timezone.localdate() + timedelta(days=20)
+    triage_post(client, report, "hand_back", qualification="conflict", follow_up_on=on.isoformat())
+    case = Case.objects.get()
+    assert case.priority == "P4"
+    assert case.follow_ups.filter(due_on=on).exists()
+
+
+@pytest.mark.parametrize("outcome", ["redirect", "not_bullying"])
+def test_decisions_without_a_case_need_a_reason(client, login, people, outcome):
+    report = a_report(people)
+    login(client, people.coordinator)
+    response = triage_post(client, report, outcome)
+    assert response.status_code == 200
+    assert not Triage.objects.exists()
+    extra = {"reason": "Relève d'un conflit familial.", "redirected_to": "Service social de secteur"}
+    response = triage_post(client, report, outcome, **extra)
+    assert response.status_code == 302
+    triage = Triage.objects.get()
+    assert triage.case is None
+    report.refresh_from_db()
+    assert report.status == "closed"
+
+
+def test_attach_to_a_closed_case_reopens_it(client, login, people):
+    first = a_report(people)
+    login(client, people.coordinator)
+    triage_post(client, first, "open_case")
+    case = Case.objects.get()
+    case.close(actor=people.coordinator, outcome="stopped", reason="Fin des faits.")
+    second = a_report(people, description="Kevin a recommencé à insulter Jade.")
+    response = triage_post(client, second, "attach", attach_to=case.reference)
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.REOPENED
+    assert set(case.reports.values_list("reference", flat=True)) == {first.reference, second.reference}
+
+
+def test_candidates_show_the_same_school_cases_with_shared_names(client, login, people):
+    first = a_report(people)
+    login(client, people.coordinator)
+    triage_post(client, first, "open_case")
+    second = a_report(people, description="Encore Kevin.")
+    page = client.get(reverse("cases:triage", args=[second.public_id]))
+    candidates = page.context["candidates"]
+    assert [c.case for c in candidates] == [Case.objects.get()]
+    assert "kevin" in candidates[0].shared_names
+
+
+def test_a_report_cannot_be_triaged_twice(client, login, people):
+    report = a_report(people)
+    login(client, people.coordinator)
+    triage_post(client, report, "open_case")
+    response = client.get(reverse("cases:triage", args=[report.public_id]))
+    assert response.status_code == 302
+    assert Case.objects.count() == 1
