@@ -44,7 +44,7 @@ quality: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/djlint --check halte/templates
 	$(VENV)/bin/djlint --lint halte/templates
-	$(PY) manage.py makemigrations --check --dry-run
+	env -u DATABASE_URL $(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory check-deploy
 	$(VENV)/bin/mypy halte
 

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "pgtrigger",
+    "django_tasks",
+    "django_tasks_db",
     "ninja",
     "dsfr",
     "widget_tweaks",
@@ -151,6 +153,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
 OTP_TOTP_ISSUER = env.str("HALTE_OTP_ISSUER", default="Halte")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Lockout: five wrong passwords for one account lock it for 15 minutes. The lock is per account
 # (not per address) so that people behind a shared administrative proxy do not lock each other out.
@@ -166,6 +169,7 @@ AXES_DISABLE_ACCESS_LOG = True  # successful logins go to Halte's own audit jour
 # axes warns that a per-account lock can be dodged by changing cookies; it cannot, since the lock
 # keys on the account itself. A per-address lock would lock out a whole administration behind one proxy.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_CLIENT_IP_CALLABLE = "halte.accounts.views.no_client_address"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 
 # Shared by every process (rate limits must hold across workers); no extra service to run.
@@ -173,6 +177,19 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "halte_cache",
+    }
+}
+
+# Background work (notification emails, the clocks' tick): a database queue served by
+# `manage.py db_worker` in production; run at once in development and tests.
+TASKS = {
+    "default": {
+        "BACKEND": env.str(
+            "HALTE_TASKS_BACKEND",
+            default="django_tasks_db.DatabaseBackend"
+            if PRODUCTION
+            else "django_tasks.backends.immediate.ImmediateBackend",
+        )
     }
 }
 
@@ -252,6 +269,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Django's request log lines carry no address, but keep them quiet outside errors.
+        # Django's default would also mail the full request (story included) to ADMINS on an error.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},

@@ -6,6 +6,7 @@ from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from halte.accounts.models import Membership
@@ -53,7 +54,12 @@ class AccessPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        rule = getattr(request, "halte_rule", None)
+        if rule is None or rule.level is not policy.Level.PUBLIC:
+            # Staff pages show children's situations: never keep them in a browser or proxy cache.
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
@@ -61,6 +67,7 @@ class AccessPolicyMiddleware:
         if rule is None:
             logger.error("No access rule for view %s: refused.", getattr(match, "view_name", view_func))
             raise PermissionDenied
+        request.halte_rule = rule
         outcome = policy.decide(rule, request)
         if outcome is policy.Outcome.ALLOW:
             return None

@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -42,6 +44,17 @@ def _keep_next(url: str, request) -> str:
     return f"{url}?next={target}" if target else url
 
 
+def _typed_login(typed: str) -> dict:
+    """What the journal keeps of a failed login: the address if it is one, never free text
+    (a password typed in the wrong box must not end up in an append-only journal)."""
+    candidate = typed.strip().lower()[:254]
+    try:
+        validate_email(candidate)
+    except ValidationError:
+        return {"email": None, "not_an_address": True}
+    return {"email": candidate}
+
+
 @policy.public
 @sensitive_post_parameters("password")
 @never_cache
@@ -55,12 +68,17 @@ def login(request):
             auth_login(request, user)
             step = "accounts:otp_verify" if twofactor.confirmed_totp(user) else "accounts:otp_setup"
             return redirect(_keep_next(reverse(step), request))
-        typed = (request.POST.get("username") or "")[:254].lower()
+        detail = _typed_login(request.POST.get("username") or "")
         if getattr(request, "axes_locked_out", False):
-            record(Action.LOCKED_OUT, detail={"email": typed})
+            record(Action.LOCKED_OUT, detail=detail)
         else:
-            record(Action.LOGIN_FAILED, detail={"email": typed})
+            record(Action.LOGIN_FAILED, detail=detail)
     return render(request, "accounts/login.html", {"form": form, "next": _next_url(request, "")})
+
+
+def no_client_address(request):
+    """django-axes asks for the client's address; Halte keeps none (the lock is per account)."""
+    return None
 
 
 def locked_out(request, response=None, credentials=None):

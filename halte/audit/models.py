@@ -41,6 +41,7 @@ class Action(models.TextChoices):
     MESSAGE_SENT = "reports.message_sent", _("Message envoyé à la personne qui a signalé")
     REPORTER_MESSAGE_RECEIVED = "reports.reporter_message", _("Message reçu de la personne qui a signalé")
     EVIDENCE_DOWNLOADED = "reports.evidence_downloaded", _("Pièce téléchargée")
+    EVIDENCE_UNREADABLE = "reports.evidence_unreadable", _("Pièce illisible ou altérée")
     API_KEY_CREATED = "reports.api_key_created", _("Clé d’API créée")
     API_KEY_REVOKED = "reports.api_key_revoked", _("Clé d’API révoquée")
     REPORT_TRIAGED = "reports.triaged", _("Signalement trié")

@@ -23,6 +23,7 @@ from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from halte.directory.models import School, fold
 
@@ -44,9 +45,12 @@ BIRTH_DATE_WEIGHT = 0.15
 
 # Roles that make a person "return" in repeat detection; witnesses, guardians and reporters never do.
 REPEAT_ROLES = (Role.VICTIM, Role.ALLEGED_AUTHOR)
-_ROLE_WORDS: dict[str, str] = {Role.VICTIM: "victime", Role.ALLEGED_AUTHOR: "auteur présumé"}
+_ROLE_WORDS: dict[str, object] = {
+    Role.VICTIM: gettext_lazy("victime"),
+    Role.ALLEGED_AUTHOR: gettext_lazy("auteur présumé"),
+}
 
-PRESUMPTION_SENTENCE = "Être cité dans un dossier ne signifie pas être responsable des faits."
+PRESUMPTION_SENTENCE = gettext_lazy("Être cité dans un dossier ne signifie pas être responsable des faits.")
 
 
 def _field_tokens(text: str) -> list[str]:
@@ -313,12 +317,15 @@ def count_repeat_authors(cases_queryset: QuerySet[Case] | None = None) -> int:
 
 def presumption_notice(repeat: Repeat) -> str:
     """The sentence shown in the case page for one repeat, worded with the presumption of innocence."""
-    school = repeat.other_school.name if repeat.other_school else "établissement non renseigné"
-    role = _ROLE_WORDS[repeat.role_there]
-    notice = (
-        f"Cette personne est également citée comme {role} dans le dossier "
-        f"{repeat.other_case.reference} ({repeat.year}, {school})."
-    )
+    school = repeat.other_school.name if repeat.other_school else gettext("établissement non renseigné")
+    notice = gettext(
+        "Cette personne est également citée comme %(role)s dans le dossier %(reference)s (%(year)s, %(school)s)."
+    ) % {
+        "role": _ROLE_WORDS[repeat.role_there],
+        "reference": repeat.other_case.reference,
+        "year": repeat.year,
+        "school": school,
+    }
     if Role.ALLEGED_AUTHOR in (repeat.role_here, repeat.role_there):
         notice += f" {PRESUMPTION_SENTENCE}"
     return notice

@@ -1,19 +1,15 @@
-"""Send notifications: one in-app row per person and, once the transaction commits, an email.
+"""Send notifications: one in-app row per person and, once the transaction commits, an email
+(queued as a background task, so a slow mail server never holds a request).
 
 Emails carry a title and a link, never content: a mailbox is not a place for a child's story.
 """
 
-import logging
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from .models import Kind, Notification
-
-logger = logging.getLogger(__name__)
+from .tasks import send_notification_emails
 
 
 def notify(*, users: Iterable, kind: Kind | str, title: str, url: str, email: bool = True) -> list[Notification]:
@@ -23,17 +19,5 @@ def notify(*, users: Iterable, kind: Kind | str, title: str, url: str, email: bo
     )
     if email:
         addresses = [user.email for user in recipients]
-        transaction.on_commit(lambda: _send_emails(addresses, title, url))
+        transaction.on_commit(lambda: send_notification_emails.enqueue(addresses, title, url))
     return rows
-
-
-def _send_emails(addresses: list[str], title: str, url: str) -> None:
-    body = _(
-        "Bonjour,\n\n%(title)s.\n\nPour en savoir plus, connectez-vous à Halte :\n%(link)s\n\n"
-        "Ce message ne contient volontairement aucun détail. Merci de ne pas y répondre.\n"
-    ) % {"title": title, "link": f"{settings.SITE_URL}{url}"}
-    for address in addresses:
-        try:
-            send_mail(f"Halte — {title}", body, None, [address])
-        except Exception:  # an email server failure must not lose the in-app notification
-            logger.exception("Notification email could not be sent.")

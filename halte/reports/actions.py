@@ -64,6 +64,7 @@ class ReportData:
     stop_harcelement_id: str = ""
     crip_id: str = ""
     received_at: datetime | None = None
+    submission_token: str = ""
 
 
 @dataclass
@@ -86,82 +87,104 @@ def submit_report(
         text=data.description, forms=data.forms, signs=data.distress_signs, immediate_danger=data.immediate_danger
     )
     code = receipts.new_code() if with_receipt else None
-    with transaction.atomic():
-        report = Report(
-            reference=next_reference("report", "SIG"),
-            channel=data.channel,
-            received_at=data.received_at or timezone.now(),
-            reporter_kind=data.reporter_kind,
-            is_anonymous=data.is_anonymous,
-            # An anonymous reporter's contact details are not kept, even if some were typed.
-            reporter_name="" if data.is_anonymous else data.reporter_name,
-            reporter_email="" if data.is_anonymous else data.reporter_email,
-            reporter_phone="" if data.is_anonymous else data.reporter_phone,
-            consent_to_contact=data.consent_to_contact and not data.is_anonymous,
-            school=data.school,
-            school_text="" if data.school else data.school_text,
-            forms=sorted(set(data.forms)),
-            platforms=sorted(set(data.platforms)),
-            since=data.since,
-            frequency=data.frequency,
-            places=sorted(set(data.places)),
-            description=data.description,
-            distress_signs=sorted(set(data.distress_signs)),
-            immediate_danger=data.immediate_danger,
-            is_worrying=bool(fired),
-            flags=fired,
-            faits_etablissement_id=data.faits_etablissement_id,
-            faits_etablissement_level=data.faits_etablissement_level,
-            parquet_number=data.parquet_number,
-            stop_harcelement_id=data.stop_harcelement_id,
-            crip_id=data.crip_id,
-            created_by=actor,
-            api_key=api_key,
-        )
-        if code:
-            report.receipt_lookup = receipts.lookup_digest(code)
-            report.receipt_hash = receipts.slow_hash(code)
-        report.save()
-        ReportedPupil.objects.bulk_create(
-            [
-                ReportedPupil(
-                    report=report,
-                    first_name=p.first_name,
-                    last_name=p.last_name,
-                    class_name=p.class_name,
-                    role=p.role,
-                )
-                for p in data.pupils
-            ]
-        )
-        stored: list = []
-        try:
+    stored: list = []
+    try:
+        with transaction.atomic():
+            report = _new_report(data, actor, api_key, fired, code)
             for upload in files:
                 stored.append(vault.store(report=report, upload=upload, uploaded_by_reporter=actor is None))
-        except BaseException:
-            # The rows go with the rolled-back transaction; the encrypted files must go too.
-            vault.discard(stored)
-            raise
-        record(
-            Action.REPORT_RECEIVED,
-            actor=actor.user if actor else None,
-            membership=actor,
-            target=report,
-            detail={"channel": report.channel, "worrying": report.is_worrying, "files": len(files)},
-        )
-        _alert_coordinators(report)
+            record(
+                Action.REPORT_RECEIVED,
+                actor=actor.user if actor else None,
+                membership=actor,
+                target=report,
+                detail={"channel": report.channel, "worrying": report.is_worrying, "files": len(files)},
+            )
+            _alert_coordinators(report)
+    except BaseException:
+        # The rows went with the rolled-back transaction; the encrypted files must go too.
+        vault.discard(stored)
+        raise
     return Submission(report=report, receipt_code=code)
+
+
+def _new_report(data: ReportData, actor, api_key, fired: list[str], code: str | None) -> Report:
+    """Insert the report and its pupils (inside the caller's transaction)."""
+    report = Report(
+        reference=next_reference("report", "SIG"),
+        channel=data.channel,
+        received_at=data.received_at or timezone.now(),
+        reporter_kind=data.reporter_kind,
+        is_anonymous=data.is_anonymous,
+        # An anonymous reporter's contact details are not kept, even if some were typed.
+        reporter_name="" if data.is_anonymous else data.reporter_name,
+        reporter_email="" if data.is_anonymous else data.reporter_email,
+        reporter_phone="" if data.is_anonymous else data.reporter_phone,
+        consent_to_contact=data.consent_to_contact and not data.is_anonymous,
+        school=data.school,
+        school_text="" if data.school else data.school_text,
+        forms=sorted(set(data.forms)),
+        platforms=sorted(set(data.platforms)),
+        since=data.since,
+        frequency=data.frequency,
+        places=sorted(set(data.places)),
+        description=data.description,
+        distress_signs=sorted(set(data.distress_signs)),
+        immediate_danger=data.immediate_danger,
+        is_worrying=bool(fired),
+        flags=fired,
+        faits_etablissement_id=data.faits_etablissement_id,
+        faits_etablissement_level=data.faits_etablissement_level,
+        parquet_number=data.parquet_number,
+        stop_harcelement_id=data.stop_harcelement_id,
+        crip_id=data.crip_id,
+        created_by=actor,
+        api_key=api_key,
+        submission_token=data.submission_token or None,
+    )
+    if code:
+        report.receipt_lookup = receipts.lookup_digest(code)
+        report.receipt_hash = receipts.slow_hash(code)
+    report.save()
+    ReportedPupil.objects.bulk_create(
+        [
+            ReportedPupil(
+                report=report,
+                first_name=p.first_name,
+                last_name=p.last_name,
+                class_name=p.class_name,
+                role=p.role,
+            )
+            for p in data.pupils
+        ]
+    )
+    return report
 
 
 def _alert_coordinators(report: Report) -> None:
     url = reverse("reports:detail", args=[report.public_id])
     coordinators = [m.user for m in memberships_with(Capability.TRIAGE_REPORTS)]
     if report.is_worrying:
-        title = _("Signalement préoccupant %(reference)s : à lire tout de suite") % {"reference": report.reference}
+        title = _("Signalement %(reference)s à lire en priorité") % {"reference": report.reference}
         notify(users=coordinators, kind=Kind.WORRYING_REPORT, title=title, url=url)
     else:
         title = _("Nouveau signalement %(reference)s") % {"reference": report.reference}
         notify(users=coordinators, kind=Kind.NEW_REPORT, title=title, url=url)
+
+
+def reissue_receipt(*, submission_token: str) -> Submission | None:
+    """The form was sent twice (double click): the browser shows only the second answer, so the
+    report filed by the first gets a new code, shown now. The first code, never seen, stops working."""
+    code = receipts.new_code()
+    with transaction.atomic():
+        report = Report.objects.select_for_update().filter(submission_token=submission_token).first()
+        if report is None:
+            return None
+        report.receipt_lookup = receipts.lookup_digest(code)
+        report.receipt_hash = receipts.slow_hash(code)
+        report.save(update_fields=["receipt_lookup", "receipt_hash"])
+        record(Action.REPORT_RECEIVED, target=report, detail={"receipt_reissued": True})
+    return Submission(report=report, receipt_code=code)
 
 
 def find_by_receipt(code: str) -> Report | None:

@@ -5,8 +5,10 @@ stripped of control characters so that nothing odd reaches a screen or a PDF lat
 """
 
 import re
+from datetime import timedelta
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from halte.directory.models import School
@@ -281,6 +283,14 @@ class StaffIntakeForm(HalteForm):
                 del self.fields["school_text"]
         else:
             self.fields["school"].help_text = _("8 caractères, par exemple 0800020M.")
+
+    def clean_received_at(self):
+        value = self.cleaned_data["received_at"]
+        if value.year < 2000:
+            raise forms.ValidationError(_("Cette date est trop ancienne : vérifiez l’année."))
+        if value > timezone.now() + timedelta(minutes=5):
+            raise forms.ValidationError(_("La date de réception ne peut pas être dans le futur."))
+        return value
 
     def clean_school(self):
         uai = (self.cleaned_data.get("school") or "").strip().upper()

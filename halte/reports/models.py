@@ -6,6 +6,7 @@ but what the reporter said stays as they said it. The reporter's identity is a c
 """
 
 import uuid
+from datetime import UTC, datetime
 
 from django.db import models
 from django.utils import timezone
@@ -87,6 +88,9 @@ class Report(models.Model):
         "cases.Case", verbose_name=_("dossier"), null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
     )
 
+    # One per public form filled in: a second click on "Envoyer" finds the first report, not a copy.
+    submission_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+
     # Anonymous follow-up: HMAC lookup digest (indexed) + slow salted hash (verified in constant time).
     receipt_lookup = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     receipt_hash = models.CharField(max_length=255, blank=True, editable=False)
@@ -102,6 +106,10 @@ class Report(models.Model):
             models.Index(fields=["school", "-received_at"], name="report_school_idx"),
         ]
         constraints = [
+            # A typo such as year 0001 must never reach the table: it breaks date arithmetic for everyone.
+            models.CheckConstraint(
+                condition=models.Q(received_at__gte=datetime(2000, 1, 1, tzinfo=UTC)), name="report_received_after_2000"
+            ),
             models.CheckConstraint(
                 condition=models.Q(faits_etablissement_level__isnull=True)
                 | models.Q(faits_etablissement_level__in=[1, 2, 3]),

@@ -1,8 +1,10 @@
 """Slow down people guessing receipt codes, without recording who they are.
 
 Two limits, neither tied to an address: per browser session (5 wrong codes, then 15 minutes), and
-for the whole service (a few hundred wrong codes a minute, in the shared cache) so that throwing away
-the cookie does not help. With 20-digit codes guessing is hopeless anyway; this keeps it so.
+for the whole service (a few hundred wrong codes a minute, in the shared cache), which then slows
+every browser that has already failed. A browser's first try always goes through, so nobody can lock
+children out of their mailbox by flooding it. With 20-digit codes (66 bits) guessing is hopeless
+anyway; this keeps it so.
 """
 
 import time
@@ -30,9 +32,12 @@ def _global_key() -> str:
 
 def is_blocked(request) -> bool:
     limits = _settings()
-    if len(_recent(request)) >= limits["SESSION_LIMIT"]:
+    failures = len(_recent(request))
+    if failures >= limits["SESSION_LIMIT"]:
         return True
-    return (cache.get(_global_key()) or 0) >= limits["GLOBAL_LIMIT_PER_MINUTE"]
+    # Under a flood of wrong codes, a browser that has already failed waits; one that has not —
+    # a child typing their code for the first time — is never locked out by someone else's attack.
+    return failures > 0 and (cache.get(_global_key()) or 0) >= limits["GLOBAL_LIMIT_PER_MINUTE"]
 
 
 def record_failure(request) -> None:

@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     # Public, no login.
     path("urgence/", public.danger, name="danger"),
+    path("sortie/", public.quick_exit, name="quick_exit"),
     path("signaler/", public.start, name="start"),
     path("signaler/<slug:slug>/", public.step, name="step"),
     path("suivi/", public.mailbox_open, name="mailbox_open"),

@@ -229,3 +229,19 @@ def test_open_redirect_is_refused(client, member):
     password_step(client, member.user)
     response = client.post(VERIFY + "?next=https://evil.example/", {"token": current_code(member.user)})
     assert response.url == HOME
+
+
+def test_a_failed_login_keeps_no_free_text_and_no_address(client, member):
+    client.post(LOGIN, {"username": "mon-mot-de-passe\x00secret", "password": "x"}, REMOTE_ADDR="203.0.113.9")
+    event = AuditEvent.objects.get(action=Action.LOGIN_FAILED)
+    assert event.detail == {"email": None, "not_an_address": True}
+    from axes.models import AccessAttempt
+
+    assert all(attempt.ip_address is None for attempt in AccessAttempt.objects.all())
+
+
+def test_admins_cannot_read_or_add_second_factors(client, people, login):
+    login(client, people.admin)
+    device = TOTPDevice.objects.get(user=people.coordinator.user)
+    assert client.get(f"/administration/otp_totp/totpdevice/{device.pk}/change/").status_code == 404
+    assert client.get("/administration/otp_totp/totpdevice/add/").status_code == 404

@@ -460,7 +460,7 @@ def test_the_notice_keeps_the_presumption_when_the_author_is_cited_here(schools)
     [repeat] = repeats_for_case(case)
 
     assert "citée comme victime" in presumption_notice(repeat)
-    assert presumption_notice(repeat).endswith(PRESUMPTION_SENTENCE)
+    assert presumption_notice(repeat).endswith(str(PRESUMPTION_SENTENCE))
 
 
 @pytest.mark.parametrize("involved", [2, 10])

@@ -243,10 +243,42 @@ def test_wrong_codes_are_throttled_even_for_the_right_one(client, people):
     assert "Trop d’essais" in response.content.decode()
 
 
-def test_the_whole_service_is_throttled_when_cookies_are_thrown_away(client, people, settings):
+def test_a_flood_slows_browsers_that_failed_but_never_a_first_try(client, people, settings):
     from django.test import Client
 
+    fill_until_finish(client)
+    code = receipt_code(submit(client))
     settings.HALTE_RECEIPT_THROTTLE = {"GLOBAL_LIMIT_PER_MINUTE": 3}
     for _ in range(3):
         Client().post(reverse("reports:mailbox_open"), {"code": "8" * 20})
-    assert Client().post(reverse("reports:mailbox_open"), {"code": "8" * 20}).status_code == 429
+    guesser = Client()
+    guesser.post(reverse("reports:mailbox_open"), {"code": "7" * 20})
+    assert guesser.post(reverse("reports:mailbox_open"), {"code": "7" * 20}).status_code == 429
+    # A child opening the mailbox for the first time is not held back by the flood.
+    assert Client().post(reverse("reports:mailbox_open"), {"code": code}).status_code == 302
+
+
+def test_quick_exit_forgets_the_draft_and_the_mailbox(client, people, settings):
+    fill_until_finish(client)
+    response = client.get(reverse("reports:quick_exit"))
+    assert response.status_code == 302
+    assert response.url == settings.HALTE["QUICK_EXIT_URL"]
+    assert "halte_report_draft" not in client.session
+    assert client.get(reverse("reports:step", args=["envoyer"])).url == reverse("reports:step", args=["qui"])
+
+
+def test_a_double_click_files_one_report_and_the_code_shown_works(client, people):
+    fill_until_finish(client)
+    draft = client.session["halte_report_draft"]
+    first = receipt_code(submit(client))
+    # The second click arrives with the same draft (it was read before the first one finished).
+    session = client.session
+    session["halte_report_draft"] = draft
+    session.save()
+    second = receipt_code(submit(client))
+    assert Report.objects.count() == 1
+    assert first != second
+    from django.test import Client
+
+    assert Client().post(reverse("reports:mailbox_open"), {"code": second}).status_code == 302
+    assert Client().post(reverse("reports:mailbox_open"), {"code": first}).status_code == 200

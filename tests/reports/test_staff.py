@@ -187,3 +187,46 @@ def test_evidence_download_is_coordinator_only_and_journaled(client, people, log
     preview = client.get(reverse("reports:evidence_display", args=[report.public_id, evidence.public_id]))
     assert preview.status_code == 200
     assert b"TelephoneDeTest" not in preview.content
+
+
+def test_an_altered_file_is_refused_journaled_and_shown_as_such(client, people, login, settings):
+    from pathlib import Path
+
+    upload = SimpleUploadedFile("preuve.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    report = make_report(people.school_a_staff, school=people.school_a_staff.school, files=[upload])
+    evidence = report.evidence.get()
+    stored = Path(settings.MEDIA_ROOT) / evidence.original_path
+    blob = bytearray(stored.read_bytes())
+    blob[-1] ^= 0x01
+    stored.write_bytes(bytes(blob))
+    login(client, people.coordinator)
+    response = client.get(reverse("reports:evidence_original", args=[report.public_id, evidence.public_id]))
+    assert response.status_code == 409
+    assert "altéré" in response.content.decode()
+    assert not AuditEvent.objects.filter(action=Action.EVIDENCE_DOWNLOADED).exists()
+    assert AuditEvent.objects.get(action=Action.EVIDENCE_UNREADABLE).detail["tampered"] is True
+
+
+def test_staff_pages_are_never_cached(client, people, login):
+    report = make_report()
+    login(client, people.coordinator)
+    response = client.get(reverse("reports:detail", args=[report.public_id]))
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+def test_a_received_date_typo_is_refused_not_stored(client, people, login):
+    login(client, people.coordinator)
+    data = {
+        "channel": "phone",
+        "received_at": "0001-01-01T00:00",
+        "reporter_kind": "parent",
+        "is_anonymous": "on",
+        "school": "0800020M",
+        "description": "Appel d'un parent.",
+    }
+    response = client.post(reverse("reports:staff_new"), data)
+    assert response.status_code == 200
+    assert "trop ancienne" in response.content.decode()
+    assert not Report.objects.exists()
+    assert client.get(reverse("reports:queue")).status_code == 200

@@ -6,9 +6,11 @@ that last POST and stored nowhere in clear, not even in the session.
 """
 
 import logging
+import secrets
 
+from django.conf import settings
 from django.contrib import messages
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,6 +40,14 @@ logger = logging.getLogger(__name__)
 DRAFT_KEY = "halte_report_draft"
 MAILBOX_KEY = "halte_mailbox_report"
 SLUGS = [slug for slug, _form in STEPS]
+
+
+@policy.public
+@never_cache
+def quick_exit(request):
+    """Forget everything this browser was doing here (draft, open mailbox), then leave for a neutral site."""
+    request.session.flush()
+    return redirect(settings.HALTE["QUICK_EXIT_URL"])
 
 
 @policy.public
@@ -90,6 +100,7 @@ def step(request, slug: str):
         form = form_class(request.POST)
         if form.is_valid():
             draft[slug] = _serialise(form)
+            draft.setdefault("token", secrets.token_hex(16))
             request.session[DRAFT_KEY] = draft
             return redirect("reports:step", SLUGS[SLUGS.index(slug) + 1])
     elif form_class is PupilFormSet:
@@ -127,6 +138,7 @@ def _report_data(draft: dict, finish: dict) -> actions.ReportData:
     named = who["anonymity"] == "named"
     return actions.ReportData(
         channel=Channel.PUBLIC_FORM,
+        submission_token=draft.get("token", ""),
         reporter_kind=who["reporter_kind"],
         is_anonymous=not named,
         reporter_name=who.get("reporter_name", ""),
@@ -168,6 +180,17 @@ def _finish_step(request, draft: dict):
             )
         except vault.EvidenceRejected as rejected:
             form.add_error("files", rejected.message)
+        except IntegrityError:
+            # Sent twice (double click): the first report stands; this screen gets a fresh code for it.
+            reissued = actions.reissue_receipt(submission_token=draft.get("token", ""))
+            if reissued is None:
+                raise
+            request.session.pop(DRAFT_KEY, None)
+            return render(
+                request,
+                "reports/public/receipt.html",
+                {"code": receipts.display(reissued.receipt_code or ""), "report": reissued.report},
+            )
         except DatabaseError:
             logger.exception("A public report could not be saved; nothing was kept.")
             context["save_failed"] = True

@@ -7,7 +7,6 @@ read of a report page and every download is journaled.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -108,14 +107,13 @@ def _evidence_for(request, public_id, evidence_id) -> Evidence:
 @policy.requires(Capability.TRIAGE_REPORTS)
 def evidence_original(request, public_id, evidence_id):
     evidence = _evidence_for(request, public_id, evidence_id)
-    with transaction.atomic():
-        record_request(
-            Action.EVIDENCE_DOWNLOADED,
-            request,
-            target=evidence.report,
-            detail={"evidence": str(evidence.public_id), "copy": "original", "sha256": evidence.sha256},
-        )
-    response = HttpResponse(vault.read_original(evidence), content_type="application/octet-stream")
+    detail = {"evidence": str(evidence.public_id), "copy": "original", "sha256": evidence.sha256}
+    try:
+        data = vault.read_original(evidence)
+    except vault.EvidenceUnreadable as error:
+        return _unreadable(request, evidence, detail, error)
+    record_request(Action.EVIDENCE_DOWNLOADED, request, target=evidence.report, detail=detail)
+    response = HttpResponse(data, content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="{evidence.public_id}{_extension(evidence)}"'
     response["X-Content-SHA256"] = evidence.sha256
     response["Cache-Control"] = "no-store"
@@ -127,18 +125,25 @@ def evidence_display(request, public_id, evidence_id):
     evidence = _evidence_for(request, public_id, evidence_id)
     if not evidence.display_path:
         raise Http404
-    record_request(
-        Action.EVIDENCE_DOWNLOADED,
-        request,
-        target=evidence.report,
-        detail={"evidence": str(evidence.public_id), "copy": "display"},
-    )
-    data = vault.read_display(evidence)
+    detail = {"evidence": str(evidence.public_id), "copy": "display"}
+    try:
+        data = vault.read_display(evidence)
+    except vault.EvidenceUnreadable as error:
+        return _unreadable(request, evidence, detail, error)
+    record_request(Action.EVIDENCE_DOWNLOADED, request, target=evidence.report, detail=detail)
     content_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
     response = HttpResponse(data, content_type=content_type)
     response["Cache-Control"] = "no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def _unreadable(request, evidence: Evidence, detail: dict, error: Exception):
+    """A missing or altered file is itself an event for the journal, and a page, not a crash."""
+    tampered = isinstance(error, vault.EvidenceTampered)
+    record_request(Action.EVIDENCE_UNREADABLE, request, target=evidence.report, detail={**detail, "tampered": tampered})
+    context = {"evidence": evidence, "tampered": tampered, "report": evidence.report}
+    return render(request, "reports/staff/evidence_unreadable.html", context, status=409)
 
 
 _EXTENSIONS = {

@@ -1,5 +1,6 @@
-// Quick exit: leave for a neutral site at once and replace this page in the browser history, so
-// that the back button does not bring the reporting site back. Escape pressed twice does the same.
+// Quick exit: leave at once through /sortie/ (which forgets the draft and the open mailbox, then
+// redirects to a neutral site), replacing this page in the browser history so that the back button
+// does not bring the reporting site back. Escape pressed twice does the same.
 (function () {
   "use strict";
   var link = document.querySelector("[data-quick-exit]");

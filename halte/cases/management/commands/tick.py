@@ -2,6 +2,7 @@
 
 Schedule it every minute (cron: `* * * * * cd /srv/halte && .venv/bin/python manage.py tick -v 0`).
 It is idempotent and costs one query when nothing is due. `--now` replays a given instant.
+`--enqueue` hands the pass to the task worker (`manage.py db_worker`) instead of running it here.
 """
 
 from datetime import datetime
@@ -34,7 +35,18 @@ class Command(BaseCommand):
             help="Instant de référence au format ISO (ex. 2026-11-25T10:00, heure de Paris sans fuseau précisé).",
         )
 
-    def handle(self, *args, now=None, verbosity=1, **options):
+        parser.add_argument(
+            "--enqueue", action="store_true", help="Confier le passage au processus de tâches (db_worker)."
+        )
+
+    def handle(self, *args, now=None, verbosity=1, enqueue=False, **options):
+        if enqueue:
+            from halte.cases.tasks import tick_task
+
+            queued = tick_task.enqueue()
+            if verbosity:
+                self.stdout.write(f"Passage des échéances confié au processus de tâches ({queued.id}).")
+            return
         result = clocks.tick(parse_now(now) if now else None)
         if verbosity:
             self.stdout.write(result.summary())

@@ -1,0 +1,58 @@
+"""Notifications: in-app rows at once, emails through the task queue after commit, never content."""
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+
+from halte.notifications.models import Notification
+from halte.notifications.service import notify
+
+
+@pytest.fixture
+def queued(settings):
+    """The production backend: a database queue that a worker empties."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # django-tasks resets on change
+
+
+def test_emails_wait_in_the_queue_until_the_worker_runs(people, queued, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            users=[people.coordinator.user], kind="new_report", title="Nouveau signalement SIG-2026-000001", url="/x/"
+        )
+    assert Notification.objects.filter(recipient=people.coordinator.user).count() == 1
+    assert mail.outbox == []
+    assert DBTaskResult.objects.count() == 1
+    call_command("db_worker", batch=True, verbosity=0)
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [people.coordinator.user.email]
+    assert "SIG-2026-000001" in mail.outbox[0].subject
+
+
+def test_no_email_when_the_transaction_rolls_back(people, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        notify(users=[people.coordinator.user], kind="new_report", title="Titre", url="/x/")
+        raise RuntimeError
+    assert mail.outbox == []
+    assert not Notification.objects.exists()
+
+
+def test_inbox_shows_and_marks_read(client, login, people):
+    notify(
+        users=[people.coordinator.user],
+        kind="new_report",
+        title="Nouveau signalement SIG-2026-000002",
+        url="/x/",
+        email=False,
+    )
+    login(client, people.coordinator)
+    page = client.get(reverse("notifications:inbox")).content.decode()
+    assert "SIG-2026-000002" in page
+    assert "Nouveau" in page
+    assert Notification.objects.get().read_at is not None
+    other = client.get(reverse("notifications:inbox"))
+    assert other.status_code == 200

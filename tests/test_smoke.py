@@ -1,3 +1,0 @@
-def test_home(client, db):
-    r = client.get("/")
-    assert r.status_code == 200
