@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "halte.notifications",
     "halte.reports",
     "halte.cases",
+    "halte.prevention",
     "halte.www",
     "halte.demo",
 ]

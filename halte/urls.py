@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("halte.www.urls")),
     path("", include("halte.reports.urls")),
     path("", include("halte.cases.urls")),
+    path("prevention/", include("halte.prevention.urls")),
     path("connexion/", include("halte.accounts.urls")),
     path("notifications/", include("halte.notifications.urls")),
     path("journal/", include("halte.audit.urls")),

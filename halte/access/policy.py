@@ -37,6 +37,11 @@ class Capability(enum.StrEnum):
     TRIAGE_REPORTS = "triage_reports"  # the intake queue, every report, reporter identity
     FILE_REPORTS = "file_reports"  # type in a report received by phone, mail, at school…
     VIEW_STATISTICS = "view_statistics"
+    # Prevention
+    REQUEST_WORKSHOPS = "request_workshops"  # a school asks for a workshop, observes weak signals
+    MANAGE_PREVENTION = "manage_prevention"  # assign workshops, approvals, trainings, ambassadors
+    PROVIDE_WORKSHOPS = "provide_workshops"  # an association confirms and records its sessions
+    VIEW_COVERAGE = "view_coverage"  # prevention coverage per school year (counts only)
     VIEW_AUDIT_LOG = "view_audit_log"
     ADMINISTER = "administer"
 
@@ -45,17 +50,24 @@ _CASE_WORKERS = {Capability.USE_STAFF_AREA, Capability.READ_CASES}
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.COORDINATOR: frozenset(
-        _CASE_WORKERS | {Capability.TRIAGE_REPORTS, Capability.FILE_REPORTS, Capability.VIEW_STATISTICS}
+        _CASE_WORKERS
+        | {
+            Capability.TRIAGE_REPORTS,
+            Capability.FILE_REPORTS,
+            Capability.VIEW_STATISTICS,
+            Capability.MANAGE_PREVENTION,
+            Capability.VIEW_COVERAGE,
+        }
     ),
     Role.MAGISTRATE: frozenset(_CASE_WORKERS | {Capability.VIEW_STATISTICS}),
     Role.PROSECUTOR_DELEGATE: frozenset(_CASE_WORKERS),
-    Role.EDUCATION_REFERENT: frozenset(_CASE_WORKERS | {Capability.VIEW_STATISTICS}),
+    Role.EDUCATION_REFERENT: frozenset(_CASE_WORKERS | {Capability.VIEW_STATISTICS, Capability.VIEW_COVERAGE}),
     Role.SOCIAL_WORKER: frozenset(_CASE_WORKERS),
-    Role.SCHOOL_STAFF: frozenset(_CASE_WORKERS | {Capability.FILE_REPORTS}),
+    Role.SCHOOL_STAFF: frozenset(_CASE_WORKERS | {Capability.FILE_REPORTS, Capability.REQUEST_WORKSHOPS}),
     Role.POLICE_LIAISON: frozenset(_CASE_WORKERS),
-    Role.ASSOCIATION_WORKER: frozenset(_CASE_WORKERS),
+    Role.ASSOCIATION_WORKER: frozenset(_CASE_WORKERS | {Capability.PROVIDE_WORKSHOPS}),
     # Analysts, the DPO and administrators never read case content.
-    Role.ANALYST: frozenset({Capability.USE_STAFF_AREA, Capability.VIEW_STATISTICS}),
+    Role.ANALYST: frozenset({Capability.USE_STAFF_AREA, Capability.VIEW_STATISTICS, Capability.VIEW_COVERAGE}),
     Role.DPO: frozenset({Capability.USE_STAFF_AREA, Capability.VIEW_AUDIT_LOG}),
     Role.ADMIN: frozenset({Capability.USE_STAFF_AREA, Capability.ADMINISTER, Capability.VIEW_AUDIT_LOG}),
 }
@@ -208,6 +220,12 @@ STAFF_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Dossiers"), "cases:list", Capability.READ_CASES),
     NavItem(_("Mes échéances"), "cases:deadlines", Capability.READ_CASES),
     NavItem(_("Signalements de ma structure"), "reports:mine", Capability.FILE_REPORTS),
+    NavItem(_("Ateliers"), "prevention:requests", Capability.REQUEST_WORKSHOPS),
+    NavItem(_("Ateliers"), "prevention:requests", Capability.MANAGE_PREVENTION),
+    NavItem(_("Ateliers"), "prevention:requests", Capability.PROVIDE_WORKSHOPS),
+    NavItem(_("Signaux faibles"), "prevention:observations", Capability.REQUEST_WORKSHOPS),
+    NavItem(_("Formations"), "prevention:trainings", Capability.MANAGE_PREVENTION),
+    NavItem(_("Couverture"), "prevention:coverage", Capability.VIEW_COVERAGE),
     NavItem(_("Notifications"), "notifications:inbox", Capability.USE_STAFF_AREA),
     NavItem(_("Journal d'audit"), "audit:journal", Capability.VIEW_AUDIT_LOG),
     NavItem(_("Administration"), "admin:index", Capability.ADMINISTER),
@@ -215,4 +233,9 @@ STAFF_NAVIGATION: tuple[NavItem, ...] = (
 
 
 def navigation_for(membership: Membership | None) -> list[NavItem]:
-    return [item for item in STAFF_NAVIGATION if has_capability(membership, item.capability)]
+    items, seen = [], set()
+    for item in STAFF_NAVIGATION:
+        if item.url_name not in seen and has_capability(membership, item.capability):
+            items.append(item)
+            seen.add(item.url_name)
+    return items

@@ -1,0 +1,1 @@
+"""Prevention screens, one module per part; each defines its own `urlpatterns` list."""

@@ -1,0 +1,3 @@
+"""Placeholder module, replaced by the prevention work in progress."""
+
+urlpatterns: list = []
