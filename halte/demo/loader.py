@@ -8,6 +8,7 @@ import base64
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -20,6 +21,9 @@ from halte.audit.journal import record
 from halte.audit.models import Action
 from halte.directory.importer import DEFAULT_DIRECTORY, import_schools
 from halte.directory.models import School
+from halte.prevention.enums import Issuer, Theme
+from halte.prevention.models import Approval, Programme
+from halte.reports.models import Report
 
 DEMO_PASSWORD = "Halte-demo-2026"  # noqa: S105 - public on purpose: demo accounts only
 DEMO_DOMAIN = "demo.halte.localhost"
@@ -114,6 +118,8 @@ class LoadResult:
     users_created: int = 0
     memberships_created: int = 0
     schools_created: int = 0
+    prevention_created: int = 0
+    reports_created: int = 0
 
     @property
     def changed(self) -> bool:
@@ -163,13 +169,125 @@ def _load() -> LoadResult:
             )
         for role, org_short_name in ((account.role, account.organisation), *account.extra_roles):
             _, created = Membership.objects.get_or_create(
-                user=user, organisation=organisations[org_short_name], role=role
+                user=user,
+                organisation=organisations[org_short_name],
+                role=role,
+                # The DSDEN referent is the cell's steering contact: last level of escalations.
+                defaults={"is_steering_contact": role == Role.EDUCATION_REFERENT},
             )
             result.memberships_created += created
 
+    result.prevention_created = _load_prevention(organisations)
+    result.reports_created = _load_situations()
     if result.changed:
         record(Action.DEMO_LOADED, detail=asdict(result))
     return result
+
+
+# Fictitious situations, written as they reach the cell. First names only, all invented.
+SITUATIONS = [
+    {
+        "channel": "public_form",
+        "reporter_kind": "victim",
+        "school": "0800020M",
+        "forms": ["verbal", "exclusion"],
+        "frequency": "daily",
+        "since": "months",
+        "places": ["playground", "canteen"],
+        "description": "Depuis la rentrée, Enzo et Lucas se moquent de moi tous les jours à la cantine et "
+        "personne ne veut plus s'asseoir à côté de moi. J'ai peur d'aller au collège le lundi.",
+        "pupils": [("Enzo", "alleged_author"), ("Lucas", "alleged_author")],
+    },
+    {
+        "channel": "phone",
+        "reporter_kind": "parent",
+        "school": "0800022P",
+        "forms": ["cyber", "threats"],
+        "platforms": ["snapchat"],
+        "frequency": "weekly",
+        "since": "weeks",
+        "places": ["online"],
+        "description": "Appel de la mère de Chloé (5e) : un groupe Snapchat diffuse des photos de sa fille "
+        "avec des insultes et des menaces. Les photos sont toujours en ligne.",
+        "pupils": [("Chloé", "victim")],
+    },
+    {
+        "channel": "school",
+        "reporter_kind": "school_staff",
+        "school": "0800020M",
+        "forms": ["verbal"],
+        "frequency": "sometimes",
+        "since": "weeks",
+        "distress_signs": ["sad", "self_harm"],
+        "description": "L'infirmière a vu des marques de coupures sur les avant-bras de Manon (4e), "
+        "qui dit qu'on l'insulte dans le bus. Elle ne veut pas que ses parents le sachent.",
+        "pupils": [("Manon", "victim")],
+    },
+]
+
+
+def _load_situations() -> int:
+    """A few reports in the queue, and one of them triaged into a case, so that every screen has life."""
+    from halte.cases.actions import TriageDecision, triage_report
+    from halte.cases.severity import criteria_from_report
+    from halte.reports.actions import PupilData, ReportData, submit_report
+
+    if Report.objects.exists():
+        return 0
+    coordinator = Membership.objects.get(role=Role.COORDINATOR, user__email=demo_email(ACCOUNTS[0]))
+    school_staff = Membership.objects.filter(role=Role.SCHOOL_STAFF, organisation__school__uai="0800020M").first()
+    created = []
+    for situation in SITUATIONS:
+        data = ReportData(
+            channel=situation["channel"],
+            reporter_kind=situation["reporter_kind"],
+            description=situation["description"],
+            school=School.objects.get(uai=situation["school"]),
+            forms=situation["forms"],
+            platforms=situation.get("platforms", []),
+            frequency=situation["frequency"],
+            since=situation["since"],
+            places=situation.get("places", []),
+            distress_signs=situation.get("distress_signs", []),
+            pupils=[PupilData(first_name=name, role=role) for name, role in situation["pupils"]],
+        )
+        actor = {"public_form": None, "phone": coordinator, "school": school_staff}[situation["channel"]]
+        created.append(submit_report(data=data, actor=actor, with_receipt=actor is None).report)
+    cyber = created[1]
+    criteria = criteria_from_report(cyber)
+    triage_report(
+        report=cyber,
+        actor=coordinator,
+        decision=TriageDecision(outcome="open_case", qualification="bullying", criteria=criteria),
+    )
+    return len(created)
+
+
+def _load_prevention(organisations: dict[str, Organisation]) -> int:
+    """The demo association holds a valid national approval and offers one workshop."""
+    association = organisations["Parole d'élèves 80"]
+    _, approval_created = Approval.objects.get_or_create(
+        organisation=association,
+        number="DEMO-2025-080",
+        defaults={
+            "issuer": Issuer.ACADEMIC,
+            "themes": [Theme.BULLYING, Theme.CYBERBULLYING],
+            "valid_from": date(2025, 9, 1),
+            "valid_until": date(2028, 8, 31),
+        },
+    )
+    _, programme_created = Programme.objects.get_or_create(
+        provider=association,
+        title="Harcèlement : tous concernés",
+        defaults={
+            "theme": Theme.BULLYING,
+            "levels": ["6e", "5e", "4e", "3e"],
+            "duration_minutes": 120,
+            "group_size": 30,
+            "description": "Un atelier interactif pour reconnaître le harcèlement et savoir à qui en parler.",
+        },
+    )
+    return int(approval_created) + int(programme_created)
 
 
 def account_sheet() -> list[dict[str, str | None]]:

@@ -62,7 +62,7 @@ def test_triage_to_p2_share_with_police_who_sees_only_judicial(page, browser, li
     page.locator("label[for='id_t-outcome_0']").click()  # DSFR radios are styled through their label
     page.get_by_role("button", name="Enregistrer la décision").click()
     page.wait_for_url("**/dossiers/*/")
-    case = Case.objects.get()
+    case = Case.objects.get(reports=report)
     assert case.priority == "P2"
     assert_accessible(page)
 

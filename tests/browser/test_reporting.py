@@ -142,7 +142,7 @@ def test_child_reports_with_keyboard_only_and_reads_the_reply(page, browser, liv
     staff_page.wait_for_url("**/espace/")
     staff_page.goto("/signalements/")
     assert_accessible(staff_page)
-    report = Report.objects.get()
+    report = Report.objects.get(evidence__isnull=False)
     staff_page.get_by_role("link", name=report.reference).click()
     assert "Kevin m'insulte tous les jours" in staff_page.locator("main").inner_text()
     assert_accessible(staff_page)
