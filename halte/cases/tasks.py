@@ -2,10 +2,10 @@
 
 from django_tasks import task
 
-from . import clocks
+from halte.core import periodic
 
 
 @task()
-def tick_task() -> dict[str, int]:
-    """One pass of reminders and escalations; returns the counts per level."""
-    return clocks.tick().counts()
+def tick_task() -> str:
+    """One periodic pass (clocks, approvals, weak-signal purge); returns its French summary."""
+    return periodic.run().summary()

@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -185,7 +186,7 @@ def _load() -> LoadResult:
 
 
 # Fictitious situations, written as they reach the cell. First names only, all invented.
-SITUATIONS = [
+SITUATIONS: list[dict[str, Any]] = [
     {
         "channel": "public_form",
         "reporter_kind": "victim",

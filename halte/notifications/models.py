@@ -15,6 +15,13 @@ class Kind(models.TextChoices):
     SHARE = "share", _("Dossier partagé avec votre structure")
     CLOCK_REMINDER = "clock_reminder", _("Échéance proche")
     CLOCK_ESCALATION = "clock_escalation", _("Échéance dépassée")
+    WORKSHOP_REQUEST = "workshop_request", _("Demande d’atelier")
+    WORKSHOP_ASSIGNED = "workshop_assigned", _("Atelier attribué")
+    WORKSHOP_CONFIRMED = "workshop_confirmed", _("Atelier confirmé")
+    WORKSHOP_DELIVERED = "workshop_delivered", _("Atelier réalisé")
+    WORKSHOP_CANCELLED = "workshop_cancelled", _("Atelier annulé")
+    WORKSHOP_WITHDRAWN = "workshop_withdrawn", _("Atelier retiré")
+    APPROVAL_EXPIRY = "approval_expiry", _("Agrément bientôt expiré")
 
 
 class Notification(models.Model):

@@ -83,7 +83,11 @@ class WorkshopRequest(models.Model):
 
     # Assignment (coordinator) and confirmation (provider).
     provider = models.ForeignKey(
-        "accounts.Organisation", verbose_name=_("intervenant"), null=True, blank=True, on_delete=models.PROTECT,
+        "accounts.Organisation",
+        verbose_name=_("intervenant"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="workshop_assignments",
     )
     programme = models.ForeignKey(Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -170,9 +174,7 @@ class Observation(models.Model):
     class_name = models.CharField(_("classe"), max_length=50)
     opened_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField(default=timezone.now)
-    report = models.ForeignKey(
-        "reports.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    report = models.ForeignKey("reports.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("observation de signaux faibles")

@@ -1,4 +1,4 @@
-"""`manage.py tick`: one pass of clock reminders and escalations (halte.cases.clocks.tick).
+"""`manage.py tick`: one periodic pass — clock reminders and escalations, approval warnings, weak-signal purge.
 
 Schedule it every minute (cron: `* * * * * cd /srv/halte && .venv/bin/python manage.py tick -v 0`).
 It is idempotent and costs one query when nothing is due. `--now` replays a given instant.
@@ -10,7 +10,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from halte.cases import clocks
+from halte.core import periodic
 
 
 def parse_now(value: str) -> datetime:
@@ -47,6 +47,6 @@ class Command(BaseCommand):
             if verbosity:
                 self.stdout.write(f"Passage des échéances confié au processus de tâches ({queued.id}).")
             return
-        result = clocks.tick(parse_now(now) if now else None)
+        result = periodic.run(parse_now(now) if now else None)
         if verbosity:
             self.stdout.write(result.summary())

@@ -1,0 +1,39 @@
+"""The periodic pass (`manage.py tick`, every minute): every module's recurring duty in one place.
+
+Each duty is idempotent and cheap when there is nothing to do, so running the pass every minute is
+safe: clock reminders and escalations (cases), the 60-day warning of expiring approvals and the
+deletion of weak-signal observations older than three months (prevention).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+
+@dataclass
+class PassResult:
+    clocks: object
+    approvals_warned: int
+    observations_purged: int
+
+    def summary(self) -> str:
+        lines = [self.clocks.summary()]  # type: ignore[attr-defined]
+        if self.approvals_warned:
+            lines.append(f"Agréments bientôt expirés signalés : {self.approvals_warned}.")
+        if self.observations_purged:
+            lines.append(f"Observations de signaux faibles effacées après 3 mois : {self.observations_purged}.")
+        return "\n".join(lines)
+
+
+def run(now: datetime | None = None) -> PassResult:
+    from halte.cases import clocks
+    from halte.prevention.approvals import warn_expiring
+    from halte.prevention.observations import purge_stale_observations
+
+    moment = now or timezone.now()
+    return PassResult(
+        clocks=clocks.tick(moment),
+        approvals_warned=warn_expiring(timezone.localdate(moment)),
+        observations_purged=purge_stale_observations(moment),
+    )
