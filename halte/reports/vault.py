@@ -61,7 +61,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from .models import Evidence
 
@@ -538,6 +538,9 @@ def _display_copy(data: bytes, content_type: str, name: str) -> bytes:
     from the header before any pixel is decoded. Only the first frame of an animation is kept.
     """
     decoder = IMAGE_FORMATS[content_type]
+    # WeasyPrint (PDF documents) turns on Pillow's process-wide "load truncated images" when it is
+    # imported; a damaged image must still be refused here, whatever was imported before.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with Image.open(io.BytesIO(data), formats=[decoder]) as image:
             width, height = image.size

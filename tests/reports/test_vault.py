@@ -696,3 +696,21 @@ def test_purge_orphans_removes_only_old_unreferenced_files(report, settings):
     assert vault.read_original(evidence) == PNG_BYTES
     assert vault.read_display(evidence)
     assert vault.purge_orphans(older_than=timedelta(0)) == []
+
+
+def test_a_truncated_image_is_refused_even_after_weasyprint_was_imported(db, settings, tmp_path):
+    """WeasyPrint flips Pillow's process-wide LOAD_TRUNCATED_IMAGES on import; the vault must not care."""
+    import weasyprint  # noqa: F401 - imported for its side effect on Pillow
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.VAR_DIR = tmp_path
+    image = io.BytesIO()
+    Image.new("RGB", (64, 64), (10, 200, 30)).save(image, "JPEG")
+    truncated = image.getvalue()[: len(image.getvalue()) // 2]
+    report = Report.objects.create(
+        reference="SIG-TEST-0099", channel="public_form", reporter_kind="victim", description="…"
+    )
+    with pytest.raises(vault.EvidenceRejected):
+        vault.store(report=report, upload=SimpleUploadedFile("coupee.jpg", truncated, content_type="image/jpeg"))
