@@ -140,3 +140,14 @@ def test_case_list_query_count_is_constant(client, login, people, django_assert_
 
 # Session, user, OTP device, membership, count, page of cases (school, lead), follow-ups, session save…
 LIST_QUERIES = 10
+
+
+def test_list_pagination_keeps_the_filters(client, login, people):
+    for index in range(30):
+        make_case(f"HS-2026-0004{index:02d}", people.school_a_staff.school, people.coordinator)
+    login(client, people.coordinator)
+    page = client.get(reverse("cases:list"), {"priority": "P2"}).content.decode()
+    assert "?priority=P2&amp;page=2" in page
+    second = client.get(reverse("cases:list"), {"priority": "P2", "page": 2}).content.decode()
+    assert "HS-2026-000429" in second
+    assert "HS-2026-000400" not in second
