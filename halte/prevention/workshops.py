@@ -38,7 +38,9 @@ def _detail_url(workshop: WorkshopRequest) -> str:
 
 
 def _locked(workshop: WorkshopRequest) -> WorkshopRequest:
-    return WorkshopRequest.objects.select_for_update().select_related("school", "provider").get(pk=workshop.pk)
+    return (
+        WorkshopRequest.objects.select_for_update(of=("self",)).select_related("school", "provider").get(pk=workshop.pk)
+    )
 
 
 def _members_of(organisation) -> list:
