@@ -698,12 +698,15 @@ def test_purge_orphans_removes_only_old_unreferenced_files(report, settings):
     assert vault.purge_orphans(older_than=timedelta(0)) == []
 
 
-def test_a_truncated_image_is_refused_even_after_weasyprint_was_imported(db, settings, tmp_path):
-    """WeasyPrint flips Pillow's process-wide LOAD_TRUNCATED_IMAGES on import; the vault must not care."""
-    import weasyprint  # noqa: F401 - imported for its side effect on Pillow
+def test_a_truncated_image_is_refused_even_after_weasyprint_was_imported(db, settings, tmp_path, monkeypatch):
+    """WeasyPrint flips Pillow's process-wide LOAD_TRUNCATED_IMAGES on import; the vault must not care.
+
+    The import happens once per process (whichever test comes first), so the flag is set here as
+    WeasyPrint sets it rather than relying on the order the tests run in.
+    """
     from PIL import ImageFile
 
-    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.VAR_DIR = tmp_path
     image = io.BytesIO()
