@@ -37,6 +37,7 @@ class Capability(enum.StrEnum):
     TRIAGE_REPORTS = "triage_reports"  # the intake queue, every report, reporter identity
     FILE_REPORTS = "file_reports"  # type in a report received by phone, mail, at school…
     VIEW_STATISTICS = "view_statistics"
+    PLAN_MEETINGS = "plan_meetings"  # schedule the cell's meetings, edit their agenda, write minutes
     # Prevention
     REQUEST_WORKSHOPS = "request_workshops"  # a school asks for a workshop, observes weak signals
     MANAGE_PREVENTION = "manage_prevention"  # assign workshops, approvals, trainings, ambassadors
@@ -55,6 +56,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.TRIAGE_REPORTS,
             Capability.FILE_REPORTS,
             Capability.VIEW_STATISTICS,
+            Capability.PLAN_MEETINGS,
             Capability.MANAGE_PREVENTION,
             Capability.VIEW_COVERAGE,
         }

@@ -23,7 +23,7 @@ from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 
-from . import actions, clocks, people, severity, workflow
+from . import actions, clocks, panels, people, severity, workflow
 from .enums import OPEN_STATES, Compartment, State
 from .forms import (
     AssignForm,
@@ -278,6 +278,7 @@ def detail(request, public_id):
         context["core_form"] = NoteForm(initial={"compartment": Compartment.CORE})
     if context["can_identity"]:
         context["identities"] = [r for r in case.reports.all() if not r.is_anonymous]
+    context["panels"] = panels.panels_for(request, case, shown)
     return render(request, "cases/detail.html", context)
 
 

@@ -22,6 +22,11 @@ class Kind(models.TextChoices):
     WORKSHOP_CANCELLED = "workshop_cancelled", _("Atelier annulé")
     WORKSHOP_WITHDRAWN = "workshop_withdrawn", _("Atelier retiré")
     APPROVAL_EXPIRY = "approval_expiry", _("Agrément bientôt expiré")
+    ACTION_ASSIGNED = "action_assigned", _("Action confiée à votre structure")
+    MEETING_INVITATION = "meeting_invitation", _("Invitation à une réunion de la cellule")
+    MPP_SWITCH = "mpp_switch", _("Préoccupation partagée sans amélioration")
+    WATCH_REMINDER = "watch_reminder", _("Dossier en veille à vérifier")
+    CASE_OUTCOME = "case_outcome", _("Suites données à un dossier")
 
 
 class Notification(models.Model):
