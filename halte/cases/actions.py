@@ -313,6 +313,62 @@ def record_follow_up(*, follow_up: FollowUp, actor, victim_view: str, wellbeing:
         _audit(AuditAction.CASE_CHANGED, actor, case, field="follow_up", day=follow_up.day)
 
 
+# --- Actions (what an organisation owes the case) ---------------------------------------------------
+
+
+def create_action(
+    *,
+    case: Case,
+    actor,
+    title: str,
+    owner_organisation: Organisation,
+    owner: Membership | None = None,
+    due_at=None,
+    compartment: str = Compartment.CORE,
+) -> Action:
+    """Give an organisation something to do on a case; its members are told (a link, no content)."""
+    if owner is not None and owner.organisation_id != owner_organisation.pk:
+        raise ActionRefused(_("La personne responsable doit appartenir à la structure responsable."))
+    with transaction.atomic():
+        _bump(case, None)
+        action = Action.objects.create(
+            case=case,
+            title=title,
+            compartment=compartment,
+            owner_organisation=owner_organisation,
+            owner=owner,
+            due_at=due_at,
+            created_by=actor,
+        )
+        _event(
+            case,
+            actor,
+            "action",
+            _("Action confiée à %(org)s : %(title)s") % {"org": owner_organisation.name, "title": title},
+            compartment=compartment,
+        )
+        _audit(AuditAction.CASE_ACTION_CREATED, actor, case, action=str(action.public_id))
+        members = Membership.objects.active().filter(organisation=owner_organisation).select_related("user")
+        recipients = [owner.user] if owner is not None else [m.user for m in members]
+        notify(
+            users=recipients,
+            kind=Kind.ACTION_ASSIGNED,
+            title=_("Nouvelle action pour votre structure (dossier %(ref)s)") % {"ref": case.reference},
+            url=reverse("cases:my_actions") if _has_url("cases:my_actions") else case_url(case),
+        )
+    return action
+
+
+def _has_url(name: str) -> bool:
+    from django.urls import NoReverseMatch
+
+    try:
+        reverse(name)
+    except NoReverseMatch:
+        return False
+    return True
+
+
 # --- Shares ---------------------------------------------------------------------------------------
 
 
