@@ -347,7 +347,7 @@ def create_action(
             _("Action confiée à %(org)s : %(title)s") % {"org": owner_organisation.name, "title": title},
             compartment=compartment,
         )
-        _audit(AuditAction.CASE_ACTION_CREATED, actor, case, action=str(action.public_id))
+        _audit(AuditAction.CASE_ACTION_CREATED, actor, case, action_id=str(action.public_id))
         members = Membership.objects.active().filter(organisation=owner_organisation).select_related("user")
         recipients = [owner.user] if owner is not None else [m.user for m in members]
         notify(
