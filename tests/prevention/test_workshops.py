@@ -442,7 +442,7 @@ def test_icalendar_export_is_well_formed_and_lists_only_visible_sessions(people,
 
 
 def test_icalendar_text_is_escaped():
-    from halte.prevention.views.workshops import ics_escape, ics_fold
+    from halte.core.icalendar import ics_escape, ics_fold
 
     assert ics_escape("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
     folded = ics_fold("SUMMARY:" + "é" * 80)

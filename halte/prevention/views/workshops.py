@@ -8,7 +8,7 @@ capability inside.
 """
 
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,6 +25,7 @@ from halte.access import policy
 from halte.access.policy import Capability, has_capability
 from halte.access.prevention import can_act_as_provider, can_assign, can_request_workshop, visible_requests
 from halte.accounts.models import Organisation, OrganisationKind
+from halte.core.icalendar import ics_document, ics_escape, ics_time
 
 from .. import approvals as approval_actions
 from .. import workshops as actions
@@ -301,38 +302,6 @@ def approvals(request):
 # --- iCalendar export (RFC 5545) -----------------------------------------------------------------
 
 
-def ics_escape(text: str) -> str:
-    return (
-        str(text)
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "")
-    )
-
-
-def ics_fold(line: str) -> str:
-    """Fold a content line at 75 octets, never inside a UTF-8 character (RFC 5545 §3.1)."""
-    parts: list[str] = []
-    current, size = "", 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        limit = 75 if not parts else 74  # continuation lines start with one space
-        if size + width > limit:
-            parts.append(current)
-            current, size = "", 0
-        current += char
-        size += width
-    parts.append(current)
-    return "\r\n ".join(parts)
-
-
-def ics_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
 def ics_calendar(workshops, now: datetime) -> str:
     host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "halte"
     lines = [
@@ -370,7 +339,7 @@ def ics_calendar(workshops, now: datetime) -> str:
             "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")
-    return "".join(ics_fold(line) + "\r\n" for line in lines)
+    return ics_document(lines)
 
 
 def workshop_url(workshop) -> str:
