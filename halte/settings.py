@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "halte.interventions",
     "halte.documents",
     "halte.prevention",
+    "halte.stats",
     "halte.www",
     "halte.demo",
 ]

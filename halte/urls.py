@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("halte.documents.urls")),
     path("cellule/", include("halte.meetings.urls")),
     path("prevention/", include("halte.prevention.urls")),
+    path("", include("halte.stats.urls")),
     path("connexion/", include("halte.accounts.urls")),
     path("notifications/", include("halte.notifications.urls")),
     path("journal/", include("halte.audit.urls")),
