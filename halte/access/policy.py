@@ -36,7 +36,8 @@ class Capability(enum.StrEnum):
     READ_CASES = "read_cases"  # case content at all (core compartment, scoped later)
     TRIAGE_REPORTS = "triage_reports"  # the intake queue, every report, reporter identity
     FILE_REPORTS = "file_reports"  # type in a report received by phone, mail, at school…
-    VIEW_STATISTICS = "view_statistics"
+    VIEW_STATISTICS = "view_statistics"  # the steering dashboard: aggregates only, never a case or a name
+    PUBLISH_STATISTICS = "publish_statistics"  # write the yearly report's texts, publish the public results
     PLAN_MEETINGS = "plan_meetings"  # schedule the cell's meetings, edit their agenda, write minutes
     # Prevention
     REQUEST_WORKSHOPS = "request_workshops"  # a school asks for a workshop, observes weak signals
@@ -56,6 +57,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.TRIAGE_REPORTS,
             Capability.FILE_REPORTS,
             Capability.VIEW_STATISTICS,
+            Capability.PUBLISH_STATISTICS,
             Capability.PLAN_MEETINGS,
             Capability.MANAGE_PREVENTION,
             Capability.VIEW_COVERAGE,
