@@ -78,6 +78,7 @@ class Action(models.TextChoices):
     PARENTS_INFORMATION_CHANGED = "interventions.parents_information", _("Information des parents mise à jour")
     DOCUMENT_GENERATED = "documents.generated", _("Document généré")
     DOCUMENT_DOWNLOADED = "documents.downloaded", _("Document téléchargé")
+    DOCUMENT_UNREADABLE = "documents.unreadable", _("Document illisible ou altéré")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401 - used as soon as the module has pages
+from django.urls import path
+
+from . import views
 
 app_name = "documents"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("dossiers/<uuid:public_id>/documents/nouveau/<slug:kind>/", views.generate, name="generate"),
+    path("dossiers/<uuid:public_id>/documents/<uuid:document_id>/", views.download, name="download"),
+]

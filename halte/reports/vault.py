@@ -29,8 +29,8 @@ What it owns, and why:
   so that files survive restarts; production refuses to run without configured keys.
 
 The public API is ``EvidenceRejected``, ``EvidenceUnreadable``, ``EvidenceTampered``, the limit
-constants, ``sniff``, ``validate``, ``keyring``, ``store``, ``read_original``, ``read_display`` and
-``purge_orphans``. The content type of a display copy is ``sniff(read_display(evidence))``.
+constants, ``sniff``, ``validate``, ``keyring``, ``seal``, ``unseal``, ``store``, ``read_original``,
+``read_display`` and ``purge_orphans``. The content type of a display copy is ``sniff(read_display(evidence))``.
 """
 
 from __future__ import annotations
@@ -451,12 +451,18 @@ def _associated_data(public_id: uuid.UUID, key_id: str, role: str) -> bytes:
     return f"halte-evidence/v1|{role}|{public_id}|{key_id}".encode()
 
 
-def _seal(key: bytes, key_id: str, public_id: uuid.UUID, role: str, data: bytes) -> bytes:
+def seal(key: bytes, key_id: str, public_id: uuid.UUID, role: str, data: bytes) -> bytes:
+    """Encrypt ``data`` with AES-256-GCM under a fresh nonce, bound to (public id, key id, role).
+
+    Returns ``nonce + ciphertext``. Other stores of encrypted files (generated documents) use it
+    with a ``role`` of their own, so that none of their files can pass for a piece of evidence.
+    """
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(key).encrypt(nonce, data, _associated_data(public_id, key_id, role))
 
 
-def _unseal(key: bytes, key_id: str, public_id: uuid.UUID, role: str, blob: bytes) -> bytes:
+def unseal(key: bytes, key_id: str, public_id: uuid.UUID, role: str, blob: bytes) -> bytes:
+    """Decrypt what ``seal`` produced for the same (public id, key id, role); EvidenceTampered otherwise."""
     nonce, ciphertext = blob[:NONCE_BYTES], blob[NONCE_BYTES:]
     try:
         return AESGCM(key).decrypt(nonce, ciphertext, _associated_data(public_id, key_id, role))
@@ -602,10 +608,10 @@ def store(
     display_path = _new_relative_path() if display is not None else ""
     written: list[str] = []
     try:
-        _write_new(original_path, _seal(key, key_id, public_id, _ORIGINAL, data))
+        _write_new(original_path, seal(key, key_id, public_id, _ORIGINAL, data))
         written.append(original_path)
         if display is not None:
-            _write_new(display_path, _seal(key, key_id, public_id, _DISPLAY, display))
+            _write_new(display_path, seal(key, key_id, public_id, _DISPLAY, display))
             written.append(display_path)
         with transaction.atomic():
             return Evidence.objects.create(
@@ -643,7 +649,7 @@ def read_original(evidence: Evidence) -> bytes:
     EvidenceUnreadable if its file or its key is missing.
     """
     blob = _read_blob(evidence.original_path)
-    data = _unseal(_key_for(evidence), evidence.key_id, evidence.public_id, _ORIGINAL, blob)
+    data = unseal(_key_for(evidence), evidence.key_id, evidence.public_id, _ORIGINAL, blob)
     if len(data) != evidence.size or hashlib.sha256(data).hexdigest() != evidence.sha256:
         raise EvidenceTampered(f"Evidence {evidence.public_id} does not match its recorded SHA-256.")
     return data
@@ -658,7 +664,7 @@ def read_display(evidence: Evidence) -> bytes:
     if not evidence.display_path:
         raise ValueError("This evidence has no display copy.")
     blob = _read_blob(evidence.display_path)
-    return _unseal(_key_for(evidence), evidence.key_id, evidence.public_id, _DISPLAY, blob)
+    return unseal(_key_for(evidence), evidence.key_id, evidence.public_id, _DISPLAY, blob)
 
 
 def purge_orphans(*, older_than: timedelta = timedelta(hours=1)) -> list[str]:

@@ -1,0 +1,87 @@
+"""Who may generate and read the documents of a case (PDF). Part of the access policy: views and the
+case panel only call these.
+
+Generating, per kind (always on a case the member sees, whose core they read — every document
+carries core facts):
+
+- *Signalement au procureur (art. 40 CPP)*: those who manage the case (the coordinator; a cell member
+  lead or co-worker of it), and, whatever the case's team, the magistrate and the délégué du procureur
+  (the parquet's members of the cell put a signalement into the parquet's standard form) and the
+  social worker (art. 40 binds every public official who learns of an offence in the course of duty).
+- *Information préoccupante (CRIP)*: those who manage the case, and the social worker (the
+  Département's own channel to its CRIP). The parquet does not send IPs: it receives them.
+- *Convocation*: those who manage the case, and the staff of a school the case belongs to (its main
+  school or one of its other schools) — a school convenes its own pupils and their families.
+- *Compte rendu de réunion* and *courrier de clôture à la famille*: those who manage the case.
+
+Reading (listing, downloading) a document: the member reads every compartment the document contains,
+on the case it belongs to. Outside ``visible_cases`` the case is a 404; otherwise a refusal is a 403.
+"""
+
+from collections.abc import Iterable
+
+from halte.accounts.models import Role
+from halte.cases.models import Case
+from halte.documents.models import Document, DocumentKind
+
+from .cases import CORE, can_manage, can_read, compartments
+
+# Roles that may generate a kind on any case whose core they read, besides those who manage it.
+EXTRA_AUTHORS: dict[str, frozenset[str]] = {
+    DocumentKind.ART_40: frozenset({Role.MAGISTRATE, Role.PROSECUTOR_DELEGATE, Role.SOCIAL_WORKER}),
+    DocumentKind.INFORMATION_PREOCCUPANTE: frozenset({Role.SOCIAL_WORKER}),
+    DocumentKind.CONVOCATION: frozenset(),
+    DocumentKind.MINUTES: frozenset(),
+    DocumentKind.CLOSURE_LETTER: frozenset(),
+}
+
+
+def _is_own_school_case(membership, case: Case) -> bool:
+    """The case belongs to the school of a school-staff membership (main school or another one)."""
+    school = membership.school
+    if school is None:
+        return False
+    if case.school_id == school.pk:
+        return True
+    return case.other_schools.filter(pk=school.pk).exists()
+
+
+def can_generate(membership, case: Case, kind: str) -> bool:
+    """Generate a document of ``kind`` on ``case``: see the module docstring for the rule per kind."""
+    if kind not in DocumentKind.values:
+        return False
+    if not can_read(membership, case, CORE):
+        return False
+    return _may_author(membership, case, kind, manages=can_manage(membership, case))
+
+
+def _may_author(membership, case: Case, kind: str, *, manages: bool) -> bool:
+    """The rule per kind, for a member who reads the case's core."""
+    if manages:
+        return True
+    if membership.role in EXTRA_AUTHORS[kind]:
+        return True
+    if kind == DocumentKind.CONVOCATION and membership.role == Role.SCHOOL_STAFF:
+        return _is_own_school_case(membership, case)
+    return False
+
+
+def generatable_kinds(membership, case: Case) -> list[str]:
+    """The kinds ``can_generate`` allows, in the order of ``DocumentKind`` (the shared checks done once)."""
+    if not can_read(membership, case, CORE):
+        return []
+    manages = can_manage(membership, case)
+    return [kind for kind in DocumentKind.values if _may_author(membership, case, kind, manages=manages)]
+
+
+def can_read_document(membership, document: Document) -> bool:
+    """Read or download a document: every compartment it contains is readable by the member on its case."""
+    if not document.compartments:
+        return False
+    return set(document.compartments) <= compartments(membership, document.case)
+
+
+def readable_documents(membership, case: Case, documents: Iterable[Document]) -> list[Document]:
+    """The documents of ``case`` that ``can_read_document`` allows, computing the compartments once."""
+    readable = compartments(membership, case)
+    return [d for d in documents if d.case_id == case.pk and d.compartments and set(d.compartments) <= readable]

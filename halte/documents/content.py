@@ -1,0 +1,404 @@
+"""What each generated document says, read from the case within the compartments its author reads.
+
+One builder per kind. Each receives the compartments the author reads on the case (computed once, at
+generation, by :func:`halte.access.cases.compartments`) and takes nothing from a compartment outside
+them; it returns the template, its context and the compartments whose content it actually used
+(stored on the document: reading it later needs every one of them).
+
+- Core content (facts, people, words, family context, measures, minutes, decisions) needs CORE; the
+  minutes carry only the core decisions of their case's agenda item.
+- Health notes go only into the information préoccupante, and only when the author reads HEALTH.
+- Judicial notes and measures go only into the art. 40 report, and only when the author reads JUDICIAL.
+- The reporter's identity never goes into a document.
+- Documents for families (convocation, closure letter) say nothing of the judicial track and name
+  the author for the cell, never their role or organisation (a parquet's letterhead tells a story).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from halte.cases.enums import ClosureOutcome, Compartment
+from halte.cases.enums import Role as InvolvementRole
+from halte.cases.models import Case, Note, Person
+from halte.interventions.models import (
+    Family,
+    FamilyContact,
+    Interview,
+    Measure,
+    MeasureCategory,
+    MeasureKind,
+    ParentsInformation,
+)
+from halte.meetings.models import AgendaItem, Meeting
+from halte.reports.models import Evidence
+
+from .models import DocumentKind
+
+CORE, HEALTH, JUDICIAL = Compartment.CORE, Compartment.HEALTH, Compartment.JUDICIAL
+
+CONFIDENTIAL = gettext_lazy("Document confidentiel — données d’un mineur")
+STOP_HARCELEMENT = "3018"
+
+# What a family is told was done: measures protecting their child, in plain words. Never a judicial
+# measure, never another pupil's sanction (disciplinary measures, suspensions, the author's change of
+# school are that pupil's personal data), never a measure's free-text details.
+FAMILY_FACING_KINDS = frozenset(
+    {
+        MeasureKind.ADULT_REFERENT,
+        MeasureKind.STAFF_VIGILANCE,
+        MeasureKind.PEER_SUPPORT,
+        MeasureKind.SEPARATION_CLASS,
+        MeasureKind.SEPARATION_TIMETABLE,
+        MeasureKind.SEPARATION_TRANSPORT,
+        MeasureKind.PSYCHOLOGICAL_REFERRAL,
+        MeasureKind.RESTORATIVE,
+        MeasureKind.VICTIM_SCHOOL_CHANGE,
+    }
+)
+
+
+class DocumentRefused(Exception):
+    """A document that cannot be generated as asked. ``message`` is in French, for the member."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ConvocationDetails:
+    on: date
+    at: time
+    place: str
+    purpose: str
+    contact: str
+
+
+@dataclass
+class Built:
+    kind: str
+    title: str
+    template: str
+    context: dict[str, Any]
+    compartments: set[str] = field(default_factory=lambda: {CORE})
+    recipient: Person | None = None
+    meeting: Meeting | None = None
+
+    def compartment_list(self) -> list[str]:
+        return sorted(str(compartment) for compartment in self.compartments)
+
+
+# --- Shared pieces -------------------------------------------------------------------------------
+
+
+def _author(membership, *, family_facing: bool) -> dict[str, str]:
+    user = membership.user
+    name = user.get_full_name() or user.email
+    if family_facing:
+        return {"name": name, "role": "", "organisation": _("pour la cellule %(service)s") % _service()}
+    return {"name": name, "role": str(membership.get_role_display()), "organisation": str(membership.organisation)}
+
+
+def _service() -> dict[str, str]:
+    return {"service": settings.HALTE["SERVICE_NAME"]}
+
+
+def _common(case: Case, author, now: datetime, kind: str, *, family_facing: bool = False) -> dict[str, Any]:
+    return {
+        "HALTE": settings.HALTE,
+        "confidential": CONFIDENTIAL,
+        "kind_label": str(DocumentKind(kind).label),
+        "case": case,
+        "reference": case.reference,
+        "generated_at": timezone.localtime(now),
+        "author": _author(author, family_facing=family_facing),
+        "family_facing": family_facing,
+    }
+
+
+def _involved(case: Case) -> dict[str, list[Person]]:
+    """The people of the case by role (a person may hold several roles), in the order they were added."""
+    by_role: dict[str, list[Person]] = {role: [] for role in InvolvementRole.values}
+    for involvement in case.involvements.select_related("person__school").order_by("added_at", "id"):
+        by_role[involvement.role].append(involvement.person)
+    return by_role
+
+
+def _reports(case: Case) -> list[dict[str, Any]]:
+    rows = []
+    for report in case.reports.select_related("school").order_by("received_at", "id"):
+        rows.append(
+            {
+                "reference": report.reference,
+                "received_at": timezone.localtime(report.received_at),
+                "channel": report.get_channel_display(),
+                "school": report.school_label,
+                "forms": report.form_labels,
+                "places": report.place_labels,
+                "platforms": report.platform_labels,
+                "since": report.get_since_display() if report.since else "",
+                "frequency": report.get_frequency_display() if report.frequency else "",
+                "description": report.description,
+            }
+        )
+    return rows
+
+
+def _evidence(case: Case) -> list[Evidence]:
+    return list(Evidence.objects.filter(report__case=case).select_related("report").order_by("uploaded_at", "id"))
+
+
+def _victim_words(case: Case) -> list[Interview]:
+    return list(
+        Interview.objects.filter(case=case, kind=Interview.Kind.VICTIM)
+        .exclude(words="")
+        .select_related("person", "conducted_by__user", "conducted_by__organisation")
+        .order_by("held_at", "id")
+    )
+
+
+def _family_contacts(case: Case, family: str | None = None) -> list[FamilyContact]:
+    contacts = FamilyContact.objects.filter(case=case).select_related("person")
+    if family is not None:
+        contacts = contacts.filter(family=family)
+    return list(contacts.order_by("at", "id"))
+
+
+def _measures(case: Case, compartment: str) -> list[Measure]:
+    return list(
+        Measure.objects.filter(case=case, compartment=compartment)
+        .exclude(status=Measure.Status.CANCELLED)
+        .select_related("person", "receiving_school")
+        .order_by("starts_on", "id")
+    )
+
+
+def _notes(case: Case, compartment: str) -> list[Note]:
+    return list(Note.objects.filter(case=case, compartment=compartment).select_related("author__user"))
+
+
+def _require_core(readable: frozenset[str]) -> None:
+    if CORE not in readable:
+        raise DocumentRefused(_("Vous ne consultez pas les faits de ce dossier : aucun document ne peut être généré."))
+
+
+# --- Builders --------------------------------------------------------------------------------------
+
+
+def art40(case: Case, *, author, readable: frozenset[str], now: datetime) -> Built:
+    """Signalement au procureur de la République (art. 40 CPP)."""
+    _require_core(readable)
+    people = _involved(case)
+    context = _common(case, author, now, DocumentKind.ART_40)
+    context.update(
+        reports=_reports(case),
+        victims=people[InvolvementRole.VICTIM],
+        authors=people[InvolvementRole.ALLEGED_AUTHOR],
+        witnesses=people[InvolvementRole.WITNESS],
+        words=_victim_words(case),
+        family_contacts=_family_contacts(case),
+        evidence=_evidence(case),
+        measures=_measures(case, CORE),
+        judicial_notes=[],
+        judicial_measures=[],
+    )
+    used: set[str] = {CORE}
+    if JUDICIAL in readable:
+        context["judicial_notes"] = _notes(case, JUDICIAL)
+        context["judicial_measures"] = _measures(case, JUDICIAL)
+        if context["judicial_notes"] or context["judicial_measures"]:
+            used.add(JUDICIAL)
+    title = _("Signalement au procureur de la République (art. 40 CPP) — %(ref)s") % {"ref": case.reference}
+    return Built(DocumentKind.ART_40, title, "documents/pdf/art40.html", context, used)
+
+
+def _parents_informed(case: Case) -> dict[str, Any]:
+    info = ParentsInformation.objects.filter(case=case, family=Family.VICTIM).first()
+    if info is None:
+        return {"known": False, "informed": False, "at": None, "reason": ""}
+    informed = info.status == ParentsInformation.Status.INFORMED
+    at = timezone.localtime(info.informed_at) if info.informed_at else None
+    return {"known": True, "informed": informed, "at": at, "reason": info.reason}
+
+
+def information_preoccupante(case: Case, *, author, readable: frozenset[str], now: datetime) -> Built:
+    """Information préoccupante à la cellule départementale (CRIP)."""
+    _require_core(readable)
+    people = _involved(case)
+    victims = people[InvolvementRole.VICTIM]
+    if not victims:
+        raise DocumentRefused(
+            _("Ajoutez d’abord au dossier l’élève concerné (rôle « victime ») : l’information préoccupante le décrit.")
+        )
+    context = _common(case, author, now, DocumentKind.INFORMATION_PREOCCUPANTE)
+    context.update(
+        victims=victims,
+        guardians=victim_side_guardians(case, people[InvolvementRole.GUARDIAN]),
+        reports=_reports(case),
+        words=_victim_words(case),
+        family_contacts=_family_contacts(case, Family.VICTIM),
+        measures=_measures(case, CORE),
+        parents=_parents_informed(case),
+        health_notes=[],
+    )
+    used: set[str] = {CORE}
+    if HEALTH in readable:
+        context["health_notes"] = _notes(case, HEALTH)
+        if context["health_notes"]:
+            used.add(HEALTH)
+    title = _("Information préoccupante (CRIP) — %(ref)s") % {"ref": case.reference}
+    return Built(DocumentKind.INFORMATION_PREOCCUPANTE, title, "documents/pdf/ip.html", context, used)
+
+
+def convocation_recipients(case: Case) -> list[tuple[Person, list[str]]]:
+    """Who a convocation may be sent to: the pupils and legal guardians of the case, with their roles."""
+    roles = [InvolvementRole.VICTIM, InvolvementRole.ALLEGED_AUTHOR, InvolvementRole.WITNESS, InvolvementRole.GUARDIAN]
+    return _people_with_roles(case, roles)
+
+
+def closure_recipients(case: Case) -> list[tuple[Person, list[str]]]:
+    """Who a closure letter may be addressed to: the legal guardians on the victim's side."""
+    guardians = _people_with_roles(case, [InvolvementRole.GUARDIAN])
+    kept = {person.pk for person in victim_side_guardians(case, [person for person, _roles in guardians])}
+    return [(person, roles) for person, roles in guardians if person.pk in kept]
+
+
+def victim_side_guardians(case: Case, guardians: list[Person]) -> list[Person]:
+    """The guardians of the case, less those the family contacts show as the alleged author's family only.
+
+    A case records guardians without saying whose; a contact with the author's family names them.
+    """
+    families: dict[int, set[str]] = {}
+    for person_id, family in FamilyContact.objects.filter(case=case, person__isnull=False).values_list(
+        "person_id", "family"
+    ):
+        families.setdefault(person_id, set()).add(family)
+    return [person for person in guardians if families.get(person.pk) != {Family.AUTHOR}]
+
+
+def _people_with_roles(case: Case, roles: Sequence[str]) -> list[tuple[Person, list[str]]]:
+    found: dict[int, tuple[Person, list[str]]] = {}
+    for involvement in case.involvements.filter(role__in=roles).select_related("person").order_by("added_at", "id"):
+        _person, labels = found.setdefault(involvement.person_id, (involvement.person, []))
+        labels.append(str(involvement.get_role_display()))
+    return list(found.values())
+
+
+def convocation(case: Case, *, author, readable: frozenset[str], now: datetime, recipient: Person, details) -> Built:
+    """Convocation of a pupil or a guardian: when, where, why, whom to contact. Nothing judicial."""
+    _require_core(readable)
+    if recipient.pk not in {person.pk for person, _roles in convocation_recipients(case)}:
+        raise DocumentRefused(_("Cette personne n’est ni un élève ni un représentant légal de ce dossier."))
+    context = _common(case, author, now, DocumentKind.CONVOCATION, family_facing=True)
+    context.update(recipient=recipient, details=details)
+    title = _("Convocation de %(name)s le %(day)s") % {"name": recipient, "day": details.on.strftime("%d/%m/%Y")}
+    return Built(
+        DocumentKind.CONVOCATION, title, "documents/pdf/convocation.html", context, {CORE}, recipient=recipient
+    )
+
+
+def minutes_meetings(case: Case):
+    """Meetings where this case was on the agenda (not cancelled), most recent first."""
+    return (
+        Meeting.objects.filter(items__case=case)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by("-starts_at", "-id")
+        .distinct()
+    )
+
+
+def minutes(case: Case, *, author, readable: frozenset[str], now: datetime, meeting: Meeting) -> Built:
+    """Minutes of one meeting for one case: never a word about the other cases of the meeting."""
+    _require_core(readable)
+    item = AgendaItem.objects.filter(meeting=meeting, case=case).select_related("minutes_by__user").first()
+    if item is None:
+        raise DocumentRefused(_("Ce dossier n’était pas à l’ordre du jour de cette réunion."))
+    attendees: dict[str, list[dict[str, str]]] = {}
+    invitations = meeting.invitations.select_related("membership__user", "membership__organisation").order_by(
+        "membership__organisation__name", "id"
+    )
+    for invitation in invitations:
+        member = invitation.membership
+        attendees.setdefault(str(member.organisation), []).append(
+            {
+                "name": member.user.get_full_name() or member.user.email,
+                "role": str(member.get_role_display()),
+                "attendance": str(invitation.get_attendance_display()),
+            }
+        )
+    # Core decisions only: judicial content goes into the art. 40 report alone, health into the IP alone.
+    decisions = [
+        decision.action
+        for decision in item.decisions.select_related("action__owner_organisation").order_by("id")
+        if decision.action.compartment == CORE
+    ]
+    context = _common(case, author, now, DocumentKind.MINUTES)
+    context.update(
+        meeting=meeting,
+        meeting_at=timezone.localtime(meeting.starts_at),
+        attendees=sorted(attendees.items()),
+        item=item,
+        decisions=decisions,
+    )
+    title = _("Compte rendu de la réunion du %(day)s — %(ref)s") % {
+        "day": timezone.localtime(meeting.starts_at).strftime("%d/%m/%Y"),
+        "ref": case.reference,
+    }
+    return Built(DocumentKind.MINUTES, title, "documents/pdf/minutes.html", context, {CORE}, meeting=meeting)
+
+
+OUTCOME_WORDS = {
+    ClosureOutcome.STOPPED: gettext_lazy(
+        "D’après les derniers points faits avec votre enfant et avec l’établissement, le harcèlement a cessé."
+    ),
+    ClosureOutcome.NOT_ESTABLISHED: gettext_lazy(
+        "Après avoir examiné la situation, la cellule n’a pas retenu de harcèlement. Cela ne veut pas dire "
+        "que ce que votre enfant a vécu n’a pas compté : l’établissement reste à votre écoute."
+    ),
+    ClosureOutcome.REDIRECTED: gettext_lazy(
+        "La situation a été confiée à un autre service, mieux placé pour vous accompagner ; il vous contactera."
+    ),
+    ClosureOutcome.MOVED_AWAY: gettext_lazy("Votre enfant a quitté l’établissement : la cellule clôt son suivi."),
+    ClosureOutcome.OTHER: gettext_lazy("La cellule clôt son suivi de la situation."),
+}
+
+
+def family_measures(case: Case) -> list[Measure]:
+    """The measures a family is told about (see ``FAMILY_FACING_KINDS``)."""
+    measures = _measures(case, CORE)
+    return [m for m in measures if m.category != MeasureCategory.JUDICIAL and m.kind in FAMILY_FACING_KINDS]
+
+
+def closure_letter(case: Case, *, author, readable: frozenset[str], now: datetime, recipient: Person | None) -> Built:
+    """Letter to the family when the case is closed: outcome, what was done for their child, whom to call."""
+    _require_core(readable)
+    if not case.closure_outcome:
+        raise DocumentRefused(_("Ce dossier n’est pas clos : le courrier de clôture se prépare après la clôture."))
+    if recipient is not None and recipient.pk not in {person.pk for person, _roles in closure_recipients(case)}:
+        raise DocumentRefused(_("Cette personne n’est pas un représentant légal de ce dossier."))
+    victims = _involved(case)[InvolvementRole.VICTIM]
+    context = _common(case, author, now, DocumentKind.CLOSURE_LETTER, family_facing=True)
+    context.update(
+        recipient=recipient,
+        child=victims[0] if victims else None,
+        outcome=OUTCOME_WORDS.get(ClosureOutcome(case.closure_outcome), OUTCOME_WORDS[ClosureOutcome.OTHER]),
+        measures=[{"label": m.get_kind_display(), "since": m.starts_on} for m in family_measures(case)],
+        watch_until=case.watch_until,
+        school=case.school,
+        stop_harcelement=STOP_HARCELEMENT,
+        # Anything about complaints or the justice system is left out when an investigation is under way.
+        may_mention_justice=not case.do_not_disclose_to_family,
+    )
+    title = _("Courrier de clôture à la famille — %(ref)s") % {"ref": case.reference}
+    return Built(
+        DocumentKind.CLOSURE_LETTER, title, "documents/pdf/closure_letter.html", context, {CORE}, recipient=recipient
+    )

@@ -1,0 +1,459 @@
+"""Generated documents: each PDF is really built (WeasyPrint), its text read back (pypdf) and checked for
+its sections and data, and for what it must never carry (compartments its author does not read,
+judicial content outside the art. 40 report, other cases of a meeting)."""
+
+import hashlib
+import os
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import dateformat, timezone
+
+from halte.audit.models import Action as AuditAction
+from halte.audit.models import AuditEvent
+from halte.cases.models import Action, Case, Event
+from halte.documents import actions, storage
+from halte.documents.content import ConvocationDetails
+from halte.documents.models import Document
+from halte.interventions.models import Measure, ParentsInformation
+from halte.reports import vault
+
+from .conftest import (
+    AUTHOR_FAMILY,
+    CORE_MARK,
+    CORE_MEASURE,
+    DECISION_A,
+    DECISION_B,
+    DECISION_JUDICIAL,
+    HEALTH_MARK,
+    IDENTITY_MARK,
+    JUDICIAL_MARK,
+    JUDICIAL_MEASURE,
+    MINUTES_A,
+    MINUTES_B,
+    PARENTS_REASON,
+    SANCTION,
+    VICTIM_FAMILY,
+    VICTIM_WORDS_SPOKEN,
+    WITNESS_WORDS,
+    compact,
+    contains,
+    pdf_text,
+)
+
+
+def make(case, actor, kind, **kwargs):
+    document = actions.generate(case=case, actor=actor, kind=kind, **kwargs)
+    data = storage.read(document)
+    return document, data
+
+
+def assert_present(data, *needles):
+    found = contains(data, *needles)
+    assert all(found.values()), [needle for needle, ok in found.items() if not ok]
+
+
+def assert_absent(data, *needles):
+    found = contains(data, *needles)
+    assert not any(found.values()), [needle for needle, ok in found.items() if ok]
+
+
+def assert_letterhead(data, document, settings):
+    """Every document: service and operator, the confidentiality mention, the case, the date, the author."""
+    author = document.generated_by.user.get_full_name()
+    day = dateformat.format(timezone.localtime(document.generated_at), "j F Y")
+    assert_present(
+        data,
+        settings.HALTE["SERVICE_NAME"],
+        settings.HALTE["OPERATOR_NAME"],
+        "Document confidentiel — données d’un mineur",
+        document.case.reference,
+        day,
+        author,
+        "Page 1 sur",
+    )
+
+
+# --- Signalement au procureur (art. 40) -----------------------------------------------------------
+
+
+def test_art40_report_has_every_section_and_the_childs_words_verbatim(filled, world, people, settings):
+    document, data = make(world.case_a, people.coordinator, "art40")
+    assert_letterhead(data, document, settings)
+    assert_present(
+        data,
+        "Signalement au procureur de la République (article 40 du code de procédure pénale)",
+        "1. Les faits",
+        CORE_MARK,
+        "À la cantine",  # places from the report
+        "Snapchat",
+        "2. Personnes concernées",
+        "MARTIN Léa",
+        "04/03/2012",
+        "DURAND Kévin",
+        "4eC",
+        "Collège B",  # the alleged author's class and school
+        "PETIT Inès",
+        "3. Paroles de l’enfant, rapportées mot pour mot",
+        f"« {VICTIM_WORDS_SPOKEN} »",
+        "4. Contexte familial",
+        VICTIM_FAMILY,
+        AUTHOR_FAMILY,
+        "5. Mesures prises",
+        CORE_MEASURE,
+        "Pièces jointes",
+        filled.evidence.original_name,
+        filled.evidence.sha256,
+        "text/plain",
+        "n’a pas à apporter la preuve des faits",
+        "ne mène pas d’enquête",
+        "Signature",
+    )
+    # The coordinator reads neither the health nor the judicial compartment; nobody's identity as reporter.
+    assert_absent(data, HEALTH_MARK, JUDICIAL_MARK, JUDICIAL_MEASURE, "Volet judiciaire", IDENTITY_MARK)
+    assert_absent(data, WITNESS_WORDS)  # the child's words are the victim's
+    assert document.compartments == ["core"]
+    assert document.kind == "art40" and document.title.endswith(world.case_a.reference)
+
+
+@pytest.mark.parametrize("author", ["magistrate", "prosecutor_delegate"])
+def test_art40_report_carries_the_judicial_part_only_for_who_reads_it(filled, world, people, author):
+    document, data = make(world.case_a, getattr(people, author), "art40")
+    assert_present(data, "6. Volet judiciaire", JUDICIAL_MARK, JUDICIAL_MEASURE, CORE_MARK)
+    assert_absent(data, HEALTH_MARK)
+    assert document.compartments == ["core", "judicial"]
+
+
+def test_art40_without_judicial_content_does_not_claim_the_judicial_compartment(world, people):
+    world.case_a.notes.filter(compartment="judicial").delete()
+    document, data = make(world.case_a, people.magistrate, "art40")
+    assert document.compartments == ["core"]
+    assert_absent(data, "Volet judiciaire")
+
+
+# --- Information préoccupante ----------------------------------------------------------------------
+
+
+def test_information_preoccupante_has_identity_parents_account_and_parents_informed(filled, world, people, settings):
+    document, data = make(world.case_a, people.coordinator, "ip")
+    assert_letterhead(data, document, settings)
+    assert_present(
+        data,
+        "Information préoccupante",
+        "1. Identité de l’enfant",
+        "Martin",
+        "Léa",
+        "04/03/2012",
+        "3 rue des Lilas, 80000 Amiens",
+        "Collège A",
+        "5eB",
+        "2. Parents et représentants légaux",
+        "MARTIN Sophie",
+        "3. Récit",
+        CORE_MARK,
+        f"« {VICTIM_WORDS_SPOKEN} »",
+        "4. Contexte",
+        VICTIM_FAMILY,
+        "5. Information des parents",
+        "Parents informés : non",
+        PARENTS_REASON,
+    )
+    # The alleged author's family is not the child's: neither its guardian nor its contacts.
+    assert_absent(data, "DURAND Marc", AUTHOR_FAMILY, JUDICIAL_MARK, IDENTITY_MARK)
+
+
+def test_information_preoccupante_says_when_the_parents_were_informed(filled, world, people):
+    informed_at = timezone.now() - timedelta(days=2)
+    ParentsInformation.objects.filter(case=world.case_a).update(status="informed", informed_at=informed_at, reason="")
+    _document, data = make(world.case_a, people.coordinator, "ip")
+    assert_present(data, "Parents informés : oui", dateformat.format(timezone.localtime(informed_at), "j F Y"))
+    assert_absent(data, PARENTS_REASON, "Parents informés : non")
+
+
+def test_no_health_note_in_an_ip_generated_without_the_health_compartment(filled, world, people):
+    document, data = make(world.case_a, people.coordinator, "ip")
+    assert_absent(data, HEALTH_MARK, "Éléments de santé")
+    assert document.compartments == ["core"]
+
+
+def test_the_social_worker_s_ip_carries_the_health_notes(filled, world, people):
+    document, data = make(world.case_a, people.social_worker, "ip")
+    assert_present(data, "6. Éléments de santé et d’accompagnement", HEALTH_MARK, CORE_MARK)
+    assert_absent(data, JUDICIAL_MARK, JUDICIAL_MEASURE)
+    assert document.compartments == ["core", "health"]
+
+
+def test_an_ip_needs_the_child(world, people):
+    with pytest.raises(actions.DocumentRefused, match="victime"):
+        actions.generate(case=world.case_a, actor=people.coordinator, kind="ip")
+    assert not Document.objects.exists()
+
+
+# --- Convocation -------------------------------------------------------------------------------------
+
+
+def convocation_details(days=3):
+    return ConvocationDetails(
+        on=timezone.localdate() + timedelta(days=days),
+        at=timezone.localtime().time().replace(hour=14, minute=30, second=0, microsecond=0),
+        place="Collège A, bureau de la CPE",
+        purpose="Faire le point sur la situation de Léa à l’école",
+        contact="Mme Roux, CPE, 03 22 00 00 00",
+    )
+
+
+def test_convocation_says_when_where_why_and_whom_to_contact_and_nothing_judicial(filled, world, people, settings):
+    details = convocation_details()
+    document, data = make(
+        world.case_a, people.school_a_staff, "convocation", recipient=filled.guardian, convocation=details
+    )
+    assert_letterhead(data, document, settings)
+    assert_present(
+        data,
+        "Convocation",
+        "Sophie Martin",
+        "3 rue des Lilas",
+        "Madame, Monsieur,",
+        dateformat.format(details.on, "l j F Y"),
+        "14:30",
+        details.place,
+        details.purpose,
+        "Qui contacter",
+        details.contact,
+    )
+    assert_absent(data, JUDICIAL_MARK, JUDICIAL_MEASURE, HEALTH_MARK, "procureur", "judiciaire", "parquet")
+    assert document.recipient == filled.guardian
+    assert document.compartments == ["core"]
+
+
+def test_a_pupil_is_greeted_by_first_name(filled, world, people):
+    _document, data = make(
+        world.case_a, people.coordinator, "convocation", recipient=filled.victim, convocation=convocation_details()
+    )
+    assert_present(data, "Bonjour Léa,")
+
+
+def test_a_convocation_goes_only_to_someone_of_the_case(world, people):
+    from halte.cases.models import Person
+
+    stranger = Person.objects.create(kind="adult", first_name="Jean", last_name="Inconnu")
+    with pytest.raises(actions.DocumentRefused):
+        actions.generate(
+            case=world.case_a,
+            actor=people.coordinator,
+            kind="convocation",
+            recipient=stranger,
+            convocation=convocation_details(),
+        )
+
+
+# --- Minutes --------------------------------------------------------------------------------------
+
+
+def test_minutes_carry_this_case_only(filled, world, people, settings):
+    document, data = make(world.case_a, people.coordinator, "minutes", meeting=filled.meeting)
+    assert_letterhead(data, document, settings)
+    assert_present(
+        data,
+        "Compte rendu de réunion de la cellule",
+        filled.meeting.title,
+        filled.meeting.place,
+        "Participants",
+        "DSDEN de la Somme",
+        "Parquet d'Amiens",
+        "Présent",
+        "Excusé",
+        MINUTES_A,
+        DECISION_A,
+        "Collège A",  # owner organisation of the decision
+        dateformat.format(timezone.localtime(Action.objects.get(title=DECISION_A).due_at), "d/m/Y"),
+    )
+    assert_absent(data, MINUTES_B, DECISION_B, world.case_b.reference)
+    # A decision of the judicial compartment stays out of the minutes, even for who reads it.
+    _document, by_magistrate = make(world.case_a, people.magistrate, "minutes", meeting=filled.meeting)
+    assert_absent(by_magistrate, DECISION_JUDICIAL, MINUTES_B, DECISION_B)
+    assert document.meeting == filled.meeting and document.compartments == ["core"]
+
+
+def test_minutes_need_the_case_on_the_agenda(filled, world, people):
+    with pytest.raises(actions.DocumentRefused, match="ordre du jour"):
+        actions.generate(case=world.revoked, actor=people.coordinator, kind="minutes", meeting=filled.meeting)
+
+
+# --- Closure letter ----------------------------------------------------------------------------------
+
+
+def close(case, *, do_not_disclose=False, watch_days=60):
+    Case.objects.filter(pk=case.pk).update(
+        state="closed",
+        closure_outcome="stopped",
+        closed_at=timezone.now(),
+        watch_until=timezone.localdate() + timedelta(days=watch_days),
+        do_not_disclose_to_family=do_not_disclose,
+    )
+    case.refresh_from_db()
+    return case
+
+
+JUSTICE_WORDS = ("plainte", "procureur", "judiciaire", "enquête", "parquet", "justice", "police", "gendarmerie")
+
+
+@pytest.mark.parametrize("do_not_disclose", [False, True])
+def test_closure_letter_never_carries_judicial_content_even_from_a_magistrate(
+    filled, world, people, settings, do_not_disclose
+):
+    case = close(world.case_a, do_not_disclose=do_not_disclose)
+    case.co_workers.add(people.magistrate)  # a magistrate on the case's team may write it
+    document, data = make(case, people.magistrate, "closure_letter", recipient=filled.guardian)
+    assert_letterhead(data, document, settings)
+    assert_present(
+        data,
+        "Fin du suivi de la situation par la cellule",
+        "Sophie Martin",
+        "le harcèlement a cessé",
+        "Ce qui a été fait pour votre enfant",
+        "Adulte référent nommé",
+        "Période de veille",
+        dateformat.format(case.watch_until, "j F Y"),
+        "Si cela recommence",
+        "3018",
+        "Collège A",
+        settings.HALTE["CONTACT_EMAIL"],
+    )
+    assert_absent(
+        data,
+        JUDICIAL_MARK,
+        JUDICIAL_MEASURE,
+        "Stage de sensibilisation",
+        HEALTH_MARK,
+        SANCTION,
+        "Avertissement",  # another pupil's sanction is not the family's business
+        CORE_MEASURE,  # free-text details of a measure never reach a family
+        "Parquet d'Amiens",
+        "Magistrat",
+    )
+    assert document.compartments == ["core"]
+    if do_not_disclose:
+        assert_absent(data, *JUSTICE_WORDS)
+    else:
+        assert_present(data, "porter plainte")
+
+
+def test_closure_letter_waits_for_the_closure(world, people):
+    with pytest.raises(actions.DocumentRefused, match="pas clos"):
+        actions.generate(case=world.case_a, actor=people.coordinator, kind="closure_letter")
+
+
+def test_closure_letter_goes_to_the_victim_s_side_only(filled, world, people):
+    case = close(world.case_a)
+    with pytest.raises(actions.DocumentRefused):
+        actions.generate(case=case, actor=people.coordinator, kind="closure_letter", recipient=filled.author_guardian)
+    _document, data = make(case, people.coordinator, "closure_letter")
+    assert_present(data, "Aux parents de Léa")
+
+
+# --- Storage, hash, journal, timeline -------------------------------------------------------------
+
+
+def test_the_pdf_is_stored_encrypted_with_the_hash_of_the_plain_pdf(filled, world, people, settings):
+    document, data = make(world.case_a, people.coordinator, "art40")
+    on_disk = (settings.MEDIA_ROOT / document.path).read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert not on_disk.startswith(b"%PDF-")
+    assert compact(CORE_MARK).encode() not in on_disk
+    assert document.path.startswith(f"documents/{timezone.localdate():%Y}/")
+    assert hashlib.sha256(data).hexdigest() == document.sha256
+    assert document.size == len(data)
+    assert document.key_id == vault.keyring()[0]
+
+
+def test_generation_is_journaled_and_noted_on_the_timeline(filled, world, people):
+    document, _data = make(world.case_a, people.coordinator, "art40")
+    event = AuditEvent.objects.get(action=AuditAction.DOCUMENT_GENERATED)
+    assert event.membership == people.coordinator
+    assert event.target_type == "cases.case" and event.target_id == str(world.case_a.public_id)
+    assert event.detail["document"] == str(document.public_id)
+    assert event.detail["sha256"] == document.sha256
+    assert event.detail["compartments"] == ["core"]
+    line = Event.objects.get(case=world.case_a, kind="document_generated")
+    assert line.compartment == "core" and line.actor == people.coordinator
+    assert document.title in line.text
+
+
+def test_the_timeline_line_of_a_judicial_document_sits_in_the_judicial_compartment(filled, world, people):
+    make(world.case_a, people.magistrate, "art40")
+    make(world.case_a, people.social_worker, "ip")
+    assert sorted(Event.objects.filter(kind="document_generated").values_list("compartment", flat=True)) == [
+        "health",
+        "judicial",
+    ]
+
+
+def test_a_failed_generation_leaves_neither_row_nor_file(filled, world, people, settings, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("halte.documents.actions.record", broken)
+    with pytest.raises(RuntimeError):
+        actions.generate(case=world.case_a, actor=people.coordinator, kind="art40")
+    assert not Document.objects.exists()
+    assert not Event.objects.filter(kind="document_generated").exists()
+    root = settings.MEDIA_ROOT / "documents"
+    assert not [p for p in root.rglob("*") if p.is_file()]
+
+
+def test_tampering_is_detected(filled, world, people, settings):
+    document, _data = make(
+        world.case_a, people.coordinator, "convocation", recipient=filled.guardian, convocation=convocation_details()
+    )
+    path = settings.MEDIA_ROOT / document.path
+    blob = bytearray(path.read_bytes())
+    blob[len(blob) // 2] ^= 0x01
+    path.write_bytes(bytes(blob))
+    with pytest.raises(storage.DocumentTampered):
+        storage.read(document)
+
+
+def test_a_hash_that_does_not_match_is_tampering(filled, world, people):
+    document, _data = make(world.case_a, people.coordinator, "art40")
+    Document.objects.filter(pk=document.pk).update(sha256="0" * 64)
+    with pytest.raises(storage.DocumentTampered, match="SHA-256"):
+        storage.read(Document.objects.get(pk=document.pk))
+
+
+def test_a_file_moved_to_another_document_does_not_decrypt(filled, world, people, settings):
+    first, _ = make(world.case_a, people.coordinator, "art40")
+    second, _ = make(world.case_a, people.coordinator, "art40")
+    (settings.MEDIA_ROOT / second.path).write_bytes((settings.MEDIA_ROOT / first.path).read_bytes())
+    with pytest.raises(storage.DocumentTampered):
+        storage.read(second)
+
+
+def test_a_path_outside_the_documents_directory_is_refused(world, people, settings):
+    from .conftest import stored_document
+
+    document = stored_document(world.case_a, people.coordinator)
+    document.path = "vault/../../etc/passwd"
+    with pytest.raises(storage.DocumentUnreadable, match="outside"):
+        storage.read(document)
+
+
+def test_purge_orphans_of_the_vault_leaves_documents_alone(filled, world, people, settings):
+    document, data = make(world.case_a, people.coordinator, "art40")
+    long_ago = time.time() - 3 * 24 * 3600
+    for path in settings.MEDIA_ROOT.rglob("*"):
+        if path.is_file():
+            os.utime(path, (long_ago, long_ago))
+    removed = vault.purge_orphans(older_than=timedelta(0))
+    assert not any(path.startswith("documents/") for path in removed)
+    assert (settings.MEDIA_ROOT / document.path).exists()
+    assert storage.read(document) == data
+    assert vault.read_original(filled.evidence)  # and the evidence is still referenced and readable
+
+
+def test_measures_cancelled_are_not_reported(filled, world, people):
+    Measure.objects.filter(description=CORE_MEASURE).update(status="cancelled")
+    _document, data = make(world.case_a, people.coordinator, "art40")
+    assert_absent(data, CORE_MEASURE)
+    assert CORE_MARK in pdf_text(data).replace("\n", "")

@@ -1,0 +1,220 @@
+"""Document pages through HTTP: the forms that generate, the download (exact bytes, headers, journal),
+tamper detection on download, and the case panel."""
+
+import hashlib
+from datetime import timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from halte.audit.models import Action as AuditAction
+from halte.audit.models import AuditEvent
+from halte.cases.models import Case
+from halte.documents.models import Document
+
+from .conftest import CORE_MARK, contains, stored_document
+
+
+def generate_url(case, kind):
+    return reverse("documents:generate", args=[case.public_id, kind])
+
+
+def download_url(document):
+    return reverse("documents:download", args=[document.case.public_id, document.public_id])
+
+
+def test_school_staff_convene_a_family_of_their_school_s_case(client, login, people, world, filled):
+    login(client, people.school_a_staff)
+    url = generate_url(world.case_a, "convocation")
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Sophie Martin" in page.content.decode()  # the recipients offered
+    on = timezone.localdate() + timedelta(days=5)
+    response = client.post(
+        url,
+        {
+            "recipient": str(filled.guardian.public_id),
+            "on": on.isoformat(),
+            "at": "09:15",
+            "place": "Collège A, bureau de la CPE",
+            "purpose": "Faire le point\x00 ensemble",
+            "contact": "Mme Roux, CPE",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("cases:detail", args=[world.case_a.public_id]) + "#titre-documents"
+    document = Document.objects.get()
+    assert document.kind == "convocation" and document.recipient == filled.guardian
+    assert document.generated_by == people.school_a_staff
+    followed = client.get(response.url).content.decode()
+    assert "Document généré" in followed
+    assert download_url(document) in followed
+
+
+def test_a_past_date_is_refused_in_french_and_nothing_is_generated(client, login, people, world, filled):
+    login(client, people.coordinator)
+    response = client.post(
+        generate_url(world.case_a, "convocation"),
+        {
+            "recipient": str(filled.guardian.public_id),
+            "on": (timezone.localdate() - timedelta(days=1)).isoformat(),
+            "at": "09:15",
+            "place": "Collège A",
+            "purpose": "Faire le point",
+            "contact": "Mme Roux",
+        },
+    )
+    assert response.status_code == 200
+    assert "Choisissez une date à venir." in response.content.decode()
+    assert not Document.objects.exists()
+
+
+def test_a_refusal_of_the_case_is_shown_on_the_form(client, login, people, world):
+    login(client, people.coordinator)
+    response = client.post(generate_url(world.case_a, "closure_letter"), {})
+    assert response.status_code == 200
+    assert "n’est pas clos" in response.content.decode()
+    assert not Document.objects.exists()
+
+
+def test_the_form_page_is_journaled_as_a_read_of_the_case(client, login, people, world):
+    login(client, people.social_worker)
+    assert client.get(generate_url(world.case_a, "ip")).status_code == 200
+    event = AuditEvent.objects.get(action=AuditAction.CASE_READ, membership=people.social_worker)
+    assert event.target_id == str(world.case_a.public_id)
+    assert event.detail == {"page": "document_form", "kind": "ip", "compartments": ["core", "health"]}
+
+
+def test_minutes_through_http(client, login, people, world, filled):
+    login(client, people.coordinator)
+    url = generate_url(world.case_a, "minutes")
+    assert filled.meeting.title in client.get(url).content.decode()
+    response = client.post(url, {"meeting": str(filled.meeting.public_id)})
+    assert response.status_code == 302
+    assert Document.objects.get().meeting == filled.meeting
+
+
+def test_an_unknown_kind_is_not_found(client, login, people, world):
+    login(client, people.coordinator)
+    assert client.get(generate_url(world.case_a, "lettre_anonyme")).status_code == 404
+
+
+def test_download_serves_the_exact_bytes_whose_hash_is_stored(client, login, people, world, filled):
+    login(client, people.coordinator)
+    client.post(generate_url(world.case_a, "art40"), {})
+    document = Document.objects.get()
+    response = client.get(download_url(document))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "no-store" in response["Cache-Control"].split(", ")
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="signalement-procureur-HS-2026-000001-')
+    assert disposition.endswith('.pdf"') and disposition.isascii()
+    assert hashlib.sha256(response.content).hexdigest() == document.sha256
+    assert len(response.content) == document.size
+    assert contains(response.content, CORE_MARK)[CORE_MARK]
+    event = AuditEvent.objects.get(action=AuditAction.DOCUMENT_DOWNLOADED)
+    assert event.membership == people.coordinator
+    assert event.target_id == str(world.case_a.public_id)
+    assert event.detail["document"] == str(document.public_id)
+    assert event.detail["delivered"] is True
+
+
+def test_a_tampered_document_is_refused_and_journaled(client, login, people, world, settings):
+    document = stored_document(world.case_a, people.coordinator)
+    path = settings.MEDIA_ROOT / document.path
+    blob = bytearray(path.read_bytes())
+    blob[-1] ^= 0x80
+    path.write_bytes(bytes(blob))
+    login(client, people.coordinator)
+    response = client.get(download_url(document))
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Ce document ne peut pas être ouvert" in page and "altéré" in page
+    assert not response.content.startswith(b"%PDF")
+    assert not AuditEvent.objects.filter(action=AuditAction.DOCUMENT_DOWNLOADED).exists()
+    event = AuditEvent.objects.get(action=AuditAction.DOCUMENT_UNREADABLE)
+    assert event.detail["delivered"] is False and event.detail["tampered"] is True
+
+
+def test_a_missing_document_file_is_refused_and_journaled(client, login, people, world, settings):
+    document = stored_document(world.case_a, people.coordinator)
+    (settings.MEDIA_ROOT / document.path).unlink()
+    login(client, people.coordinator)
+    response = client.get(download_url(document))
+    assert response.status_code == 409
+    assert "introuvable" in response.content.decode()
+    event = AuditEvent.objects.get(action=AuditAction.DOCUMENT_UNREADABLE)
+    assert event.detail["delivered"] is False and event.detail["tampered"] is False
+
+
+def test_a_document_of_another_case_is_not_found_through_this_one(client, login, people, world):
+    document = stored_document(world.case_b, people.coordinator)
+    login(client, people.coordinator)
+    url = reverse("documents:download", args=[world.case_a.public_id, document.public_id])
+    assert client.get(url).status_code == 404
+
+
+# --- The case panel ---------------------------------------------------------------------------------
+
+
+def test_the_panel_lists_readable_documents_with_their_hash_and_offers_what_may_be_generated(
+    client, login, people, world
+):
+    core = stored_document(world.case_a, people.coordinator, compartments=("core",))
+    judicial = stored_document(world.case_a, people.magistrate, compartments=("core", "judicial"))
+    login(client, people.coordinator)
+    page = client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
+    assert 'id="titre-documents"' in page
+    assert download_url(core) in page and core.title in page
+    assert f'title="{core.sha256}"' in page and core.sha256[:12] in page
+    assert download_url(judicial) not in page and judicial.title not in page
+    for kind in ("art40", "ip", "convocation", "minutes", "closure_letter"):
+        assert generate_url(world.case_a, kind) in page
+
+    client.logout()
+    login(client, people.magistrate)
+    page = client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
+    assert download_url(core) in page and download_url(judicial) in page
+    assert generate_url(world.case_a, "art40") in page
+    assert generate_url(world.case_a, "ip") not in page
+    assert generate_url(world.case_a, "convocation") not in page
+
+    client.logout()
+    login(client, people.school_a_staff)
+    page = client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
+    assert download_url(core) in page and download_url(judicial) not in page
+    assert generate_url(world.case_a, "convocation") in page
+    assert generate_url(world.case_a, "art40") not in page
+
+
+def test_the_panel_is_absent_for_who_can_neither_read_nor_generate(client, login, people, world):
+    stored_document(world.case_a, people.coordinator)
+    login(client, people.police)  # reads only the judicial compartment of case A
+    page = client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
+    assert 'id="titre-documents"' not in page
+
+
+def test_the_panel_costs_the_same_queries_for_one_document_or_many(client, login, people, world):
+    login(client, people.coordinator)
+    url = reverse("cases:detail", args=[world.case_a.public_id])
+    stored_document(world.case_a, people.coordinator)
+    client.get(url)  # warm up sessions and caches
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for author in (people.magistrate, people.social_worker, people.education_referent):
+        stored_document(world.case_a, author)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert page.count("Télécharger") == 4
+    assert len(many) == len(one)
+
+
+def test_a_case_closed_then_offers_the_closure_letter_form(client, login, people, world):
+    Case.objects.filter(pk=world.case_a.pk).update(state="closed", closure_outcome="stopped", closed_at=timezone.now())
+    login(client, people.coordinator)
+    response = client.post(generate_url(world.case_a, "closure_letter"), {"recipient": ""})
+    assert response.status_code == 302
+    assert Document.objects.get().kind == "closure_letter"
