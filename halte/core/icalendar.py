@@ -1,19 +1,16 @@
 """The small pieces of RFC 5545 that every calendar Halte writes needs: escaping, folding, UTC times."""
 
+import re
 from datetime import UTC, datetime
+
+# Control characters other than the tab and the newline (which is escaped) are not allowed (RFC 5545 §3.1).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def ics_escape(text: str) -> str:
-    """Escape a TEXT value (RFC 5545 §3.3.11)."""
-    return (
-        str(text)
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "")
-    )
+    """Escape a TEXT value (RFC 5545 §3.3.11): newlines become ``\\n``, other control characters go."""
+    text = CONTROL_CHARACTERS.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def ics_fold(line: str) -> str:

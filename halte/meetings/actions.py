@@ -1,0 +1,420 @@
+"""Everything that changes a meeting, one function per action, one transaction each.
+
+Keyword arguments only and a required ``actor`` (the acting membership). The meeting row is locked
+first (``select_for_update``) so that two coordinators editing the same agenda or invitations take
+turns. Audit rows are written inside the transaction; calendar emails and in-app notifications are
+sent after commit (:mod:`halte.meetings.emails`), so a refused change sends nothing.
+
+A meeting is *planned*, then *held* (marked by hand or by the first minutes written) or *cancelled*.
+Only a planned meeting can be edited, cancelled, or have invitations sent; a cancelled meeting's
+agenda, attendance and minutes are frozen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from halte.accounts.models import Membership, Organisation
+from halte.audit.journal import record
+from halte.audit.models import Action as AuditAction
+from halte.cases.actions import ActionRefused, create_action
+from halte.cases.enums import Compartment
+from halte.cases.models import Case, Event
+from halte.notifications.models import Kind
+from halte.notifications.service import notify
+
+from . import agenda, emails
+from .models import AgendaItem, Decision, Invitation, Meeting
+
+TITLE_MAX = 200  # Notification.title
+
+
+class MeetingRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _audit(action: AuditAction, actor: Membership, target, **detail) -> None:
+    record(action, actor=actor.user, membership=actor, target=target, detail=detail)
+
+
+def _lock(meeting: Meeting) -> Meeting:
+    return Meeting.objects.select_for_update().select_related("organiser__user").get(pk=meeting.pk)
+
+
+def _require_planned(meeting: Meeting) -> None:
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise MeetingRefused(_("Cette réunion est annulée : elle ne peut plus être modifiée."))
+    if meeting.status != Meeting.Status.PLANNED:
+        raise MeetingRefused(_("Cette réunion a déjà eu lieu : elle ne peut plus être modifiée."))
+
+
+def _require_not_cancelled(meeting: Meeting) -> None:
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise MeetingRefused(_("Cette réunion est annulée : rien ne peut plus y être enregistré."))
+
+
+def _notify(meeting: Meeting, memberships: Iterable[Membership], title: str) -> None:
+    """In-app only: the email is the calendar invitation itself."""
+    users = [m.user for m in memberships]
+    if users:
+        notify(
+            users=users,
+            kind=Kind.MEETING_INVITATION,
+            title=title[:TITLE_MAX],
+            url=emails.meeting_url(meeting),
+            email=False,
+        )
+
+
+def _title(meeting: Meeting, template: str) -> str:
+    return template % {"title": meeting.title, "when": emails.short_when(meeting)}
+
+
+def _sent_invitations(meeting: Meeting) -> list[Invitation]:
+    return list(
+        meeting.invitations.filter(sent_at__isnull=False).select_related("membership__user", "membership__organisation")
+    )
+
+
+# --- The meeting itself ----------------------------------------------------------------------------
+
+
+def schedule(*, actor: Membership, title: str, starts_at: datetime, duration_minutes: int, place: str) -> Meeting:
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            title=title, starts_at=starts_at, duration_minutes=duration_minutes, place=place, organiser=actor
+        )
+        _audit(AuditAction.MEETING_SCHEDULED, actor, meeting, starts_at=starts_at.isoformat())
+    return meeting
+
+
+EDITABLE_FIELDS = ("title", "starts_at", "duration_minutes", "place")
+
+
+def update(*, meeting: Meeting, actor: Membership, now: datetime | None = None, **values) -> Meeting:
+    """Change when, where or what; the people already invited receive the new version (SEQUENCE + 1)."""
+    now = now or timezone.now()
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not editable: {sorted(unknown)}")
+    with transaction.atomic():
+        locked = _lock(meeting)
+        _require_planned(locked)
+        changed = [name for name, value in values.items() if getattr(locked, name) != value]
+        if not changed:
+            return locked
+        for name in changed:
+            setattr(locked, name, values[name])
+        locked.sequence += 1
+        locked.save(update_fields=[*changed, "sequence"])
+        sent = _sent_invitations(locked)
+        attendees = [inv.membership for inv in locked.invitations.select_related("membership__user")]
+        messages = emails.prepare(
+            locked, [inv.membership for inv in sent], kind=emails.UPDATE, attendees=attendees, now=now
+        )
+        Invitation.objects.filter(pk__in=[inv.pk for inv in sent]).update(sent_at=now, sent_sequence=locked.sequence)
+        _notify(locked, [inv.membership for inv in sent], _title(locked, _("Réunion modifiée : %(title)s du %(when)s")))
+        _audit(AuditAction.MEETING_CHANGED, actor, locked, fields=changed, sequence=locked.sequence)
+        emails.send_after_commit(messages)
+    return locked
+
+
+def cancel(*, meeting: Meeting, actor: Membership, reason: str, now: datetime | None = None) -> Meeting:
+    """Cancel a planned meeting; everyone invited receives the cancellation (METHOD:CANCEL)."""
+    now = now or timezone.now()
+    if not reason.strip():
+        raise MeetingRefused(_("Indiquez le motif de l’annulation."))
+    with transaction.atomic():
+        locked = _lock(meeting)
+        _require_planned(locked)
+        locked.status = Meeting.Status.CANCELLED
+        locked.cancelled_reason = reason
+        locked.sequence += 1
+        locked.save(update_fields=["status", "cancelled_reason", "sequence"])
+        sent = _sent_invitations(locked)
+        recipients = [inv.membership for inv in sent]
+        messages = emails.prepare(locked, recipients, kind=emails.CANCEL, attendees=recipients, now=now)
+        Invitation.objects.filter(pk__in=[inv.pk for inv in sent]).update(sent_at=now, sent_sequence=locked.sequence)
+        _notify(locked, recipients, _title(locked, _("Réunion annulée : %(title)s du %(when)s")))
+        _audit(AuditAction.MEETING_CANCELLED, actor, locked, sequence=locked.sequence)
+        emails.send_after_commit(messages)
+    return locked
+
+
+def mark_held(*, meeting: Meeting, actor: Membership, now: datetime | None = None) -> Meeting:
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock(meeting)
+        _require_planned(locked)
+        if locked.starts_at > now:
+            raise MeetingRefused(_("La réunion n’a pas encore commencé."))
+        locked.status = Meeting.Status.HELD
+        locked.held_at = now
+        locked.save(update_fields=["status", "held_at"])
+        _audit(AuditAction.MEETING_CHANGED, actor, locked, status=Meeting.Status.HELD)
+    return locked
+
+
+# --- Invitations and attendance --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvitationResult:
+    sent: int  # invitations emailed by this call (new people, or people who had an older version)
+    removed: int  # people no longer invited
+
+
+def send_invitations(
+    *, meeting: Meeting, actor: Membership, memberships: Iterable[Membership], now: datetime | None = None
+) -> InvitationResult:
+    """Make the invited people exactly `memberships`, and email the invitation to whoever lacks it.
+
+    New people and people holding an older version receive METHOD:REQUEST; people taken off the
+    list, if they had received it, receive METHOD:CANCEL. Someone whose attendance is already
+    recorded cannot be taken off.
+    """
+    now = now or timezone.now()
+    wanted = {m.pk: m for m in memberships}
+    with transaction.atomic():
+        locked = _lock(meeting)
+        _require_planned(locked)
+        existing = {
+            inv.membership_id: inv
+            for inv in locked.invitations.select_related("membership__user", "membership__organisation")
+        }
+        removed = [inv for membership_id, inv in existing.items() if membership_id not in wanted]
+        kept_back = [inv for inv in removed if inv.attendance]
+        if kept_back:
+            names = ", ".join(inv.membership.user.get_full_name() for inv in kept_back)
+            raise MeetingRefused(
+                _("La présence de %(names)s est déjà enregistrée : leur invitation ne peut plus être retirée.")
+                % {"names": names}
+            )
+        Invitation.objects.bulk_create(
+            [Invitation(meeting=locked, membership=m) for pk, m in wanted.items() if pk not in existing]
+        )
+        Invitation.objects.filter(pk__in=[inv.pk for inv in removed]).delete()
+        current = list(locked.invitations.select_related("membership__user", "membership__organisation"))
+        to_send = [inv for inv in current if inv.sent_sequence != locked.sequence or inv.sent_at is None]
+        attendees = [inv.membership for inv in current]
+        messages = emails.prepare(
+            locked, [inv.membership for inv in to_send], kind=emails.INVITE, attendees=attendees, now=now
+        )
+        withdrawn = [inv.membership for inv in removed if inv.sent_at is not None]
+        messages += emails.prepare(locked, withdrawn, kind=emails.WITHDRAWN, attendees=withdrawn, now=now)
+        Invitation.objects.filter(pk__in=[inv.pk for inv in to_send]).update(sent_at=now, sent_sequence=locked.sequence)
+        _notify(
+            locked,
+            [inv.membership for inv in to_send],
+            _title(locked, _("Invitation : %(title)s du %(when)s")),
+        )
+        _audit(
+            AuditAction.MEETING_INVITATIONS_SENT,
+            actor,
+            locked,
+            sent=[str(inv.membership.public_id) for inv in to_send],
+            removed=[str(inv.membership.public_id) for inv in removed],
+        )
+        emails.send_after_commit(messages)
+    return InvitationResult(sent=len(to_send), removed=len(removed))
+
+
+def record_attendance(*, meeting: Meeting, actor: Membership, values: dict[int, str]) -> int:
+    """Attendance per invitation (present, excused, absent, or blank). Returns how many changed."""
+    valid = set(Invitation.Attendance.values)
+    if any(value not in valid for value in values.values()):
+        raise MeetingRefused(_("Choisissez une présence parmi celles proposées."))
+    with transaction.atomic():
+        locked = _lock(meeting)
+        _require_not_cancelled(locked)
+        changed = []
+        for invitation in locked.invitations.all():
+            value = values.get(invitation.pk, invitation.attendance)
+            if value != invitation.attendance:
+                invitation.attendance = value
+                changed.append(invitation)
+        Invitation.objects.bulk_update(changed, ["attendance"])
+        if changed:
+            _audit(AuditAction.MEETING_ATTENDANCE, actor, locked, changed=len(changed))
+    return len(changed)
+
+
+# --- Agenda ----------------------------------------------------------------------------------------
+
+
+def _next_position(meeting: Meeting) -> int:
+    highest = meeting.items.aggregate(highest=Max("position"))["highest"]
+    return 0 if highest is None else highest + 1
+
+
+def accept_proposal(
+    *, meeting: Meeting, actor: Membership, case_ids: Iterable[UUID | str], now: datetime | None = None
+) -> list[AgendaItem]:
+    """Put the chosen cases of the current proposal on the agenda, in the proposal's order."""
+    chosen_ids = {str(value) for value in case_ids}
+    with transaction.atomic():
+        locked = _lock(meeting)
+        _require_not_cancelled(locked)
+        proposals = [p for p in agenda.propose(locked, now) if str(p.case.public_id) in chosen_ids]
+        if not proposals:
+            raise MeetingRefused(_("Aucun des dossiers cochés n’est encore à proposer : rechargez la page."))
+        start = _next_position(locked)
+        items = AgendaItem.objects.bulk_create(
+            [
+                AgendaItem(meeting=locked, case=p.case, position=start + index, reason=p.reason)
+                for index, p in enumerate(proposals)
+            ]
+        )
+        _audit(
+            AuditAction.MEETING_AGENDA_CHANGED,
+            actor,
+            locked,
+            change="proposal_accepted",
+            cases=[p.case.reference for p in proposals],
+        )
+    return items
+
+
+def add_item(*, meeting: Meeting, actor: Membership, case: Case) -> AgendaItem:
+    """Add one case to the agenda, after the others (reason: added by the coordination)."""
+    if case.merged_into_id is not None:
+        raise MeetingRefused(
+            _("Ce dossier a été fusionné dans un autre : inscrivez plutôt le dossier qui le regroupe.")
+        )
+    with transaction.atomic():
+        locked = _lock(meeting)
+        _require_not_cancelled(locked)
+        if locked.items.filter(case=case).exists():
+            raise MeetingRefused(_("Ce dossier est déjà à l’ordre du jour de cette réunion."))
+        item = AgendaItem.objects.create(
+            meeting=locked, case=case, position=_next_position(locked), reason=AgendaItem.Reason.ADDED
+        )
+        _audit(AuditAction.MEETING_AGENDA_CHANGED, actor, locked, change="added", cases=[case.reference])
+    return item
+
+
+def _renumber(meeting: Meeting, ordered: list[AgendaItem]) -> None:
+    changed = []
+    for position, item in enumerate(ordered):
+        if item.position != position:
+            item.position = position
+            changed.append(item)
+    AgendaItem.objects.bulk_update(changed, ["position"])
+
+
+def remove_item(*, item: AgendaItem, actor: Membership) -> None:
+    with transaction.atomic():
+        locked = _lock(item.meeting)
+        _require_not_cancelled(locked)
+        row = AgendaItem.objects.select_for_update().select_related("case").get(pk=item.pk)
+        if row.minutes_at is not None or row.decisions.exists():
+            raise MeetingRefused(_("Ce dossier a déjà un compte rendu : il reste à l’ordre du jour."))
+        reference = row.case.reference
+        row.delete()
+        _renumber(locked, list(locked.items.order_by("position", "id")))
+        _audit(AuditAction.MEETING_AGENDA_CHANGED, actor, locked, change="removed", cases=[reference])
+
+
+def move_item(*, item: AgendaItem, actor: Membership, offset: int) -> None:
+    """Move an item up (offset -1) or down (+1). At either end, nothing changes."""
+    with transaction.atomic():
+        locked = _lock(item.meeting)
+        _require_not_cancelled(locked)
+        ordered = list(locked.items.select_for_update().order_by("position", "id"))
+        index = next((i for i, row in enumerate(ordered) if row.pk == item.pk), None)
+        if index is None:
+            raise MeetingRefused(_("Ce dossier n’est plus à l’ordre du jour."))
+        target = index + offset
+        if not 0 <= target < len(ordered):
+            return
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+        _renumber(locked, ordered)
+        _audit(AuditAction.MEETING_AGENDA_CHANGED, actor, locked, change="moved", position=target + 1)
+
+
+# --- Minutes and decisions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionData:
+    title: str
+    owner_organisation: Organisation
+    owner: Membership | None
+    due_at: datetime
+
+
+def record_minutes(
+    *,
+    item: AgendaItem,
+    actor: Membership,
+    minutes: str,
+    decisions: Iterable[DecisionData] = (),
+    now: datetime | None = None,
+) -> AgendaItem:
+    """Write the minutes of a case and turn each decision into an action of the case, all or nothing.
+
+    The first minutes of a case set its milestone « examiné en cellule » to the meeting's start; the
+    first minutes of a planned meeting mark it held.
+    """
+    now = now or timezone.now()
+    decisions = list(decisions)
+    if not minutes.strip():
+        raise MeetingRefused(_("Écrivez le compte rendu."))
+    with transaction.atomic():
+        meeting = _lock(item.meeting)
+        _require_not_cancelled(meeting)
+        if meeting.starts_at > now:
+            raise MeetingRefused(_("Le compte rendu s’écrit une fois la réunion commencée."))
+        row = AgendaItem.objects.select_for_update().select_related("case").get(pk=item.pk)
+        first = row.minutes_at is None
+        row.minutes, row.minutes_by, row.minutes_at = minutes, actor, now
+        row.save(update_fields=["minutes", "minutes_by", "minutes_at"])
+        case = row.case
+        for decision in decisions:
+            try:
+                action = create_action(
+                    case=case,
+                    actor=actor,
+                    title=decision.title,
+                    owner_organisation=decision.owner_organisation,
+                    owner=decision.owner,
+                    due_at=decision.due_at,
+                )
+            except ActionRefused as refused:
+                raise MeetingRefused(refused.message) from refused
+            Decision.objects.create(item=row, action=action)
+        Case.objects.filter(pk=case.pk, cell_meeting_at__isnull=True).update(cell_meeting_at=meeting.starts_at)
+        day = timezone.localtime(meeting.starts_at, timezone.get_default_timezone()).strftime("%d/%m/%Y")
+        if first:
+            text = _("Examiné en réunion de la cellule du %(day)s : compte rendu enregistré.") % {"day": day}
+        else:
+            text = _("Compte rendu de la réunion de la cellule du %(day)s modifié.") % {"day": day}
+        if decisions:
+            text += " " + ngettext("%(count)d décision prise.", "%(count)d décisions prises.", len(decisions)) % {
+                "count": len(decisions)
+            }
+        Event.objects.create(case=case, kind="meeting", compartment=Compartment.CORE, text=text, actor=actor)
+        _audit(
+            AuditAction.MEETING_MINUTES,
+            actor,
+            case,
+            meeting=str(meeting.public_id),
+            decisions=len(decisions),
+            first=first,
+        )
+        if meeting.status == Meeting.Status.PLANNED:
+            meeting.status = Meeting.Status.HELD
+            meeting.held_at = now
+            meeting.save(update_fields=["status", "held_at"])
+    return row

@@ -1,0 +1,314 @@
+"""Forms of the meetings screens. Labels for professionals, errors that say what to do."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time
+
+from django import forms
+from django.forms import formset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from halte.access.cases import CELL_ROLES
+from halte.access.policy import Capability, memberships_with
+from halte.accounts.models import Membership, Organisation
+from halte.forms import HalteForm
+from halte.reports.forms import TextField
+
+from .models import Invitation, Meeting
+
+DEFAULT_TITLE = _("Réunion de la cellule")
+# References of cases and reports never travel in an email or a calendar.
+_REFERENCE = re.compile(r"\b(?:HS|SIG)-\d{4}-\d+\b", re.IGNORECASE)
+
+
+def _no_reference(value: str) -> str:
+    if _REFERENCE.search(value):
+        raise forms.ValidationError(
+            _("N’indiquez pas de référence de dossier ici : ce texte est envoyé par courriel aux personnes invitées.")
+        )
+    return value
+
+
+def member_label(membership: Membership) -> str:
+    organisation = membership.organisation.short_name or membership.organisation.name
+    return f"{membership.user.get_full_name()} — {membership.get_role_display()} ({organisation})"
+
+
+def local_datetime(day, at: time) -> datetime:
+    """A local (Europe/Paris) wall-clock time as an aware datetime; ValueError if it does not exist."""
+    zone = timezone.get_default_timezone()
+    moment = datetime.combine(day, at, tzinfo=zone)
+    # The hour skipped when clocks go forward (e.g. 02:30 on the last Sunday of March) does not exist.
+    if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment.replace(tzinfo=None):
+        raise ValueError("nonexistent local time")
+    return moment
+
+
+class MeetingForm(HalteForm):
+    title = TextField(label=_("Intitulé"), max_length=200, initial=DEFAULT_TITLE)
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.TimeField(
+        label=_("Heure de début"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("Heure de Paris."),
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Durée (minutes)"),
+        min_value=15,
+        max_value=600,
+        initial=120,
+        help_text=_("Par exemple : 120 pour 2 heures."),
+    )
+    place = TextField(
+        label=_("Lieu"),
+        max_length=255,
+        help_text=_("Un lieu hors de l’établissement scolaire (par exemple une salle de la DSDEN ou du tribunal)."),
+    )
+
+    def __init__(self, *args, now: datetime | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+
+    @classmethod
+    def initial_for(cls, meeting: Meeting) -> dict:
+        local = timezone.localtime(meeting.starts_at, timezone.get_default_timezone())
+        return {
+            "title": meeting.title,
+            "day": local.date(),
+            "start": local.time().replace(second=0, microsecond=0),
+            "duration_minutes": meeting.duration_minutes,
+            "place": meeting.place,
+        }
+
+    def clean_title(self) -> str:
+        return _no_reference(self.cleaned_data["title"])
+
+    def clean_place(self) -> str:
+        return _no_reference(self.cleaned_data["place"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("day") and data.get("start") is not None:
+            try:
+                starts_at = local_datetime(data["day"], data["start"])
+            except ValueError:
+                self.add_error("start", _("Cette heure n’existe pas ce jour-là (passage à l’heure d’été)."))
+            else:
+                if starts_at <= self.now:
+                    self.add_error("day", _("Choisissez une date et une heure à venir."))
+                data["starts_at"] = starts_at
+        return data
+
+    def meeting_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "starts_at": data["starts_at"],
+            "duration_minutes": data["duration_minutes"],
+            "place": data["place"],
+        }
+
+
+class CancelForm(HalteForm):
+    reason = TextField(
+        label=_("Motif de l’annulation"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Visible dans Halte par les personnes invitées ; il n’est pas envoyé par courriel."),
+    )
+
+
+class AddItemForm(HalteForm):
+    reference = forms.CharField(
+        label=_("Référence du dossier"), max_length=20, help_text=_("Par exemple HS-2026-000042.")
+    )
+
+    def clean_reference(self) -> str:
+        return self.cleaned_data["reference"].strip().upper()
+
+
+class ProposalForm(HalteForm):
+    cases = forms.MultipleChoiceField(
+        label=_("Dossiers à inscrire"), widget=forms.CheckboxSelectMultiple, required=True
+    )
+
+    def __init__(self, *args, proposals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].choices = [
+            (str(p.case.public_id), f"{p.case.reference} — {p.case.priority} — {', '.join(p.reason_labels)}")
+            for p in proposals
+        ]
+        self.fields["cases"].error_messages["required"] = _("Cochez au moins un dossier.")
+
+
+class MemberChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return member_label(obj)
+
+
+class OtherMemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return member_label(obj)
+
+
+def _grouped(memberships) -> list:
+    """Choices of a <select>, one group per organisation."""
+    groups: dict[str, list] = {}
+    for membership in memberships:
+        groups.setdefault(membership.organisation.name, []).append((membership.pk, member_label(membership)))
+    return [("", "—"), *groups.items()]
+
+
+class InvitationForm(HalteForm):
+    members = MemberChoiceField(
+        label=_("Personnes invitées"),
+        queryset=Membership.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Les membres de la cellule sont cochés par défaut. Décocher une personne déjà invitée lui envoie "
+            "une annulation."
+        ),
+    )
+    other = OtherMemberChoiceField(
+        label=_("Inviter aussi une personne d’une autre structure"),
+        queryset=Membership.objects.none(),
+        required=False,
+        help_text=_("Par exemple le chef d’établissement ou le correspondant police. Une personne à la fois."),
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        readers = memberships_with(Capability.READ_CASES).order_by("organisation__name", "user__last_name", "pk")
+        invited_ids = set(Invitation.objects.filter(meeting=meeting).values_list("membership_id", flat=True))
+        listed = [m for m in readers if m.role in CELL_ROLES or m.pk in invited_ids]
+        listed_ids = {m.pk for m in listed}
+        # Someone invited whose membership has since been closed still appears, to be un-invited.
+        missing = invited_ids - listed_ids
+        if missing:
+            listed += list(Membership.objects.filter(pk__in=missing).select_related("user", "organisation"))
+            listed_ids |= missing
+        self.fields["members"].queryset = Membership.objects.filter(pk__in=listed_ids).select_related(
+            "user", "organisation"
+        )
+        self.fields["members"].choices = [(m.pk, member_label(m)) for m in listed]
+        others = [m for m in readers if m.pk not in listed_ids]
+        self.fields["other"].queryset = Membership.objects.filter(pk__in=[m.pk for m in others])
+        self.fields["other"].choices = _grouped(others)
+        if not self.is_bound:
+            self.initial["members"] = (
+                sorted(invited_ids) if invited_ids else [m.pk for m in listed if m.role in CELL_ROLES]
+            )
+
+    def chosen(self) -> list[Membership]:
+        chosen = list(self.cleaned_data["members"])
+        if self.cleaned_data.get("other") and self.cleaned_data["other"] not in chosen:
+            chosen.append(self.cleaned_data["other"])
+        return chosen
+
+
+class AttendanceForm(HalteForm):
+    """One radio group per invitation: present, excused, absent, or not filled in."""
+
+    def __init__(self, *args, invitations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invitations = list(invitations)
+        for invitation in self.invitations:
+            widget = forms.RadioSelect()
+            widget.inline = True  # type: ignore[attr-defined]  # read by the DSFR radio template
+            self.fields[self.field_name(invitation)] = forms.ChoiceField(
+                label=member_label(invitation.membership),
+                choices=Invitation.Attendance.choices,
+                required=False,
+                widget=widget,
+                initial=invitation.attendance,
+            )
+
+    @staticmethod
+    def field_name(invitation: Invitation) -> str:
+        return f"presence_{invitation.pk}"
+
+    def values(self) -> dict[int, str]:
+        return {invitation.pk: self.cleaned_data[self.field_name(invitation)] for invitation in self.invitations}
+
+
+class MinutesForm(HalteForm):
+    minutes = TextField(
+        label=_("Compte rendu"),
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Ce qui a été dit et décidé sur ce dossier. Visible par les personnes qui lisent le dossier."),
+    )
+
+
+class DecisionForm(HalteForm):
+    title = TextField(label=_("Décision (action à mener)"), max_length=255, required=False)
+    owner_organisation = forms.ModelChoiceField(
+        label=_("Structure responsable"), queryset=Organisation.objects.none(), required=False
+    )
+    owner = OtherMemberChoiceField(
+        label=_("Personne responsable (facultatif)"), queryset=Membership.objects.none(), required=False
+    )
+    due_on = forms.DateField(
+        label=_("Échéance"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, organisations=None, members=None, member_choices=None, **kwargs):
+        """`members` validates the owner; `member_choices` (grouped by organisation) lists them once
+        for every form of the formset instead of one query per form."""
+        super().__init__(*args, **kwargs)
+        self.fields["owner_organisation"].queryset = (
+            organisations if organisations is not None else Organisation.objects.none()
+        )
+        self.fields["owner"].queryset = members if members is not None else Membership.objects.none()
+        if member_choices is not None:
+            self.fields["owner"].choices = member_choices
+
+    def clean(self):
+        data = super().clean()
+        if not self.has_changed():
+            return data
+        if not data.get("title"):
+            self.add_error("title", _("Indiquez l’action décidée."))
+        if not data.get("owner_organisation"):
+            self.add_error("owner_organisation", _("Choisissez la structure responsable."))
+        if not data.get("due_on"):
+            self.add_error("due_on", _("Indiquez l’échéance."))
+        elif data["due_on"] < timezone.localdate():
+            self.add_error("due_on", _("Choisissez une échéance à venir."))
+        owner, organisation = data.get("owner"), data.get("owner_organisation")
+        if owner is not None and organisation is not None and owner.organisation_id != organisation.pk:
+            self.add_error("owner", _("La personne responsable doit appartenir à la structure responsable."))
+        return data
+
+
+def decision_form_kwargs() -> dict:
+    """What every form of a DecisionFormSet needs: active organisations and their active members."""
+    members = Membership.objects.active().select_related("user", "organisation")
+    ordered = members.order_by("organisation__name", "user__last_name", "user__first_name", "pk")
+    return {
+        "organisations": Organisation.objects.filter(is_active=True).order_by("name"),
+        "members": members,
+        "member_choices": _grouped(ordered),
+    }
+
+
+DecisionFormSet = formset_factory(DecisionForm, extra=3, max_num=10, validate_max=True)
+
+
+class MeetingChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        local = timezone.localtime(obj.starts_at, timezone.get_default_timezone())
+        return f"{local:%d/%m/%Y %H:%M} — {obj.title} — {obj.place}"
+
+
+class EnrolForm(HalteForm):
+    meeting = MeetingChoiceField(
+        label=_("Réunion"), queryset=Meeting.objects.none(), to_field_name="public_id", empty_label=None
+    )
+
+    def __init__(self, *args, meetings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = meetings

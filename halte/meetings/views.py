@@ -1,0 +1,440 @@
+"""Meeting screens: the list, planning (schedule, edit, cancel, agenda, invitations, attendance),
+the meeting page, the minutes of one agenda item, and the .ics file.
+
+Thin views: fetch through ``access.meetings.visible_meetings`` (404 outside it), check the predicate
+(403), validate a form, call one function of :mod:`halte.meetings.actions`, redirect. Pages that show
+case references or minutes journal their read (``meetings.read``).
+"""
+
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Case as Choose
+from django.db.models import Count, F, Value, When
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from halte.access import cases as case_access
+from halte.access import meetings as access
+from halte.access import policy
+from halte.access.policy import Capability
+from halte.audit.journal import record_request
+from halte.audit.models import Action as AuditAction
+
+from . import actions, agenda, emails, ical
+from .forms import (
+    DEFAULT_TITLE,
+    AddItemForm,
+    AttendanceForm,
+    CancelForm,
+    DecisionFormSet,
+    EnrolForm,
+    InvitationForm,
+    MeetingForm,
+    MinutesForm,
+    ProposalForm,
+    decision_form_kwargs,
+)
+from .models import AgendaItem, Meeting
+from .panels import enrollable_meetings
+
+PAGE_SIZE = 25
+
+
+def _meeting_for(request, public_id) -> Meeting:
+    meetings = access.visible_meetings(request.membership).select_related("organiser__user", "organiser__organisation")
+    return get_object_or_404(meetings, public_id=public_id)
+
+
+def _item_for(meeting: Meeting, item_id) -> AgendaItem:
+    return get_object_or_404(meeting.items.select_related("case", "minutes_by__user"), public_id=item_id)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _back(meeting: Meeting):
+    return redirect("meetings:detail", meeting.public_id)
+
+
+def _errors(*forms) -> str:
+    return "; ".join(str(error) for form in forms for errors in form.errors.values() for error in errors)
+
+
+def _invalid(request, meeting: Meeting, *forms):
+    messages.error(request, _("Rien n’a été enregistré : %(errors)s") % {"errors": _errors(*forms)})
+    return _back(meeting)
+
+
+# --- List ------------------------------------------------------------------------------------------
+
+
+@policy.requires(Capability.READ_CASES)
+def meeting_list(request):
+    """The coordination sees every meeting; others the meetings they are invited to. Upcoming first."""
+    now = timezone.now()
+    meetings = (
+        access.visible_meetings(request.membership)
+        .annotate(
+            is_past=Choose(When(starts_at__lt=now, then=Value(1)), default=Value(0)),
+            upcoming_at=Choose(When(starts_at__gte=now, then=F("starts_at")), default=None),
+            invited=Count("invitations", distinct=True),
+            cases=Count("items", distinct=True),
+        )
+        .order_by("is_past", F("upcoming_at").asc(nulls_last=True), "-starts_at", "-id")
+    )
+    page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "can_plan": access.can_plan(request.membership), "now": now}
+    return render(request, "meetings/list.html", context)
+
+
+# --- Planning the meeting --------------------------------------------------------------------------
+
+
+@policy.requires(Capability.PLAN_MEETINGS)
+def schedule(request):
+    form = MeetingForm(request.POST or None, initial={"title": DEFAULT_TITLE})
+    if request.method == "POST" and form.is_valid():
+        meeting = actions.schedule(actor=request.membership, **form.meeting_fields())
+        messages.success(request, _("Réunion programmée. Préparez maintenant l’ordre du jour et les invitations."))
+        return _back(meeting)
+    return render(request, "meetings/form.html", {"form": form, "meeting": None})
+
+
+@policy.requires(Capability.PLAN_MEETINGS)
+def edit(request, public_id):
+    meeting = _meeting_for(request, public_id)
+    if meeting.status != Meeting.Status.PLANNED:
+        messages.error(request, _("Seule une réunion prévue peut être modifiée."))
+        return _back(meeting)
+    form = MeetingForm(request.POST or None, initial=MeetingForm.initial_for(meeting))
+    if request.method == "POST" and form.is_valid():
+        try:
+            updated = actions.update(meeting=meeting, actor=request.membership, **form.meeting_fields())
+        except actions.MeetingRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            if updated.sequence != meeting.sequence:
+                messages.success(request, _("Réunion modifiée. Les personnes déjà invitées reçoivent la mise à jour."))
+            else:
+                messages.info(request, _("Rien n’a changé."))
+            return _back(meeting)
+    return render(request, "meetings/form.html", {"form": form, "meeting": meeting})
+
+
+@policy.requires(Capability.PLAN_MEETINGS)
+def cancel(request, public_id):
+    meeting = _meeting_for(request, public_id)
+    if meeting.status != Meeting.Status.PLANNED:
+        messages.error(request, _("Seule une réunion prévue peut être annulée."))
+        return _back(meeting)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.cancel(meeting=meeting, actor=request.membership, reason=form.cleaned_data["reason"])
+        except actions.MeetingRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Réunion annulée. Les personnes invitées reçoivent l’annulation."))
+            return _back(meeting)
+    return render(request, "meetings/cancel.html", {"form": form, "meeting": meeting})
+
+
+@policy.requires(Capability.PLAN_MEETINGS)
+@require_POST
+def mark_held(request, public_id):
+    meeting = _meeting_for(request, public_id)
+    try:
+        actions.mark_held(meeting=meeting, actor=request.membership)
+    except actions.MeetingRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Réunion marquée comme tenue."))
+    return _back(meeting)
+
+
+# --- The meeting page ------------------------------------------------------------------------------
+
+
+@policy.requires(Capability.READ_CASES)
+def detail(request, public_id):
+    meeting = _meeting_for(request, public_id)
+    membership = request.membership
+    planner = access.can_plan(membership)
+    invitations = list(meeting.invitations.select_related("membership__user", "membership__organisation"))
+    items = list(
+        meeting.items.select_related("case")
+        .prefetch_related("case__shares", "case__other_schools")  # compartments() per case without queries
+        .annotate(decision_count=Count("decisions"))
+        .order_by("position", "id")
+    )
+    known = access.visible_case_ids(membership, [item.case for item in items])
+    rows = []
+    for item in items:
+        visible = item.case_id in known
+        rows.append(
+            {"item": item, "known": visible, "core": visible and access.can_read_minutes(membership, item.case)}
+        )
+    record_request(
+        AuditAction.MEETING_READ,
+        request,
+        target=meeting,
+        detail={"cases": [item.case.reference for item in items if item.case_id in known]},
+    )
+    context = {
+        "meeting": meeting,
+        "when": emails.when(meeting),
+        "invitations": invitations,
+        "rows": rows,
+        "can_plan": planner,
+        "is_planned": meeting.status == Meeting.Status.PLANNED,
+        "is_cancelled": meeting.status == Meeting.Status.CANCELLED,
+        "has_started": meeting.starts_at <= timezone.now(),
+        "can_download": access.can_download_invitation(membership, meeting),
+    }
+    if planner and meeting.status != Meeting.Status.CANCELLED:
+        proposals = agenda.propose(meeting)
+        context.update(
+            attendance_form=AttendanceForm(invitations=invitations) if invitations else None,
+            add_form=AddItemForm(),
+            proposals=proposals,
+            proposal_form=ProposalForm(
+                proposals=proposals, initial={"cases": [str(p.case.public_id) for p in proposals]}
+            )
+            if proposals
+            else None,
+        )
+    return render(request, "meetings/detail.html", context)
+
+
+# --- Agenda ----------------------------------------------------------------------------------------
+
+
+@policy.requires(Capability.PLAN_MEETINGS)
+@require_POST
+def accept_proposal(request, public_id):
+    meeting = _meeting_for(request, public_id)
+    form = ProposalForm(request.POST, proposals=agenda.propose(meeting))
+    if not form.is_valid():
+        return _invalid(request, meeting, form)
+    try:
+        items = actions.accept_proposal(meeting=meeting, actor=request.membership, case_ids=form.cleaned_data["cases"])
+    except actions.MeetingRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("%(count)d dossier(s) inscrit(s) à l’ordre du jour.") % {"count": len(items)})
+    return _back(meeting)
+
+
+@policy.requires(Capability.PLAN_MEETINGS)
+@require_POST
+def add_item(request, public_id):
+    meeting = _meeting_for(request, public_id)
+    form = AddItemForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, meeting, form)
+    case = case_access.visible_cases(request.membership).filter(reference=form.cleaned_data["reference"]).first()
+    if case is None:
+        messages.error(request, _("Aucun dossier ne porte cette référence."))
+        return _back(meeting)
+    try:
+        actions.add_item(meeting=meeting, actor=request.membership, case=case)
+    except actions.MeetingRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Dossier %(reference)s inscrit à l’ordre du jour.") % {"reference": case.reference})
+    return _back(meeting)
+
+
+@policy.requires(Capability.PLAN_MEETINGS)
+@require_POST
+def remove_item(request, public_id, item_id):
+    meeting = _meeting_for(request, public_id)
+    item = _item_for(meeting, item_id)
+    try:
+        actions.remove_item(item=item, actor=request.membership)
+    except actions.MeetingRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Dossier retiré de l’ordre du jour."))
+    return _back(meeting)
+
+
+def _move(request, public_id, item_id, offset: int):
+    meeting = _meeting_for(request, public_id)
+    item = _item_for(meeting, item_id)
+    try:
+        actions.move_item(item=item, actor=request.membership, offset=offset)
+    except actions.MeetingRefused as refused:
+        messages.error(request, refused.message)
+    return _back(meeting)
+
+
+@policy.requires(Capability.PLAN_MEETINGS)
+@require_POST
+def move_up(request, public_id, item_id):
+    return _move(request, public_id, item_id, -1)
+
+
+@policy.requires(Capability.PLAN_MEETINGS)
+@require_POST
+def move_down(request, public_id, item_id):
+    return _move(request, public_id, item_id, +1)
+
+
+# --- Invitations and attendance --------------------------------------------------------------------
+
+
+@policy.requires(Capability.PLAN_MEETINGS)
+def invitations(request, public_id):
+    meeting = _meeting_for(request, public_id)
+    if meeting.status != Meeting.Status.PLANNED:
+        messages.error(request, _("Les invitations ne s’envoient que pour une réunion prévue."))
+        return _back(meeting)
+    form = InvitationForm(request.POST or None, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = actions.send_invitations(meeting=meeting, actor=request.membership, memberships=form.chosen())
+        except actions.MeetingRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(
+                request,
+                _("Invitations envoyées : %(sent)d ; invitations retirées : %(removed)d.")
+                % {"sent": result.sent, "removed": result.removed},
+            )
+            return _back(meeting)
+    return render(request, "meetings/invitations.html", {"form": form, "meeting": meeting})
+
+
+@policy.requires(Capability.PLAN_MEETINGS)
+@require_POST
+def attendance(request, public_id):
+    meeting = _meeting_for(request, public_id)
+    form = AttendanceForm(request.POST, invitations=meeting.invitations.select_related("membership__user"))
+    if not form.is_valid():
+        return _invalid(request, meeting, form)
+    try:
+        changed = actions.record_attendance(meeting=meeting, actor=request.membership, values=form.values())
+    except actions.MeetingRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Présences enregistrées (%(count)d modifiée(s)).") % {"count": changed})
+    return _back(meeting)
+
+
+@policy.requires(Capability.READ_CASES)
+def invitation_ics(request, public_id):
+    meeting = _meeting_for(request, public_id)
+    _require(access.can_download_invitation(request.membership, meeting))
+    attendees = [inv.membership for inv in meeting.invitations.select_related("membership__user")]
+    method = ical.CANCEL if meeting.status == Meeting.Status.CANCELLED else ical.REQUEST
+    text = emails.calendar_for(meeting, attendees, method=method)
+    response = HttpResponse(text.encode("utf-8"), content_type=f"text/calendar; method={method}; charset=utf-8")
+    day = timezone.localtime(meeting.starts_at, timezone.get_default_timezone()).strftime("%Y-%m-%d")
+    response["Content-Disposition"] = f'attachment; filename="reunion-cellule-{day}.ics"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Minutes of one case ---------------------------------------------------------------------------
+
+
+def _due_at(day) -> datetime:
+    """A decision is due by the end of its day, Paris time."""
+    return datetime.combine(day, time(23, 59), tzinfo=timezone.get_default_timezone())
+
+
+@policy.requires(Capability.READ_CASES)
+def item_detail(request, public_id, item_id):
+    meeting = _meeting_for(request, public_id)
+    item = _item_for(meeting, item_id)
+    membership = request.membership
+    if not access.visible_case_ids(membership, [item.case]):
+        raise Http404
+    _require(access.can_read_minutes(membership, item.case))
+    can_write = access.can_write_minutes(membership, item)
+    posted = request.method == "POST"
+    if posted:
+        _require(can_write)
+    form = formset = None
+    if can_write:
+        form = MinutesForm(request.POST if posted else None, initial={"minutes": item.minutes}, prefix="cr")
+        formset = DecisionFormSet(
+            request.POST if posted else None, prefix="decisions", form_kwargs=decision_form_kwargs()
+        )
+        if posted:
+            form_ok, formset_ok = form.is_valid(), formset.is_valid()
+            if form_ok and formset_ok:
+                decisions = [
+                    actions.DecisionData(
+                        title=data["title"],
+                        owner_organisation=data["owner_organisation"],
+                        owner=data["owner"],
+                        due_at=_due_at(data["due_on"]),
+                    )
+                    for data in (f.cleaned_data for f in formset.forms if f.has_changed())
+                ]
+                try:
+                    actions.record_minutes(
+                        item=item, actor=membership, minutes=form.cleaned_data["minutes"], decisions=decisions
+                    )
+                except actions.MeetingRefused as refused:
+                    form.add_error(None, refused.message)
+                else:
+                    messages.success(request, _("Compte rendu enregistré."))
+                    return redirect("meetings:item", meeting.public_id, item.public_id)
+    record_request(
+        AuditAction.MEETING_READ,
+        request,
+        target=item.case,
+        detail={"meeting": str(meeting.public_id), "compartments": [case_access.CORE]},
+    )
+    readable = case_access.compartments(membership, item.case)
+    taken = item.decisions.filter(action__compartment__in=readable).select_related(
+        "action__owner_organisation", "action__owner__user"
+    )
+    context = {
+        "meeting": meeting,
+        "item": item,
+        "case": item.case,
+        "decisions": taken,
+        "form": form,
+        "formset": formset,
+        "has_started": meeting.starts_at <= timezone.now(),
+        "can_write": can_write,
+    }
+    return render(request, "meetings/item.html", context)
+
+
+# --- From the case page ----------------------------------------------------------------------------
+
+
+@policy.requires(Capability.PLAN_MEETINGS)
+@require_POST
+def enrol(request, case_id):
+    """« Inscrire à l’ordre du jour » from the case page."""
+    case = get_object_or_404(case_access.visible_cases(request.membership), public_id=case_id)
+    _require(access.can_enrol(request.membership, case))
+    form = EnrolForm(request.POST, meetings=enrollable_meetings(case))
+    if not form.is_valid():
+        messages.error(request, _("Rien n’a été enregistré : %(errors)s") % {"errors": _errors(form)})
+        return redirect("cases:detail", case.public_id)
+    meeting = form.cleaned_data["meeting"]
+    try:
+        actions.add_item(meeting=meeting, actor=request.membership, case=case)
+    except actions.MeetingRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(
+            request,
+            _("Dossier inscrit à l’ordre du jour de la réunion du %(when)s.") % {"when": emails.short_when(meeting)},
+        )
+    return redirect("cases:detail", case.public_id)
