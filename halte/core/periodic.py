@@ -2,7 +2,8 @@
 
 Each duty is idempotent and cheap when there is nothing to do, so running the pass every minute is
 safe: clock reminders and escalations (cases), the 60-day warning of expiring approvals and the
-deletion of weak-signal observations older than three months (prevention).
+deletion of weak-signal observations older than three months (prevention), the proposal to switch a
+shared-concern series without improvement to the sanctions track (interventions).
 """
 
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ class PassResult:
     clocks: object
     approvals_warned: int
     observations_purged: int
+    mpp_switches_proposed: int = 0
 
     def summary(self) -> str:
         lines = [self.clocks.summary()]  # type: ignore[attr-defined]
@@ -23,11 +25,16 @@ class PassResult:
             lines.append(f"Agréments bientôt expirés signalés : {self.approvals_warned}.")
         if self.observations_purged:
             lines.append(f"Observations de signaux faibles effacées après 3 mois : {self.observations_purged}.")
+        if self.mpp_switches_proposed:
+            lines.append(
+                f"Préoccupations partagées sans amélioration, bascule proposée : {self.mpp_switches_proposed}."
+            )
         return "\n".join(lines)
 
 
 def run(now: datetime | None = None) -> PassResult:
     from halte.cases import clocks
+    from halte.interventions.mpp import propose_switches
     from halte.prevention.approvals import warn_expiring
     from halte.prevention.observations import purge_stale_observations
 
@@ -36,4 +43,5 @@ def run(now: datetime | None = None) -> PassResult:
         clocks=clocks.tick(moment),
         approvals_warned=warn_expiring(timezone.localdate(moment)),
         observations_purged=purge_stale_observations(moment),
+        mpp_switches_proposed=propose_switches(moment),
     )

@@ -170,6 +170,11 @@ class MppSeries(models.Model):
     status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.OPEN)
     started_on = models.DateField(_("premier entretien le"), null=True, blank=True)
     switch_proposed_at = models.DateTimeField(_("bascule proposée le"), null=True, blank=True)
+    # The proposal was answered "keep going with the shared concern": it stays answered, never repeated.
+    switch_declined_at = models.DateTimeField(_("poursuite décidée le"), null=True, blank=True)
+    switch_declined_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -1,7 +1,107 @@
-"""This module's section of the case page (see halte.cases.panels)."""
+"""This module's section of the case page (see halte.cases.panels): measures, interviews, the
+shared-concern method and the families — each only with what the member reads, forms only for who
+may write. A fixed number of queries, whatever the number of rows."""
 
+from collections import defaultdict
+
+from django.utils import timezone
+
+from halte.access import interventions as access
+from halte.cases.enums import Compartment
 from halte.cases.panels import Panel
+
+from .measures import is_due_for_review
+from .models import Family, FamilyContact, Interview, Measure, MeasureCategory, MppSeries, ParentsInformation
+from .mpp import SWITCH_AFTER_DAYS, pending_proposal
 
 
 def case_panel(request, case, shown) -> Panel | None:
-    return None
+    membership = request.membership
+    compartments = [c for c in (Compartment.CORE, Compartment.JUDICIAL) if c in shown]
+    if not compartments:
+        return None
+    reads_core = Compartment.CORE in shown
+    context: dict = {"reads_core": reads_core, "measures": _measures(membership, case, compartments)}
+    if reads_core:
+        context.update(
+            interviews=_interviews(membership, case),
+            mpp=_mpp(membership, case),
+            families=_families(membership, case),
+        )
+    return Panel(template="interventions/panel.html", context=context)
+
+
+def _measures(membership, case, compartments) -> dict:
+    today = timezone.localdate()
+    categories = access.measure_categories(membership, case)
+    rows = []
+    for measure in (
+        Measure.objects.filter(case=case, compartment__in=compartments)
+        .select_related("person", "receiving_school", "reviewed_by__user")
+        .order_by("starts_on", "id")
+    ):
+        rows.append(
+            {
+                "measure": measure,
+                "judicial": measure.compartment == Compartment.JUDICIAL,
+                "due": is_due_for_review(measure, today),
+                "can_review": measure.category in categories,
+            }
+        )
+    return {
+        "rows": rows,
+        "due_count": sum(1 for row in rows if row["due"]),
+        "can_record": bool(categories),
+        "can_record_judicial": MeasureCategory.JUDICIAL in categories,
+        "can_record_other": any(c != MeasureCategory.JUDICIAL for c in categories),
+        "shows_judicial": Compartment.JUDICIAL in compartments,
+    }
+
+
+def _interviews(membership, case) -> dict:
+    rows = (
+        Interview.objects.filter(case=case, series__isnull=True)
+        .select_related("person", "conducted_by__user")
+        .order_by("held_at", "id")
+    )
+    return {"rows": list(rows), "can_record": access.can_record_interview(membership, case)}
+
+
+def _mpp(membership, case) -> dict:
+    meetings = defaultdict(list)
+    for interview in (
+        Interview.objects.filter(case=case, series__isnull=False)
+        .select_related("person", "conducted_by__user")
+        .order_by("held_at", "id")
+    ):
+        meetings[interview.series_id].append(interview)
+    can_run = access.can_run_mpp(membership, case)
+    can_decide = access.can_decide_mpp_switch(membership, case)
+    series_rows = []
+    for series in MppSeries.objects.filter(case=case).select_related("author", "switch_declined_by__user"):
+        own = meetings.get(series.pk, [])
+        is_open = series.status == MppSeries.Status.OPEN
+        series_rows.append(
+            {
+                "series": series,
+                "is_open": is_open,
+                "author_meetings": [i for i in own if i.method == Interview.Method.MPP],
+                "victim_points": [i for i in own if i.method == Interview.Method.MPP_VICTIM],
+                "proposal": pending_proposal(series),
+                "can_run": can_run and is_open,
+                "can_decide": can_decide and is_open,
+            }
+        )
+    return {"series": series_rows, "can_start": can_run, "days": SWITCH_AFTER_DAYS}
+
+
+def _families(membership, case) -> dict:
+    informed = {row.family: row for row in ParentsInformation.objects.filter(case=case)}
+    contacts = FamilyContact.objects.filter(case=case).select_related("person", "made_by__user").order_by("at", "id")
+    return {
+        "parents": [{"label": label, "info": informed.get(value)} for value, label in Family.choices],
+        "contacts": list(contacts),
+        "can_record": access.can_record_family_contact(membership, case),
+        "can_document_exception": access.can_document_parents_exception(membership, case),
+        "do_not_disclose": case.do_not_disclose_to_family,
+    }

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401 - used as soon as the module has pages
+from .views import families, interviews, measures, mpp
 
 app_name = "interventions"
 
-urlpatterns: list = []
+urlpatterns = [
+    *measures.urlpatterns,
+    *interviews.urlpatterns,
+    *mpp.urlpatterns,
+    *families.urlpatterns,
+]

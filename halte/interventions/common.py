@@ -1,0 +1,62 @@
+"""What the domain functions of interventions share: the refusal they raise, the case row lock, the
+timeline event and the audit row written inside each transaction."""
+
+from datetime import timedelta
+
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from halte.audit.journal import record
+from halte.cases.enums import Compartment
+from halte.cases.models import Case, Event, Involvement, Person
+
+
+class InterventionRefused(Exception):
+    """A write refused for a reason the person can act on; ``message`` is French, for them."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def lock_case(case: Case) -> Case:
+    """Lock the case row for the rest of the transaction (no-op on SQLite)."""
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def event(case: Case, actor, kind: str, text: str, compartment: str = Compartment.CORE) -> Event:
+    return Event.objects.create(case=case, kind=kind, text=text, actor=actor, compartment=compartment)
+
+
+def audit(action, actor, case: Case, **detail) -> None:
+    record(action, actor=actor.user if actor else None, membership=actor, target=case, detail=detail)
+
+
+def case_url(case: Case) -> str:
+    return reverse("cases:detail", args=[case.public_id])
+
+
+def stop_first_measure_clock(case: Case, moment=None) -> bool:
+    """Set ``Case.first_measure_at`` if nobody did yet (the clock « première mesure de protection »
+    stops); True when this call stopped it. Conditional, so two measures at once set it once."""
+    moment = moment or timezone.now()
+    stopped = Case.objects.filter(pk=case.pk, first_measure_at__isnull=True).update(
+        first_measure_at=moment, version=F("version") + 1, updated_at=moment
+    )
+    if stopped:
+        case.refresh_from_db(fields=["first_measure_at", "version", "updated_at"])
+    return bool(stopped)
+
+
+def is_involved(case: Case, person: Person, roles=None) -> bool:
+    rows = Involvement.objects.filter(case=case, person=person)
+    if roles is not None:
+        rows = rows.filter(role__in=list(roles))
+    return rows.exists()
+
+
+def check_not_future(moment, message: str, now=None) -> None:
+    """Something that already happened cannot be dated in the future (five minutes of slack for clocks)."""
+    if moment > (now or timezone.now()) + timedelta(minutes=5):
+        raise InterventionRefused(message)

@@ -1,0 +1,232 @@
+"""The measures register: record a measure, review it, find those due for review.
+
+A protective measure in place (active or ended) stops the clock « première mesure de protection ».
+Judicial measures live in the judicial compartment: their rows, timeline events and audit rows are
+only seen by those who read it (see :mod:`halte.access.interventions`).
+"""
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from halte.access.interventions import can_record_measure, can_review_measure
+from halte.audit.models import Action as AuditAction
+from halte.cases.enums import Compartment
+from halte.cases.enums import Role as InvolvementRole
+from halte.cases.models import Case, Person
+
+from .common import InterventionRefused, audit, event, is_involved, lock_case, stop_first_measure_clock
+from .models import CATEGORY_KINDS, Measure, MeasureCategory, MeasureKind
+
+# Statuses in which a protective measure is actually in place.
+IN_PLACE = (Measure.Status.ACTIVE, Measure.Status.ENDED)
+# Statuses in which a measure still calls for a review.
+UNDER_WAY = (Measure.Status.PLANNED, Measure.Status.ACTIVE)
+# Pupils a measure can concern.
+CONCERNED_ROLES = (InvolvementRole.VICTIM, InvolvementRole.ALLEGED_AUTHOR, InvolvementRole.WITNESS)
+
+ENDS_BEFORE_START = gettext_lazy("La date de fin ne peut pas être antérieure à la date de début.")
+
+
+def compartment_of(category: str) -> str:
+    return Compartment.JUDICIAL if category == MeasureCategory.JUDICIAL else Compartment.CORE
+
+
+def check_measure(
+    *,
+    category: str,
+    kind: str,
+    starts_on: date,
+    ends_on: date | None,
+    review_on: date | None,
+    receiving_school,
+) -> None:
+    """The rules of a measure, whoever records it: raises InterventionRefused with a French message."""
+    if category not in CATEGORY_KINDS:
+        raise InterventionRefused(_("Choisissez la catégorie de la mesure."))
+    if kind not in CATEGORY_KINDS[category]:
+        raise InterventionRefused(_("Cette mesure ne relève pas de la catégorie choisie."))
+    if ends_on is not None and ends_on < starts_on:
+        raise InterventionRefused(str(ENDS_BEFORE_START))
+    if review_on is not None and review_on < starts_on:
+        raise InterventionRefused(_("La date de réexamen ne peut pas être antérieure à la date de début."))
+    if category == MeasureCategory.SCHOOL_CHANGE and receiving_school is None:
+        raise InterventionRefused(_("Indiquez l’établissement d’accueil."))
+    if category != MeasureCategory.SCHOOL_CHANGE and receiving_school is not None:
+        raise InterventionRefused(_("Un établissement d’accueil ne s’indique que pour un changement d’établissement."))
+
+
+def record_measure(
+    *,
+    case: Case,
+    actor,
+    category: str,
+    kind: str,
+    starts_on: date,
+    person: Person | None = None,
+    description: str = "",
+    ends_on: date | None = None,
+    review_on: date | None = None,
+    status: str = Measure.Status.ACTIVE,
+    receiving_school=None,
+) -> Measure:
+    """Add a measure to the register of a case. A protective measure in place stops the first-measure clock."""
+    if not can_record_measure(actor, case, category):
+        raise InterventionRefused(_("Vous ne pouvez pas enregistrer ce type de mesure sur ce dossier."))
+    check_measure(
+        category=category,
+        kind=kind,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        review_on=review_on,
+        receiving_school=receiving_school,
+    )
+    if status not in Measure.Status.values:
+        raise InterventionRefused(_("Choisissez l’état de la mesure."))
+    if person is not None and not is_involved(case, person, CONCERNED_ROLES):
+        raise InterventionRefused(_("L’élève concerné doit être une personne du dossier."))
+    compartment = compartment_of(category)
+    with transaction.atomic():
+        lock_case(case)
+        measure = Measure.objects.create(
+            case=case,
+            category=category,
+            kind=kind,
+            compartment=compartment,
+            person=person,
+            description=description,
+            receiving_school=receiving_school,
+            status=status,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            review_on=review_on,
+            created_by=actor,
+        )
+        first = category == MeasureCategory.PROTECTIVE and status in IN_PLACE and stop_first_measure_clock(case)
+        label = MeasureKind(kind).label
+        if compartment == Compartment.JUDICIAL:
+            text = _("Mesure judiciaire enregistrée : %(kind)s.") % {"kind": label}
+        else:
+            text = _("Mesure enregistrée : %(kind)s.") % {"kind": label}
+        if person is not None:
+            text = f"{text} ({person})"
+        event(case, actor, "measure", text, compartment=compartment)
+        audit(
+            AuditAction.MEASURE_RECORDED,
+            actor,
+            case,
+            measure=str(measure.public_id),
+            category=category,
+            kind=kind,
+            compartment=compartment,
+            first_protective_measure=bool(first),
+        )
+    return measure
+
+
+def review_measure(
+    *,
+    measure: Measure,
+    actor,
+    effectiveness: str,
+    review_note: str,
+    status: str,
+    next_review_on: date | None = None,
+    now=None,
+) -> Measure:
+    """Record the review of a measure: how effective it was, the written review, its new state and,
+    if it goes on, when to look at it again. Ending a measure without an end date dates it today."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if not can_review_measure(actor, measure):
+        raise InterventionRefused(_("Vous ne pouvez pas réexaminer cette mesure."))
+    if effectiveness not in Measure.Effectiveness.values:
+        raise InterventionRefused(_("Indiquez si la mesure a été efficace."))
+    if status not in Measure.Status.values:
+        raise InterventionRefused(_("Choisissez l’état de la mesure."))
+    if not review_note.strip():
+        raise InterventionRefused(_("Écrivez le bilan de la mesure."))
+    if next_review_on is not None and next_review_on <= today:
+        raise InterventionRefused(_("La prochaine date de réexamen doit être à venir."))
+    with transaction.atomic():
+        case = lock_case(measure.case)
+        row = Measure.objects.select_for_update().get(pk=measure.pk)
+        row.effectiveness = effectiveness
+        row.review_note = review_note
+        row.status = status
+        row.reviewed_at = now
+        row.reviewed_by = actor
+        if next_review_on is not None:
+            row.review_on = next_review_on
+        if status == Measure.Status.ENDED and row.ends_on is None:
+            row.ends_on = max(today, row.starts_on)
+        row.save(
+            update_fields=[
+                "effectiveness",
+                "review_note",
+                "status",
+                "reviewed_at",
+                "reviewed_by",
+                "review_on",
+                "ends_on",
+            ]
+        )
+        first = row.category == MeasureCategory.PROTECTIVE and status in IN_PLACE and stop_first_measure_clock(case)
+        text = _("Bilan de la mesure « %(kind)s » : %(effectiveness)s ; %(status)s.") % {
+            "kind": row.get_kind_display(),
+            "effectiveness": row.get_effectiveness_display(),
+            "status": row.get_status_display(),
+        }
+        event(case, actor, "measure_review", text, compartment=row.compartment)
+        audit(
+            AuditAction.MEASURE_REVIEWED,
+            actor,
+            case,
+            measure=str(row.public_id),
+            effectiveness=effectiveness,
+            status=status,
+            compartment=row.compartment,
+            first_protective_measure=bool(first),
+        )
+    measure.refresh_from_db()
+    return measure
+
+
+def due_for_review_filter(today: date) -> Q:
+    """Measures under way whose review date has come and that nobody reviewed since that date."""
+    return Q(status__in=UNDER_WAY, review_on__isnull=False, review_on__lte=today) & (
+        Q(reviewed_at__isnull=True) | Q(reviewed_at__date__lt=F("review_on"))
+    )
+
+
+def is_due_for_review(measure: Measure, today: date) -> bool:
+    """Same rule as :func:`due_for_review_filter`, for a row already loaded (the case page)."""
+    if measure.status not in UNDER_WAY:
+        return False
+    if measure.review_on is None or measure.review_on > today:
+        return False
+    if measure.reviewed_at is None:
+        return True
+    return timezone.localdate(measure.reviewed_at) < measure.review_on
+
+
+_CORE_CATEGORIES = [c for c in MeasureCategory.values if c != MeasureCategory.JUDICIAL]
+
+
+def family_facing_measures(case: Case) -> QuerySet[Measure]:
+    """The measures a family-facing output (letter, document, message) may draw from: core measures
+    only. Judicial measures are never listed where a family could read them, whatever else is set."""
+    return Measure.objects.filter(case=case, compartment=Compartment.CORE, category__in=_CORE_CATEGORIES)
+
+
+__all__ = [
+    "due_for_review_filter",
+    "family_facing_measures",
+    "is_due_for_review",
+    "record_measure",
+    "review_measure",
+]

@@ -1,0 +1,63 @@
+"""What the interventions views share: fetching the case, refusing, the form page, going back."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from halte.access import cases as case_access
+from halte.audit.journal import record_request
+from halte.audit.models import Action as AuditAction
+from halte.cases.models import Case
+
+FORM_PAGE = "interventions/form_page.html"
+
+
+def case_for(request, public_id) -> Case:
+    return get_object_or_404(
+        case_access.visible_cases(request.membership).select_related("school"), public_id=public_id
+    )
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def back(case: Case, anchor: str):
+    return redirect(reverse("cases:detail", args=[case.public_id]) + f"#{anchor}")
+
+
+def posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def form_page(
+    request,
+    case: Case,
+    *,
+    form,
+    title: str,
+    submit_label: str,
+    page: str,
+    anchor: str,
+    intro: str = "",
+    measure=None,
+    do_not_disclose: bool = False,
+    status: int | None = None,
+):
+    """A page with one form. It shows case content (the people of the case), so its display is journaled."""
+    shown = case_access.compartments(request.membership, case)
+    record_request(AuditAction.CASE_READ, request, target=case, detail={"compartments": sorted(shown), "page": page})
+    if status is None:
+        status = 400 if request.method == "POST" else 200
+    context = {
+        "case": case,
+        "form": form,
+        "title": title,
+        "submit_label": submit_label,
+        "intro": intro,
+        "measure": measure,
+        "do_not_disclose": do_not_disclose,
+        "back_url": reverse("cases:detail", args=[case.public_id]) + f"#{anchor}",
+    }
+    return render(request, FORM_PAGE, context, status=status)

@@ -1,0 +1,178 @@
+"""The shared-concern method: start a series with an alleged author, record its meetings and the
+victim's follow-up points, close it, and answer Halte's proposal to switch to the sanctions track."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from halte.access import interventions as access
+from halte.access import policy
+from halte.access.policy import Capability
+from halte.interventions import mpp
+from halte.interventions.common import InterventionRefused
+from halte.interventions.forms import AuthorMeetingForm, SeriesOutcomeForm, SeriesStartForm, VictimPointForm
+from halte.interventions.models import MppSeries
+
+from .base import back, case_for, form_page, posted, require
+
+ANCHOR = "titre-preoccupation-partagee"
+
+
+def _series_for(request, case, series_id) -> MppSeries:
+    series = get_object_or_404(
+        access.visible_series(request.membership, case).select_related("author"), public_id=series_id
+    )
+    series.case = case
+    return series
+
+
+@policy.requires(Capability.READ_CASES)
+def series_start(request, public_id):
+    case = case_for(request, public_id)
+    require(access.can_run_mpp(request.membership, case))
+    form = SeriesStartForm(posted(request), case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mpp.start_series(case=case, actor=request.membership, author=form.cleaned_data["author"])
+        except InterventionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Préoccupation partagée engagée. Enregistrez maintenant le premier entretien."))
+            return back(case, ANCHOR)
+    return form_page(
+        request,
+        case,
+        form=form,
+        title=_("Engager la préoccupation partagée — %(ref)s") % {"ref": case.reference},
+        submit_label=_("Engager la méthode avec cet élève"),
+        page="series_start",
+        anchor=ANCHOR,
+        intro=_(
+            "Des entretiens individuels, courts et répétés, sans reproche, avec chaque élève auteur présumé, "
+            "jusqu’à ce que la situation cesse. Sans amélioration 15 jours après le premier entretien, Halte "
+            "proposera de basculer vers les sanctions."
+        ),
+    )
+
+
+@policy.requires(Capability.READ_CASES)
+def series_author_meeting(request, public_id, series_id):
+    case = case_for(request, public_id)
+    series = _series_for(request, case, series_id)
+    require(access.can_run_mpp(request.membership, case))
+    form = AuthorMeetingForm(posted(request), case=case, actor=request.membership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mpp.record_author_meeting(series=series, actor=request.membership, **form.cleaned_data)
+        except InterventionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Entretien enregistré."))
+            return back(case, ANCHOR)
+    return form_page(
+        request,
+        case,
+        form=form,
+        title=_("Entretien de préoccupation partagée avec %(author)s") % {"author": series.author},
+        submit_label=_("Enregistrer l’entretien"),
+        page="series_author_meeting",
+        anchor=ANCHOR,
+        intro=_(
+            "Un entretien bref, sans reproche : l’élève cherche lui-même ce qui aiderait l’autre élève à aller mieux."
+        ),
+    )
+
+
+@policy.requires(Capability.READ_CASES)
+def series_victim_point(request, public_id, series_id):
+    case = case_for(request, public_id)
+    series = _series_for(request, case, series_id)
+    require(access.can_run_mpp(request.membership, case))
+    form = VictimPointForm(posted(request), case=case, actor=request.membership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mpp.record_victim_point(series=series, actor=request.membership, **form.cleaned_data)
+        except InterventionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Point avec l’élève victime enregistré."))
+            return back(case, ANCHOR)
+    return form_page(
+        request,
+        case,
+        form=form,
+        title=_("Point de suivi avec la victime — préoccupation partagée avec %(author)s") % {"author": series.author},
+        submit_label=_("Enregistrer le point"),
+        page="series_victim_point",
+        anchor=ANCHOR,
+    )
+
+
+@policy.requires(Capability.READ_CASES)
+@require_POST
+def series_outcome(request, public_id, series_id):
+    case = case_for(request, public_id)
+    series = _series_for(request, case, series_id)
+    require(access.can_run_mpp(request.membership, case))
+    form = SeriesOutcomeForm(request.POST)
+    if form.is_valid():
+        try:
+            mpp.close_series(series=series, actor=request.membership, status=form.cleaned_data["status"])
+        except InterventionRefused as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(request, _("Série d’entretiens mise à jour."))
+        return back(case, ANCHOR)
+    return form_page(
+        request,
+        case,
+        form=form,
+        title=_("Issue de la préoccupation partagée avec %(author)s") % {"author": series.author},
+        submit_label=_("Enregistrer"),
+        page="series_outcome",
+        anchor=ANCHOR,
+    )
+
+
+@policy.requires(Capability.READ_CASES)
+@require_POST
+def series_switch(request, public_id, series_id):
+    case = case_for(request, public_id)
+    series = _series_for(request, case, series_id)
+    require(access.can_decide_mpp_switch(request.membership, case))
+    try:
+        mpp.switch_to_sanctions(series=series, actor=request.membership)
+    except InterventionRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("La série bascule vers les sanctions. Enregistrez les mesures décidées."))
+    return back(case, ANCHOR)
+
+
+@policy.requires(Capability.READ_CASES)
+@require_POST
+def series_keep_going(request, public_id, series_id):
+    case = case_for(request, public_id)
+    series = _series_for(request, case, series_id)
+    require(access.can_decide_mpp_switch(request.membership, case))
+    try:
+        mpp.keep_going(series=series, actor=request.membership)
+    except InterventionRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("La préoccupation partagée continue. La proposition ne sera pas répétée."))
+    return back(case, ANCHOR)
+
+
+_SERIES = "dossiers/<uuid:public_id>/preoccupation-partagee/<uuid:series_id>"
+
+urlpatterns = [
+    path("dossiers/<uuid:public_id>/preoccupation-partagee/nouvelle/", series_start, name="series_start"),
+    path(f"{_SERIES}/entretien/", series_author_meeting, name="series_author_meeting"),
+    path(f"{_SERIES}/point-victime/", series_victim_point, name="series_victim_point"),
+    path(f"{_SERIES}/issue/", series_outcome, name="series_outcome"),
+    path(f"{_SERIES}/basculer/", series_switch, name="series_switch"),
+    path(f"{_SERIES}/poursuivre/", series_keep_going, name="series_keep_going"),
+]
