@@ -8,13 +8,14 @@ import base64
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from halte.accounts.models import Membership, Organisation, OrganisationKind, Role, User
@@ -121,6 +122,7 @@ class LoadResult:
     schools_created: int = 0
     prevention_created: int = 0
     reports_created: int = 0
+    meetings_created: int = 0
 
     @property
     def changed(self) -> bool:
@@ -180,6 +182,7 @@ def _load() -> LoadResult:
 
     result.prevention_created = _load_prevention(organisations)
     result.reports_created = _load_situations()
+    result.meetings_created = _load_meeting()
     if result.changed:
         record(Action.DEMO_LOADED, detail=asdict(result))
     return result
@@ -262,6 +265,33 @@ def _load_situations() -> int:
         decision=TriageDecision(outcome="open_case", qualification="bullying", criteria=criteria),
     )
     return len(created)
+
+
+def _load_meeting() -> int:
+    """The cell's next meeting, a week ahead at 14:00 in the DSDEN, with its proposed agenda accepted.
+    Invitations are left for the coordinator to send (sending would email the demo accounts)."""
+    from halte.meetings import actions as meeting_actions
+    from halte.meetings import agenda
+    from halte.meetings.models import Meeting
+
+    if Meeting.objects.exists():
+        return 0
+    coordinator = Membership.objects.get(role=Role.COORDINATOR, user__email=demo_email(ACCOUNTS[0]))
+    day = timezone.localdate() + timedelta(days=7)
+    starts_at = timezone.make_aware(datetime.combine(day, time(14, 0)))
+    meeting = meeting_actions.schedule(
+        actor=coordinator,
+        title="Réunion de la cellule",
+        starts_at=starts_at,
+        duration_minutes=120,
+        place="DSDEN de la Somme, salle du conseil, 20 boulevard d'Alsace-Lorraine, Amiens",
+    )
+    proposals = agenda.propose(meeting)
+    if proposals:
+        meeting_actions.accept_proposal(
+            meeting=meeting, actor=coordinator, case_ids=[proposal.case.public_id for proposal in proposals]
+        )
+    return 1
 
 
 def _load_prevention(organisations: dict[str, Organisation]) -> int:

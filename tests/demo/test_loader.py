@@ -6,6 +6,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -78,3 +79,17 @@ def test_production_refuses_demo_data(db, settings):
     with pytest.raises(CommandError, match="production"):
         call_command("load_demo")
     assert not User.objects.exists()
+
+
+def test_demo_cell_meeting_is_planned_with_the_open_case_on_its_agenda(db):
+    from halte.cases.models import Case
+    from halte.meetings.models import Meeting
+
+    load_demo()
+    meeting = Meeting.objects.get()
+    assert meeting.status == Meeting.Status.PLANNED
+    assert meeting.starts_at > timezone.now()
+    assert timezone.localtime(meeting.starts_at).hour == 14
+    case = Case.objects.get()
+    assert [item.case for item in meeting.items.all()] == [case]
+    assert not meeting.invitations.exists()  # the coordinator sends them; the demo emails nobody
