@@ -8,13 +8,23 @@ Visibility (``visible_cases``): cell members see every case; school staff see th
 police, gendarmerie and associations see only cases shared with their organisation; administrators,
 analysts and the DPO see none. A case outside ``visible_cases`` is a 404; an action on a visible
 case without the right is a 403.
+
+Actions of the action plan (``cases.Action``) are read by the members of their owner organisation
+(even when the case itself is not visible to them: they see the action, not the case) and by whoever
+reads the action's compartment on its case; a judicial action stays with those who read the judicial
+compartment of that case. ``owed_actions`` is the same rule as ``can_see_action``, as a query.
+
+Note on ``compartments``: it grants nothing on a case the membership cannot see — cell roles see
+every case, and the other roles get compartments only from their own school's cases or an active
+share, both of which make the case visible — so the predicates below may be asked about the case of
+an action fetched through its owner organisation.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from halte.accounts.models import OrganisationKind, Role
 from halte.cases.enums import Compartment
-from halte.cases.models import Case, CaseQuerySet, Share
+from halte.cases.models import Action, Case, CaseQuerySet, Share
 
 from .policy import can_read_case_content
 
@@ -56,6 +66,10 @@ def _shared_with(organisation):
     return Exists(Share.objects.active().filter(case=OuterRef("pk"), organisation=organisation))
 
 
+# What list pages prefetch so that ``compartments`` runs no query per case.
+COMPARTMENT_PREFETCH = ("shares", "other_schools")
+
+
 def visible_cases(membership) -> CaseQuerySet:
     if not can_read_case_content(membership):
         return Case.objects.none()
@@ -93,7 +107,10 @@ def _is_school_case(membership, case: Case) -> bool:
     school = membership.school
     if school is None:
         return False
-    return case.school_id == school.pk or case.other_schools.filter(pk=school.pk).exists()
+    if case.school_id == school.pk:
+        return True
+    # Iterated rather than filtered: no query when list pages prefetch "other_schools".
+    return any(other.pk == school.pk for other in case.other_schools.all())
 
 
 def _active_shares(case: Case, organisation):
@@ -153,3 +170,95 @@ def can_see_repeats(membership, case: Case) -> bool:
 
 def can_see_access_log(membership, case: Case) -> bool:
     return membership.role == Role.COORDINATOR and can_read(membership, case, CORE)
+
+
+# --- Action plans, follow-ups, closure, the judicial "do not disclose" flag ---------------------------
+
+# Justice roles who decide that nothing may be disclosed to the families while the investigation runs.
+DISCLOSURE_ROLES = frozenset({Role.MAGISTRATE, Role.PROSECUTOR_DELEGATE})
+
+
+def can_add_action(membership, case: Case) -> bool:
+    """Give an organisation something to do on the case: those who manage the case."""
+    return can_manage(membership, case)
+
+
+def can_see_action(membership, action: Action) -> bool:
+    """Read an action: members of its owner organisation (core actions, whether or not they see the
+    case), and whoever reads the action's compartment on its case."""
+    if not can_read_case_content(membership):
+        return False
+    if action.compartment != CORE:
+        return can_read(membership, action.case, action.compartment)
+    if owes_action(membership, action):
+        return True
+    return can_read(membership, action.case, CORE)
+
+
+def owes_action(membership, action: Action) -> bool:
+    """The action is owed by the membership's organisation."""
+    return action.owner_organisation_id == membership.organisation_id
+
+
+def can_complete_action(membership, action: Action) -> bool:
+    """Complete or cancel an action: members of its owner organisation who read it, and those who
+    manage its case (and read it)."""
+    if not can_see_action(membership, action):
+        return False
+    if owes_action(membership, action):
+        return True
+    return can_manage(membership, action.case)
+
+
+def visible_actions(membership) -> QuerySet[Action]:
+    """Actions a membership may know about: its organisation's, and those of the cases it sees.
+    Finer: ``can_see_action`` (an action outside it is a 404 too)."""
+    if not can_read_case_content(membership):
+        return Action.objects.none()
+    owned = Q(owner_organisation=membership.organisation)
+    on_visible_case = Q(case__in=visible_cases(membership))
+    return Action.objects.filter(owned | on_visible_case)
+
+
+def _shared_case_ids(membership) -> dict[str, list[int]]:
+    """Case ids shared with the membership's organisation, per compartment (one query)."""
+    by_compartment: dict[str, list[int]] = {}
+    for share in Share.objects.active().filter(organisation=membership.organisation):
+        for compartment in share.compartments:
+            by_compartment.setdefault(compartment, []).append(share.case_id)
+    return by_compartment
+
+
+def owed_actions(membership) -> QuerySet[Action]:
+    """« Nos actions »: the actions owed by the membership's organisation that it may read
+    (``can_see_action`` as a query: judicial and health actions only on cases where it reads them)."""
+    if not can_read_case_content(membership):
+        return Action.objects.none()
+    readable = Q(compartment=CORE)
+    refused = NEVER_SHARED.get(membership.organisation.kind, frozenset())
+    by_role = ROLE_COMPARTMENTS.get(membership.role, frozenset())
+    shared: dict[str, list[int]] | None = None
+    for compartment in (HEALTH, JUDICIAL):
+        if membership.role == Role.SCHOOL_STAFF:
+            continue  # schools read the core only
+        if compartment in refused:
+            continue
+        if compartment in by_role:
+            readable |= Q(compartment=compartment, case__in=visible_cases(membership))
+            continue
+        shared = _shared_case_ids(membership) if shared is None else shared
+        readable |= Q(compartment=compartment, case_id__in=shared.get(compartment, []))
+    return Action.objects.filter(owner_organisation=membership.organisation).filter(readable)
+
+
+def can_record_follow_up(membership, case: Case) -> bool:
+    """Record a follow-up checkpoint or schedule an extra one: those who manage the case."""
+    return can_manage(membership, case)
+
+
+def can_set_disclosure(membership, case: Case) -> bool:
+    """Set or lift "do not disclose to the family": the magistrate and the délégué du procureur, on
+    cases whose judicial compartment they read."""
+    if membership.role not in DISCLOSURE_ROLES:
+        return False
+    return can_read(membership, case, JUDICIAL)

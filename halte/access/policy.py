@@ -223,6 +223,7 @@ STAFF_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Signalements"), "reports:queue", Capability.TRIAGE_REPORTS),
     NavItem(_("Dossiers"), "cases:list", Capability.READ_CASES),
     NavItem(_("Mes échéances"), "cases:deadlines", Capability.READ_CASES),
+    NavItem(_("Nos actions"), "cases:my_actions", Capability.READ_CASES),
     NavItem(_("Réunions"), "meetings:list", Capability.READ_CASES),
     NavItem(_("Signalements de ma structure"), "reports:mine", Capability.FILE_REPORTS),
     NavItem(_("Ateliers"), "prevention:requests", Capability.REQUEST_WORKSHOPS),

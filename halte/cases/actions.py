@@ -8,7 +8,7 @@ at the same time carry ``expected_version``: a stale version is refused with :cl
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from halte.notifications.service import notify
 from halte.reports.enums import Status as ReportStatus
 
 from . import targets
-from .enums import Compartment, Priority, Qualification, State, TriageOutcome
+from .enums import ActionStatus, Compartment, Priority, Qualification, State, TriageOutcome
 from .models import Action, Case, Event, FollowUp, Involvement, Link, Note, Person, SeverityAssessment, Share, Triage
 from .severity import Assessment, Criteria, assess
 
@@ -81,6 +81,8 @@ class TriageDecision:
     attach_to: Case | None = None
     follow_up_on: date | None = None
     redirected_to: str = ""
+    # Open a new case linked to this (closed) one: the same people, a new situation.
+    link_to: Case | None = None
 
 
 def triage_report(*, report, actor: Membership, decision: TriageDecision) -> Triage:
@@ -92,6 +94,9 @@ def triage_report(*, report, actor: Membership, decision: TriageDecision) -> Tri
         case = None
         if decision.outcome == TriageOutcome.OPEN_CASE:
             case = _open_case(report=report, actor=actor, decision=decision, assessment=assessment)
+            if decision.link_to is not None:
+                reason = _("Nouveau signalement %(ref)s citant les mêmes personnes.") % {"ref": report.reference}
+                link(case=case, other=decision.link_to, actor=actor, reason=reason)
         elif decision.outcome == TriageOutcome.HAND_BACK:
             if decision.follow_up_on is None:
                 raise ActionRefused(_("Indiquez la date du point de suivi avec l’établissement."))
@@ -293,27 +298,86 @@ def record_first_measure(*, case: Case, actor, description: str) -> Case:
     return case
 
 
-def record_follow_up(*, follow_up: FollowUp, actor, victim_view: str, wellbeing: int | None, decision: str, note: str):
+# Notification kind of a follow-up that asks to step up the intervention (a free CharField value).
+
+
+def record_follow_up(
+    *, follow_up: FollowUp, actor, victim_view: str, wellbeing: int | None, decision: str, note: str
+) -> FollowUp:
+    """Record a checkpoint: the victim's own view (core), their wellbeing (health compartment), the
+    decision. « Renforcer / alerter » alerts the coordinators; « proposer la clôture » is only a
+    proposal (the case page then offers the closure form)."""
     with transaction.atomic():
-        case = follow_up.case
+        locked = FollowUp.objects.select_for_update().select_related("case").get(pk=follow_up.pk)
+        if locked.done_at is not None:
+            raise ActionRefused(_("Ce point de suivi est déjà enregistré."))
+        case = locked.case
         _bump(case, None)
-        FollowUp.objects.filter(pk=follow_up.pk).update(
-            done_at=timezone.now(),
-            victim_view=victim_view,
-            wellbeing=wellbeing,
-            decision=decision,
-            note=note,
-            recorded_by=actor,
-        )
-        text = _("Point de suivi J+%(day)s : %(view)s.") % {
-            "day": follow_up.day,
-            "view": FollowUp.View(victim_view).label if victim_view else "—",
+        locked.done_at = timezone.now()
+        locked.victim_view = victim_view
+        locked.wellbeing = wellbeing
+        locked.decision = decision
+        locked.note = note
+        locked.recorded_by = actor
+        locked.save(update_fields=["done_at", "victim_view", "wellbeing", "decision", "note", "recorded_by"])
+        text = _("Point de suivi J+%(day)s : selon l’élève, %(view)s. Décision : %(decision)s.") % {
+            "day": locked.day,
+            "view": str(FollowUp.View(victim_view).label).lower() if victim_view else "—",
+            "decision": str(FollowUp.Decision(decision).label).lower() if decision else "—",
         }
+        if note:
+            text += " " + note
         _event(case, actor, "follow_up", text)
-        _audit(AuditAction.CASE_CHANGED, actor, case, field="follow_up", day=follow_up.day)
+        if wellbeing is not None:
+            health = _("Point de suivi J+%(day)s : bien-être de l’élève %(score)s/5.") % {
+                "day": locked.day,
+                "score": wellbeing,
+            }
+            _event(case, actor, "follow_up_wellbeing", health, compartment=Compartment.HEALTH)
+        if decision == FollowUp.Decision.ESCALATE:
+            _event(
+                case, actor, "follow_up_escalated", _("Alerte : la situation doit être reprise par la coordination.")
+            )
+            coordinators = Membership.objects.active().filter(role=Role.COORDINATOR).select_related("user")
+            notify(
+                users=[m.user for m in coordinators if m.user_id != actor.user_id],
+                kind=Kind.FOLLOW_UP_ALERT,
+                title=_("Dossier %(ref)s : un point de suivi demande de renforcer l’intervention")
+                % {"ref": case.reference},
+                url=case_url(case),
+            )
+        _audit(AuditAction.CASE_FOLLOW_UP, actor, case, day=locked.day, decision=decision)
+    return locked
+
+
+def add_follow_up(*, case: Case, actor, due_on: date) -> FollowUp:
+    """Schedule an extra checkpoint on a given date (its J+ day counts from the opening)."""
+    if due_on < timezone.localdate():
+        raise ActionRefused(_("Choisissez une date à venir."))
+    day = (due_on - timezone.localdate(case.opened_at)).days
+    with transaction.atomic():
+        _bump(case, None)
+        if FollowUp.objects.filter(case=case, day=day).exists():
+            raise ActionRefused(_("Un point de suivi est déjà prévu ce jour-là."))
+        try:
+            with transaction.atomic():
+                row = FollowUp.objects.create(case=case, day=day, due_on=due_on)
+        except IntegrityError as clash:  # the same day added at the same instant by someone else
+            raise ActionRefused(_("Un point de suivi est déjà prévu ce jour-là.")) from clash
+        _event(
+            case,
+            actor,
+            "follow_up_added",
+            _("Point de suivi supplémentaire prévu le %(date)s (J+%(day)s).")
+            % {"date": due_on.strftime("%d/%m/%Y"), "day": day},
+        )
+        _audit(AuditAction.CASE_FOLLOW_UP, actor, case, day=day, added=True)
+    return row
 
 
 # --- Actions (what an organisation owes the case) ---------------------------------------------------
+
+# Notification kind of a completed or cancelled action (Notification.kind is a free CharField).
 
 
 def create_action(
@@ -329,6 +393,10 @@ def create_action(
     """Give an organisation something to do on a case; its members are told (a link, no content)."""
     if owner is not None and owner.organisation_id != owner_organisation.pk:
         raise ActionRefused(_("La personne responsable doit appartenir à la structure responsable."))
+    if not title.strip():
+        raise ActionRefused(_("Indiquez l’action à mener."))
+    if not owner_organisation.is_active:
+        raise ActionRefused(_("Cette structure n’est plus active : choisissez-en une autre."))
     with transaction.atomic():
         _bump(case, None)
         action = Action.objects.create(
@@ -354,19 +422,92 @@ def create_action(
             users=recipients,
             kind=Kind.ACTION_ASSIGNED,
             title=_("Nouvelle action pour votre structure (dossier %(ref)s)") % {"ref": case.reference},
-            url=reverse("cases:my_actions") if _has_url("cases:my_actions") else case_url(case),
+            url=reverse("cases:my_actions"),
         )
     return action
 
 
-def _has_url(name: str) -> bool:
-    from django.urls import NoReverseMatch
+def complete_action(*, action: Action, actor, note: str) -> Action:
+    """Mark an action done with what was done. Its creator and the case lead are told; when another
+    organisation than the lead's did it, the referring school and the sharing partners get the outcome."""
+    if not note.strip():
+        raise ActionRefused(_("Indiquez ce qui a été fait."))
+    return _finish_action(action=action, actor=actor, status=ActionStatus.DONE, note=note)
 
-    try:
-        reverse(name)
-    except NoReverseMatch:
-        return False
-    return True
+
+def cancel_action(*, action: Action, actor, reason: str) -> Action:
+    """Cancel an action, with the reason. Its creator and the case lead are told."""
+    if not reason.strip():
+        raise ActionRefused(_("Indiquez le motif de l’annulation."))
+    return _finish_action(action=action, actor=actor, status=ActionStatus.CANCELLED, note=reason)
+
+
+def _finish_action(*, action: Action, actor, status: str, note: str) -> Action:
+    from .feedback import ACTION_DONE, send_outcome
+
+    with transaction.atomic():
+        locked = (
+            Action.objects.select_for_update()
+            .select_related("case__lead__user", "owner_organisation", "created_by__user")
+            .get(pk=action.pk)
+        )
+        if locked.status != ActionStatus.OPEN:
+            raise ActionRefused(_("Cette action est déjà terminée ou annulée."))
+        locked.status = status
+        locked.completion_note = note
+        locked.done_at = timezone.now()
+        locked.done_by = actor
+        locked.save(update_fields=["status", "completion_note", "done_at", "done_by"])
+        case = locked.case
+        organisation = locked.owner_organisation
+        done = status == ActionStatus.DONE
+        values = {"org": organisation.name, "title": locked.title, "note": note}
+        text = (
+            _("Action réalisée (%(org)s) : %(title)s — %(note)s") % values
+            if done
+            else _("Action annulée (%(org)s) : %(title)s — motif : %(note)s") % values
+        )
+        _event(case, actor, "action_done" if done else "action_cancelled", text, compartment=locked.compartment)
+        _audit(AuditAction.CASE_ACTION_CHANGED, actor, case, action_id=str(locked.public_id), status=status)
+        told = [m.user for m in (locked.created_by, case.lead) if m is not None and m.user_id != actor.user_id]
+        title = (
+            _("Dossier %(ref)s : une action a été réalisée")
+            if done
+            else _("Dossier %(ref)s : une action a été annulée")
+        ) % {"ref": case.reference}
+        notify(users=told, kind=Kind.ACTION_DONE, title=title, url=case_url(case))
+        lead_organisation = case.lead.organisation_id if case.lead else None
+        if done and locked.compartment == Compartment.CORE and organisation.pk != lead_organisation:
+            send_outcome(
+                case,
+                actor=actor,
+                event=ACTION_DONE,
+                label=_("action réalisée par %(org)s") % {"org": organisation.name},
+                excluded_organisation_id=organisation.pk,
+            )
+    return locked
+
+
+# --- The judicial track ------------------------------------------------------------------------------
+
+
+def set_disclosure(*, case: Case, actor, do_not_disclose: bool, reason: str, expected_version: int) -> Case:
+    """Set or lift « ne pas informer la famille » (the investigation requires it). Written to the
+    judicial compartment of the timeline; the mailbox then says no more than « pris en charge »."""
+    if not reason.strip():
+        raise ActionRefused(_("Indiquez le motif."))
+    with transaction.atomic():
+        _bump(case, expected_version)
+        Case.objects.filter(pk=case.pk).update(do_not_disclose_to_family=do_not_disclose)
+        text = (
+            _("Ne pas informer la famille : activé — %(reason)s")
+            if do_not_disclose
+            else _("Ne pas informer la famille : levé — %(reason)s")
+        ) % {"reason": reason}
+        _event(case, actor, "disclosure", text, compartment=Compartment.JUDICIAL)
+        _audit(AuditAction.CASE_CHANGED, actor, case, field="do_not_disclose_to_family", value=do_not_disclose)
+    case.refresh_from_db()
+    return case
 
 
 # --- Shares ---------------------------------------------------------------------------------------
@@ -489,6 +630,8 @@ def merge(*, source: Case, target: Case, actor, reason: str) -> Case:
             source.refresh_from_db()
             source.close(
                 actor=actor,
+                watch_days=0,
+                tell=False,
                 outcome="other",
                 reason=_("Fusionné dans %(ref)s : %(reason)s")
                 % {

@@ -2,33 +2,51 @@
 
 A *clock* runs from the opening of a case to a due time set by the case's priority
 (:mod:`halte.cases.targets`): take charge, first protective measure, cell meeting, and one clock per
-follow-up checkpoint. It stops when its milestone is recorded, or when the case is closed or
-redirected. Its state is one of:
+follow-up checkpoint. Each action of the action plan that has a due time is a clock too (name
+``action``), running from the action's creation to its due time and done once the action is done or
+cancelled. A clock stops when its milestone is recorded, or when the case is closed or redirected.
+Its state is one of:
 
 - ``done``: the milestone is recorded (or the case is no longer open);
 - ``red``: overdue, i.e. ``now > due_at``;
 - ``amber``: the last quarter of the clock's span has begun, capped at 24 hours — amber starts at
   ``due_at - min((due_at - started_at) / 4, 24 h)``. A 4-hour clock turns amber one hour before it
   is due; a 7-day clock one day before (not 42 hours); a follow-up 24 hours before the end of its
-  day, i.e. from the start of that day. Durations are real hours, daylight-saving changes included;
+  day, i.e. from the start of that day. An action is amber in the 24 hours before it is due,
+  whatever its span (so that « bientôt due » means the same on every page). Durations are real
+  hours, daylight-saving changes included;
 - ``green`` otherwise.
 
 "Same day" means before the end of the cell's local day (``settings.TIME_ZONE``, Europe/Paris) the
 case was opened, but never less than 4 hours after the opening. A follow-up is due at the end of its
 ``due_on`` day.
 
+Labels: an action's clock is labelled « Action : <title> » only for members who read the action's
+compartment on the case (``clocks_for(..., readable=...)``, core by default); others, and every
+notification, get a neutral « Action confiée à <organisation> ».
+
 Escalation (:func:`tick`), for every clock of every open case, each level at most once per
 (case, clock, due time) thanks to :class:`~halte.cases.models.ClockNotice`:
 
-1. ``reminder`` — the clock turns amber: the owner (the case lead, or the coordinators without one);
+1. ``reminder`` — the clock turns amber: the owner;
 2. ``owner`` — the clock is overdue: the owner;
 3. ``coordinator`` — overdue by more than the clock's *step*: every coordinator;
 4. ``steering`` — overdue by more than twice the step: the cell's steering contact(s).
 
-The step is the clock's own target duration (at least one hour); 24 hours for "same day" clocks and
-follow-ups. A clock found already overdue skips the reminder; when one pass reaches several levels at
-once, each person gets one notification, the most severe one. Nothing is written to the audit
-journal (the ``ClockNotice`` rows are the record); counts go to the log.
+The owner is the case lead (the coordinators without a usable one); for an action, its owner person,
+else the active members of its owner organisation (the coordinators when it has none). The step is
+the clock's own target duration (at least one hour); 24 hours for "same day" clocks, follow-ups and
+actions. A clock found already overdue skips the reminder; when one pass reaches several levels at
+once, each person gets one notification, the most severe one.
+
+Watch period: a case closed with a watch period (``Case.watch_until``) is no longer open, so its
+clocks are done; instead the same pass reminds its lead (or the coordinators) once 30 days after the
+closure — when the watch lasts longer than that — and once when the watch ends (level ``watch``,
+``Kind.WATCH_REMINDER``, a link only). A reminder more than 7 days late is not sent any more (the
+pass runs every minute; this only keeps a long outage from sending stale reminders).
+
+Nothing is written to the audit journal (the ``ClockNotice`` rows are the record); counts go to the
+log.
 """
 
 from __future__ import annotations
@@ -42,7 +60,7 @@ from functools import reduce
 from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,8 +71,8 @@ from halte.accounts.models import Membership
 from halte.notifications.service import notify
 
 from . import targets as targets_module
-from .enums import OPEN_STATES, Priority
-from .models import Case, ClockNotice, FollowUp
+from .enums import OPEN_STATES, ActionStatus, Compartment, Priority, State
+from .models import Action, Case, ClockNotice, FollowUp
 
 if TYPE_CHECKING:
     from halte.accounts.models import User
@@ -75,10 +93,21 @@ OWNER = "owner"
 COORDINATOR = "coordinator"
 STEERING = "steering"
 LEVELS = (REMINDER, OWNER, COORDINATOR, STEERING)
+WATCH = "watch"  # the reminders of the watch period after closure (not an escalation level)
 
-# Notification kinds (Notification.kind is a free CharField; these are not in notifications.Kind).
+# Notification kinds (the values of notifications.Kind).
 KIND_REMINDER = "clock_reminder"
 KIND_ESCALATION = "clock_escalation"
+KIND_WATCH = "watch_reminder"
+
+ACTION = "action"
+ACTION_AMBER = timedelta(hours=24)
+
+# Watch period after closure: a first reminder 30 days after the closure, one when the watch ends.
+WATCH_FIRST = timedelta(days=30)
+WATCH_GRACE = timedelta(days=7)
+WATCH_FIRST_KEY = "watch_30"
+WATCH_END_KEY = "watch_end"
 
 AMBER_CAP = timedelta(hours=24)
 SAME_DAY_MINIMUM = timedelta(hours=4)
@@ -120,13 +149,16 @@ def _utc(moment: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class Clock:
-    name: str  # take_charge, first_measure, cell_meeting or follow_up
-    label: str  # French, for people: « Prise en charge », « Point de suivi J+7 »…
+    name: str  # take_charge, first_measure, cell_meeting, follow_up or action
+    label: str  # French, for people: « Prise en charge », « Point de suivi J+7 », « Action : … »
     due_at: datetime
     done_at: datetime | None
     started_at: datetime
     day: int | None = None  # follow-ups only: the J+ day
     escalation_step: timedelta = DAY_STEP
+    action_id: int | None = None  # actions only
+    notice_label: str = ""  # what notifications say (never an action's title); the label when empty
+    amber_window: timedelta | None = None  # fixed amber window (actions); else the last quarter, ≤ 24 h
 
     def __post_init__(self) -> None:
         # Kept in UTC so that every difference and every addition below counts real hours.
@@ -135,11 +167,15 @@ class Clock:
 
     @property
     def key(self) -> str:
-        """What identifies the clock within its case (ClockNotice.clock): one per follow-up."""
+        """What identifies the clock within its case (ClockNotice.clock): one per follow-up, per action."""
+        if self.action_id is not None:
+            return f"{self.name}_{self.action_id}"
         return self.name if self.day is None else f"{self.name}_{self.day}"
 
     @property
     def amber_from(self) -> datetime:
+        if self.amber_window is not None:
+            return self.due_at - self.amber_window
         return self.due_at - _amber_window(self.due_at - self.started_at)
 
     def is_overdue(self, now: datetime) -> bool:
@@ -170,10 +206,49 @@ class Clock:
         return levels
 
 
-def clocks_for(case: Case, now: datetime | None = None) -> list[Clock]:
-    """The clocks of a case, milestones first then follow-ups by due time. No query when the
-    case's ``follow_ups`` are prefetched (list pages: ``prefetch_related("follow_ups")``)."""
+def prefetch() -> list:
+    """What list pages prefetch so that :func:`clocks_for` runs no query (and the neutral labels of
+    actions need no query either): ``cases.prefetch_related(*clocks.prefetch())``."""
+    return ["follow_ups", Prefetch("actions", queryset=Action.objects.select_related("owner_organisation"))]
+
+
+def _organisation_label(action: Action) -> str:
+    organisation = action.owner_organisation
+    return organisation.short_name or organisation.name
+
+
+def action_clock(action: Action, stopped_at: datetime | None, readable: Iterable[str]) -> Clock:
+    """The clock of one action with a due time (done once the action is done or cancelled)."""
+    neutral = _("Action confiée à %(organisation)s") % {"organisation": _organisation_label(action)}
+    label = _("Action : %(title)s") % {"title": action.title} if action.compartment in readable else neutral
+    finished = None
+    if action.status != ActionStatus.OPEN:
+        finished = action.done_at or action.created_at
+    assert action.due_at is not None
+    return Clock(
+        name=ACTION,
+        label=label,
+        due_at=action.due_at,
+        done_at=finished or stopped_at,
+        started_at=min(action.created_at, action.due_at),
+        escalation_step=DAY_STEP,
+        action_id=action.pk,
+        notice_label=neutral,
+        amber_window=ACTION_AMBER,
+    )
+
+
+def clocks_for(
+    case: Case, now: datetime | None = None, *, readable: Iterable[str] = (Compartment.CORE,)
+) -> list[Clock]:
+    """The clocks of a case: milestones first, then follow-ups and actions by due time.
+
+    ``readable``: the compartments the member reads on this case (an action in another compartment
+    gets a neutral label). No query when the case's follow-ups and actions are prefetched (list pages:
+    ``prefetch_related(*clocks.prefetch())``).
+    """
     now = now or timezone.now()
+    readable = frozenset(readable)
     table = targets_module.targets(case.priority)
     opened = _utc(case.opened_at)
     # A case that is no longer open stops all its clocks: nothing is awaited any more.
@@ -199,9 +274,9 @@ def clocks_for(case: Case, now: datetime | None = None) -> list[Clock]:
                 escalation_step=step,
             )
         )
-    follow_ups = sorted(case.follow_ups.all(), key=lambda row: (row.due_on, row.day))
-    for follow_up in follow_ups:
-        clocks.append(
+    later: list[Clock] = []
+    for follow_up in case.follow_ups.all():
+        later.append(
             Clock(
                 name=targets_module.FOLLOW_UP,
                 label=_("Point de suivi J+%(day)d") % {"day": follow_up.day},
@@ -212,12 +287,16 @@ def clocks_for(case: Case, now: datetime | None = None) -> list[Clock]:
                 escalation_step=DAY_STEP,
             )
         )
-    return clocks
+    for action in case.actions.all():
+        if action.due_at is not None:
+            later.append(action_clock(action, stopped_at, readable))
+    later.sort(key=lambda clock: (clock.due_at, clock.name != targets_module.FOLLOW_UP, clock.key))
+    return clocks + later
 
 
 def clocks_by_case(cases: Iterable[Case], now: datetime | None = None) -> dict[int, list[Clock]]:
     """Clocks of a page of cases, keyed by case id. Give it cases fetched with
-    ``prefetch_related("follow_ups")`` and it runs no query at all."""
+    ``prefetch_related(*clocks.prefetch())`` and it runs no query at all."""
     now = now or timezone.now()
     return {case.pk: clocks_for(case, now) for case in cases}
 
@@ -264,16 +343,18 @@ def overdue_filter(now: datetime) -> Q:
         return min(now - SAME_DAY_MINIMUM, start_of_today)
 
     late_follow_up = FollowUp.objects.filter(case=OuterRef("pk"), done_at__isnull=True, due_on__lt=today)
-    clauses = [*_milestone_clauses("lt", cutoff), Q(Exists(late_follow_up))]
+    late_action = Action.objects.filter(case=OuterRef("pk"), status=ActionStatus.OPEN, due_at__lt=now)
+    clauses = [*_milestone_clauses("lt", cutoff), Q(Exists(late_follow_up)), Q(Exists(late_action))]
     return Q(state__in=OPEN_STATES) & reduce(operator.or_, clauses)
 
 
 def _attention_filter(now: datetime) -> Q:
     """Open cases that may have a clock amber or red at `now`: a cheap superset for tick().
 
-    Exact for clocks with a duration; for "same day" clocks amber cannot start before 3 hours (three
-    quarters of at least 4 hours), and a follow-up cannot be amber before the day preceding it
-    (amber lasts at most 24 hours). :meth:`Clock.levels_reached` then decides exactly.
+    Exact for clocks with a duration and for actions (amber 24 hours before they are due); for "same
+    day" clocks amber cannot start before 3 hours (three quarters of at least 4 hours), and a
+    follow-up cannot be amber before the day preceding it (amber lasts at most 24 hours).
+    :meth:`Clock.levels_reached` then decides exactly.
     """
     now = _utc(now)
     today = _local_date(now)
@@ -284,8 +365,28 @@ def _attention_filter(now: datetime) -> Q:
         return now - SAME_DAY_MINIMUM * 3 / 4
 
     soon = FollowUp.objects.filter(case=OuterRef("pk"), done_at__isnull=True, due_on__lte=today + timedelta(days=1))
-    clauses = [*_milestone_clauses("lte", cutoff), Q(Exists(soon))]
+    action_soon = Action.objects.filter(case=OuterRef("pk"), status=ActionStatus.OPEN, due_at__lte=now + ACTION_AMBER)
+    clauses = [*_milestone_clauses("lte", cutoff), Q(Exists(soon)), Q(Exists(action_soon))]
     return Q(state__in=OPEN_STATES) & reduce(operator.or_, clauses)
+
+
+def _watch_filter(now: datetime) -> Q:
+    """Closed cases that may owe a watch reminder at `now`: a cheap superset, exact to the day.
+
+    A reminder already sent for the current closure (a ``ClockNotice`` sent after ``closed_at``)
+    takes the case out, so that a week of grace costs nothing once the reminder is out.
+    """
+    now = _utc(now)
+    today = _local_date(now)
+
+    def sent(key: str) -> Exists:
+        return Exists(ClockNotice.objects.filter(case=OuterRef("pk"), clock=key, sent_at__gte=OuterRef("closed_at")))
+
+    first = Q(
+        closed_at__lte=now - WATCH_FIRST, closed_at__gt=now - WATCH_FIRST - WATCH_GRACE, watch_until__gt=today
+    ) & ~sent(WATCH_FIRST_KEY)
+    end = Q(watch_until__lte=today, watch_until__gt=today - WATCH_GRACE) & ~sent(WATCH_END_KEY)
+    return Q(state=State.CLOSED, watch_until__isnull=False, closed_at__isnull=False) & (first | end)
 
 
 # --- Escalation -----------------------------------------------------------------------------------
@@ -299,12 +400,13 @@ class TickResult:
     owner: int = 0
     coordinator: int = 0
     steering: int = 0
+    watch: int = 0
     notifications: int = 0
     cases: int = 0
 
     @property
     def notices(self) -> int:
-        return self.reminder + self.owner + self.coordinator + self.steering
+        return self.reminder + self.owner + self.coordinator + self.steering + self.watch
 
     def counts(self) -> dict[str, int]:
         return {item.name: getattr(self, item.name) for item in fields(self)}
@@ -325,7 +427,8 @@ class TickResult:
                 self.steering,
             ),
         ]
-        counts = [self.reminder, self.owner, self.coordinator, self.steering]
+        parts.append(ngettext("%(count)d rappel de veille", "%(count)d rappels de veille", self.watch))
+        counts = [self.reminder, self.owner, self.coordinator, self.steering, self.watch]
         sent = [part % {"count": count} for part, count in zip(parts, counts, strict=True) if count]
         examined = ngettext("%(count)d dossier examiné", "%(count)d dossiers examinés", self.cases) % {
             "count": self.cases
@@ -343,12 +446,22 @@ def case_url(case: Case) -> str:
         return f"/dossiers/{case.public_id}/"
 
 
+def my_actions_url(case: Case) -> str:
+    """« Nos actions »: where an action's owners act (they may not see the case itself)."""
+    try:
+        return reverse("cases:my_actions")
+    except NoReverseMatch:
+        return case_url(case)
+
+
 class _Recipients:
-    """Who receives each level. Coordinators and steering contacts are fetched once per pass."""
+    """Who receives each level. Coordinators, steering contacts and the members of an organisation
+    are fetched once per pass."""
 
     def __init__(self) -> None:
         self._coordinators: list[User] | None = None
         self._steering: list[User] | None = None
+        self._organisations: dict[int, list[User]] = {}
 
     def coordinators(self) -> list[User]:
         if self._coordinators is None:
@@ -361,23 +474,40 @@ class _Recipients:
             self._steering = [m.user for m in contacts]
         return self._steering
 
-    def owner(self, case: Case) -> list[User]:
+    def members_of(self, organisation_id: int) -> list[User]:
+        if organisation_id not in self._organisations:
+            members = Membership.objects.active().filter(organisation_id=organisation_id).select_related("user")
+            self._organisations[organisation_id] = [m.user for m in members]
+        return self._organisations[organisation_id]
+
+    def owner(self, case: Case, action: Action | None = None) -> list[User]:
+        if action is not None:
+            return self.action_owner(action) or self.coordinators()
         lead = case.lead
         if lead is not None and lead.is_active and lead.user.is_active:
             return [lead.user]
         return self.coordinators()
 
-    def for_level(self, level: str, case: Case) -> list[User]:
+    def action_owner(self, action: Action) -> list[User]:
+        """The action's owner person, else the active members of its owner organisation."""
+        owner = action.owner
+        usable = owner is not None and owner.is_active and owner.user.is_active
+        if usable and action.owner_organisation.is_active:
+            return [owner.user]  # type: ignore[union-attr]
+        return self.members_of(action.owner_organisation_id)
+
+    def for_level(self, level: str, case: Case, action: Action | None = None) -> list[User]:
         if level in (REMINDER, OWNER):
-            return self.owner(case)
+            return self.owner(case, action)
         if level == COORDINATOR:
             return self.coordinators()
         return self.steering()
 
 
 def _title(case: Case, clock: Clock, level: str) -> str:
-    """A reference and a clock, never content."""
-    what = clock.label[:1].lower() + clock.label[1:]
+    """A reference and a clock, never content (an action is named by its organisation, not its title)."""
+    label = clock.notice_label or clock.label
+    what = label[:1].lower() + label[1:]
     values = {"reference": case.reference, "clock": what}
     if level == REMINDER:
         due = timezone.localtime(clock.due_at, timezone.get_default_timezone())
@@ -393,7 +523,15 @@ def _title(case: Case, clock: Clock, level: str) -> str:
     return _("Dossier %(reference)s : %(clock)s en retard — escalade au pilotage de la cellule") % values
 
 
-def _escalate(case: Case, clock: Clock, levels: Sequence[str], recipients: _Recipients, result: TickResult) -> None:
+def _escalate(
+    case: Case,
+    clock: Clock,
+    levels: Sequence[str],
+    recipients: _Recipients,
+    result: TickResult,
+    now: datetime,
+    action: Action | None = None,
+) -> None:
     """Record the notices of `levels` and notify for those this pass created, in one transaction.
 
     The unique constraint on ClockNotice makes concurrent passes harmless: only the pass that
@@ -403,11 +541,13 @@ def _escalate(case: Case, clock: Clock, levels: Sequence[str], recipients: _Reci
         created = [
             level
             for level in levels
-            if ClockNotice.objects.get_or_create(case=case, clock=clock.key, due_at=clock.due_at, level=level)[1]
+            if ClockNotice.objects.get_or_create(
+                case=case, clock=clock.key, due_at=clock.due_at, level=level, defaults={"sent_at": now}
+            )[1]
         ]
         notified: set[int] = set()
         for level in reversed(created):  # the most severe level first: one notification per person
-            users = [user for user in recipients.for_level(level, case) if user.pk not in notified]
+            users = [user for user in recipients.for_level(level, case, action) if user.pk not in notified]
             notified.update(user.pk for user in users)
             setattr(result, level, getattr(result, level) + 1)
             if not users:
@@ -416,33 +556,90 @@ def _escalate(case: Case, clock: Clock, levels: Sequence[str], recipients: _Reci
                 )
                 continue
             kind = KIND_REMINDER if level == REMINDER else KIND_ESCALATION
-            rows = notify(users=users, kind=cast("Kind", kind), title=_title(case, clock, level), url=case_url(case))
+            # An action's owners act from « Nos actions » (they may not see the case).
+            url = my_actions_url(case) if action is not None and level in (REMINDER, OWNER) else case_url(case)
+            rows = notify(users=users, kind=cast("Kind", kind), title=_title(case, clock, level), url=url)
+            result.notifications += len(rows)
+
+
+def watch_reminders_due(case: Case, now: datetime) -> list[tuple[str, datetime]]:
+    """The watch reminders of a closed case due at `now` (key, due instant), not yet filtered by the
+    notices already sent. The first one only when the watch lasts beyond it; none once the end
+    reminder is due; none more than WATCH_GRACE late."""
+    if case.state != State.CLOSED or case.watch_until is None or case.closed_at is None:
+        return []
+    now = _utc(now)
+    end_at = _utc(_start_of_day(case.watch_until))
+    first_at = _utc(case.closed_at) + WATCH_FIRST
+    if end_at <= now:
+        return [(WATCH_END_KEY, end_at)] if now < end_at + WATCH_GRACE else []
+    if first_at <= now < first_at + WATCH_GRACE and first_at < end_at:
+        return [(WATCH_FIRST_KEY, first_at)]
+    return []
+
+
+def _watch_title(case: Case, key: str) -> str:
+    if key == WATCH_FIRST_KEY:
+        return _("Dossier %(reference)s : clos depuis 30 jours, vérifiez que la situation reste apaisée") % {
+            "reference": case.reference
+        }
+    return _("Dossier %(reference)s : fin de la période de veille, vérifiez que la situation reste apaisée") % {
+        "reference": case.reference
+    }
+
+
+def _watch(case: Case, now: datetime, recipients: _Recipients, result: TickResult) -> None:
+    """Send the watch reminders of a closed case, each once per closure."""
+    sent = {(notice.clock, notice.due_at) for notice in case.clock_notices.all()}
+    for key, due_at in watch_reminders_due(case, now):
+        if (key, due_at) in sent:
+            continue
+        with transaction.atomic():
+            _notice, created = ClockNotice.objects.get_or_create(
+                case=case, clock=key, due_at=due_at, level=WATCH, defaults={"sent_at": now}
+            )
+            if not created:
+                continue
+            result.watch += 1
+            users = recipients.owner(case)
+            if not users:
+                logger.warning("Watch reminder %s of case %s reached nobody.", key, case.pk)
+                continue
+            rows = notify(users=users, kind=cast("Kind", KIND_WATCH), title=_watch_title(case, key), url=case_url(case))
             result.notifications += len(rows)
 
 
 def tick(now: datetime | None = None) -> TickResult:
-    """One pass over the open cases: send every reminder and escalation due at `now`, once.
+    """One pass over the open cases (clocks) and the closed cases under watch (watch reminders): send
+    every reminder and escalation due at `now`, once.
 
     Idempotent: run it every minute. When nothing is due it costs one query.
     """
     now = _utc(now or timezone.now())
     result = TickResult()
     recipients = _Recipients()
-    ids = list(Case.objects.filter(_attention_filter(now)).order_by("pk").values_list("pk", flat=True))
+    due = _attention_filter(now) | _watch_filter(now)
+    ids = list(Case.objects.filter(due).order_by("pk").values_list("pk", flat=True))
+    actions = Action.objects.select_related("owner_organisation", "owner__user")
     for start in range(0, len(ids), CHUNK_SIZE):
         chunk = (
             Case.objects.filter(pk__in=ids[start : start + CHUNK_SIZE])
             .select_related("lead__user")
-            .prefetch_related("follow_ups", "clock_notices")
+            .prefetch_related("follow_ups", "clock_notices", Prefetch("actions", queryset=actions))
             .order_by("pk")
         )
         for case in chunk:
             result.cases += 1
+            if case.state not in OPEN_STATES:
+                _watch(case, now, recipients, result)
+                continue
             sent = {(notice.clock, notice.due_at, notice.level) for notice in case.clock_notices.all()}
+            by_id = {action.pk: action for action in case.actions.all()}
             for clock in clocks_for(case, now):
                 levels = [level for level in clock.levels_reached(now) if (clock.key, clock.due_at, level) not in sent]
                 if levels:
-                    _escalate(case, clock, levels, recipients, result)
+                    action = by_id.get(clock.action_id) if clock.action_id is not None else None
+                    _escalate(case, clock, levels, recipients, result, now, action)
     if result.notices:
         logger.info("Clock tick: %s", result.counts())
     else:

@@ -13,6 +13,7 @@ from halte.reports.forms import TextField
 from . import enums
 from .models import FollowUp
 from .severity import CRITERIA_LABELS, Criteria, PhysicalViolence
+from .workflow import DEFAULT_WATCH_DAYS, MAX_WATCH_DAYS
 
 PHYSICAL_CHOICES = PhysicalViolence.choices
 
@@ -130,6 +131,14 @@ class AssignForm(VersionedForm):
 class TransitionForm(VersionedForm):
     reason = TextField(label=_("Motif"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     outcome = forms.ChoiceField(label=_("Issue"), choices=[("", "—"), *enums.ClosureOutcome.choices], required=False)
+    watch_days = forms.IntegerField(
+        label=_("Période de veille après la clôture (jours)"),
+        min_value=0,
+        max_value=MAX_WATCH_DAYS,
+        required=False,
+        initial=DEFAULT_WATCH_DAYS,
+        help_text=_("De 0 à 365 jours ; 90 par défaut. Des rappels sont envoyés à 30 jours et à la fin de la veille."),
+    )
 
 
 class ShareForm(HalteForm):
@@ -188,8 +197,127 @@ class FollowUpForm(HalteForm):
         coerce=int,
         widget=forms.RadioSelect,
     )
-    decision = forms.ChoiceField(label=_("Décision"), choices=FollowUp.Decision.choices)
+    decision = forms.ChoiceField(label=_("Décision"), choices=FollowUp.Decision.choices, widget=forms.RadioSelect)
     note = TextField(label=_("Observations"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["wellbeing"].help_text = _(
+            "Seuls les professionnels qui lisent le volet santé du dossier verront cette note."
+        )
+
+
+class ExtraFollowUpForm(HalteForm):
+    due_on = forms.DateField(
+        label=_("Date du point de suivi supplémentaire"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean_due_on(self):
+        value = self.cleaned_data["due_on"]
+        if value < timezone.localdate():
+            raise forms.ValidationError(_("Choisissez une date à venir."))
+        return value
+
+
+def _membership_label(membership: Membership) -> str:
+    organisation = membership.organisation
+    return f"{membership.user.get_full_name()} — {organisation.short_name or organisation.name}"
+
+
+class ActionForm(HalteForm):
+    """A new action of the action plan: what, which organisation, who (optional), by when."""
+
+    title = TextField(label=_("Action à mener"), max_length=255)
+    owner_organisation = forms.ModelChoiceField(label=_("Structure responsable"), queryset=Organisation.objects.none())
+    owner = forms.ModelChoiceField(
+        label=_("Personne responsable (facultatif)"),
+        queryset=Membership.objects.none(),
+        required=False,
+        help_text=_("Elle doit appartenir à la structure responsable. Sinon, toute la structure est prévenue."),
+    )
+    due_at = forms.DateTimeField(
+        label=_("Échéance (date et heure)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    judicial = forms.BooleanField(
+        label=_("Action du volet judiciaire (visible seulement de ceux qui lisent ce volet)"), required=False
+    )
+
+    def __init__(self, *args, judicial: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        organisations = Organisation.objects.filter(is_active=True).order_by("name")
+        self.fields["owner_organisation"].queryset = organisations
+        self.fields["owner"].queryset = (
+            Membership.objects.active()
+            .filter(organisation__in=organisations)
+            .select_related("user", "organisation")
+            .order_by("organisation__name", "user__last_name", "user__first_name")
+        )
+        self.fields["owner"].label_from_instance = _membership_label
+        if not judicial:
+            del self.fields["judicial"]
+
+    def clean_due_at(self):
+        value = self.cleaned_data["due_at"]
+        if value <= timezone.now():
+            raise forms.ValidationError(_("Choisissez une échéance à venir."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        owner, organisation = data.get("owner"), data.get("owner_organisation")
+        if owner is not None and organisation is not None and owner.organisation_id != organisation.pk:
+            self.add_error("owner", _("La personne responsable doit appartenir à la structure responsable."))
+        return data
+
+
+BACK_CHOICES = [("case", "case"), ("list", "list")]
+
+
+class CompleteActionForm(HalteForm):
+    note = TextField(
+        label=_("Ce qui a été fait"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}), required=True
+    )
+    back = forms.ChoiceField(widget=forms.HiddenInput, choices=BACK_CHOICES, required=False)
+
+
+class CancelActionForm(HalteForm):
+    reason = TextField(
+        label=_("Motif de l’annulation"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}), required=True
+    )
+    back = forms.ChoiceField(widget=forms.HiddenInput, choices=BACK_CHOICES, required=False)
+
+    def __init__(self, *args, **kwargs):
+        # Shown next to the completion form of the same action (same prefix): ids of its own.
+        kwargs.setdefault("auto_id", "annuler_%s")
+        super().__init__(*args, **kwargs)
+
+
+class DisclosureForm(VersionedForm):
+    do_not_disclose = forms.TypedChoiceField(
+        label=_("Ne pas informer la famille"),
+        choices=[("1", _("Activer : rien ne doit être dit à la famille")), ("0", _("Lever la consigne"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    reason = TextField(label=_("Motif"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MyActionsFilterForm(HalteForm):
+    OPEN_FILTERS = ("", "late", "soon")
+    status = forms.ChoiceField(
+        label=_("État"),
+        required=False,
+        choices=[
+            ("", _("À faire : toutes")),
+            ("late", _("À faire : en retard")),
+            ("soon", _("À faire : échéance dans les 24 heures")),
+            ("finished", _("Terminées (30 derniers jours) : toutes")),
+            ("done", _("Terminées : faites")),
+            ("cancelled", _("Terminées : annulées")),
+        ],
+    )
 
 
 class MeasureForm(HalteForm):

@@ -306,7 +306,12 @@ class Link(models.Model):
 
 
 class Action(models.Model):
-    """Something someone owes the case: a to-do, later the cell's decisions (action plans)."""
+    """Something an organisation owes the case: a to-do of the action plan, often a decision of the cell.
+
+    Open until a member of its owner organisation (or someone who manages the case) completes it with a
+    note, or cancels it with a reason (both kept in ``completion_note``). An open action with a due time
+    is a clock of its case (:mod:`halte.cases.clocks`).
+    """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
@@ -332,7 +337,15 @@ class Action(models.Model):
         "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-    done_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        "accounts.Membership",
+        verbose_name=_("terminée par"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["due_at", "id"]

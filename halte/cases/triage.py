@@ -1,16 +1,36 @@
-"""Triage helpers: candidate duplicates of a report, shown side by side before deciding."""
+"""Triage helpers: candidate duplicates of a report, shown side by side before deciding.
 
+Two kinds of candidates:
+
+- cases of the report's school opened in the last 60 days or still open (same school alone is enough
+  to be shown; shared names rank first);
+- **closed** cases — closed within the last two years, or still in their watch period — whose people
+  share names with the pupils of the report: in the same school when a name part matches, in any
+  school when a pupil's full name (first and last name, folded as in :mod:`halte.cases.people`) is
+  the name of a person record of the case. These come first, as a proposal to reopen the case
+  (attaching the report reopens it) or to open a new case linked to it.
+
+A bounded number of queries whatever the size of the tables: the pupils, one query for the cases (two
+sliced subqueries), and the prefetches of their people and reports.
+"""
+
+import functools
+import operator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from .enums import OPEN_STATES
-from .models import Case
-from .people import name_tokens
+from halte.reports.models import ReportedPupil
+
+from .enums import OPEN_STATES, State
+from .models import Case, Involvement
+from .people import name_key, name_tokens
 
 WINDOW = timedelta(days=60)
+CLOSED_WINDOW = timedelta(days=730)
+SCAN = 50  # cases of each kind read at most
 
 
 @dataclass
@@ -18,25 +38,79 @@ class Candidate:
     case: Case
     shared_names: list[str]
     same_school: bool
+    reopen: bool = False  # a closed case naming the same people: « Dossier clos — rouvrir ? »
+
+
+def _any_of(clauses: list[Q]) -> Q:
+    return functools.reduce(operator.or_, clauses)
+
+
+def _closed_cases(report, tokens: set[str], full_keys: set[str]):
+    """Closed cases of the last two years (or under watch) that may name the report's pupils: a
+    superset decided in SQL, checked in Python by :func:`candidates_for`."""
+    conditions: list[Q] = []
+    searchable = sorted(t for t in tokens if len(t) >= 2)  # « N » of « N'Diaye » would match everybody
+    if report.school_id is not None and searchable:
+        person_named = Involvement.objects.filter(case=OuterRef("pk")).filter(
+            _any_of([Q(person__name_key__contains=token) for token in searchable])
+        )
+        pupil_named = ReportedPupil.objects.filter(report__case=OuterRef("pk")).filter(
+            _any_of([Q(first_name__icontains=t) | Q(last_name__icontains=t) for t in searchable])
+        )
+        conditions.append(Q(school_id=report.school_id) & (Q(Exists(person_named)) | Q(Exists(pupil_named))))
+    if full_keys:
+        record_named = Involvement.objects.filter(case=OuterRef("pk"), person__name_key__in=sorted(full_keys))
+        conditions.append(Q(Exists(record_named)))
+    if not conditions:
+        return None
+    now = timezone.now()
+    recent_or_watched = Q(closed_at__gte=now - CLOSED_WINDOW) | Q(watch_until__gte=timezone.localdate(now))
+    return (
+        Case.objects.filter(state=State.CLOSED, merged_into__isnull=True)
+        .filter(recent_or_watched)
+        .filter(_any_of(conditions))
+        .order_by("-closed_at")
+        .values("pk")[:SCAN]
+    )
 
 
 def candidates_for(report, *, limit: int = 5) -> list[Candidate]:
-    """Cases of the same school opened in the last 60 days (or still open) whose people share names
-    with the pupils of the report. Same school alone is enough to be shown; shared names rank first."""
-    if report.school_id is None:
+    """Cases the report may belong to, proposals to reopen first, then by shared names and recency."""
+    pupils = list(report.pupils.all())
+    reported = {t for p in pupils for t in name_tokens(p.first_name, p.last_name)}
+    full_keys = {name_key(p.first_name, p.last_name) for p in pupils if len(name_tokens(p.first_name, p.last_name)) > 1}
+    sources: list[Q] = []
+    if report.school_id is not None:
+        recent = (
+            Case.objects.filter(school_id=report.school_id, merged_into__isnull=True)
+            .filter(Q(opened_at__gte=timezone.now() - WINDOW) | Q(state__in=OPEN_STATES))
+            .order_by("-opened_at")
+            .values("pk")[:SCAN]
+        )
+        sources.append(Q(pk__in=recent))
+    closed = _closed_cases(report, reported, full_keys)
+    if closed is not None:
+        sources.append(Q(pk__in=closed))
+    if not sources:
         return []
-    since = timezone.now() - WINDOW
-    rows = (
-        Case.objects.filter(school_id=report.school_id, merged_into__isnull=True)
-        .filter(Q(opened_at__gte=since) | Q(state__in=OPEN_STATES))
-        .order_by("-opened_at")[:50]
-        .prefetch_related("involvements__person", "reports__pupils")
-    )
-    reported = {t for p in report.pupils.all() for t in name_tokens(p.first_name, p.last_name)}
+    rows = Case.objects.filter(_any_of(sources)).prefetch_related("involvements__person", "reports__pupils")
+    now = timezone.now()
     found = []
     for case in rows:
+        same_school = report.school_id is not None and case.school_id == report.school_id
         names = {t for inv in case.involvements.all() for t in name_tokens(inv.person.first_name, inv.person.last_name)}
         names |= {t for r in case.reports.all() for p in r.pupils.all() for t in name_tokens(p.first_name, p.last_name)}
-        found.append(Candidate(case=case, shared_names=sorted(reported & names), same_school=True))
-    found.sort(key=lambda c: (-len(c.shared_names), -c.case.opened_at.timestamp()))
+        shared = sorted(reported & names) if same_school else []
+        if not same_school:
+            # Another school: only a person record bearing a pupil's full name counts.
+            shared = sorted({inv.person.name_key for inv in case.involvements.all()} & full_keys)
+        in_window = case.closed_at is not None and (
+            case.closed_at >= now - CLOSED_WINDOW
+            or (case.watch_until is not None and case.watch_until >= timezone.localdate(now))
+        )
+        reopen = case.state == State.CLOSED and in_window and bool(shared)
+        if not same_school and not reopen:
+            continue
+        found.append(Candidate(case=case, shared_names=shared, same_school=same_school, reopen=reopen))
+    found.sort(key=lambda c: (not c.reopen, -len(c.shared_names), -c.case.opened_at.timestamp()))
     return found[:limit]

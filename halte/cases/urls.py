@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_plan
 
 app_name = "cases"
 
@@ -21,4 +21,10 @@ urlpatterns = [
     path("dossiers/<uuid:public_id>/mesure/", views.record_measure, name="measure"),
     path("dossiers/<uuid:public_id>/suivis/<uuid:follow_up_id>/", views.record_follow_up, name="follow_up"),
     path("dossiers/<uuid:public_id>/liens/", views.link_case, name="link"),
+    path("dossiers/<uuid:public_id>/actions/", views_plan.add_action, name="add_action"),
+    path("dossiers/<uuid:public_id>/suivis/ajouter/", views_plan.add_follow_up, name="add_follow_up"),
+    path("dossiers/<uuid:public_id>/famille/", views_plan.set_disclosure, name="disclosure"),
+    path("actions/", views_plan.my_actions, name="my_actions"),
+    path("actions/<uuid:action_id>/faite/", views_plan.complete_action, name="complete_action"),
+    path("actions/<uuid:action_id>/annuler/", views_plan.cancel_action, name="cancel_action"),
 ]

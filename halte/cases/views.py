@@ -8,8 +8,9 @@ shown.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,11 +25,16 @@ from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 
 from . import actions, clocks, panels, people, severity, workflow
-from .enums import OPEN_STATES, Compartment, State
+from .enums import OPEN_STATES, ActionStatus, Compartment, State, TriageOutcome
 from .forms import (
+    ActionForm,
     AssignForm,
+    CancelActionForm,
     CaseFilterForm,
+    CompleteActionForm,
     CriteriaForm,
+    DisclosureForm,
+    ExtraFollowUpForm,
     FollowUpForm,
     LinkForm,
     MeasureForm,
@@ -68,33 +74,38 @@ def triage(request, public_id):
     qualification = "bullying"
     initial = CriteriaForm.initial_from(severity.criteria_from_report(report), qualification)
     posted = request.method == "POST"
-    criteria_form = CriteriaForm(request.POST if posted else None, initial=initial, prefix="c")
-    triage_form = TriageForm(request.POST if posted and "decide" in request.POST else None, prefix="t")
+    data, link_reference = _proposal_choice(request.POST) if posted else (request.POST, "")
+    criteria_form = CriteriaForm(data if posted else None, initial=initial, prefix="c")
+    triage_form = TriageForm(data if posted and "decide" in data else None, prefix="t")
     assessment = None
     if criteria_form.is_valid():
         assessment = severity.assess(criteria_form.criteria(), criteria_form.cleaned_data["qualification"])
     elif not posted:
         assessment = severity.assess(severity.criteria_from_report(report), qualification)
-    if posted and "decide" in request.POST and criteria_form.is_valid() and triage_form.is_valid():
-        data = triage_form.cleaned_data
-        attach_to = None
-        if data["attach_to"]:
-            attach_to = (
-                access.visible_cases(request.membership).filter(reference=data["attach_to"].strip().upper()).first()
-            )
+    if posted and "decide" in data and criteria_form.is_valid() and triage_form.is_valid():
+        chosen = triage_form.cleaned_data
+        visible = access.visible_cases(request.membership)
+        attach_to = link_to = None
+        if chosen["attach_to"]:
+            attach_to = visible.filter(reference=chosen["attach_to"].strip().upper()).first()
             if attach_to is None:
                 triage_form.add_error("attach_to", _("Aucun dossier ne porte cette référence."))
+        if link_reference:
+            link_to = visible.filter(reference=link_reference.strip().upper()).first()
+            if link_to is None:
+                triage_form.add_error(None, _("Aucun dossier ne porte cette référence."))
         if not triage_form.errors:
             decision = actions.TriageDecision(
-                outcome=data["outcome"],
+                outcome=chosen["outcome"],
                 qualification=criteria_form.cleaned_data["qualification"],
                 criteria=criteria_form.criteria(),
-                reason=data["reason"],
-                override_priority=data["override_priority"],
-                override_reason=data["override_reason"],
+                reason=chosen["reason"],
+                override_priority=chosen["override_priority"],
+                override_reason=chosen["override_reason"],
                 attach_to=attach_to,
-                follow_up_on=data["follow_up_on"],
-                redirected_to=data["redirected_to"],
+                follow_up_on=chosen["follow_up_on"],
+                redirected_to=chosen["redirected_to"],
+                link_to=link_to,
             )
             try:
                 result = actions.triage_report(report=report, actor=request.membership, decision=decision)
@@ -108,14 +119,32 @@ def triage(request, public_id):
                     return redirect("cases:detail", result.case.public_id)
                 return redirect("reports:queue")
     record_request(AuditAction.REPORT_READ, request, target=report, detail={"page": "triage"})
+    found = candidates_for(report)
     context = {
         "report": report,
-        "candidates": candidates_for(report),
+        "proposals": [c for c in found if c.reopen],
+        "candidates": [c for c in found if not c.reopen],
         "criteria_form": criteria_form,
         "triage_form": triage_form,
         "assessment": assessment,
     }
     return render(request, "cases/triage.html", context)
+
+
+def _proposal_choice(posted):
+    """The buttons of a closed-case proposal: « Rattacher et rouvrir » is the decision « attach » to
+    that case; « Ouvrir un nouveau dossier lié » opens a case linked to it. Returns the form data to
+    validate and the reference to link to (empty otherwise)."""
+    if "reopen" in posted:
+        values, reference = {"t-outcome": TriageOutcome.ATTACH, "t-attach_to": posted["reopen"]}, ""
+    elif "link_new" in posted:
+        values, reference = {"t-outcome": TriageOutcome.OPEN_CASE, "t-attach_to": ""}, posted["link_new"]
+    else:
+        return posted, ""
+    data = posted.copy()
+    for key, value in {"decide": "1", **values}.items():
+        data[key] = value  # replaces (QueryDict.update would append)
+    return data, reference
 
 
 # --- Lists ---------------------------------------------------------------------------------------
@@ -129,6 +158,12 @@ def _repeat_exists():
         Exists(other)
     )
     return Exists(involved)
+
+
+def _clock_prefetch() -> list:
+    """What list pages prefetch: the clocks' rows and what ``access.compartments`` reads (so that an
+    action's clock label knows whether the member reads its compartment), with no query per case."""
+    return [*clocks.prefetch(), *access.COMPARTMENT_PREFETCH]
 
 
 @policy.requires(Capability.READ_CASES)
@@ -153,14 +188,14 @@ def case_list(request):
         )
     cases = (
         cases.select_related("school", "lead__user")
-        .prefetch_related("follow_ups")
+        .prefetch_related(*_clock_prefetch())
         .order_by("priority", "opened_at", "id")
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = []
     for case in page:
-        case_clocks = clocks.clocks_for(case, now)
+        case_clocks = clocks.clocks_for(case, now, readable=access.compartments(membership, case))
         rows.append({"case": case, "rag": clocks.worst_state(case_clocks, now), "next": clocks.next_due(case_clocks)})
     query = request.GET.copy()
     query.pop("page", None)
@@ -179,19 +214,18 @@ def deadlines(request):
             | Exists(Case.co_workers.through.objects.filter(case_id=OuterRef("pk"), membership_id=membership.pk))
         )
         .select_related("school")
-        .prefetch_related("follow_ups")[:200]
+        .prefetch_related(*_clock_prefetch())[:200]
     )
     now = timezone.now()
     due = []
     for case in mine:
-        for clock in clocks.clocks_for(case, now):
+        for clock in clocks.clocks_for(case, now, readable=access.compartments(membership, case)):
             if clock.done_at is None:
                 due.append({"case": case, "clock": clock, "state": clock.state(now)})
     due.sort(key=lambda row: row["clock"].due_at)  # type: ignore[attr-defined]
     owed = (
-        Action.objects.filter(
-            owner_organisation=membership.organisation, status="open", case__in=access.visible_cases(membership)
-        )
+        access.owed_actions(membership)
+        .filter(status=ActionStatus.OPEN, case__in=access.visible_cases(membership))
         .select_related("case")
         .order_by("due_at")[:200]
     )
@@ -204,6 +238,7 @@ def deadlines(request):
 @policy.requires(Capability.READ_CASES)
 def detail(request, public_id):
     case = _case_for(request, public_id)
+    prefetch_related_objects([case], *access.COMPARTMENT_PREFETCH)
     membership = request.membership
     shown = access.compartments(membership, case)
     record_request(AuditAction.CASE_READ, request, target=case, detail={"compartments": sorted(shown)})
@@ -224,38 +259,51 @@ def detail(request, public_id):
         "timeline": case.events.filter(compartment__in=shown).select_related("actor__user"),
     }
     if Compartment.CORE in shown:
-        case_clocks = clocks.clocks_for(case, now)
+        prefetch_related_objects([case], *clocks.prefetch())
+        case_clocks = clocks.clocks_for(case, now, readable=shown)
+        follow_ups = list(case.follow_ups.all())
         context.update(
             clocks=[{"clock": c, "state": c.state(now)} for c in case_clocks],
             rag=clocks.worst_state(case_clocks, now),
             involvements=case.involvements.select_related("person", "person__school"),
             reports=case.reports.prefetch_related("pupils"),
             assessments=case.assessments.select_related("assessed_by__user"),
-            actions_list=case.actions.select_related("owner_organisation", "owner__user"),
-            follow_ups=case.follow_ups.all(),
+            actions_list=_action_rows(membership, case, shown, now),
+            follow_ups=follow_ups,
+            follow_up_rows=_follow_up_rows(
+                follow_ups, access.can_record_follow_up(membership, case) and case.state in OPEN_STATES
+            ),
             links=[*case.links_out.select_related("to_case"), *case.links_in.select_related("from_case")],
             notes_core=case.notes.filter(compartment=Compartment.CORE).select_related("author__user"),
             transitions=workflow.available(case) if context["can_manage"] else [],
+            closure_proposed=_closure_proposed(case, follow_ups),
             repeats=[{"repeat": r, "notice": people.presumption_notice(r)} for r in people.repeats_for_case(case)]
             if access.can_see_repeats(membership, case)
             else [],
         )
+        if access.can_add_action(membership, case):
+            context["action_form"] = ActionForm(judicial=Compartment.JUDICIAL in shown, prefix="action")
+        if access.can_record_follow_up(membership, case) and case.state in OPEN_STATES:
+            context["extra_follow_up_form"] = ExtraFollowUpForm(prefix="extra")
         if context["can_manage"]:
             members = (
                 Membership.objects.active().filter(role__in=access.CELL_ROLES).select_related("user", "organisation")
             )
             context.update(
-                summary_form=SummaryForm(initial={"summary": case.summary, "version": case.version}),
+                # Own id prefixes: two forms of one page both carry a "version" field.
+                summary_form=SummaryForm(
+                    initial={"summary": case.summary, "version": case.version}, auto_id="resume-%s"
+                ),
                 assign_form=AssignForm(
                     initial={"lead": case.lead, "co_workers": list(case.co_workers.all()), "version": case.version},
                     members=members,
+                    auto_id="equipe-%s",
                 ),
                 transition_form=TransitionForm(initial={"version": case.version}),
                 person_form=PersonForm(),
                 measure_form=MeasureForm(),
                 link_form=LinkForm(),
                 reassess_form=ReassessForm(initial={"version": case.version}),
-                follow_up_form=FollowUpForm(),
             )
     if context["can_share"]:
         context["shares"] = case.shares.select_related("organisation", "created_by__user")
@@ -263,23 +311,75 @@ def detail(request, public_id):
     if context["can_health"]:
         context["notes_health"] = case.notes.filter(compartment=Compartment.HEALTH).select_related("author__user")
         context["health_form"] = (
-            NoteForm(initial={"compartment": Compartment.HEALTH})
+            NoteForm(initial={"compartment": Compartment.HEALTH}, auto_id="note-sante-%s")
             if access.can_write_note(membership, case, Compartment.HEALTH)
             else None
         )
     if context["can_judicial"]:
+        if access.can_set_disclosure(membership, case):
+            context["disclosure_form"] = DisclosureForm(
+                initial={"version": case.version, "do_not_disclose": "0" if case.do_not_disclose_to_family else "1"},
+                prefix="famille",
+            )
         context["notes_judicial"] = case.notes.filter(compartment=Compartment.JUDICIAL).select_related("author__user")
         context["judicial_form"] = (
-            NoteForm(initial={"compartment": Compartment.JUDICIAL})
+            NoteForm(initial={"compartment": Compartment.JUDICIAL}, auto_id="note-justice-%s")
             if access.can_write_note(membership, case, Compartment.JUDICIAL)
             else None
         )
     if context["can_core"] and access.can_write_note(membership, case, Compartment.CORE):
-        context["core_form"] = NoteForm(initial={"compartment": Compartment.CORE})
+        context["core_form"] = NoteForm(initial={"compartment": Compartment.CORE}, auto_id="note-dossier-%s")
     if context["can_identity"]:
         context["identities"] = [r for r in case.reports.all() if not r.is_anonymous]
     context["panels"] = panels.panels_for(request, case, shown)
     return render(request, "cases/detail.html", context)
+
+
+def _action_rows(membership, case: Case, shown, now) -> list[dict]:
+    """The actions of the case the member reads (judicial ones for judicial readers only), each with
+    its badge and, for those who may, the forms to complete or cancel it."""
+    rows = []
+    actions_list = case.actions.filter(compartment__in=shown).select_related(
+        "owner_organisation", "owner__user", "done_by__user"
+    )
+    for action in actions_list:
+        action.case = case  # the case already fetched, its shares prefetched: no query per row
+        row = {"action": action, "state": _action_state(action, case, shown, now)}
+        if action.status == ActionStatus.OPEN and access.can_complete_action(membership, action):
+            prefix = f"action-{action.pk}"
+            row["complete_form"] = CompleteActionForm(prefix=prefix, initial={"back": "case"})
+            row["cancel_form"] = CancelActionForm(prefix=prefix, initial={"back": "case"})
+        rows.append(row)
+    return rows
+
+
+def _action_state(action: Action, case: Case, shown, now) -> str:
+    if action.due_at is None:
+        return clocks.DONE if action.status != ActionStatus.OPEN else ""
+    stopped = None if case.state in OPEN_STATES else (case.closed_at or now)
+    return clocks.action_clock(action, stopped, shown).state(now)
+
+
+def _follow_up_rows(follow_ups, can_record: bool) -> list[dict]:
+    """Each checkpoint with its own form (own prefix: several forms on one page, unique ids)."""
+    rows = []
+    first_pending = True
+    for follow_up in follow_ups:
+        row: dict = {"follow_up": follow_up}
+        if follow_up.done_at is None and can_record:
+            row["form"] = FollowUpForm(prefix=f"suivi-{follow_up.pk}")
+            row["open"] = first_pending
+            first_pending = False
+        rows.append(row)
+    return rows
+
+
+def _closure_proposed(case: Case, follow_ups) -> bool:
+    """The last recorded checkpoint proposed closing, and the case is still open."""
+    recorded = [f for f in follow_ups if f.done_at is not None]
+    if not recorded or case.state not in OPEN_STATES:
+        return False
+    return max(recorded, key=lambda f: f.done_at).decision == FollowUp.Decision.CLOSE
 
 
 @policy.requires(Capability.READ_CASES)
@@ -330,6 +430,7 @@ def do_transition(request, public_id, name):
         if not data["outcome"]:
             return _refused(request, case, _("Choisissez l’issue du dossier."))
         kwargs["outcome"] = data["outcome"]
+        kwargs["watch_days"] = workflow.DEFAULT_WATCH_DAYS if data["watch_days"] is None else data["watch_days"]
     try:
         actions.transition(case=case, actor=request.membership, name=name, expected_version=data["version"], **kwargs)
     except (actions.StaleCase, workflow.TransitionNotAllowed) as refused:
@@ -515,11 +616,23 @@ def record_follow_up(request, public_id, follow_up_id):
     case = _case_for(request, public_id)
     _require(access.can_manage(request.membership, case))
     follow_up = get_object_or_404(FollowUp, case=case, public_id=follow_up_id)
-    form = FollowUpForm(request.POST)
+    form = FollowUpForm(request.POST, prefix=f"suivi-{follow_up.pk}")
     if not form.is_valid():
         return _invalid(request, case, form)
-    actions.record_follow_up(follow_up=follow_up, actor=request.membership, **form.cleaned_data)
-    messages.success(request, _("Point de suivi enregistré."))
+    try:
+        actions.record_follow_up(follow_up=follow_up, actor=request.membership, **form.cleaned_data)
+    except actions.ActionRefused as refused:
+        return _refused(request, case, refused.message)
+    decision = form.cleaned_data["decision"]
+    if decision == FollowUp.Decision.CLOSE:
+        messages.success(
+            request, _("Point de suivi enregistré. Vous proposez la clôture : le formulaire est ci-dessous.")
+        )
+        return redirect(reverse("cases:detail", args=[case.public_id]) + "#cloture")
+    if decision == FollowUp.Decision.ESCALATE:
+        messages.success(request, _("Point de suivi enregistré. La coordination est alertée."))
+    else:
+        messages.success(request, _("Point de suivi enregistré."))
     return _back(case)
 
 

@@ -93,7 +93,7 @@ def generate(request, public_id, kind):
             messages.success(request, _("Document généré : %(title)s.") % {"title": document.title})
             return redirect(_case_page(case))
     readable = case_access.compartments(membership, case)
-    included = [Compartment.CORE]
+    included: list[str] = [Compartment.CORE]
     extra = EXTRA_COMPARTMENT.get(kind)
     if extra is not None and extra in readable:
         included.append(extra)

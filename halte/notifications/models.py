@@ -27,6 +27,8 @@ class Kind(models.TextChoices):
     MPP_SWITCH = "mpp_switch", _("Préoccupation partagée sans amélioration")
     WATCH_REMINDER = "watch_reminder", _("Dossier en veille à vérifier")
     CASE_OUTCOME = "case_outcome", _("Suites données à un dossier")
+    ACTION_DONE = "action_done", _("Action réalisée ou annulée")
+    FOLLOW_UP_ALERT = "follow_up_alert", _("Point de suivi : renforcer l’intervention")
 
 
 class Notification(models.Model):

@@ -72,7 +72,29 @@ URL_MATRIX = {
     "cases:link": ("post", "manage"),
     "cases:list": ("get", "list"),
     "cases:deadlines": ("get", "list"),
+    "cases:my_actions": ("get", "list"),
     "cases:triage": ("get", "triage"),
+    "cases:add_action": ("post", "manage"),
+    "cases:add_follow_up": ("post", "manage"),
+    "cases:disclosure": ("post", "disclosure"),
+    "cases:complete_action": ("post", "action"),
+    "cases:cancel_action": ("post", "action"),
+}
+
+# Actions are reached through their owner organisation too. The matrix action is a core action of case_a
+# owned by the association, which does not see case_a: its members reach the action (not the case); the
+# coordinator manages the case; the police see case_a but not its core, so not the action either.
+ACTION_EXPECTED = {
+    "coordinator": "ok",
+    "magistrate": 403,
+    "prosecutor_delegate": 403,
+    "education_referent": 403,
+    "social_worker": 403,
+    "school_a_staff": 403,
+    "school_b_staff": 404,
+    "police": 404,
+    "association_worker": "ok",
+    **NO_CONTENT,
 }
 
 
@@ -132,10 +154,25 @@ def _expected(rule, name):
         return "ok" if name == "coordinator" else 403
     if rule == "note":  # a judicial note: those who read the judicial compartment
         return "ok" if name in {"magistrate", "prosecutor_delegate", "police"} else 403
+    if rule == "disclosure":  # justice roles reading the judicial compartment (not the police liaison)
+        return "ok" if name in {"magistrate", "prosecutor_delegate"} else 403
     raise AssertionError(rule)
 
 
-def _args(url_name, world):
+def _matrix_action(people, world):
+    """The core action of case_a owned by the association, open again for each role."""
+    from halte.cases.models import Action
+
+    action, _created = Action.objects.get_or_create(
+        case=world.case_a,
+        title="Proposer un accompagnement à la famille",
+        defaults={"owner_organisation": people.association_worker.organisation, "created_by": people.coordinator},
+    )
+    Action.objects.filter(pk=action.pk).update(status="open", done_at=None, completion_note="")
+    return action
+
+
+def _args(url_name, world, people):
     case = world.case_a
     if url_name == "cases:transition":
         return [case.public_id, "start_monitoring"]
@@ -143,6 +180,8 @@ def _args(url_name, world):
         # Each role meets the police share active, whatever the previous role did to it.
         case.shares.update(revoked_at=None, revoked_by=None)
         return [case.public_id, case.shares.first().public_id]
+    if url_name in ("cases:complete_action", "cases:cancel_action"):
+        return [_matrix_action(people, world).public_id]
     if url_name == "cases:follow_up":
         from halte.cases.models import FollowUp
 
@@ -165,6 +204,9 @@ POST_DATA = {
     "cases:measure": {"description": "Adulte référent désigné"},
     "cases:follow_up": {"victim_view": "better", "wellbeing": "4", "decision": "continue"},
     "cases:link": {"other": "HS-2026-000002", "kind": "linked", "reason": "Même situation"},
+    "cases:add_action": {"action-title": "Rencontrer la famille", "action-due_at": "2099-01-01T10:00"},
+    "cases:add_follow_up": {"extra-due_on": "2099-01-01"},
+    "cases:disclosure": {"famille-do_not_disclose": "1", "famille-reason": "Enquête en cours"},
 }
 
 
@@ -175,7 +217,7 @@ def test_case_action_matrix(client, login, people, world, url_name):
     for name in ALL:
         # Fresh objects per role: a successful POST by one role must not change what the next one meets.
         world.case_a.refresh_from_db()
-        url = reverse(url_name, args=_args(url_name, world))
+        url = reverse(url_name, args=_args(url_name, world, people))
         client.logout()
         login(client, getattr(people, name))
         data = dict(POST_DATA.get(url_name, {}))
@@ -184,8 +226,16 @@ def test_case_action_matrix(client, login, people, world, url_name):
         if url_name == "cases:share":
             # An organisation whose members never read cases, so the matrix does not change under the test.
             data["organisation"] = str(people.analyst.organisation.pk)
+        if url_name == "cases:add_action":
+            data["action-owner_organisation"] = str(people.social_worker.organisation.pk)
+        if url_name == "cases:disclosure":
+            data["famille-version"] = str(world.case_a.version)
+        if rule == "action":
+            action = _matrix_action(people, world)
+            field = "note" if url_name == "cases:complete_action" else "reason"
+            data = {f"action-{action.pk}-{field}": "Fait avec la famille"}
         response = client.post(url, data) if method == "post" else client.get(url)
-        want = _expected(rule, name)
+        want = ACTION_EXPECTED[name] if rule == "action" else _expected(rule, name)
         seen[name] = "ok" if want == "ok" and response.status_code in (200, 302) else response.status_code
         expected[name] = want
     assert seen == expected
@@ -198,6 +248,7 @@ def test_case_action_matrix(client, login, people, world, url_name):
 def test_lists_open_to_case_readers_only(client, login, people, world, name, code):
     assert _get(client, login, getattr(people, name), reverse("cases:list")) == code
     assert _get(client, login, getattr(people, name), reverse("cases:deadlines")) == code
+    assert _get(client, login, getattr(people, name), reverse("cases:my_actions")) == code
 
 
 def test_lists_show_only_visible_cases(client, login, people, world):

@@ -234,7 +234,7 @@ def test_clocks_of_a_prefetched_page_cost_no_query(django_assert_num_queries):
     for index in range(5):
         case = open_case(paris("2026-11-25 09:00"), "P2")
         FollowUp.objects.create(case=case, day=7 + index, due_on=date(2026, 12, 2) + timedelta(days=index))
-    page = list(Case.objects.prefetch_related("follow_ups"))
+    page = list(Case.objects.prefetch_related(*clocks.prefetch()))
     with django_assert_num_queries(0):
         found = clocks.clocks_by_case(page, paris("2026-11-26 10:00"))
         badges = [clocks.worst_state(found[case.pk], paris("2026-11-26 10:00")) for case in page]
@@ -547,8 +547,8 @@ def test_the_command_is_silent_at_verbosity_0_and_refuses_a_bad_date(team):
 def test_a_fully_escalated_case_costs_a_constant_number_of_queries(team, django_assert_num_queries):
     open_case(paris("2026-11-25 09:00"), "P1", lead=team.lead, first_measure_at=paris("2026-11-25 10:00"))
     assert clocks.tick(paris("2026-11-25 21:10")).notices == 3
-    # Case ids, the cases, their follow-ups, their notices: nothing is written, nothing re-checked.
-    with django_assert_num_queries(4):
+    # Case ids, the cases, their follow-ups, their notices, their actions: nothing is written, nothing re-checked.
+    with django_assert_num_queries(5):
         assert clocks.tick(paris("2026-11-25 21:11")).notices == 0
 
 

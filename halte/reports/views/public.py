@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from halte.access import policy
+from halte.cases.feedback import reporter_status
 from halte.directory.models import School
 
 from .. import actions, receipts, throttle, vault
@@ -252,11 +253,15 @@ def mailbox(request):
             messages.success(request, _("Ton message est envoyé. La cellule va le lire."))
             return redirect("reports:mailbox")
     thread = report.messages.prefetch_related("evidence")
-    return render(
-        request,
-        "reports/public/mailbox.html",
-        {"report": report, "thread": thread, "form": form, "staff_kind": AuthorKind.STAFF},
-    )
+    context = {
+        "report": report,
+        # A plain status derived from the case: never the judicial track (halte.cases.feedback).
+        "status": reporter_status(report),
+        "thread": thread,
+        "form": form,
+        "staff_kind": AuthorKind.STAFF,
+    }
+    return render(request, "reports/public/mailbox.html", context)
 
 
 @policy.public

@@ -1,0 +1,144 @@
+"""« Suites données »: what the people who brought a situation to the cell are told of what became of it.
+
+Two audiences, each told as little as they need:
+
+- **Partners** (:func:`send_outcome`): when a case is closed or redirected, and when an action owned
+  by another organisation is done, the referring school (the active school staff of the case's school)
+  and the organisations the case is shared with receive an in-app notification and an email carrying
+  the case reference, the outcome label and a link — never the content. The sending is journaled
+  (``cases.outcome_sent``) with the organisations told.
+- **The reporter** (:func:`reporter_status`): the anonymous mailbox shows one plain status derived
+  from the case — received, taken in charge, being supported, follow-up over — and never anything of
+  the judicial track. When the investigation requires that nothing be disclosed to the family, the
+  status stops at « pris en charge ».
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from halte.access.policy import Capability, memberships_with
+from halte.accounts.models import Role
+from halte.audit.journal import record
+from halte.audit.models import Action as AuditAction
+from halte.notifications.models import Kind
+from halte.notifications.service import notify
+from halte.reports.enums import Status as ReportStatus
+
+from .enums import State
+from .models import Case, Share
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
+    from halte.accounts.models import Membership
+    from halte.reports.models import Report
+
+CLOSED = "closed"
+REDIRECTED = "redirected"
+ACTION_DONE = "action_done"
+
+
+def _recipients(case: Case, *, excluded_organisation_id: int | None = None) -> list[Membership]:
+    """Active members who read cases, of the case's school (school staff) and of the organisations
+    with an active share of the case."""
+    shared_with = set(Share.objects.active().filter(case=case).values_list("organisation_id", flat=True))
+    readers = memberships_with(Capability.READ_CASES)
+    members = []
+    for membership in readers.filter(organisation_id__in=shared_with):
+        members.append(membership)
+    if case.school_id is not None:
+        for membership in readers.filter(role=Role.SCHOOL_STAFF, organisation__school_id=case.school_id):
+            members.append(membership)
+    return [m for m in members if m.organisation_id != excluded_organisation_id]
+
+
+def send_outcome(case: Case, *, actor: Membership | None, event: str, label: str, excluded_organisation_id=None):
+    """Tell the referring school and the sharing organisations what became of the case (a label and a
+    link). Call it inside the transaction of the change; emails leave after commit."""
+    members = _recipients(case, excluded_organisation_id=excluded_organisation_id)
+    users = [m.user for m in members if actor is None or m.user_id != actor.user_id]
+    if not users:
+        return []
+    title = _("Suites données au dossier %(reference)s : %(outcome)s") % {"reference": case.reference, "outcome": label}
+    rows = notify(users=users, kind=Kind.CASE_OUTCOME, title=title, url=reverse("cases:detail", args=[case.public_id]))
+    record(
+        AuditAction.CASE_OUTCOME_SENT,
+        actor=actor.user if actor else None,
+        membership=actor,
+        target=case,
+        detail={
+            "event": event,
+            "outcome": label,
+            "organisations": sorted({m.organisation.name for m in members}),
+            "recipients": len(rows),
+        },
+    )
+    return rows
+
+
+# --- The reporter's mailbox -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReporterStatus:
+    code: str
+    label: StrOrPromise
+    explanation: StrOrPromise
+
+
+RECEIVED = ReporterStatus(
+    "received",
+    gettext_lazy("Reçu"),
+    gettext_lazy("Ton signalement est bien arrivé. La cellule va le lire très vite."),
+)
+TAKEN = ReporterStatus(
+    "taken",
+    gettext_lazy("Pris en charge"),
+    gettext_lazy("La cellule a lu ton signalement et s’en occupe."),
+)
+SUPPORTED = ReporterStatus(
+    "supported",
+    gettext_lazy("En cours d’accompagnement"),
+    gettext_lazy("Des adultes agissent pour que la situation s’arrête et suivent comment tu vas."),
+)
+FINISHED = ReporterStatus(
+    "finished",
+    gettext_lazy("Suivi terminé"),
+    gettext_lazy(
+        "Le suivi de la cellule est terminé. Si quelque chose recommence, écris-nous ici ou fais un nouveau "
+        "signalement."
+    ),
+)
+
+SUPPORTED_STATES = frozenset({State.IN_INTERVENTION, State.MONITORING, State.REOPENED})
+FINISHED_STATES = frozenset({State.CLOSED, State.REDIRECTED})
+
+
+def reporter_status(report: Report) -> ReporterStatus:
+    """The plain status shown in the reporter's mailbox, derived from the case the report feeds.
+
+    Never says anything of the judicial track; with « ne pas informer la famille » on, never more
+    than « pris en charge ».
+    """
+    case = report.case
+    if case is not None and case.merged_into_id is not None:
+        case = case.merged_into
+    if case is None:
+        if report.status == ReportStatus.RECEIVED:
+            return RECEIVED
+        if report.status == ReportStatus.CLOSED:
+            return FINISHED
+        return TAKEN
+    if case.do_not_disclose_to_family:
+        return TAKEN
+    if case.state in FINISHED_STATES:
+        return FINISHED
+    if case.state in SUPPORTED_STATES:
+        return SUPPORTED
+    return TAKEN

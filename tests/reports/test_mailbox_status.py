@@ -1,0 +1,93 @@
+"""The reporter's mailbox shows a plain status derived from the case (never its judicial track), and
+the cell's replies written from the reports of a case."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from halte.cases import actions as case_actions
+from halte.cases.enums import Compartment
+from halte.cases.models import Case, Note
+from halte.cases.severity import criteria_from_report
+from halte.reports.models import Report
+
+from .helpers import fill_until_finish, post_step
+
+RECEIPT = re.compile(r'id="code-de-suivi">\s*((?:\d{4} ){4}\d{4})\s*<')
+JUDICIAL_SECRET = "GARDE-A-VUE-PREVUE"
+
+
+@pytest.fixture(autouse=True)
+def _vault_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.VAR_DIR = tmp_path
+
+
+@pytest.fixture
+def reporter(people):
+    """A browser that filed a report anonymously and opened its mailbox with the receipt code."""
+    browser = Client()
+    fill_until_finish(browser)
+    code = RECEIPT.search(post_step(browser, "envoyer", {"files": []}).content.decode()).group(1)
+    assert browser.post(reverse("reports:mailbox_open"), {"code": code}).status_code == 302
+    return browser
+
+
+def status_of(browser) -> str:
+    page = browser.get(reverse("reports:mailbox")).content.decode()
+    return re.search(r'<span class="fr-badge[^"]*">([^<]+)</span>', page).group(1)
+
+
+def open_case(people) -> Case:
+    report = Report.objects.get()
+    decision = case_actions.TriageDecision(
+        outcome="open_case", qualification="bullying", criteria=criteria_from_report(report)
+    )
+    return case_actions.triage_report(report=report, actor=people.coordinator, decision=decision).case
+
+
+def test_the_status_follows_the_case_in_plain_words(reporter, people):
+    assert status_of(reporter) == "Reçu"
+    case = open_case(people)
+    assert status_of(reporter) == "Pris en charge"
+    case.start_intervention(actor=people.coordinator)
+    assert status_of(reporter) == "En cours d’accompagnement"
+    case.refresh_from_db()
+    case.close(actor=people.coordinator, outcome="stopped", reason="Le harcèlement a cessé.")
+    page = reporter.get(reverse("reports:mailbox")).content.decode()
+    assert status_of(reporter) == "Suivi terminé"
+    assert "Le harcèlement a cessé." not in page  # the outcome's wording stays with the professionals
+
+
+def test_nothing_of_the_judicial_track_and_no_more_than_pris_en_charge_when_the_family_must_not_know(reporter, people):
+    case = open_case(people)
+    case.start_intervention(actor=people.coordinator)
+    Note.objects.create(case=case, compartment=Compartment.JUDICIAL, text=JUDICIAL_SECRET, author=people.magistrate)
+    case.refresh_from_db()
+    case_actions.set_disclosure(
+        case=case, actor=people.magistrate, do_not_disclose=True, reason="Enquête", expected_version=case.version
+    )
+    page = reporter.get(reverse("reports:mailbox")).content.decode()
+    assert status_of(reporter) == "Pris en charge"
+    assert JUDICIAL_SECRET not in page
+    assert "Enquête" not in page
+    case.refresh_from_db()
+    case.close(actor=people.coordinator, outcome="stopped", reason="Fin.")
+    assert status_of(reporter) == "Pris en charge"
+
+
+def test_a_reply_written_from_the_report_of_a_case_reaches_the_mailbox(reporter, client, login, people):
+    case = open_case(people)
+    report = case.reports.get()
+    login(client, people.coordinator)
+    page = client.get(reverse("reports:detail", args=[report.public_id]))
+    assert page.context["can_reply"]
+    response = client.post(
+        reverse("reports:reply", args=[report.public_id]), {"body": "Merci, nous avons rencontré l’établissement."}
+    )
+    assert response.status_code == 302
+    mailbox = reporter.get(reverse("reports:mailbox")).content.decode()
+    assert "Merci, nous avons rencontré l’établissement." in mailbox
+    assert "La cellule" in mailbox
