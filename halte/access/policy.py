@@ -232,6 +232,7 @@ STAFF_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Signaux faibles"), "prevention:observations", Capability.REQUEST_WORKSHOPS),
     NavItem(_("Formations"), "prevention:trainings", Capability.MANAGE_PREVENTION),
     NavItem(_("Couverture"), "prevention:coverage", Capability.VIEW_COVERAGE),
+    NavItem(_("Pilotage"), "stats:dashboard", Capability.VIEW_STATISTICS),
     NavItem(_("Notifications"), "notifications:inbox", Capability.USE_STAFF_AREA),
     NavItem(_("Journal d'audit"), "audit:journal", Capability.VIEW_AUDIT_LOG),
     NavItem(_("Administration"), "admin:index", Capability.ADMINISTER),

@@ -79,6 +79,10 @@ class Action(models.TextChoices):
     DOCUMENT_GENERATED = "documents.generated", _("Document généré")
     DOCUMENT_DOWNLOADED = "documents.downloaded", _("Document téléchargé")
     DOCUMENT_UNREADABLE = "documents.unreadable", _("Document illisible ou altéré")
+    STATS_REPORT_EDITED = "stats.report_edited", _("Bilan annuel : textes modifiés")
+    STATS_PUBLISHED = "stats.published", _("Résultats de l’année publiés")
+    STATS_UNPUBLISHED = "stats.unpublished", _("Résultats de l’année retirés de la page publique")
+    STATS_EXPORTED = "stats.exported", _("Statistiques exportées")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

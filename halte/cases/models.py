@@ -83,6 +83,9 @@ class Case(CaseWorkflowMixin, models.Model):
             models.Index(fields=["state", "priority", "opened_at"], name="case_queue_idx"),
             models.Index(fields=["school", "state", "-opened_at"], name="case_school_idx"),
             models.Index(fields=["lead", "state", "-opened_at"], name="case_lead_idx"),
+            # Steering statistics by period of opening and of closure.
+            models.Index(fields=["opened_at"], name="case_opened_idx"),
+            models.Index(fields=["closed_at"], name="case_closed_idx"),
         ]
 
     def __str__(self) -> str:
@@ -208,6 +211,11 @@ class Transition(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        indexes = [
+            # Reopen rates in the steering statistics.
+            models.Index(fields=["name", "at"], name="transition_name_at_idx"),
+            models.Index(fields=["case", "name", "at"], name="transition_case_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case} {self.from_state}→{self.to_state}"
@@ -349,7 +357,10 @@ class Action(models.Model):
 
     class Meta:
         ordering = ["due_at", "id"]
-        indexes = [models.Index(fields=["owner_organisation", "status", "due_at"], name="action_owner_idx")]
+        indexes = [
+            models.Index(fields=["owner_organisation", "status", "due_at"], name="action_owner_idx"),
+            models.Index(fields=["due_at"], name="action_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -408,7 +419,10 @@ class FollowUp(models.Model):
                 name="follow_up_wellbeing_range",
             ),
         ]
-        indexes = [models.Index(fields=["done_at", "due_on"], name="follow_up_due_idx")]
+        indexes = [
+            models.Index(fields=["done_at", "due_on"], name="follow_up_due_idx"),
+            models.Index(fields=["day", "done_at"], name="follow_up_day_done_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case} J+{self.day}"

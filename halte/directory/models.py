@@ -64,6 +64,7 @@ class School(models.Model):
         verbose_name = _("établissement")
         verbose_name_plural = _("établissements")
         ordering = ["name", "uai"]
+        indexes = [models.Index(fields=["departement", "commune"], name="school_territory_idx")]
         constraints = [
             models.CheckConstraint(condition=models.Q(uai__regex=r"^[0-9]{7}[A-Z]$"), name="school_uai_format"),
         ]

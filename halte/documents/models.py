@@ -43,6 +43,7 @@ class Document(models.Model):
 
     class Meta:
         ordering = ["-generated_at", "-id"]
+        indexes = [models.Index(fields=["generated_at", "kind"], name="document_generated_idx")]
 
     def __str__(self) -> str:
         return self.title

@@ -104,6 +104,9 @@ class Report(models.Model):
         indexes = [
             models.Index(fields=["status", "-is_worrying", "received_at"], name="report_queue_idx"),
             models.Index(fields=["school", "-received_at"], name="report_school_idx"),
+            # Steering statistics: reports per period, a case's first report.
+            models.Index(fields=["received_at"], name="report_received_idx"),
+            models.Index(fields=["case", "received_at"], name="report_case_received_idx"),
         ]
         constraints = [
             # A typo such as year 0001 must never reach the table: it breaks date arithmetic for everyone.

@@ -1,0 +1,132 @@
+"""The dashboard's filters and the querysets they select.
+
+What each figure counts, for a period (see :mod:`halte.stats.periods`):
+
+- reports: received in the period (``Report.received_at``);
+- cases: opened in the period (``Case.opened_at``) — delays, clocks, priorities are those of the cases
+  opened in the period; merged cases (duplicates) are never counted;
+- events of cases (follow-ups done, closures, documents generated, actions due, closures followed by a
+  reopening) in the period, for cases matching the other filters whenever they were opened;
+- meetings held in the period; prevention in the school year of the period (see ``Period``).
+
+Territory, school level and sector follow the school of the report or case (a report or case with no
+known school is counted only when none of these filters is set). The channel of a case is the channel
+of its first report. Territory is a département, or a commune (below the département level: small
+counts are then suppressed, see :mod:`halte.stats.suppression`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
+
+from halte.cases.models import Case
+from halte.directory.models import School, SchoolKind, Sector
+from halte.reports.enums import Channel
+from halte.reports.models import Report
+
+from .periods import Period
+
+# Names of the départements of the académie d'Amiens and its neighbours; others show their code.
+DEPARTEMENT_NAMES = {
+    "002": "Aisne",
+    "060": "Oise",
+    "080": "Somme",
+    "062": "Pas-de-Calais",
+    "059": "Nord",
+    "076": "Seine-Maritime",
+}
+
+
+def departement_label(code: str) -> str:
+    number = code.lstrip("0") or code
+    name = DEPARTEMENT_NAMES.get(code)
+    return f"{name} ({number})" if name else _("Département %(number)s") % {"number": number}
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    departement: str = ""
+    commune: str = ""  # a commune name, always with its département
+    school_kind: str = ""
+    sector: str = ""
+    channel: str = ""
+
+    @property
+    def fine(self) -> bool:
+        """Below the département level: small counts are suppressed."""
+        return bool(self.commune)
+
+    @property
+    def has_school_filter(self) -> bool:
+        return bool(self.departement or self.commune or self.school_kind or self.sector)
+
+    @property
+    def territory_label(self) -> str:
+        if self.commune:
+            return f"{self.commune}, {departement_label(self.departement)}"
+        if self.departement:
+            return departement_label(self.departement)
+        return _("tout le territoire de la cellule")
+
+    def school_q(self, prefix: str) -> Q:
+        """Conditions on the school reached through ``prefix`` ("school__", "case__school__"…)."""
+        q = Q()
+        if self.departement:
+            q &= Q(**{f"{prefix}departement": self.departement})
+        if self.commune:
+            q &= Q(**{f"{prefix}commune": self.commune})
+        if self.school_kind:
+            q &= Q(**{f"{prefix}kind": self.school_kind})
+        if self.sector:
+            q &= Q(**{f"{prefix}sector": self.sector})
+        return q
+
+    def reports(self) -> QuerySet[Report]:
+        starts_at, ends_at = self.period.range()
+        reports = Report.objects.filter(received_at__gte=starts_at, received_at__lt=ends_at)
+        reports = reports.filter(self.school_q("school__"))
+        if self.channel:
+            reports = reports.filter(channel=self.channel)
+        return reports.order_by()
+
+    def cases(self, *, opened_in_period: bool = True) -> QuerySet[Case]:
+        cases = Case.objects.filter(merged_into__isnull=True).filter(self.school_q("school__"))
+        if opened_in_period:
+            starts_at, ends_at = self.period.range()
+            cases = cases.filter(opened_at__gte=starts_at, opened_at__lt=ends_at)
+        if self.channel:
+            first_channel = Report.objects.filter(case=OuterRef("pk")).order_by("received_at", "id").values("channel")
+            cases = cases.alias(origin_channel=Subquery(first_channel[:1])).filter(origin_channel=self.channel)
+        return cases.order_by()
+
+    def case_ids(self) -> QuerySet[Case, Any]:
+        """Cases matching every filter but the period: for events of cases dated in the period."""
+        return self.cases(opened_in_period=False).values("pk")
+
+    def schools(self) -> QuerySet[School]:
+        return School.objects.open().filter(self.school_q(""))
+
+    @property
+    def restricts_cases(self) -> bool:
+        """Whether the filters select some cases only (else every case counts, cheaper queries)."""
+        return self.has_school_filter or bool(self.channel)
+
+
+def describe(filters: Filters) -> str:
+    """The filters in words, for the page and every export."""
+    parts = [
+        _("période : %(period)s") % {"period": filters.period.label},
+        _("territoire : %(territory)s") % {"territory": filters.territory_label},
+    ]
+    if filters.school_kind:
+        parts.append(_("type d’établissement : %(kind)s") % {"kind": SchoolKind(filters.school_kind).label})
+    if filters.sector:
+        parts.append(_("secteur : %(sector)s") % {"sector": Sector(filters.sector).label})
+    if filters.channel:
+        parts.append(_("canal : %(channel)s") % {"channel": Channel(filters.channel).label})
+    return " ; ".join(parts)
