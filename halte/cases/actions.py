@@ -447,7 +447,8 @@ def _finish_action(*, action: Action, actor, status: str, note: str) -> Action:
 
     with transaction.atomic():
         locked = (
-            Action.objects.select_for_update()
+            # Lock the action row only: PostgreSQL refuses FOR UPDATE across the nullable joins.
+            Action.objects.select_for_update(of=("self",))
             .select_related("case__lead__user", "owner_organisation", "created_by__user")
             .get(pk=action.pk)
         )

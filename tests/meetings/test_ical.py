@@ -133,7 +133,8 @@ def test_text_is_escaped_and_read_back_unchanged(people, invited):
 
 
 def test_lines_are_folded_at_75_octets_and_end_with_crlf(people, invited):
-    place = "Maison départementale de la solidarité, salle « Jules Verne », 2ᵉ étage — " * 6
+    place = "Maison départementale de la solidarité, salle « Jules Verne », 2ᵉ étage — " * 3
+    assert len(place.strip()) <= 255  # the column's length, which PostgreSQL enforces
     meeting = make_meeting(people.coordinator, datetime(2026, 12, 3, 14, tzinfo=PARIS), place=place.strip())
     text = emails.calendar_for(meeting, invited)
     assert text.endswith("\r\n")
@@ -142,7 +143,7 @@ def test_lines_are_folded_at_75_octets_and_end_with_crlf(people, invited):
     lines = text.split("\r\n")[:-1]
     assert all(len(line.encode("utf-8")) <= 75 for line in lines)
     continuations = [line for line in lines if line.startswith(" ")]
-    assert len(continuations) >= 6  # the long LOCATION really was folded
+    assert len(continuations) >= 3  # the long LOCATION really was folded
     assert event_of(parse(text))["LOCATION"] == place.strip()
 
 
