@@ -4,15 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0003_more_kinds'),
+        ("notifications", "0003_more_kinds"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('new_report', 'Nouveau signalement'), ('worrying_report', 'Signalement préoccupant'), ('reporter_message', 'Nouveau message d’une personne qui a signalé'), ('critical_alert', 'Alerte critique'), ('assignment', 'Attribution d’un dossier'), ('share', 'Dossier partagé avec votre structure'), ('clock_reminder', 'Échéance proche'), ('clock_escalation', 'Échéance dépassée'), ('workshop_request', 'Demande d’atelier'), ('workshop_assigned', 'Atelier attribué'), ('workshop_confirmed', 'Atelier confirmé'), ('workshop_delivered', 'Atelier réalisé'), ('workshop_cancelled', 'Atelier annulé'), ('workshop_withdrawn', 'Atelier retiré'), ('approval_expiry', 'Agrément bientôt expiré'), ('action_assigned', 'Action confiée à votre structure'), ('meeting_invitation', 'Invitation à une réunion de la cellule'), ('mpp_switch', 'Préoccupation partagée sans amélioration'), ('watch_reminder', 'Dossier en veille à vérifier'), ('case_outcome', 'Suites données à un dossier'), ('action_done', 'Action réalisée ou annulée'), ('follow_up_alert', 'Point de suivi : renforcer l’intervention')], max_length=32),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("new_report", "Nouveau signalement"),
+                    ("worrying_report", "Signalement préoccupant"),
+                    ("reporter_message", "Nouveau message d’une personne qui a signalé"),
+                    ("critical_alert", "Alerte critique"),
+                    ("assignment", "Attribution d’un dossier"),
+                    ("share", "Dossier partagé avec votre structure"),
+                    ("clock_reminder", "Échéance proche"),
+                    ("clock_escalation", "Échéance dépassée"),
+                    ("workshop_request", "Demande d’atelier"),
+                    ("workshop_assigned", "Atelier attribué"),
+                    ("workshop_confirmed", "Atelier confirmé"),
+                    ("workshop_delivered", "Atelier réalisé"),
+                    ("workshop_cancelled", "Atelier annulé"),
+                    ("workshop_withdrawn", "Atelier retiré"),
+                    ("approval_expiry", "Agrément bientôt expiré"),
+                    ("action_assigned", "Action confiée à votre structure"),
+                    ("meeting_invitation", "Invitation à une réunion de la cellule"),
+                    ("mpp_switch", "Préoccupation partagée sans amélioration"),
+                    ("watch_reminder", "Dossier en veille à vérifier"),
+                    ("case_outcome", "Suites données à un dossier"),
+                    ("action_done", "Action réalisée ou annulée"),
+                    ("follow_up_alert", "Point de suivi : renforcer l’intervention"),
+                ],
+                max_length=32,
+            ),
         ),
     ]
