@@ -8,7 +8,7 @@ shown.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
+from django.db.models import Exists, Max, OuterRef, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -263,7 +263,7 @@ def detail(request, public_id):
         case_clocks = clocks.clocks_for(case, now, readable=shown)
         follow_ups = list(case.follow_ups.all())
         context.update(
-            clocks=[{"clock": c, "state": c.state(now)} for c in case_clocks],
+            clocks=_clock_rows(case, case_clocks, now),
             rag=clocks.worst_state(case_clocks, now),
             involvements=case.involvements.select_related("person", "person__school"),
             reports=case.reports.prefetch_related("pupils"),
@@ -360,6 +360,28 @@ def _action_state(action: Action, case: Case, shown, now) -> str:
     return clocks.action_clock(action, stopped, shown).state(now)
 
 
+# A clock of a case that is no longer open whose milestone was never reached: closing the case stopped it.
+STOPPED = "stopped"
+
+
+def _clock_rows(case: Case, case_clocks, now) -> list[dict]:
+    """Each clock with its state. Closing a case stops its clocks (``clocks`` counts them as done, so
+    that nothing is awaited any more); the page says which of them were never reached rather than
+    « Fait le <date of the closure> »."""
+    stopped = case.state not in OPEN_STATES
+    return [{"clock": c, "state": STOPPED if stopped and not _reached(case, c) else c.state(now)} for c in case_clocks]
+
+
+def _reached(case: Case, clock) -> bool:
+    """The clock's own milestone is recorded: the action finished, the checkpoint done, the case's
+    milestone set. Reads the follow-ups and actions the case page prefetched (no query)."""
+    if clock.action_id is not None:
+        return any(a.pk == clock.action_id and a.status != ActionStatus.OPEN for a in case.actions.all())
+    if clock.day is not None:
+        return any(f.day == clock.day and f.done_at is not None for f in case.follow_ups.all())
+    return getattr(case, dict(clocks.MILESTONES)[clock.name]) is not None
+
+
 def _follow_up_rows(follow_ups, can_record: bool) -> list[dict]:
     """Each checkpoint with its own form (own prefix: several forms on one page, unique ids)."""
     rows = []
@@ -375,11 +397,16 @@ def _follow_up_rows(follow_ups, can_record: bool) -> list[dict]:
 
 
 def _closure_proposed(case: Case, follow_ups) -> bool:
-    """The last recorded checkpoint proposed closing, and the case is still open."""
+    """The last recorded checkpoint proposed closing, the case is still open, and it has not been
+    reopened since that checkpoint (a case reopened on a new report is not closed on an old proposal)."""
     recorded = [f for f in follow_ups if f.done_at is not None]
     if not recorded or case.state not in OPEN_STATES:
         return False
-    return max(recorded, key=lambda f: f.done_at).decision == FollowUp.Decision.CLOSE
+    last = max(recorded, key=lambda f: f.done_at)
+    if last.decision != FollowUp.Decision.CLOSE:
+        return False
+    reopened_at = case.transitions.filter(name="reopen").aggregate(at=Max("at"))["at"]
+    return reopened_at is None or last.done_at > reopened_at
 
 
 @policy.requires(Capability.READ_CASES)

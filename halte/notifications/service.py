@@ -12,12 +12,32 @@ from .models import Kind, Notification
 from .tasks import send_notification_emails
 
 
-def notify(*, users: Iterable, kind: Kind | str, title: str, url: str, email: bool = True) -> list[Notification]:
+def notify(
+    *,
+    users: Iterable,
+    kind: Kind | str,
+    title: str,
+    url: str,
+    email: bool = True,
+    email_title: str | None = None,
+) -> list[Notification]:
+    """`title` is shown in Halte; the email carries `email_title` when given (a neutral wording for
+    titles that say something about a case), else the title. Titles longer than the column are cut."""
+    title = shorten(title)
     recipients = {user.pk: user for user in users if user.is_active}.values()
     rows = Notification.objects.bulk_create(
         [Notification(recipient=user, kind=kind, title=title, url=url) for user in recipients]
     )
     if email:
         addresses = [user.email for user in recipients]
-        transaction.on_commit(lambda: send_notification_emails.enqueue(addresses, title, url))
+        subject = shorten(email_title) if email_title else title
+        transaction.on_commit(lambda: send_notification_emails.enqueue(addresses, subject, url))
     return rows
+
+
+def shorten(title: str) -> str:
+    """Fit a title in the notification's column, cut at a word with an ellipsis."""
+    limit = Notification._meta.get_field("title").max_length or 200
+    if len(title) <= limit:
+        return title
+    return title[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-") + "…"

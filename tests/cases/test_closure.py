@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from halte.accounts.models import Membership
-from halte.cases import clocks
+from halte.cases import actions, clocks
 from halte.cases.models import Case, ClockNotice, FollowUp, Transition
 from halte.notifications.models import Kind, Notification
 
@@ -200,3 +200,67 @@ def test_reopening_on_a_day_whose_checkpoint_is_done_plans_the_next_free_day(peo
     case.reopen(actor=people.coordinator, reason="Ça recommence.")
     pending = case.follow_ups.get(done_at__isnull=True)
     assert (pending.day, pending.due_on) == (day + 1, timezone.localdate() + timedelta(days=8))
+
+
+# --- The case page after closure and after reopening ----------------------------------------------------
+
+
+def clock_states(client, case) -> dict[str, str]:
+    response = client.get(reverse("cases:detail", args=[case.public_id]))
+    return {row["clock"].label: row["state"] for row in response.context["clocks"]}
+
+
+def test_a_closed_case_tells_reached_milestones_from_clocks_its_closure_stopped(client, login, people, case):
+    FollowUp.objects.create(case=case, day=30, due_on=timezone.localdate() + timedelta(days=20))
+    Case.objects.filter(pk=case.pk).update(taken_in_charge_at=timezone.now())
+    due_at = timezone.now() + timedelta(days=7)
+    done = actions.create_action(
+        case=case,
+        actor=people.coordinator,
+        title="Nommer un adulte référent",
+        owner_organisation=people.school_a_staff.organisation,
+        due_at=due_at,
+    )
+    actions.complete_action(action=done, actor=people.school_a_staff, note="Mme Morel est l’adulte référente.")
+    actions.create_action(
+        case=case,
+        actor=people.coordinator,
+        title="Accompagner la famille",
+        owner_organisation=people.social_worker.organisation,
+        due_at=due_at,
+    )
+    login(client, people.coordinator)
+    assert "stopped" not in clock_states(client, case).values()  # an open case: every clock still runs
+
+    case.refresh_from_db()
+    case = closed(case, people)
+    assert clock_states(client, case) == {
+        "Prise en charge": "done",
+        "Première mesure de protection": "stopped",
+        "Examen en cellule": "stopped",
+        "Point de suivi J+3": "done",
+        "Point de suivi J+30": "stopped",
+        "Action : Nommer un adulte référent": "done",
+        "Action : Accompagner la famille": "stopped",
+    }
+    page = client.get(reverse("cases:detail", args=[case.public_id])).content.decode()
+    closed_on = timezone.localtime(case.closed_at).strftime("%d/%m/%Y")
+    assert page.count(f"Non réalisé : dossier clos le {closed_on}") == 4
+
+
+def test_a_reopened_case_is_not_proposed_for_closure_on_a_checkpoint_older_than_the_reopening(
+    client, login, people, case
+):
+    login(client, people.coordinator)
+    url = reverse("cases:detail", args=[case.public_id])
+    proposal = "Le dernier point de suivi propose de clore le dossier"
+    assert proposal in client.get(url).content.decode()  # the fixture's checkpoint proposes closing
+    case = closed(case, people)
+    case.reopen(actor=people.coordinator, reason="Nouveau signalement sur les mêmes élèves.")
+    assert proposal not in client.get(url).content.decode()
+
+    new = case.follow_ups.get(done_at__isnull=True)
+    actions.record_follow_up(
+        follow_up=new, actor=people.coordinator, victim_view="better", wellbeing=5, decision="close", note=""
+    )
+    assert proposal in client.get(url).content.decode()

@@ -58,3 +58,28 @@ def test_inbox_shows_and_marks_read(client, login, people):
     assert Notification.objects.get().read_at is not None
     other = client.get(reverse("notifications:inbox"))
     assert other.status_code == 200
+
+
+def test_a_neutral_email_title_keeps_the_case_out_of_the_mailbox(people, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            users=[people.school_a_staff.user],
+            kind="case_outcome",
+            title="Suites données au dossier HS-2026-000001 : harcèlement non établi",
+            email_title="Des suites ont été données à un dossier",
+            url="/dossiers/x/",
+        )
+    assert Notification.objects.get().title.startswith("Suites données au dossier HS-2026-000001")
+    (sent,) = mail.outbox
+    assert "HS-2026" not in sent.subject + sent.body
+    assert "non établi" not in sent.subject + sent.body
+    assert "Des suites ont été données à un dossier" in sent.subject
+
+
+def test_a_title_longer_than_the_column_is_cut_at_a_word(people):
+    long_name = "Association départementale d’aide aux victimes " * 8
+    (row,) = notify(users=[people.coordinator.user], kind="action_assigned", title=long_name, url="/x/", email=False)
+    row.refresh_from_db()
+    assert len(row.title) <= 200
+    assert row.title.endswith("…")
+    assert long_name.startswith(row.title[:-1])
