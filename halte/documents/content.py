@@ -29,12 +29,12 @@ from django.utils.translation import gettext_lazy
 from halte.cases.enums import ClosureOutcome, Compartment
 from halte.cases.enums import Role as InvolvementRole
 from halte.cases.models import Case, Note, Person
+from halte.interventions import measures as intervention_measures
 from halte.interventions.models import (
     Family,
     FamilyContact,
     Interview,
     Measure,
-    MeasureCategory,
     MeasureKind,
     ParentsInformation,
 )
@@ -48,9 +48,10 @@ CORE, HEALTH, JUDICIAL = Compartment.CORE, Compartment.HEALTH, Compartment.JUDIC
 CONFIDENTIAL = gettext_lazy("Document confidentiel — données d’un mineur")
 STOP_HARCELEMENT = "3018"
 
-# What a family is told was done: measures protecting their child, in plain words. Never a judicial
-# measure, never another pupil's sanction (disciplinary measures, suspensions, the author's change of
-# school are that pupil's personal data), never a measure's free-text details.
+# What a family is told was done: measures protecting their child, in plain words. A narrowing of the
+# interventions' ``family_facing_measures`` (never a judicial measure): never another pupil's sanction
+# either (disciplinary measures, suspensions, the author's change of school are that pupil's personal
+# data), never a measure's free-text details.
 FAMILY_FACING_KINDS = frozenset(
     {
         MeasureKind.ADULT_REFERENT,
@@ -372,10 +373,16 @@ OUTCOME_WORDS = {
 }
 
 
-def family_measures(case: Case) -> list[Measure]:
-    """The measures a family is told about (see ``FAMILY_FACING_KINDS``)."""
-    measures = _measures(case, CORE)
-    return [m for m in measures if m.category != MeasureCategory.JUDICIAL and m.kind in FAMILY_FACING_KINDS]
+def _closure_letter_measures(case: Case) -> list[Measure]:
+    """What the closure letter tells the family was done: among the measures the interventions allow a
+    family-facing output to draw from (the one definition, never a judicial measure), those protecting
+    the child (``FAMILY_FACING_KINDS``) that were not cancelled."""
+    return list(
+        intervention_measures.family_facing_measures(case)
+        .filter(kind__in=FAMILY_FACING_KINDS)
+        .exclude(status=Measure.Status.CANCELLED)
+        .order_by("starts_on", "id")
+    )
 
 
 def closure_letter(case: Case, *, author, readable: frozenset[str], now: datetime, recipient: Person | None) -> Built:
@@ -391,7 +398,7 @@ def closure_letter(case: Case, *, author, readable: frozenset[str], now: datetim
         recipient=recipient,
         child=victims[0] if victims else None,
         outcome=OUTCOME_WORDS.get(ClosureOutcome(case.closure_outcome), OUTCOME_WORDS[ClosureOutcome.OTHER]),
-        measures=[{"label": m.get_kind_display(), "since": m.starts_on} for m in family_measures(case)],
+        measures=[{"label": m.get_kind_display(), "since": m.starts_on} for m in _closure_letter_measures(case)],
         watch_until=case.watch_until,
         school=case.school,
         stop_harcelement=STOP_HARCELEMENT,

@@ -3,9 +3,9 @@ whether the parents were informed — or why, in the child's interest, they were
 
 A contact where the family was told of the situation, the measures and its rights records (or
 updates) « parents informés » for that family. The « do not disclose to the family » flag of the case
-(set by the judicial side) does not block a contact: the forms warn that nothing of the judicial track
-may be said, and family-facing outputs draw their measures from :func:`family_facing_measures`, which
-never lists a judicial measure.
+(set by the judicial side) does not block a contact: the forms warn that some things may not be said
+(naming the judicial track only to those who read the judicial compartment), and family-facing
+outputs draw their measures from :func:`family_facing_measures`, which never lists a judicial measure.
 """
 
 from datetime import datetime

@@ -118,14 +118,20 @@ class MeasureForm(HalteForm):
         help_text=_("Seulement pour un changement d’établissement. Par exemple 0801234A."),
     )
 
-    def __init__(self, *args, case: Case, categories: list[str], **kwargs):
+    def __init__(self, *args, case: Case, categories: list[str], shows_people: bool, **kwargs):
+        """``shows_people``: the member reads the core of the case, where its people are. Otherwise (the
+        police on a case shared for its judicial part) the form has no « élève concerné » at all."""
         super().__init__(*args, **kwargs)
         self.case = case
         labels = dict(MeasureCategory.choices)
         kinds = dict(MeasureKind.choices)
         self.fields["category"].choices = [(c, labels[c]) for c in categories]
         self.fields["kind"].choices = [(labels[c], [(k, kinds[k]) for k in CATEGORY_KINDS[c]]) for c in categories]
-        self.fields["person"].choices = [("", _("Aucun élève en particulier")), *people_choices(case, CONCERNED_ROLES)]
+        if shows_people:
+            people = people_choices(case, CONCERNED_ROLES)
+            self.fields["person"].choices = [("", _("Aucun élève en particulier")), *people]
+        else:
+            del self.fields["person"]
         if len(categories) == 1:
             self.fields["category"].initial = categories[0]
 
@@ -157,7 +163,7 @@ class MeasureForm(HalteForm):
                     "receiving_school",
                     _("Un établissement d’accueil ne s’indique que pour un changement d’établissement."),
                 )
-        data["person"] = person_from(self.case, data.get("person") or "")
+        data["person"] = person_from(self.case, data.get("person") or "") if "person" in self.fields else None
         return data
 
 

@@ -2,7 +2,9 @@
 
 A protective measure in place (active or ended) stops the clock « première mesure de protection ».
 Judicial measures live in the judicial compartment: their rows, timeline events and audit rows are
-only seen by those who read it (see :mod:`halte.access.interventions`).
+only seen by those who read it (see :mod:`halte.access.interventions`). Some of them (the police on a
+case shared for its judicial part) do not read the core, where the people of the case are: a judicial
+timeline line never names anyone, and only those who read the core pick the pupil a measure concerns.
 """
 
 from datetime import date
@@ -13,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from halte.access.interventions import can_record_measure, can_review_measure
+from halte.access.interventions import can_read_interventions, can_record_measure, can_review_measure
 from halte.audit.models import Action as AuditAction
 from halte.cases.enums import Compartment
 from halte.cases.enums import Role as InvolvementRole
@@ -60,6 +62,16 @@ def check_measure(
         raise InterventionRefused(_("Un établissement d’accueil ne s’indique que pour un changement d’établissement."))
 
 
+def measure_event_text(kind: str, compartment: str, person: Person | None) -> str:
+    """The timeline line of a new measure. A judicial line never names anyone: it is read by those who
+    read the judicial compartment only (the police on a shared case), and the people are core content."""
+    label = MeasureKind(kind).label
+    if compartment == Compartment.JUDICIAL:
+        return _("Mesure judiciaire enregistrée : %(kind)s.") % {"kind": label}
+    text = _("Mesure enregistrée : %(kind)s.") % {"kind": label}
+    return f"{text} ({person})" if person is not None else text
+
+
 def record_measure(
     *,
     case: Case,
@@ -87,6 +99,9 @@ def record_measure(
     )
     if status not in Measure.Status.values:
         raise InterventionRefused(_("Choisissez l’état de la mesure."))
+    if person is not None and not can_read_interventions(actor, case):
+        # The people of a case are core content: who does not read the core cannot pick one.
+        raise InterventionRefused(_("Vous ne consultez pas les personnes de ce dossier : n’indiquez pas d’élève."))
     if person is not None and not is_involved(case, person, CONCERNED_ROLES):
         raise InterventionRefused(_("L’élève concerné doit être une personne du dossier."))
     compartment = compartment_of(category)
@@ -107,14 +122,7 @@ def record_measure(
             created_by=actor,
         )
         first = category == MeasureCategory.PROTECTIVE and status in IN_PLACE and stop_first_measure_clock(case)
-        label = MeasureKind(kind).label
-        if compartment == Compartment.JUDICIAL:
-            text = _("Mesure judiciaire enregistrée : %(kind)s.") % {"kind": label}
-        else:
-            text = _("Mesure enregistrée : %(kind)s.") % {"kind": label}
-        if person is not None:
-            text = f"{text} ({person})"
-        event(case, actor, "measure", text, compartment=compartment)
+        event(case, actor, "measure", measure_event_text(kind, compartment, person), compartment=compartment)
         audit(
             AuditAction.MEASURE_RECORDED,
             actor,

@@ -21,17 +21,17 @@ def case_panel(request, case, shown) -> Panel | None:
     if not compartments:
         return None
     reads_core = Compartment.CORE in shown
-    context: dict = {"reads_core": reads_core, "measures": _measures(membership, case, compartments)}
+    context: dict = {"reads_core": reads_core, "measures": _measures(membership, case, compartments, reads_core)}
     if reads_core:
         context.update(
             interviews=_interviews(membership, case),
             mpp=_mpp(membership, case),
-            families=_families(membership, case),
+            families=_families(membership, case, reads_judicial=Compartment.JUDICIAL in shown),
         )
     return Panel(template="interventions/panel.html", context=context)
 
 
-def _measures(membership, case, compartments) -> dict:
+def _measures(membership, case, compartments, reads_core: bool) -> dict:
     today = timezone.localdate()
     categories = access.measure_categories(membership, case)
     rows = []
@@ -55,6 +55,8 @@ def _measures(membership, case, compartments) -> dict:
         "can_record_judicial": MeasureCategory.JUDICIAL in categories,
         "can_record_other": any(c != MeasureCategory.JUDICIAL for c in categories),
         "shows_judicial": Compartment.JUDICIAL in compartments,
+        # The people of the case are core content: who reads only the judicial part sees no name.
+        "shows_people": reads_core,
     }
 
 
@@ -95,7 +97,7 @@ def _mpp(membership, case) -> dict:
     return {"series": series_rows, "can_start": can_run, "days": SWITCH_AFTER_DAYS}
 
 
-def _families(membership, case) -> dict:
+def _families(membership, case, *, reads_judicial: bool) -> dict:
     informed = {row.family: row for row in ParentsInformation.objects.filter(case=case)}
     contacts = FamilyContact.objects.filter(case=case).select_related("person", "made_by__user").order_by("at", "id")
     return {
@@ -104,4 +106,6 @@ def _families(membership, case) -> dict:
         "can_record": access.can_record_family_contact(membership, case),
         "can_document_exception": access.can_document_parents_exception(membership, case),
         "do_not_disclose": case.do_not_disclose_to_family,
+        # Only those who read the judicial compartment learn that the instruction comes from the judicial track.
+        "reads_judicial": reads_judicial,
     }

@@ -13,9 +13,10 @@ from django.utils import dateformat, timezone
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.cases.models import Action, Case, Event
-from halte.documents import actions, storage
+from halte.documents import actions, content, storage
 from halte.documents.content import ConvocationDetails
 from halte.documents.models import Document
+from halte.interventions import measures as intervention_measures
 from halte.interventions.models import Measure, ParentsInformation
 from halte.reports import vault
 
@@ -457,3 +458,39 @@ def test_measures_cancelled_are_not_reported(filled, world, people):
     _document, data = make(world.case_a, people.coordinator, "art40")
     assert_absent(data, CORE_MEASURE)
     assert CORE_MARK in pdf_text(data).replace("\n", "")
+
+
+def closure_letter_measures(case, people) -> list[str]:
+    built = content.closure_letter(
+        case, author=people.coordinator, readable=frozenset({"core"}), now=timezone.now(), recipient=None
+    )
+    return [str(row["label"]) for row in built.context["measures"]]
+
+
+def test_closure_letter_lists_the_protective_measures_in_place(filled, world, people):
+    case = close(world.case_a)
+    vigilance = Measure.objects.create(
+        case=case,
+        category="protective",
+        kind="staff_vigilance",
+        starts_on=timezone.localdate(),
+        created_by=people.coordinator,
+    )
+    listed = closure_letter_measures(case, people)
+    assert listed == ["Adulte référent nommé", vigilance.get_kind_display()]  # no sanction, nothing judicial
+    Measure.objects.filter(pk=vigilance.pk).update(status="cancelled")
+    assert closure_letter_measures(case, people) == ["Adulte référent nommé"]
+
+
+def test_closure_letter_draws_on_the_interventions_definition_of_family_facing_measures(
+    filled, world, people, monkeypatch
+):
+    """One definition of what a family may be told: narrow it in interventions, the letter follows."""
+    case = close(world.case_a)
+    defined = intervention_measures.family_facing_measures
+
+    def narrower(of_case):
+        return defined(of_case).exclude(kind="adult_referent")
+
+    monkeypatch.setattr(intervention_measures, "family_facing_measures", narrower)
+    assert "Adulte référent nommé" not in closure_letter_measures(case, people)

@@ -14,6 +14,10 @@ from halte.interventions.common import InterventionRefused
 from halte.interventions.models import FamilyContact, ParentsInformation
 
 WARNING = "Ne rien dire du volet judiciaire à la famille"
+NEUTRAL_WARNING = (
+    "Consigne de la cellule : ne pas informer la famille de certains éléments du dossier pour le moment. "
+    "Limitez-vous à ce que la cellule a validé."
+)
 
 
 def contact_url(case):
@@ -151,8 +155,40 @@ def test_the_contact_form_warns_when_nothing_may_be_disclosed(client, login, peo
     world.case_a.save()
     login(client, people.school_a_staff)
     html = client.get(contact_url(world.case_a)).content.decode()
-    assert (WARNING in html) is flag
-    assert (WARNING in client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()) is flag
+    assert (NEUTRAL_WARNING in html) is flag
+    assert (
+        NEUTRAL_WARNING in client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
+    ) is flag
+
+
+def warning_pages(client, case) -> dict[str, str]:
+    return {
+        "contact form": client.get(contact_url(case)).content.decode(),
+        "case page": client.get(reverse("cases:detail", args=[case.public_id])).content.decode(),
+    }
+
+
+@pytest.mark.parametrize("name", ["school_a_staff", "coordinator"])
+def test_the_warning_says_nothing_of_the_judicial_track_to_who_does_not_read_it(client, login, people, world, name):
+    world.case_a.do_not_disclose_to_family = True
+    world.case_a.save()
+    login(client, getattr(people, name))
+    for where, html in warning_pages(client, world.case_a).items():
+        assert NEUTRAL_WARNING in html, where
+        assert WARNING not in html, where
+        assert "Le volet judiciaire de ce dossier" not in html, where
+        assert "démarche judiciaire" not in html, where
+
+
+def test_the_warning_keeps_its_judicial_wording_for_who_reads_the_judicial_part(client, login, people, world):
+    world.case_a.do_not_disclose_to_family = True
+    world.case_a.save()
+    world.case_a.co_workers.add(people.magistrate)  # on the case's team: records family contacts
+    login(client, people.magistrate)
+    for where, html in warning_pages(client, world.case_a).items():
+        assert WARNING in html, where
+        assert "ne parlez d’aucune démarche judiciaire" in html, where
+        assert NEUTRAL_WARNING not in html, where
 
 
 def test_family_facing_measures_never_list_a_judicial_measure(people, world, cast):

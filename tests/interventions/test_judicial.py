@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from halte.audit.models import Action, AuditEvent
 from halte.cases.models import Event
 from halte.interventions import measures
 from halte.interventions.common import InterventionRefused
@@ -150,3 +151,81 @@ def test_the_police_record_a_judicial_measure_when_the_judicial_part_is_shared(c
     # Without a share (school B's case), the case itself is unknown to them.
     url_b = reverse("interventions:measure_new", args=[world.case_b.public_id])
     assert client.get(url_b).status_code == 404
+
+
+# --- No person's name for who does not read the core ---------------------------------------------------
+# The police read only the judicial compartment of case_a: the pupils' names are core content.
+
+
+def names(cast) -> list[str]:
+    return [str(person) for person in vars(cast).values()] + [person.last_name for person in vars(cast).values()]
+
+
+def assert_no_name(html: str, cast) -> None:
+    leaked = [name for name in names(cast) if name in html]
+    assert not leaked, leaked
+
+
+def test_the_police_see_no_name_on_the_case_page_panel_nor_timeline(client, login, people, world, cast, judicial):
+    html = page(client, login, people.police, reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
+    assert SECRET in html  # the judicial measure itself is theirs to read
+    assert JUDICIAL_LABEL in html
+    assert_no_name(html, cast)
+    assert "Élève concerné" not in html  # not even an empty column
+
+
+def test_a_judicial_timeline_event_never_names_a_person(people, world, cast, judicial):
+    event = Event.objects.get(case=world.case_a, kind="measure", compartment="judicial")
+    assert event.text == f"Mesure judiciaire enregistrée : {JUDICIAL_LABEL}."
+    assert_no_name(event.text, cast)
+
+
+def test_the_police_measure_pages_show_no_name_and_journal_the_judicial_part(
+    client, login, people, world, cast, judicial
+):
+    login(client, people.police)
+    new = reverse("interventions:measure_new", args=[world.case_a.public_id])
+    review = reverse("interventions:measure_review", args=[world.case_a.public_id, judicial.public_id])
+    for url in (new, review):
+        response = client.get(url)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert_no_name(html, cast)
+        assert 'name="person"' not in html
+        read = AuditEvent.objects.filter(action=Action.CASE_READ).latest("id")
+        assert read.detail["compartments"] == ["judicial"]
+    # A person slipped into the request is ignored: the police cannot pick whom they cannot see.
+    response = client.post(
+        new,
+        {
+            "category": "judicial",
+            "kind": "phone_confiscation",
+            "person": str(cast.witness.public_id),
+            "status": "active",
+            "starts_on": timezone.localdate().isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    recorded = Measure.objects.get(kind="phone_confiscation")
+    assert recorded.person is None
+
+
+def test_the_police_cannot_name_a_person_through_the_domain_function(people, world, cast):
+    with pytest.raises(InterventionRefused):
+        measures.record_measure(
+            case=world.case_a,
+            actor=people.police,
+            category="judicial",
+            kind="phone_confiscation",
+            person=cast.author,
+            starts_on=timezone.localdate(),
+        )
+    assert not Measure.objects.exists()
+
+
+def test_core_and_judicial_readers_still_see_the_person(client, login, people, world, cast, judicial):
+    html = page(client, login, people.magistrate, reverse("cases:detail", args=[world.case_a.public_id]))
+    assert str(cast.author) in html.content.decode()  # the register names the pupil concerned
+    form = client.get(reverse("interventions:measure_new", args=[world.case_a.public_id])).content.decode()
+    assert 'name="person"' in form
+    assert str(cast.victim) in form

@@ -7,6 +7,7 @@ from django.urls import reverse
 from halte.access import cases as case_access
 from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
+from halte.cases.enums import Compartment
 from halte.cases.models import Case
 
 FORM_PAGE = "interventions/form_page.html"
@@ -45,7 +46,10 @@ def form_page(
     do_not_disclose: bool = False,
     status: int | None = None,
 ):
-    """A page with one form. It shows case content (the people of the case), so its display is journaled."""
+    """A page with one form. It shows case content, so its display is journaled with the compartments the
+    member reads — and it shows nothing outside them: the people of the case (core) only to those who
+    read the core, the judicial wording of the « do not disclose » warning only to those who read the
+    judicial compartment."""
     shown = case_access.compartments(request.membership, case)
     record_request(AuditAction.CASE_READ, request, target=case, detail={"compartments": sorted(shown), "page": page})
     if status is None:
@@ -58,6 +62,8 @@ def form_page(
         "intro": intro,
         "measure": measure,
         "do_not_disclose": do_not_disclose,
+        "reads_core": Compartment.CORE in shown,
+        "reads_judicial": Compartment.JUDICIAL in shown,
         "back_url": reverse("cases:detail", args=[case.public_id]) + f"#{anchor}",
     }
     return render(request, FORM_PAGE, context, status=status)

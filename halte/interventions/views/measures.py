@@ -25,7 +25,8 @@ def measure_new(request, public_id):
     initial = {}
     if request.GET.get("categorie") in categories:
         initial["category"] = request.GET["categorie"]
-    form = MeasureForm(posted(request), case=case, categories=categories, initial=initial)
+    shows_people = access.can_read_interventions(request.membership, case)
+    form = MeasureForm(posted(request), case=case, categories=categories, shows_people=shows_people, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
