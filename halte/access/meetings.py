@@ -7,6 +7,10 @@
   others read "Dossier d'une autre structure" and nothing else. The minutes of a case are part of
   its core compartment: read with CORE on that case, written by the coordination and by the members
   who manage that case (``access.cases.can_manage``).
+- Who was invited (the list and the attendance) is shown to the coordination only: an invitee
+  learns that they are invited, not who else is, since a school invited hints at a case of theirs.
+- A decision taken in a meeting is case work: the person named responsible must read cases (never
+  an analyst, the DPO or an administrator), and the organisation must count at least one such person.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef, QuerySet
 
+from halte.accounts.models import Membership
 from halte.cases.models import Case
 from halte.meetings.models import AgendaItem, Invitation, Meeting
 
 from . import cases as case_access
-from .policy import Capability, can_read_case_content, has_capability
+from .policy import Capability, can_read_case_content, has_capability, memberships_with
 
 
 def can_plan(membership) -> bool:
@@ -41,6 +46,11 @@ def is_invited(membership, meeting: Meeting) -> bool:
     if membership is None:
         return False
     return Invitation.objects.filter(meeting=meeting, membership=membership).exists()
+
+
+def can_see_invitations(membership) -> bool:
+    """The list of invited people and their attendance: the coordination only."""
+    return can_plan(membership)
 
 
 def can_download_invitation(membership, meeting: Meeting) -> bool:
@@ -79,3 +89,18 @@ def can_enrol(membership, case: Case) -> bool:
     if not can_plan(membership):
         return False
     return can_read_minutes(membership, case)
+
+
+def decision_owners() -> QuerySet[Membership]:
+    """Who may be named responsible for a decision: active members whose role reads cases."""
+    return memberships_with(Capability.READ_CASES)
+
+
+def can_own_decision(membership) -> bool:
+    """A decision is case work: its owner reads cases (an analyst, the DPO, an administrator never do)."""
+    return can_read_case_content(membership)
+
+
+def can_follow_decisions(organisation) -> bool:
+    """An organisation may be made responsible for a decision if one of its members could own it."""
+    return decision_owners().filter(organisation=organisation).exists()

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from halte.access import meetings as access
 from halte.accounts.models import Membership, Organisation
 from halte.audit.journal import record
 from halte.audit.models import Action as AuditAction
@@ -49,7 +50,13 @@ def _audit(action: AuditAction, actor: Membership, target, **detail) -> None:
 
 
 def _lock(meeting: Meeting) -> Meeting:
-    return Meeting.objects.select_for_update().select_related("organiser__user").get(pk=meeting.pk)
+    """Lock the meeting row only (``of=("self",)``): the organiser's rows are read, not locked."""
+    return Meeting.objects.select_for_update(of=("self",)).select_related("organiser__user").get(pk=meeting.pk)
+
+
+def _lock_item(item: AgendaItem) -> AgendaItem:
+    """Lock the agenda item row only: its case is read, not locked (case actions lock it themselves)."""
+    return AgendaItem.objects.select_for_update(of=("self",)).select_related("case").get(pk=item.pk)
 
 
 def _require_planned(meeting: Meeting) -> None:
@@ -119,10 +126,7 @@ def update(*, meeting: Meeting, actor: Membership, now: datetime | None = None, 
         locked.sequence += 1
         locked.save(update_fields=[*changed, "sequence"])
         sent = _sent_invitations(locked)
-        attendees = [inv.membership for inv in locked.invitations.select_related("membership__user")]
-        messages = emails.prepare(
-            locked, [inv.membership for inv in sent], kind=emails.UPDATE, attendees=attendees, now=now
-        )
+        messages = emails.prepare(locked, [inv.membership for inv in sent], kind=emails.UPDATE, now=now)
         Invitation.objects.filter(pk__in=[inv.pk for inv in sent]).update(sent_at=now, sent_sequence=locked.sequence)
         _notify(locked, [inv.membership for inv in sent], _title(locked, _("Réunion modifiée : %(title)s du %(when)s")))
         _audit(AuditAction.MEETING_CHANGED, actor, locked, fields=changed, sequence=locked.sequence)
@@ -144,7 +148,7 @@ def cancel(*, meeting: Meeting, actor: Membership, reason: str, now: datetime | 
         locked.save(update_fields=["status", "cancelled_reason", "sequence"])
         sent = _sent_invitations(locked)
         recipients = [inv.membership for inv in sent]
-        messages = emails.prepare(locked, recipients, kind=emails.CANCEL, attendees=recipients, now=now)
+        messages = emails.prepare(locked, recipients, kind=emails.CANCEL, now=now)
         Invitation.objects.filter(pk__in=[inv.pk for inv in sent]).update(sent_at=now, sent_sequence=locked.sequence)
         _notify(locked, recipients, _title(locked, _("Réunion annulée : %(title)s du %(when)s")))
         _audit(AuditAction.MEETING_CANCELLED, actor, locked, sequence=locked.sequence)
@@ -207,12 +211,9 @@ def send_invitations(
         Invitation.objects.filter(pk__in=[inv.pk for inv in removed]).delete()
         current = list(locked.invitations.select_related("membership__user", "membership__organisation"))
         to_send = [inv for inv in current if inv.sent_sequence != locked.sequence or inv.sent_at is None]
-        attendees = [inv.membership for inv in current]
-        messages = emails.prepare(
-            locked, [inv.membership for inv in to_send], kind=emails.INVITE, attendees=attendees, now=now
-        )
+        messages = emails.prepare(locked, [inv.membership for inv in to_send], kind=emails.INVITE, now=now)
         withdrawn = [inv.membership for inv in removed if inv.sent_at is not None]
-        messages += emails.prepare(locked, withdrawn, kind=emails.WITHDRAWN, attendees=withdrawn, now=now)
+        messages += emails.prepare(locked, withdrawn, kind=emails.WITHDRAWN, now=now)
         Invitation.objects.filter(pk__in=[inv.pk for inv in to_send]).update(sent_at=now, sent_sequence=locked.sequence)
         _notify(
             locked,
@@ -317,7 +318,7 @@ def remove_item(*, item: AgendaItem, actor: Membership) -> None:
     with transaction.atomic():
         locked = _lock(item.meeting)
         _require_not_cancelled(locked)
-        row = AgendaItem.objects.select_for_update().select_related("case").get(pk=item.pk)
+        row = _lock_item(item)
         if row.minutes_at is not None or row.decisions.exists():
             raise MeetingRefused(_("Ce dossier a déjà un compte rendu : il reste à l’ordre du jour."))
         reference = row.case.reference
@@ -331,7 +332,7 @@ def move_item(*, item: AgendaItem, actor: Membership, offset: int) -> None:
     with transaction.atomic():
         locked = _lock(item.meeting)
         _require_not_cancelled(locked)
-        ordered = list(locked.items.select_for_update().order_by("position", "id"))
+        ordered = list(locked.items.select_for_update(of=("self",)).order_by("position", "id"))
         index = next((i for i, row in enumerate(ordered) if row.pk == item.pk), None)
         if index is None:
             raise MeetingRefused(_("Ce dossier n’est plus à l’ordre du jour."))
@@ -354,6 +355,14 @@ class DecisionData:
     due_at: datetime
 
 
+def _check_decision(decision: DecisionData) -> None:
+    """A decision is case work: refuse owners (and organisations) that never read cases."""
+    if decision.owner is not None and not access.can_own_decision(decision.owner):
+        raise MeetingRefused(_("Cette personne ne suit pas de dossiers : choisissez-en une autre."))
+    if not access.can_follow_decisions(decision.owner_organisation):
+        raise MeetingRefused(_("Cette structure n’a personne qui puisse suivre un dossier."))
+
+
 def record_minutes(
     *,
     item: AgendaItem,
@@ -365,7 +374,8 @@ def record_minutes(
     """Write the minutes of a case and turn each decision into an action of the case, all or nothing.
 
     The first minutes of a case set its milestone « examiné en cellule » to the meeting's start; the
-    first minutes of a planned meeting mark it held.
+    first minutes of a planned meeting mark it held. Each decision's owner (and organisation) must be
+    able to follow a case (``access.meetings.can_own_decision``, ``can_follow_decisions``).
     """
     now = now or timezone.now()
     decisions = list(decisions)
@@ -376,7 +386,9 @@ def record_minutes(
         _require_not_cancelled(meeting)
         if meeting.starts_at > now:
             raise MeetingRefused(_("Le compte rendu s’écrit une fois la réunion commencée."))
-        row = AgendaItem.objects.select_for_update().select_related("case").get(pk=item.pk)
+        for decision in decisions:
+            _check_decision(decision)
+        row = _lock_item(item)
         first = row.minutes_at is None
         row.minutes, row.minutes_by, row.minutes_at = minutes, actor, now
         row.save(update_fields=["minutes", "minutes_by", "minutes_at"])

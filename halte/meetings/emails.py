@@ -1,9 +1,12 @@
 """Invitation emails of the cell's meetings, each with its iCalendar file.
 
 An email says when and where, and links to the meeting page. It never names a case: the agenda is
-read in Halte, by those allowed to. Messages are prepared inside the transaction that changes the
-meeting (so they describe what is committed), and handed to the task queue once it commits: a
-rolled-back change sends nothing and a slow mail server never holds a request.
+read in Halte, by those allowed to. Nor does it say who else is invited: each person's calendar file
+names the organiser and that person only (a school invited hints at a case of that school).
+
+Messages are prepared inside the transaction that changes the meeting (so they describe what is
+committed), and handed to the task queue once it commits: a rolled-back change sends nothing and a
+slow mail server never holds a request.
 """
 
 from __future__ import annotations
@@ -56,7 +59,8 @@ def _person(membership) -> ical.Person:
 
 
 def calendar_for(meeting: Meeting, attendees: Iterable, *, method: str = ical.REQUEST, now=None) -> str:
-    """The .ics text of a meeting for the given invited memberships."""
+    """The .ics text of a meeting listing the given memberships as attendees (one person's own file:
+    just that person, never the whole list)."""
     link = f"{settings.SITE_URL}{meeting_url(meeting)}"
     event = ical.Event(
         uid=f"{meeting.public_id}@halte",
@@ -111,13 +115,19 @@ def _body(meeting: Meeting, kind: str) -> str:
     return f"{_('Bonjour,')}\n\n{intro}\n\n{details}\n\n{where}\n\n{attachment}\n{notice}\n"
 
 
-def prepare(meeting: Meeting, recipients: Iterable, *, kind: str, attendees: Iterable, now=None) -> list[dict]:
-    """One message per recipient membership: plain data, ready for the task queue."""
+def prepare(meeting: Meeting, recipients: Iterable, *, kind: str, now=None) -> list[dict]:
+    """One message per recipient membership: plain data, ready for the task queue. Each calendar
+    file names the organiser and its recipient only."""
     method = _METHODS[kind]
-    ics = calendar_for(meeting, attendees, method=method, now=now)
     subject, body = _subject(meeting, kind), _body(meeting, kind)
     return [
-        {"to": m.user.email, "subject": subject, "body": body, "ics": ics, "method": method}
+        {
+            "to": m.user.email,
+            "subject": subject,
+            "body": body,
+            "ics": calendar_for(meeting, [m], method=method, now=now),
+            "method": method,
+        }
         for m in recipients
         if m.user.is_active and m.user.email
     ]

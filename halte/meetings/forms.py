@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 from django import forms
 from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from halte.access import meetings as access
 from halte.access.cases import CELL_ROLES
 from halte.access.policy import Capability, memberships_with
 from halte.accounts.models import Membership, Organisation
@@ -19,6 +20,8 @@ from halte.reports.forms import TextField
 from .models import Invitation, Meeting
 
 DEFAULT_TITLE = _("Réunion de la cellule")
+# A meeting is planned at most this many years ahead (far dates overflow `starts_at + duration`).
+MAX_YEARS_AHEAD = 2
 # References of cases and reports never travel in an email or a calendar.
 _REFERENCE = re.compile(r"\b(?:HS|SIG)-\d{4}-\d+\b", re.IGNORECASE)
 
@@ -44,6 +47,14 @@ def local_datetime(day, at: time) -> datetime:
     if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment.replace(tzinfo=None):
         raise ValueError("nonexistent local time")
     return moment
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day `years` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 class MeetingForm(HalteForm):
@@ -90,15 +101,30 @@ class MeetingForm(HalteForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("day") and data.get("start") is not None:
-            try:
-                starts_at = local_datetime(data["day"], data["start"])
-            except ValueError:
-                self.add_error("start", _("Cette heure n’existe pas ce jour-là (passage à l’heure d’été)."))
-            else:
-                if starts_at <= self.now:
-                    self.add_error("day", _("Choisissez une date et une heure à venir."))
-                data["starts_at"] = starts_at
+        day = data.get("day")
+        if day is None or data.get("start") is None:
+            return data
+        # Days out of range are refused before any arithmetic: year 1 or 9999 would overflow.
+        today = timezone.localdate(self.now)
+        latest = years_after(today, MAX_YEARS_AHEAD)
+        if day < today:
+            self.add_error("day", _("Choisissez une date et une heure à venir."))
+            return data
+        if day > latest:
+            self.add_error(
+                "day",
+                _("Choisissez une date dans les deux ans qui viennent, au plus tard le %(latest)s.")
+                % {"latest": latest.strftime("%d/%m/%Y")},
+            )
+            return data
+        try:
+            starts_at = local_datetime(day, data["start"])
+        except ValueError:
+            self.add_error("start", _("Cette heure n’existe pas ce jour-là (passage à l’heure d’été)."))
+        else:
+            if starts_at <= self.now:
+                self.add_error("day", _("Choisissez une date et une heure à venir."))
+            data["starts_at"] = starts_at
         return data
 
     def meeting_fields(self) -> dict:
@@ -199,7 +225,7 @@ class InvitationForm(HalteForm):
         self.fields["other"].choices = _grouped(others)
         if not self.is_bound:
             self.initial["members"] = (
-                sorted(invited_ids) if invited_ids else [m.pk for m in listed if m.role in CELL_ROLES]
+                sorted(invited_ids) if invited_ids else _one_per_person(m for m in listed if m.role in CELL_ROLES)
             )
 
     def chosen(self) -> list[Membership]:
@@ -207,6 +233,18 @@ class InvitationForm(HalteForm):
         if self.cleaned_data.get("other") and self.cleaned_data["other"] not in chosen:
             chosen.append(self.cleaned_data["other"])
         return chosen
+
+
+def _one_per_person(memberships) -> list[int]:
+    """A person who sits in the cell twice (the DSDEN referent standing in for the coordinator) is
+    pre-selected once: one invitation, one email, one attendee line in the calendar."""
+    seen: set[int] = set()
+    chosen = []
+    for membership in memberships:
+        if membership.user_id not in seen:
+            seen.add(membership.user_id)
+            chosen.append(membership.pk)
+    return chosen
 
 
 class AttendanceForm(HalteForm):
@@ -255,9 +293,12 @@ class DecisionForm(HalteForm):
         label=_("Échéance"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
-    def __init__(self, *args, organisations=None, members=None, member_choices=None, **kwargs):
+    def __init__(
+        self, *args, organisations=None, members=None, member_choices=None, followed_organisation_ids=None, **kwargs
+    ):
         """`members` validates the owner; `member_choices` (grouped by organisation) lists them once
-        for every form of the formset instead of one query per form."""
+        for every form of the formset instead of one query per form, and `followed_organisation_ids`
+        (the organisations of those members) the same for the organisation."""
         super().__init__(*args, **kwargs)
         self.fields["owner_organisation"].queryset = (
             organisations if organisations is not None else Organisation.objects.none()
@@ -265,6 +306,7 @@ class DecisionForm(HalteForm):
         self.fields["owner"].queryset = members if members is not None else Membership.objects.none()
         if member_choices is not None:
             self.fields["owner"].choices = member_choices
+        self.followed_organisation_ids = followed_organisation_ids
 
     def clean(self):
         data = super().clean()
@@ -279,19 +321,29 @@ class DecisionForm(HalteForm):
         elif data["due_on"] < timezone.localdate():
             self.add_error("due_on", _("Choisissez une échéance à venir."))
         owner, organisation = data.get("owner"), data.get("owner_organisation")
+        if organisation is not None and organisation.pk not in self._followed_organisation_ids():
+            self.add_error("owner_organisation", _("Cette structure n’a personne qui puisse suivre un dossier."))
         if owner is not None and organisation is not None and owner.organisation_id != organisation.pk:
             self.add_error("owner", _("La personne responsable doit appartenir à la structure responsable."))
         return data
 
+    def _followed_organisation_ids(self) -> set[int]:
+        if self.followed_organisation_ids is None:
+            owners = self.fields["owner"].queryset
+            self.followed_organisation_ids = set(owners.values_list("organisation_id", flat=True))
+        return self.followed_organisation_ids
+
 
 def decision_form_kwargs() -> dict:
-    """What every form of a DecisionFormSet needs: active organisations and their active members."""
-    members = Membership.objects.active().select_related("user", "organisation")
-    ordered = members.order_by("organisation__name", "user__last_name", "user__first_name", "pk")
+    """What every form of a DecisionFormSet needs: active organisations, and the members who may own
+    a decision (those who read cases: never an analyst, the DPO or an administrator)."""
+    members = access.decision_owners()
+    ordered = list(members.order_by("organisation__name", "user__last_name", "user__first_name", "pk"))
     return {
         "organisations": Organisation.objects.filter(is_active=True).order_by("name"),
         "members": members,
         "member_choices": _grouped(ordered),
+        "followed_organisation_ids": {m.organisation_id for m in ordered},
     }
 
 

@@ -80,18 +80,25 @@ def _invalid(request, meeting: Meeting, *forms):
 def meeting_list(request):
     """The coordination sees every meeting; others the meetings they are invited to. Upcoming first."""
     now = timezone.now()
+    sees_invitations = access.can_see_invitations(request.membership)
     meetings = (
         access.visible_meetings(request.membership)
         .annotate(
             is_past=Choose(When(starts_at__lt=now, then=Value(1)), default=Value(0)),
             upcoming_at=Choose(When(starts_at__gte=now, then=F("starts_at")), default=None),
-            invited=Count("invitations", distinct=True),
             cases=Count("items", distinct=True),
         )
         .order_by("is_past", F("upcoming_at").asc(nulls_last=True), "-starts_at", "-id")
     )
+    if sees_invitations:  # even how many people are invited: the coordination only
+        meetings = meetings.annotate(invited=Count("invitations", distinct=True))
     page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "can_plan": access.can_plan(request.membership), "now": now}
+    context = {
+        "page": page,
+        "can_plan": access.can_plan(request.membership),
+        "can_see_invitations": sees_invitations,
+        "now": now,
+    }
     return render(request, "meetings/list.html", context)
 
 
@@ -168,7 +175,14 @@ def detail(request, public_id):
     meeting = _meeting_for(request, public_id)
     membership = request.membership
     planner = access.can_plan(membership)
-    invitations = list(meeting.invitations.select_related("membership__user", "membership__organisation"))
+    sees_invitations = access.can_see_invitations(membership)
+    # The whole list for the coordination; anyone else sees only their own invitation.
+    if sees_invitations:
+        invitations = list(meeting.invitations.select_related("membership__user", "membership__organisation"))
+        own_invitation = None
+    else:
+        invitations = []
+        own_invitation = meeting.invitations.filter(membership=membership).first()
     items = list(
         meeting.items.select_related("case")
         .prefetch_related("case__shares", "case__other_schools")  # compartments() per case without queries
@@ -192,6 +206,8 @@ def detail(request, public_id):
         "meeting": meeting,
         "when": emails.when(meeting),
         "invitations": invitations,
+        "can_see_invitations": sees_invitations,
+        "own_invitation": own_invitation,
         "rows": rows,
         "can_plan": planner,
         "is_planned": meeting.status == Meeting.Status.PLANNED,
@@ -334,7 +350,8 @@ def attendance(request, public_id):
 def invitation_ics(request, public_id):
     meeting = _meeting_for(request, public_id)
     _require(access.can_download_invitation(request.membership, meeting))
-    attendees = [inv.membership for inv in meeting.invitations.select_related("membership__user")]
+    # One's own file: the organiser and oneself (if invited), never the other people invited.
+    attendees = [request.membership] if access.is_invited(request.membership, meeting) else []
     method = ical.CANCEL if meeting.status == Meeting.Status.CANCELLED else ical.REQUEST
     text = emails.calendar_for(meeting, attendees, method=method)
     response = HttpResponse(text.encode("utf-8"), content_type=f"text/calendar; method={method}; charset=utf-8")

@@ -3,10 +3,14 @@
 The `cell` meeting (tests/meetings/conftest.py) has case A (school A, judicial part shared with the
 police) and case B (school B) on its agenda; the magistrate, the education referent, school A's
 staff and the police liaison are invited. Fails closed: a URL of the namespace missing from
-URL_MATRIX fails `test_every_meetings_url_is_in_the_matrix`.
+URL_MATRIX fails `test_every_meetings_url_is_in_the_matrix`. Every POST is checked on the database
+too: an allowed POST must have made its write, a refused one must have changed nothing.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.urls import get_resolver, reverse
@@ -15,6 +19,7 @@ from django.utils import timezone
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.meetings import actions
+from halte.meetings.models import AgendaItem, Invitation, Meeting
 
 from .conftest import INVITED, MINUTES_MARK, make_case, make_meeting
 
@@ -62,7 +67,15 @@ URL_MATRIX = {
     "meetings:invitation_ics": ("get", "meeting"),
     "meetings:item": ("get", "minutes"),
 }
-EXTRA_CHECKS = [("meetings:item", "post", "write")]
+# Pages that also take a POST, checked posted as well.
+EXTRA_CHECKS = [
+    ("meetings:item", "post", "write"),
+    ("meetings:schedule", "post", "planner"),
+    ("meetings:edit", "post", "planner"),
+    ("meetings:cancel", "post", "planner"),
+    ("meetings:invitations", "post", "planner"),
+]
+CHECKS = [(name, method, rule) for name, (method, rule) in URL_MATRIX.items()] + EXTRA_CHECKS
 
 
 def meetings_url_names() -> set[str]:
@@ -94,19 +107,16 @@ def expected(rule: str, name: str):
     raise AssertionError(rule)
 
 
-def url_and_data(url_name: str, cell, people):
-    meeting, item = cell.meeting, cell.item_a
-    if url_name in ("meetings:list", "meetings:schedule"):
-        return reverse(url_name), {}
-    if url_name == "meetings:enrol":
-        upcoming = make_meeting(people.coordinator, timezone.now() + timedelta(days=3))
-        return reverse(url_name, args=[cell.case_a.public_id]), {"meeting": str(upcoming.public_id)}
-    if url_name in ("meetings:remove_item", "meetings:move_up", "meetings:move_down", "meetings:item"):
-        return reverse(url_name, args=[meeting.public_id, item.public_id]), {}
-    if url_name == "meetings:add_item":
-        make_case("HS-2026-000099")
-        return reverse(url_name, args=[meeting.public_id]), {"reference": "HS-2026-000099"}
-    return reverse(url_name, args=[meeting.public_id]), {}
+@dataclass
+class Scenario:
+    """A request of the matrix. For a POST, `state` reads what the write changes from the database and
+    `done` says whether a state shows the write made: an "ok" cell must make it, a refused cell must
+    leave the state as it found it (a 200 or a 302 alone cannot tell a saved form from a refused one)."""
+
+    url: str
+    data: dict = field(default_factory=dict)
+    state: Callable[[], Any] | None = None
+    done: Callable[[Any], bool] | None = None
 
 
 MINUTES_POST = {
@@ -118,35 +128,175 @@ MINUTES_POST = {
 }
 
 
-def run(client, login, people, url, method, data):
+def agenda_of(meeting) -> list[int]:
+    return list(meeting.items.order_by("position", "id").values_list("case_id", flat=True))
+
+
+def meeting_form(day, place: str) -> dict:
+    return {
+        "title": "Réunion de la cellule",
+        "day": day.isoformat(),
+        "start": "14:00",
+        "duration_minutes": "120",
+        "place": place,
+    }
+
+
+def scenario(url_name: str, method: str, cell, people) -> Scenario:
+    meeting, item = cell.meeting, cell.item_a
+    args = [meeting.public_id]
+    if method == "get":
+        if url_name in ("meetings:list", "meetings:schedule"):
+            return Scenario(reverse(url_name))
+        if url_name == "meetings:item":
+            return Scenario(reverse(url_name, args=[*args, item.public_id]))
+        return Scenario(reverse(url_name, args=args))
+
+    def status():
+        return Meeting.objects.get(pk=meeting.pk).status
+
+    match url_name:
+        case "meetings:enrol":
+            upcoming = make_meeting(people.coordinator, timezone.now() + timedelta(days=3))
+            return Scenario(
+                reverse(url_name, args=[cell.case_a.public_id]),
+                {"meeting": str(upcoming.public_id)},
+                state=lambda: agenda_of(upcoming),
+                done=lambda state: state == [cell.case_a.pk],
+            )
+        case "meetings:schedule":
+            day = timezone.localdate() + timedelta(days=10)
+            place = "Salle de la matrice"
+            return Scenario(
+                reverse(url_name),
+                meeting_form(day, place),
+                state=lambda: Meeting.objects.filter(place=place).count(),
+                done=lambda state: state == 1,
+            )
+        case "meetings:edit":
+            day = timezone.localdate() + timedelta(days=10)
+            return Scenario(
+                reverse(url_name, args=args),
+                meeting_form(day, "Préfecture de la Somme"),
+                state=lambda: Meeting.objects.get(pk=meeting.pk).place,
+                done=lambda state: state == "Préfecture de la Somme",
+            )
+        case "meetings:cancel":
+            return Scenario(
+                reverse(url_name, args=args),
+                {"reason": "Reportée"},
+                state=status,
+                done=lambda state: state == Meeting.Status.CANCELLED,
+            )
+        case "meetings:mark_held":
+            return Scenario(reverse(url_name, args=args), state=status, done=lambda state: state == Meeting.Status.HELD)
+        case "meetings:accept_proposal":
+            proposed = make_case("HS-2026-000098", priority="P1")
+            return Scenario(
+                reverse(url_name, args=args),
+                {"cases": [str(proposed.public_id)]},
+                state=lambda: agenda_of(meeting),
+                done=lambda state: state == [cell.case_a.pk, cell.case_b.pk, proposed.pk],
+            )
+        case "meetings:add_item":
+            added = make_case("HS-2026-000099")
+            return Scenario(
+                reverse(url_name, args=args),
+                {"reference": added.reference},
+                state=lambda: agenda_of(meeting),
+                done=lambda state: state == [cell.case_a.pk, cell.case_b.pk, added.pk],
+            )
+        case "meetings:remove_item":
+            return Scenario(
+                reverse(url_name, args=[*args, item.public_id]),
+                state=lambda: agenda_of(meeting),
+                done=lambda state: state == [cell.case_b.pk],
+            )
+        case "meetings:move_up" | "meetings:move_down":
+            # Move the second item up, or the first one down: either way the order is reversed.
+            moved = cell.item_b if url_name == "meetings:move_up" else cell.item_a
+            return Scenario(
+                reverse(url_name, args=[*args, moved.public_id]),
+                state=lambda: agenda_of(meeting),
+                done=lambda state: state == [cell.case_b.pk, cell.case_a.pk],
+            )
+        case "meetings:invitations":
+            invited = [getattr(people, name) for name in (*INVITED, "social_worker")]
+            return Scenario(
+                reverse(url_name, args=args),
+                {"members": [m.pk for m in invited]},
+                state=lambda: set(meeting.invitations.values_list("membership_id", flat=True)),
+                done=lambda state: state == {m.pk for m in invited},
+            )
+        case "meetings:attendance":
+            invitation = meeting.invitations.get(membership=people.magistrate)
+            return Scenario(
+                reverse(url_name, args=args),
+                {f"presence_{invitation.pk}": Invitation.Attendance.PRESENT},
+                state=lambda: Invitation.objects.get(pk=invitation.pk).attendance,
+                done=lambda state: state == Invitation.Attendance.PRESENT,
+            )
+        case "meetings:item":
+            return Scenario(
+                reverse(url_name, args=[*args, item.public_id]),
+                MINUTES_POST,
+                state=lambda: AgendaItem.objects.get(pk=item.pk).minutes,
+                done=lambda state: state == MINUTES_POST["cr-minutes"],
+            )
+    raise AssertionError(f"No POST scenario for {url_name}")
+
+
+def outcome(code: int, wanted, before, after, case: Scenario):
+    """What one cell shows: "ok" for an allowed request (a POST only if its write was made), else the
+    status code, marked when a refused POST changed something anyway."""
+    wrote = case.state is not None and after != before
+    if wanted == "ok":
+        if code not in (200, 302):
+            return code
+        if case.done is not None and not (wrote and case.done(after)):
+            return f"{code}, nothing written"
+        return "ok"
+    return f"{code}, written anyway" if wrote else code
+
+
+def run(client, login, people, case: Scenario, method: str, wanted: dict) -> dict:
     seen = {}
     for name in ALL:
         client.logout()
         login(client, getattr(people, name))
-        response = client.post(url, data) if method == "post" else client.get(url)
-        seen[name] = response.status_code
+        before = case.state() if case.state else None
+        response = client.post(case.url, case.data) if method == "post" else client.get(case.url)
+        after = case.state() if case.state else None
+        seen[name] = outcome(response.status_code, wanted[name], before, after, case)
     return seen
 
 
-def normalise(seen: dict, wanted: dict) -> dict:
-    return {name: "ok" if wanted[name] == "ok" and code in (200, 302) else code for name, code in seen.items()}
+def test_every_post_of_the_matrix_checks_its_write(people, cell):
+    for url_name, method, _rule in CHECKS:
+        if method == "post":
+            case = scenario(url_name, method, cell, people)
+            assert case.state is not None and case.done is not None, url_name
+            assert not case.done(case.state()), url_name  # not already made before anyone posts
 
 
-@pytest.mark.parametrize(
-    ("url_name", "method", "rule"),
-    [(name, method, rule) for name, (method, rule) in URL_MATRIX.items()] + EXTRA_CHECKS,
-)
+@pytest.mark.parametrize(("url_name", "method", "rule"), CHECKS)
 def test_meetings_matrix(client, login, people, cell, url_name, method, rule):
-    url, data = url_and_data(url_name, cell, people)
-    if rule == "write":
-        data = MINUTES_POST
+    case = scenario(url_name, method, cell, people)
     wanted = {name: expected(rule, name) for name in ALL}
-    assert normalise(run(client, login, people, url, method, data), wanted) == wanted
+    assert run(client, login, people, case, method, wanted) == wanted
+
+
+def test_a_refused_post_that_redirects_is_not_ok(client, login, people, cell):
+    """An invalid form that redirects with an error message is not an accepted write."""
+    case = scenario("meetings:accept_proposal", "post", cell, people)
+    case.data = {}  # nothing ticked: "Cochez au moins un dossier."
+    seen = run(client, login, people, case, "post", {name: expected("planner", name) for name in ALL})
+    assert seen["coordinator"] == "302, nothing written"
 
 
 def test_an_item_of_a_case_one_does_not_see_is_a_404(client, login, people, cell):
     url = reverse("meetings:item", args=[cell.meeting.public_id, cell.item_b.public_id])
-    seen = run(client, login, people, url, "get", {})
+    seen = run(client, login, people, Scenario(url), "get", dict.fromkeys(ALL, 200))
     assert seen["school_a_staff"] == 404  # case B belongs to school B
     assert seen["police"] == 404  # case B is not shared with the police
     assert seen["magistrate"] == 200

@@ -158,7 +158,8 @@ def test_fold_never_exceeds_75_octets_and_unfolds_to_the_same_line(line):
 
 def test_the_download_is_the_calendar_of_the_meeting(client, login, people):
     meeting = make_meeting(people.coordinator, datetime(2027, 6, 10, 14, tzinfo=PARIS))
-    Invitation.objects.create(meeting=meeting, membership=people.magistrate)
+    for name in ("magistrate", "school_a_staff", "school_b_staff"):
+        Invitation.objects.create(meeting=meeting, membership=getattr(people, name))
     login(client, people.magistrate)
     response = client.get(f"/cellule/reunions/{meeting.public_id}/invitation.ics")
     assert response.status_code == 200
@@ -167,4 +168,23 @@ def test_the_download_is_the_calendar_of_the_meeting(client, login, people):
     assert b"\r\n" in response.content
     event = event_of(icalendar.Calendar.from_ical(response.content))
     assert event.decoded("DTSTART").astimezone(UTC) == datetime(2027, 6, 10, 12, 0, tzinfo=UTC)
+    # One's own file: the organiser and oneself, never the other people invited.
     assert [str(a) for a in attendees_of(event)] == [f"mailto:{people.magistrate.user.email}"]
+    assert str(event["ORGANIZER"]) == f"mailto:{people.coordinator.user.email}"
+    for other in (people.school_a_staff, people.school_b_staff):
+        assert f"mailto:{other.user.email}".encode() not in response.content
+        assert other.user.last_name.encode() not in response.content
+
+
+def test_the_coordination_downloads_the_calendar_without_the_list_of_invitees(client, login, people):
+    meeting = make_meeting(people.coordinator, datetime(2027, 6, 10, 14, tzinfo=PARIS))
+    for name in ("magistrate", "school_b_staff"):
+        Invitation.objects.create(meeting=meeting, membership=getattr(people, name))
+    login(client, people.coordinator)
+    response = client.get(f"/cellule/reunions/{meeting.public_id}/invitation.ics")
+    assert response.status_code == 200
+    event = event_of(icalendar.Calendar.from_ical(response.content))
+    assert str(event["ORGANIZER"]) == f"mailto:{people.coordinator.user.email}"
+    assert attendees_of(event) == []
+    for other in (people.magistrate, people.school_b_staff):
+        assert f"mailto:{other.user.email}".encode() not in response.content

@@ -44,6 +44,28 @@ def calendar_of(message) -> icalendar.Calendar:
     return icalendar.Calendar.from_ical(calendar_part(message).get_payload(decode=True))
 
 
+def ics_text(message) -> str:
+    return calendar_part(message).get_payload(decode=True).decode()
+
+
+def attendees_of(event) -> list[str]:
+    attendees = event.get("ATTENDEE", [])
+    return [str(a) for a in (attendees if isinstance(attendees, list) else [attendees])]
+
+
+def assert_each_file_names_only_its_recipient(people, names):
+    """Every calendar file names the organiser and its recipient, no one else invited."""
+    emails = {getattr(people, name).user.email for name in names}
+    assert {m.to[0] for m in mail.outbox} == emails
+    for message in mail.outbox:
+        (event,) = calendar_of(message).walk("VEVENT")
+        assert attendees_of(event) == [f"mailto:{message.to[0]}"]
+        assert str(event["ORGANIZER"]) == f"mailto:{people.coordinator.user.email}"
+        text = ics_text(message)
+        for other in emails - {message.to[0]}:
+            assert other not in text
+
+
 def invite(meeting, people, *names, capture):
     with capture(execute=True):
         return actions.send_invitations(
@@ -123,8 +145,8 @@ def test_sending_again_emails_only_the_newcomers(meeting, people, django_capture
     assert result.sent == 1
     assert [m.to for m in mail.outbox] == [[people.social_worker.user.email]]
     (event,) = calendar_of(mail.outbox[0]).walk("VEVENT")
-    attendees = {str(a) for a in event["ATTENDEE"]}
-    assert attendees == {f"mailto:{people.magistrate.user.email}", f"mailto:{people.social_worker.user.email}"}
+    assert attendees_of(event) == [f"mailto:{people.social_worker.user.email}"]
+    assert people.magistrate.user.email not in ics_text(mail.outbox[0])
 
 
 def test_taking_someone_off_sends_them_a_cancellation(meeting, people, django_capture_on_commit_callbacks):
@@ -254,3 +276,51 @@ def test_bad_attendance_is_refused_in_french(client, login, people, meeting, dja
     assert "Rien n’a été enregistré" in response.content.decode()
     invitation.refresh_from_db()
     assert invitation.attendance == ""
+
+
+WHO_SEES_WHOM = ("magistrate", "school_a_staff", "school_b_staff", "police")
+
+
+def test_an_invitation_does_not_tell_who_else_is_invited(meeting, people, django_capture_on_commit_callbacks):
+    invite(meeting, people, *WHO_SEES_WHOM, capture=django_capture_on_commit_callbacks)
+    assert_each_file_names_only_its_recipient(people, WHO_SEES_WHOM)
+    for message in mail.outbox:
+        for name in WHO_SEES_WHOM:
+            other = getattr(people, name)
+            if other.user.email != message.to[0]:
+                assert other.user.email not in message.body
+                assert other.organisation.name not in message.body
+
+
+def test_updates_and_cancellations_do_not_tell_who_else_is_invited(meeting, people, django_capture_on_commit_callbacks):
+    invite(meeting, people, *WHO_SEES_WHOM, capture=django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.update(meeting=meeting, actor=people.coordinator, place="Préfecture, salle Picardie")
+    assert_each_file_names_only_its_recipient(people, WHO_SEES_WHOM)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.cancel(meeting=meeting, actor=people.coordinator, reason="Reportée")
+    assert_each_file_names_only_its_recipient(people, WHO_SEES_WHOM)
+
+
+def test_a_withdrawal_names_only_its_recipient(meeting, people, django_capture_on_commit_callbacks):
+    invite(
+        meeting, people, "magistrate", "school_a_staff", "school_b_staff", capture=django_capture_on_commit_callbacks
+    )
+    mail.outbox.clear()
+    invite(meeting, people, "magistrate", capture=django_capture_on_commit_callbacks)
+    assert_each_file_names_only_its_recipient(people, ("school_a_staff", "school_b_staff"))
+
+
+def test_a_person_sitting_twice_in_the_cell_is_preselected_once(client, login, people, meeting):
+    from halte.accounts.models import Membership, Role
+
+    # The DSDEN referent also stands in for the coordinator: two cell memberships, one person.
+    second = Membership.objects.create(
+        user=people.education_referent.user, organisation=people.coordinator.organisation, role=Role.COORDINATOR
+    )
+    login(client, people.coordinator)
+    form = client.get(reverse("meetings:invitations", args=[meeting.public_id])).context["form"]
+    chosen = [pk for pk in form.initial["members"] if pk in (people.education_referent.pk, second.pk)]
+    assert len(chosen) == 1

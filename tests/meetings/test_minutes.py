@@ -234,3 +234,74 @@ def test_the_item_page_shows_minutes_and_decisions_and_journals_the_read(client,
     event = AuditEvent.objects.filter(action=AuditAction.MEETING_READ, membership=people.school_a_staff).get()
     assert event.target_id == str(cell.case_a.public_id)
     assert event.detail["meeting"] == str(cell.meeting.public_id)
+
+
+# --- Who may be made responsible for a decision ----------------------------------------------------
+
+NEVER_CASE_WORK = ("analyst", "dpo", "admin")
+
+
+def owner_choices(response) -> set[int]:
+    form = response.context["formset"].forms[0]
+    groups = [options for _group, options in form.fields["owner"].choices if isinstance(options, list)]
+    return {value for options in groups for value, _label in options}
+
+
+def test_owners_offered_are_the_people_who_read_cases(client, login, people, cell):
+    login(client, people.coordinator)
+    response = client.get(url_of(cell.item_a))
+    offered = owner_choices(response)
+    for name in ("coordinator", "prosecutor_delegate", "school_a_staff", "police", "association_worker"):
+        assert getattr(people, name).pk in offered, name
+    for name in NEVER_CASE_WORK:
+        assert getattr(people, name).pk not in offered, name
+
+
+@pytest.mark.parametrize("name", NEVER_CASE_WORK)
+def test_an_owner_who_never_reads_cases_is_refused(client, login, people, cell, name):
+    login(client, people.coordinator)
+    owner = getattr(people, name)
+    decision = {
+        "title": "Suivre la situation",
+        "owner_organisation": owner.organisation_id,
+        "owner": owner.pk,
+        "due_on": in_days(3),
+    }
+    response = client.post(url_of(cell.item_a), post_data(decisions=[decision]))
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide." in response.content.decode()
+    nothing_saved(cell)
+
+
+def test_an_organisation_where_nobody_reads_cases_is_refused(client, login, people, cell):
+    """The region only has an analyst: nobody there could follow the case."""
+    login(client, people.coordinator)
+    decision = {"title": "Suivre", "owner_organisation": people.analyst.organisation_id, "due_on": in_days(3)}
+    response = client.post(url_of(cell.item_a), post_data(decisions=[decision]))
+    assert response.status_code == 200
+    assert "Cette structure n’a personne qui puisse suivre un dossier." in response.content.decode()
+    nothing_saved(cell)
+
+
+def test_an_organisation_with_case_readers_is_accepted_without_an_owner(client, login, people, cell):
+    login(client, people.coordinator)
+    decision = {"title": "Suivre", "owner_organisation": people.police.organisation_id, "due_on": in_days(3)}
+    response = client.post(url_of(cell.item_a), post_data(decisions=[decision]))
+    assert response.status_code == 302
+    assert Action.objects.get(case=cell.case_a).owner_organisation == people.police.organisation
+
+
+@pytest.mark.parametrize(
+    ("owner", "organisation"),
+    [("dpo", "dpo"), ("admin", "admin"), ("analyst", "analyst"), (None, "analyst")],
+)
+def test_the_action_itself_refuses_owners_who_never_read_cases(people, cell, owner, organisation):
+    decision = actions.DecisionData(
+        title="Suivre la situation",
+        owner_organisation=getattr(people, organisation).organisation,
+        owner=getattr(people, owner) if owner else None,
+        due_at=timezone.now() + timedelta(days=3),
+    )
+    with pytest.raises(actions.MeetingRefused):
+        actions.record_minutes(item=cell.item_a, actor=people.coordinator, minutes=MINUTES_MARK, decisions=[decision])
+    nothing_saved(cell)

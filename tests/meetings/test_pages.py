@@ -97,6 +97,58 @@ def test_bad_input_is_answered_in_french(client, login, people, overrides, messa
     assert not Meeting.objects.exists()
 
 
+def two_years_after(day):
+    try:
+        return day.replace(year=day.year + 2)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 2, day=28)
+
+
+@pytest.mark.parametrize(
+    ("day", "start", "message"),
+    [
+        # 9999-12-31 23:00 + 2 hours does not fit in a datetime: refused before any arithmetic.
+        ("9999-12-31", "23:00", "Choisissez une date dans les deux ans qui viennent"),
+        # 00:05 in Paris on 1 January of year 1 is in year 0 in UTC: refused as well, not a 500.
+        ("0001-01-01", "00:05", "Choisissez une date et une heure à venir."),
+    ],
+)
+def test_dates_out_of_range_are_refused_in_french(client, login, people, day, start, message):
+    as_member(client, login, people.coordinator)
+    response = client.post(reverse("meetings:schedule"), form_data(timezone.localdate(), start, day=day))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_a_meeting_is_planned_at_most_two_years_ahead(client, login, people):
+    as_member(client, login, people.coordinator)
+    latest = two_years_after(timezone.localdate())
+    response = client.post(reverse("meetings:schedule"), form_data(latest + timedelta(days=1)))
+    assert response.status_code == 200
+    assert f"au plus tard le {latest:%d/%m/%Y}" in response.content.decode()
+    assert not Meeting.objects.exists()
+    response = client.post(reverse("meetings:schedule"), form_data(latest))
+    assert response.status_code == 302
+    assert timezone.localtime(Meeting.objects.get().starts_at).date() == latest
+
+
+def test_editing_refuses_a_date_too_far_ahead(client, login, people):
+    meeting = make_meeting(people.coordinator, timezone.now() + timedelta(days=4))
+    before = meeting.starts_at
+    as_member(client, login, people.coordinator)
+    url = reverse("meetings:edit", args=[meeting.public_id])
+    for day in ("9999-12-31", (two_years_after(timezone.localdate()) + timedelta(days=1)).isoformat()):
+        response = client.post(url, form_data(timezone.localdate(), "23:00", day=day))
+        assert response.status_code == 200
+        assert "Choisissez une date dans les deux ans qui viennent" in response.content.decode()
+    meeting.refresh_from_db()
+    assert (meeting.starts_at, meeting.sequence) == (before, 0)
+    # The meeting page and its calendar file still open.
+    assert client.get(reverse("meetings:detail", args=[meeting.public_id])).status_code == 200
+    assert client.get(reverse("meetings:invitation_ics", args=[meeting.public_id])).status_code == 200
+
+
 def test_an_hour_that_does_not_exist_is_refused(client, login, people):
     as_member(client, login, people.coordinator)
     day = next_spring_forward(timezone.localdate())
@@ -149,6 +201,49 @@ def test_marking_held_waits_for_the_start(client, login, people):
     past.refresh_from_db()
     assert future.status == Meeting.Status.PLANNED
     assert past.status == Meeting.Status.HELD
+
+
+# --- Who sees whom --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_schools(people):
+    """A meeting where both schools are invited: neither may learn that the other is."""
+    meeting = make_meeting(people.coordinator, timezone.now() + timedelta(days=5))
+    for membership, mark in [(people.school_a_staff, "INVITE-A"), (people.school_b_staff, "INVITE-B")]:
+        membership.user.last_name = mark
+        membership.user.save(update_fields=["last_name"])
+        Invitation.objects.create(meeting=meeting, membership=membership, sent_at=timezone.now(), sent_sequence=0)
+    Invitation.objects.filter(membership=people.school_a_staff).update(attendance=Invitation.Attendance.EXCUSED)
+    return meeting
+
+
+def test_an_invitee_sees_only_their_own_invitation(client, login, people, two_schools):
+    as_member(client, login, people.school_a_staff)
+    page = client.get(reverse("meetings:detail", args=[two_schools.public_id])).content.decode()
+    assert "Vous êtes invité(e) à cette réunion." in page
+    assert "Excusé" in page  # their own attendance
+    assert "INVITE-B" not in page
+    assert people.school_b_staff.organisation.name not in page
+    assert "Personnes invitées" not in page
+    assert reverse("meetings:attendance", args=[two_schools.public_id]) not in page
+
+
+def test_the_coordination_sees_every_invitation(client, login, people, two_schools):
+    as_member(client, login, people.coordinator)
+    page = client.get(reverse("meetings:detail", args=[two_schools.public_id])).content.decode()
+    assert "INVITE-A" in page
+    assert "INVITE-B" in page
+    assert people.school_b_staff.organisation.name in page
+    assert "Vous êtes invité(e)" not in page
+    assert reverse("meetings:attendance", args=[two_schools.public_id]) in page
+
+
+def test_the_list_counts_invitations_for_the_coordination_only(client, login, people, two_schools):
+    as_member(client, login, people.school_a_staff)
+    assert "Personnes invitées" not in client.get(reverse("meetings:list")).content.decode()
+    as_member(client, login, people.coordinator)
+    assert "Personnes invitées" in client.get(reverse("meetings:list")).content.decode()
 
 
 # --- List ------------------------------------------------------------------------------------------
