@@ -490,6 +490,7 @@ def actions_by_organisation(ctx: Context) -> list[t.Table]:
             rows=rows,
             total_row=True,
             total_rates={2: (1, 0)},
+            parts={1: 0},  # on time among the due: the late ones are a complement
             fine=ctx.filters.fine,
             notes=[
                 _(
@@ -541,6 +542,9 @@ def reopenings(ctx: Context) -> list[t.Table]:
             row_header=_("Délai après la clôture"),
             columns=[_("Clôtures observables"), _("Suivies d’une réouverture"), _("Taux de réouverture")],
             rows=rows,
+            parts={1: 0},  # reopened among the closures: those not reopened are a complement
+            # The windows grow: a closure old enough for a longer window is old enough for a shorter one.
+            cell_parts=tuple(((i + 1, 0), (i, 0)) for i in range(len(REOPEN_WINDOWS) - 1)),
             fine=ctx.filters.fine,
             notes=[
                 _(
@@ -586,6 +590,7 @@ def repeated_people(ctx: Context) -> list[t.Table]:
             row_header=_("Rôle dans le dossier"),
             columns=[_("Personnes"), _("Citées dans au moins 2 dossiers"), _("Part")],
             rows=rows,
+            parts={1: 0},  # cited twice among the people: those cited once are a complement
             fine=ctx.filters.fine,
             notes=[
                 _(

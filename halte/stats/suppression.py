@@ -14,28 +14,57 @@ Rules
 
 2. **Totals cannot give a hidden count away** (secondary suppression). A table with totals is a set of
    equations: each row adds up to its row total, each column to its column total, and both the row
-   totals and the column totals add up to the grand total. An equation with exactly one hidden term
-   would reveal it (total minus the others). So, until no equation has exactly one hidden term, the
-   smallest visible non-zero *cell* of such an equation is hidden too (ties: the first in reading
-   order); when the equation has no visible non-zero cell left, its total is hidden instead. Those
-   cells show as « masqué » (they are 5 or more, or a total). This protects against what a reader
-   can compute from one row or one column; it is the classic rule of national statistics offices and
-   is enough for the small tables here (a full linear audit of every combination is not attempted).
+   totals and the column totals add up to the grand total. An equation with exactly one unknown term
+   would reveal it (total minus the others). So, until no equation has exactly one unknown term, the
+   smallest printed non-zero count that would make one of its known terms unknown is hidden too (ties:
+   the first in reading order), a term before the total of the equation. Those cells show as
+   « masqué » (they are 5 or more, or a total). This protects against what a reader can compute from
+   one row or one column; it is the classic rule of national statistics offices and is enough for the
+   small tables here (a full linear audit of every combination is not attempted, and each table is
+   protected on its own).
 
-3. **Delays, rates and means on too few cases**. A delay (median, 90th percentile), a rate or a mean
+3. **Differences cannot give a small count away** (complements). A table may print a count and a part
+   of it in the same row: the actions due and those done on time, the closures and those followed by a
+   reopening, the people cited and those cited in two cases or more (``Table.parts``), or two counts of
+   which one is part of the other (the closures old enough to tell about 12 months are among those old
+   enough to tell about 6 months: ``Table.cell_parts``). The *complement* — whole minus part: the late
+   actions, the closures not followed by a reopening, the people cited once — is printed nowhere, but
+   anyone can subtract. Below the département level it is protected exactly like a printed count:
+
+   - it is one more term of the equation *part + complement = whole*, and with a totals row the
+     complements of the rows add up to the complement of the totals (one more column equation);
+   - a complement from 1 to 4 is a hidden small count (rule 1), and a complement is unknown to the
+     reader as soon as its part or its whole is hidden;
+   - rule 2 then runs on all the equations together. A complement is never printed, so it cannot be
+     hidden itself: to make it unknown, one of its two printed counts is hidden (« masqué ») — the part,
+     which is the smaller, unless it is zero.
+
+   So the whole usually stays printed (how many actions, closures or people the row is about) and only
+   the part is hidden, rather than both: one hidden count is enough to make the subtraction impossible,
+   and rule 2 makes sure the hidden part cannot itself be recovered from a column total (which may hide
+   more). The rate of the row, built on the part, shows « masqué » (rule 4). Every rate over two counts
+   of its table must have its pair declared in ``Table.parts`` or ``Table.cell_parts`` (:func:`shown`
+   refuses the table otherwise), so a new table with a rate cannot forget its complement.
+
+   After rules 1 to 3, no row, column or *part + complement = whole* equation has exactly one unknown
+   term: from what is printed, a reader cannot compute a hidden count, nor a complement from 1 to 4,
+   with any single equation — and so cannot start chaining equations either.
+
+4. **Delays, rates and means on too few cases**. A delay (median, 90th percentile), a rate or a mean
    computed over fewer than 5 cases shows as « — », at every level: such a figure says more about one
-   child than about the cell. Below the département level, a rate also shows « — » when its
+   child than about the cell. A rate or a mean computed from counts of the same table shows « masqué »
+   when one of those counts is hidden. Below the département level, a rate also shows « — » when its
    numerator, or the denominator minus the numerator, is from 1 to 4 (it would give that small count
-   away), and a rate or a mean computed from counts of the same table shows « masqué » when one of
-   those counts is hidden.
+   away; for a rate over counts of its own table, rules 1 to 3 have already hidden one of them).
 
-4. Schools are never ranked by name: no table of Halte's statistics has a row per school. Tables by
+5. Schools are never ranked by name: no table of Halte's statistics has a row per school. Tables by
    commune are sorted alphabetically and always follow rule 1.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
@@ -53,6 +82,7 @@ from .tables import (
     Count,
     Delay,
     Mean,
+    Position,
     Rate,
     ShownCell,
     ShownRow,
@@ -62,62 +92,81 @@ from .tables import (
 
 THRESHOLD = 5  # counts from 1 to THRESHOLD - 1 are hidden below the département level
 
-Position = tuple[int, int]
+
+@dataclass(frozen=True)
+class Complement:
+    """A count printed nowhere that anyone can compute: the count at ``whole`` minus the one at ``part``."""
+
+    part: Position
+    whole: Position
+
+
+Key = Position | Complement  # a printed count, or a complement
+Equation = tuple[list[Key], Key]  # the terms add up to the total
 
 
 def is_small(value: int) -> bool:
     return 0 < value < THRESHOLD
 
 
-def hidden_counts(
-    values: dict[Position, int], equations: Iterable[tuple[list[Position], Position]]
-) -> tuple[set[Position], set[Position]]:
-    """Apply rules 1 and 2 to a grid of counts.
+def hidden_counts(values: dict[Key, int], equations: Iterable[Equation]) -> tuple[set[Key], set[Position]]:
+    """Apply rules 1 to 3 to a grid of counts.
 
-    ``values`` maps every position (cells and totals) to its count; ``equations`` lists, for each
-    row/column, the positions of its terms and the position of its total. Returns the positions hidden
-    as small (primary) and those hidden to protect them (secondary).
+    ``values`` maps every printed count (cells and totals) and every complement to its value;
+    ``equations`` lists, for each row, column and *part + complement = whole*, its terms and its total.
+    Returns what is hidden as small (primary: printed counts and complements) and the printed counts
+    hidden to protect them (secondary). Afterwards no equation has exactly one unknown term.
     """
     equations = list(equations)
-    primary = {position for position, value in values.items() if is_small(value)}
+    primary: set[Key] = {key for key, value in values.items() if is_small(value)}
     secondary: set[Position] = set()
+
+    def unknown(key: Key) -> bool:
+        if key in primary or key in secondary:
+            return True
+        # A complement is known only through its part and its whole.
+        return isinstance(key, Complement) and (unknown(key.part) or unknown(key.whole))
+
+    def printed_behind(key: Key) -> tuple[Position, ...]:
+        """The printed counts a reader needs to know ``key``: hiding one of them makes it unknown."""
+        return (key.part, key.whole) if isinstance(key, Complement) else (key,)
+
     changed = True
     while changed:
         changed = False
         for terms, total in equations:
-            entries = [*terms, total]
-            hidden = [position for position in entries if position in primary or position in secondary]
-            if len(hidden) != 1:
+            if sum(1 for key in [*terms, total] if unknown(key)) != 1:
                 continue
             candidates = sorted(
-                (values[position], position)
-                for position in terms
-                if position not in primary and position not in secondary and values[position] > 0
+                (is_total, values[position], position)
+                for is_total, key in [*((False, term) for term in terms), (True, total)]
+                if not unknown(key)
+                for position in printed_behind(key)
+                if values[position] > 0
             )
-            if candidates:
-                secondary.add(candidates[0][1])
-            elif total not in primary and total not in secondary and values[total] > 0:
-                secondary.add(total)
-            else:  # only zeros left: a hidden count of 1 or more cannot sit with a visible total here
+            if not candidates:  # only zeros are known: a hidden count of 1 or more cannot sit among them
                 continue
+            secondary.add(candidates[0][2])
             changed = True
     return primary, secondary
 
 
-def _count_grid(table: Table) -> tuple[list[list[object]], dict[Position, int], list[tuple[list[Position], Position]]]:
-    """The table's cells with its totals added, the counts by position, and the equations."""
+def _count_grid(table: Table) -> tuple[list[list[object]], dict[Key, int], list[Equation]]:
+    """The table's cells with its totals added, the counts and complements by position, and the equations."""
     grid: list[list[object]] = [list(row.cells) for row in table.rows]
     n_rows = len(grid)
     n_cols = len(table.columns)
-    counts: dict[Position, int] = {}
+    counts: dict[Key, int] = {}
     for i, cells in enumerate(grid):
         for j, cell in enumerate(cells):
             if isinstance(cell, Count):
                 counts[(i, j)] = cell.value
-    equations: list[tuple[list[Position], Position]] = []
+    equations: list[Equation] = []
     if table.total_column:
+        if table.parts:
+            raise ValueError(f"Table {table.key}: a part column cannot be added into a row total.")
         for i, cells in enumerate(grid):
-            terms = [(i, j) for j in range(n_cols) if (i, j) in counts]
+            terms: list[Key] = [(i, j) for j in range(n_cols) if (i, j) in counts]
             total = sum(counts[position] for position in terms)
             cells.append(Count(total))
             counts[(i, n_cols)] = total
@@ -143,10 +192,44 @@ def _count_grid(table: Table) -> tuple[list[list[object]], dict[Position, int], 
             # the row totals): both lines must be protected.
             terms = [(n_rows, j) for j in range(n_cols) if (n_rows, j) in counts]
             equations.append((terms, (n_rows, n_cols)))
+    _add_complements(table, grid, counts, equations)
     return grid, counts, equations
 
 
-def _rate_cell(cell: Rate, *, fine: bool, hidden: set[Position]) -> ShownCell:
+def _add_complements(table: Table, grid: list[list[object]], counts: dict[Key, int], equations: list[Equation]) -> None:
+    """Rule 3: each declared part gets its complement, in *part + complement = whole* and, with a totals
+    row, in the column of complements. Refuses a rate over two counts whose complement is not declared."""
+
+    def complement(part: Position, whole: Position) -> Complement:
+        if part not in counts or whole not in counts:
+            raise ValueError(f"Table {table.key}: the part {part} and the whole {whole} must both be counts.")
+        value = counts[whole] - counts[part]
+        if value < 0:
+            raise ValueError(f"Table {table.key}: the part {part} is larger than the whole {whole}.")
+        key = Complement(part=part, whole=whole)
+        counts[key] = value
+        equations.append(([part, key], whole))
+        return key
+
+    n_rows = len(table.rows)
+    has_totals_row = len(grid) > n_rows
+    for part_column, whole_column in table.parts.items():
+        column: list[Key] = [complement((i, part_column), (i, whole_column)) for i in range(n_rows)]
+        if has_totals_row:
+            equations.append((column, complement((n_rows, part_column), (n_rows, whole_column))))
+    for part, whole in table.cell_parts:
+        complement(part, whole)
+    declared = {frozenset((key.part, key.whole)) for key in counts if isinstance(key, Complement)}
+    for i, cells in enumerate(grid):
+        for j, cell in enumerate(cells):
+            if isinstance(cell, Rate) and len(cell.sources) == 2 and frozenset(cell.sources) not in declared:
+                raise ValueError(
+                    f"Table {table.key}: the rate at {(i, j)} divides two counts of the table; declare its part "
+                    "in Table.parts or Table.cell_parts so that its complement is protected."
+                )
+
+
+def _rate_cell(cell: Rate, *, fine: bool, hidden: set[Key]) -> ShownCell:
     if any(source in hidden for source in cell.sources):
         return ShownCell(text=_("masqué"), value=None, status=SECONDARY, kind=PERCENT)
     if cell.denominator < THRESHOLD:
@@ -157,7 +240,7 @@ def _rate_cell(cell: Rate, *, fine: bool, hidden: set[Position]) -> ShownCell:
     return ShownCell(text=formats.percent(share), value=round(share * 100, 1), kind=PERCENT)
 
 
-def _mean_cell(cell: Mean, *, hidden: set[Position]) -> ShownCell:
+def _mean_cell(cell: Mean, *, hidden: set[Key]) -> ShownCell:
     if any(source in hidden for source in cell.sources):
         return ShownCell(text=_("masqué"), value=None, status=SECONDARY, kind=NUMBER)
     if cell.value is None or cell.n < THRESHOLD:
@@ -171,7 +254,9 @@ def _delay_cell(cell: Delay) -> ShownCell:
     return ShownCell(text=formats.hours(cell.hours), value=round(cell.hours, 1), kind=HOURS)
 
 
-def _shown_cell(cell: object, position: Position, *, fine: bool, primary: set, secondary: set) -> ShownCell:
+def _shown_cell(
+    cell: object, position: Position, *, fine: bool, primary: set[Key], secondary: set[Position]
+) -> ShownCell:
     hidden = primary | secondary
     if cell is None:
         return ShownCell(text=_("sans objet"), value=None, status=NOT_APPLICABLE, kind=COUNT)
@@ -198,8 +283,8 @@ def notes_for(statuses: set[str]) -> list[str]:
     if SECONDARY in statuses:
         notes.append(
             _(
-                "« masqué » : valeur cachée pour qu’on ne puisse pas retrouver un effectif « < 5 » "
-                "à partir des totaux ou des autres valeurs du tableau."
+                "« masqué » : valeur cachée pour qu’on ne puisse pas retrouver un effectif de 1 à 4 "
+                "à partir des totaux, des autres valeurs du tableau ou d’une soustraction entre deux valeurs."
             )
         )
     if TOO_FEW in statuses:
@@ -215,7 +300,7 @@ def notes_for(statuses: set[str]) -> list[str]:
 
 
 def shown(table: Table) -> ShownTable:
-    """The table as anyone may read it: totals added, then rules 1 to 3 applied."""
+    """The table as anyone may read it: totals added, then rules 1 to 4 applied."""
     grid, counts, equations = _count_grid(table)
     if table.fine:
         primary, secondary = hidden_counts(counts, equations)

@@ -54,6 +54,8 @@ class Delay:
 
 Cell = Count | Rate | Mean | Delay | None
 
+Position = tuple[int, int]  # (row, column) in a table, the totals row being the row after the last one
+
 
 @dataclass
 class Row:
@@ -72,6 +74,15 @@ class Table:
     total_row: bool = False  # add a "Total" row: the sum of each column's counts
     # In the "Total" row, a rate column computed from two count columns' totals: {rate: (numerator, denominator)}.
     total_rates: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # Columns that count a part of another column of the same row, {part: whole} — e.g. the actions done on
+    # time among the actions due. The difference (the late actions) is printed nowhere, but anyone can
+    # subtract: suppression protects it as if it were printed (rule 3 of :mod:`halte.stats.suppression`).
+    # Applies to every row, the totals row included. A rate over two counts of the table must be declared here
+    # (or in ``cell_parts``): a rate is a share, its numerator is a part of its denominator.
+    parts: dict[int, int] = field(default_factory=dict)
+    # Single counts that are part of another count of the table: ((part row, column), (whole row, column)) —
+    # e.g. closures old enough to tell about 12 months are among those old enough to tell about 6 months.
+    cell_parts: tuple[tuple[Position, Position], ...] = ()
     fine: bool = False  # below the département level: small counts are suppressed
     notes: list[str] = field(default_factory=list)
     chart_column: int | None = 0  # the column drawn as a bar chart (None: no chart)

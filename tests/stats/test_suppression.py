@@ -3,11 +3,14 @@ cases — and the same rules for every output because every output reads a Shown
 
 import itertools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from halte.stats import charts, suppression
 from halte.stats import tables as t
+
+from .conftest import Layout, small_counts_found, what_a_reader_computes
 
 
 def one_column(values, *, fine=True):
@@ -24,6 +27,11 @@ def one_column(values, *, fine=True):
 
 def texts(shown):
     return [[cell.text for cell in row.cells] for row in shown.rows]
+
+
+def values(shown):
+    """The numbers a reader sees (None for a mark)."""
+    return [[cell.value for cell in row.cells] for row in shown.rows]
 
 
 def test_a_total_cannot_reveal_a_single_small_count():
@@ -113,6 +121,11 @@ def test_no_line_of_a_suppressed_table_has_a_single_unknown(grid):
     for terms, total in _equations(n_rows, n_cols):
         hidden = [p for p in [*terms, total] if shown.rows[p[0]].cells[p[1]].is_hidden]
         assert len(hidden) != 1, (grid, terms, total)
+    # So a reader chaining rows and columns learns nothing that is hidden.
+    printed = [[cell.value for cell in row.cells] for row in shown.rows]
+    layout = Layout(counts=tuple(range(n_cols + 1)), total_row=True, total_column=True)
+    learnt = set(what_a_reader_computes(printed, layout))
+    assert learnt == {(i, j) for i, row in enumerate(printed) for j, value in enumerate(row) if value is not None}
 
 
 def test_rates_means_and_delays_on_too_few_cases():
@@ -141,26 +154,147 @@ def test_below_departement_a_rate_never_gives_a_small_count_away():
     assert texts(suppression.shown(coarse)) == [["10\u00a0%"], ["90\u00a0%"], ["50\u00a0%"]]
 
 
-def test_a_rate_built_on_a_hidden_count_is_hidden():
-    table = t.Table(
+DUE_AND_ON_TIME = Layout(counts=(0, 1), total_row=True, parts={1: 0}, rates={2: (1, 0)})
+
+
+def due_and_on_time(rows):
+    """Actions due and done on time per row, the share on time, with a totals row: the actions table."""
+    return t.Table(
         key="x",
         title="x",
         row_header="x",
         columns=["Échues", "À temps", "Part"],
         rows=[
-            t.Row("a", [t.Count(12), t.Count(10), t.Rate(10, 12, sources=((0, 0), (0, 1)))]),
-            t.Row("b", [t.Count(9), t.Count(6), t.Rate(6, 9, sources=((1, 0), (1, 1)))]),
-            t.Row("c", [t.Count(3), t.Count(3), t.Rate(3, 3, sources=((2, 0), (2, 1)))]),
+            t.Row(f"L{i}", [t.Count(due), t.Count(on_time), t.Rate(on_time, due, sources=((i, 0), (i, 1)))])
+            for i, (due, on_time) in enumerate(rows)
         ],
         total_row=True,
         total_rates={2: (1, 0)},
+        parts={1: 0},
         fine=True,
     )
-    shown = texts(suppression.shown(table))
-    assert shown[0] == ["12", "10", "—"]  # 2 late: a small count, so no rate below the département
-    assert shown[2] == ["< 5", "< 5", "masqué"]
-    assert shown[1] == ["masqué", "masqué", "masqué"]  # protect row c through both column totals
-    assert shown[3] == ["24", "19", "79\u00a0%"]
+
+
+def test_a_rate_built_on_a_hidden_count_is_hidden():
+    shown = suppression.shown(due_and_on_time([(12, 10), (9, 6), (3, 3)]))
+    # First row: 12 due, 10 on time — 2 late, one subtraction away: the 10 is hidden, and the rate built on it.
+    assert texts(shown)[0] == ["12", "masqué", "masqué"]
+    assert texts(shown)[2] == ["< 5", "< 5", "masqué"]
+    assert texts(shown)[1] == ["masqué", "masqué", "masqué"]  # protect the third row through both column totals
+    assert texts(shown)[3] == ["24", "19", "79\u00a0%"]  # 5 late in all: not a small count
+    assert any("soustraction" in note for note in shown.notes)
+    assert small_counts_found(values(shown), DUE_AND_ON_TIME) == {}
+
+
+def test_a_small_complement_in_the_totals_row_hides_the_total_of_the_part():
+    # 12 − 10 = 2 late for the first row, 20 − 18 = 2 late in all; the second row has none late.
+    shown = suppression.shown(due_and_on_time([(12, 10), (8, 8)]))
+    assert texts(shown) == [
+        ["12", "masqué", "masqué"],
+        ["8", "8", "100\u00a0%"],
+        ["20", "masqué", "masqué"],
+    ]
+    assert small_counts_found(values(shown), DUE_AND_ON_TIME) == {}
+
+
+def test_nested_counts_protect_their_difference():
+    """Closures old enough to tell about 12 months are among those old enough for 6 months."""
+    rows = [(16, 7), (13, 6)]  # 16 − 13 = 3 closures between 6 and 12 months old
+    table = t.Table(
+        key="x",
+        title="x",
+        row_header="x",
+        columns=["Clôtures", "Rouvertes", "Taux"],
+        rows=[
+            t.Row(f"L{i}", [t.Count(closed), t.Count(reopened), t.Rate(reopened, closed, sources=((i, 0), (i, 1)))])
+            for i, (closed, reopened) in enumerate(rows)
+        ],
+        parts={1: 0},
+        cell_parts=(((1, 0), (0, 0)),),
+        fine=True,
+    )
+    assert texts(suppression.shown(table)) == [["16", "7", "44\u00a0%"], ["masqué", "6", "masqué"]]
+    # At the département level, nothing is hidden.
+    table.fine = False
+    assert texts(suppression.shown(table)) == [["16", "7", "44\u00a0%"], ["13", "6", "46\u00a0%"]]
+
+
+def test_a_rate_over_two_counts_must_declare_its_part():
+    table = due_and_on_time([(12, 10)])
+    table.parts = {}
+    with pytest.raises(ValueError, match="declare its part"):
+        suppression.shown(table)
+    table.parts = {0: 1}  # the wrong way round: 12 due are not a part of 10 on time
+    with pytest.raises(ValueError, match="larger than the whole"):
+        suppression.shown(table)
+
+
+@st.composite
+def parts_and_wholes(draw):
+    """1 to 4 rows of (whole, part), the part at most the whole; sometimes a totals row, sometimes each
+    row's whole a part of the previous row's (like the reopening windows)."""
+    n_rows = draw(st.integers(min_value=1, max_value=4))
+    wholes = draw(st.lists(st.integers(min_value=0, max_value=14), min_size=n_rows, max_size=n_rows))
+    nested = draw(st.booleans())
+    if nested:
+        wholes.sort(reverse=True)
+    rows = [(whole, draw(st.integers(min_value=0, max_value=whole))) for whole in wholes]
+    return rows, draw(st.booleans()), nested
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts_and_wholes())
+def test_no_small_complement_can_be_computed(drawn):
+    rows, total_row, nested = drawn
+    cell_parts = tuple(((i + 1, 0), (i, 0)) for i in range(len(rows) - 1)) if nested else ()
+    table = t.Table(
+        key="essai",
+        title="Essai",
+        row_header="Ligne",
+        columns=["Tout", "Dont", "Part"],
+        rows=[
+            t.Row(f"L{i}", [t.Count(whole), t.Count(part), t.Rate(part, whole, sources=((i, 1), (i, 0)))])
+            for i, (whole, part) in enumerate(rows)
+        ],
+        total_row=total_row,
+        total_rates={2: (1, 0)} if total_row else {},
+        parts={1: 0},
+        cell_parts=cell_parts,
+        fine=True,
+    )
+    shown = suppression.shown(table)
+    printed = [[cell.value for cell in row.cells] for row in shown.rows]
+    values = [[whole, part] for whole, part in rows]
+    if total_row:
+        values.append([sum(row[0] for row in values), sum(row[1] for row in values)])
+    for row in printed:
+        assert not any(value is not None and 0 < value < 5 for value in row[:2])  # no small count printed
+        if row[2] is not None:
+            assert row[0] is not None and row[1] is not None  # a printed rate tells nothing more
+
+    # Extended invariant: no line, and no part + complement = whole, has exactly one unknown term. A
+    # complement is unknown when it is small or when its part or its whole is not printed.
+    def unknown(key):
+        if key[0] == "rest":
+            (pi, pj), (wi, wj) = key[1], key[2]
+            rest = values[wi][wj] - values[pi][pj]
+            return 0 < rest < 5 or unknown((pi, pj)) or unknown((wi, wj))
+        return printed[key[0]][key[1]] is None
+
+    last = len(values) - 1
+    body = range(last) if total_row else range(len(values))
+    pairs = [((i, 1), (i, 0)) for i in range(len(values))]
+    lines = [([part, ("rest", part, whole)], whole) for part, whole in [*pairs, *cell_parts]]
+    if total_row:
+        lines += [([(i, j) for i in body], (last, j)) for j in (0, 1)]
+        lines.append(([("rest", (i, 1), (i, 0)) for i in body], ("rest", (last, 1), (last, 0))))
+    for terms, total in lines:
+        assert sum(1 for key in [*terms, total] if unknown(key)) != 1, (rows, terms, total)
+    # And a reader chaining the equations finds no small count, nor any hidden count.
+    layout = Layout(counts=(0, 1), total_row=total_row, parts={1: 0}, rates={2: (1, 0)}, cell_parts=cell_parts)
+    assert small_counts_found(printed, layout) == {}
+    learnt = {key for key in what_a_reader_computes(printed, layout) if key[0] != "rest"}
+    assert learnt == {(i, j) for i, row in enumerate(printed) for j in (0, 1) if row[j] is not None}
 
 
 def test_shown_tables_survive_json():

@@ -3,6 +3,7 @@ the CSV, XLSX and ODS files, a fixed number of queries whatever the data, export
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from halte.audit.models import AuditEvent
 from halte.cases.models import Action, FollowUp, Involvement, Person
 from halte.stats import periods
 
-from .conftest import case, report, rows_of_html_table
+from .conftest import Layout, case, report, rows_of_html_table, small_counts_found, transition
 
 DASHBOARD = reverse("stats:dashboard")
 
@@ -32,74 +33,182 @@ def in_last_year(day_offset=0):
     return first + timedelta(days=30 + day_offset, hours=10)
 
 
+@dataclass(frozen=True)
+class Crafted:
+    """A table of the crafted data below the département level: what every output must print (counts and
+    shares in percent as numbers, marks as text) and how its counts hang together."""
+
+    rows: dict[str, list]
+    layout: Layout
+
+
+CRAFTED = {
+    # The total (8) would give the 1 away the moment the 7 is shown.
+    "signalements-declarants": Crafted(
+        rows={
+            "L’élève qui subit": ["< 5"],
+            "Un parent ou un proche": ["masqué"],
+            "Un ou une élève témoin": [0],
+            "Un personnel de l’établissement": [0],
+            "Autre": [0],
+            "Total": [8],
+        },
+        layout=Layout(counts=(0,), total_row=True),
+    ),
+    # 12 actions due, 10 on time: 2 late, one subtraction away, and again in the totals row (20 − 18).
+    "actions-structures": Crafted(
+        rows={
+            "Parquet d'Amiens": [12, "masqué", "masqué"],
+            "Établissements scolaires (regroupés)": [8, 8, 100],
+            "Total": [20, "masqué", "masqué"],
+        },
+        layout=Layout(counts=(0, 1), total_row=True, parts={1: 0}, rates={2: (1, 0)}),
+    ),
+    # 10 closures old enough for 12 months, 7 of them reopened: 3 not reopened.
+    "reouvertures": Crafted(
+        rows={"Dans les 6 mois": [16, 7, 44], "Dans les 12 mois": [10, "masqué", "masqué"]},
+        layout=Layout(counts=(0, 1), parts={1: 0}, rates={2: (1, 0)}, cell_parts=(((1, 0), (0, 0)),)),
+    ),
+    # 12 alleged authors, 10 of them in two cases: 2 cited once.
+    "personnes-citees": Crafted(
+        rows={"Auteurs présumés": [12, "masqué", "masqué"], "Victimes": [6, 0, 0]},
+        layout=Layout(counts=(0, 1), parts={1: 0}, rates={2: (1, 0)}),
+    ),
+}
+
+
 @pytest.fixture
-def crafted(schools):
-    """In Amiens, 1 report from the pupil and 7 from parents: a naive table's total (8) would give the 1
-    away the moment the 7 is shown."""
+def crafted(people, schools):
+    """Figures of Amiens that a naive table would give away (see CRAFTED), from the month two years ago to
+    this one: the last school year, and closures old enough to tell about 12 months whatever today's date."""
+    now = timezone.now()
+    college = schools["amiens_college"]
     when = in_last_year()
-    report(received_at=when, school=schools["amiens_college"], reporter_kind="victim")
+    report(received_at=when, school=college, reporter_kind="victim")
     for _ in range(7):
         report(received_at=when, school=schools["amiens_lycee"], reporter_kind="parent")
-    return {"annee": last_year(), "territoire": "commune:080:Amiens"}
+    long_ago = now - timedelta(days=1200)  # opened before the period: only their later events count
+    owner = case(opened_at=long_ago, school=college)
+    due = now - timedelta(days=60)
+    for index in range(12):
+        on_time = index < 10
+        Action.objects.create(
+            case=owner,
+            title="Action",
+            owner_organisation=people.magistrate.organisation,
+            due_at=due,
+            status="done" if on_time else "open",
+            done_at=due - timedelta(days=1) if on_time else None,
+        )
+    for _ in range(8):
+        Action.objects.create(
+            case=owner,
+            title="Action",
+            owner_organisation=people.school_a_staff.organisation,
+            due_at=due,
+            status="done",
+            done_at=due - timedelta(hours=2),
+        )
+    for index in range(10):
+        closed = case(opened_at=long_ago, school=college)
+        transition(closed, "close", now - timedelta(days=400), people.coordinator)
+        if index < 7:
+            transition(closed, "reopen", now - timedelta(days=370), people.coordinator)
+    for _ in range(6):
+        transition(case(opened_at=long_ago, school=college), "close", now - timedelta(days=250), people.coordinator)
+    # Opened this school year: outside the last school year, so its commune table is unchanged.
+    opened = min(now, periods.school_year(periods.current_school_year()).range()[0] + timedelta(minutes=1))
+    first, second = case(opened_at=opened, school=college), case(opened_at=opened, school=college)
+    for index in range(12):
+        author = Person.objects.create(kind="pupil", first_name=f"Auteur{index}")
+        for cited_in in (first, second) if index < 10 else (first,):
+            Involvement.objects.create(case=cited_in, person=author, role="alleged_author")
+    for index in range(6):
+        victim = Person.objects.create(kind="pupil", first_name=f"Victime{index}")
+        Involvement.objects.create(case=first, person=victim, role="victim")
+    today = timezone.localdate(now)
+    return {"du": f"{today.year - 2}-{today.month:02d}", "au": f"{today:%Y-%m}", "territoire": "commune:080:Amiens"}
 
 
-def test_suppression_on_the_page(client, login, people, crafted):
+def as_read(value, *, share=False):
+    """A printed cell as a reader takes it: a number (a share in percent), or its mark."""
+    if isinstance(value, int | float):  # a spreadsheet's number; shares are fractions there
+        return round(value * 100) if share else value
+    text = value.replace("\u202f", "").replace("\u00a0", "").replace("%", "").replace(",", ".").strip()
+    try:
+        return round(float(text))
+    except ValueError:
+        return value
+
+
+def read(rows: dict[str, list], layout: Layout) -> dict[str, list]:
+    return {
+        label: [as_read(value, share=j in layout.rates) for j, value in enumerate(cells)]
+        for label, cells in rows.items()
+    }
+
+
+def assert_nothing_to_find(rows: dict[str, list], expected: Crafted):
+    """What is printed is what was expected, and no small count can be computed from it."""
+    assert rows == expected.rows
+    numbers = [[value if isinstance(value, int) else None for value in cells] for cells in rows.values()]
+    assert small_counts_found(numbers, expected.layout) == {}
+
+
+@pytest.mark.parametrize("key", CRAFTED)
+def test_suppression_on_the_page(client, login, people, crafted, key):
     login(client, people.analyst)
     response = client.get(DASHBOARD, crafted)
     assert response.status_code == 200
-    rows = rows_of_html_table(response.content.decode(), "signalements-declarants")
-    assert rows["L’élève qui subit"] == ["&lt; 5"]
-    assert rows["Un parent ou un proche"] == ["masqué"]
-    assert rows["Total"] == ["8"]
-    # At the département level, the same figures are shown as they are.
+    layout = CRAFTED[key].layout
+    assert_nothing_to_find(read(rows_of_html_table(response.content.decode(), key), layout), CRAFTED[key])
+    # At the département level, the same figures are shown as they are: the small count is there to find.
     response = client.get(DASHBOARD, {**crafted, "territoire": "departement:080"})
-    rows = rows_of_html_table(response.content.decode(), "signalements-declarants")
-    assert rows["L’élève qui subit"] == ["1"]
-    assert rows["Un parent ou un proche"] == ["7"]
+    rows = read(rows_of_html_table(response.content.decode(), key), layout)
+    numbers = [[value if isinstance(value, int) else None for value in cells] for cells in rows.values()]
+    assert small_counts_found(numbers, layout)
 
 
-def test_suppression_in_the_csv(client, login, people, crafted):
+@pytest.mark.parametrize("key", CRAFTED)
+def test_suppression_in_the_csv(client, login, people, crafted, key):
     login(client, people.analyst)
-    response = client.get(reverse("stats:export", args=["signalements-declarants", "csv"]), crafted)
+    response = client.get(reverse("stats:export", args=[key, "csv"]), crafted)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response.content.startswith(b"\xef\xbb\xbf")  # BOM: spreadsheets read it as UTF-8
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    assert lines[0] == ["Personne qui signale", "Signalements"]
-    data = {line[0]: line[1:] for line in lines[1:] if len(line) == 2}
-    assert data["L’élève qui subit"] == ["< 5"]
-    assert data["Un parent ou un proche"] == ["masqué"]
-    assert data["Total"] == ["8"]
+    width = len(lines[0])
+    data = {line[0]: line[1:] for line in lines[1:] if len(line) == width}
+    assert_nothing_to_find(read(data, CRAFTED[key].layout), CRAFTED[key])
     text = response.content.decode("utf-8-sig")
     assert "Amiens" in text  # the filters are written in the file
     assert "effectif de 1 à 4" in text  # and what the marks mean
 
 
-def test_suppression_in_the_xlsx(client, login, people, crafted):
+@pytest.mark.parametrize("key", CRAFTED)
+def test_suppression_in_the_xlsx(client, login, people, crafted, key):
     login(client, people.analyst)
-    response = client.get(reverse("stats:export", args=["signalements-declarants", "xlsx"]), crafted)
+    response = client.get(reverse("stats:export", args=[key, "xlsx"]), crafted)
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
-    data = {row[0]: row[1:] for row in sheet.iter_rows(values_only=True) if row and row[0]}
-    assert data["L’élève qui subit"][0] == "< 5"
-    assert data["Un parent ou un proche"][0] == "masqué"
-    assert data["Total"][0] == 8
+    labels = CRAFTED[key].rows
+    data = {row[0]: list(row[1:]) for row in sheet.iter_rows(values_only=True) if row and row[0] in labels}
+    assert_nothing_to_find(read(data, CRAFTED[key].layout), CRAFTED[key])
 
 
-def test_suppression_in_the_ods(client, login, people, crafted):
+@pytest.mark.parametrize("key", CRAFTED)
+def test_suppression_in_the_ods(client, login, people, crafted, key):
     login(client, people.analyst)
-    response = client.get(reverse("stats:export", args=["signalements-declarants", "ods"]), crafted)
+    response = client.get(reverse("stats:export", args=[key, "ods"]), crafted)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.oasis.opendocument.spreadsheet"
     document = load_ods(io.BytesIO(response.content))
     data = {}
     for row in document.spreadsheet.getElementsByType(TableRow):
         cells = [teletype.extractText(cell) for cell in row.getElementsByType(TableCell)]
-        if cells:
+        if cells and cells[0] in CRAFTED[key].rows:
             data[cells[0]] = cells[1:]
-    assert data["L’élève qui subit"] == ["< 5"]
-    assert data["Un parent ou un proche"] == ["masqué"]
-    assert data["Total"] == ["8"]
+    assert_nothing_to_find(read(data, CRAFTED[key].layout), CRAFTED[key])
 
 
 def test_the_commune_table_is_always_suppressed_and_names_no_school(client, login, people, crafted, schools):
