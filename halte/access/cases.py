@@ -13,6 +13,8 @@ Actions of the action plan (``cases.Action``) are read by the members of their o
 (even when the case itself is not visible to them: they see the action, not the case) and by whoever
 reads the action's compartment on its case; a judicial action stays with those who read the judicial
 compartment of that case. ``owed_actions`` is the same rule as ``can_see_action``, as a query.
+An action outside the core is given only to an organisation that can read that compartment of the
+case (``can_own_action``), and reminders about it reach only those for whom ``can_see_action`` holds.
 
 Note on ``compartments``: it grants nothing on a case the membership cannot see — cell roles see
 every case, and the other roles get compartments only from their own school's cases or an active
@@ -26,7 +28,7 @@ from halte.accounts.models import OrganisationKind, Role
 from halte.cases.enums import Compartment
 from halte.cases.models import Action, Case, CaseQuerySet, Share
 
-from .policy import can_read_case_content
+from .policy import Capability, can_read_case_content, memberships_with
 
 CORE, HEALTH, JUDICIAL, IDENTITY = (
     Compartment.CORE,
@@ -198,6 +200,31 @@ def can_see_action(membership, action: Action) -> bool:
 def owes_action(membership, action: Action) -> bool:
     """The action is owed by the membership's organisation."""
     return action.owner_organisation_id == membership.organisation_id
+
+
+def can_own_action(organisation, case: Case, compartment: str) -> bool:
+    """Give an organisation an action in a compartment: a core action goes to any organisation (its
+    members see the action, not the case); an action of another compartment only to an organisation
+    that can read that compartment of the case — never one whose kind never receives it
+    (``NEVER_SHARED``), and only one with a member whose role reads it, or an active share of it."""
+    if compartment == CORE:
+        return True
+    if compartment in NEVER_SHARED.get(organisation.kind, frozenset()):
+        return False
+    if _has_member_reading(organisation, compartment):
+        return True
+    return _shares_compartment(organisation, case, compartment)
+
+
+def _has_member_reading(organisation, compartment: str) -> bool:
+    """An active member of the organisation whose role reads the compartment on the cases it sees."""
+    roles = [role for role, granted in ROLE_COMPARTMENTS.items() if compartment in granted]
+    return memberships_with(Capability.READ_CASES).filter(organisation=organisation, role__in=roles).exists()
+
+
+def _shares_compartment(organisation, case: Case, compartment: str) -> bool:
+    shares = Share.objects.active().filter(case=case, organisation=organisation)
+    return any(compartment in share.compartments for share in shares)
 
 
 def can_complete_action(membership, action: Action) -> bool:

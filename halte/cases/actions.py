@@ -13,7 +13,10 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from halte.access.cases import can_own_action, can_read, can_see_action
+from halte.access.policy import Capability, can_read_case_content, memberships_with
 from halte.accounts.models import Membership, Organisation, Role
 from halte.audit.journal import record
 from halte.audit.models import Action as AuditAction
@@ -37,6 +40,17 @@ class StaleCase(Exception):
             "Rien n’a été enregistré : rechargez la page pour voir la dernière version."
         )
         super().__init__(self.message)
+
+
+# Also the forms' messages (``ActionForm``): the same rules, checked twice.
+JUDICIAL_OWNER_REFUSED = gettext_lazy(
+    "Cette structure n’a pas accès au volet judiciaire de ce dossier : confiez cette action à une structure "
+    "qui y a accès (parquet, ou structure avec qui ce volet est partagé)."
+)
+JUDICIAL_PERSON_REFUSED = gettext_lazy(
+    "Cette personne n’a pas accès au volet judiciaire de ce dossier : choisissez-en une autre, ou laissez le "
+    "champ vide pour prévenir toute la structure."
+)
 
 
 class ActionRefused(Exception):
@@ -100,6 +114,8 @@ def triage_report(*, report, actor: Membership, decision: TriageDecision) -> Tri
         elif decision.outcome == TriageOutcome.HAND_BACK:
             if decision.follow_up_on is None:
                 raise ActionRefused(_("Indiquez la date du point de suivi avec l’établissement."))
+            if decision.follow_up_on > targets.last_follow_up_on(timezone.localdate()):
+                raise ActionRefused(too_far(targets.last_follow_up_on(timezone.localdate())))
             decision.override_priority = Priority.P4
             decision.override_reason = decision.override_reason or _("Confié à l’établissement dans le cadre de pHARe.")
             case = _open_case(report=report, actor=actor, decision=decision, assessment=assessment)
@@ -167,6 +183,14 @@ def _open_case(*, report, actor, decision: TriageDecision, assessment: Assessmen
     if assessment.critical_codes:
         _critical_alert(case=case, actor=actor, assessment=assessment)
     return case
+
+
+def too_far(last: date) -> str:
+    """The message refusing a checkpoint scheduled after `last` (also the forms')."""
+    return _(
+        "Choisissez une date au plus tard le %(date)s : un point de suivi se prévoit dans l’année qui suit "
+        "l’ouverture du dossier."
+    ) % {"date": last.strftime("%d/%m/%Y")}
 
 
 def _schedule_follow_ups(case: Case, priority: str, first_on: date | None) -> None:
@@ -284,21 +308,7 @@ def transition(*, case: Case, actor, name: str, expected_version: int, **kwargs)
     return getattr(case, name)(actor=actor, **kwargs)
 
 
-# --- Milestones that stop clocks ------------------------------------------------------------------
-
-
-def record_first_measure(*, case: Case, actor, description: str) -> Case:
-    with transaction.atomic():
-        _bump(case, None)
-        if case.first_measure_at is None:
-            Case.objects.filter(pk=case.pk).update(first_measure_at=timezone.now())
-        _event(case, actor, "measure", _("Mesure de protection : %(d)s") % {"d": description})
-        _audit(AuditAction.CASE_CHANGED, actor, case, field="first_measure")
-    case.refresh_from_db()
-    return case
-
-
-# Notification kind of a follow-up that asks to step up the intervention (a free CharField value).
+# --- Follow-up checkpoints --------------------------------------------------------------------------
 
 
 def record_follow_up(
@@ -345,16 +355,21 @@ def record_follow_up(
                 title=_("Dossier %(ref)s : un point de suivi demande de renforcer l’intervention")
                 % {"ref": case.reference},
                 url=case_url(case),
+                email_title=_("Un point de suivi demande l’attention de la coordination"),
             )
         _audit(AuditAction.CASE_FOLLOW_UP, actor, case, day=locked.day, decision=decision)
     return locked
 
 
 def add_follow_up(*, case: Case, actor, due_on: date) -> FollowUp:
-    """Schedule an extra checkpoint on a given date (its J+ day counts from the opening)."""
+    """Schedule an extra checkpoint on a given date (its J+ day counts from the opening), at the latest
+    one year after the opening (``targets.LAST_FOLLOW_UP_DAY``)."""
     if due_on < timezone.localdate():
         raise ActionRefused(_("Choisissez une date à venir."))
-    day = (due_on - timezone.localdate(case.opened_at)).days
+    opened_on = timezone.localdate(case.opened_at)
+    if due_on > targets.last_follow_up_on(opened_on):
+        raise ActionRefused(too_far(targets.last_follow_up_on(opened_on)))
+    day = (due_on - opened_on).days
     with transaction.atomic():
         _bump(case, None)
         if FollowUp.objects.filter(case=case, day=day).exists():
@@ -377,8 +392,6 @@ def add_follow_up(*, case: Case, actor, due_on: date) -> FollowUp:
 
 # --- Actions (what an organisation owes the case) ---------------------------------------------------
 
-# Notification kind of a completed or cancelled action (Notification.kind is a free CharField).
-
 
 def create_action(
     *,
@@ -390,13 +403,21 @@ def create_action(
     due_at=None,
     compartment: str = Compartment.CORE,
 ) -> Action:
-    """Give an organisation something to do on a case; its members are told (a link, no content)."""
+    """Give an organisation something to do on a case; its members who read cases are told (a link, no
+    content). An action outside the core goes only to an organisation, and a person, who read that
+    compartment of the case (``access.can_own_action``)."""
     if owner is not None and owner.organisation_id != owner_organisation.pk:
         raise ActionRefused(_("La personne responsable doit appartenir à la structure responsable."))
+    if owner is not None and not can_read_case_content(owner):
+        raise ActionRefused(_("Cette personne ne suit pas de dossiers : choisissez-en une autre."))
     if not title.strip():
         raise ActionRefused(_("Indiquez l’action à mener."))
     if not owner_organisation.is_active:
         raise ActionRefused(_("Cette structure n’est plus active : choisissez-en une autre."))
+    if not can_own_action(owner_organisation, case, compartment):
+        raise ActionRefused(str(JUDICIAL_OWNER_REFUSED))
+    if owner is not None and compartment != Compartment.CORE and not can_read(owner, case, compartment):
+        raise ActionRefused(str(JUDICIAL_PERSON_REFUSED))
     with transaction.atomic():
         _bump(case, None)
         action = Action.objects.create(
@@ -416,7 +437,9 @@ def create_action(
             compartment=compartment,
         )
         _audit(AuditAction.CASE_ACTION_CREATED, actor, case, action_id=str(action.public_id))
-        members = Membership.objects.active().filter(organisation=owner_organisation).select_related("user")
+        members = memberships_with(Capability.READ_CASES).filter(organisation=owner_organisation)
+        if compartment != Compartment.CORE:
+            members = [m for m in members if can_read(m, case, compartment)]
         recipients = [owner.user] if owner is not None else [m.user for m in members]
         notify(
             users=recipients,
@@ -428,15 +451,16 @@ def create_action(
 
 
 def complete_action(*, action: Action, actor, note: str) -> Action:
-    """Mark an action done with what was done. Its creator and the case lead are told; when another
-    organisation than the lead's did it, the referring school and the sharing partners get the outcome."""
+    """Mark an action done with what was done. Its creator and the case lead are told when they may read
+    the action; when another organisation than the lead's did a core action, the referring school and
+    the sharing partners get the outcome."""
     if not note.strip():
         raise ActionRefused(_("Indiquez ce qui a été fait."))
     return _finish_action(action=action, actor=actor, status=ActionStatus.DONE, note=note)
 
 
 def cancel_action(*, action: Action, actor, reason: str) -> Action:
-    """Cancel an action, with the reason. Its creator and the case lead are told."""
+    """Cancel an action, with the reason. Its creator and the case lead are told when they may read it."""
     if not reason.strip():
         raise ActionRefused(_("Indiquez le motif de l’annulation."))
     return _finish_action(action=action, actor=actor, status=ActionStatus.CANCELLED, note=reason)
@@ -449,7 +473,13 @@ def _finish_action(*, action: Action, actor, status: str, note: str) -> Action:
         locked = (
             # Lock the action row only: PostgreSQL refuses FOR UPDATE across the nullable joins.
             Action.objects.select_for_update(of=("self",))
-            .select_related("case__lead__user", "owner_organisation", "created_by__user")
+            .select_related(
+                "case__lead__user",
+                "case__lead__organisation",
+                "owner_organisation",
+                "created_by__user",
+                "created_by__organisation",
+            )
             .get(pk=action.pk)
         )
         if locked.status != ActionStatus.OPEN:
@@ -470,13 +500,24 @@ def _finish_action(*, action: Action, actor, status: str, note: str) -> Action:
         )
         _event(case, actor, "action_done" if done else "action_cancelled", text, compartment=locked.compartment)
         _audit(AuditAction.CASE_ACTION_CHANGED, actor, case, action_id=str(locked.public_id), status=status)
-        told = [m.user for m in (locked.created_by, case.lead) if m is not None and m.user_id != actor.user_id]
+        # Only who may read the action: a judicial action is never announced to a lead who does not read it.
+        told = [
+            m.user
+            for m in (locked.created_by, case.lead)
+            if m is not None and m.user_id != actor.user_id and can_see_action(m, locked)
+        ]
         title = (
             _("Dossier %(ref)s : une action a été réalisée")
             if done
             else _("Dossier %(ref)s : une action a été annulée")
         ) % {"ref": case.reference}
-        notify(users=told, kind=Kind.ACTION_DONE, title=title, url=case_url(case))
+        notify(
+            users=told,
+            kind=Kind.ACTION_DONE,
+            title=title,
+            url=case_url(case),
+            email_title=_("Une action a changé sur un dossier que vous suivez"),
+        )
         lead_organisation = case.lead.organisation_id if case.lead else None
         if done and locked.compartment == Compartment.CORE and organisation.pk != lead_organisation:
             send_outcome(
@@ -544,7 +585,7 @@ def share(
         }
         _event(case, actor, "shared", text)
         _audit(AuditAction.CASE_SHARED, actor, case, organisation=organisation.name, compartments=sorted(compartments))
-    members = Membership.objects.active().filter(organisation=organisation).select_related("user")
+    members = memberships_with(Capability.READ_CASES).filter(organisation=organisation)
     title = _("Le dossier %(ref)s a été partagé avec votre structure") % {"ref": case.reference}
     notify(users=[m.user for m in members], kind=Kind.SHARE, title=title, url=case_url(case))
     return row

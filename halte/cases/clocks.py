@@ -21,9 +21,13 @@ Its state is one of:
 case was opened, but never less than 4 hours after the opening. A follow-up is due at the end of its
 ``due_on`` day.
 
-Labels: an action's clock is labelled « Action : <title> » only for members who read the action's
-compartment on the case (``clocks_for(..., readable=...)``, core by default); others, and every
-notification, get a neutral « Action confiée à <organisation> ».
+Who sees an action's clock: :func:`clocks_for` takes the compartments the viewer reads on the case
+(``readable``, core by default) and leaves out every action outside them — no neutral stand-in, a
+judicial action leaves no trace for who does not read the judicial compartment. ``readable=None`` is
+the system view (every action), used by :func:`tick` only. List pages and the meeting agenda count
+core actions only (:func:`overdue_filter` too), so a case's RAG state there never depends on who looks.
+An action's clock is labelled « Action : <title> »; notifications say « action confiée à
+<organisation> » instead (``notice_label``: the title never leaves the case).
 
 Escalation (:func:`tick`), for every clock of every open case, each level at most once per
 (case, clock, due time) thanks to :class:`~halte.cases.models.ClockNotice`:
@@ -34,10 +38,19 @@ Escalation (:func:`tick`), for every clock of every open case, each level at mos
 4. ``steering`` — overdue by more than twice the step: the cell's steering contact(s).
 
 The owner is the case lead (the coordinators without a usable one); for an action, its owner person,
-else the active members of its owner organisation (the coordinators when it has none). The step is
+else the active members of its owner organisation who read cases (the coordinators when it has none).
+An action outside the core (judicial, health) reaches only members for whom
+:func:`halte.access.cases.can_see_action` holds: its owner person or organisation when they read that
+compartment of the case, else the cell members whose role reads it (magistrates and délégués du
+procureur for a judicial action); its coordinator level goes to those cell members (and to
+coordinators only if they read it), its steering level to steering contacts who read it. The step is
 the clock's own target duration (at least one hour); 24 hours for "same day" clocks, follow-ups and
 actions. A clock found already overdue skips the reminder; when one pass reaches several levels at
 once, each person gets one notification, the most severe one.
+
+Each case is handled in its own transaction (a savepoint inside an outer one): a case that fails
+(a database error, a bug) is logged with its id only, its notices are rolled back so that the next
+pass tries again, and the pass goes on with the other cases.
 
 Watch period: a case closed with a watch period (``Case.watch_until``) is no longer open, so its
 clocks are done; instead the same pass reminds its lead (or the coordinators) once 30 days after the
@@ -53,6 +66,7 @@ from __future__ import annotations
 
 import logging
 import operator
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
@@ -60,12 +74,13 @@ from functools import reduce
 from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from halte.access import cases as access
 from halte.access.policy import Capability, memberships_with
 from halte.accounts.models import Membership
 from halte.notifications.service import notify
@@ -75,7 +90,6 @@ from .enums import OPEN_STATES, ActionStatus, Compartment, Priority, State
 from .models import Action, Case, ClockNotice, FollowUp
 
 if TYPE_CHECKING:
-    from halte.accounts.models import User
     from halte.notifications.models import Kind
 
 logger = logging.getLogger(__name__)
@@ -207,8 +221,8 @@ class Clock:
 
 
 def prefetch() -> list:
-    """What list pages prefetch so that :func:`clocks_for` runs no query (and the neutral labels of
-    actions need no query either): ``cases.prefetch_related(*clocks.prefetch())``."""
+    """What list pages prefetch so that :func:`clocks_for` runs no query (notice labels of actions
+    included): ``cases.prefetch_related(*clocks.prefetch())``."""
     return ["follow_ups", Prefetch("actions", queryset=Action.objects.select_related("owner_organisation"))]
 
 
@@ -217,10 +231,11 @@ def _organisation_label(action: Action) -> str:
     return organisation.short_name or organisation.name
 
 
-def action_clock(action: Action, stopped_at: datetime | None, readable: Iterable[str]) -> Clock:
-    """The clock of one action with a due time (done once the action is done or cancelled)."""
+def action_clock(action: Action, stopped_at: datetime | None) -> Clock:
+    """The clock of one action with a due time (done once the action is done or cancelled). Only for
+    viewers who read the action's compartment: :func:`clocks_for` leaves the others out."""
     neutral = _("Action confiée à %(organisation)s") % {"organisation": _organisation_label(action)}
-    label = _("Action : %(title)s") % {"title": action.title} if action.compartment in readable else neutral
+    label = _("Action : %(title)s") % {"title": action.title}
     finished = None
     if action.status != ActionStatus.OPEN:
         finished = action.done_at or action.created_at
@@ -238,17 +253,18 @@ def action_clock(action: Action, stopped_at: datetime | None, readable: Iterable
     )
 
 
-def clocks_for(
-    case: Case, now: datetime | None = None, *, readable: Iterable[str] = (Compartment.CORE,)
-) -> list[Clock]:
+CORE_ONLY = frozenset({Compartment.CORE})
+
+
+def clocks_for(case: Case, now: datetime | None = None, *, readable: Iterable[str] | None = CORE_ONLY) -> list[Clock]:
     """The clocks of a case: milestones first, then follow-ups and actions by due time.
 
-    ``readable``: the compartments the member reads on this case (an action in another compartment
-    gets a neutral label). No query when the case's follow-ups and actions are prefetched (list pages:
-    ``prefetch_related(*clocks.prefetch())``).
+    ``readable``: the compartments the viewer reads on this case; the actions of any other compartment
+    are left out. ``None`` is the system view (every action): :func:`tick` only. No query when the
+    case's follow-ups and actions are prefetched (list pages: ``prefetch_related(*clocks.prefetch())``).
     """
     now = now or timezone.now()
-    readable = frozenset(readable)
+    shown = None if readable is None else frozenset(readable)
     table = targets_module.targets(case.priority)
     opened = _utc(case.opened_at)
     # A case that is no longer open stops all its clocks: nothing is awaited any more.
@@ -288,15 +304,18 @@ def clocks_for(
             )
         )
     for action in case.actions.all():
-        if action.due_at is not None:
-            later.append(action_clock(action, stopped_at, readable))
+        if action.due_at is None:
+            continue
+        if shown is not None and action.compartment not in shown:
+            continue  # not even a neutral line: its due date and state would tell something
+        later.append(action_clock(action, stopped_at))
     later.sort(key=lambda clock: (clock.due_at, clock.name != targets_module.FOLLOW_UP, clock.key))
     return clocks + later
 
 
 def clocks_by_case(cases: Iterable[Case], now: datetime | None = None) -> dict[int, list[Clock]]:
-    """Clocks of a page of cases, keyed by case id. Give it cases fetched with
-    ``prefetch_related(*clocks.prefetch())`` and it runs no query at all."""
+    """Clocks of a page of cases as list pages count them (core actions only), keyed by case id. Give
+    it cases fetched with ``prefetch_related(*clocks.prefetch())`` and it runs no query at all."""
     now = now or timezone.now()
     return {case.pk: clocks_for(case, now) for case in cases}
 
@@ -330,7 +349,8 @@ def overdue_filter(now: datetime) -> Q:
 
     The per-priority due times are turned into cut-off instants computed here (``opened_at`` before
     ``now - target``), so no date arithmetic runs in SQL and SQLite and PostgreSQL agree. Exactly the
-    cases for which some clock of :func:`clocks_for` is red at `now`.
+    cases for which some clock of :func:`clocks_for` (core actions only, as on list pages and in the
+    meeting agenda) is red at `now`.
     """
     now = _utc(now)
     today = _local_date(now)
@@ -343,7 +363,9 @@ def overdue_filter(now: datetime) -> Q:
         return min(now - SAME_DAY_MINIMUM, start_of_today)
 
     late_follow_up = FollowUp.objects.filter(case=OuterRef("pk"), done_at__isnull=True, due_on__lt=today)
-    late_action = Action.objects.filter(case=OuterRef("pk"), status=ActionStatus.OPEN, due_at__lt=now)
+    late_action = Action.objects.filter(
+        case=OuterRef("pk"), compartment=Compartment.CORE, status=ActionStatus.OPEN, due_at__lt=now
+    )
     clauses = [*_milestone_clauses("lt", cutoff), Q(Exists(late_follow_up)), Q(Exists(late_action))]
     return Q(state__in=OPEN_STATES) & reduce(operator.or_, clauses)
 
@@ -455,56 +477,84 @@ def my_actions_url(case: Case) -> str:
 
 
 class _Recipients:
-    """Who receives each level. Coordinators, steering contacts and the members of an organisation
-    are fetched once per pass."""
+    """Who receives each level, as memberships. Coordinators, steering contacts, the members of an
+    organisation and the readers of a compartment are fetched once per pass."""
 
     def __init__(self) -> None:
-        self._coordinators: list[User] | None = None
-        self._steering: list[User] | None = None
-        self._organisations: dict[int, list[User]] = {}
+        self._coordinators: list[Membership] | None = None
+        self._steering: list[Membership] | None = None
+        self._organisations: dict[int, list[Membership]] = {}
+        self._readers: dict[str, list[Membership]] = {}
 
-    def coordinators(self) -> list[User]:
+    def coordinators(self) -> list[Membership]:
         if self._coordinators is None:
-            self._coordinators = [m.user for m in memberships_with(Capability.TRIAGE_REPORTS)]
+            self._coordinators = list(memberships_with(Capability.TRIAGE_REPORTS))
         return self._coordinators
 
-    def steering(self) -> list[User]:
+    def steering(self) -> list[Membership]:
         if self._steering is None:
-            contacts = Membership.objects.active().filter(is_steering_contact=True).select_related("user")
-            self._steering = [m.user for m in contacts]
+            contacts = Membership.objects.active().filter(is_steering_contact=True)
+            self._steering = list(contacts.select_related("user", "organisation"))
         return self._steering
 
-    def members_of(self, organisation_id: int) -> list[User]:
+    def members_of(self, organisation_id: int) -> list[Membership]:
+        """The active members of an organisation who read cases (never its analysts, DPO, admins)."""
         if organisation_id not in self._organisations:
-            members = Membership.objects.active().filter(organisation_id=organisation_id).select_related("user")
-            self._organisations[organisation_id] = [m.user for m in members]
+            members = memberships_with(Capability.READ_CASES).filter(organisation_id=organisation_id)
+            self._organisations[organisation_id] = list(members)
         return self._organisations[organisation_id]
 
-    def owner(self, case: Case, action: Action | None = None) -> list[User]:
+    def readers_of(self, compartment: str) -> list[Membership]:
+        """Cell members whose role reads a compartment on every case (magistrates and délégués for the
+        judicial one)."""
+        if compartment not in self._readers:
+            roles = [role for role in access.CELL_ROLES if compartment in access.ROLE_COMPARTMENTS[role]]
+            self._readers[compartment] = list(memberships_with(Capability.READ_CASES).filter(role__in=roles))
+        return self._readers[compartment]
+
+    def owner(self, case: Case, action: Action | None = None) -> list[Membership]:
         if action is not None:
             return self.action_owner(action) or self.coordinators()
         lead = case.lead
         if lead is not None and lead.is_active and lead.user.is_active:
-            return [lead.user]
+            return [lead]
         return self.coordinators()
 
-    def action_owner(self, action: Action) -> list[User]:
-        """The action's owner person, else the active members of its owner organisation."""
+    def action_owner(self, action: Action) -> list[Membership]:
+        """The action's owner person, else the active members of its owner organisation who read cases."""
         owner = action.owner
         usable = owner is not None and owner.is_active and owner.user.is_active
         if usable and action.owner_organisation.is_active:
-            return [owner.user]  # type: ignore[union-attr]
+            return [owner]  # type: ignore[list-item]
         return self.members_of(action.owner_organisation_id)
 
-    def for_level(self, level: str, case: Case, action: Action | None = None) -> list[User]:
+    def for_level(self, level: str, case: Case, action: Action | None = None) -> list[Membership]:
+        if action is not None and action.compartment != Compartment.CORE:
+            return self.confined(level, case, action)
         if level in (REMINDER, OWNER):
             return self.owner(case, action)
         if level == COORDINATOR:
             return self.coordinators()
         return self.steering()
 
+    def confined(self, level: str, case: Case, action: Action) -> list[Membership]:
+        """An action outside the core (judicial, health): only members who may read it
+        (``can_see_action``) — never the coordinators or the steering contact unless they read it."""
+        prefetch_related_objects([case], *access.COMPARTMENT_PREFETCH)  # no query per membership below
+        action.case = case
 
-def _title(case: Case, clock: Clock, level: str) -> str:
+        def allowed(members: Iterable[Membership]) -> list[Membership]:
+            return [m for m in members if access.can_see_action(m, action)]
+
+        if level in (REMINDER, OWNER):
+            owners = allowed(self.action_owner(action)) or allowed(self.members_of(action.owner_organisation_id))
+            return owners or allowed(self.readers_of(action.compartment))
+        if level == COORDINATOR:
+            return allowed([*self.coordinators(), *self.readers_of(action.compartment)])
+        return allowed(self.steering())
+
+
+def _title(case: Case, clock: Clock, level: str, confined: bool = False) -> str:
     """A reference and a clock, never content (an action is named by its organisation, not its title)."""
     label = clock.notice_label or clock.label
     what = label[:1].lower() + label[1:]
@@ -518,6 +568,11 @@ def _title(case: Case, clock: Clock, level: str) -> str:
         }
     if level == OWNER:
         return _("Dossier %(reference)s : %(clock)s en retard") % values
+    if level == COORDINATOR and confined:
+        return (
+            _("Dossier %(reference)s : %(clock)s en retard — escalade aux membres de la cellule chargés de ce volet")
+            % values
+        )
     if level == COORDINATOR:
         return _("Dossier %(reference)s : %(clock)s en retard — escalade à la coordination") % values
     return _("Dossier %(reference)s : %(clock)s en retard — escalade au pilotage de la cellule") % values
@@ -537,6 +592,7 @@ def _escalate(
     The unique constraint on ClockNotice makes concurrent passes harmless: only the pass that
     creates a row sends its notification.
     """
+    confined = action is not None and action.compartment != Compartment.CORE
     with transaction.atomic():
         created = [
             level
@@ -547,7 +603,8 @@ def _escalate(
         ]
         notified: set[int] = set()
         for level in reversed(created):  # the most severe level first: one notification per person
-            users = [user for user in recipients.for_level(level, case, action) if user.pk not in notified]
+            members = recipients.for_level(level, case, action)
+            users = list({m.user_id: m.user for m in members if m.user_id not in notified}.values())
             notified.update(user.pk for user in users)
             setattr(result, level, getattr(result, level) + 1)
             if not users:
@@ -558,7 +615,8 @@ def _escalate(
             kind = KIND_REMINDER if level == REMINDER else KIND_ESCALATION
             # An action's owners act from « Nos actions » (they may not see the case).
             url = my_actions_url(case) if action is not None and level in (REMINDER, OWNER) else case_url(case)
-            rows = notify(users=users, kind=cast("Kind", kind), title=_title(case, clock, level), url=url)
+            title = _title(case, clock, level, confined)
+            rows = notify(users=users, kind=cast("Kind", kind), title=title, url=url)
             result.notifications += len(rows)
 
 
@@ -601,7 +659,7 @@ def _watch(case: Case, now: datetime, recipients: _Recipients, result: TickResul
             if not created:
                 continue
             result.watch += 1
-            users = recipients.owner(case)
+            users = [m.user for m in recipients.owner(case)]
             if not users:
                 logger.warning("Watch reminder %s of case %s reached nobody.", key, case.pk)
                 continue
@@ -613,35 +671,65 @@ def tick(now: datetime | None = None) -> TickResult:
     """One pass over the open cases (clocks) and the closed cases under watch (watch reminders): send
     every reminder and escalation due at `now`, once.
 
-    Idempotent: run it every minute. When nothing is due it costs one query.
+    Idempotent: run it every minute. When nothing is due it costs one query. A case that fails is
+    logged (its id, never its content), rolled back, and retried on the next pass; the others go on.
     """
     now = _utc(now or timezone.now())
     result = TickResult()
     recipients = _Recipients()
     due = _attention_filter(now) | _watch_filter(now)
     ids = list(Case.objects.filter(due).order_by("pk").values_list("pk", flat=True))
-    actions = Action.objects.select_related("owner_organisation", "owner__user")
+    actions = Action.objects.select_related("owner_organisation", "owner__user", "owner__organisation")
     for start in range(0, len(ids), CHUNK_SIZE):
         chunk = (
             Case.objects.filter(pk__in=ids[start : start + CHUNK_SIZE])
-            .select_related("lead__user")
+            .select_related("lead__user", "lead__organisation")
             .prefetch_related("follow_ups", "clock_notices", Prefetch("actions", queryset=actions))
             .order_by("pk")
         )
         for case in chunk:
             result.cases += 1
-            if case.state not in OPEN_STATES:
-                _watch(case, now, recipients, result)
+            own = TickResult()
+            try:
+                _tick_case(case, now, recipients, own)
+            except Exception as error:  # one case must not stop the pass
+                # The id and where it failed (files, lines, functions), never the message: it may quote
+                # the case's data.
+                frames = traceback.extract_tb(error.__traceback__)
+                logger.error(
+                    "Clock tick: case %s failed (%s at %s), skipped until the next pass.",
+                    case.pk,
+                    type(error).__name__,
+                    " < ".join(f"{frame.filename}:{frame.lineno} {frame.name}" for frame in reversed(frames)),
+                )
                 continue
-            sent = {(notice.clock, notice.due_at, notice.level) for notice in case.clock_notices.all()}
-            by_id = {action.pk: action for action in case.actions.all()}
-            for clock in clocks_for(case, now):
-                levels = [level for level in clock.levels_reached(now) if (clock.key, clock.due_at, level) not in sent]
-                if levels:
-                    action = by_id.get(clock.action_id) if clock.action_id is not None else None
-                    _escalate(case, clock, levels, recipients, result, now, action)
+            for item in fields(own):
+                if item.name != "cases":
+                    setattr(result, item.name, getattr(result, item.name) + getattr(own, item.name))
     if result.notices:
         logger.info("Clock tick: %s", result.counts())
     else:
         logger.debug("Clock tick: %s", result.counts())
     return result
+
+
+def _tick_case(case: Case, now: datetime, recipients: _Recipients, result: TickResult) -> None:
+    """The reminders and escalations of one case, in one transaction (a savepoint within an outer one).
+    Nothing is opened when nothing is due."""
+    if case.state not in OPEN_STATES:
+        if watch_reminders_due(case, now):
+            with transaction.atomic():
+                _watch(case, now, recipients, result)
+        return
+    sent = {(notice.clock, notice.due_at, notice.level) for notice in case.clock_notices.all()}
+    by_id = {action.pk: action for action in case.actions.all()}
+    work = []
+    for clock in clocks_for(case, now, readable=None):
+        levels = [level for level in clock.levels_reached(now) if (clock.key, clock.due_at, level) not in sent]
+        if levels:
+            work.append((clock, levels, by_id.get(clock.action_id) if clock.action_id is not None else None))
+    if not work:
+        return
+    with transaction.atomic():
+        for clock, levels, action in work:
+            _escalate(case, clock, levels, recipients, result, now, action)

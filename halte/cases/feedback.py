@@ -4,8 +4,9 @@ Two audiences, each told as little as they need:
 
 - **Partners** (:func:`send_outcome`): when a case is closed or redirected, and when an action owned
   by another organisation is done, the referring school (the active school staff of the case's school)
-  and the organisations the case is shared with receive an in-app notification and an email carrying
-  the case reference, the outcome label and a link — never the content. The sending is journaled
+  and the organisations the case is shared with receive an in-app notification carrying the case
+  reference, the outcome label and a link, and an email with a neutral title and the link only —
+  never the outcome, never the content. The sending is journaled
   (``cases.outcome_sent``) with the organisations told.
 - **The reporter** (:func:`reporter_status`): the anonymous mailbox shows one plain status derived
   from the case — received, taken in charge, being supported, follow-up over — and never anything of
@@ -66,7 +67,14 @@ def send_outcome(case: Case, *, actor: Membership | None, event: str, label: str
     if not users:
         return []
     title = _("Suites données au dossier %(reference)s : %(outcome)s") % {"reference": case.reference, "outcome": label}
-    rows = notify(users=users, kind=Kind.CASE_OUTCOME, title=title, url=reverse("cases:detail", args=[case.public_id]))
+    rows = notify(
+        users=users,
+        kind=Kind.CASE_OUTCOME,
+        title=title,
+        url=reverse("cases:detail", args=[case.public_id]),
+        # The outcome stays in Halte: a mailbox is not the place for what became of a case.
+        email_title=_("Des suites ont été données à un dossier de votre structure"),
+    )
     record(
         AuditAction.CASE_OUTCOME_SENT,
         actor=actor.user if actor else None,

@@ -6,12 +6,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from halte.access.cases import can_own_action, can_read
+from halte.access.policy import Capability, memberships_with
 from halte.accounts.models import Membership, Organisation
 from halte.forms import HalteForm
 from halte.reports.forms import TextField
 
-from . import enums
-from .models import FollowUp
+from . import enums, targets
+from .actions import JUDICIAL_OWNER_REFUSED, JUDICIAL_PERSON_REFUSED, too_far
+from .models import Case, FollowUp
 from .severity import CRITERIA_LABELS, Criteria, PhysicalViolence
 from .workflow import DEFAULT_WATCH_DAYS, MAX_WATCH_DAYS
 
@@ -90,6 +93,8 @@ class TriageForm(HalteForm):
                 self.add_error("follow_up_on", _("Indiquez la date du point de suivi avec l’établissement."))
             elif data["follow_up_on"] <= timezone.localdate():
                 self.add_error("follow_up_on", _("Choisissez une date à venir."))
+            elif data["follow_up_on"] > targets.last_follow_up_on(timezone.localdate()):
+                self.add_error("follow_up_on", too_far(targets.last_follow_up_on(timezone.localdate())))
         if outcome in (enums.TriageOutcome.REDIRECT, enums.TriageOutcome.NOT_BULLYING) and not data.get("reason"):
             self.add_error("reason", _("Indiquez le motif."))
         if outcome == enums.TriageOutcome.REDIRECT and not data.get("redirected_to"):
@@ -213,10 +218,19 @@ class ExtraFollowUpForm(HalteForm):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        last = targets.last_follow_up_on(timezone.localdate(case.opened_at))
+        self.fields["due_on"].widget.attrs.update(min=timezone.localdate().isoformat(), max=last.isoformat())
+
     def clean_due_on(self):
         value = self.cleaned_data["due_on"]
         if value < timezone.localdate():
             raise forms.ValidationError(_("Choisissez une date à venir."))
+        last = targets.last_follow_up_on(timezone.localdate(self.case.opened_at))
+        if value > last:
+            raise forms.ValidationError(too_far(last))
         return value
 
 
@@ -244,14 +258,15 @@ class ActionForm(HalteForm):
         label=_("Action du volet judiciaire (visible seulement de ceux qui lisent ce volet)"), required=False
     )
 
-    def __init__(self, *args, judicial: bool = False, **kwargs):
+    def __init__(self, *args, case: Case, judicial: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.case = case
         organisations = Organisation.objects.filter(is_active=True).order_by("name")
         self.fields["owner_organisation"].queryset = organisations
+        # Only members who read cases: never an analyst, the DPO or an administrator.
         self.fields["owner"].queryset = (
-            Membership.objects.active()
+            memberships_with(Capability.READ_CASES)
             .filter(organisation__in=organisations)
-            .select_related("user", "organisation")
             .order_by("organisation__name", "user__last_name", "user__first_name")
         )
         self.fields["owner"].label_from_instance = _membership_label
@@ -264,11 +279,22 @@ class ActionForm(HalteForm):
             raise forms.ValidationError(_("Choisissez une échéance à venir."))
         return value
 
+    def compartment(self) -> str:
+        judicial = self.cleaned_data.get("judicial")
+        return enums.Compartment.JUDICIAL if judicial else enums.Compartment.CORE
+
     def clean(self):
         data = super().clean()
         owner, organisation = data.get("owner"), data.get("owner_organisation")
         if owner is not None and organisation is not None and owner.organisation_id != organisation.pk:
             self.add_error("owner", _("La personne responsable doit appartenir à la structure responsable."))
+        compartment = self.compartment()
+        if organisation is not None and not can_own_action(organisation, self.case, compartment):
+            self.add_error("owner_organisation", JUDICIAL_OWNER_REFUSED)
+        elif (
+            owner is not None and compartment != enums.Compartment.CORE and not can_read(owner, self.case, compartment)
+        ):
+            self.add_error("owner", JUDICIAL_PERSON_REFUSED)
         return data
 
 
@@ -317,14 +343,6 @@ class MyActionsFilterForm(HalteForm):
             ("done", _("Terminées : faites")),
             ("cancelled", _("Terminées : annulées")),
         ],
-    )
-
-
-class MeasureForm(HalteForm):
-    description = TextField(
-        label=_("Mesure de protection mise en place"),
-        max_length=1000,
-        help_text=_("Par exemple : adulte référent désigné, séparation en classe, vigilance des personnels."),
     )
 
 

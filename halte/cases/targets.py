@@ -5,7 +5,7 @@ case was opened, Paris time" (but never less than 4 hours, so a case opened at 2
 at once). Follow-ups are days after the case was taken in charge (or opened).
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +53,16 @@ DEFAULT_TARGETS: dict[str, dict] = {
         FOLLOW_UP: [30],
     },
 }
+
+
+# The latest checkpoint that may be scheduled by hand: one year after the opening (J+365). Follow-up
+# days are stored as small integers; a date further away is refused with a message, never a 500.
+LAST_FOLLOW_UP_DAY = 365
+
+
+def last_follow_up_on(opened_on: date) -> date:
+    """The latest date a checkpoint may be scheduled on for a case opened on `opened_on`."""
+    return opened_on + timedelta(days=LAST_FOLLOW_UP_DAY)
 
 
 def targets(priority: str) -> dict:

@@ -16,7 +16,7 @@ sliced subqueries), and the prefetches of their people and reports.
 
 import functools
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import Exists, OuterRef, Q
@@ -36,9 +36,30 @@ SCAN = 50  # cases of each kind read at most
 @dataclass
 class Candidate:
     case: Case
-    shared_names: list[str]
+    shared_names: list[str]  # folded name parts (or full names) in common: what the matching uses
     same_school: bool
     reopen: bool = False  # a closed case naming the same people: « Dossier clos — rouvrir ? »
+    # The names of the case that matched, as written in its person records and reports: what is shown.
+    names: list[str] = field(default_factory=list)
+
+
+def _written(first_name: str, last_name: str) -> str:
+    return " ".join(part.strip() for part in (first_name, last_name) if part and part.strip())
+
+
+def _names_as_written(case: Case, shared: list[str], same_school: bool) -> list[str]:
+    """The people of `case` (person records, then pupils of its reports) whose name matched, as written."""
+    matched = set(shared)
+    people = [(inv.person.first_name, inv.person.last_name) for inv in case.involvements.all()]
+    if same_school:
+        people += [(p.first_name, p.last_name) for r in case.reports.all() for p in r.pupils.all()]
+    found: dict[str, str] = {}
+    for first_name, last_name in people:
+        tokens = name_tokens(first_name, last_name)
+        hit = bool(matched & set(tokens)) if same_school else " ".join(tokens) in matched
+        if hit:
+            found.setdefault(" ".join(tokens), _written(first_name, last_name))
+    return sorted(found.values(), key=str.casefold)
 
 
 def _any_of(clauses: list[Q]) -> Q:
@@ -111,6 +132,7 @@ def candidates_for(report, *, limit: int = 5) -> list[Candidate]:
         reopen = case.state == State.CLOSED and in_window and bool(shared)
         if not same_school and not reopen:
             continue
-        found.append(Candidate(case=case, shared_names=shared, same_school=same_school, reopen=reopen))
+        written = _names_as_written(case, shared, same_school)
+        found.append(Candidate(case=case, shared_names=shared, same_school=same_school, reopen=reopen, names=written))
     found.sort(key=lambda c: (not c.reopen, -len(c.shared_names), -c.case.opened_at.timestamp()))
     return found[:limit]

@@ -18,7 +18,6 @@ urlpatterns = [
     path("dossiers/<uuid:public_id>/partages/<uuid:share_id>/revoquer/", views.revoke_share, name="revoke_share"),
     path("dossiers/<uuid:public_id>/notes/", views.add_note, name="note"),
     path("dossiers/<uuid:public_id>/personnes/", views.add_person, name="add_person"),
-    path("dossiers/<uuid:public_id>/mesure/", views.record_measure, name="measure"),
     path("dossiers/<uuid:public_id>/suivis/<uuid:follow_up_id>/", views.record_follow_up, name="follow_up"),
     path("dossiers/<uuid:public_id>/liens/", views.link_case, name="link"),
     path("dossiers/<uuid:public_id>/actions/", views_plan.add_action, name="add_action"),

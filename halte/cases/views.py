@@ -37,7 +37,6 @@ from .forms import (
     ExtraFollowUpForm,
     FollowUpForm,
     LinkForm,
-    MeasureForm,
     NoteForm,
     PersonForm,
     ReassessForm,
@@ -161,9 +160,15 @@ def _repeat_exists():
 
 
 def _clock_prefetch() -> list:
-    """What list pages prefetch: the clocks' rows and what ``access.compartments`` reads (so that an
-    action's clock label knows whether the member reads its compartment), with no query per case."""
+    """What list pages prefetch: the clocks' rows and what ``access.compartments`` reads (so that the
+    actions of a compartment the member does not read are left out), with no query per case."""
     return [*clocks.prefetch(), *access.COMPARTMENT_PREFETCH]
+
+
+def _list_compartments(membership, case: Case) -> frozenset[str]:
+    """What a list row counts: the core only, and only for who reads it. The list's RAG state and its
+    « En retard » filter (``clocks.overdue_filter``) then agree, whoever looks."""
+    return access.compartments(membership, case) & clocks.CORE_ONLY
 
 
 @policy.requires(Capability.READ_CASES)
@@ -195,7 +200,7 @@ def case_list(request):
     now = timezone.now()
     rows = []
     for case in page:
-        case_clocks = clocks.clocks_for(case, now, readable=access.compartments(membership, case))
+        case_clocks = clocks.clocks_for(case, now, readable=_list_compartments(membership, case))
         rows.append({"case": case, "rag": clocks.worst_state(case_clocks, now), "next": clocks.next_due(case_clocks)})
     query = request.GET.copy()
     query.pop("page", None)
@@ -282,9 +287,9 @@ def detail(request, public_id):
             else [],
         )
         if access.can_add_action(membership, case):
-            context["action_form"] = ActionForm(judicial=Compartment.JUDICIAL in shown, prefix="action")
+            context["action_form"] = ActionForm(case=case, judicial=Compartment.JUDICIAL in shown, prefix="action")
         if access.can_record_follow_up(membership, case) and case.state in OPEN_STATES:
-            context["extra_follow_up_form"] = ExtraFollowUpForm(prefix="extra")
+            context["extra_follow_up_form"] = ExtraFollowUpForm(case=case, prefix="extra")
         if context["can_manage"]:
             members = (
                 Membership.objects.active().filter(role__in=access.CELL_ROLES).select_related("user", "organisation")
@@ -301,7 +306,6 @@ def detail(request, public_id):
                 ),
                 transition_form=TransitionForm(initial={"version": case.version}),
                 person_form=PersonForm(),
-                measure_form=MeasureForm(),
                 link_form=LinkForm(),
                 reassess_form=ReassessForm(initial={"version": case.version}),
             )
@@ -344,7 +348,7 @@ def _action_rows(membership, case: Case, shown, now) -> list[dict]:
     )
     for action in actions_list:
         action.case = case  # the case already fetched, its shares prefetched: no query per row
-        row = {"action": action, "state": _action_state(action, case, shown, now)}
+        row = {"action": action, "state": _action_state(action, case, now)}
         if action.status == ActionStatus.OPEN and access.can_complete_action(membership, action):
             prefix = f"action-{action.pk}"
             row["complete_form"] = CompleteActionForm(prefix=prefix, initial={"back": "case"})
@@ -353,11 +357,11 @@ def _action_rows(membership, case: Case, shown, now) -> list[dict]:
     return rows
 
 
-def _action_state(action: Action, case: Case, shown, now) -> str:
+def _action_state(action: Action, case: Case, now) -> str:
     if action.due_at is None:
         return clocks.DONE if action.status != ActionStatus.OPEN else ""
     stopped = None if case.state in OPEN_STATES else (case.closed_at or now)
-    return clocks.action_clock(action, stopped, shown).state(now)
+    return clocks.action_clock(action, stopped).state(now)
 
 
 # A clock of a case that is no longer open whose milestone was never reached: closing the case stopped it.
@@ -622,19 +626,6 @@ def add_person(request, public_id):
             messages.success(request, _("Personne ajoutée au dossier."))
             return _back(case)
     return render(request, "cases/add_person.html", {"case": case, "form": form, "suggestions": suggestions})
-
-
-@policy.requires(Capability.READ_CASES)
-@require_POST
-def record_measure(request, public_id):
-    case = _case_for(request, public_id)
-    _require(access.can_manage(request.membership, case))
-    form = MeasureForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    actions.record_first_measure(case=case, actor=request.membership, description=form.cleaned_data["description"])
-    messages.success(request, _("Mesure de protection enregistrée."))
-    return _back(case)
 
 
 @policy.requires(Capability.READ_CASES)

@@ -177,7 +177,7 @@ def add_action(request, public_id):
     case = _case_for(request, public_id)
     _require(access.can_add_action(request.membership, case))
     judicial = access.can_read(request.membership, case, Compartment.JUDICIAL)
-    form = ActionForm(request.POST, judicial=judicial, prefix="action")
+    form = ActionForm(request.POST, case=case, judicial=judicial, prefix="action")
     if not form.is_valid():
         return _invalid(request, case, form)
     data = form.cleaned_data
@@ -202,7 +202,7 @@ def add_action(request, public_id):
 def add_follow_up(request, public_id):
     case = _case_for(request, public_id)
     _require(access.can_record_follow_up(request.membership, case))
-    form = ExtraFollowUpForm(request.POST, prefix="extra")
+    form = ExtraFollowUpForm(request.POST, case=case, prefix="extra")
     if not form.is_valid():
         return _invalid(request, case, form)
     try:

@@ -6,10 +6,14 @@ decision fails `test_every_case_url_is_in_the_matrix`), and the global URL walk 
 fails for any view without an access rule.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 
 from halte.audit.models import Action, AuditEvent
+from halte.cases import models as case_models
 
 from .conftest import CORE_MARK, HEALTH_MARK, IDENTITY_MARK, JUDICIAL_MARK
 
@@ -67,7 +71,6 @@ URL_MATRIX = {
     "cases:revoke_share": ("post", "coordinator"),
     "cases:note": ("post", "note"),
     "cases:add_person": ("get", "manage"),
-    "cases:measure": ("post", "manage"),
     "cases:follow_up": ("post", "manage"),
     "cases:link": ("post", "manage"),
     "cases:list": ("get", "list"),
@@ -183,11 +186,52 @@ def _args(url_name, world, people):
     if url_name in ("cases:complete_action", "cases:cancel_action"):
         return [_matrix_action(people, world).public_id]
     if url_name == "cases:follow_up":
-        from halte.cases.models import FollowUp
-
-        follow_up, _ = FollowUp.objects.get_or_create(case=case, day=7, defaults={"due_on": case.opened_at.date()})
+        follow_up = _matrix_follow_up(world)
         return [case.public_id, follow_up.public_id]
     return [case.public_id]
+
+
+def _matrix_follow_up(world):
+    """The J+7 checkpoint of case_a, not yet recorded for each role."""
+    follow_up, _ = case_models.FollowUp.objects.get_or_create(
+        case=world.case_a, day=7, defaults={"due_on": world.case_a.opened_at.date()}
+    )
+    case_models.FollowUp.objects.filter(pk=follow_up.pk).update(done_at=None, decision="", victim_view="")
+    return follow_up
+
+
+def _snapshot(world) -> dict:
+    """What the POST URLs of the matrix may change on case_a, by kind of write."""
+    case = case_models.Case.objects.get(pk=world.case_a.pk)
+    rows = {
+        "shares": case_models.Share.objects.filter(case=case).values_list("pk", "organisation_id", "revoked_at"),
+        "notes": case_models.Note.objects.filter(case=case).values_list("pk"),
+        "links": case_models.Link.objects.values_list("pk"),
+        "actions": case_models.Action.objects.filter(case=case).values_list("pk", "status", "completion_note"),
+        "follow_ups": case_models.FollowUp.objects.filter(case=case).values_list("pk", "day", "done_at"),
+        "events": case_models.Event.objects.filter(case=case).values_list("pk"),
+    }
+    snapshot = {name: list(query.order_by("pk")) for name, query in rows.items()}
+    snapshot["case"] = [(case.state, case.version, case.summary, case.lead_id, case.do_not_disclose_to_family)]
+    return snapshot
+
+
+# What a successful POST must have changed (an accepted write), per URL.
+WRITES = {
+    "cases:transition": "case",
+    "cases:summary": "case",
+    "cases:assign": "case",
+    "cases:share": "shares",
+    "cases:revoke_share": "shares",
+    "cases:note": "notes",
+    "cases:follow_up": "follow_ups",
+    "cases:link": "links",
+    "cases:add_action": "actions",
+    "cases:add_follow_up": "follow_ups",
+    "cases:disclosure": "case",
+    "cases:complete_action": "actions",
+    "cases:cancel_action": "actions",
+}
 
 
 POST_DATA = {
@@ -201,17 +245,22 @@ POST_DATA = {
         "expires_on": "2099-01-01",
     },
     "cases:note": {"compartment": "judicial", "text": "Une note"},
-    "cases:measure": {"description": "Adulte référent désigné"},
     "cases:follow_up": {"victim_view": "better", "wellbeing": "4", "decision": "continue"},
     "cases:link": {"other": "HS-2026-000002", "kind": "linked", "reason": "Même situation"},
     "cases:add_action": {"action-title": "Rencontrer la famille", "action-due_at": "2099-01-01T10:00"},
-    "cases:add_follow_up": {"extra-due_on": "2099-01-01"},
+    # Filled per role below: a date within the year after the opening, a follow-up's own prefix.
+    "cases:add_follow_up": {},
     "cases:disclosure": {"famille-do_not_disclose": "1", "famille-reason": "Enquête en cours"},
 }
 
 
+def test_every_post_url_says_what_it_writes():
+    assert {name for name, (method, _rule) in URL_MATRIX.items() if method == "post"} == set(WRITES)
+
+
 @pytest.mark.parametrize("url_name", [n for n, (_m, rule) in URL_MATRIX.items() if rule not in ("list", "triage")])
 def test_case_action_matrix(client, login, people, world, url_name):
+    """Each role gets its expected status; an "ok" POST really wrote, a refused one changed nothing."""
     method, rule = URL_MATRIX[url_name]
     seen, expected = {}, {}
     for name in ALL:
@@ -230,13 +279,24 @@ def test_case_action_matrix(client, login, people, world, url_name):
             data["action-owner_organisation"] = str(people.social_worker.organisation.pk)
         if url_name == "cases:disclosure":
             data["famille-version"] = str(world.case_a.version)
+        if url_name == "cases:follow_up":
+            prefix = f"suivi-{_matrix_follow_up(world).pk}"
+            data = {f"{prefix}-victim_view": "better", f"{prefix}-wellbeing": "4", f"{prefix}-decision": "continue"}
+        if url_name == "cases:add_follow_up":
+            data = {"extra-due_on": (timezone.localdate() + timedelta(days=30)).isoformat()}
         if rule == "action":
             action = _matrix_action(people, world)
             field = "note" if url_name == "cases:complete_action" else "reason"
             data = {f"action-{action.pk}-{field}": "Fait avec la famille"}
+        before = _snapshot(world)
         response = client.post(url, data) if method == "post" else client.get(url)
+        after = _snapshot(world)
         want = ACTION_EXPECTED[name] if rule == "action" else _expected(rule, name)
-        seen[name] = "ok" if want == "ok" and response.status_code in (200, 302) else response.status_code
+        if want == "ok":
+            wrote = method == "get" or after[WRITES[url_name]] != before[WRITES[url_name]]
+            seen[name] = "ok" if response.status_code in (200, 302) and wrote else (response.status_code, "not written")
+        else:
+            seen[name] = response.status_code if after == before else (response.status_code, "written anyway")
         expected[name] = want
     assert seen == expected
 

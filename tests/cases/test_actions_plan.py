@@ -14,7 +14,7 @@ from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.cases import actions
 from halte.cases.enums import Compartment
-from halte.cases.models import Action, Event
+from halte.cases.models import Action, Event, Share
 from halte.notifications.models import Kind, Notification
 from tests.factories import MembershipFactory
 
@@ -367,3 +367,175 @@ def test_nos_actions_forms_have_their_own_ids(client, login, people, case):
     page = client.get(reverse("cases:my_actions")).content.decode()
     ids = Counter(re.findall(r'\sid="([^"]+)"', page))
     assert [duplicate for duplicate, count in ids.items() if count > 1] == []
+
+
+# --- Who may own a judicial action --------------------------------------------------------------------------
+
+
+def judicial_share(case, people, organisation, **fields):
+    return Share.objects.create(
+        case=case,
+        organisation=organisation,
+        compartments=[Compartment.JUDICIAL],
+        legal_basis="art40",
+        expires_on=timezone.localdate() + timedelta(days=30),
+        created_by=people.coordinator,
+        **fields,
+    )
+
+
+def test_can_own_action_only_where_the_compartment_is_read(people, case):
+    parquet, police = people.magistrate.organisation, people.police.organisation
+    school, association = people.school_a_staff.organisation, people.association_worker.organisation
+    judicial = Compartment.JUDICIAL
+    assert access.can_own_action(parquet, case, judicial)  # its members' role reads it
+    assert not access.can_own_action(school, case, judicial)  # a school never receives it
+    assert not access.can_own_action(police, case, judicial)  # no member reads it, no share
+    assert all(access.can_own_action(org, case, Compartment.CORE) for org in (school, police, association))
+    judicial_share(case, people, police, revoked_at=timezone.now(), revoked_by=people.coordinator)
+    assert not access.can_own_action(police, case, judicial)
+    judicial_share(case, people, police)
+    assert access.can_own_action(police, case, judicial)
+    assert not access.can_own_action(association, case, judicial)
+    # A share of the school is ignored: schools never receive the judicial compartment.
+    judicial_share(case, people, school)
+    assert not access.can_own_action(school, case, judicial)
+
+
+@pytest.mark.parametrize("owner", ["school_a_staff", "police", "association_worker"])
+def test_the_form_refuses_a_judicial_action_for_a_structure_that_cannot_read_it(client, login, people, case, owner):
+    case.co_workers.add(people.magistrate)
+    login(client, people.magistrate)
+    response = client.post(
+        reverse("cases:add_action", args=[case.public_id]),
+        {
+            "action-title": JUDICIAL_TITLE,
+            "action-owner_organisation": str(getattr(people, owner).organisation.pk),
+            "action-due_at": local_input(timezone.now() + timedelta(days=1)),
+            "action-judicial": "on",
+        },
+        follow=True,
+    )
+    assert "n’a pas accès au volet judiciaire de ce dossier" in response.content.decode()
+    assert not Action.objects.exists()
+    assert not Notification.objects.filter(kind=Kind.ACTION_ASSIGNED).exists()
+
+
+def test_the_form_accepts_a_judicial_action_for_a_structure_the_volet_is_shared_with(client, login, people, case):
+    case.co_workers.add(people.magistrate)
+    judicial_share(case, people, people.police.organisation)
+    login(client, people.magistrate)
+    client.post(
+        reverse("cases:add_action", args=[case.public_id]),
+        {
+            "action-title": JUDICIAL_TITLE,
+            "action-owner_organisation": str(people.police.organisation.pk),
+            "action-due_at": local_input(timezone.now() + timedelta(days=1)),
+            "action-judicial": "on",
+        },
+    )
+    assert Action.objects.get().compartment == Compartment.JUDICIAL
+    assert Notification.objects.get(kind=Kind.ACTION_ASSIGNED).recipient == people.police.user
+
+
+def test_create_action_refuses_a_judicial_action_for_a_structure_that_cannot_read_it(people, case):
+    for organisation in (people.school_a_staff.organisation, people.association_worker.organisation):
+        with pytest.raises(actions.ActionRefused, match="n’a pas accès au volet judiciaire"):
+            actions.create_action(
+                case=case,
+                actor=people.magistrate,
+                title=JUDICIAL_TITLE,
+                owner_organisation=organisation,
+                compartment=Compartment.JUDICIAL,
+            )
+    assert not Action.objects.exists()
+    assert not case.events.exists()
+
+
+def test_create_action_refuses_a_judicial_owner_person_who_does_not_read_it(people, case):
+    """The parquet reads the judicial compartment, but the person named must read it too."""
+    clerk = MembershipFactory(organisation=people.magistrate.organisation, role="education_referent")
+    with pytest.raises(actions.ActionRefused, match="Cette personne n’a pas accès"):
+        actions.create_action(
+            case=case,
+            actor=people.magistrate,
+            title=JUDICIAL_TITLE,
+            owner_organisation=people.magistrate.organisation,
+            owner=clerk,
+            compartment=Compartment.JUDICIAL,
+        )
+    assert not Action.objects.exists()
+
+
+# --- Who is told: never those who do not read cases, never those who may not read the action -----------------
+
+
+def test_members_who_never_read_cases_are_neither_told_nor_offered_as_owners(client, login, people, case):
+    dsden = people.coordinator.organisation  # also the organisation of the DPO and the administrator
+    actions.create_action(case=case, actor=people.coordinator, title="Voir la famille", owner_organisation=dsden)
+    told = {n.recipient_id for n in Notification.objects.filter(kind=Kind.ACTION_ASSIGNED)}
+    assert told == {people.coordinator.user_id, people.education_referent.user_id}
+    login(client, people.coordinator)
+    form = client.get(reverse("cases:detail", args=[case.public_id])).context["action_form"]
+    offered = set(form.fields["owner"].queryset)
+    assert people.education_referent in offered
+    assert not offered & {people.dpo, people.admin, people.analyst}
+    with pytest.raises(actions.ActionRefused, match="ne suit pas de dossiers"):
+        actions.create_action(
+            case=case, actor=people.coordinator, title="Voir", owner_organisation=dsden, owner=people.dpo
+        )
+
+
+def test_a_judicial_action_assigned_to_an_organisation_tells_its_judicial_readers_only(people, case):
+    police = people.police.organisation
+    judicial_share(case, people, police)
+    # The police liaison reads the judicial compartment through the share; an analyst never reads cases.
+    analyst = MembershipFactory(organisation=police, role="analyst")
+    actions.create_action(
+        case=case,
+        actor=people.magistrate,
+        title=JUDICIAL_TITLE,
+        owner_organisation=police,
+        compartment=Compartment.JUDICIAL,
+    )
+    told = {n.recipient_id for n in Notification.objects.filter(kind=Kind.ACTION_ASSIGNED)}
+    assert told == {people.police.user_id}
+    assert analyst.user_id not in told
+
+
+def test_sharing_tells_only_the_members_who_read_cases(people, case):
+    region = people.analyst.organisation
+    reader = MembershipFactory(organisation=region, role="social_worker")
+    actions.share(
+        case=case,
+        actor=people.coordinator,
+        organisation=region,
+        compartments=[Compartment.CORE],
+        legal_basis="convention",
+        expires_on=timezone.localdate() + timedelta(days=30),
+    )
+    told = {n.recipient_id for n in Notification.objects.filter(kind=Kind.SHARE)}
+    assert told == {reader.user_id}
+
+
+def test_completing_a_judicial_action_tells_only_who_may_read_it(people, case):
+    """The creator (magistrate) is told; the case lead (coordinator) does not read the judicial
+    compartment and hears nothing."""
+    action = an_action(
+        case,
+        people.magistrate.organisation,
+        title=JUDICIAL_TITLE,
+        compartment=Compartment.JUDICIAL,
+        created_by=people.magistrate,
+    )
+    actions.complete_action(action=action, actor=people.prosecutor_delegate, note="Audition faite.")
+    told = {n.recipient_id for n in Notification.objects.filter(kind=Kind.ACTION_DONE)}
+    assert told == {people.magistrate.user_id}
+    assert not Notification.objects.filter(recipient=people.coordinator.user).exists()
+
+
+def test_completing_a_core_action_still_tells_its_creator_and_the_lead(people, case):
+    action = an_action(case, people.association_worker.organisation, created_by=people.education_referent)
+    actions.complete_action(action=action, actor=people.association_worker, note="Famille rencontrée.")
+    told = {n.recipient_id for n in Notification.objects.filter(kind=Kind.ACTION_DONE)}
+    assert told == {people.education_referent.user_id, people.coordinator.user_id}

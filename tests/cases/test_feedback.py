@@ -68,6 +68,29 @@ def test_closing_tells_the_referring_school_and_the_sharing_partners_by_link_onl
         assert "Les insultes ont cessé" not in message.subject + message.body
 
 
+NEUTRAL_SUBJECT = "Halte — Des suites ont été données à un dossier de votre structure"
+
+
+def test_the_outcome_never_goes_out_by_email(people, case, django_capture_on_commit_callbacks):
+    """The in-app title says what became of the case; the email says only that something did."""
+    action = Action.objects.create(
+        case=case, title="Rappel à la loi", owner_organisation=people.association_worker.organisation
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.complete_action(action=action, actor=people.association_worker, note="Fait avec la famille.")
+        case.close(actor=people.coordinator, outcome="stopped", reason="Les insultes ont cessé.")
+    assert set(outcome_titles(people.school_a_staff)) == {
+        f"Suites données au dossier {case.reference} : action réalisée par {people.association_worker.organisation}",
+        f"Suites données au dossier {case.reference} : Le harcèlement a cessé",
+    }
+    outcomes = [m for m in mail.outbox if m.to[0] in {people.school_a_staff.user.email, people.police.user.email}]
+    assert len(outcomes) == 4
+    assert {m.subject for m in outcomes} == {NEUTRAL_SUBJECT}
+    for message in mail.outbox:
+        for secret in ("harcèlement a cessé", "action réalisée", "Rappel à la loi", case.reference):
+            assert secret not in message.subject + message.body, (secret, message.subject)
+
+
 def test_expired_or_revoked_shares_and_other_schools_are_not_told(people, case):
     Share.objects.filter(case=case).update(revoked_at=timezone.now())
     inactive = MembershipFactory(organisation=people.school_a_staff.organisation, role="school_staff", is_active=False)

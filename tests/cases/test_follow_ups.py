@@ -3,7 +3,7 @@ proposing closure, and extra checkpoints added by those who manage the case."""
 
 import re
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -163,3 +163,25 @@ def test_the_extra_checkpoint_becomes_a_clock(people, case):
     on = timezone.localdate() + timedelta(days=4)
     row = actions.add_follow_up(case=case, actor=people.coordinator, due_on=on)
     assert f"follow_up_{row.day}" in {clock.key for clock in clocks.clocks_for(case)}
+
+
+def test_an_extra_checkpoint_more_than_a_year_after_the_opening_is_refused(client, login, people, case):
+    """A far date would overflow the checkpoint's day number in the database (a 500 on PostgreSQL):
+    refused in French by the form and by the action, nothing saved; J+365 is the last day accepted."""
+    opened = timezone.localdate() - timedelta(days=10)
+    case.opened_at = case.opened_at - timedelta(days=10)
+    case.save(update_fields=["opened_at"])
+    last = opened + timedelta(days=targets.LAST_FOLLOW_UP_DAY)
+    login(client, people.coordinator)
+    url = reverse("cases:add_follow_up", args=[case.public_id])
+    for far in (last + timedelta(days=1), date(2099, 1, 1)):
+        response = client.post(url, {"extra-due_on": far.isoformat()}, follow=True)
+        assert f"au plus tard le {last:%d/%m/%Y}" in response.content.decode()
+        with pytest.raises(actions.ActionRefused, match="au plus tard"):
+            actions.add_follow_up(case=case, actor=people.coordinator, due_on=far)
+    assert case.follow_ups.count() == 3
+    assert not AuditEvent.objects.filter(action=AuditAction.CASE_FOLLOW_UP).exists()
+    client.post(url, {"extra-due_on": last.isoformat()})
+    assert case.follow_ups.get(due_on=last).day == 365
+    page = client.get(reverse("cases:detail", args=[case.public_id])).content.decode()
+    assert f'max="{last.isoformat()}"' in page

@@ -1,14 +1,16 @@
 """Triage through HTTP: the coordinator turns reports into cases, or decides otherwise, with reasons."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from halte.cases import actions
 from halte.cases.enums import State
 from halte.cases.models import Case, FollowUp, SeverityAssessment, Triage
+from halte.cases.severity import Criteria
 from halte.notifications.models import Notification
 from halte.reports.actions import PupilData, ReportData, submit_report
 
@@ -112,6 +114,29 @@ def test_hand_back_to_school_makes_a_p4_case_with_the_follow_up_date(client, log
     case = Case.objects.get()
     assert case.priority == "P4"
     assert case.follow_ups.filter(due_on=on).exists()
+
+
+def test_a_hand_back_follow_up_more_than_a_year_ahead_is_refused_in_french(client, login, people):
+    """A far date would overflow the checkpoint's day number in the database (a 500 on PostgreSQL)."""
+    report = a_report(people, description="Une dispute entre deux élèves à la cantine.", frequency="once", since="days")
+    login(client, people.coordinator)
+    last = timezone.localdate() + timedelta(days=365)
+    for far in (last + timedelta(days=1), date(2199, 1, 1)):
+        response = triage_post(client, report, "hand_back", qualification="conflict", follow_up_on=far.isoformat())
+        assert response.status_code == 200
+        assert f"au plus tard le {last:%d/%m/%Y}" in response.content.decode()
+    assert not Case.objects.exists()
+    decision = actions.TriageDecision(
+        outcome="hand_back",
+        qualification="conflict",
+        criteria=Criteria(),
+        follow_up_on=date(2199, 1, 1),
+    )
+    with pytest.raises(actions.ActionRefused, match="au plus tard"):
+        actions.triage_report(report=report, actor=people.coordinator, decision=decision)
+    assert not Case.objects.exists()
+    triage_post(client, report, "hand_back", qualification="conflict", follow_up_on=last.isoformat())
+    assert Case.objects.get().follow_ups.filter(due_on=last, day=365).exists()
 
 
 @pytest.mark.parametrize("outcome", ["redirect", "not_bullying"])

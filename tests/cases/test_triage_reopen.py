@@ -62,8 +62,11 @@ def test_a_closed_case_of_the_same_school_sharing_a_name_is_proposed_first(clien
     found = candidates_for(report)
     assert [(c.case, c.reopen) for c in found] == [(closed, True), (open_case, False)]
     assert found[0].shared_names == ["kevin", "martin"]
+    assert found[0].names == ["Kevin MARTIN"]  # as written in the case's person record
     login(client, people.coordinator)
     page = client.get(reverse("cases:triage", args=[report.public_id])).content.decode()
+    assert "Noms en commun :</strong> Kevin MARTIN" in page
+    assert "kevin, martin" not in page
     assert page.index("Dossier clos — rouvrir ?") < page.index("Dossiers proches")
     assert "Rattacher et rouvrir" in page
     assert (
@@ -113,6 +116,7 @@ def test_another_school_is_proposed_only_on_a_full_name_matching_a_person_record
     found = candidates_for(report)
     assert [(c.case, c.reopen, c.same_school) for c in found] == [(full, True, False)]
     assert found[0].shared_names == ["kevin martin"]
+    assert found[0].names == ["Kévin Martin"]
 
 
 @pytest.mark.parametrize(
