@@ -1,7 +1,7 @@
 """Shared fixtures. The `people` fixture is the cast of the access matrix used by every view test:
 one member per role, two schools (A and B) with their own staff, and the partner organisations."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import pytest
 from django.conf import settings
@@ -58,6 +58,10 @@ class People:
 
     def all(self) -> dict[str, Membership]:
         return dict(vars(self))
+
+
+# Every member of the cast, by name, in the order of People: the rows of every access matrix.
+CAST = [field.name for field in fields(People)]
 
 
 @pytest.fixture

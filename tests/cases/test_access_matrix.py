@@ -14,23 +14,11 @@ from django.utils import timezone
 
 from halte.audit.models import Action, AuditEvent
 from halte.cases import models as case_models
+from tests.conftest import CAST
 
 from .conftest import CORE_MARK, HEALTH_MARK, IDENTITY_MARK, JUDICIAL_MARK
 
-ALL = [
-    "coordinator",
-    "magistrate",
-    "prosecutor_delegate",
-    "education_referent",
-    "social_worker",
-    "school_a_staff",
-    "school_b_staff",
-    "police",
-    "association_worker",
-    "analyst",
-    "dpo",
-    "admin",
-]
+ALL = CAST
 NO_CONTENT = {"analyst": 403, "dpo": 403, "admin": 403}
 CELL = {"coordinator", "magistrate", "prosecutor_delegate", "education_referent", "social_worker"}
 

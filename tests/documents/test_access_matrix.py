@@ -15,23 +15,11 @@ from halte.access import documents as access
 from halte.access.cases import can_read
 from halte.cases.models import Involvement, Person, Share
 from halte.documents.models import DocumentKind
+from tests.conftest import CAST
 
 from .conftest import stored_document
 
-ALL = [
-    "coordinator",
-    "magistrate",
-    "prosecutor_delegate",
-    "education_referent",
-    "social_worker",
-    "school_a_staff",
-    "school_b_staff",
-    "police",
-    "association_worker",
-    "analyst",
-    "dpo",
-    "admin",
-]
+ALL = CAST
 NO_CONTENT = {"analyst", "dpo", "admin"}  # no READ_CASES capability: 403 before anything
 CELL = {"coordinator", "magistrate", "prosecutor_delegate", "education_referent", "social_worker"}
 # Case A (school A, lead: the coordinator) is seen by the cell, school A's staff and the police (judicial share).

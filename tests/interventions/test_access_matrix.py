@@ -14,23 +14,11 @@ from django.utils import timezone
 from halte.audit.models import AuditEvent
 from halte.interventions import measures, mpp
 from halte.interventions.models import FamilyContact, Interview, Measure, MppSeries, ParentsInformation
+from tests.conftest import CAST
 
 from .conftest import at, cast_for, days_ago
 
-ALL = [
-    "coordinator",
-    "magistrate",
-    "prosecutor_delegate",
-    "education_referent",
-    "social_worker",
-    "school_a_staff",
-    "school_b_staff",
-    "police",
-    "association_worker",
-    "analyst",
-    "dpo",
-    "admin",
-]
+ALL = CAST
 CASES = ["case_a", "case_b", "revoked", "expired"]
 NO_CONTENT = {"analyst", "dpo", "admin"}  # no case capability at all: 403 before anything
 CELL = {"coordinator", "magistrate", "prosecutor_delegate", "education_referent", "social_worker"}

@@ -20,23 +20,11 @@ from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.meetings import actions
 from halte.meetings.models import AgendaItem, Invitation, Meeting
+from tests.conftest import CAST
 
 from .conftest import INVITED, MINUTES_MARK, make_case, make_meeting
 
-ALL = [
-    "coordinator",
-    "magistrate",
-    "prosecutor_delegate",
-    "education_referent",
-    "social_worker",
-    "school_a_staff",
-    "school_b_staff",
-    "police",
-    "association_worker",
-    "analyst",
-    "dpo",
-    "admin",
-]
+ALL = CAST
 NO_CONTENT = {"analyst", "dpo", "admin"}
 SEES_MEETING = {"coordinator", *INVITED}
 # Who reads the core of case A among those who see the meeting (the police only has its judicial part).
