@@ -95,7 +95,7 @@ def compartments(membership, case: Case) -> frozenset[str]:
     if not can_read_case_content(membership):
         return frozenset()
     granted = set(ROLE_COMPARTMENTS.get(membership.role, frozenset()))
-    if membership.role == Role.SCHOOL_STAFF and not _is_school_case(membership, case):
+    if membership.role == Role.SCHOOL_STAFF and not is_school_case(membership, case):
         granted.discard(CORE)
     for share in _active_shares(case, membership.organisation):
         granted.update(share.compartments)
@@ -105,7 +105,8 @@ def compartments(membership, case: Case) -> frozenset[str]:
     return frozenset(granted)
 
 
-def _is_school_case(membership, case: Case) -> bool:
+def is_school_case(membership, case: Case) -> bool:
+    """The case belongs to the membership's school (its main school or one of its other schools)."""
     school = membership.school
     if school is None:
         return False

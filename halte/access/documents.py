@@ -24,7 +24,7 @@ from halte.accounts.models import Role
 from halte.cases.models import Case
 from halte.documents.models import Document, DocumentKind
 
-from .cases import CORE, can_manage, can_read, compartments
+from .cases import CORE, can_manage, can_read, compartments, is_school_case
 
 # Roles that may generate a kind on any case whose core they read, besides those who manage it.
 EXTRA_AUTHORS: dict[str, frozenset[str]] = {
@@ -34,16 +34,6 @@ EXTRA_AUTHORS: dict[str, frozenset[str]] = {
     DocumentKind.MINUTES: frozenset(),
     DocumentKind.CLOSURE_LETTER: frozenset(),
 }
-
-
-def _is_own_school_case(membership, case: Case) -> bool:
-    """The case belongs to the school of a school-staff membership (main school or another one)."""
-    school = membership.school
-    if school is None:
-        return False
-    if case.school_id == school.pk:
-        return True
-    return case.other_schools.filter(pk=school.pk).exists()
 
 
 def can_generate(membership, case: Case, kind: str) -> bool:
@@ -62,7 +52,7 @@ def _may_author(membership, case: Case, kind: str, *, manages: bool) -> bool:
     if membership.role in EXTRA_AUTHORS[kind]:
         return True
     if kind == DocumentKind.CONVOCATION and membership.role == Role.SCHOOL_STAFF:
-        return _is_own_school_case(membership, case)
+        return is_school_case(membership, case)
     return False
 
 

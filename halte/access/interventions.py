@@ -27,7 +27,7 @@ from halte.accounts.models import Role
 from halte.cases.models import Case
 from halte.interventions.models import Measure, MeasureCategory, MppSeries
 
-from .cases import CORE, JUDICIAL, _is_school_case, can_manage, can_read, compartments
+from .cases import CORE, JUDICIAL, can_manage, can_read, compartments, is_school_case
 
 # Those who record judicial measures, provided they read the judicial compartment of the case.
 JUDICIAL_WRITERS = frozenset({Role.MAGISTRATE, Role.PROSECUTOR_DELEGATE, Role.POLICE_LIAISON})
@@ -81,7 +81,7 @@ def is_own_school_staff(membership, case: Case) -> bool:
         return False
     if not can_read(membership, case, CORE):
         return False
-    return _is_school_case(membership, case)
+    return is_school_case(membership, case)
 
 
 def can_record_measure(membership, case: Case, category: str) -> bool:
