@@ -34,6 +34,7 @@ from halte.notifications.models import Kind
 from halte.notifications.service import notify
 
 from . import agenda, emails
+from .forms import MAX_YEARS_AHEAD, years_after
 from .models import AgendaItem, Decision, Invitation, Meeting
 
 TITLE_MAX = 200  # Notification.title
@@ -97,7 +98,18 @@ def _sent_invitations(meeting: Meeting) -> list[Invitation]:
 # --- The meeting itself ----------------------------------------------------------------------------
 
 
+def _require_within_horizon(starts_at: datetime) -> None:
+    """The forms say it first; the actions hold the line too (far dates overflow `starts_at + duration`)."""
+    latest = years_after(timezone.localdate(), MAX_YEARS_AHEAD)
+    if timezone.localdate(starts_at) > latest:
+        raise MeetingRefused(
+            _("Choisissez une date dans les deux ans qui viennent, au plus tard le %(latest)s.")
+            % {"latest": latest.strftime("%d/%m/%Y")}
+        )
+
+
 def schedule(*, actor: Membership, title: str, starts_at: datetime, duration_minutes: int, place: str) -> Meeting:
+    _require_within_horizon(starts_at)
     with transaction.atomic():
         meeting = Meeting.objects.create(
             title=title, starts_at=starts_at, duration_minutes=duration_minutes, place=place, organiser=actor
@@ -115,6 +127,8 @@ def update(*, meeting: Meeting, actor: Membership, now: datetime | None = None, 
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Not editable: {sorted(unknown)}")
+    if "starts_at" in values:
+        _require_within_horizon(values["starts_at"])
     with transaction.atomic():
         locked = _lock(meeting)
         _require_planned(locked)

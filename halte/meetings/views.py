@@ -109,9 +109,13 @@ def meeting_list(request):
 def schedule(request):
     form = MeetingForm(request.POST or None, initial={"title": DEFAULT_TITLE})
     if request.method == "POST" and form.is_valid():
-        meeting = actions.schedule(actor=request.membership, **form.meeting_fields())
-        messages.success(request, _("Réunion programmée. Préparez maintenant l’ordre du jour et les invitations."))
-        return _back(meeting)
+        try:
+            meeting = actions.schedule(actor=request.membership, **form.meeting_fields())
+        except actions.MeetingRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Réunion programmée. Préparez maintenant l’ordre du jour et les invitations."))
+            return _back(meeting)
     return render(request, "meetings/form.html", {"form": form, "meeting": None})
 
 

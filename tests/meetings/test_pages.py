@@ -1,7 +1,7 @@
 """Meeting pages: scheduling (and its French errors), the list (order, scope, query count), the agenda
 buttons, cancelling, marking held, and the section of the case page."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -131,6 +131,18 @@ def test_a_meeting_is_planned_at_most_two_years_ahead(client, login, people):
     response = client.post(reverse("meetings:schedule"), form_data(latest))
     assert response.status_code == 302
     assert timezone.localtime(Meeting.objects.get().starts_at).date() == latest
+
+
+def test_the_actions_themselves_refuse_a_date_too_far_ahead(people):
+    far = timezone.make_aware(datetime.combine(two_years_after(timezone.localdate()) + timedelta(days=1), time(14)))
+    with pytest.raises(actions.MeetingRefused, match="deux ans"):
+        actions.schedule(actor=people.coordinator, title="Réunion", starts_at=far, duration_minutes=60, place="DSDEN")
+    assert not Meeting.objects.exists()
+    meeting = make_meeting(people.coordinator, timezone.now() + timedelta(days=4))
+    with pytest.raises(actions.MeetingRefused, match="deux ans"):
+        actions.update(meeting=meeting, actor=people.coordinator, starts_at=far)
+    meeting.refresh_from_db()
+    assert meeting.starts_at != far and meeting.sequence == 0
 
 
 def test_editing_refuses_a_date_too_far_ahead(client, login, people):
