@@ -132,40 +132,49 @@ def _after_action(request, action: Action):
     return redirect("cases:my_actions")
 
 
-@policy.requires(Capability.READ_CASES)
-@require_POST
-def complete_action(request, action_id):
+def _finish(request, action_id, *, form_class, field: str, finish, missing: str, done: str):
+    """Complete or cancel an action: the same checks, one note or reason, back where the member was."""
     action = _action_for(request, action_id)
     _require(access.can_complete_action(request.membership, action))
-    form = CompleteActionForm(request.POST, prefix=f"action-{action.pk}")
+    form = form_class(request.POST, prefix=f"action-{action.pk}")
     if not form.is_valid():
-        messages.error(request, _("Rien n’a été enregistré : indiquez ce qui a été fait."))
+        messages.error(request, missing)
         return _after_action(request, action)
     try:
-        actions.complete_action(action=action, actor=request.membership, note=form.cleaned_data["note"])
+        finish(action=action, actor=request.membership, **{field: form.cleaned_data[field]})
     except actions.ActionRefused as refused:
         messages.error(request, refused.message)
     else:
-        messages.success(request, _("Action enregistrée comme faite."))
+        messages.success(request, done)
     return _after_action(request, action)
+
+
+@policy.requires(Capability.READ_CASES)
+@require_POST
+def complete_action(request, action_id):
+    return _finish(
+        request,
+        action_id,
+        form_class=CompleteActionForm,
+        field="note",
+        finish=actions.complete_action,
+        missing=_("Rien n’a été enregistré : indiquez ce qui a été fait."),
+        done=_("Action enregistrée comme faite."),
+    )
 
 
 @policy.requires(Capability.READ_CASES)
 @require_POST
 def cancel_action(request, action_id):
-    action = _action_for(request, action_id)
-    _require(access.can_complete_action(request.membership, action))
-    form = CancelActionForm(request.POST, prefix=f"action-{action.pk}")
-    if not form.is_valid():
-        messages.error(request, _("Rien n’a été enregistré : indiquez le motif de l’annulation."))
-        return _after_action(request, action)
-    try:
-        actions.cancel_action(action=action, actor=request.membership, reason=form.cleaned_data["reason"])
-    except actions.ActionRefused as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("Action annulée."))
-    return _after_action(request, action)
+    return _finish(
+        request,
+        action_id,
+        form_class=CancelActionForm,
+        field="reason",
+        finish=actions.cancel_action,
+        missing=_("Rien n’a été enregistré : indiquez le motif de l’annulation."),
+        done=_("Action annulée."),
+    )
 
 
 # --- On the case page ------------------------------------------------------------------------------
