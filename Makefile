@@ -56,8 +56,9 @@ check-deploy: install
 	DATABASE_URL=postgres://halte@localhost/halte \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
+# Two cores on CI: one worker per core, idle workers steal the long browser journeys' neighbours.
 pytest: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto --dist worksteal
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var
