@@ -59,7 +59,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "axes",
     "pgtrigger",
     "django_tasks",
     "django_tasks_db",
@@ -98,7 +97,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "halte.access.middleware.MembershipMiddleware",
     "halte.access.middleware.AccessPolicyMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "halte.urls"
@@ -136,10 +134,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and authentication ----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "www:staff_home"
 LOGOUT_REDIRECT_URL = "www:home"
@@ -162,22 +157,11 @@ CSRF_COOKIE_HTTPONLY = True
 OTP_TOTP_ISSUER = env.str("HALTE_OTP_ISSUER", default="Halte")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
-# Lockout: five wrong passwords for one account lock it for 15 minutes. The lock is per account
-# (not per address) so that people behind a shared administrative proxy do not lock each other out.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_USERNAME_FORM_FIELD = "username"
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "halte.accounts.views.locked_out"
-AXES_ENABLE_ACCESS_FAILURE_LOG = False
-AXES_VERBOSE = False
-AXES_DISABLE_ACCESS_LOG = True  # successful logins go to Halte's own audit journal
-# axes warns that a per-account lock can be dodged by changing cookies; it cannot, since the lock
-# keys on the account itself. A per-address lock would lock out a whole administration behind one proxy.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
-AXES_CLIENT_IP_CALLABLE = "halte.accounts.views.no_client_address"
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# Password guessing is slowed down per account, per client (keyed hash of the address, never the
+# address) and per trusted browser: see halte.accounts.throttle. Behind a reverse proxy, say how many
+# proxies add themselves to X-Forwarded-For so that the client's own address is the one counted.
+HALTE_PROXY_COUNT = env.int("HALTE_PROXY_COUNT", default=0)
+HALTE_DEVICE_COOKIE_NAME = "__Host-halte-device" if PRODUCTION else "halte_device"
 
 # Shared by every process (rate limits must hold across workers); no extra service to run.
 CACHES = {
@@ -307,7 +291,6 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
-        "axes": {"level": "WARNING"},
     },
 }
 

@@ -1,14 +1,16 @@
 """Forms of the login journey. Labels and errors in plain French."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from halte.forms import HalteForm
 
+from .addresses import NormalisedEmailField
+
 
 class EmailAuthenticationForm(HalteForm, AuthenticationForm):
-    username = forms.EmailField(
+    username = NormalisedEmailField(
         label=_("Adresse électronique"),
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
@@ -21,6 +23,12 @@ class EmailAuthenticationForm(HalteForm, AuthenticationForm):
         "invalid_login": _("Adresse électronique ou mot de passe incorrect."),
         "inactive": _("Ce compte est désactivé. Contactez l'administrateur de la cellule."),
     }
+
+
+class EmailPasswordResetForm(PasswordResetForm):
+    """The reset form finds the account whatever the case or Unicode form of the address typed."""
+
+    email = NormalisedEmailField(label=_("Adresse électronique"), max_length=254, widget=forms.EmailInput())
 
 
 class TokenForm(HalteForm):

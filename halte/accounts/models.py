@@ -9,9 +9,11 @@ import uuid
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .addresses import NFKC, normalise_email
 
 
 class OrganisationKind(models.TextChoices):
@@ -84,7 +86,7 @@ class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **fields) -> "User":
         if not email:
             raise ValueError("Une adresse électronique est obligatoire.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=normalise_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -93,8 +95,11 @@ class UserManager(BaseUserManager["User"]):
         fields.update(is_staff=True, is_superuser=True)
         return self.create_user(email, password, **fields)
 
+    def normalize_email(self, email: str | None) -> str:
+        return normalise_email(email)
+
     def get_by_natural_key(self, username: str | None) -> "User":
-        return self.get(email__iexact=username or "")
+        return self.get(email=normalise_email(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -120,7 +125,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("utilisateur")
         verbose_name_plural = _("utilisateurs")
         ordering = ["last_name", "first_name"]
-        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_unique_ci")]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            # Only the normal form is stored (see halte.accounts.addresses), whoever writes.
+            models.CheckConstraint(
+                condition=models.Q(email=NFKC(Lower(Trim(NFKC("email"))))),
+                name="user_email_normalised",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_full_name()} <{self.email}>"
@@ -133,7 +145,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = normalise_email(self.email)
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
@@ -172,3 +184,23 @@ class Membership(models.Model):
     def school(self):
         """The establishment a school-staff membership belongs to, else None."""
         return self.organisation.school if self.organisation.kind == OrganisationKind.SCHOOL else None
+
+
+class LoginThrottle(models.Model):
+    """A counter of failed logins for one key: an account, a client, or a trusted browser.
+
+    Keys are keyed hashes (``halte.accounts.throttle``): the table holds no address, no email.
+    Rows are only touched by one conditional UPDATE, so parallel guesses all count.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("compteur d'échecs de connexion")
+        verbose_name_plural = _("compteurs d'échecs de connexion")
+        indexes = [models.Index(fields=["last_failure_at"], name="login_throttle_age_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… {self.failures}"

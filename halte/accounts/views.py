@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -27,8 +27,9 @@ from halte.access.middleware import MEMBERSHIP_SESSION_KEY
 from halte.audit.journal import record, record_request
 from halte.audit.models import Action
 
-from . import twofactor
-from .forms import EmailAuthenticationForm, EnrolmentForm, MembershipChoiceForm, TokenForm
+from . import throttle, twofactor
+from .addresses import normalise_email
+from .forms import EmailAuthenticationForm, EmailPasswordResetForm, EnrolmentForm, MembershipChoiceForm, TokenForm
 from .models import Membership
 
 
@@ -47,7 +48,7 @@ def _keep_next(url: str, request) -> str:
 def _typed_login(typed: str) -> dict:
     """What the journal keeps of a failed login: the address if it is one, never free text
     (a password typed in the wrong box must not end up in an append-only journal)."""
-    candidate = typed.strip().lower()[:254]
+    candidate = normalise_email(typed)[:254]
     try:
         validate_email(candidate)
     except ValidationError:
@@ -62,33 +63,56 @@ def login(request):
     if policy.is_fully_authenticated(request.user):
         return redirect(_next_url(request, reverse("www:staff_home")))
     form = EmailAuthenticationForm(request, data=request.POST or None)
+    context = {"form": form, "next": _next_url(request, "")}
     if request.method == "POST":
+        detail = _typed_login(request.POST.get("username") or "")
+        email = detail["email"] or ""
+        # Decided before any password is checked: a refused try tells nothing about the password.
+        verdict = throttle.check(request, email)
+        if not verdict.allowed:
+            return _refuse_login(request, context, verdict, detail)
         if form.is_valid():
             user = form.get_user()
             auth_login(request, user)
             step = "accounts:otp_verify" if twofactor.confirmed_totp(user) else "accounts:otp_setup"
             return redirect(_keep_next(reverse(step), request))
-        detail = _typed_login(request.POST.get("username") or "")
-        if getattr(request, "axes_locked_out", False):
-            record(Action.LOCKED_OUT, detail=detail)
-        else:
-            record(Action.LOGIN_FAILED, detail=detail)
-    return render(request, "accounts/login.html", {"form": form, "next": _next_url(request, "")})
+        if form.has_error(NON_FIELD_ERRORS):  # a password was checked and refused
+            throttle.record_failure(request, email)
+            record(Action.LOGIN_FAILED, detail={**detail, "trusted_device": verdict.trusted_device})
+    return render(request, "accounts/login.html", context)
 
 
-def no_client_address(request):
-    """django-axes asks for the client's address; Halte keeps none (the lock is per account)."""
-    return None
+def _refuse_login(request, context, verdict, detail):
+    minutes = max(1, -(-verdict.retry_after // 60))
+    if verdict.scope == "client":
+        message = _("Trop de tentatives de connexion ont échoué depuis ce poste. Réessayez dans %(minutes)s minute(s).")
+        action = Action.LOGIN_CLIENT_THROTTLED
+        detail = {**detail, "client": throttle.client_key(request)[:16]}
+    else:
+        message = _(
+            "Trop de tentatives ont échoué pour ce compte. Réessayez dans %(minutes)s minute(s), ou depuis "
+            "le navigateur où vous vous connectez d’habitude, qui n’est pas concerné."
+        )
+        action = Action.LOCKED_OUT
+    record(action, detail={**detail, "retry_after": verdict.retry_after})
+    context = {**context, "refusal": message % {"minutes": minutes}}
+    response = render(request, "accounts/login.html", context, status=429)
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
 
 
-def locked_out(request, response=None, credentials=None):
-    """django-axes calls this once an account has too many failures."""
-    return render(request, "accounts/locked_out.html", status=403)
-
-
-def _finish_login(request, device, *, via_recovery_code: bool = False):
+def _finish_login(request, device, response, *, via_recovery_code: bool = False):
+    """The second factor is accepted: a new session id (a key seen before this point, by a shared
+    computer or a fixation attempt, opens nothing), and this browser is trusted for the account."""
     otp_login(request, device)
-    record_request(Action.LOGIN, request, target=request.user, detail={"recovery_code": via_recovery_code})
+    request.session.cycle_key()
+    throttle.remember_device(response, request.user)
+    record_request(
+        Action.LOGIN,
+        request,
+        target=request.user,
+        detail={"recovery_code": via_recovery_code, "session_renewed": True},
+    )
     if via_recovery_code:
         record_request(Action.RECOVERY_CODE_USED, request, target=request.user)
         left = StaticToken.objects.filter(device__user=request.user).count()
@@ -111,8 +135,9 @@ def otp_verify(request):
     if request.method == "POST" and form.is_valid():
         device = twofactor.verify(request.user, form.cleaned_data["token"])
         if device is not None:
-            _finish_login(request, device, via_recovery_code=isinstance(device, StaticDevice))
-            return redirect(_next_url(request, reverse("www:staff_home")))
+            response = redirect(_next_url(request, reverse("www:staff_home")))
+            _finish_login(request, device, response, via_recovery_code=isinstance(device, StaticDevice))
+            return response
         record_request(Action.OTP_FAILED, request, target=request.user)
         form.add_error("token", _("Ce code n’est pas valable. Vérifiez l’heure de votre téléphone et réessayez."))
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request, "")})
@@ -129,14 +154,15 @@ def otp_setup(request):
     form = EnrolmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
+            response = redirect(_keep_next(reverse("accounts:recovery_codes"), request))
             with transaction.atomic():
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 codes = twofactor.renew_recovery_codes(request.user)
                 record_request(Action.OTP_ENROLLED, request, target=request.user)
-                _finish_login(request, device)
+                _finish_login(request, device, response)
             request.session["halte_new_recovery_codes"] = codes
-            return redirect(_keep_next(reverse("accounts:recovery_codes"), request))
+            return response
         form.add_error("token", _("Ce code ne correspond pas. Saisissez le code affiché en ce moment."))
     context = {
         "form": form,
@@ -207,12 +233,13 @@ def account(request):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
+    form_class = EmailPasswordResetForm
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form):
-        record(Action.PASSWORD_RESET_REQUESTED, detail={"email": form.cleaned_data["email"][:254].lower()})
+        record(Action.PASSWORD_RESET_REQUESTED, detail={"email": form.cleaned_data["email"][:254]})
         # Links in emails are built from the configured address, never from the request's Host header.
         self.extra_email_context = {"site_url": settings.SITE_URL}
         return super().form_valid(form)

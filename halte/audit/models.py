@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 class Action(models.TextChoices):
     LOGIN = "auth.login", _("Connexion réussie")
     LOGIN_FAILED = "auth.login_failed", _("Échec de connexion")
-    LOCKED_OUT = "auth.locked_out", _("Compte verrouillé après des échecs répétés")
+    LOCKED_OUT = "auth.locked_out", _("Connexion refusée : compte ralenti après des échecs répétés")
+    LOGIN_CLIENT_THROTTLED = "auth.client_throttled", _("Connexion refusée : trop d’échecs depuis ce poste")
     LOGOUT = "auth.logout", _("Déconnexion")
     OTP_ENROLLED = "auth.otp_enrolled", _("Double authentification activée")
     OTP_FAILED = "auth.otp_failed", _("Code de double authentification refusé")
