@@ -6,7 +6,6 @@ without a secret key, allowed hosts and a real database, and turns on every tran
 that ``manage.py check --deploy`` is clean.
 """
 
-from datetime import timedelta
 from pathlib import Path
 
 import environ

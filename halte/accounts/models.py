@@ -95,7 +95,8 @@ class UserManager(BaseUserManager["User"]):
         fields.update(is_staff=True, is_superuser=True)
         return self.create_user(email, password, **fields)
 
-    def normalize_email(self, email: str | None) -> str:
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
         return normalise_email(email)
 
     def get_by_natural_key(self, username: str | None) -> "User":
@@ -204,3 +205,66 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:12]}… {self.failures}"
+
+
+class GrantStatus(models.TextChoices):
+    PENDING = "pending", _("En attente de confirmation")
+    APPROVED = "approved", _("Confirmée")
+    REFUSED = "refused", _("Refusée")
+    CANCELLED = "cancelled", _("Retirée")
+
+
+class MembershipGrant(models.Model):
+    """A request for a membership that needs a second person (halte.access.grants): who asked,
+    why, who decided. Approved, it creates or revives the membership."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, verbose_name=_("personne"), on_delete=models.PROTECT, related_name="grants")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("structure"), on_delete=models.PROTECT, related_name="grants"
+    )
+    role = models.CharField(_("rôle"), max_length=32, choices=Role.choices)
+    reason = models.TextField(_("motif"), max_length=2000)
+    requested_by = models.ForeignKey(
+        Membership, verbose_name=_("demandée par"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("demandée le"), default=timezone.now)
+    status = models.CharField(_("état"), max_length=16, choices=GrantStatus.choices, default=GrantStatus.PENDING)
+    decided_by = models.ForeignKey(
+        Membership, verbose_name=_("décidée par"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    decision_note = models.TextField(_("observation"), max_length=2000, blank=True)
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("rattachement"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("demande d'habilitation")
+        verbose_name_plural = _("demandes d'habilitation")
+        ordering = ["-requested_at"]
+        constraints = [
+            # The one who asks never decides.
+            models.CheckConstraint(condition=~models.Q(decided_by=models.F("requested_by")), name="grant_two_people"),
+            models.CheckConstraint(
+                condition=models.Q(status=GrantStatus.PENDING, decided_at__isnull=True)
+                | (~models.Q(status=GrantStatus.PENDING) & models.Q(decided_at__isnull=False)),
+                name="grant_decided_iff_not_pending",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=GrantStatus.APPROVED) | models.Q(membership__isnull=False),
+                name="grant_approved_has_membership",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"],
+                condition=models.Q(status=GrantStatus.PENDING),
+                name="grant_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name()} — {self.get_role_display()} — {self.organisation}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == GrantStatus.PENDING
