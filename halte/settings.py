@@ -7,6 +7,7 @@ that ``manage.py check --deploy`` is clean.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -16,6 +17,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("HALTE_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def secret(name: str, default: str | None = None) -> str | None:
@@ -162,6 +168,37 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 HALTE_PROXY_COUNT = env.int("HALTE_PROXY_COUNT", default=0)
 HALTE_DEVICE_COOKIE_NAME = "__Host-halte-device" if PRODUCTION else "halte_device"
 
+# ProConnect, the State's OpenID Connect for public agents (halte.accounts.proconnect). Off unless a
+# client id is given. Accounts are matched by address to accounts created beforehand, never created.
+_PROCONNECT_ISSUER = env.str("PROCONNECT_ISSUER", default="https://auth.proconnect.gouv.fr/api/v2").rstrip("/")
+HALTE_PROCONNECT = {
+    "ENABLED": bool(env.str("PROCONNECT_CLIENT_ID", default="")),
+    "CLIENT_ID": env.str("PROCONNECT_CLIENT_ID", default=""),
+    "CLIENT_SECRET": secret("PROCONNECT_CLIENT_SECRET", default="") or "",
+    "AUTHORIZATION_ENDPOINT": env.str("PROCONNECT_AUTHORIZATION_ENDPOINT", default=f"{_PROCONNECT_ISSUER}/authorize"),
+    "TOKEN_ENDPOINT": env.str("PROCONNECT_TOKEN_ENDPOINT", default=f"{_PROCONNECT_ISSUER}/token"),
+    "USERINFO_ENDPOINT": env.str("PROCONNECT_USERINFO_ENDPOINT", default=f"{_PROCONNECT_ISSUER}/userinfo"),
+    "JWKS_ENDPOINT": env.str("PROCONNECT_JWKS_ENDPOINT", default=f"{_PROCONNECT_ISSUER}/jwks"),
+    "END_SESSION_ENDPOINT": env.str("PROCONNECT_END_SESSION_ENDPOINT", default=f"{_PROCONNECT_ISSUER}/session/end"),
+    "SIGN_ALGO": env.str("PROCONNECT_SIGN_ALGO", default="RS256"),
+    "SCOPES": env.str("PROCONNECT_SCOPES", default="openid email given_name usual_name uid"),
+    # `acr` values (or an `amr` containing "mfa") that mean the agent already used a second factor.
+    "MFA_ACR_VALUES": env.list(
+        "PROCONNECT_MFA_ACR_VALUES",
+        default=[
+            "eidas2",
+            "eidas3",
+            "https://proconnect.gouv.fr/assurance/self-asserted-2fa",
+            "https://proconnect.gouv.fr/assurance/consistency-checked-2fa",
+        ],
+    ),
+    # Refuse an address the provider does not say it verified (`email_verified` absent or false).
+    "REQUIRE_EMAIL_VERIFIED": env.bool("PROCONNECT_REQUIRE_EMAIL_VERIFIED", default=True),
+    "TIMEOUT": env.int("PROCONNECT_TIMEOUT", default=10),
+}
+if PRODUCTION and HALTE_PROCONNECT["ENABLED"] and not HALTE_PROCONNECT["CLIENT_SECRET"]:
+    raise ImproperlyConfigured("PROCONNECT_CLIENT_SECRET (ou _FILE) est obligatoire quand ProConnect est activé.")
+
 # Shared by every process (rate limits must hold across workers); no extra service to run.
 CACHES = {
     "default": {
@@ -271,7 +308,11 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        # Logging out of ProConnect is a redirect after the logout form: allow its origin then.
+        "form-action": [
+            "'self'",
+            *([_origin(HALTE_PROCONNECT["END_SESSION_ENDPOINT"])] if HALTE_PROCONNECT["ENABLED"] else []),
+        ],
         "base-uri": ["'none'"],
         "object-src": ["'none'"],
     }

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from .addresses import NFKC, normalise_email
 
@@ -268,3 +269,17 @@ class MembershipGrant(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == GrantStatus.PENDING
+
+
+class ProConnectDevice(Device):
+    """The second factor that ProConnect asserted (``acr``/``amr``) for one login.
+
+    It never accepts a code: it exists so that django-otp can mark a session verified when the
+    State's identity provider already required a second factor. Created by halte.accounts.proconnect.
+    """
+
+    class Meta:
+        verbose_name = _("double authentification ProConnect")
+
+    def verify_token(self, token) -> bool:
+        return False

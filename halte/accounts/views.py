@@ -12,9 +12,10 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -27,7 +28,7 @@ from halte.access.middleware import MEMBERSHIP_SESSION_KEY
 from halte.audit.journal import record, record_request
 from halte.audit.models import Action
 
-from . import throttle, twofactor
+from . import proconnect, throttle, twofactor
 from .addresses import normalise_email
 from .forms import EmailAuthenticationForm, EmailPasswordResetForm, EnrolmentForm, MembershipChoiceForm, TokenForm
 from .models import Membership
@@ -63,7 +64,7 @@ def login(request):
     if policy.is_fully_authenticated(request.user):
         return redirect(_next_url(request, reverse("www:staff_home")))
     form = EmailAuthenticationForm(request, data=request.POST or None)
-    context = {"form": form, "next": _next_url(request, "")}
+    context = {"form": form, "next": _next_url(request, ""), "proconnect": proconnect.enabled()}
     if request.method == "POST":
         detail = _typed_login(request.POST.get("username") or "")
         email = detail["email"] or ""
@@ -218,10 +219,69 @@ def no_membership(request):
 @policy.password_step
 @require_POST
 def logout(request):
+    id_token = request.session.get(proconnect.ID_TOKEN_SESSION_KEY)
     if request.user.is_authenticated:
-        record_request(Action.LOGOUT, request, target=request.user)
+        record_request(Action.LOGOUT, request, target=request.user, detail={"proconnect": bool(id_token)})
     auth_logout(request)
+    if id_token and proconnect.enabled():
+        # Also end the session at ProConnect, which comes back to a page of Halte.
+        back = settings.SITE_URL + reverse("accounts:proconnect_logged_out")
+        return redirect(proconnect.end_session_url(id_token, back))
     messages.info(request, _("Vous êtes déconnecté."))
+    return redirect("accounts:login")
+
+
+def _proconnect_only(view):
+    def wrapped(request, *args, **kwargs):
+        if not proconnect.enabled():
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+_start_view = proconnect.AuthorisationRequestView.as_view()
+
+
+@policy.public
+@never_cache
+@_proconnect_only
+def proconnect_start(request):
+    """The « S’identifier avec ProConnect » button: off to the provider."""
+    return _start_view(request)
+
+
+@policy.public
+@never_cache
+@_proconnect_only
+def proconnect_callback(request):
+    """ProConnect sends the browser back here with a code: match the agent, then the second factor."""
+    try:
+        user, backend = proconnect.authenticate(request)
+    except proconnect.Refused as refusal:
+        record(Action.PROCONNECT_REFUSED, detail={"reason": refusal.reason, "email": refusal.email or None})
+        context = {"reason": refusal.reason}
+        return render(request, "accounts/proconnect_refused.html", context, status=403)
+    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[proconnect.ID_TOKEN_SESSION_KEY] = backend.id_token
+    mfa = proconnect.asserted_second_factor(backend.id_claims)
+    detail = {"acr": backend.id_claims.get("acr"), "amr": backend.id_claims.get("amr"), "mfa": mfa}
+    record(Action.PROCONNECT_LOGIN, actor=user, target=user, detail=detail)
+    next_url = request.session.pop("oidc_login_next", None) or ""
+    if not mfa:
+        step = "accounts:otp_verify" if twofactor.confirmed_totp(user) else "accounts:otp_setup"
+        return redirect(f"{reverse(step)}?{urlencode({'next': next_url})}" if next_url else reverse(step))
+    response = redirect(next_url or reverse("www:staff_home"))
+    _finish_login(request, proconnect.device_for(user), response)
+    return response
+
+
+@policy.public
+def proconnect_logged_out(request):
+    """Where ProConnect sends the browser back after its own logout."""
+    messages.info(request, _("Vous êtes déconnecté de Halte et de ProConnect."))
     return redirect("accounts:login")
 
 

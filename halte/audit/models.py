@@ -16,6 +16,8 @@ class Action(models.TextChoices):
     LOGIN = "auth.login", _("Connexion réussie")
     LOGIN_FAILED = "auth.login_failed", _("Échec de connexion")
     LOCKED_OUT = "auth.locked_out", _("Connexion refusée : compte ralenti après des échecs répétés")
+    PROCONNECT_LOGIN = "auth.proconnect_login", _("Identification ProConnect acceptée")
+    PROCONNECT_REFUSED = "auth.proconnect_refused", _("Identification ProConnect refusée")
     LOGIN_CLIENT_THROTTLED = "auth.client_throttled", _("Connexion refusée : trop d’échecs depuis ce poste")
     LOGOUT = "auth.logout", _("Déconnexion")
     OTP_ENROLLED = "auth.otp_enrolled", _("Double authentification activée")

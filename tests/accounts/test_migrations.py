@@ -5,7 +5,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("accounts", "0002_membership_is_steering_contact")]
-AFTER = [("accounts", "0003_login_hardening_and_grants")]
+AFTER = [("accounts", "0003_login_hardening_grants_proconnect")]
 
 
 def migrate(targets):
