@@ -104,7 +104,8 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email=normalise_email(username))
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+# django-stubs cannot name the reverse manager that django-otp's abstract Device gives ProConnectDevice.
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """Someone who logs in with their email address, a password and a TOTP second factor."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -56,7 +56,9 @@ def declare_conflict(*, case: Case, actor, organisation, reason: str) -> Conflic
 
 
 class ConflictForm(HalteForm):
-    organisation = forms.ModelChoiceField(label=gettext_lazy("Établissement à écarter du dossier"), queryset=None)
+    organisation: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=gettext_lazy("Établissement à écarter du dossier"), queryset=None
+    )
     reason = forms.CharField(
         label=gettext_lazy("Motif"),
         max_length=2000,
@@ -66,7 +68,7 @@ class ConflictForm(HalteForm):
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = access.conflict_candidates(case)  # type: ignore[attr-defined]
+        self.fields["organisation"].queryset = access.conflict_candidates(case)
 
 
 def case_panel(request, case, shown) -> Panel | None:

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.urls import reverse
 
-from halte.accounts.models import Membership, ProConnectDevice, Role, User
+from halte.accounts.models import Membership, ProConnectDevice, User
 from halte.audit.models import Action, AuditEvent
 from tests.accounts.test_login import VERIFY, current_code
 from tests.factories import UserFactory
@@ -24,10 +24,10 @@ pytestmark = pytest.mark.oidc_provider
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "halte-test-client"
-CLIENT_SECRET = "halte-test-secret-0123456789"  # noqa: S105
+CLIENT_SECRET = "halte-test-secret-0123456789"
 CALLBACK = "http://testserver/connexion/proconnect/retour/"
 LOGGED_OUT = "http://testserver/connexion/proconnect/deconnecte/"
-PASSWORD = "provider-password-2026"  # noqa: S105
+PASSWORD = "provider-password-2026"
 
 AGENTS = [
     {"username": "coordination", "email": "coordination@halte.test", "groups": ["mfa"]},
