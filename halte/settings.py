@@ -6,8 +6,8 @@ without a secret key, allowed hosts and a real database, and turns on every tran
 that ``manage.py check --deploy`` is clean.
 """
 
-from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -17,6 +17,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("HALTE_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def secret(name: str, default: str | None = None) -> str | None:
@@ -59,7 +64,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "axes",
     "pgtrigger",
     "django_tasks",
     "django_tasks_db",
@@ -84,8 +88,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "halte.core.headers.SecurityHeadersMiddleware",
+    # Before whitenoise, so that static files (SVG icons among them) carry the policy too.
     "csp.middleware.CSPMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,7 +102,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "halte.access.middleware.MembershipMiddleware",
     "halte.access.middleware.AccessPolicyMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "halte.urls"
@@ -134,10 +139,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and authentication ----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "www:staff_home"
 LOGOUT_REDIRECT_URL = "www:home"
@@ -160,22 +162,42 @@ CSRF_COOKIE_HTTPONLY = True
 OTP_TOTP_ISSUER = env.str("HALTE_OTP_ISSUER", default="Halte")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
-# Lockout: five wrong passwords for one account lock it for 15 minutes. The lock is per account
-# (not per address) so that people behind a shared administrative proxy do not lock each other out.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_USERNAME_FORM_FIELD = "username"
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "halte.accounts.views.locked_out"
-AXES_ENABLE_ACCESS_FAILURE_LOG = False
-AXES_VERBOSE = False
-AXES_DISABLE_ACCESS_LOG = True  # successful logins go to Halte's own audit journal
-# axes warns that a per-account lock can be dodged by changing cookies; it cannot, since the lock
-# keys on the account itself. A per-address lock would lock out a whole administration behind one proxy.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
-AXES_CLIENT_IP_CALLABLE = "halte.accounts.views.no_client_address"
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# Password guessing is slowed down per account, per client (keyed hash of the address, never the
+# address) and per trusted browser: see halte.accounts.throttle. Behind a reverse proxy, say how many
+# proxies add themselves to X-Forwarded-For so that the client's own address is the one counted.
+HALTE_PROXY_COUNT = env.int("HALTE_PROXY_COUNT", default=0)
+HALTE_DEVICE_COOKIE_NAME = "__Host-halte-device" if PRODUCTION else "halte_device"
+
+# ProConnect, the State's OpenID Connect for public agents (halte.accounts.proconnect). Off unless a
+# client id is given. Accounts are matched by address to accounts created beforehand, never created.
+_PROCONNECT_ISSUER = env.str("PROCONNECT_ISSUER", default="https://auth.proconnect.gouv.fr/api/v2").rstrip("/")
+HALTE_PROCONNECT = {
+    "ENABLED": bool(env.str("PROCONNECT_CLIENT_ID", default="")),
+    "CLIENT_ID": env.str("PROCONNECT_CLIENT_ID", default=""),
+    "CLIENT_SECRET": secret("PROCONNECT_CLIENT_SECRET", default="") or "",
+    "AUTHORIZATION_ENDPOINT": env.str("PROCONNECT_AUTHORIZATION_ENDPOINT", default=f"{_PROCONNECT_ISSUER}/authorize"),
+    "TOKEN_ENDPOINT": env.str("PROCONNECT_TOKEN_ENDPOINT", default=f"{_PROCONNECT_ISSUER}/token"),
+    "USERINFO_ENDPOINT": env.str("PROCONNECT_USERINFO_ENDPOINT", default=f"{_PROCONNECT_ISSUER}/userinfo"),
+    "JWKS_ENDPOINT": env.str("PROCONNECT_JWKS_ENDPOINT", default=f"{_PROCONNECT_ISSUER}/jwks"),
+    "END_SESSION_ENDPOINT": env.str("PROCONNECT_END_SESSION_ENDPOINT", default=f"{_PROCONNECT_ISSUER}/session/end"),
+    "SIGN_ALGO": env.str("PROCONNECT_SIGN_ALGO", default="RS256"),
+    "SCOPES": env.str("PROCONNECT_SCOPES", default="openid email given_name usual_name uid"),
+    # `acr` values (or an `amr` containing "mfa") that mean the agent already used a second factor.
+    "MFA_ACR_VALUES": env.list(
+        "PROCONNECT_MFA_ACR_VALUES",
+        default=[
+            "eidas2",
+            "eidas3",
+            "https://proconnect.gouv.fr/assurance/self-asserted-2fa",
+            "https://proconnect.gouv.fr/assurance/consistency-checked-2fa",
+        ],
+    ),
+    # Refuse an address the provider does not say it verified (`email_verified` absent or false).
+    "REQUIRE_EMAIL_VERIFIED": env.bool("PROCONNECT_REQUIRE_EMAIL_VERIFIED", default=True),
+    "TIMEOUT": env.int("PROCONNECT_TIMEOUT", default=10),
+}
+if PRODUCTION and HALTE_PROCONNECT["ENABLED"] and not HALTE_PROCONNECT["CLIENT_SECRET"]:
+    raise ImproperlyConfigured("PROCONNECT_CLIENT_SECRET (ou _FILE) est obligatoire quand ProConnect est activé.")
 
 # Shared by every process (rate limits must hold across workers); no extra service to run.
 CACHES = {
@@ -238,6 +260,33 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features no page of Halte uses, switched off for every page and anything it embeds
+# (`Permissions-Policy`, set by halte.core.headers).
+PERMISSIONS_POLICY_DISABLED = [
+    "accelerometer",
+    "autoplay",
+    "bluetooth",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "fullscreen",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "identity-credentials-get",
+    "idle-detection",
+    "interest-cohort",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "picture-in-picture",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+]
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -259,7 +308,11 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        # Logging out of ProConnect is a redirect after the logout form: allow its origin then.
+        "form-action": [
+            "'self'",
+            *([_origin(HALTE_PROCONNECT["END_SESSION_ENDPOINT"])] if HALTE_PROCONNECT["ENABLED"] else []),
+        ],
         "base-uri": ["'none'"],
         "object-src": ["'none'"],
     }
@@ -278,7 +331,6 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
-        "axes": {"level": "WARNING"},
     },
 }
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("prevention/", include("halte.prevention.urls")),
     path("", include("halte.stats.urls")),
     path("connexion/", include("halte.accounts.urls")),
+    path("habilitations/", include("halte.accounts.grant_urls")),
     path("notifications/", include("halte.notifications.urls")),
     path("journal/", include("halte.audit.urls")),
     path("api/v1/", api.urls),

@@ -16,6 +16,12 @@ compartment of that case. ``owed_actions`` is the same rule as ``can_see_action`
 An action outside the core is given only to an organisation that can read that compartment of the
 case (``can_own_action``), and reminders about it reach only those for whom ``can_see_action`` holds.
 
+Conflicts of interest: a case whose alleged authors include an adult of a school (teacher, staff)
+can be withdrawn from that school's memberships by a coordinator (``ConflictOfInterest``, with a
+reason); and a user whose address is that of an adult alleged author on a case never sees it,
+whatever their role, with no decision needed. ``visible_cases``, ``visible_actions``,
+``owed_actions`` and ``can_see_action`` all apply both (``conflicted_cases``).
+
 Note on ``compartments``: it grants nothing on a case the membership cannot see — cell roles see
 every case, and the other roles get compartments only from their own school's cases or an active
 share, both of which make the case visible — so the predicates below may be asked about the case of
@@ -24,9 +30,10 @@ an action fetched through its owner organisation.
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from halte.accounts.models import OrganisationKind, Role
-from halte.cases.enums import Compartment
-from halte.cases.models import Action, Case, CaseQuerySet, Share
+from halte.accounts.models import Organisation, OrganisationKind, Role
+from halte.cases.enums import Compartment, PersonKind
+from halte.cases.enums import Role as InvolvementRole
+from halte.cases.models import Action, Case, CaseQuerySet, ConflictOfInterest, Involvement, Share
 
 from .policy import Capability, can_read_case_content, memberships_with
 
@@ -72,9 +79,38 @@ def _shared_with(organisation):
 COMPARTMENT_PREFETCH = ("shares", "other_schools")
 
 
+def _conflicted(membership, case_ref=None):
+    """The condition "this case is withdrawn from this membership": its organisation was set aside,
+    or its user is an adult named as alleged author (matched by address)."""
+    case_ref = case_ref if case_ref is not None else OuterRef("pk")
+    set_aside = Exists(ConflictOfInterest.objects.filter(case_id=case_ref, organisation_id=membership.organisation_id))
+    named = Exists(
+        Involvement.objects.filter(
+            case_id=case_ref,
+            role=InvolvementRole.ALLEGED_AUTHOR,
+            person__kind=PersonKind.ADULT,
+            person__email__iexact=membership.user.email,
+        )
+    )
+    return set_aside | named
+
+
+def conflicted_cases(membership) -> CaseQuerySet:
+    """Cases withdrawn from this membership for a conflict of interest."""
+    return Case.objects.filter(_conflicted(membership))
+
+
+def is_conflicted(membership, case: Case) -> bool:
+    return conflicted_cases(membership).filter(pk=case.pk).exists()
+
+
 def visible_cases(membership) -> CaseQuerySet:
     if not can_read_case_content(membership):
         return Case.objects.none()
+    return _visible_cases(membership).exclude(_conflicted(membership))
+
+
+def _visible_cases(membership) -> CaseQuerySet:
     if membership.role in CELL_ROLES:
         return Case.objects.all()
     shared = _shared_with(membership.organisation)
@@ -191,6 +227,8 @@ def can_see_action(membership, action: Action) -> bool:
     case), and whoever reads the action's compartment on its case."""
     if not can_read_case_content(membership):
         return False
+    if is_conflicted(membership, action.case):
+        return False
     if action.compartment != CORE:
         return can_read(membership, action.case, action.compartment)
     if owes_action(membership, action):
@@ -245,7 +283,7 @@ def visible_actions(membership) -> QuerySet[Action]:
         return Action.objects.none()
     owned = Q(owner_organisation=membership.organisation)
     on_visible_case = Q(case__in=visible_cases(membership))
-    return Action.objects.filter(owned | on_visible_case)
+    return Action.objects.filter(owned | on_visible_case).exclude(_conflicted(membership, OuterRef("case_id")))
 
 
 def _shared_case_ids(membership) -> dict[str, list[int]]:
@@ -276,7 +314,8 @@ def owed_actions(membership) -> QuerySet[Action]:
             continue
         shared = _shared_case_ids(membership) if shared is None else shared
         readable |= Q(compartment=compartment, case_id__in=shared.get(compartment, []))
-    return Action.objects.filter(owner_organisation=membership.organisation).filter(readable)
+    mine = Action.objects.filter(owner_organisation=membership.organisation).filter(readable)
+    return mine.exclude(_conflicted(membership, OuterRef("case_id")))
 
 
 def can_record_follow_up(membership, case: Case) -> bool:
@@ -290,3 +329,34 @@ def can_set_disclosure(membership, case: Case) -> bool:
     if membership.role not in DISCLOSURE_ROLES:
         return False
     return can_read(membership, case, JUDICIAL)
+
+
+# --- Conflicts of interest -----------------------------------------------------------------------
+
+
+def can_declare_conflict(membership, case: Case) -> bool:
+    """Withdraw a case from an organisation: the coordinator, on a case they read."""
+    return membership.role == Role.COORDINATOR and can_read(membership, case, CORE)
+
+
+def conflict_candidates(case: Case):
+    """The organisations a coordinator may set aside on a case: the schools of the adults named as
+    alleged authors (the case's own school when the record names none), not yet set aside."""
+    adults = Involvement.objects.filter(case=case, role=InvolvementRole.ALLEGED_AUTHOR, person__kind=PersonKind.ADULT)
+    school_ids = {school_id or case.school_id for school_id in adults.values_list("person__school_id", flat=True)}
+    school_ids.discard(None)
+    already = ConflictOfInterest.objects.filter(case=case).values_list("organisation_id", flat=True)
+    return Organisation.objects.filter(kind=OrganisationKind.SCHOOL, school_id__in=school_ids).exclude(pk__in=already)
+
+
+def without_conflicts(memberships, case: Case) -> list:
+    """Audiences about a case (who is told, who is picked) minus those it is withdrawn from."""
+    withdrawn = set(ConflictOfInterest.objects.filter(case=case).values_list("organisation_id", flat=True))
+    named = {
+        email.lower()
+        for email in Involvement.objects.filter(
+            case=case, role=InvolvementRole.ALLEGED_AUTHOR, person__kind=PersonKind.ADULT
+        ).values_list("person__email", flat=True)
+        if email
+    }
+    return [m for m in memberships if m.organisation_id not in withdrawn and m.user.email.lower() not in named]

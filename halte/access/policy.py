@@ -46,6 +46,8 @@ class Capability(enum.StrEnum):
     VIEW_COVERAGE = "view_coverage"  # prevention coverage per school year (counts only)
     VIEW_AUDIT_LOG = "view_audit_log"
     ADMINISTER = "administer"
+    # Ask for, confirm or refuse a membership that needs a second person (access/grants.py).
+    MANAGE_GRANTS = "manage_grants"
 
 
 _CASE_WORKERS = {Capability.USE_STAFF_AREA, Capability.READ_CASES}
@@ -61,6 +63,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.PLAN_MEETINGS,
             Capability.MANAGE_PREVENTION,
             Capability.VIEW_COVERAGE,
+            Capability.MANAGE_GRANTS,
         }
     ),
     Role.MAGISTRATE: frozenset(_CASE_WORKERS | {Capability.VIEW_STATISTICS}),
@@ -73,7 +76,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     # Analysts, the DPO and administrators never read case content.
     Role.ANALYST: frozenset({Capability.USE_STAFF_AREA, Capability.VIEW_STATISTICS, Capability.VIEW_COVERAGE}),
     Role.DPO: frozenset({Capability.USE_STAFF_AREA, Capability.VIEW_AUDIT_LOG}),
-    Role.ADMIN: frozenset({Capability.USE_STAFF_AREA, Capability.ADMINISTER, Capability.VIEW_AUDIT_LOG}),
+    Role.ADMIN: frozenset(
+        {Capability.USE_STAFF_AREA, Capability.ADMINISTER, Capability.VIEW_AUDIT_LOG, Capability.MANAGE_GRANTS}
+    ),
 }
 
 # Roles that never see the content of a case, whatever else changes (product brief §5).
@@ -235,6 +240,7 @@ STAFF_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Pilotage"), "stats:dashboard", Capability.VIEW_STATISTICS),
     NavItem(_("Notifications"), "notifications:inbox", Capability.USE_STAFF_AREA),
     NavItem(_("Journal d'audit"), "audit:journal", Capability.VIEW_AUDIT_LOG),
+    NavItem(_("Habilitations"), "grants:list", Capability.MANAGE_GRANTS),
     NavItem(_("Administration"), "admin:index", Capability.ADMINISTER),
 )
 

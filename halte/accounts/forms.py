@@ -1,14 +1,16 @@
 """Forms of the login journey. Labels and errors in plain French."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from halte.forms import HalteForm
 
+from .addresses import NormalisedEmailField
+
 
 class EmailAuthenticationForm(HalteForm, AuthenticationForm):
-    username = forms.EmailField(
+    username = NormalisedEmailField(
         label=_("Adresse électronique"),
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
@@ -21,6 +23,12 @@ class EmailAuthenticationForm(HalteForm, AuthenticationForm):
         "invalid_login": _("Adresse électronique ou mot de passe incorrect."),
         "inactive": _("Ce compte est désactivé. Contactez l'administrateur de la cellule."),
     }
+
+
+class EmailPasswordResetForm(PasswordResetForm):
+    """The reset form finds the account whatever the case or Unicode form of the address typed."""
+
+    email = NormalisedEmailField(label=_("Adresse électronique"), max_length=254, widget=forms.EmailInput())
 
 
 class TokenForm(HalteForm):
@@ -76,3 +84,46 @@ class MembershipChoiceForm(HalteForm):
 
     def clean_membership(self):
         return self.memberships[self.cleaned_data["membership"]]
+
+
+class GrantRequestForm(HalteForm):
+    """Ask for a membership that a second person must confirm."""
+
+    email = NormalisedEmailField(
+        label=_("Adresse électronique de la personne"),
+        help_text=_("Le compte doit exister : l’administrateur le crée d’abord, sans rôle."),
+    )
+    organisation: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Structure"), queryset=None)
+    role = forms.ChoiceField(label=_("Rôle"))
+    reason = forms.CharField(
+        label=_("Motif"),
+        help_text=_("Pourquoi cette personne a besoin de ce rôle (fonction, arrêté, convention…)."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from halte.access.grants import SECOND_PERSON_ROLES
+
+        from .models import Organisation, Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(is_active=True).order_by("name")
+        self.fields["role"].choices = [(value, label) for value, label in Role.choices if value in SECOND_PERSON_ROLES]
+
+    def clean_email(self):
+        from .models import User
+
+        user = User.objects.filter(email=self.cleaned_data["email"], is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("Aucun compte actif n’a cette adresse. Le compte doit être créé d’abord."))
+        return user
+
+
+class GrantDecisionForm(HalteForm):
+    note = forms.CharField(
+        label=_("Observation"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

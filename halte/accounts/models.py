@@ -9,9 +9,12 @@ import uuid
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
+
+from .addresses import NFKC, normalise_email
 
 
 class OrganisationKind(models.TextChoices):
@@ -84,7 +87,7 @@ class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **fields) -> "User":
         if not email:
             raise ValueError("Une adresse électronique est obligatoire.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=normalise_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -93,11 +96,16 @@ class UserManager(BaseUserManager["User"]):
         fields.update(is_staff=True, is_superuser=True)
         return self.create_user(email, password, **fields)
 
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        return normalise_email(email)
+
     def get_by_natural_key(self, username: str | None) -> "User":
-        return self.get(email__iexact=username or "")
+        return self.get(email=normalise_email(username))
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+# django-stubs cannot name the reverse manager that django-otp's abstract Device gives ProConnectDevice.
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """Someone who logs in with their email address, a password and a TOTP second factor."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -120,7 +128,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("utilisateur")
         verbose_name_plural = _("utilisateurs")
         ordering = ["last_name", "first_name"]
-        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_unique_ci")]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            # Only the normal form is stored (see halte.accounts.addresses), whoever writes.
+            models.CheckConstraint(
+                condition=models.Q(email=NFKC(Lower(Trim(NFKC("email"))))),
+                name="user_email_normalised",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_full_name()} <{self.email}>"
@@ -133,7 +148,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = normalise_email(self.email)
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
@@ -172,3 +187,100 @@ class Membership(models.Model):
     def school(self):
         """The establishment a school-staff membership belongs to, else None."""
         return self.organisation.school if self.organisation.kind == OrganisationKind.SCHOOL else None
+
+
+class LoginThrottle(models.Model):
+    """A counter of failed logins for one key: an account, a client, or a trusted browser.
+
+    Keys are keyed hashes (``halte.accounts.throttle``): the table holds no address, no email.
+    Rows are only touched by one conditional UPDATE, so parallel guesses all count.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("compteur d'échecs de connexion")
+        verbose_name_plural = _("compteurs d'échecs de connexion")
+        indexes = [models.Index(fields=["last_failure_at"], name="login_throttle_age_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… {self.failures}"
+
+
+class GrantStatus(models.TextChoices):
+    PENDING = "pending", _("En attente de confirmation")
+    APPROVED = "approved", _("Confirmée")
+    REFUSED = "refused", _("Refusée")
+    CANCELLED = "cancelled", _("Retirée")
+
+
+class MembershipGrant(models.Model):
+    """A request for a membership that needs a second person (halte.access.grants): who asked,
+    why, who decided. Approved, it creates or revives the membership."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, verbose_name=_("personne"), on_delete=models.PROTECT, related_name="grants")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("structure"), on_delete=models.PROTECT, related_name="grants"
+    )
+    role = models.CharField(_("rôle"), max_length=32, choices=Role.choices)
+    reason = models.TextField(_("motif"), max_length=2000)
+    requested_by = models.ForeignKey(
+        Membership, verbose_name=_("demandée par"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("demandée le"), default=timezone.now)
+    status = models.CharField(_("état"), max_length=16, choices=GrantStatus.choices, default=GrantStatus.PENDING)
+    decided_by = models.ForeignKey(
+        Membership, verbose_name=_("décidée par"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    decision_note = models.TextField(_("observation"), max_length=2000, blank=True)
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("rattachement"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("demande d'habilitation")
+        verbose_name_plural = _("demandes d'habilitation")
+        ordering = ["-requested_at"]
+        constraints = [
+            # The one who asks never decides.
+            models.CheckConstraint(condition=~models.Q(decided_by=models.F("requested_by")), name="grant_two_people"),
+            models.CheckConstraint(
+                condition=models.Q(status=GrantStatus.PENDING, decided_at__isnull=True)
+                | (~models.Q(status=GrantStatus.PENDING) & models.Q(decided_at__isnull=False)),
+                name="grant_decided_iff_not_pending",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=GrantStatus.APPROVED) | models.Q(membership__isnull=False),
+                name="grant_approved_has_membership",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"],
+                condition=models.Q(status=GrantStatus.PENDING),
+                name="grant_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name()} — {self.get_role_display()} — {self.organisation}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == GrantStatus.PENDING
+
+
+class ProConnectDevice(Device):
+    """The second factor that ProConnect asserted (``acr``/``amr``) for one login.
+
+    It never accepts a code: it exists so that django-otp can mark a session verified when the
+    State's identity provider already required a second factor. Created by halte.accounts.proconnect.
+    """
+
+    class Meta:
+        verbose_name = _("double authentification ProConnect")
+
+    def verify_token(self, token) -> bool:
+        return False

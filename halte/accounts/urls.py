@@ -17,4 +17,7 @@ urlpatterns = [
     path("mot-de-passe/envoye/", views.password_reset_done, name="password_reset_done"),
     path("mot-de-passe/<uidb64>/<token>/", views.password_reset_confirm, name="password_reset_confirm"),
     path("mot-de-passe/termine/", views.password_reset_complete, name="password_reset_complete"),
+    path("proconnect/", views.proconnect_start, name="proconnect_start"),
+    path("proconnect/retour/", views.proconnect_callback, name="proconnect_callback"),
+    path("proconnect/deconnecte/", views.proconnect_logged_out, name="proconnect_logged_out"),
 ]

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from halte.access.cases import without_conflicts
 from halte.access.policy import Capability, memberships_with
 from halte.accounts.models import Role
 from halte.audit.journal import record
@@ -56,6 +57,7 @@ def _recipients(case: Case, *, excluded_organisation_id: int | None = None) -> l
     if case.school_id is not None:
         for membership in readers.filter(role=Role.SCHOOL_STAFF, organisation__school_id=case.school_id):
             members.append(membership)
+    members = without_conflicts(members, case)
     return [m for m in members if m.organisation_id != excluded_organisation_id]
 
 

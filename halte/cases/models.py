@@ -426,3 +426,39 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} J+{self.day}"
+
+
+class ConflictOfInterest(models.Model):
+    """An organisation — the school of an adult named as alleged author — that stops seeing a case.
+
+    Decided by a coordinator with a reason (halte.cases.conflicts), enforced by the scoped querysets
+    of halte.access.cases. The adult named needs no decision: whoever's address is that of an adult
+    alleged author on a case never sees it.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="conflicts")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("structure écartée"), on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("adulte mis en cause"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("motif"), max_length=2000)
+    decided_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("conflit d’intérêts")
+        verbose_name_plural = _("conflits d’intérêts")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "organisation"], name="conflict_unique_organisation"),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="conflict_needs_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} — {self.organisation}"

@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     CASE_OUTCOME = "case_outcome", _("Suites données à un dossier")
     ACTION_DONE = "action_done", _("Action réalisée ou annulée")
     FOLLOW_UP_ALERT = "follow_up_alert", _("Point de suivi : renforcer l’intervention")
+    ACCESS_GRANT = "access_grant", _("Habilitation à confirmer ou accordée")
 
 
 class Notification(models.Model):

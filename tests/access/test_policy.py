@@ -94,6 +94,9 @@ STAFF_PAGES = {
     "audit:journal": {"dpo", "admin"},
     "admin:index": {"admin"},
     "admin:accounts_user_changelist": {"admin"},
+    "admin:accounts_membership_add": {"admin"},
+    "admin:accounts_membershipgrant_changelist": {"admin"},
+    "grants:list": {"admin", "coordinator"},
 }
 
 PUBLIC_PAGES = [

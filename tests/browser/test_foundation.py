@@ -6,7 +6,7 @@ import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from halte.accounts.models import Role
+from halte.accounts.models import Membership, MembershipGrant, Role
 from halte.demo.loader import account_sheet, load_demo
 from tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory
 
@@ -102,7 +102,23 @@ def test_choose_membership_legal_and_error_pages(page, assert_accessible):
     page.get_by_role("button", name="Continuer").click()
     page.wait_for_url("**/espace/")
     assert "Vous agissez en tant que Coordinateur" in page.content()
-    for url in ["/accessibilite/", "/mentions-legales/", "/donnees-personnelles/", "/connexion/mon-compte/"]:
+    # A request waiting for this coordinator's confirmation: the habilitations page with its forms.
+    admin = Membership.objects.get(role=Role.ADMIN, user__email__startswith="admin@")
+    MembershipGrant.objects.create(
+        user=UserFactory(),
+        organisation=admin.organisation,
+        role=Role.SOCIAL_WORKER,
+        reason="Arrivée",
+        requested_by=admin,
+    )
+    urls = [
+        "/accessibilite/",
+        "/mentions-legales/",
+        "/donnees-personnelles/",
+        "/connexion/mon-compte/",
+        "/habilitations/",
+    ]
+    for url in urls:
         page.goto(url)
         assert_accessible(page)
     response = page.goto("/nulle-part/")

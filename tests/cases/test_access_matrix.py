@@ -70,6 +70,7 @@ URL_MATRIX = {
     "cases:disclosure": ("post", "disclosure"),
     "cases:complete_action": ("post", "action"),
     "cases:cancel_action": ("post", "action"),
+    "cases:conflict": ("post", "coordinator"),
 }
 
 # Actions are reached through their owner organisation too. The matrix action is a core action of case_a
@@ -176,6 +177,13 @@ def _args(url_name, world, people):
     if url_name == "cases:follow_up":
         follow_up = _matrix_follow_up(world)
         return [case.public_id, follow_up.public_id]
+    if url_name == "cases:conflict":
+        # A teacher of school A named as alleged author, and school A not yet set aside, for each role.
+        teacher, _ = case_models.Person.objects.get_or_create(
+            kind="adult", first_name="Paul", last_name="Enseignant", school=people.school_a_staff.school
+        )
+        case_models.Involvement.objects.get_or_create(case=case, person=teacher, role="alleged_author")
+        case_models.ConflictOfInterest.objects.filter(case=case).delete()
     return [case.public_id]
 
 
@@ -198,6 +206,7 @@ def _snapshot(world) -> dict:
         "actions": case_models.Action.objects.filter(case=case).values_list("pk", "status", "completion_note"),
         "follow_ups": case_models.FollowUp.objects.filter(case=case).values_list("pk", "day", "done_at"),
         "events": case_models.Event.objects.filter(case=case).values_list("pk"),
+        "conflicts": case_models.ConflictOfInterest.objects.filter(case=case).values_list("pk", "organisation_id"),
     }
     snapshot = {name: list(query.order_by("pk")) for name, query in rows.items()}
     snapshot["case"] = [(case.state, case.version, case.summary, case.lead_id, case.do_not_disclose_to_family)]
@@ -219,6 +228,7 @@ WRITES = {
     "cases:disclosure": "case",
     "cases:complete_action": "actions",
     "cases:cancel_action": "actions",
+    "cases:conflict": "conflicts",
 }
 
 
@@ -267,6 +277,8 @@ def test_case_action_matrix(client, login, people, world, url_name):
             data["action-owner_organisation"] = str(people.social_worker.organisation.pk)
         if url_name == "cases:disclosure":
             data["famille-version"] = str(world.case_a.version)
+        if url_name == "cases:conflict":
+            data = {"organisation": str(people.school_a_staff.organisation.pk), "reason": "Un enseignant mis en cause"}
         if url_name == "cases:follow_up":
             prefix = f"suivi-{_matrix_follow_up(world).pk}"
             data = {f"{prefix}-victim_view": "better", f"{prefix}-wellbeing": "4", f"{prefix}-decision": "continue"}
