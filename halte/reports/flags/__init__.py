@@ -20,7 +20,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from . import patterns, text, vocabulary
+from . import patterns, text, vocabulary, words
 from .vocabulary import FLAGS
 
 CRITICAL = "critical"
@@ -33,11 +33,9 @@ LABELS = {flag.code: flag.label for flag in FLAGS}
 CODES = tuple(flag.code for flag in FLAGS)
 
 
-def _known_keys() -> frozenset[str]:
-    return frozenset(word for entries in vocabulary.WORDS.values() for entry in entries for word in entry)
-
-
-KNOWN = _known_keys()
+# Verb forms of the vocabulary: an elision typed without its apostrophe is split before one of them
+# (« lembrasser » → « l embrasser »), never before a noun (« larmes » stays « larmes »).
+KNOWN = frozenset(words.VERB_FORMS)
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ _SIGNALS = tuple(
 _NEGATION_KEYS = {entry[0] for entry in vocabulary.NEGATIONS}
 _NOT_NEGATIONS = tuple(_compile(p) for p in vocabulary.NOT_NEGATIONS)
 _JOKES = patterns.Pattern("", (patterns.Element(patterns._index(set(vocabulary.JOKES)), False, 0),))
-_AGENTS = tuple((agent, vocabulary.WORDS[agent.who]) for agent in vocabulary.AGENTS)
+_AGENTS = tuple((agent, _compile(f"<{agent.who}>")) for agent in vocabulary.AGENTS)
 
 
 @dataclass(frozen=True)
@@ -197,10 +195,9 @@ def _words_hits(description: str) -> list[Hit]:
     return sorted(found.values(), key=lambda hit: (CODES.index(hit.flag), hit.start, hit.end))
 
 
-def _author_before(tokens: Sequence[text.Token], match: patterns.Match, who: frozenset) -> int | None:
-    """The index of a word of `who` standing before the match, in its clause or a few words before."""
+def _author_before(tokens: Sequence[text.Token], match: patterns.Match, author: patterns.Pattern) -> int | None:
+    """The index of where `author` stands before the match, in its clause or a few words before."""
     first = tokens[match.first]
-    author = patterns.Pattern("", (patterns.Element(patterns._index(set(who)), False, 0),))
     for i in range(match.first - 1, -1, -1):
         token = tokens[i]
         if token.sentence != first.sentence:
@@ -229,6 +226,15 @@ def detect(*, text: str, forms: Iterable[str], signs: Iterable[str], immediate_d
 def evaluate(*, text: str, forms: list[str], signs: list[str], immediate_danger: bool) -> list[str]:
     """The codes of the flags raised, whatever their level, in table order."""
     return detect(text=text, forms=forms, signs=signs, immediate_danger=immediate_danger).codes
+
+
+def stored_critical(flags: Iterable[str], hits: Iterable[dict[str, Any]]) -> set[str]:
+    """The flags a saved report raised at the critical level. A flag with no stored hit (a report saved
+    before hits were kept) counts as critical: what alerted then still alerts."""
+    levels: dict[str, set[str]] = {}
+    for hit in hits:
+        levels.setdefault(hit.get("flag", ""), set()).add(hit.get("level", CRITICAL))
+    return {code for code in flags if code not in levels or CRITICAL in levels[code]}
 
 
 def highlight(description: str, hits: Iterable[dict[str, Any]]) -> SafeString:

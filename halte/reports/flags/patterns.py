@@ -92,11 +92,12 @@ class Match:
 def _entry_ends(element: Element, tokens: Sequence[Token], i: int) -> list[int]:
     """Index after each entry of `element` that starts at token `i`, longest first."""
     ends = []
-    for entry in element.by_first.get(tokens[i].key, ()):
+    for entry in element.by_first.get(tokens[i].key, ()):  # longest first
         size = len(entry)
-        if i + size <= len(tokens) and all(tokens[i + n].key == entry[n] for n in range(1, size)):
+        fits = i + size <= len(tokens) and all(tokens[i + n].key == entry[n] for n in range(1, size))
+        if fits and (not ends or ends[-1] != i + size):
             ends.append(i + size)
-    return sorted(set(ends), reverse=True)
+    return ends
 
 
 class _Search:
@@ -164,7 +165,7 @@ def find(
     for start in range(len(tokens)) if starts is None else starts:
         if start < 0 or start >= len(tokens):
             continue
-        if not first.is_hit and not _entry_ends(first, tokens, start):
+        if not first.is_hit and tokens[start].key not in first.by_first:
             continue
         if first.is_hit and (hit is None or start != hit.first):
             continue

@@ -199,18 +199,18 @@ def _spelled_out(word: str, known: Collection[str]) -> list[str]:
         # No French word starts with « j » and a consonant: « jme », « jveux », « jsuis » are « je … ».
         rest = word[1:]
         return ["je", *SMS.get(rest, rest).split()]
-    if len(word) > 2 and key(word) not in known:
-        # An elision without its apostrophe, when what follows is a word we look for: « lembrasser ».
+    if len(word) > 2 and word not in known:
+        # An elision without its apostrophe, when what follows is a verb we look for: « lembrasser ».
         for prefix in ("qu", "j", "m", "t", "s", "l", "d", "n", "c"):
             rest = word[len(prefix) :]
-            if word.startswith(prefix) and len(rest) >= 4 and rest[:1] in _VOWELS and key(rest) in known:
+            if word.startswith(prefix) and len(rest) >= 4 and rest[:1] in _VOWELS and rest in known:
                 return [prefix, rest]
     return [word]
 
 
 def tokens(text: str, known: Collection[str] = ()) -> list[Token]:
-    """The words of `text`, normalised, with their place, sentence and clause. `known` are the keys of
-    the vocabulary, used to restore missing elisions."""
+    """The words of `text`, normalised, with their place, sentence and clause. `known` are the verb
+    forms of the vocabulary, before which a missing elision is restored."""
     found: list[Token] = []
     sentence = clause = 0
     previous_end = 0

@@ -100,6 +100,12 @@ def _conjugate(infinitive: str) -> set[str]:
     raise ValueError(f"Not an infinitive: {infinitive!r}")
 
 
+# Every form that some verb class produced, folded and spelled as the rules spell it: a token made of
+# an elision and one of these (« lembrasser », « massoie ») is split back (see text.tokens). Filled as
+# the vocabulary is built.
+VERB_FORMS: set[str] = set()
+
+
 def _entries(words: str) -> list[list[str]]:
     return [entry.split() for entry in words.split("|") if entry.strip()]
 
@@ -110,9 +116,10 @@ def verbs(infinitives: str) -> WordClass:
     found: set[Entry] = set()
     for words in _entries(infinitives):
         head, rest = fold(words[0]), tuple(key(w) for w in words[1:])
-        for form in _conjugate(head if head in IRREGULAR else key(head)):
+        for form in _conjugate(head):
             if form not in EXCLUDED_FORMS:
                 found.add((key(form), *rest))
+                VERB_FORMS.add(form)
     return frozenset(found)
 
 
