@@ -44,8 +44,9 @@ IRREGULAR: dict[str, str] = {
     "avoir": "ai as a avons avez ont avoir eu eue eus avais avait avaient aurai auras aura aurons aurez auront "
     "aurais aurait auraient aie aies ait ayant",
     "boire": "bois boit buvons buvez boivent boire bu bue bus buvais buvait buvaient boirai boira boirait boive buvant",
-    "devoir": "dois doit devons devez doivent devoir du due dus devais devait devaient devrai devra devrais "
-    "devrait devraient doive devant",
+    # Not « dû » (« du ») nor « devant »: far more often the article and the preposition.
+    "devoir": "dois doit devons devez doivent devoir devais devait devaient devrai devra devrais devrait "
+    "devraient doive",
     "disparaitre": "disparais disparait disparaissons disparaissez disparaissent disparaitre disparu disparue "
     "disparus disparues disparaissais disparaissait disparaissaient disparaitrai disparaitra disparaitrais "
     "disparaitrait disparaitraient disparaisse disparaisses disparaissant disparetre disparaite dispaitre",
