@@ -817,6 +817,7 @@ def _tick_unread_reports(now: datetime, result: TickResult) -> None:
         levels = [level for level in clock.levels_reached(now) if level not in sent]
         if not levels:
             continue
+        own = TickResult()  # added to the pass's counts once the report's transaction has committed
         try:
             with transaction.atomic():
                 created = [
@@ -829,7 +830,7 @@ def _tick_unread_reports(now: datetime, result: TickResult) -> None:
                 notified: set[int] = set()
                 url = reverse("reports:detail", args=[report.public_id])
                 for level in reversed(created):  # the most severe first: one notification per person
-                    result.unread_reports += 1
+                    own.unread_reports += 1
                     users = [m.user for m in unread_report_recipients(report, level) if m.user_id not in notified]
                     users = list({user.pk: user for user in users}.values())
                     notified.update(user.pk for user in users)
@@ -838,8 +839,11 @@ def _tick_unread_reports(now: datetime, result: TickResult) -> None:
                         continue
                     kind = KIND_REMINDER if level == REMINDER else KIND_ESCALATION
                     title = _unread_title(report, clock, level)
-                    result.notifications += len(notify(users=users, kind=cast("Kind", kind), title=title, url=url))
+                    own.notifications += len(notify(users=users, kind=cast("Kind", kind), title=title, url=url))
         except Exception as error:  # one report must not stop the pass (its id only: never its content)
             logger.error(
                 "Clock tick: unread report %s failed (%s), retried on the next pass.", report.pk, type(error).__name__
             )
+            continue
+        result.unread_reports += own.unread_reports
+        result.notifications += own.notifications
