@@ -91,7 +91,7 @@ class Match:
 
 def _entry_ends(element: Element, tokens: Sequence[Token], i: int) -> list[int]:
     """Index after each entry of `element` that starts at token `i`, longest first."""
-    ends = []
+    ends: list[int] = []
     for entry in element.by_first.get(tokens[i].key, ()):  # longest first
         size = len(entry)
         fits = i + size <= len(tokens) and all(tokens[i + n].key == entry[n] for n in range(1, size))
