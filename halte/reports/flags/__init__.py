@@ -63,7 +63,7 @@ _SIGNALS = tuple(
 )
 _NEGATION_KEYS = {entry[0] for entry in vocabulary.NEGATIONS}
 _NOT_NEGATIONS = tuple(_compile(p) for p in vocabulary.NOT_NEGATIONS)
-_JOKES = patterns.Pattern("", (patterns.Element(patterns._index(set(vocabulary.JOKES)), False, 0),))
+_JOKES = patterns.compile_pattern("<jokes>", {"jokes": vocabulary.JOKES})
 _AGENTS = tuple((agent, _compile(f"<{agent.who}>")) for agent in vocabulary.AGENTS)
 
 

@@ -36,7 +36,8 @@ class Element:
     is_hit: bool = False  # the ``_`` of an exception
 
 
-def _index(words: set[Entry]) -> dict[str, tuple[Entry, ...]]:
+def index_entries(words: set[Entry]) -> dict[str, tuple[Entry, ...]]:
+    """Entries by their first key, so that a token finds the entries it may start in one look-up."""
     index: dict[str, list[Entry]] = {}
     for entry in words:
         index.setdefault(entry[0], []).append(entry)
@@ -73,7 +74,7 @@ def compile_pattern(source: str, classes: Mapping[str, WordClass]) -> Pattern:
                 words.add((key(alternative),))
             else:
                 raise ValueError(f"Pattern {source!r}: empty alternative in {part!r}")
-        elements.append(Element(_index(words), optional, gap))
+        elements.append(Element(index_entries(words), optional, gap))
         gap = 0
     if not elements or elements[0].optional:
         raise ValueError(f"Pattern {source!r}: it must start with a word that is not optional")
