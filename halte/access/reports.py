@@ -9,10 +9,11 @@
 
 from django.db.models import QuerySet
 
+from halte.accounts.models import Membership
 from halte.directory.models import School
 from halte.reports.models import Report, ReportQuerySet
 
-from .policy import Capability, has_capability
+from .policy import Capability, has_capability, memberships_with
 
 
 def visible_reports(membership) -> ReportQuerySet:
@@ -48,3 +49,13 @@ def intake_schools(membership) -> QuerySet[School]:
     if has_capability(membership, Capability.FILE_REPORTS) and membership.school is not None:
         return School.objects.filter(pk=membership.school.pk)
     return School.objects.none()
+
+
+def unread_report_recipients(report: Report, level: str) -> list[Membership]:
+    """Who is told that nobody in the cell has opened a report within the P1 delay (the safety net of
+    the periodic pass): the members who may read and triage it (the coordinators: the report has no
+    lead yet) at every level, and the cell's steering contacts at the last one (``steering``). The
+    notification carries the report's reference and a link, never its content."""
+    if level == "steering":
+        return list(Membership.objects.active().filter(is_steering_contact=True).select_related("user"))
+    return list(memberships_with(Capability.TRIAGE_REPORTS))  # they see every report (visible_reports)

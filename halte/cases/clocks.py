@@ -423,12 +423,13 @@ class TickResult:
     coordinator: int = 0
     steering: int = 0
     watch: int = 0
+    unread_reports: int = 0  # notices about reports nobody in the cell has opened (the safety net)
     notifications: int = 0
     cases: int = 0
 
     @property
     def notices(self) -> int:
-        return self.reminder + self.owner + self.coordinator + self.steering + self.watch
+        return self.reminder + self.owner + self.coordinator + self.steering + self.watch + self.unread_reports
 
     def counts(self) -> dict[str, int]:
         return {item.name: getattr(self, item.name) for item in fields(self)}
@@ -450,7 +451,14 @@ class TickResult:
             ),
         ]
         parts.append(ngettext("%(count)d rappel de veille", "%(count)d rappels de veille", self.watch))
-        counts = [self.reminder, self.owner, self.coordinator, self.steering, self.watch]
+        parts.append(
+            ngettext(
+                "%(count)d alerte de signalement non lu",
+                "%(count)d alertes de signalements non lus",
+                self.unread_reports,
+            )
+        )
+        counts = [self.reminder, self.owner, self.coordinator, self.steering, self.watch, self.unread_reports]
         sent = [part % {"count": count} for part, count in zip(parts, counts, strict=True) if count]
         examined = ngettext("%(count)d dossier examiné", "%(count)d dossiers examinés", self.cases) % {
             "count": self.cases
@@ -671,8 +679,9 @@ def tick(now: datetime | None = None) -> TickResult:
     """One pass over the open cases (clocks) and the closed cases under watch (watch reminders): send
     every reminder and escalation due at `now`, once.
 
-    Idempotent: run it every minute. When nothing is due it costs one query. A case that fails is
-    logged (its id, never its content), rolled back, and retried on the next pass; the others go on.
+    Idempotent: run it every minute. When nothing is due it costs two queries (cases, unread reports). A
+    case that fails is logged (its id, never its content), rolled back, and retried on the next pass; the
+    others go on.
     """
     now = _utc(now or timezone.now())
     result = TickResult()
@@ -680,6 +689,7 @@ def tick(now: datetime | None = None) -> TickResult:
     due = _attention_filter(now) | _watch_filter(now)
     ids = list(Case.objects.filter(due).order_by("pk").values_list("pk", flat=True))
     actions = Action.objects.select_related("owner_organisation", "owner__user", "owner__organisation")
+    _tick_unread_reports(now, result)
     for start in range(0, len(ids), CHUNK_SIZE):
         chunk = (
             Case.objects.filter(pk__in=ids[start : start + CHUNK_SIZE])
@@ -733,3 +743,107 @@ def _tick_case(case: Case, now: datetime, recipients: _Recipients, result: TickR
     with transaction.atomic():
         for clock, levels, action in work:
             _escalate(case, clock, levels, recipients, result, now, action)
+
+
+# --- The safety net: reports nobody in the cell has opened -----------------------------------------
+#
+# Whatever its flags (the words may have missed a danger), a report that no member of the cell has
+# opened (``Report.first_read_at``) within the P1 take-charge delay is escalated like a P1 clock: a
+# reminder to the coordinators when the clock turns amber, then « en retard » at the due time, the
+# coordination after one more delay, the cell's steering contact after two (audience:
+# :func:`halte.access.reports.unread_report_recipients`). Each level at most once per report
+# (``UnreadNotice``); one notification per person per pass, the most severe.
+
+UNREAD_REPORT = "unread_report"
+
+
+def unread_report_clock(report) -> Clock:
+    """The clock of a report until someone in the cell opens it: the P1 take-charge delay."""
+    target = targets_module.targets(Priority.P1)[targets_module.TAKE_CHARGE]
+    received = _utc(report.received_at)
+    if isinstance(target, timedelta):
+        due_at, step = received + target, max(target, MINIMUM_STEP)
+    else:  # SAME_DAY
+        due_at, step = max(_utc(_end_of_day(_local_date(received))), received + SAME_DAY_MINIMUM), DAY_STEP
+    return Clock(
+        name=UNREAD_REPORT,
+        label=_("Lecture du signalement"),
+        due_at=due_at,
+        done_at=report.first_read_at,
+        started_at=received,
+        escalation_step=step,
+    )
+
+
+def _unread_filter(now: datetime) -> Q:
+    """Reports not yet opened whose safety-net clock may be amber or red at `now`, still owing the last
+    level: a cheap superset, decided exactly by :meth:`Clock.levels_reached`."""
+    from halte.reports.enums import Status
+    from halte.reports.models import UnreadNotice
+
+    target = targets_module.targets(Priority.P1)[targets_module.TAKE_CHARGE]
+    # Amber starts a quarter of the delay before it is due ("same day": at least 3 hours after).
+    amber_after = target - _amber_window(target) if isinstance(target, timedelta) else SAME_DAY_MINIMUM * 3 / 4
+    cutoff = now - amber_after
+    last_sent = UnreadNotice.objects.filter(report=OuterRef("pk"), level=STEERING)
+    return Q(first_read_at__isnull=True, received_at__lte=cutoff) & ~Q(status=Status.CLOSED) & ~Q(Exists(last_sent))
+
+
+def _unread_title(report, clock: Clock, level: str) -> str:
+    values = {"reference": report.reference}
+    if level == REMINDER:
+        due = timezone.localtime(clock.due_at, timezone.get_default_timezone())
+        return _("Signalement %(reference)s : personne ne l’a encore lu, à lire avant le %(date)s à %(time)s") % {
+            **values,
+            "date": due.strftime("%d/%m/%Y"),
+            "time": due.strftime("%H:%M"),
+        }
+    if level == OWNER:
+        return _("Signalement %(reference)s : toujours pas lu dans le délai de prise en charge P1") % values
+    if level == COORDINATOR:
+        return _("Signalement %(reference)s : toujours pas lu — escalade à la coordination") % values
+    return _("Signalement %(reference)s : toujours pas lu — escalade au pilotage de la cellule") % values
+
+
+def _tick_unread_reports(now: datetime, result: TickResult) -> None:
+    """Send the safety net's reminders and escalations due at `now`, each level once per report."""
+    from halte.access.reports import unread_report_recipients
+    from halte.reports.models import Report, UnreadNotice
+
+    reports = Report.objects.filter(_unread_filter(now)).prefetch_related("unread_notices").order_by("received_at")
+    for report in reports.iterator(chunk_size=CHUNK_SIZE):
+        clock = unread_report_clock(report)
+        sent = {notice.level for notice in report.unread_notices.all()}
+        levels = [level for level in clock.levels_reached(now) if level not in sent]
+        if not levels:
+            continue
+        own = TickResult()  # added to the pass's counts once the report's transaction has committed
+        try:
+            with transaction.atomic():
+                created = [
+                    level
+                    for level in levels
+                    if UnreadNotice.objects.get_or_create(
+                        report=report, level=level, defaults={"due_at": clock.due_at, "sent_at": now}
+                    )[1]
+                ]
+                notified: set[int] = set()
+                url = reverse("reports:detail", args=[report.public_id])
+                for level in reversed(created):  # the most severe first: one notification per person
+                    own.unread_reports += 1
+                    users = [m.user for m in unread_report_recipients(report, level) if m.user_id not in notified]
+                    users = list({user.pk: user for user in users}.values())
+                    notified.update(user.pk for user in users)
+                    if not users:
+                        logger.warning("Unread report %s reached level %s but nobody receives it.", report.pk, level)
+                        continue
+                    kind = KIND_REMINDER if level == REMINDER else KIND_ESCALATION
+                    title = _unread_title(report, clock, level)
+                    own.notifications += len(notify(users=users, kind=cast("Kind", kind), title=title, url=url))
+        except Exception as error:  # one report must not stop the pass (its id only: never its content)
+            logger.error(
+                "Clock tick: unread report %s failed (%s), retried on the next pass.", report.pk, type(error).__name__
+            )
+            continue
+        result.unread_reports += own.unread_reports
+        result.notifications += own.notifications

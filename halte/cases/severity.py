@@ -532,12 +532,13 @@ _SINCE_MONTH = re.compile(
 _REPEATED = {Frequency.SOMETIMES, Frequency.WEEKLY, Frequency.DAILY}
 
 
-def criteria_from_report(report: Any) -> Criteria:
+def criteria_from_report(report: Any, *, pupils: Iterable[Any] | None = None) -> Criteria:
     """Criteria as a report suggests them, for the coordinator to correct before assessing.
 
     ``report`` is a :class:`~halte.reports.models.Report` or any object with its attributes
     (``description``, ``forms``, ``platforms``, ``places``, ``since``, ``frequency``,
-    ``distress_signs``, ``flags``, ``pupils``; optionally ``school`` and ``received_at``).
+    ``distress_signs``, ``flags``, ``pupils``; optionally ``flag_hits``, ``school`` and ``received_at``).
+    ``pupils`` replaces ``report.pupils`` (a report not saved yet has no related pupils).
     """
     description = getattr(report, "description", "") or ""
     text = _normalise(description)
@@ -552,13 +553,16 @@ def criteria_from_report(report: Any) -> Criteria:
     # Critical criteria: the intake table, run again on the words and signs alone (not the boxes, so that
     # ticking "sexual" stays a sexual dimension and is not read as sexual violence), plus what intake
     # stored. A stored "sexual" flag may come from the box, so it only counts as a sexual dimension.
+    # Only flags raised at the critical level tick a criterion: words lowered to « à vérifier » by a
+    # negation or a joke are shown to the coordinator, who ticks the criterion if the danger is real.
     alerts_in_words = set(
-        intake_flags.evaluate(text=description, forms=[], signs=sorted(signs), immediate_danger=False)
+        intake_flags.detect(text=description, forms=[], signs=sorted(signs), immediate_danger=False).critical
     )
     stored_flags = set(getattr(report, "flags", None) or ())
-    alerts = alerts_in_words | (stored_flags - {"sexual"})
+    stored_critical = intake_flags.stored_critical(stored_flags, getattr(report, "flag_hits", None) or ())
+    alerts = alerts_in_words | (stored_critical - {"sexual"})
 
-    pupils = _pupils(report)
+    pupils = list(pupils) if pupils is not None else _pupils(report)
     months_elapsed = _months_since_named_month(text, getattr(report, "received_at", None))
     over_a_year = since == Since.YEAR or "duration_over_a_year" in said
     months = over_a_year or since == Since.MONTHS or "duration_months" in said or months_elapsed >= 2
@@ -588,6 +592,12 @@ def criteria_from_report(report: Any) -> Criteria:
         weapon="weapon" in alerts,
         family_danger="family_danger" in alerts,
     )
+
+
+def propose(report: Any, *, pupils: Iterable[Any] | None = None) -> Priority:
+    """The priority triage proposes for a report before anyone corrects it: its criteria, assessed as
+    bullying (the triage form's starting qualification). Stored at intake: the queue's order."""
+    return assess(criteria_from_report(report, pupils=pupils), Qualification.BULLYING).priority
 
 
 def _normalise(text: str) -> str:

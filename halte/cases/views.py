@@ -23,6 +23,7 @@ from halte.accounts.models import Membership
 from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
+from halte.reports import actions as report_actions
 
 from . import actions, clocks, panels, people, severity, workflow
 from .enums import OPEN_STATES, ActionStatus, Compartment, State, TriageOutcome
@@ -117,7 +118,9 @@ def triage(request, public_id):
                 if result.case:
                     return redirect("cases:detail", result.case.public_id)
                 return redirect("reports:queue")
-    record_request(AuditAction.REPORT_READ, request, target=report, detail={"page": "triage"})
+    # Reading the report to triage it is reading it: the safety net of unread reports stops.
+    if not report_actions.mark_read(report=report, actor=request.membership):
+        record_request(AuditAction.REPORT_READ, request, target=report, detail={"page": "triage"})
     found = candidates_for(report)
     context = {
         "report": report,

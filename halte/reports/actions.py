@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from halte.access.policy import Capability, memberships_with
 from halte.audit.journal import record
 from halte.audit.models import Action
+from halte.cases import severity
 from halte.core.references import next_reference
 from halte.directory.models import School
 from halte.notifications.models import Kind
@@ -83,7 +84,7 @@ def submit_report(
 ) -> Submission:
     """Save a report with its pupils and files, all or nothing, then alert the coordinators."""
     vault.validate(list(files))  # refuse bad files before writing anything
-    fired = flags.evaluate(
+    fired = flags.detect(
         text=data.description, forms=data.forms, signs=data.distress_signs, immediate_danger=data.immediate_danger
     )
     code = receipts.new_code() if with_receipt else None
@@ -108,7 +109,7 @@ def submit_report(
     return Submission(report=report, receipt_code=code)
 
 
-def _new_report(data: ReportData, actor, api_key, fired: list[str], code: str | None) -> Report:
+def _new_report(data: ReportData, actor, api_key, fired: flags.Detection, code: str | None) -> Report:
     """Insert the report and its pupils (inside the caller's transaction)."""
     report = Report(
         reference=next_reference("report", "SIG"),
@@ -131,8 +132,9 @@ def _new_report(data: ReportData, actor, api_key, fired: list[str], code: str | 
         description=data.description,
         distress_signs=sorted(set(data.distress_signs)),
         immediate_danger=data.immediate_danger,
-        is_worrying=bool(fired),
-        flags=fired,
+        is_worrying=bool(fired.codes),
+        flags=fired.codes,
+        flag_hits=fired.as_json(),
         faits_etablissement_id=data.faits_etablissement_id,
         faits_etablissement_level=data.faits_etablissement_level,
         parquet_number=data.parquet_number,
@@ -142,6 +144,7 @@ def _new_report(data: ReportData, actor, api_key, fired: list[str], code: str | 
         api_key=api_key,
         submission_token=data.submission_token or None,
     )
+    report.proposed_priority = severity.propose(report, pupils=data.pupils)
     if code:
         report.receipt_lookup = receipts.lookup_digest(code)
         report.receipt_hash = receipts.slow_hash(code)
@@ -229,15 +232,38 @@ def post_staff_reply(*, report: Report, body: str, actor) -> Message:
     return message
 
 
+def mark_read(*, report: Report, actor) -> bool:
+    """A member of the cell opens the report (its page or its triage): the first time, the safety net
+    of the periodic pass stops for it. Returns whether this was the first reading; the journal row of
+    that reading is written here, with ``first_read`` (later readings are journaled by the page)."""
+    if report.first_read_at is not None:
+        return False
+    now = timezone.now()
+    with transaction.atomic():
+        # A conditional update: two coordinators opening it at once cannot both be the first.
+        first = Report.objects.filter(pk=report.pk, first_read_at__isnull=True).update(
+            first_read_at=now, first_read_by=actor
+        )
+        if first:
+            record(Action.REPORT_READ, actor=actor.user, membership=actor, target=report, detail={"first_read": True})
+    if first:
+        report.first_read_at, report.first_read_by = now, actor
+    return bool(first)
+
+
 def take_charge(*, report: Report, actor) -> Report:
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.status != Status.RECEIVED:
             return locked
         locked.status = Status.IN_PROGRESS
-        locked.save(update_fields=["status"])
+        update = ["status"]
+        if locked.first_read_at is None:  # taken in charge unread (not through its page): read now
+            locked.first_read_at, locked.first_read_by = timezone.now(), actor
+            update += ["first_read_at", "first_read_by"]
+        locked.save(update_fields=update)
         record(Action.REPORT_TAKEN_IN_CHARGE, actor=actor.user, membership=actor, target=locked)
     return locked
 
 
-__all__ = ["Channel", "PupilData", "ReportData", "Submission", "find_by_receipt", "submit_report"]
+__all__ = ["Channel", "PupilData", "ReportData", "Submission", "find_by_receipt", "mark_read", "submit_report"]

@@ -12,13 +12,16 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from halte.cases.enums import Priority
+
 from . import enums
 
 
 class ReportQuerySet(models.QuerySet["Report"]):
     def queue_order(self) -> "ReportQuerySet":
-        """Most worrying first, then oldest first: nobody waits behind a newer, milder report."""
-        return self.order_by("-is_worrying", "received_at", "id")
+        """By proposed priority (P1 first), the worrying ones first within it, then oldest first: a
+        critical report is never listed after a milder one, nobody waits behind a newer one."""
+        return self.order_by("proposed_priority", "-is_worrying", "received_at", "id")
 
 
 class Report(models.Model):
@@ -57,9 +60,30 @@ class Report(models.Model):
     distress_signs = models.JSONField(_("signes de souffrance"), default=list, blank=True)
     immediate_danger = models.BooleanField(_("danger immédiat signalé"), default=False)
 
-    # Computed at intake from the declarative flag table (halte.reports.flags); never edited.
+    # Computed at intake from the declarative flag table (halte.reports.flags); never edited. ``flags``
+    # lists every flag raised, ``flag_hits`` why: each box or words that fired it (where they stand in
+    # the description), at the level « critical » or « to_check ». Reports saved before the hits were
+    # kept have none: their flags all count as critical.
     is_worrying = models.BooleanField(_("signalement préoccupant"), default=False, db_index=True)
     flags = models.JSONField(_("alertes"), default=list, blank=True)
+    flag_hits = models.JSONField(_("mots qui ont déclenché les alertes"), default=list, blank=True)
+    # What triage would propose on the report alone (severity rules, as harassment): the queue's order.
+    # P1 until computed: a report whose proposal is unknown (saved before it existed) is read first.
+    proposed_priority = models.CharField(
+        _("priorité proposée"), max_length=2, choices=Priority.choices, default=Priority.P1
+    )
+
+    # The first time a member of the cell opened it. Until then the safety net of the periodic pass
+    # escalates it like a P1 clock, whatever its flags (halte.cases.clocks).
+    first_read_at = models.DateTimeField(_("lu pour la première fois le"), null=True, blank=True)
+    first_read_by = models.ForeignKey(
+        "accounts.Membership",
+        verbose_name=_("lu pour la première fois par"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     # External references of reports received through partners.
     faits_etablissement_id = models.CharField(_("n° « Faits établissement »"), max_length=64, blank=True)
@@ -102,7 +126,13 @@ class Report(models.Model):
         verbose_name_plural = _("signalements")
         ordering = ["-received_at"]
         indexes = [
-            models.Index(fields=["status", "-is_worrying", "received_at"], name="report_queue_idx"),
+            models.Index(
+                fields=["status", "proposed_priority", "-is_worrying", "received_at"], name="report_queue_idx"
+            ),
+            # The safety net: reports nobody in the cell has opened yet.
+            models.Index(
+                fields=["received_at"], condition=models.Q(first_read_at__isnull=True), name="report_unread_idx"
+            ),
             models.Index(fields=["school", "-received_at"], name="report_school_idx"),
             # Steering statistics: reports per period, a case's first report.
             models.Index(fields=["received_at"], name="report_received_idx"),
@@ -112,6 +142,9 @@ class Report(models.Model):
             # A typo such as year 0001 must never reach the table: it breaks date arithmetic for everyone.
             models.CheckConstraint(
                 condition=models.Q(received_at__gte=datetime(2000, 1, 1, tzinfo=UTC)), name="report_received_after_2000"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(proposed_priority__in=Priority.values), name="report_proposed_priority_valid"
             ),
             models.CheckConstraint(
                 condition=models.Q(faits_etablissement_level__isnull=True)
@@ -146,6 +179,22 @@ class Report(models.Model):
     @property
     def distress_labels(self) -> list[str]:
         return self._labels(self.distress_signs, enums.DistressSign)
+
+
+class UnreadNotice(models.Model):
+    """A reminder or escalation already sent about a report nobody in the cell has opened, so that the
+    periodic pass never sends it twice (one per level)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="unread_notices")
+    level = models.CharField(max_length=16)
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "level"], name="unread_notice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.level}"
 
 
 class ReportedPupil(models.Model):

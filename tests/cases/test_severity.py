@@ -21,8 +21,9 @@ from halte.cases.severity import (
     Rule,
     assess,
     criteria_from_report,
+    propose,
 )
-from halte.reports.flags import evaluate
+from halte.reports.flags import detect
 from halte.reports.models import Report, ReportedPupil
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -44,6 +45,7 @@ def report(
     school_kind=None,
 ):
     """A report as intake stores it (flags computed by the intake table), without the database."""
+    detection = detect(text=description, forms=list(forms), signs=list(signs), immediate_danger=danger)
     return SimpleNamespace(
         description=description,
         forms=list(forms),
@@ -53,7 +55,8 @@ def report(
         platforms=list(platforms),
         places=list(places),
         immediate_danger=danger,
-        flags=evaluate(text=description, forms=list(forms), signs=list(signs), immediate_danger=danger),
+        flags=detection.codes,
+        flag_hits=detection.as_json(),
         pupils=[SimpleNamespace(role=role, class_name=class_name) for role, class_name in pupils],
         received_at=received_at,
         school=SimpleNamespace(kind=school_kind) if school_kind else None,
@@ -918,3 +921,27 @@ def test_a_saved_report_with_its_pupils():
         cyber=True,
         victim_under_15=True,
     )
+
+
+def test_words_lowered_to_check_do_not_tick_a_critical_criterion():
+    situation = report("Il n'a jamais parlé de se tuer, mais on l'insulte tous les jours.")
+    assert situation.flags == ["self_harm"]  # raised at intake: the report is read first
+    assert not criteria_from_report(situation).self_harm_or_suicidal
+
+
+def test_stored_flags_keep_their_level():
+    situation = report("On se moque de lui.")
+    situation.flags = ["self_harm", "weapon"]
+    situation.flag_hits = [
+        {"flag": "self_harm", "level": "to_check", "start": 0, "end": 2, "words": "On"},
+        {"flag": "weapon", "level": "critical", "start": 0, "end": 2, "words": "On"},
+    ]
+    criteria = criteria_from_report(situation)
+    assert criteria.weapon and not criteria.self_harm_or_suicidal
+
+
+def test_a_report_not_saved_yet_is_assessed_with_the_pupils_given():
+    unsaved = Report(description="On l’insulte tous les jours.", forms=["verbal"], frequency="daily")
+    criteria = criteria_from_report(unsaved, pupils=[SimpleNamespace(role=V, class_name="6e 2")])
+    assert criteria.victim_under_15 and criteria.frequency_daily
+    assert propose(unsaved, pupils=[]) == Priority.P3

@@ -19,7 +19,7 @@ from halte.access.policy import Capability
 from halte.audit.journal import record_request
 from halte.audit.models import Action
 
-from .. import actions, flags, vault
+from .. import actions, vault
 from ..forms import StaffIntakeForm, StaffReplyForm
 from ..models import Evidence, Report
 
@@ -39,7 +39,7 @@ def queue(request):
         .queue_order()
     )
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reports/staff/queue.html", {"page": page, "flag_labels": flags.LABELS})
+    return render(request, "reports/staff/queue.html", {"page": page})
 
 
 @policy.requires(Capability.FILE_REPORTS)
@@ -54,7 +54,9 @@ def detail(request, public_id):
     report = _report_for(request, public_id)
     membership = request.membership
     show_identity = access.can_read_reporter_identity(membership, report)
-    record_request(Action.REPORT_READ, request, target=report)
+    first_reading = access.can_take_charge(membership, report) and actions.mark_read(report=report, actor=membership)
+    if not first_reading:
+        record_request(Action.REPORT_READ, request, target=report)
     if show_identity and not report.is_anonymous:
         record_request(Action.REPORTER_IDENTITY_READ, request, target=report)
     context = {
@@ -68,7 +70,6 @@ def detail(request, public_id):
         "can_download": access.can_download_evidence(membership, report),
         "can_triage": access.can_take_charge(membership, report) and not hasattr(report, "triage"),
         "reply_form": StaffReplyForm(),
-        "flag_labels": [flags.LABELS[code] for code in report.flags if code in flags.LABELS],
     }
     return render(request, "reports/staff/detail.html", context)
 
