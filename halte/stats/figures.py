@@ -88,6 +88,14 @@ class Context:
     def period(self) -> tuple[datetime, datetime]:
         return self.filters.period.range()
 
+    def __post_init__(self):
+        # The form offers no split the directory does not allow; a caller that asks for one anyway gets
+        # an error, not figures of a commune in disguise (rule 1 of halte.stats.suppression).
+        if self.filters.school_kind or self.filters.sector:
+            split = self.directory.breakdown
+            if (self.filters.school_kind and not split.by_kind) or (self.filters.sector and not split.by_sector):
+                raise ValueError(f"The directory does not allow this split: {self.filters}")
+
     @property
     def directory(self) -> Directory:
         """Loaded once, and only by the groups that need it (one query)."""

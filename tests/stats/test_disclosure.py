@@ -4,7 +4,9 @@ For random small populations written to the database, every table a user can dis
 computed by the real code for every filter the form allows (territory, type of school, sector, channel)
 and for overlapping periods: each of sixteen months, and the three school years they touch (the year
 and its months; two school years that have ended, with their tables by commune, and one in progress).
-Every number shown becomes a linear fact about the population (:mod:`tests.stats.population`).
+Every number shown becomes a linear fact about the population (:mod:`tests.stats.population`). Figures
+read at an earlier date are those of a shorter period (the population was then the part of it received
+before): the months cover them.
 
 Then an attacker (:mod:`tests.stats.attacker`) tries every count below the département level: for each
 commune and each school, each measure (reports, cases), each type of school and sector in it, each
@@ -12,6 +14,10 @@ channel, each month, school year or the whole stretch, and each row of each tabl
 is from 1 to 4, integer linear programming must find two populations that agree with every figure shown
 but not on that count. The attacker also knows how the table by commune masks (rule 2 of
 :mod:`halte.stats.suppression`), so the two populations give the very same table.
+
+Tables of case events (closures, follow-ups, documents, actions), of people and of prevention are not
+read: like those read here they count by département and class of school, over other things, and the
+table by commune does not count them, so they cannot tell communes apart either.
 
 The département level itself is shown exactly: the facts must match the population (the attacker checks
 that the true population satisfies each one), and a count of the département stays derivable — the
@@ -244,6 +250,17 @@ def assert_nothing_small_derivable(population: Population, knowledge: Knowledge)
     return checked
 
 
+def assert_the_departement_level_is_known(population: Population, knowledge: Knowledge) -> None:
+    """The attacker is not blind: every département's count of reports of each month is exact."""
+    for departement in {school.departement for school in population.schools}:
+        schools = [i for i, school in enumerate(population.schools) if school.departement == departement]
+        for month in MONTHS:
+            filters = Filters(period=periods.months(month, month))
+            terms = _terms(population, REPORTS, filters, schools, lambda _s: True)
+            if terms:
+                assert knowledge.pinned(terms), (departement, month)
+
+
 @contextmanager
 def populated(population: Population):
     """Write the population in a savepoint rolled back afterwards: examples do not see each other."""
@@ -337,4 +354,5 @@ def test_no_small_count_below_the_departement_can_be_worked_out(db, population, 
         knowledge = population.knowledge()
         listed, directory = collect(population, knowledge, coarse)
         know_rule_2(population, knowledge, listed, directory)
+        assert_the_departement_level_is_known(population, knowledge)
         assert_nothing_small_derivable(population, knowledge)

@@ -114,6 +114,17 @@ def test_territory_level_sector_and_channel_filters(intake):
     assert somme["Total"][-1] == "3"  # neither the Oise nor the report without a school
     oise = by_label(table("signalements-canaux", departement="060"))
     assert oise["Total"][-1] == "1"
+    # The Somme's only private school is in Abbeville, its lycée in Amiens: those figures would be a
+    # commune's. The form does not offer them, and the figures refuse them (rule 1).
+    for split in ({"sector": "private"}, {"school_kind": "lycee"}):
+        with pytest.raises(ValueError, match="does not allow"):
+            table("signalements-canaux", **split)
+    for uai, kind, sector, commune in (
+        ("0801031A", "college", "public", "Abbeville"),
+        ("0801032A", "lycee", "public", "Abbeville"),
+        ("0801033A", "ecole", "private", "Amiens"),
+    ):
+        SchoolFactory(uai=uai, kind=kind, sector=sector, commune=commune)
     private = by_label(table("signalements-canaux", sector="private"))
     assert private["Total"][-1] == "1"
     lycees = by_label(table("signalements-canaux", school_kind="lycee"))

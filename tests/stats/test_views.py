@@ -181,6 +181,7 @@ def test_type_and_sector_are_offered_only_when_the_directory_allows(client, logi
     assert "Signalements reçus par canal</h3>" in html  # no column per type either
     refused = client.get(DASHBOARD, {"niveau": "college"}).content.decode()
     assert "Sélectionnez un choix valide" in refused
+    assert client.get(reverse("stats:export", args=["delais", "csv"]), {"secteur": "private"}).status_code == 400
     # Once every type and sector of the Somme stands in two communes, the splits are offered.
     for uai, kind, sector, commune in [
         ("0801011A", "college", "public", "Abbeville"),
