@@ -68,18 +68,21 @@ nothing Halte shows determines τ: no linear combination of figures, and no othe
 
 - A figure of the département level does not see a move between two schools of one class in one
   département: it counts by département, by class (rule 1) and by the report's or case's own answers.
-- Let *u* be a report or case counted by τ (for a count of case events, the case they belong to). If
-  it was received or opened outside an ended school year, no other figure sees it (rule 3): move it
-  to any other commune of its class (rule 1 says there is one).
+- Let *u* be a report or case counted by τ (for a count of case events, a case with such events). If
+  it was received or opened in a school year whose table by commune is not given, no other figure sees
+  it (rule 3): move it to any other commune of its class (rule 1 says there is one).
 - Otherwise look at the table by commune of its year, class and measure.
   * If *a* is masked with 0 to 4, move *u* to the commune masked by rule 2b: *a* keeps 0 to 4, that one
     keeps 5 or more, the same communes are masked and « Autres communes » keeps its sum. If no commune
     of the class reaches 5, every commune is masked; move *u* to any other commune of the class: at
     most that one reaches 5 and, masked by rule 2b, nothing shown changes.
-  * Otherwise *a* counts 5 or more while τ is 4 at most, so *a* has reports (or cases) that τ counts and
-    others that it does not. Another commune *z* of the class has some too (the one masked by 2b, a
-    shown one, or — when *a* alone has any — a commune that gets one of *a*'s, as above). Exchange one
-    of *a*'s with one of *z*'s so that τ changes: no commune's count changes at all.
+  * Otherwise *a* counts 5 or more while τ is 4 at most, so among *a*'s reports (or cases) τ counts some
+    and not others (or, for events, not as many in each). If another commune *z* of the class has some
+    too — there is one whenever *a* is shown: the commune masked by 2b, or another shown one — exchange
+    one of *a*'s with one of *z*'s that τ does not count alike: no commune's count changes at all. If
+    *a* alone has some, every other commune counts 0 and *a* is masked by 2b: move *u* to another
+    commune of the class, which then counts 1; *a* keeps 5 or more, or drops to 4 and no commune
+    reaches 5 any more — either way every commune is still masked.
 
 ``tests/stats/test_disclosure.py`` checks this the way an attacker would, with linear programming over
 every figure of random small populations, across tables, filters and periods.
