@@ -3,7 +3,7 @@
 No script, no external asset, no inline style (the CSP forbids them): geometry and colours are SVG
 attributes. Each chart comes with a text summary (the ``<figcaption>``, which also labels the SVG) and
 sits next to its table, which holds the same figures for anyone who cannot see the chart. Hidden
-values (« < 5 », « masqué », « — ») get no bar, only their mark: a chart never shows more than the
+values (« masqué », « — ») get no bar, only their mark: a chart never shows more than the
 table.
 """
 

@@ -3,7 +3,7 @@ decimal comma), XLSX (openpyxl) and ODS (odfpy).
 
 Each export writes a :class:`~halte.stats.tables.ShownTable` — the very object the page renders, after
 suppression — so an export can never show what the page hides. A value hidden on the page is written
-as its mark (« < 5 », « masqué », « — »), never as a number. Every file carries the title, the filters
+as its mark (« masqué », « — »), never as a number. Every file carries the title, the filters
 and the notes that explain the marks.
 """
 
@@ -49,6 +49,7 @@ def _header(table: ShownTable) -> list[str]:
 
 def _footer(table: ShownTable, description: str) -> list[str]:
     lines = [
+        *([table.unavailable] if table.unavailable else []),
         _("Filtres : %(description)s") % {"description": description},
         _("Unités : délais en heures, parts en pourcentage."),
         *table.notes,

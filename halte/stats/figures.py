@@ -51,7 +51,6 @@ from halte.cases import targets as targets_module
 from halte.cases.clocks import SAME_DAY_MINIMUM
 from halte.cases.enums import ActionStatus, ClosureOutcome, Priority, Role, TriageOutcome
 from halte.cases.models import Action, FollowUp, Involvement, Person, Transition
-from halte.directory.models import SchoolKind
 from halte.documents.models import Document, DocumentKind
 from halte.meetings.models import AgendaItem, Meeting
 from halte.prevention import coverage
@@ -60,10 +59,18 @@ from halte.reports.models import Report
 
 from . import formats
 from . import tables as t
-from .filters import Filters, departement_label
+from .filters import (
+    KIND_GROUP_LABELS,
+    KIND_GROUP_OF,
+    KIND_GROUPS,
+    Directory,
+    Filters,
+    class_label,
+    departement_label,
+)
 from .periods import local_midnight
 from .sql import spreads
-from .suppression import shown
+from .suppression import CommuneCounts, CommuneTable, shown
 
 HOUR = 3600.0
 # 6 and 12 months after a closure, counted as 183 and 365 days: the same on every database.
@@ -71,34 +78,42 @@ REOPEN_WINDOWS = ((6, timedelta(days=183)), (12, timedelta(days=365)))
 FOLLOW_UP_DAYS = (30, 90)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Context:
     filters: Filters
     now: datetime
+    known_directory: Directory | None = None
 
     @property
     def period(self) -> tuple[datetime, datetime]:
         return self.filters.period.range()
 
+    def __post_init__(self):
+        # The form offers no split the directory does not allow; a caller that asks for one anyway gets
+        # an error, not figures of a commune in disguise (rule 1 of halte.stats.suppression).
+        if self.filters.school_kind or self.filters.sector:
+            split = self.directory.breakdown
+            if (self.filters.school_kind and not split.by_kind) or (self.filters.sector and not split.by_sector):
+                raise ValueError(f"The directory does not allow this split: {self.filters}")
+
+    @property
+    def directory(self) -> Directory:
+        """Loaded once, and only by the groups that need it (one query)."""
+        if self.known_directory is None:
+            self.known_directory = Directory.load()
+        return self.known_directory
+
 
 # --- Intake ------------------------------------------------------------------------------------------
 
-KIND_COLUMNS = (
-    (SchoolKind.ECOLE, SchoolKind.ECOLE.label),
-    (SchoolKind.COLLEGE, SchoolKind.COLLEGE.label),
-    (SchoolKind.LYCEE, SchoolKind.LYCEE.label),
-    ("other", gettext_lazy("Autre établissement")),
-    ("unknown", gettext_lazy("Établissement non renseigné")),
-)
+UNKNOWN_SCHOOL = gettext_lazy("Établissement non renseigné")
 
 
-def _kind_group(prefix: str = "") -> SqlCase:
+def _kind_group() -> SqlCase:
+    """The type group of a report's school (see ``filters.KIND_GROUPS``), or "unknown"."""
     return SqlCase(
-        When(**{f"{prefix}school__isnull": True}, then=Value("unknown")),
-        When(
-            **{f"{prefix}school__kind__in": [SchoolKind.ECOLE, SchoolKind.COLLEGE, SchoolKind.LYCEE]},
-            then=F(f"{prefix}school__kind"),
-        ),
+        When(school__isnull=True, then=Value("unknown")),
+        *(When(school__kind__in=kinds, then=Value(group)) for group, kinds in KIND_GROUPS.items()),
         default=Value("other"),
         output_field=CharField(),
     )
@@ -113,20 +128,29 @@ def intake_by_channel(ctx: Context) -> list[t.Table]:
         .order_by()
     )
     counts = {(row["channel"], row["kind_group"]): row["n"] for row in grouped}
+    if ctx.directory.breakdown.by_kind:
+        columns = [(group, str(label)) for group, label in KIND_GROUP_LABELS.items()]
+        title = _("Signalements reçus par canal et par type d’établissement")
+    else:
+        # Rule 1 of halte.stats.suppression: no split by type, known schools are counted together.
+        columns = [("known", _("Établissement renseigné"))]
+        for channel, _label in Channel.choices:
+            counts[(channel, "known")] = sum(counts.get((channel, group), 0) for group in KIND_GROUPS)
+        title = _("Signalements reçus par canal")
+    columns.append(("unknown", str(UNKNOWN_SCHOOL)))
     return [
         t.Table(
             key="signalements-canaux",
-            title=_("Signalements reçus par canal et par type d’établissement"),
+            title=title,
             row_header=_("Canal"),
-            columns=[str(label) for _kind, label in KIND_COLUMNS],
+            columns=[label for _key, label in columns],
             rows=[
-                t.Row(str(label), [t.Count(counts.get((channel, kind), 0)) for kind, _label in KIND_COLUMNS])
+                t.Row(str(label), [t.Count(counts.get((channel, key), 0)) for key, _label in columns])
                 for channel, label in Channel.choices
             ],
             total_column=True,
             total_row=True,
-            fine=ctx.filters.fine,
-            chart_column=len(KIND_COLUMNS),  # the row totals
+            chart_column=len(columns),  # the row totals
         )
     ]
 
@@ -143,7 +167,6 @@ def intake_details(ctx: Context) -> list[t.Table]:
         aggregates[f"triage_{value}"] = Count("pk", filter=Q(triage__outcome=value))
     aggregates["untriaged"] = Count("pk", filter=Q(triage__isnull=True))
     totals = ctx.filters.reports().aggregate(**aggregates)
-    fine = ctx.filters.fine
     return [
         t.Table(
             key="signalements-formes",
@@ -151,7 +174,6 @@ def intake_details(ctx: Context) -> list[t.Table]:
             row_header=_("Forme"),
             columns=[_("Signalements")],
             rows=[t.Row(str(label), [t.Count(totals[f"form_{value}"])]) for value, label in Form.choices],
-            fine=fine,
             notes=[_("Un signalement peut citer plusieurs formes : les lignes ne s’additionnent pas.")],
         ),
         t.Table(
@@ -163,7 +185,6 @@ def intake_details(ctx: Context) -> list[t.Table]:
                 t.Row(str(label), [t.Count(totals[f"reporter_{value}"])]) for value, label in REPORTER_LABELS.items()
             ],
             total_row=True,
-            fine=fine,
         ),
         t.Table(
             key="decisions-tri",
@@ -175,7 +196,6 @@ def intake_details(ctx: Context) -> list[t.Table]:
                 t.Row(_("Pas encore trié"), [t.Count(totals["untriaged"])]),
             ],
             total_row=True,
-            fine=fine,
         ),
     ]
 
@@ -272,7 +292,6 @@ def priorities_and_clocks(ctx: Context) -> list[t.Table]:
             columns=[_("Dossiers")],
             rows=[t.Row(str(label), [t.Count(totals[f"priority_{p}"])]) for p, label in Priority.choices],
             total_row=True,
-            fine=ctx.filters.fine,
         ),
         t.Table(
             key="objectifs-delais",
@@ -280,7 +299,6 @@ def priorities_and_clocks(ctx: Context) -> list[t.Table]:
             row_header=_("Étape"),
             columns=[*Priority.values, _("Toutes priorités")],
             rows=rows,
-            fine=ctx.filters.fine,
             notes=[
                 _(
                     "Un délai est tenu quand l’étape a eu lieu avant l’échéance fixée pour la priorité du dossier, "
@@ -351,7 +369,6 @@ def delays(ctx: Context) -> list[t.Table]:
             row_header=_("Étape"),
             columns=[_("Dossiers concernés"), _("Médiane"), _("90ᵉ centile")],
             rows=rows,
-            fine=ctx.filters.fine,
             notes=[
                 _(
                     "Dossiers ouverts pendant la période ayant atteint l’étape. Délai compté en heures réelles "
@@ -396,7 +413,6 @@ def victims_view(ctx: Context) -> list[t.Table]:
             ],
             total_column=True,
             total_row=True,
-            fine=ctx.filters.fine,
             notes=[_("Points de suivi faits pendant la période, avec le ressenti de l’élève recueilli.")],
             chart_column=None,
         )
@@ -422,7 +438,6 @@ def closures(ctx: Context) -> list[t.Table]:
             columns=[_("Dossiers")],
             rows=[t.Row(str(label), [t.Count(counts.get(value, 0))]) for value, label in ClosureOutcome.choices],
             total_row=True,
-            fine=ctx.filters.fine,
             notes=[_("Dossiers clos pendant la période (et toujours clos : un dossier rouvert n’y figure plus).")],
         )
     ]
@@ -445,7 +460,6 @@ def documents(ctx: Context) -> list[t.Table]:
             columns=[_("Documents")],
             rows=[t.Row(str(label), [t.Count(counts.get(value, 0))]) for value, label in DocumentKind.choices],
             total_row=True,
-            fine=ctx.filters.fine,
         )
     ]
 
@@ -477,10 +491,10 @@ def actions_by_organisation(ctx: Context) -> list[t.Table]:
     if SCHOOLS_GROUP in found:
         names.append(SCHOOLS_GROUP)
     rows = []
-    for i, name in enumerate(names):
+    for name in names:
         due, on_time = found[name]
         label = _("Établissements scolaires (regroupés)") if name == SCHOOLS_GROUP else name
-        rows.append(t.Row(label, [t.Count(due), t.Count(on_time), t.Rate(on_time, due, sources=((i, 0), (i, 1)))]))
+        rows.append(t.Row(label, [t.Count(due), t.Count(on_time), t.Rate(on_time, due)]))
     return [
         t.Table(
             key="actions-structures",
@@ -490,8 +504,6 @@ def actions_by_organisation(ctx: Context) -> list[t.Table]:
             rows=rows,
             total_row=True,
             total_rates={2: (1, 0)},
-            parts={1: 0},  # on time among the due: the late ones are a complement
-            fine=ctx.filters.fine,
             notes=[
                 _(
                     "Actions dont l’échéance tombe dans la période et est passée (ou déjà faites), hors actions "
@@ -527,12 +539,12 @@ def reopenings(ctx: Context) -> list[t.Table]:
         aggregates[f"reopened_{months}"] = Count("pk", filter=observable & Q(LessThanOrEqual(gap, window)))
     totals = closings.aggregate(**aggregates)
     rows = []
-    for i, (months, _window) in enumerate(REOPEN_WINDOWS):
+    for months, _window in REOPEN_WINDOWS:
         closed, reopened = totals[f"closed_{months}"], totals[f"reopened_{months}"]
         rows.append(
             t.Row(
                 _("Dans les %(months)d mois") % {"months": months},
-                [t.Count(closed), t.Count(reopened), t.Rate(reopened, closed, sources=((i, 0), (i, 1)))],
+                [t.Count(closed), t.Count(reopened), t.Rate(reopened, closed)],
             )
         )
     return [
@@ -542,10 +554,6 @@ def reopenings(ctx: Context) -> list[t.Table]:
             row_header=_("Délai après la clôture"),
             columns=[_("Clôtures observables"), _("Suivies d’une réouverture"), _("Taux de réouverture")],
             rows=rows,
-            parts={1: 0},  # reopened among the closures: those not reopened are a complement
-            # The windows grow: a closure old enough for a longer window is old enough for a shorter one.
-            cell_parts=tuple(((i + 1, 0), (i, 0)) for i in range(len(REOPEN_WINDOWS) - 1)),
-            fine=ctx.filters.fine,
             notes=[
                 _(
                     "Clôtures de la période datant d’au moins 6 mois (183 jours) ou 12 mois (365 jours), "
@@ -560,7 +568,7 @@ def reopenings(ctx: Context) -> list[t.Table]:
 def repeated_people(ctx: Context) -> list[t.Table]:
     cases = ctx.filters.cases()
     rows = []
-    for i, (role, label) in enumerate(((Role.ALLEGED_AUTHOR, _("Auteurs présumés")), (Role.VICTIM, _("Victimes")))):
+    for role, label in ((Role.ALLEGED_AUTHOR, _("Auteurs présumés")), (Role.VICTIM, _("Victimes"))):
         in_scope = Involvement.objects.filter(person=OuterRef("pk"), role=role, case__in=cases.values("pk"))
         case_count = (
             Involvement.objects.filter(person=OuterRef("pk"), role=role, case__merged_into__isnull=True)
@@ -579,7 +587,7 @@ def repeated_people(ctx: Context) -> list[t.Table]:
                 [
                     t.Count(totals["people"]),
                     t.Count(totals["repeated"]),
-                    t.Rate(totals["repeated"], totals["people"], sources=((i, 0), (i, 1))),
+                    t.Rate(totals["repeated"], totals["people"]),
                 ],
             )
         )
@@ -590,8 +598,6 @@ def repeated_people(ctx: Context) -> list[t.Table]:
             row_header=_("Rôle dans le dossier"),
             columns=[_("Personnes"), _("Citées dans au moins 2 dossiers"), _("Part")],
             rows=rows,
-            parts={1: 0},  # cited twice among the people: those cited once are a complement
-            fine=ctx.filters.fine,
             notes=[
                 _(
                     "Personnes citées dans les dossiers ouverts pendant la période, et parmi elles celles qui le "
@@ -624,7 +630,6 @@ def prevention(ctx: Context) -> list[t.Table]:
         "staff": sum(1 for row in rows if row.staff_trained >= targets["staff_trained_per_school"]),
         "ambassadors": sum(1 for row in rows if row.ambassadors >= targets["ambassadors_per_school"]),
     }
-    fine = ctx.filters.fine
     year_note = _(
         "La prévention se compte par année scolaire : %(year)s, dans les établissements ouverts de la sélection "
         "(le filtre de canal ne s’applique pas)."
@@ -663,7 +668,6 @@ def prevention(ctx: Context) -> list[t.Table]:
                 t.Row(_("Personnels formés"), [t.Count(totals.staff_trained)]),
                 t.Row(_("Élèves ambassadeurs"), [t.Count(totals.ambassadors)]),
             ],
-            fine=fine,
             notes=[year_note],
             chart_column=None,
         ),
@@ -674,7 +678,6 @@ def prevention(ctx: Context) -> list[t.Table]:
             columns=[_("Établissements")],
             rows=[t.Row(str(label), [t.Count(totals.by_level[level])]) for level, label in LEVEL_LABELS.items()],
             total_row=True,
-            fine=fine,
             notes=[year_note],
         ),
         t.Table(
@@ -683,10 +686,9 @@ def prevention(ctx: Context) -> list[t.Table]:
             row_header=_("Objectif par établissement"),
             columns=[_("Établissements"), _("Part des établissements")],
             rows=[
-                t.Row(label, [t.Count(count), t.Rate(count, totals.schools, sources=((i, 0),))])
+                t.Row(label, [t.Count(count), t.Rate(count, totals.schools)])
                 for i, (label, count) in enumerate(target_rows)
             ],
-            fine=fine,
             notes=[year_note],
             chart_column=1,
         ),
@@ -729,13 +731,12 @@ def cell_at_work(ctx: Context) -> list[t.Table]:
             rows=[
                 t.Row(_("Réunions de la cellule tenues"), [t.Count(n_meetings)]),
                 t.Row(_("Dossiers examinés (inscriptions à l’ordre du jour)"), [t.Count(n_items)]),
-                t.Row(_("Dossiers examinés par réunion (moyenne)"), [t.Mean(mean, n_meetings, ((0, 0), (1, 0)))]),
+                t.Row(_("Dossiers examinés par réunion (moyenne)"), [t.Mean(mean, n_meetings)]),
                 t.Row(
                     _("Délai médian entre l’ouverture d’un dossier P1 et sa première réunion"),
                     [t.Delay(None if spread.median is None else spread.median / HOUR, spread.n)],
                 ),
             ],
-            fine=ctx.filters.fine,
             notes=[
                 _(
                     "Réunions tenues pendant la période (avec, si un filtre de territoire, d’établissement ou de "
@@ -751,35 +752,92 @@ def cell_at_work(ctx: Context) -> list[t.Table]:
 # --- By commune ---------------------------------------------------------------------------------
 
 
-def by_commune(ctx: Context) -> list[t.Table]:
-    keys = ("school__departement", "school__commune")
-    reports = ctx.filters.reports().values(*keys).annotate(n=Count("pk")).order_by()
-    cases = ctx.filters.cases().values(*keys).annotate(n=Count("pk")).order_by()
-    found: dict[tuple, list[int]] = {}
-    for index, grouped in enumerate((reports, cases)):
-        for row in grouped:
-            key = (row["school__departement"], row["school__commune"])
-            found.setdefault(key, [0, 0])[index] = row["n"]
-    unknown = found.pop((None, None), None)
-    ordered = sorted(found, key=lambda key: ((key[1] or "").casefold(), key[0] or ""))
-    rows = [
-        t.Row(f"{commune}, {departement_label(departement)}", [t.Count(n) for n in found[(departement, commune)]])
-        for departement, commune in ordered
-    ]
-    if unknown:
-        rows.append(t.Row(_("Établissement non renseigné"), [t.Count(n) for n in unknown]))
-    return [
-        t.Table(
-            key="communes",
-            title=_("Signalements et dossiers par commune de l’établissement"),
-            row_header=_("Commune"),
-            columns=[_("Signalements reçus"), _("Dossiers ouverts")],
-            rows=rows,
-            total_row=True,
-            fine=True,  # below the département level, always
-            notes=[_("Communes par ordre alphabétique ; aucun établissement n’est nommé.")],
+COMMUNE_MEASURES = (gettext_lazy("Signalements reçus"), gettext_lazy("Dossiers ouverts"))
+# From 31 August to 1 October: reports entered late (a letter, a partner's transfer) are in by then.
+COMMUNE_TABLE_DELAY = timedelta(days=31)
+
+
+def _commune_unavailable(ctx: Context) -> str:
+    """Rule 3 of halte.stats.suppression: why the table by commune is not given, or ""."""
+    period = ctx.filters.period
+    if period.school_year is None:
+        return _(
+            "La répartition par commune n’est donnée que pour une année scolaire entière : choisissez une année "
+            "scolaire plutôt qu’une suite de mois."
         )
-    ]
+    if ctx.now < local_midnight(period.last_day + COMMUNE_TABLE_DELAY):
+        return _(
+            "La répartition par commune n’est donnée que pour une année scolaire terminée, à partir du 1er "
+            "octobre qui suit : choisissez une année passée. Les chiffres d’une année en cours, comparés d’un "
+            "mois à l’autre, désigneraient les signalements de chaque commune."
+        )
+    if ctx.filters.channel:
+        return _("La répartition par commune ne se combine pas avec le filtre de canal : retirez ce filtre.")
+    return ""
+
+
+def by_commune(ctx: Context) -> list[CommuneTable]:
+    """Reports received and cases opened per commune and class of school, masked by rule 2 of
+    :mod:`halte.stats.suppression`. Two grouped queries (and the directory's), whatever the number of cases."""
+    table = CommuneTable(
+        key="communes",
+        title=_("Signalements et dossiers par commune de l’établissement"),
+        row_header=_("Commune"),
+        columns=[str(label) for label in COMMUNE_MEASURES],
+        notes=[
+            _(
+                "Communes par ordre alphabétique ; aucun établissement n’est nommé. Une commune n’apparaît que "
+                "pour les types d’établissement où elle compte au moins 5 signalements ou 5 dossiers."
+            )
+        ],
+        unavailable=_commune_unavailable(ctx),
+    )
+    if table.unavailable:
+        return [table]
+    split = ctx.directory.breakdown
+    keys = ("school__departement", "school__commune", "school__kind", "school__sector")
+    counts: dict[tuple[str, str, tuple[str, ...]], list[int]] = {}
+    labels: dict[tuple[str, ...], str] = {}
+    unknown = [0, 0]
+    grouped = (ctx.filters.reports(), ctx.filters.cases())
+    for measure, queryset in enumerate(grouped):
+        for row in queryset.values(*keys).annotate(n=Count("pk")).order_by():
+            if row["school__commune"] is None:
+                unknown[measure] += row["n"]
+                continue
+            group = KIND_GROUP_OF.get(row["school__kind"], "other")
+            class_key = split.class_of(group, row["school__sector"])
+            labels[class_key] = class_label(group, row["school__sector"], split)
+            key = (row["school__departement"], row["school__commune"], class_key)
+            counts.setdefault(key, [0, 0])[measure] += row["n"]
+    # Every commune where an open school of the class stands takes part in rule 2, with or without figures.
+    places: set[tuple[str, str, tuple[str, ...]]] = set()
+    selected = ctx.filters
+    for place in ctx.directory.places:
+        if selected.departement and place.departement != selected.departement:
+            continue
+        if selected.school_kind and place.kind_group != selected.school_kind:
+            continue
+        if selected.sector and place.sector != selected.sector:
+            continue
+        class_key = split.class_of(place.kind_group, place.sector)
+        places.add((place.departement, place.commune, class_key))
+        labels[class_key] = class_label(place.kind_group, place.sector, split)
+    for departement, commune, class_key in sorted(set(counts) | places):
+        key = (departement, commune, class_key)
+        table.places.append(
+            CommuneCounts(
+                departement=departement,
+                departement_label=departement_label(departement),
+                commune=commune,
+                class_key=class_key,
+                class_label=labels[class_key],
+                counts=tuple(counts.get(key, (0, 0))),
+            )
+        )
+    if not selected.has_school_filter:
+        table.unknown = tuple(unknown)
+    return [table]
 
 
 # --- Groups and sections --------------------------------------------------------------------------
@@ -789,7 +847,7 @@ def by_commune(ctx: Context) -> list[t.Table]:
 class Group:
     section: str
     keys: tuple[str, ...]
-    build: Callable[[Context], list[t.Table]]
+    build: Callable[[Context], list[t.Table] | list[CommuneTable]]
     public: bool = True  # part of the published (département-level) figures
 
 
@@ -824,8 +882,9 @@ SECTIONS = {
     "territoire": (
         gettext_lazy("Par commune"),
         gettext_lazy(
-            "Au-dessous du département, les effectifs de 1 à 4 sont masqués, ainsi que les valeurs qui "
-            "permettraient de les retrouver."
+            "Le seul chiffre donné au-dessous du département, pour une année scolaire terminée : les communes "
+            "de moins de 5 signalements ou dossiers sont masquées, ainsi qu’une autre pour qu’on ne puisse pas "
+            "les retrouver par soustraction."
         ),
     ),
 }
@@ -852,10 +911,12 @@ TABLE_KEYS = tuple(key for group in GROUPS for key in group.keys)
 PLACEMENT = {"objectifs-delais": "delais"}
 
 
-def compute(filters: Filters, *, now: datetime | None = None, public: bool = False) -> list[t.Section]:
+def compute(
+    filters: Filters, *, now: datetime | None = None, public: bool = False, directory: Directory | None = None
+) -> list[t.Section]:
     """Every figure of the dashboard (``public``: only those published on the public page), as sections
-    of shown tables — suppression already applied."""
-    ctx = Context(filters=filters, now=now or timezone.now())
+    of shown tables — suppression already applied. ``directory``: when the caller has loaded it already."""
+    ctx = Context(filters=filters, now=now or timezone.now(), known_directory=directory)
     placed: dict[str, list[t.ShownTable]] = {key: [] for key in SECTIONS}
     for group in GROUPS:
         if public and not group.public:
@@ -869,9 +930,11 @@ def compute(filters: Filters, *, now: datetime | None = None, public: bool = Fal
     ]
 
 
-def compute_table(filters: Filters, key: str, *, now: datetime | None = None) -> t.ShownTable | None:
+def compute_table(
+    filters: Filters, key: str, *, now: datetime | None = None, directory: Directory | None = None
+) -> t.ShownTable | None:
     """One table (for an export): only the queries of its group run."""
-    ctx = Context(filters=filters, now=now or timezone.now())
+    ctx = Context(filters=filters, now=now or timezone.now(), known_directory=directory)
     for group in GROUPS:
         if key in group.keys:
             return next(shown(table) for table in group.build(ctx) if table.key == key)

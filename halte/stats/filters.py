@@ -9,10 +9,12 @@ What each figure counts, for a period (see :mod:`halte.stats.periods`):
   reopening) in the period, for cases matching the other filters whenever they were opened;
 - meetings held in the period; prevention in the school year of the period (see ``Period``).
 
-Territory, school level and sector follow the school of the report or case (a report or case with no
+Territory, type of school and sector follow the school of the report or case (a report or case with no
 known school is counted only when none of these filters is set). The channel of a case is the channel
-of its first report. Territory is a département, or a commune (below the département level: small
-counts are then suppressed, see :mod:`halte.stats.suppression`).
+of its first report. Territory is the whole cell or a département: below it, only the table by commune
+exists (see :mod:`halte.stats.suppression`). Types of school are grouped (EREA with the other
+establishments), and the type and sector filters are offered only where the directory allows them
+(:class:`Directory`, rule 1 of :mod:`halte.stats.suppression`).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from halte.cases.models import Case
 from halte.directory.models import School, SchoolKind, Sector
@@ -29,6 +32,7 @@ from halte.reports.enums import Channel
 from halte.reports.models import Report
 
 from .periods import Period
+from .suppression import Breakdown, Place, breakdown
 
 # Names of the départements of the académie d'Amiens and its neighbours; others show their code.
 DEPARTEMENT_NAMES = {
@@ -42,33 +46,94 @@ DEPARTEMENT_NAMES = {
 
 
 def departement_label(code: str) -> str:
+    if not code:
+        return _("département non renseigné")
     number = code.lstrip("0") or code
     name = DEPARTEMENT_NAMES.get(code)
     return f"{name} ({number})" if name else _("Département %(number)s") % {"number": number}
+
+
+# Types of school as the statistics tell them apart: an EREA is often alone in its département, so it is
+# counted with the other establishments.
+KIND_GROUPS: dict[str, tuple[str, ...]] = {
+    "ecole": (SchoolKind.ECOLE,),
+    "college": (SchoolKind.COLLEGE,),
+    "lycee": (SchoolKind.LYCEE,),
+    "other": (SchoolKind.EREA, SchoolKind.OTHER),
+}
+KIND_GROUP_OF = {kind: group for group, kinds in KIND_GROUPS.items() for kind in kinds}
+KIND_GROUP_LABELS = {
+    "ecole": gettext_lazy("École"),
+    "college": gettext_lazy("Collège"),
+    "lycee": gettext_lazy("Lycée"),
+    "other": gettext_lazy("EREA et autres établissements"),
+}
+# The same, as a kind of establishment in a commune ("Amiens — collèges publics").
+CLASS_LABELS = {
+    ("ecole", ""): gettext_lazy("écoles"),
+    ("ecole", Sector.PUBLIC): gettext_lazy("écoles publiques"),
+    ("ecole", Sector.PRIVATE): gettext_lazy("écoles privées"),
+    ("college", ""): gettext_lazy("collèges"),
+    ("college", Sector.PUBLIC): gettext_lazy("collèges publics"),
+    ("college", Sector.PRIVATE): gettext_lazy("collèges privés"),
+    ("lycee", ""): gettext_lazy("lycées"),
+    ("lycee", Sector.PUBLIC): gettext_lazy("lycées publics"),
+    ("lycee", Sector.PRIVATE): gettext_lazy("lycées privés"),
+    ("other", ""): gettext_lazy("EREA et autres établissements"),
+    ("other", Sector.PUBLIC): gettext_lazy("EREA et autres établissements publics"),
+    ("other", Sector.PRIVATE): gettext_lazy("autres établissements privés"),
+    ("", Sector.PUBLIC): gettext_lazy("établissements publics"),
+    ("", Sector.PRIVATE): gettext_lazy("établissements privés"),
+}
+
+
+def class_label(kind_group: str, sector: str, split: Breakdown) -> str:
+    """The words for a class of schools (rule 1), "" when the figures have no class."""
+    key = (kind_group if split.by_kind else "", sector if split.by_sector else "")
+    return str(CLASS_LABELS[key]) if key != ("", "") else ""
+
+
+@dataclass(frozen=True)
+class Directory:
+    """The school directory as the statistics see it: where open schools stand, by département, commune,
+    type group and sector (one query), and what rule 1 makes of it."""
+
+    places: tuple[Place, ...]
+
+    @classmethod
+    def load(cls) -> Directory:
+        rows = (
+            School.objects.open().values("departement", "commune", "kind", "sector").annotate(n=Count("pk")).order_by()
+        )
+        found: dict[tuple[str, str, str, str], int] = {}
+        for row in rows:
+            key = (row["departement"], row["commune"], KIND_GROUP_OF.get(row["kind"], "other"), row["sector"])
+            found[key] = found.get(key, 0) + row["n"]
+        return cls(places=tuple(Place(*key, schools=n) for key, n in sorted(found.items())))
+
+    @property
+    def breakdown(self) -> Breakdown:
+        return breakdown(self.places)
+
+    @property
+    def departements(self) -> list[str]:
+        return sorted({place.departement for place in self.places if place.departement})
 
 
 @dataclass(frozen=True)
 class Filters:
     period: Period
     departement: str = ""
-    commune: str = ""  # a commune name, always with its département
-    school_kind: str = ""
+    school_kind: str = ""  # a key of KIND_GROUPS
     sector: str = ""
     channel: str = ""
 
     @property
-    def fine(self) -> bool:
-        """Below the département level: small counts are suppressed."""
-        return bool(self.commune)
-
-    @property
     def has_school_filter(self) -> bool:
-        return bool(self.departement or self.commune or self.school_kind or self.sector)
+        return bool(self.departement or self.school_kind or self.sector)
 
     @property
     def territory_label(self) -> str:
-        if self.commune:
-            return f"{self.commune}, {departement_label(self.departement)}"
         if self.departement:
             return departement_label(self.departement)
         return _("tout le territoire de la cellule")
@@ -78,10 +143,8 @@ class Filters:
         q = Q()
         if self.departement:
             q &= Q(**{f"{prefix}departement": self.departement})
-        if self.commune:
-            q &= Q(**{f"{prefix}commune": self.commune})
         if self.school_kind:
-            q &= Q(**{f"{prefix}kind": self.school_kind})
+            q &= Q(**{f"{prefix}kind__in": KIND_GROUPS[self.school_kind]})
         if self.sector:
             q &= Q(**{f"{prefix}sector": self.sector})
         return q
@@ -124,7 +187,7 @@ def describe(filters: Filters) -> str:
         _("territoire : %(territory)s") % {"territory": filters.territory_label},
     ]
     if filters.school_kind:
-        parts.append(_("type d’établissement : %(kind)s") % {"kind": SchoolKind(filters.school_kind).label})
+        parts.append(_("type d’établissement : %(kind)s") % {"kind": KIND_GROUP_LABELS[filters.school_kind]})
     if filters.sector:
         parts.append(_("secteur : %(sector)s") % {"sector": Sector(filters.sector).label})
     if filters.channel:

@@ -7,37 +7,24 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from halte.directory.models import School, SchoolKind, Sector
+from halte.directory.models import Sector
 from halte.forms import HalteForm
 from halte.reports.enums import Channel
 from halte.reports.forms import TextField
 
 from . import periods
-from .filters import Filters, departement_label
+from .filters import KIND_GROUP_LABELS, Directory, Filters, departement_label
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 FIRST_YEAR = 2000
 
 
-def territory_choices() -> list:
-    """ "All", each département, then each commune with an open school (one query)."""
-    pairs = list(
-        School.objects.open()
-        .exclude(departement="")
-        .exclude(commune="")
-        .order_by("departement", "commune")
-        .values_list("departement", "commune")
-        .distinct()
-    )
-    departements = sorted({code for code, _commune in pairs})
-    communes = sorted(pairs, key=lambda pair: (pair[1].casefold(), pair[0]))
+def territory_choices(directory: Directory) -> list:
+    """ "All", then each département with an open school. Nothing below: a commune's own figures could be
+    worked out against its département's (see :mod:`halte.stats.suppression`)."""
     return [
         ("", _("Tout le territoire de la cellule")),
-        (_("Départements"), [(f"departement:{code}", departement_label(code)) for code in departements]),
-        (
-            _("Communes (les effectifs de 1 à 4 sont masqués)"),
-            [(f"commune:{code}:{name}", f"{name} ({code.lstrip('0')})") for code, name in communes],
-        ),
+        (_("Départements"), [(f"departement:{code}", departement_label(code)) for code in directory.departements]),
     ]
 
 
@@ -58,12 +45,8 @@ class FilterForm(HalteForm):
         widget=forms.TextInput(attrs={"type": "month", "inputmode": "numeric"}),
     )
     territoire = forms.ChoiceField(label=_("Territoire"), required=False)
-    niveau = forms.ChoiceField(
-        label=_("Type d’établissement"), choices=[("", _("Tous")), *SchoolKind.choices], required=False
-    )
-    secteur = forms.ChoiceField(
-        label=_("Public ou privé"), choices=[("", _("Les deux")), *Sector.choices], required=False
-    )
+    niveau = forms.ChoiceField(label=_("Type d’établissement"), required=False)
+    secteur = forms.ChoiceField(label=_("Public ou privé"), required=False)
     canal = forms.ChoiceField(
         label=_("Canal du signalement"), choices=[("", _("Tous les canaux")), *Channel.choices], required=False
     )
@@ -75,13 +58,35 @@ class FilterForm(HalteForm):
         "span": _("Choisissez une période de %(max)d mois au plus."),
     }
 
-    def __init__(self, *args, now=None, **kwargs):
+    UNAVAILABLE = {
+        "niveau": _(
+            "Le tri par type d’établissement n’est pas proposé : dans un département, tous les établissements "
+            "d’un même type sont dans une seule commune, et leurs chiffres seraient ceux de cette commune."
+        ),
+        "secteur": _(
+            "Le tri par secteur public ou privé n’est pas proposé : dans un département, tous les établissements "
+            "d’un même secteur (et d’un même type) sont dans une seule commune, et leurs chiffres seraient ceux "
+            "de cette commune."
+        ),
+    }
+
+    def __init__(self, *args, directory: Directory, now=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.now = now
         self.years = periods.recent_school_years(now)
         self.fields["annee"].choices = [(year, periods.year_label(year)) for year in self.years]
         self.fields["annee"].initial = self.years[0]
-        self.fields["territoire"].choices = territory_choices()
+        self.fields["territoire"].choices = territory_choices(directory)
+        # Rule 1 of halte.stats.suppression: a split the directory does not allow is not offered at all.
+        split = directory.breakdown
+        kinds = list(KIND_GROUP_LABELS.items()) if split.by_kind else []
+        self.fields["niveau"].choices = [("", _("Tous")), *kinds]
+        self.fields["secteur"].choices = [("", _("Les deux")), *(Sector.choices if split.by_sector else [])]
+        self.unavailable = [
+            self.UNAVAILABLE[name]
+            for name, allowed in (("niveau", split.by_kind), ("secteur", split.by_sector))
+            if not allowed
+        ]
 
     def _month(self, name: str) -> tuple[int, int] | None:
         raw = (self.cleaned_data.get(name) or "").strip()
@@ -120,16 +125,11 @@ class FilterForm(HalteForm):
     def filters(self) -> Filters:
         """The validated filters. Call after ``is_valid()`` returned True."""
         data = self.cleaned_data
-        departement = commune = ""
         territory = data.get("territoire") or ""
-        if territory.startswith("departement:"):
-            departement = territory.split(":", 1)[1]
-        elif territory.startswith("commune:"):
-            _prefix, departement, commune = territory.split(":", 2)
+        departement = territory.split(":", 1)[1] if territory.startswith("departement:") else ""
         return Filters(
             period=data["period"],
             departement=departement,
-            commune=commune,
             school_kind=data.get("niveau") or "",
             sector=data.get("secteur") or "",
             channel=data.get("canal") or "",

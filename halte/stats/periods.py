@@ -72,7 +72,10 @@ def school_year(year: int) -> Period:
 
 
 def months(first: tuple[int, int], last: tuple[int, int]) -> Period:
-    """From the first day of month ``first`` to the last day of month ``last`` ((year, month) pairs)."""
+    """From the first day of month ``first`` to the last day of month ``last`` ((year, month) pairs). From
+    September to the next August, that is a school year, and it is one (the same figures, the same name)."""
+    if first[1] == 9 and last == (first[0] + 1, 8):
+        return school_year(first[0])
     last_day = calendar.monthrange(last[0], last[1])[1]
     return Period(first_day=date(first[0], first[1], 1), last_day=date(last[0], last[1], last_day))
 

@@ -1,70 +1,99 @@
-"""Statistical suppression: the one code path between a computed table and anything anyone reads.
+"""Statistical disclosure control: the one code path between computed figures and anything anyone reads.
 
 The dashboard, its charts, the CSV/XLSX/ODS exports, the yearly report PDF and the public page all
-render :class:`~halte.stats.tables.ShownTable` objects made by :func:`shown` — no output formats a raw
-figure itself, so the rules below cannot differ from one output to another.
+render :class:`~halte.stats.tables.ShownTable` objects made here — :func:`shown` for the tables of the
+département level, :func:`shown_communes` for the table by commune — so the rules below cannot differ
+from one output to another. The plain-French version of this method is on the dashboard
+(``stats/_method.html``); ``docs/architecture.md`` summarises it.
 
-Rules
------
+What must not happen
+--------------------
+No count from 1 to 4 about a commune or a school — with any filter, for any period, in any table —
+may be worked out from what Halte shows, by subtraction or by any other reasoning. Counts of the whole
+territory of the cell or of a département are shown exactly, small ones included (product brief): the
+steering committee needs them, and they point at nobody.
 
-1. **Small counts** (primary suppression). In a table *below the département level* (a commune chosen
-   in the filters, or a table broken down by commune), every count from 1 to 4 — a cell or a total —
-   shows as « < 5 ». Zero is shown: it says nobody, so it points at nobody. At the département level
-   and above, counts are shown as they are (product brief §4).
+Protecting each table on its own cannot do that: a commune's tables, set against the same tables of its
+département, give back the other communes' figures by subtraction, and a commune's figures for a year
+and for some of its months give back the rest of the year. So the method restricts *what* exists below
+the département level, and makes each thing that exists safe against everything else.
 
-2. **Totals cannot give a hidden count away** (secondary suppression). A table with totals is a set of
-   equations: each row adds up to its row total, each column to its column total, and both the row
-   totals and the column totals add up to the grand total. An equation with exactly one unknown term
-   would reveal it (total minus the others). So, until no equation has exactly one unknown term, the
-   smallest printed non-zero count that would make one of its known terms unknown is hidden too (ties:
-   the first in reading order), a term before the total of the equation. Those cells show as
-   « masqué » (they are 5 or more, or a total). This protects against what a reader can compute from
-   one row or one column; it is the classic rule of national statistics offices and is enough for the
-   small tables here (a full linear audit of every combination is not attempted, and each table is
-   protected on its own).
+The rules
+---------
+1. **Classes of schools** (:func:`breakdown`). Figures of the département level may be split by type of
+   school (école, collège, lycée, EREA and others together) and by sector (public, private) only if, in
+   every département, each group the split separates has open schools in at least two communes. A
+   group whose schools all stand in one commune would turn a département figure into that commune's
+   figure (an EREA is often alone in its département). The decision reads the school directory only,
+   never a figure, so it tells nothing about them; and it holds for every département at once, since
+   the whole territory is the sum of its départements. A département whose schools all stand in one
+   commune is left out of the decision: that commune is the département. The *class* of a school is
+   its type group and its sector, as far as those splits are given.
 
-3. **Differences cannot give a small count away** (complements). A table may print a count and a part
-   of it in the same row: the actions due and those done on time, the closures and those followed by a
-   reopening, the people cited and those cited in two cases or more (``Table.parts``), or two counts of
-   which one is part of the other (the closures old enough to tell about 12 months are among those old
-   enough to tell about 6 months: ``Table.cell_parts``). The *complement* — whole minus part: the late
-   actions, the closures not followed by a reopening, the people cited once — is printed nowhere, but
-   anyone can subtract. Below the département level it is protected exactly like a printed count:
+2. **The table by commune** (:func:`pooled`, :func:`shown_communes`) is the only figure below the
+   département level. For one département, one class, one measure (reports received, cases opened)
+   and one school year:
 
-   - it is one more term of the equation *part + complement = whole*, and with a totals row the
-     complements of the rows add up to the complement of the totals (one more column equation);
-   - a complement from 1 to 4 is a hidden small count (rule 1), and a complement is unknown to the
-     reader as soon as its part or its whole is hidden;
-   - rule 2 then runs on all the equations together. A complement is never printed, so it cannot be
-     hidden itself: to make it unknown, one of its two printed counts is hidden (« masqué ») — the part,
-     which is the smaller, unless it is zero.
+   a. every commune of the class (one of its open schools stands there, or the commune has figures)
+      with a count from 0 to 4 is masked;
+   b. if a commune is masked by (a), the first commune in alphabetical order with a count of 5 or more
+      is masked too;
+   c. every other commune is shown with its exact count.
 
-   So the whole usually stays printed (how many actions, closures or people the row is about) and only
-   the part is hidden, rather than both: one hidden count is enough to make the subtraction impossible,
-   and rule 2 makes sure the hidden part cannot itself be recovered from a column total (which may hide
-   more). The rate of the row, built on the part, shows « masqué » (rule 4). Every rate over two counts
-   of its table must have its pair declared in ``Table.parts`` or ``Table.cell_parts`` (:func:`shown`
-   refuses the table otherwise), so a new table with a rate cannot forget its complement.
+   Masked counts all read « masqué » (a commune masked in both measures is not listed) and their sum is
+   given as « Autres communes ». A reader cannot tell a small count from the one masked to protect it.
+   Rule 2b never looks at the masked counts' values beyond "0 to 4" or "5 or more" (choosing, say, the
+   smallest busy commune would tell that the listed ones are larger, and bound the others). Its order
+   is the communes' names, which no change of the directory reorders: a school opening or closing only
+   adds or removes a commune without figures that year, so a table read again later can at most tell
+   that such a commune had none.
 
-   After rules 1 to 3, no row, column or *part + complement = whole* equation has exactly one unknown
-   term: from what is printed, a reader cannot compute a hidden count, nor a complement from 1 to 4,
-   with any single equation — and so cannot start chaining equations either.
+3. **Periods.** The table by commune exists only for a whole school year, from the 1st of October after
+   it ended (reports entered late are in by then), and without a channel filter (which would give a
+   second table of the same communes to subtract from the first). School years never overlap and an
+   ended year no longer grows, so no two tables by commune can be subtracted from each other. Every
+   other view below the département — a commune's whole dashboard — is not offered: its tables cannot
+   be made safe against those of the département.
 
-4. **Delays, rates and means on too few cases**. A delay (median, 90th percentile), a rate or a mean
-   computed over fewer than 5 cases shows as « — », at every level: such a figure says more about one
-   child than about the cell. A rate or a mean computed from counts of the same table shows « masqué »
-   when one of those counts is hidden. Below the département level, a rate also shows « — » when its
-   numerator, or the denominator minus the numerator, is from 1 to 4 (it would give that small count
-   away; for a rate over counts of its own table, rules 1 to 3 have already hidden one of them).
+4. **Delays, rates and means on too few cases** show « — » at every level: a median, a share or a
+   mean over fewer than 5 situations says more about a child than about the cell.
 
-5. Schools are never ranked by name: no table of Halte's statistics has a row per school. Tables by
-   commune are sorted alphabetically and always follow rule 1.
+Why nothing can be worked out
+-----------------------------
+Take any count τ about a commune (or a school) *a* of a département *d*, from 1 to 4. There is another
+population — the same reports and cases, each with the same date, channel, answers, triage, priority,
+events, type and sector of school, except one or two of them moved to a school of the same class in
+another commune of *d* — for which Halte shows exactly the same thing everywhere, while τ differs. So
+nothing Halte shows determines τ: no linear combination of figures, and no other reasoning either.
+
+- A figure of the département level does not see a move between two schools of one class in one
+  département: it counts by département, by class (rule 1) and by the report's or case's own answers.
+- Let *u* be a report or case counted by τ (for a count of case events, a case with such events). If
+  it was received or opened in a school year whose table by commune is not given, no other figure sees
+  it (rule 3): move it to any other commune of its class (rule 1 says there is one).
+- Otherwise look at the table by commune of its year, class and measure.
+  * If *a* is masked with 0 to 4, move *u* to the commune masked by rule 2b: *a* keeps 0 to 4, that one
+    keeps 5 or more, the same communes are masked and « Autres communes » keeps its sum. If no commune
+    of the class reaches 5, every commune is masked; move *u* to any other commune of the class: at
+    most that one reaches 5 and, masked by rule 2b, nothing shown changes.
+  * Otherwise *a* counts 5 or more while τ is 4 at most, so among *a*'s reports (or cases) τ counts some
+    and not others (or, for events, not as many in each). If another commune *z* of the class has some
+    too — there is one whenever *a* is shown: the commune masked by 2b, or another shown one — exchange
+    one of *a*'s with one of *z*'s that τ does not count alike: no commune's count changes at all. If
+    *a* alone has some, every other commune counts 0 and *a* is masked by 2b: move *u* to another
+    commune of the class, which then counts 1; *a* keeps 5 or more, or drops to 4 and no commune
+    reaches 5 any more — either way every commune is still masked.
+
+``tests/stats/test_disclosure.py`` checks this the way an attacker would, with linear programming over
+every figure of random small populations, across tables, filters and periods.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.utils.translation import gettext as _
 
@@ -72,17 +101,15 @@ from . import formats
 from .tables import (
     COUNT,
     HOURS,
+    MASKED,
     NOT_APPLICABLE,
     NUMBER,
     PERCENT,
-    SECONDARY,
     SHOWN,
-    SMALL,
     TOO_FEW,
     Count,
     Delay,
     Mean,
-    Position,
     Rate,
     ShownCell,
     ShownRow,
@@ -90,159 +117,188 @@ from .tables import (
     Table,
 )
 
-THRESHOLD = 5  # counts from 1 to THRESHOLD - 1 are hidden below the département level
+THRESHOLD = 5  # counts from 0 to THRESHOLD - 1 of a commune are masked (rule 2a)
+MIN_COMMUNES = 2  # a group of schools split at the département level stands in this many communes at least (rule 1)
+
+
+# --- Rule 1: classes of schools -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Complement:
-    """A count printed nowhere that anyone can compute: the count at ``whole`` minus the one at ``part``."""
+class Place:
+    """Where some open schools of one type group and sector stand: a commune of a département."""
 
-    part: Position
-    whole: Position
-
-
-Key = Position | Complement  # a printed count, or a complement
-Equation = tuple[list[Key], Key]  # the terms add up to the total
-
-
-def is_small(value: int) -> bool:
-    return 0 < value < THRESHOLD
+    departement: str
+    commune: str
+    kind_group: str
+    sector: str
+    schools: int
 
 
-def hidden_counts(values: dict[Key, int], equations: Iterable[Equation]) -> tuple[set[Key], set[Position]]:
-    """Apply rules 1 to 3 to a grid of counts.
+@dataclass(frozen=True)
+class Breakdown:
+    """Which splits of the département level the directory allows (rule 1)."""
 
-    ``values`` maps every printed count (cells and totals) and every complement to its value;
-    ``equations`` lists, for each row, column and *part + complement = whole*, its terms and its total.
-    Returns what is hidden as small (primary: printed counts and complements) and the printed counts
-    hidden to protect them (secondary). Afterwards no equation has exactly one unknown term.
-    """
-    equations = list(equations)
-    primary: set[Key] = {key for key, value in values.items() if is_small(value)}
-    secondary: set[Position] = set()
+    by_kind: bool
+    by_sector: bool
 
-    def unknown(key: Key) -> bool:
-        if key in primary or key in secondary:
-            return True
-        # A complement is known only through its part and its whole.
-        return isinstance(key, Complement) and (unknown(key.part) or unknown(key.whole))
+    def class_of(self, kind_group: str, sector: str) -> tuple[str, ...]:
+        """The class of a school: what of it the figures of the département level can tell apart."""
+        return (kind_group,) * self.by_kind + (sector,) * self.by_sector
 
-    def printed_behind(key: Key) -> tuple[Position, ...]:
-        """The printed counts a reader needs to know ``key``: hiding one of them makes it unknown."""
-        return (key.part, key.whole) if isinstance(key, Complement) else (key,)
 
-    changed = True
-    while changed:
-        changed = False
-        for terms, total in equations:
-            if sum(1 for key in [*terms, total] if unknown(key)) != 1:
-                continue
-            candidates = sorted(
-                (is_total, values[position], position)
-                for is_total, key in [*((False, term) for term in terms), (True, total)]
-                if not unknown(key)
-                for position in printed_behind(key)
-                if values[position] > 0
+def _all_span_communes(places: Iterable[Place], key) -> bool:
+    communes: dict[tuple, set[str]] = defaultdict(set)
+    departement_communes: dict[str, set[str]] = defaultdict(set)
+    for place in places:
+        communes[(place.departement, key(place))].add(place.commune)
+        departement_communes[place.departement].add(place.commune)
+    return all(
+        len(found) >= MIN_COMMUNES
+        for (departement, _group), found in communes.items()
+        if len(departement_communes[departement]) >= MIN_COMMUNES  # else the commune is the département
+    )
+
+
+def breakdown(places: Iterable[Place]) -> Breakdown:
+    """Rule 1, from the directory's open schools only."""
+    places = [place for place in places if place.schools > 0]
+    by_kind = _all_span_communes(places, lambda place: place.kind_group)
+    by_sector = _all_span_communes(places, lambda place: (place.kind_group * by_kind, place.sector))
+    return Breakdown(by_kind=by_kind, by_sector=by_sector)
+
+
+# --- Rule 2: the communes of one département, class and measure -----------------------------------
+
+K = TypeVar("K", bound=Hashable)
+
+
+def pooled(values: Mapping[K, int], order: Sequence[K]) -> set[K]:
+    """Rule 2: the communes masked among ``order`` (every commune of one département and class, in
+    alphabetical order for rule 2b), given their counts (0 when absent)."""
+    masked = {key for key in order if values.get(key, 0) < THRESHOLD}
+    if masked:
+        protector = next((key for key in order if key not in masked), None)
+        if protector is not None:
+            masked.add(protector)
+    return masked
+
+
+@dataclass(frozen=True)
+class CommuneCounts:
+    """The raw counts of one commune and class: one per measure (reports received, cases opened)."""
+
+    departement: str
+    departement_label: str
+    commune: str
+    class_key: tuple[str, ...]
+    class_label: str  # "" when the figures have no class (rule 1 gives no split)
+    counts: tuple[int, ...]
+
+
+@dataclass
+class CommuneTable:
+    """The table by commune before rule 2 (see :func:`halte.stats.figures.by_commune`)."""
+
+    key: str
+    title: str
+    row_header: str
+    columns: list[str]  # one per measure
+    places: list[CommuneCounts] = field(default_factory=list)
+    unknown: tuple[int, ...] | None = None  # counts with no known school (not a commune: shown as they are)
+    notes: list[str] = field(default_factory=list)
+    unavailable: str = ""  # why the table is not given for this selection (rule 3)
+
+
+def alphabetical(place: CommuneCounts) -> tuple[str, str]:
+    """Rule 2b's order: by name, whatever the directory says of the commune."""
+    return (place.commune.casefold(), place.commune)
+
+
+def _place_label(place: CommuneCounts, commune: str) -> str:
+    label = _("%(commune)s (%(departement)s)") % {"commune": commune, "departement": place.departement_label}
+    return f"{label} — {place.class_label}" if place.class_label else label
+
+
+def shown_communes(table: CommuneTable) -> ShownTable:
+    """Rule 2 applied to every département, class and measure of the table by commune."""
+    if table.unavailable:
+        return ShownTable(
+            key=table.key,
+            title=table.title,
+            row_header=table.row_header,
+            columns=list(table.columns),
+            rows=[],
+            notes=list(table.notes),
+            fine=True,
+            chart_column=None,
+            unavailable=table.unavailable,
+        )
+    n = len(table.columns)
+    groups: dict[tuple[str, tuple[str, ...]], list[CommuneCounts]] = defaultdict(list)
+    for place in table.places:
+        groups[(place.departement, place.class_key)].append(place)
+    listed: list[tuple[tuple, ShownRow]] = []
+    others: list[tuple[tuple, ShownRow]] = []
+    for (departement, class_key), places in groups.items():
+        order = sorted(places, key=alphabetical)
+        masked = [pooled({p: p.counts[j] for p in places}, order) for j in range(n)]
+        for place in places:
+            if all(place in masked[j] for j in range(n)):
+                continue  # not listed: its counts are in « Autres communes »
+            cells = [_masked_cell() if place in masked[j] else _count_cell(place.counts[j]) for j in range(n)]
+            row = ShownRow(label=_place_label(place, place.commune), cells=cells)
+            listed.append(((place.commune.casefold(), departement, class_key), row))
+        if any(masked):
+            cells = [_count_cell(sum(p.counts[j] for p in masked[j])) for j in range(n)]
+            row = ShownRow(label=_place_label(places[0], _("Autres communes")), cells=cells)
+            others.append(((departement, class_key), row))
+    rows = [row for _key, row in sorted(listed, key=lambda item: item[0])]
+    rows += [row for _key, row in sorted(others, key=lambda item: item[0])]
+    if table.unknown is not None and any(table.unknown):
+        rows.append(ShownRow(label=_("Établissement non renseigné"), cells=[_count_cell(v) for v in table.unknown]))
+    unknown = table.unknown or (0,) * n
+    totals = [sum(p.counts[j] for p in table.places) + unknown[j] for j in range(n)]
+    rows.append(ShownRow(label=_("Total"), cells=[_count_cell(v) for v in totals], is_total=True))
+    notes = [*table.notes, *notes_for({cell.status for row in rows for cell in row.cells})]
+    if others:
+        notes.append(
+            _(
+                "« Autres communes » : la somme des communes masquées du département (chacune compte moins de "
+                "5 signalements ou dossiers, ou est masquée pour qu’on ne puisse pas retrouver un petit effectif)."
             )
-            if not candidates:  # only zeros are known: a hidden count of 1 or more cannot sit among them
-                continue
-            secondary.add(candidates[0][2])
-            changed = True
-    return primary, secondary
+        )
+    return ShownTable(
+        key=table.key,
+        title=table.title,
+        row_header=table.row_header,
+        columns=list(table.columns),
+        rows=rows,
+        notes=notes,
+        fine=True,
+        chart_column=None,
+    )
 
 
-def _count_grid(table: Table) -> tuple[list[list[object]], dict[Key, int], list[Equation]]:
-    """The table's cells with its totals added, the counts and complements by position, and the equations."""
-    grid: list[list[object]] = [list(row.cells) for row in table.rows]
-    n_rows = len(grid)
-    n_cols = len(table.columns)
-    counts: dict[Key, int] = {}
-    for i, cells in enumerate(grid):
-        for j, cell in enumerate(cells):
-            if isinstance(cell, Count):
-                counts[(i, j)] = cell.value
-    equations: list[Equation] = []
-    if table.total_column:
-        if table.parts:
-            raise ValueError(f"Table {table.key}: a part column cannot be added into a row total.")
-        for i, cells in enumerate(grid):
-            terms: list[Key] = [(i, j) for j in range(n_cols) if (i, j) in counts]
-            total = sum(counts[position] for position in terms)
-            cells.append(Count(total))
-            counts[(i, n_cols)] = total
-            equations.append((terms, (i, n_cols)))
-    if table.total_row and grid:
-        width = n_cols + (1 if table.total_column else 0)
-        totals_row: list[object] = []
-        for j in range(width):
-            terms = [(i, j) for i in range(n_rows) if (i, j) in counts]
-            if not terms or j in table.total_rates:
-                totals_row.append(None)
-                continue
-            total = sum(counts[position] for position in terms)
-            totals_row.append(Count(total))
-            counts[(n_rows, j)] = total
-            equations.append((terms, (n_rows, j)))
-        for j, (numerator, denominator) in table.total_rates.items():
-            sources = ((n_rows, numerator), (n_rows, denominator))
-            totals_row[j] = Rate(counts.get(sources[0], 0), counts.get(sources[1], 0), sources=sources)
-        grid.append(totals_row)
-        if table.total_column:
-            # The grand total is also the sum of the column totals (the equation above is the sum of
-            # the row totals): both lines must be protected.
-            terms = [(n_rows, j) for j in range(n_cols) if (n_rows, j) in counts]
-            equations.append((terms, (n_rows, n_cols)))
-    _add_complements(table, grid, counts, equations)
-    return grid, counts, equations
+# --- Département-level tables ---------------------------------------------------------------------
 
 
-def _add_complements(table: Table, grid: list[list[object]], counts: dict[Key, int], equations: list[Equation]) -> None:
-    """Rule 3: each declared part gets its complement, in *part + complement = whole* and, with a totals
-    row, in the column of complements. Refuses a rate over two counts whose complement is not declared."""
-
-    def complement(part: Position, whole: Position) -> Complement:
-        if part not in counts or whole not in counts:
-            raise ValueError(f"Table {table.key}: the part {part} and the whole {whole} must both be counts.")
-        value = counts[whole] - counts[part]
-        if value < 0:
-            raise ValueError(f"Table {table.key}: the part {part} is larger than the whole {whole}.")
-        key = Complement(part=part, whole=whole)
-        counts[key] = value
-        equations.append(([part, key], whole))
-        return key
-
-    n_rows = len(table.rows)
-    has_totals_row = len(grid) > n_rows
-    for part_column, whole_column in table.parts.items():
-        column: list[Key] = [complement((i, part_column), (i, whole_column)) for i in range(n_rows)]
-        if has_totals_row:
-            equations.append((column, complement((n_rows, part_column), (n_rows, whole_column))))
-    for part, whole in table.cell_parts:
-        complement(part, whole)
-    declared = {frozenset((key.part, key.whole)) for key in counts if isinstance(key, Complement)}
-    for i, cells in enumerate(grid):
-        for j, cell in enumerate(cells):
-            if isinstance(cell, Rate) and len(cell.sources) == 2 and frozenset(cell.sources) not in declared:
-                raise ValueError(
-                    f"Table {table.key}: the rate at {(i, j)} divides two counts of the table; declare its part "
-                    "in Table.parts or Table.cell_parts so that its complement is protected."
-                )
+def _count_cell(value: int) -> ShownCell:
+    return ShownCell(text=formats.count(value), value=value, status=SHOWN, kind=COUNT)
 
 
-def _rate_cell(cell: Rate, *, fine: bool, hidden: set[Key]) -> ShownCell:
-    if any(source in hidden for source in cell.sources):
-        return ShownCell(text=_("masqué"), value=None, status=SECONDARY, kind=PERCENT)
+def _masked_cell() -> ShownCell:
+    return ShownCell(text=_("masqué"), value=None, status=MASKED, kind=COUNT)
+
+
+def _rate_cell(cell: Rate) -> ShownCell:
     if cell.denominator < THRESHOLD:
-        return ShownCell(text="—", value=None, status=TOO_FEW, kind=PERCENT)
-    if fine and (is_small(cell.numerator) or is_small(cell.denominator - cell.numerator)):
         return ShownCell(text="—", value=None, status=TOO_FEW, kind=PERCENT)
     share = cell.numerator / cell.denominator
     return ShownCell(text=formats.percent(share), value=round(share * 100, 1), kind=PERCENT)
 
 
-def _mean_cell(cell: Mean, *, hidden: set[Key]) -> ShownCell:
-    if any(source in hidden for source in cell.sources):
-        return ShownCell(text=_("masqué"), value=None, status=SECONDARY, kind=NUMBER)
+def _mean_cell(cell: Mean) -> ShownCell:
     if cell.value is None or cell.n < THRESHOLD:
         return ShownCell(text="—", value=None, status=TOO_FEW, kind=NUMBER)
     return ShownCell(text=formats.decimal(cell.value), value=round(cell.value, 1), kind=NUMBER)
@@ -254,22 +310,15 @@ def _delay_cell(cell: Delay) -> ShownCell:
     return ShownCell(text=formats.hours(cell.hours), value=round(cell.hours, 1), kind=HOURS)
 
 
-def _shown_cell(
-    cell: object, position: Position, *, fine: bool, primary: set[Key], secondary: set[Position]
-) -> ShownCell:
-    hidden = primary | secondary
+def _shown_cell(cell: object) -> ShownCell:
     if cell is None:
         return ShownCell(text=_("sans objet"), value=None, status=NOT_APPLICABLE, kind=COUNT)
     if isinstance(cell, Count):
-        if position in primary:
-            return ShownCell(text="< 5", value=None, status=SMALL, kind=COUNT)
-        if position in secondary:
-            return ShownCell(text=_("masqué"), value=None, status=SECONDARY, kind=COUNT)
-        return ShownCell(text=formats.count(cell.value), value=cell.value, status=SHOWN, kind=COUNT)
+        return _count_cell(cell.value)
     if isinstance(cell, Rate):
-        return _rate_cell(cell, fine=fine, hidden=hidden)
+        return _rate_cell(cell)
     if isinstance(cell, Mean):
-        return _mean_cell(cell, hidden=hidden)
+        return _mean_cell(cell)
     if isinstance(cell, Delay):
         return _delay_cell(cell)
     raise TypeError(f"Unknown cell {cell!r}")
@@ -278,49 +327,57 @@ def _shown_cell(
 def notes_for(statuses: set[str]) -> list[str]:
     """What each mark means, for the marks the table carries (the page and every export print them)."""
     notes = []
-    if SMALL in statuses:
-        notes.append(_("« < 5 » : effectif de 1 à 4, masqué pour qu’aucune personne ne puisse être reconnue."))
-    if SECONDARY in statuses:
+    if MASKED in statuses:
         notes.append(
             _(
-                "« masqué » : valeur cachée pour qu’on ne puisse pas retrouver un effectif de 1 à 4 "
-                "à partir des totaux, des autres valeurs du tableau ou d’une soustraction entre deux valeurs."
+                "« masqué » : moins de 5, ou caché pour qu’on ne puisse pas retrouver un effectif de 1 à 4 "
+                "par soustraction ; les deux cas ne sont pas distingués."
             )
         )
     if TOO_FEW in statuses:
-        notes.append(
-            _(
-                "« — » : non calculé, car portant sur moins de 5 situations, ou parce que le résultat "
-                "permettrait de retrouver un petit effectif."
-            )
-        )
+        notes.append(_("« — » : non calculé, car portant sur moins de 5 situations."))
     if NOT_APPLICABLE in statuses:
         notes.append(_("« sans objet » : pas d’objectif de ce type pour cette priorité."))
     return notes
 
 
-def shown(table: Table) -> ShownTable:
-    """The table as anyone may read it: totals added, then rules 1 to 4 applied."""
-    grid, counts, equations = _count_grid(table)
-    if table.fine:
-        primary, secondary = hidden_counts(counts, equations)
-    else:
-        primary, secondary = set(), set()
+def _with_totals(table: Table) -> list[list[object]]:
+    """The table's cells with its totals added: a "Total" column (each row's counts) and a "Total" row
+    (each column's counts, and the rates of ``total_rates`` over those totals)."""
+    grid: list[list[object]] = [list(row.cells) for row in table.rows]
+    n_cols = len(table.columns)
+    if table.total_column:
+        for cells in grid:
+            cells.append(Count(sum(cell.value for cell in cells[:n_cols] if isinstance(cell, Count))))
+    if table.total_row and grid:
+        width = n_cols + (1 if table.total_column else 0)
+        totals: list[object] = []
+        for j in range(width):
+            column = [cell for row in grid if isinstance(cell := row[j], Count)]
+            totals.append(Count(sum(cell.value for cell in column)) if column else None)
+        for j, (numerator, denominator) in table.total_rates.items():
+            top, bottom = totals[numerator], totals[denominator]
+            assert isinstance(top, Count) and isinstance(bottom, Count)
+            totals[j] = Rate(top.value, bottom.value)
+        grid.append(totals)
+    return grid
+
+
+def shown(table: Table | CommuneTable) -> ShownTable:
+    """A table as anyone may read it: the table by commune after rules 2 and 3, any other table (of the
+    département level) with its totals added, after rule 4."""
+    if isinstance(table, CommuneTable):
+        return shown_communes(table)
+    grid = _with_totals(table)
     n_rows = len(table.rows)
-    rows = []
-    for i, cells in enumerate(grid):
-        is_total = i == n_rows
-        label = _("Total") if is_total else table.rows[i].label
-        rows.append(
-            ShownRow(
-                label=label,
-                cells=[
-                    _shown_cell(cell, (i, j), fine=table.fine, primary=primary, secondary=secondary)
-                    for j, cell in enumerate(cells)
-                ],
-                is_total=is_total,
-            )
+    rows = [
+        ShownRow(
+            label=_("Total") if i == n_rows else table.rows[i].label,
+            cells=[_shown_cell(cell) for cell in cells],
+            is_total=i == n_rows,
         )
+        for i, cells in enumerate(grid)
+    ]
     columns = [*table.columns, _("Total")] if table.total_column else list(table.columns)
     statuses = {cell.status for row in rows for cell in row.cells}
     return ShownTable(
@@ -330,6 +387,6 @@ def shown(table: Table) -> ShownTable:
         columns=columns,
         rows=rows,
         notes=[*table.notes, *notes_for(statuses)],
-        fine=table.fine,
+        fine=False,
         chart_column=table.chart_column,
     )

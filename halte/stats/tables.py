@@ -5,7 +5,8 @@ a :class:`Count`, a :class:`Rate` (numerator over denominator), a :class:`Mean`,
 (hours, over ``n`` cases), or ``None`` when the figure does not apply ("sans objet").
 
 :func:`halte.stats.suppression.shown` turns a table into a :class:`ShownTable` whose cells carry the
-text people read and the number exports write, after the privacy rules. Every output — the page, the
+text people read and the number exports write, after the privacy rules (the table by commune has its
+own raw form, :class:`halte.stats.suppression.CommuneTable`, turned by ``shown_communes``). Every output — the page, the
 charts, the CSV/XLSX/ODS exports, the yearly report PDF and the public page — is made from shown
 tables only, so the rules cannot differ from one output to another. A shown table is plain data
 (:meth:`ShownTable.to_dict`), so a published year is stored as JSON and rendered again later without
@@ -27,21 +28,18 @@ class Count:
 
 @dataclass(frozen=True)
 class Rate:
-    """A share. ``sources``: the (row, column) positions of the counts it is computed from in the same
-    table, if any — when one of them is hidden, the rate is hidden too (it would give it away)."""
+    """A share: ``numerator`` situations out of ``denominator``."""
 
     numerator: int
     denominator: int
-    sources: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
 class Mean:
-    """An average over ``n`` units (e.g. cases per meeting), with the counts it comes from."""
+    """An average over ``n`` units (e.g. cases per meeting)."""
 
     value: float | None
     n: int
-    sources: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,8 +51,6 @@ class Delay:
 
 
 Cell = Count | Rate | Mean | Delay | None
-
-Position = tuple[int, int]  # (row, column) in a table, the totals row being the row after the last one
 
 
 @dataclass
@@ -74,16 +70,6 @@ class Table:
     total_row: bool = False  # add a "Total" row: the sum of each column's counts
     # In the "Total" row, a rate column computed from two count columns' totals: {rate: (numerator, denominator)}.
     total_rates: dict[int, tuple[int, int]] = field(default_factory=dict)
-    # Columns that count a part of another column of the same row, {part: whole} — e.g. the actions done on
-    # time among the actions due. The difference (the late actions) is printed nowhere, but anyone can
-    # subtract: suppression protects it as if it were printed (rule 3 of :mod:`halte.stats.suppression`).
-    # Applies to every row, the totals row included. A rate over two counts of the table must be declared here
-    # (or in ``cell_parts``): a rate is a share, its numerator is a part of its denominator.
-    parts: dict[int, int] = field(default_factory=dict)
-    # Single counts that are part of another count of the table: ((part row, column), (whole row, column)) —
-    # e.g. closures old enough to tell about 12 months are among those old enough to tell about 6 months.
-    cell_parts: tuple[tuple[Position, Position], ...] = ()
-    fine: bool = False  # below the département level: small counts are suppressed
     notes: list[str] = field(default_factory=list)
     chart_column: int | None = 0  # the column drawn as a bar chart (None: no chart)
 
@@ -91,8 +77,7 @@ class Table:
 # --- Shown cells ----------------------------------------------------------------------------------
 
 SHOWN = "shown"
-SMALL = "small"  # a count from 1 to 4 (primary suppression)
-SECONDARY = "secondary"  # hidden so that a total cannot give a small count away
+MASKED = "masked"  # a commune's count below 5, or masked so that none can be worked out (table by commune)
 TOO_FEW = "too_few"  # a delay, a rate or a mean computed on fewer than 5 cases
 NOT_APPLICABLE = "na"
 
@@ -104,14 +89,14 @@ NUMBER = "number"
 
 @dataclass(frozen=True)
 class ShownCell:
-    text: str  # what people read: "12", "< 5", "masqué", "—", "67 %", "52 h"
+    text: str  # what people read: "12", "masqué", "—", "67 %", "52 h"
     value: float | int | None  # what exports write as a number (None when hidden or not applicable)
     status: str = SHOWN
     kind: str = COUNT
 
     @property
     def is_hidden(self) -> bool:
-        return self.status in (SMALL, SECONDARY, TOO_FEW)
+        return self.status in (MASKED, TOO_FEW)
 
     def to_list(self) -> list[Any]:
         return [self.text, self.value, self.status, self.kind]
@@ -137,8 +122,9 @@ class ShownTable:
     columns: list[str]
     rows: list[ShownRow]
     notes: list[str]
-    fine: bool
+    fine: bool  # below the département level (the table by commune)
     chart_column: int | None
+    unavailable: str = ""  # why the table is not given for this selection; it then has no rows
 
     @property
     def statuses(self) -> set[str]:
@@ -161,6 +147,7 @@ class ShownTable:
             "notes": list(self.notes),
             "fine": self.fine,
             "chart_column": self.chart_column,
+            "unavailable": self.unavailable,
         }
 
     @classmethod
@@ -181,6 +168,7 @@ class ShownTable:
             notes=list(data["notes"]),
             fine=data["fine"],
             chart_column=data["chart_column"],
+            unavailable=data.get("unavailable", ""),  # absent from years published before it existed
         )
 
 

@@ -24,7 +24,7 @@ from halte.audit.models import Action as AuditAction
 from . import periods, publication
 from .exports import WRITERS
 from .figures import TABLE_KEYS, compute, compute_table
-from .filters import describe
+from .filters import Directory, describe
 from .forms import FilterForm, YearlyReportForm
 from .models import YearlyReport
 
@@ -33,7 +33,8 @@ EXPORT_FORMATS = (("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("ods", "LibreOffice
 
 @policy.requires(Capability.VIEW_STATISTICS)
 def dashboard(request):
-    form = FilterForm(request.GET)
+    directory = Directory.load()
+    form = FilterForm(request.GET, directory=directory)
     context = {
         "form": form,
         "sections": [],
@@ -45,10 +46,9 @@ def dashboard(request):
     if form.is_valid():
         filters = form.filters()
         context.update(
-            sections=publication.with_charts(compute(filters)),
+            sections=publication.with_charts(compute(filters, directory=directory)),
             description=describe(filters),
             query=urlencode({name: request.GET[name] for name in form.fields if request.GET.get(name)}),
-            fine=filters.fine,
         )
     return render(request, "stats/dashboard.html", context)
 
@@ -57,11 +57,12 @@ def dashboard(request):
 def export(request, table, fmt):
     if table not in TABLE_KEYS or fmt not in WRITERS:
         raise Http404
-    form = FilterForm(request.GET)
+    directory = Directory.load()
+    form = FilterForm(request.GET, directory=directory)
     if not form.is_valid():
         return render(request, "stats/export_error.html", {"form": form}, status=400)
     filters = form.filters()
-    shown = compute_table(filters, table)
+    shown = compute_table(filters, table, directory=directory)
     assert shown is not None  # the key is one of TABLE_KEYS
     description = describe(filters)
     written = WRITERS[fmt](shown, description)

@@ -49,11 +49,13 @@ def test_dashboard_publication_and_public_page(page, browser, live_server, asser
     assert page.locator("svg[role='img']").count() > 3
     assert_accessible(page)
 
-    # A commune: below the département level, with its marks explained.
-    page.get_by_label("Territoire").select_option(label="Amiens (80)")
+    # A département: its figures, the table by commune kept for ended school years, the method explained.
+    page.get_by_label("Territoire").select_option(label="Somme (80)")
     page.get_by_role("button", name="Afficher les chiffres").click()
-    page.wait_for_url("**territoire=commune*")
-    assert "« < 5 »" in page.locator("main").inner_text()
+    page.wait_for_url("**territoire=departement*")
+    text = page.locator("main").inner_text()
+    assert "que pour une année scolaire terminée" in text
+    assert "Il n’y a pas de tableau de bord par commune" in text
     assert_accessible(page)
 
     # A bad period gets a French message, not an error page.

@@ -9,11 +9,13 @@ from datetime import date, timedelta
 import pytest
 
 from halte.cases.models import Action, FollowUp, Involvement, Person, Triage
+from halte.directory.models import School
 from halte.documents.models import Document
 from halte.meetings.models import AgendaItem, Meeting
 from halte.prevention.models import AmbassadorCount, TrainingAttendee, TrainingSession, WorkshopRequest
 from halte.stats import figures, periods
 from halte.stats.filters import Filters
+from tests.factories import SchoolFactory
 
 from .conftest import at, case, report, transition
 
@@ -79,12 +81,32 @@ def test_a_report_at_23_30_on_31_august_belongs_to_the_school_year_ending_that_d
     assert september["Appel téléphonique"][-1] == "1"  # the 00:10 report
 
 
+def test_reports_by_channel_without_a_split_by_type_the_directory_does_not_allow(intake):
+    # The Somme's collège and lycée both stand in Amiens, its école in Abbeville: a column per type
+    # would be a column per commune (rule 1 of halte.stats.suppression).
+    shown = table("signalements-canaux")
+    assert shown.title == "Signalements reçus par canal"
+    assert shown.columns == ["Établissement renseigné", "Établissement non renseigné", "Total"]
+    rows = by_label(shown)
+    assert rows["Appel téléphonique"] == ["3", "1", "4"]
+    assert rows["Formulaire public"] == ["1", "0", "1"]
+    assert rows["Total"] == ["4", "1", "5"]
+
+
 def test_reports_by_channel_and_school_kind(intake):
+    # An EREA and an école in Amiens, a collège, a lycée and an « other » establishment in Abbeville: now
+    # every type of the Somme stands in two communes. The EREA counts with the other establishments.
+    SchoolFactory(uai="0801020A", kind="erea", commune="Amiens")
+    SchoolFactory(uai="0801021A", kind="ecole", commune="Amiens")
+    for uai, kind in (("0801022A", "college"), ("0801023A", "lycee"), ("0801024A", "other")):
+        SchoolFactory(uai=uai, kind=kind, commune="Abbeville")
+    report(received_at=at(2025, 5, 5), school=School.objects.get(uai="0801020A"), reporter_kind="other")
     rows = by_label(table("signalements-canaux"))
-    #                                école collège lycée autre inconnu total
-    assert rows["Appel téléphonique"] == ["0", "2", "1", "0", "1", "4"]  # the Oise collège is a collège
+    #                                école collège lycée autres inconnu total
+    assert rows["Appel téléphonique"] == ["0", "2", "1", "1", "1", "5"]  # the Oise collège is a collège
     assert rows["Formulaire public"] == ["1", "0", "0", "0", "0", "1"]
-    assert rows["Total"] == ["1", "2", "1", "0", "1", "5"]
+    assert rows["Total"] == ["1", "2", "1", "1", "1", "6"]
+    assert table("signalements-canaux", school_kind="other").rows[-1].cells[-1].text == "1"  # EREA and others
 
 
 def test_territory_level_sector_and_channel_filters(intake):
@@ -92,6 +114,17 @@ def test_territory_level_sector_and_channel_filters(intake):
     assert somme["Total"][-1] == "3"  # neither the Oise nor the report without a school
     oise = by_label(table("signalements-canaux", departement="060"))
     assert oise["Total"][-1] == "1"
+    # The Somme's only private school is in Abbeville, its lycée in Amiens: those figures would be a
+    # commune's. The form does not offer them, and the figures refuse them (rule 1).
+    for split in ({"sector": "private"}, {"school_kind": "lycee"}):
+        with pytest.raises(ValueError, match="does not allow"):
+            table("signalements-canaux", **split)
+    for uai, kind, sector, commune in (
+        ("0801031A", "college", "public", "Abbeville"),
+        ("0801032A", "lycee", "public", "Abbeville"),
+        ("0801033A", "ecole", "private", "Amiens"),
+    ):
+        SchoolFactory(uai=uai, kind=kind, sector=sector, commune=commune)
     private = by_label(table("signalements-canaux", sector="private"))
     assert private["Total"][-1] == "1"
     lycees = by_label(table("signalements-canaux", school_kind="lycee"))

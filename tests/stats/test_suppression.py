@@ -1,7 +1,7 @@
-"""Statistical suppression: small counts, totals that would give them away, rates and delays on too few
-cases — and the same rules for every output because every output reads a ShownTable."""
-
-import itertools
+"""The disclosure control's rules one by one: which splits the directory allows (rule 1), which communes
+are masked (rule 2), delays, rates and means on too few cases (rule 4) — and every output reading the
+same ShownTable. The whole method against an attacker, across tables, filters and periods, is in
+``test_disclosure.py``."""
 
 import pytest
 from hypothesis import given, settings
@@ -9,11 +9,198 @@ from hypothesis import strategies as st
 
 from halte.stats import charts, suppression
 from halte.stats import tables as t
+from halte.stats.suppression import THRESHOLD, CommuneCounts, CommuneTable, Place, breakdown, pooled
 
-from .conftest import Layout, small_counts_found, what_a_reader_computes
+from .attacker import Knowledge, rule_2
 
 
-def one_column(values, *, fine=True):
+def texts(shown):
+    return {row.label: [cell.text for cell in row.cells] for row in shown.rows}
+
+
+# --- Rule 1 -----------------------------------------------------------------------------------------------
+
+
+def place(departement, commune, kind_group="college", sector="public", schools=1):
+    return Place(departement, commune, kind_group, sector, schools)
+
+
+def test_types_and_sectors_are_split_when_each_group_stands_in_two_communes():
+    places = [
+        place("080", "Amiens", "college", "public", 5),
+        place("080", "Amiens", "college", "private", 2),
+        place("080", "Abbeville", "college", "public"),
+        place("080", "Abbeville", "college", "private"),
+        place("080", "Amiens", "lycee", "public", 3),
+        place("080", "Abbeville", "lycee", "public"),
+    ]
+    assert breakdown(places) == suppression.Breakdown(by_kind=True, by_sector=True)
+
+
+def test_a_type_alone_in_its_commune_is_not_split_anywhere():
+    # The only EREA of the Somme, in Amiens: the Somme's « EREA and others » would be Amiens' EREA.
+    places = [
+        place("080", "Amiens", "college"),
+        place("080", "Abbeville", "college"),
+        place("080", "Amiens", "other"),
+        place("060", "Beauvais", "college"),
+        place("060", "Compiègne", "college"),
+    ]
+    split = breakdown(places)
+    assert not split.by_kind
+    assert split.class_of("college", "public") == ("public",)  # the sector still is, if it can be
+
+
+def test_a_sector_alone_in_its_commune_is_not_split():
+    places = [
+        place("080", "Amiens", "college", "public"),
+        place("080", "Abbeville", "college", "public"),
+        place("080", "Amiens", "college", "private"),  # the only private collège of the Somme
+    ]
+    assert breakdown(places) == suppression.Breakdown(by_kind=True, by_sector=False)
+
+
+def test_a_departement_of_one_commune_is_the_commune():
+    places = [
+        place("080", "Amiens", "college"),
+        place("080", "Abbeville", "college"),
+        place("975", "Saint-Pierre", "college"),
+        place("975", "Saint-Pierre", "other"),  # alone in its commune, but that commune is the département
+    ]
+    assert breakdown(places).by_kind
+
+
+def test_closed_schools_do_not_widen_a_group():
+    # A report of this year cannot come from a closed school: it would not hide the open one.
+    places = [place("080", "Amiens", "other"), place("080", "Abbeville", "other", schools=0)]
+    places += [place("080", "Amiens"), place("080", "Abbeville")]
+    assert not breakdown(places).by_kind
+
+
+# --- Rule 2 -----------------------------------------------------------------------------------------------
+
+
+def test_a_small_commune_is_masked_with_the_smallest_busy_one():
+    order = ["Abbeville", "Albert", "Amiens", "Rue"]
+    assert pooled({"Rue": 2, "Abbeville": 3, "Albert": 30, "Amiens": 90}, order) == {"Rue", "Abbeville", "Albert"}
+    # A commune without any report is masked like a small one: it protects nobody on its own.
+    assert pooled({"Abbeville": 7, "Albert": 30, "Amiens": 90}, order) == {"Rue", "Abbeville"}
+    assert pooled({"Rue": 5, "Albert": 30, "Abbeville": 7, "Amiens": 90}, order) == set()
+
+
+def test_rule_2b_reads_no_masked_value():
+    # Which busy commune protects does not depend on how busy it is: a different count of the masked
+    # communes must not change what is printed (else the printed table would tell it).
+    order = ["Albert", "Amiens", "Rue"]
+    assert pooled({"Rue": 1, "Albert": 5, "Amiens": 6}, order) == pooled({"Rue": 4, "Albert": 99, "Amiens": 6}, order)
+
+
+def test_every_commune_is_masked_when_none_reaches_five():
+    assert pooled({"Rue": 4, "Albert": 4}, ["Rue", "Albert"]) == {"Rue", "Albert"}
+
+
+def counts(commune, reports, cases, class_key=("college",), label="collèges"):
+    return CommuneCounts("080", "Somme (80)", commune, class_key, label, (reports, cases))
+
+
+def commune_table(*places, unknown=None):
+    return CommuneTable(
+        key="communes",
+        title="Par commune",
+        row_header="Commune",
+        columns=["Signalements", "Dossiers"],
+        places=list(places),
+        unknown=unknown,
+    )
+
+
+def test_the_table_by_commune():
+    shown = suppression.shown(
+        commune_table(
+            counts("Amiens", 40, 12),
+            counts("Abbeville", 9, 3),
+            counts("Albert", 6, 2),
+            counts("Rue", 2, 0),
+            unknown=(4, 1),
+        )
+    )
+    assert texts(shown) == {
+        # Reports: Rue is small, so Abbeville, the first commune of 5 or more by name, protects it. Cases:
+        # Abbeville, Albert and Rue are small, Amiens protects them — so it is masked for its cases.
+        "Albert (Somme (80)) — collèges": ["6", "masqué"],
+        "Amiens (Somme (80)) — collèges": ["40", "masqué"],
+        "Autres communes (Somme (80)) — collèges": ["11", "17"],
+        "Établissement non renseigné": ["4", "1"],
+        "Total": ["61", "18"],
+    }
+    assert [row.label for row in shown.rows][:2] == ["Albert (Somme (80)) — collèges", "Amiens (Somme (80)) — collèges"]
+    assert any("« masqué » : moins de 5" in note for note in shown.notes)
+    assert any("« Autres communes »" in note for note in shown.notes)
+    assert shown.fine and shown.chart_column is None
+
+
+def test_each_class_and_departement_is_masked_on_its_own():
+    lycees = {"class_key": ("lycee",), "label": "lycées"}
+    shown = suppression.shown(
+        commune_table(
+            counts("Amiens", 40, 12),
+            counts("Abbeville", 9, 8),
+            counts("Amiens", 3, 0, **lycees),
+            counts("Abbeville", 20, 7, **lycees),
+        )
+    )
+    rows = texts(shown)
+    assert rows["Amiens (Somme (80)) — collèges"] == ["40", "12"]
+    assert rows["Abbeville (Somme (80)) — collèges"] == ["9", "8"]
+    assert "Amiens (Somme (80)) — lycées" not in rows  # masked in both columns: not listed
+    assert rows["Autres communes (Somme (80)) — lycées"] == ["23", "7"]
+
+
+def test_an_unavailable_table_has_no_figures_anywhere():
+    table = commune_table(counts("Amiens", 40, 12))
+    table.unavailable = "Pour une année terminée seulement."
+    shown = suppression.shown(table)
+    assert shown.rows == [] and shown.unavailable == "Pour une année terminée seulement."
+    assert t.ShownTable.from_dict(shown.to_dict()) == shown
+
+
+@st.composite
+def communes_of_one_class(draw):
+    """Up to five communes of one class with their counts (often small), in rule 2b's order."""
+    n = draw(st.integers(2, 5))
+    values = draw(st.lists(st.integers(0, 9), min_size=n, max_size=n))
+    return [f"C{i}" for i in range(n)], values
+
+
+@settings(max_examples=300, deadline=None)
+@given(communes_of_one_class())
+def test_no_masked_count_can_be_pinned_by_a_reader_of_the_method(drawn):
+    """One département, class and measure: the département's total is exact, the listed communes are
+    exact, the sum of the others is printed — and the reader knows rule 2. No commune's count from 1
+    to 4 is determined. (A masked count can be: 0 when the others account for everything, or exactly 5
+    for the protecting commune when every small one has 0 — neither is a small count.)"""
+    order, values = drawn
+    masked = pooled(dict(zip(order, values, strict=True)), order)
+    knowledge = Knowledge()
+    for commune, value in zip(order, values, strict=True):
+        knowledge.unknown(commune, value)
+    knowledge.equal(dict.fromkeys(order, 1), sum(values), "total")
+    for commune, value in zip(order, values, strict=True):
+        if commune not in masked:
+            knowledge.equal({commune: 1}, value, "listed")
+    rule_2(knowledge, "group", {commune: {commune: 1} for commune in order}, order, set(order) - masked)
+    for commune, value in zip(order, values, strict=True):
+        if 1 <= value <= 4:
+            assert commune in masked
+            assert not knowledge.derivable({commune: 1}), (order, values)
+        elif knowledge.derivable({commune: 1}):
+            assert commune not in masked or value in (0, THRESHOLD), (order, values)
+
+
+# --- Rule 4 and the outputs -------------------------------------------------------------------------------
+
+
+def one_column(values):
     return t.Table(
         key="essai",
         title="Essai",
@@ -21,111 +208,13 @@ def one_column(values, *, fine=True):
         columns=["Nombre"],
         rows=[t.Row(f"L{i}", [t.Count(v)]) for i, v in enumerate(values)],
         total_row=True,
-        fine=fine,
     )
 
 
-def texts(shown):
-    return [[cell.text for cell in row.cells] for row in shown.rows]
-
-
-def values(shown):
-    """The numbers a reader sees (None for a mark)."""
-    return [[cell.value for cell in row.cells] for row in shown.rows]
-
-
-def test_a_total_cannot_reveal_a_single_small_count():
-    # Naively: 1, 7 and a total of 8 — anyone computes 8 - 7 = 1.
-    shown = suppression.shown(one_column([1, 7]))
-    assert texts(shown) == [["< 5"], ["masqué"], ["8"]]
-    assert [cell.value for row in shown.rows for cell in row.cells] == [None, None, 8]
-
-
-def test_the_smallest_other_cell_is_hidden_and_zeros_stay():
-    shown = suppression.shown(one_column([3, 0, 12, 9]))
-    assert texts(shown) == [["< 5"], ["0"], ["12"], ["masqué"], ["24"]]
-
-
-def test_a_small_total_is_hidden_like_any_count():
-    shown = suppression.shown(one_column([2, 1, 0]))
-    assert texts(shown) == [["< 5"], ["< 5"], ["0"], ["< 5"]]
-
-
-def test_departement_level_shows_every_count():
-    shown = suppression.shown(one_column([1, 7], fine=False))
-    assert texts(shown) == [["1"], ["7"], ["8"]]
-    assert shown.notes == []
-
-
-def test_two_way_table_protects_rows_columns_and_grand_total():
-    table = t.Table(
-        key="essai",
-        title="Essai",
-        row_header="Ligne",
-        columns=["A", "B", "C"],
-        rows=[t.Row("L0", [t.Count(1), t.Count(6), t.Count(0)]), t.Row("L1", [t.Count(7), t.Count(8), t.Count(9)])],
-        total_column=True,
-        total_row=True,
-        fine=True,
-    )
-    shown = suppression.shown(table)
-    # Row 0: the 1 is small, the 6 protects it; column A: the 7 protects it; column B: the 8.
-    assert texts(shown) == [
-        ["< 5", "masqué", "0", "7"],
-        ["masqué", "masqué", "9", "24"],
-        ["8", "14", "9", "31"],
-    ]
-    assert shown.columns[-1] == "Total"
-    assert shown.rows[-1].is_total
-    assert any("< 5" in note for note in shown.notes)
-    assert any("masqué" in note for note in shown.notes)
-
-
-def _equations(n_rows, n_cols):
-    """Every row, column, totals row and totals column of a grid with both totals."""
-    for i in range(n_rows + 1):
-        yield [(i, j) for j in range(n_cols)], (i, n_cols)
-    for j in range(n_cols + 1):
-        yield [(i, j) for i in range(n_rows)], (n_rows, j)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.integers(min_value=1, max_value=4).flatmap(
-        lambda n_rows: st.integers(min_value=1, max_value=4).flatmap(
-            lambda n_cols: st.lists(
-                st.lists(st.integers(min_value=0, max_value=12), min_size=n_cols, max_size=n_cols),
-                min_size=n_rows,
-                max_size=n_rows,
-            )
-        )
-    )
-)
-def test_no_line_of_a_suppressed_table_has_a_single_unknown(grid):
-    table = t.Table(
-        key="essai",
-        title="Essai",
-        row_header="Ligne",
-        columns=[f"C{j}" for j in range(len(grid[0]))],
-        rows=[t.Row(f"L{i}", [t.Count(v) for v in row]) for i, row in enumerate(grid)],
-        total_column=True,
-        total_row=True,
-        fine=True,
-    )
-    shown = suppression.shown(table)
-    n_rows, n_cols = len(grid), len(grid[0])
-    for i, j in itertools.product(range(n_rows + 1), range(n_cols + 1)):
-        cell = shown.rows[i].cells[j]
-        if cell.value is not None:
-            assert not 0 < cell.value < 5  # no small count is ever shown
-    for terms, total in _equations(n_rows, n_cols):
-        hidden = [p for p in [*terms, total] if shown.rows[p[0]].cells[p[1]].is_hidden]
-        assert len(hidden) != 1, (grid, terms, total)
-    # So a reader chaining rows and columns learns nothing that is hidden.
-    printed = [[cell.value for cell in row.cells] for row in shown.rows]
-    layout = Layout(counts=tuple(range(n_cols + 1)), total_row=True, total_column=True)
-    learnt = set(what_a_reader_computes(printed, layout))
-    assert learnt == {(i, j) for i, row in enumerate(printed) for j, value in enumerate(row) if value is not None}
+def test_departement_level_shows_every_count_with_its_totals():
+    shown = suppression.shown(one_column([1, 7, 0]))
+    assert texts(shown) == {"L0": ["1"], "L1": ["7"], "L2": ["0"], "Total": ["8"]}
+    assert shown.notes == [] and not shown.fine
 
 
 def test_rates_means_and_delays_on_too_few_cases():
@@ -143,170 +232,53 @@ def test_rates_means_and_delays_on_too_few_cases():
             t.Row("sans objet", [None]),
         ],
     )
-    assert texts(suppression.shown(table)) == [["—"], ["25\u00a0%"], ["—"], ["10,0\u00a0h"], ["—"], ["sans objet"]]
+    shown = suppression.shown(table)
+    assert [row[0] for row in texts(shown).values()] == ["—", "25\u00a0%", "—", "10,0\u00a0h", "—", "sans objet"]
+    assert any("moins de 5 situations" in note for note in shown.notes)
 
 
-def test_below_departement_a_rate_never_gives_a_small_count_away():
-    rows = [t.Row("a", [t.Rate(2, 20)]), t.Row("b", [t.Rate(18, 20)]), t.Row("c", [t.Rate(10, 20)])]
-    fine = t.Table(key="x", title="x", row_header="x", columns=["Part"], rows=rows, fine=True)
-    coarse = t.Table(key="x", title="x", row_header="x", columns=["Part"], rows=rows, fine=False)
-    assert texts(suppression.shown(fine)) == [["—"], ["—"], ["50\u00a0%"]]
-    assert texts(suppression.shown(coarse)) == [["10\u00a0%"], ["90\u00a0%"], ["50\u00a0%"]]
-
-
-DUE_AND_ON_TIME = Layout(counts=(0, 1), total_row=True, parts={1: 0}, rates={2: (1, 0)})
-
-
-def due_and_on_time(rows):
-    """Actions due and done on time per row, the share on time, with a totals row: the actions table."""
-    return t.Table(
+def test_a_total_row_carries_rates_over_its_totals():
+    table = t.Table(
         key="x",
         title="x",
         row_header="x",
         columns=["Échues", "À temps", "Part"],
         rows=[
-            t.Row(f"L{i}", [t.Count(due), t.Count(on_time), t.Rate(on_time, due, sources=((i, 0), (i, 1)))])
-            for i, (due, on_time) in enumerate(rows)
+            t.Row("A", [t.Count(12), t.Count(10), t.Rate(10, 12)]),
+            t.Row("B", [t.Count(8), t.Count(8), t.Rate(8, 8)]),
         ],
         total_row=True,
         total_rates={2: (1, 0)},
-        parts={1: 0},
-        fine=True,
     )
-
-
-def test_a_rate_built_on_a_hidden_count_is_hidden():
-    shown = suppression.shown(due_and_on_time([(12, 10), (9, 6), (3, 3)]))
-    # First row: 12 due, 10 on time — 2 late, one subtraction away: the 10 is hidden, and the rate built on it.
-    assert texts(shown)[0] == ["12", "masqué", "masqué"]
-    assert texts(shown)[2] == ["< 5", "< 5", "masqué"]
-    assert texts(shown)[1] == ["masqué", "masqué", "masqué"]  # protect the third row through both column totals
-    assert texts(shown)[3] == ["24", "19", "79\u00a0%"]  # 5 late in all: not a small count
-    assert any("soustraction" in note for note in shown.notes)
-    assert small_counts_found(values(shown), DUE_AND_ON_TIME) == {}
-
-
-def test_a_small_complement_in_the_totals_row_hides_the_total_of_the_part():
-    # 12 − 10 = 2 late for the first row, 20 − 18 = 2 late in all; the second row has none late.
-    shown = suppression.shown(due_and_on_time([(12, 10), (8, 8)]))
-    assert texts(shown) == [
-        ["12", "masqué", "masqué"],
-        ["8", "8", "100\u00a0%"],
-        ["20", "masqué", "masqué"],
-    ]
-    assert small_counts_found(values(shown), DUE_AND_ON_TIME) == {}
-
-
-def test_nested_counts_protect_their_difference():
-    """Closures old enough to tell about 12 months are among those old enough for 6 months."""
-    rows = [(16, 7), (13, 6)]  # 16 − 13 = 3 closures between 6 and 12 months old
-    table = t.Table(
-        key="x",
-        title="x",
-        row_header="x",
-        columns=["Clôtures", "Rouvertes", "Taux"],
-        rows=[
-            t.Row(f"L{i}", [t.Count(closed), t.Count(reopened), t.Rate(reopened, closed, sources=((i, 0), (i, 1)))])
-            for i, (closed, reopened) in enumerate(rows)
-        ],
-        parts={1: 0},
-        cell_parts=(((1, 0), (0, 0)),),
-        fine=True,
-    )
-    assert texts(suppression.shown(table)) == [["16", "7", "44\u00a0%"], ["masqué", "6", "masqué"]]
-    # At the département level, nothing is hidden.
-    table.fine = False
-    assert texts(suppression.shown(table)) == [["16", "7", "44\u00a0%"], ["13", "6", "46\u00a0%"]]
-
-
-def test_a_rate_over_two_counts_must_declare_its_part():
-    table = due_and_on_time([(12, 10)])
-    table.parts = {}
-    with pytest.raises(ValueError, match="declare its part"):
-        suppression.shown(table)
-    table.parts = {0: 1}  # the wrong way round: 12 due are not a part of 10 on time
-    with pytest.raises(ValueError, match="larger than the whole"):
-        suppression.shown(table)
-
-
-@st.composite
-def parts_and_wholes(draw):
-    """1 to 4 rows of (whole, part), the part at most the whole; sometimes a totals row, sometimes each
-    row's whole a part of the previous row's (like the reopening windows)."""
-    n_rows = draw(st.integers(min_value=1, max_value=4))
-    wholes = draw(st.lists(st.integers(min_value=0, max_value=14), min_size=n_rows, max_size=n_rows))
-    nested = draw(st.booleans())
-    if nested:
-        wholes.sort(reverse=True)
-    rows = [(whole, draw(st.integers(min_value=0, max_value=whole))) for whole in wholes]
-    return rows, draw(st.booleans()), nested
-
-
-@settings(max_examples=300, deadline=None)
-@given(parts_and_wholes())
-def test_no_small_complement_can_be_computed(drawn):
-    rows, total_row, nested = drawn
-    cell_parts = tuple(((i + 1, 0), (i, 0)) for i in range(len(rows) - 1)) if nested else ()
-    table = t.Table(
-        key="essai",
-        title="Essai",
-        row_header="Ligne",
-        columns=["Tout", "Dont", "Part"],
-        rows=[
-            t.Row(f"L{i}", [t.Count(whole), t.Count(part), t.Rate(part, whole, sources=((i, 1), (i, 0)))])
-            for i, (whole, part) in enumerate(rows)
-        ],
-        total_row=total_row,
-        total_rates={2: (1, 0)} if total_row else {},
-        parts={1: 0},
-        cell_parts=cell_parts,
-        fine=True,
-    )
-    shown = suppression.shown(table)
-    printed = [[cell.value for cell in row.cells] for row in shown.rows]
-    values = [[whole, part] for whole, part in rows]
-    if total_row:
-        values.append([sum(row[0] for row in values), sum(row[1] for row in values)])
-    for row in printed:
-        assert not any(value is not None and 0 < value < 5 for value in row[:2])  # no small count printed
-        if row[2] is not None:
-            assert row[0] is not None and row[1] is not None  # a printed rate tells nothing more
-
-    # Extended invariant: no line, and no part + complement = whole, has exactly one unknown term. A
-    # complement is unknown when it is small or when its part or its whole is not printed.
-    def unknown(key):
-        if key[0] == "rest":
-            (pi, pj), (wi, wj) = key[1], key[2]
-            rest = values[wi][wj] - values[pi][pj]
-            return 0 < rest < 5 or unknown((pi, pj)) or unknown((wi, wj))
-        return printed[key[0]][key[1]] is None
-
-    last = len(values) - 1
-    body = range(last) if total_row else range(len(values))
-    pairs = [((i, 1), (i, 0)) for i in range(len(values))]
-    lines = [([part, ("rest", part, whole)], whole) for part, whole in [*pairs, *cell_parts]]
-    if total_row:
-        lines += [([(i, j) for i in body], (last, j)) for j in (0, 1)]
-        lines.append(([("rest", (i, 1), (i, 0)) for i in body], ("rest", (last, 1), (last, 0))))
-    for terms, total in lines:
-        assert sum(1 for key in [*terms, total] if unknown(key)) != 1, (rows, terms, total)
-    # And a reader chaining the equations finds no small count, nor any hidden count.
-    layout = Layout(counts=(0, 1), total_row=total_row, parts={1: 0}, rates={2: (1, 0)}, cell_parts=cell_parts)
-    assert small_counts_found(printed, layout) == {}
-    learnt = {key for key in what_a_reader_computes(printed, layout) if key[0] != "rest"}
-    assert learnt == {(i, j) for i, row in enumerate(printed) for j in (0, 1) if row[j] is not None}
+    assert texts(suppression.shown(table))["Total"] == ["20", "18", "90\u00a0%"]
 
 
 def test_shown_tables_survive_json():
-    shown = suppression.shown(one_column([1, 7]))
+    shown = suppression.shown(commune_table(counts("Amiens", 40, 12), counts("Rue", 2, 0)))
     assert t.ShownTable.from_dict(shown.to_dict()) == shown
+    # A year published before the table by commune existed has no "unavailable" key.
+    data = suppression.shown(one_column([3])).to_dict()
+    del data["unavailable"]
+    assert t.ShownTable.from_dict(data).unavailable == ""
 
 
 def test_charts_draw_only_what_the_table_shows():
-    shown = suppression.shown(one_column([1, 7, 20]))
+    table = one_column([1, 7, 20])
+    table.rows.append(t.Row("taux", [t.Rate(1, 3)]))
+    shown = suppression.shown(table)
     chart = charts.chart_for(shown)
     assert chart is not None
-    assert [bar.text for bar in chart.bars] == ["< 5", "masqué", "20"]
-    assert [bar.width > 0 for bar in chart.bars] == [False, False, True]
-    assert "2 valeurs ne sont pas affichées" in chart.summary
+    assert [bar.text for bar in chart.bars] == ["1", "7", "20", "—"]
+    assert [bar.width > 0 for bar in chart.bars] == [True, True, True, False]
+    assert "1 valeur n’est pas affichée" in chart.summary
     assert "Total : 28." in chart.summary
+
+
+def test_the_table_by_commune_has_no_chart():
+    assert charts.chart_for(suppression.shown(commune_table(counts("Amiens", 40, 12)))) is None
+
+
+@pytest.mark.parametrize("cell", [object(), "12"])
+def test_unknown_cells_are_refused(cell):
+    with pytest.raises(TypeError):
+        suppression.shown(t.Table(key="x", title="x", row_header="x", columns=["x"], rows=[t.Row("x", [cell])]))
