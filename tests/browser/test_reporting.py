@@ -46,6 +46,11 @@ def test_child_reports_with_keyboard_only_and_reads_the_reply(page, browser, liv
     photo_path = Path(tmp_path) / "capture.jpg"
     photo_path.write_bytes(photo)
 
+    # Listening from the start makes the browser hand file dialogs to the test before any key is pressed:
+    # enabling that interception only when the key goes down races with the key under load.
+    choosers = []
+    page.on("filechooser", lambda chooser: choosers.append(chooser))
+
     page.goto("/")
     assert_accessible(page)
     press_on(page, "a[href='/signaler/']")
@@ -109,9 +114,13 @@ def test_child_reports_with_keyboard_only_and_reads_the_reply(page, browser, liv
     page.wait_for_url("**/signaler/envoyer/")
     assert_accessible(page)
     focus(page, "input[type='file']")
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files(str(photo_path))
+    page.keyboard.press("Space")
+    for _ in range(300):
+        if choosers:
+            break
+        page.wait_for_timeout(100)
+    assert choosers, "Space on the file field opened no file dialog"
+    choosers[-1].set_files(str(photo_path))
     press_on(page, "button[type='submit']")
 
     page.wait_for_selector("#code-de-suivi")
