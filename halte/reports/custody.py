@@ -290,7 +290,7 @@ def _accesses(case, items: list[Evidence]) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = {evidence_id: [] for evidence_id in wanted}
     for event in events:
         detail = event.detail if isinstance(event.detail, dict) else {}
-        named = {detail.get("evidence")} | set(detail.get("evidence_ids") or [])
+        named: set[str] = {str(detail.get("evidence"))} | {str(i) for i in detail.get("evidence_ids") or []}
         for evidence_id in named & wanted:
             found[evidence_id].append(_access(event, detail))
     return found

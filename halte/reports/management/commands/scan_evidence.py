@@ -6,7 +6,6 @@ configuring ``HALTE_CLAMD_URL``, and from time to time (cron) to retry failed sc
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from halte.reports import antivirus, vault
 from halte.reports.enums import ScanStatus
@@ -14,7 +13,7 @@ from halte.reports.models import Evidence
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Analyse par l’antivirus les pièces qui ne l’ont pas été.")
+    help = "Analyse par l’antivirus les pièces qui ne l’ont pas été."
 
     def handle(self, *args, **options):
         if not antivirus.is_configured():

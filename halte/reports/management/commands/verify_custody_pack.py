@@ -17,7 +17,7 @@ from halte.reports import custody
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Vérifie un scellé numérique des pièces : signature, clé, empreinte de chaque fichier.")
+    help = "Vérifie un scellé numérique des pièces : signature, clé, empreinte de chaque fichier."
 
     def add_arguments(self, parser):
         parser.add_argument("pack", help=gettext_lazy("Le fichier ZIP du scellé."))
