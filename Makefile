@@ -54,6 +54,8 @@ check-deploy: install
 	SECRET_KEY=check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFG \
 	ALLOWED_HOSTS=halte.example.gouv.fr \
 	DATABASE_URL=postgres://halte@localhost/halte \
+	HALTE_CLAMD_URL=unix:///run/clamav/clamd.ctl \
+	HALTE_CUSTODY_SIGNING_KEY=c2lnbmF0dXJlLWNoZWNrLWRlcGxveS1vbmx5LTAxMjM= \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 # Two cores on CI: one worker per core, idle workers steal the long browser journeys' neighbours.

@@ -353,3 +353,12 @@ HALTE = {
     # Where the quick-exit button leads: a neutral page that raises no question if seen on a screen.
     "QUICK_EXIT_URL": env.str("HALTE_QUICK_EXIT_URL", default="https://meteofrance.com/"),
 }
+
+# --- Evidence: antivirus and custody packs ------------------------------------------------------
+# The ClamAV daemon that scans every piece of evidence at capture (reports/antivirus.py):
+# tcp://host:3310, unix:///run/clamav/clamd.ctl or a socket path. Empty: files are not scanned, the
+# staff pages say so, and `check --deploy` warns in production.
+HALTE_CLAMD_URL = env.str("HALTE_CLAMD_URL", default="")
+HALTE_CLAMD_TIMEOUT = env.float("HALTE_CLAMD_TIMEOUT", default=30.0)
+# The Ed25519 key that signs custody packs is read at use from HALTE_CUSTODY_SIGNING_KEY (or
+# HALTE_CUSTODY_SIGNING_KEY_FILE), like the vault's keys: see reports/custody.py.

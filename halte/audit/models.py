@@ -50,6 +50,8 @@ class Action(models.TextChoices):
     REPORTER_MESSAGE_RECEIVED = "reports.reporter_message", _("Message reçu de la personne qui a signalé")
     EVIDENCE_DOWNLOADED = "reports.evidence_downloaded", _("Pièce téléchargée")
     EVIDENCE_UNREADABLE = "reports.evidence_unreadable", _("Pièce illisible ou altérée")
+    EVIDENCE_REFUSED = "reports.evidence_refused", _("Téléchargement refusé : pièce en quarantaine")
+    CUSTODY_PACK_EXPORTED = "reports.custody_pack_exported", _("Scellé numérique des pièces exporté")
     API_KEY_CREATED = "reports.api_key_created", _("Clé d’API créée")
     API_KEY_REVOKED = "reports.api_key_revoked", _("Clé d’API révoquée")
     REPORT_TRIAGED = "reports.triaged", _("Signalement trié")

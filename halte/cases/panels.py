@@ -21,6 +21,7 @@ CASE_PANELS = (
     "halte.interventions.panels.case_panel",
     "halte.meetings.panels.case_panel",
     "halte.documents.panels.case_panel",
+    "halte.reports.panels.case_panel",
 )
 
 

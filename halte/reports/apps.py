@@ -6,3 +6,6 @@ class ReportsConfig(AppConfig):
     name = "halte.reports"
     label = "reports"
     verbose_name = _("Signalements")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the system checks

@@ -110,3 +110,12 @@ class FaitsLevel(models.IntegerChoices):
     ONE = 1, _("Niveau 1")
     TWO = 2, _("Niveau 2")
     THREE = 3, _("Niveau 3")
+
+
+class ScanStatus(models.TextChoices):
+    """What the antivirus said about a piece of evidence (reports/antivirus.py)."""
+
+    NOT_SCANNED = "not_scanned", _("Non analysé par un antivirus")
+    CLEAN = "clean", _("Aucun virus détecté")
+    INFECTED = "infected", _("Virus détecté")
+    FAILED = "failed", _("Analyse antivirus impossible")

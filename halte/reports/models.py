@@ -286,6 +286,9 @@ class IdempotencyRecord(models.Model):
 class Evidence(models.Model):
     """A file given as evidence. Immutable once stored: the vault writes it, nothing ever rewrites it.
 
+    Only what is *said about* the file may be added later, by the vault and with a conditional
+    UPDATE: the findings of an older file inspected on first view, a scan done once a daemon answers.
+
     ``original`` is the encrypted original (AES-GCM, key ``key_id``); ``display`` is a re-encoded
     copy without metadata, for images only. ``sha256`` is the digest of the bytes as uploaded.
     """
@@ -302,13 +305,26 @@ class Evidence(models.Model):
     display_path = models.CharField(max_length=255, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
     uploaded_by_reporter = models.BooleanField(default=True)
+    # What the file could do when opened (inspection.Finding codes), found at capture. None: a file
+    # stored before inspection existed, inspected the first time a staff page lists it.
+    active_content = models.JSONField(_("contenu actif"), null=True, blank=True, default=None)
+    scan_status = models.CharField(
+        _("antivirus"), max_length=16, choices=enums.ScanStatus.choices, default=enums.ScanStatus.NOT_SCANNED
+    )
+    scan_signature = models.CharField(_("virus détecté"), max_length=200, blank=True)
+    scanned_at = models.DateTimeField(_("analysé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("pièce")
         verbose_name_plural = _("pièces")
         ordering = ["uploaded_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"), name="evidence_sha256_hex")
+            models.CheckConstraint(condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"), name="evidence_sha256_hex"),
+            # A quarantined file always says what was found in it.
+            models.CheckConstraint(
+                condition=~models.Q(scan_status=enums.ScanStatus.INFECTED) | ~models.Q(scan_signature=""),
+                name="evidence_infected_has_signature",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -318,3 +334,15 @@ class Evidence(models.Model):
         if not self._state.adding:
             raise TypeError("Evidence is immutable once stored.")
         super().save(*args, **kwargs)
+
+    @property
+    def findings(self) -> list[str]:
+        """What the file could do when opened, in French sentences (empty if nothing, or not inspected)."""
+        from .inspection import describe
+
+        return describe(self.active_content)
+
+    @property
+    def is_quarantined(self) -> bool:
+        """A virus was found: the original is kept sealed and never served (see reports/vault.py)."""
+        return self.scan_status == enums.ScanStatus.INFECTED

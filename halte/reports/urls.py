@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import public, staff
+from .views import custody, public, staff
 
 app_name = "reports"
 
@@ -30,4 +30,6 @@ urlpatterns = [
         staff.evidence_display,
         name="evidence_display",
     ),
+    # The parquet's custody pack of a case's evidence.
+    path("dossiers/<uuid:public_id>/scelle-des-pieces/", custody.custody_pack, name="custody_pack"),
 ]

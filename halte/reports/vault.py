@@ -20,6 +20,12 @@ What it owns, and why:
   metadata. The original is kept untouched (it is the evidence, its digest proves it), but staff look
   at a *display copy*: the pixels only, turned upright, re-encoded as a fresh PNG or JPEG without
   any EXIF, GPS, XMP, ICC profile or comment.
+* **Active content and viruses** (``store``, ``inspect_pending``, ``rescan``): at capture the bytes
+  go through ``inspection.find_active_content`` (PDF JavaScript and automatic actions, macros,
+  scripts, programs) and, when a daemon is configured, ``antivirus.scan``; both are kept on the row
+  and shown next to the file on the staff page. A file with a virus is *quarantined*: it is kept
+  sealed (it is evidence) but nobody downloads it from Halte (``access.reports.can_download_original``).
+  Files stored before inspection existed are inspected the first time a staff page lists them.
 * **Keys** (``keyring``): ``HALTE_EVIDENCE_KEYS`` (or the file named by
   ``HALTE_EVIDENCE_KEYS_FILE``) lists ``id:base64key`` pairs separated by commas; the first one is
   the current key. Each stored file records the id of the key that sealed it. To rotate, put a new
@@ -30,7 +36,8 @@ What it owns, and why:
 
 The public API is ``EvidenceRejected``, ``EvidenceUnreadable``, ``EvidenceTampered``, the limit
 constants, ``sniff``, ``validate``, ``keyring``, ``seal``, ``unseal``, ``store``, ``read_original``,
-``read_display`` and ``purge_orphans``. The content type of a display copy is ``sniff(read_display(evidence))``.
+``read_display``, ``inspect_pending``, ``rescan`` and ``purge_orphans``. The content type of a
+display copy is ``sniff(read_display(evidence))``.
 """
 
 from __future__ import annotations
@@ -63,6 +70,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from . import antivirus, inspection
+from .enums import ScanStatus
 from .models import Evidence
 
 if TYPE_CHECKING:
@@ -602,6 +611,8 @@ def store(
     display = (
         _display_copy(data, inspected.content_type, inspected.name) if inspected.content_type in IMAGE_FORMATS else None
     )
+    findings = inspection.find_active_content(data)
+    scanned = antivirus.scan(data)
 
     public_id = uuid.uuid4()
     original_path = _new_relative_path()
@@ -626,6 +637,10 @@ def store(
                 original_path=original_path,
                 display_path=display_path,
                 uploaded_by_reporter=uploaded_by_reporter,
+                active_content=findings,
+                scan_status=scanned.status,
+                scan_signature=scanned.signature,
+                scanned_at=timezone.now() if scanned.status != ScanStatus.NOT_SCANNED else None,
             )
     except BaseException:
         _remove(written)
@@ -665,6 +680,42 @@ def read_display(evidence: Evidence) -> bytes:
         raise ValueError("This evidence has no display copy.")
     blob = _read_blob(evidence.display_path)
     return unseal(_key_for(evidence), evidence.key_id, evidence.public_id, _DISPLAY, blob)
+
+
+def inspect_pending(items: Iterable[Evidence]) -> None:
+    """Inspect, once, the files stored before active content was looked for (``active_content`` None).
+
+    The findings are written by a conditional UPDATE (the row is otherwise immutable) and set on the
+    given objects, so the page that lists them shows them at once. A file that cannot be read keeps
+    None: its page says it could not be checked, and the download says why.
+    """
+    for item in items:
+        if item.active_content is not None:
+            continue
+        try:
+            findings = inspection.find_active_content(read_original(item))
+        except EvidenceUnreadable:
+            continue
+        Evidence.objects.filter(pk=item.pk, active_content__isnull=True).update(active_content=findings)
+        item.active_content = findings
+
+
+def rescan(item: Evidence) -> str:
+    """Scan a file that was not scanned, or whose scan failed; return its scan status afterwards.
+
+    Nothing is done without a configured daemon, nor for a file already found clean or infected.
+    """
+    if item.scan_status not in (ScanStatus.NOT_SCANNED, ScanStatus.FAILED) or not antivirus.is_configured():
+        return item.scan_status
+    scanned = antivirus.scan(read_original(item))
+    if scanned.status == ScanStatus.NOT_SCANNED:
+        return item.scan_status
+    now = timezone.now()
+    Evidence.objects.filter(pk=item.pk, scan_status=item.scan_status).update(
+        scan_status=scanned.status, scan_signature=scanned.signature, scanned_at=now
+    )
+    item.scan_status, item.scan_signature, item.scanned_at = scanned.status, scanned.signature, now
+    return scanned.status
 
 
 def purge_orphans(*, older_than: timedelta = timedelta(hours=1)) -> list[str]:

@@ -19,7 +19,7 @@ from halte.access.policy import Capability
 from halte.audit.journal import record_request
 from halte.audit.models import Action
 
-from .. import actions, vault
+from .. import actions, antivirus, custody, vault
 from ..forms import StaffIntakeForm, StaffReplyForm
 from ..models import Evidence, Report
 
@@ -59,11 +59,15 @@ def detail(request, public_id):
         record_request(Action.REPORT_READ, request, target=report)
     if show_identity and not report.is_anonymous:
         record_request(Action.REPORTER_IDENTITY_READ, request, target=report)
+    thread = list(report.messages.select_related("author__user").prefetch_related("evidence"))
+    evidence = list(report.evidence.filter(message__isnull=True))
+    vault.inspect_pending([*evidence, *(item for message in thread for item in message.evidence.all())])
     context = {
         "report": report,
         "pupils": report.pupils.all(),
-        "thread": report.messages.select_related("author__user").prefetch_related("evidence"),
-        "evidence": report.evidence.filter(message__isnull=True),
+        "thread": thread,
+        "evidence": evidence,
+        "antivirus_configured": antivirus.is_configured(),
         "show_identity": show_identity,
         "can_reply": access.can_reply_to_reporter(membership, report),
         "can_take_charge": access.can_take_charge(membership, report) and report.status == "received",
@@ -105,20 +109,33 @@ def _evidence_for(request, public_id, evidence_id) -> Evidence:
     return get_object_or_404(Evidence, report=report, public_id=evidence_id)
 
 
+def _never_rendered(response: HttpResponse) -> HttpResponse:
+    """A file from the vault is data, never a page: no sniffing, no script, no plugin, no cache."""
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @policy.requires(Capability.TRIAGE_REPORTS)
 def evidence_original(request, public_id, evidence_id):
     evidence = _evidence_for(request, public_id, evidence_id)
     detail = {"evidence": str(evidence.public_id), "copy": "original", "sha256": evidence.sha256}
+    if not access.can_download_original(request.membership, evidence):
+        return _quarantined(request, evidence, detail)
     try:
         data = vault.read_original(evidence)
     except vault.EvidenceUnreadable as error:
         return _unreadable(request, evidence, detail, error)
     record_request(Action.EVIDENCE_DOWNLOADED, request, target=evidence.report, detail=detail)
+    # Always an attachment, as bytes without a type: a PDF with JavaScript or a script saved as text
+    # is never opened by the browser inside Halte's origin.
     response = HttpResponse(data, content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="{evidence.public_id}{_extension(evidence)}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{evidence.public_id}{custody.extension(evidence.content_type)}"'
+    )
     response["X-Content-SHA256"] = evidence.sha256
-    response["Cache-Control"] = "no-store"
-    return response
+    return _never_rendered(response)
 
 
 @policy.requires(Capability.TRIAGE_REPORTS)
@@ -127,16 +144,23 @@ def evidence_display(request, public_id, evidence_id):
     if not evidence.display_path:
         raise Http404
     detail = {"evidence": str(evidence.public_id), "copy": "display"}
+    if not access.can_download_original(request.membership, evidence):
+        return _quarantined(request, evidence, detail)
     try:
         data = vault.read_display(evidence)
     except vault.EvidenceUnreadable as error:
         return _unreadable(request, evidence, detail, error)
     record_request(Action.EVIDENCE_DOWNLOADED, request, target=evidence.report, detail=detail)
+    # Display copies are pixels re-encoded by the vault (images only): nothing in them can run.
     content_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
-    response = HttpResponse(data, content_type=content_type)
-    response["Cache-Control"] = "no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return _never_rendered(HttpResponse(data, content_type=content_type))
+
+
+def _quarantined(request, evidence: Evidence, detail: dict):
+    """A virus was found: the file stays sealed in the vault; the refusal is journaled."""
+    record_request(Action.EVIDENCE_REFUSED, request, target=evidence.report, detail=detail)
+    context = {"evidence": evidence, "report": evidence.report}
+    return render(request, "reports/staff/evidence_quarantined.html", context, status=403)
 
 
 def _unreadable(request, evidence: Evidence, detail: dict, error: Exception):
@@ -145,23 +169,6 @@ def _unreadable(request, evidence: Evidence, detail: dict, error: Exception):
     record_request(Action.EVIDENCE_UNREADABLE, request, target=evidence.report, detail={**detail, "tampered": tampered})
     context = {"evidence": evidence, "tampered": tampered, "report": evidence.report}
     return render(request, "reports/staff/evidence_unreadable.html", context, status=409)
-
-
-_EXTENSIONS = {
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-    "image/gif": ".gif",
-    "image/webp": ".webp",
-    "application/pdf": ".pdf",
-    "video/mp4": ".mp4",
-    "video/webm": ".webm",
-    "video/quicktime": ".mov",
-    "text/plain": ".txt",
-}
-
-
-def _extension(evidence: Evidence) -> str:
-    return _EXTENSIONS.get(evidence.content_type, ".bin")
 
 
 @policy.requires(Capability.FILE_REPORTS)
