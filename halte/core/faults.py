@@ -14,11 +14,14 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connec
 CONNECTION_FAULTS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
-def heal_connection(alias: str = DEFAULT_DB_ALIAS) -> None:
-    """Close the connection if a query failed on it and it no longer answers (never inside a
-    transaction: that one is the caller's to end). Costs one query, only after an error."""
+def heal_connection(alias: str = DEFAULT_DB_ALIAS, *, check: bool = False) -> None:
+    """Close the connection if it no longer answers (never inside a transaction: that one is the
+    caller's to end). Asked only after a query failed on it, or always with ``check`` (a connection
+    killed right after a COMMIT has not failed a query yet): one ``SELECT 1`` either way."""
     connection = connections[alias]
-    if connection.connection is None or connection.in_atomic_block or not connection.errors_occurred:
+    if connection.connection is None or connection.in_atomic_block:
+        return
+    if not (check or connection.errors_occurred):
         return
     if connection.is_usable():
         connection.errors_occurred = False

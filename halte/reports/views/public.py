@@ -232,7 +232,7 @@ def _receipt(request, submission: actions.Submission | None):
         raise Http404
     drafts.forget(request.session, sent=True)
     # If the connection died right after the commit, the session must still be saved (draft forgotten).
-    heal_connection()
+    heal_connection(check=True)
     return render(
         request,
         "reports/public/receipt.html",
