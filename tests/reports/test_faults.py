@@ -149,7 +149,7 @@ def kill_during_commit(other):
     a lock held by the second connection, which kills the backend once it waits there."""
     other.execute(
         "CREATE FUNCTION halte_faults_hold() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN PERFORM pg_advisory_xact_lock(%s); RETURN NULL; END $$" % LOCK_KEY
+        f"$$ BEGIN PERFORM pg_advisory_xact_lock({LOCK_KEY}); RETURN NULL; END $$"
     )
     other.execute(
         "CREATE CONSTRAINT TRIGGER halte_faults_hold AFTER INSERT ON reports_report "
