@@ -4,10 +4,20 @@ django-ninja and pydantic speak English by default; partners' developers read Fr
 errors keep pydantic's machine-readable ``type`` and ``loc`` and get a French ``msg``.
 """
 
+import logging
+
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from halte.reports.actions import OutcomeUnknown
+
+logger = logging.getLogger(__name__)
+
+# Seconds a partner should wait before retrying after a fault of the database or the storage.
+RETRY_AFTER_SECONDS = 10
 
 
 class Error(Schema):
@@ -87,3 +97,44 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404):
         return api.create_response(request, {"detail": _("Introuvable.")}, status=404)
+
+    def unavailable(request: HttpRequest, message: str):
+        response = api.create_response(request, {"detail": message}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    # Faults of the environment, not of the request: 503 and a retry that is always safe (nothing was
+    # saved, or the same Idempotency-Key finds what was).
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def database_unavailable(request: HttpRequest, exc: Exception):
+        logger.warning("API call refused: the database is unavailable (%s).", type(exc).__name__)
+        return unavailable(
+            request,
+            _(
+                "Service momentanément indisponible (base de données) : rien n’a été enregistré. "
+                "Réessayez dans quelques instants avec la même clé d’idempotence."
+            ),
+        )
+
+    @api.exception_handler(OutcomeUnknown)
+    def outcome_unknown(request: HttpRequest, exc: OutcomeUnknown):
+        return unavailable(
+            request,
+            _(
+                "La base de données n’a pas confirmé l’enregistrement : le signalement l’est peut-être. "
+                "Réessayez avec la même clé d’idempotence : vous recevrez le signalement enregistré, "
+                "jamais un doublon."
+            ),
+        )
+
+    @api.exception_handler(OSError)
+    def storage_unavailable(request: HttpRequest, exc: OSError):
+        logger.warning("API call refused: the storage is unavailable (%s).", type(exc).__name__)
+        return unavailable(
+            request,
+            _(
+                "Service momentanément indisponible (stockage des pièces) : rien n’a été enregistré. "
+                "Réessayez dans quelques instants avec la même clé d’idempotence."
+            ),
+        )

@@ -5,8 +5,9 @@ read in Halte, by those allowed to. Nor does it say who else is invited: each pe
 names the organiser and that person only (a school invited hints at a case of that school).
 
 Messages are prepared inside the transaction that changes the meeting (so they describe what is
-committed), and handed to the task queue once it commits: a rolled-back change sends nothing and a
-slow mail server never holds a request.
+committed), and queued with that transaction (``notifications.service.enqueue_with_transaction``):
+a rolled-back change sends nothing, a committed one cannot lose its emails, and a slow mail server
+never holds a request.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -143,6 +143,8 @@ def build(message: dict) -> EmailMultiAlternatives:
 def send_after_commit(messages: list[dict]) -> None:
     if not messages:
         return
+    from halte.notifications.service import enqueue_with_transaction
+
     from .tasks import send_calendar_emails
 
-    transaction.on_commit(lambda: send_calendar_emails.enqueue(messages))
+    enqueue_with_transaction(send_calendar_emails, messages)

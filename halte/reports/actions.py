@@ -5,12 +5,13 @@ platforms), writes its audit event inside its transaction, and sends notificatio
 transaction has committed.
 """
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +28,8 @@ from halte.notifications.service import notify
 from . import flags, receipts, vault
 from .enums import Channel, Status
 from .models import AuthorKind, Message, Report, ReportedPupil
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -74,6 +77,16 @@ class Submission:
     receipt_code: str | None  # shown once to the reporter, never stored
 
 
+class OutcomeUnknown(Exception):
+    """The COMMIT of a report was sent and no answer came back, and the database could not be asked
+    since. The report may be saved: its files are kept, and a retry with the same submission token
+    (or ``Idempotency-Key``) finds it instead of filing a second one."""
+
+    def __init__(self, report_public_id) -> None:
+        super().__init__(f"Outcome of the commit of report {report_public_id} unknown.")
+        self.report_public_id = report_public_id
+
+
 def submit_report(
     *,
     data: ReportData,
@@ -81,14 +94,33 @@ def submit_report(
     files: Sequence[UploadedFile] = (),
     api_key=None,
     with_receipt: bool = False,
+    alongside: Callable[[Report], object] | None = None,
 ) -> Submission:
-    """Save a report with its pupils and files, all or nothing, then alert the coordinators."""
+    """Save a report with its pupils, files, audit row and notification work, all or nothing.
+
+    Commit is the truth. Everything — the rows, the coordinators' notifications and the task that
+    emails them (``notify`` records it in this transaction), whatever ``alongside`` adds (the API's
+    idempotency record) — commits in one transaction. The encrypted files are written before their
+    rows; they are removed only when the transaction did not commit:
+
+    - an error before the COMMIT: rolled back, files removed, the error is raised;
+    - an error *from* the COMMIT (connection lost while committing): the outcome is asked again on a
+      fresh connection. Saved: the submission is returned as if nothing had happened. Not saved:
+      files removed, the error raised. No answer: ``OutcomeUnknown``, files kept.
+
+    Nothing touches the database after the COMMIT, so a failure there cannot undo a saved report.
+    Called inside a transaction of the caller's, it is a savepoint of it and the caller owns the
+    outcome.
+    """
     vault.validate(list(files))  # refuse bad files before writing anything
     fired = flags.detect(
         text=data.description, forms=data.forms, signs=data.distress_signs, immediate_danger=data.immediate_danger
     )
     code = receipts.new_code() if with_receipt else None
+    owns_transaction = not transaction.get_connection().in_atomic_block
     stored: list = []
+    report: Report | None = None
+    committing = False
     try:
         with transaction.atomic():
             report = _new_report(data, actor, api_key, fired, code)
@@ -102,11 +134,50 @@ def submit_report(
                 detail={"channel": report.channel, "worrying": report.is_worrying, "files": len(files)},
             )
             _alert_coordinators(report)
+            if alongside is not None:
+                alongside(report)
+            committing = owns_transaction  # leaving the block now sends the COMMIT
+    except DatabaseError:
+        if committing and report is not None:
+            saved = _was_committed(report)
+            if saved:
+                logger.warning("The commit of report %s failed to answer, but it is saved.", report.reference)
+                return Submission(report=report, receipt_code=code)
+            if saved is None:
+                logger.error("The commit of report %s failed to answer; its outcome is unknown.", report.reference)
+                raise OutcomeUnknown(report.public_id) from None
+        _discard(stored)
+        raise
     except BaseException:
-        # The rows went with the rolled-back transaction; the encrypted files must go too.
-        vault.discard(stored)
+        _discard(stored)
         raise
     return Submission(report=report, receipt_code=code)
+
+
+def _was_committed(report: Report) -> bool | None:
+    """Ask a fresh connection whether the report exists: True, False, or None if nobody answers."""
+    connection = transaction.get_connection()
+    try:
+        connection.close()  # whatever happened to it, the connection that failed to commit is done for
+        return Report.objects.filter(public_id=report.public_id).exists()
+    except DatabaseError:
+        logger.exception("The database could not be asked whether report %s was saved.", report.reference)
+        return None
+
+
+def _discard(stored: list) -> None:
+    """Remove the files of a report that was not saved. A storage that refuses even that leaves
+    orphans, which the periodic pass removes (``vault.purge_orphans``)."""
+    try:
+        vault.discard(stored)
+    except OSError:
+        logger.exception("Files of a report that was not saved could not be removed.")
+
+
+def find_submission(*, submission_token: str) -> bool:
+    """Whether a report was already filed from this draft (a retry after an unknown outcome, a
+    double click)."""
+    return bool(submission_token) and Report.objects.filter(submission_token=submission_token).exists()
 
 
 def _new_report(data: ReportData, actor, api_key, fired: flags.Detection, code: str | None) -> Report:

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -309,6 +309,7 @@ def _replay(previous: IdempotencyRecord, fingerprint: str, response: HttpRespons
         401: Error,
         409: Error,
         422: ValidationErrorOut,
+        503: Error,
     },
     summary="Transmettre un signalement",
 )
@@ -330,7 +331,9 @@ def create_report(
 
     Réponses : 201 signalement créé ; 200 même `Idempotency-Key` et même contenu qu’un appel précédent
     (le signalement d’origine est renvoyé, avec l’en-tête `Idempotent-Replayed: true`) ; 409 même clé
-    mais contenu différent ; 401 clé d’API absente, inconnue ou révoquée ; 422 contenu invalide.
+    mais contenu différent ; 401 clé d’API absente, inconnue ou révoquée ; 422 contenu invalide ;
+    503 base de données ou stockage momentanément indisponible, avec l’en-tête `Retry-After` :
+    réessayez avec la même `Idempotency-Key`, ce qui est toujours sans risque de doublon.
     """
     api_key: ApiKey = request.auth  # type: ignore[attr-defined]
     school = _school(payload)
@@ -339,14 +342,18 @@ def create_report(
         previous = _previous_record(api_key, idempotency_key)
         if previous is not None:
             return _replay(previous, fingerprint, response)
+
+    def remember_key(report: Report) -> None:
+        IdempotencyRecord.objects.create(api_key=api_key, key=idempotency_key, fingerprint=fingerprint, report=report)
+
     try:
         # The report and its idempotency record commit together, or not at all.
-        with transaction.atomic():
-            submission = submit_report(data=_report_data(payload, school), actor=None, api_key=api_key)
-            if idempotency_key:
-                IdempotencyRecord.objects.create(
-                    api_key=api_key, key=idempotency_key, fingerprint=fingerprint, report=submission.report
-                )
+        submission = submit_report(
+            data=_report_data(payload, school),
+            actor=None,
+            api_key=api_key,
+            alongside=remember_key if idempotency_key else None,
+        )
     except IntegrityError:
         # Two identical calls raced: the unique constraint let one through; answer as its replay.
         previous = _previous_record(api_key, idempotency_key) if idempotency_key else None

@@ -9,6 +9,7 @@ urlpatterns = [
     path("urgence/", public.danger, name="danger"),
     path("sortie/", public.quick_exit, name="quick_exit"),
     path("signaler/", public.start, name="start"),
+    path("signaler/maintenir/", public.keep_alive, name="keep_alive"),
     path("signaler/<slug:slug>/", public.step, name="step"),
     path("suivi/", public.mailbox_open, name="mailbox_open"),
     path("suivi/messages/", public.mailbox, name="mailbox"),

@@ -1,5 +1,7 @@
 """Pages that belong to no domain: public home, legal pages, staff home, health, error pages."""
 
+import sys
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection
@@ -11,6 +13,7 @@ from django.views.decorators.cache import never_cache
 
 from halte.access import policy
 from halte.access.policy import Capability
+from halte.core.faults import CONNECTION_FAULTS
 
 
 @policy.public
@@ -77,5 +80,13 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     # Rendered without context processors: the database may be what just failed.
+    fault = sys.exc_info()[1]
+    if isinstance(fault, (*CONNECTION_FAULTS, OSError)):
+        # The database or the storage failed, not the request: a transaction that did not commit left
+        # nothing behind, and trying again shortly is the right advice.
+        template = loader.get_template("www/errors/503.html")
+        response = HttpResponse(template.render({"HALTE": settings.HALTE}), status=503)
+        response["Retry-After"] = "30"
+        return response
     template = loader.get_template("www/errors/500.html")
     return HttpResponse(template.render({"HALTE": settings.HALTE}), status=500)

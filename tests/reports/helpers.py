@@ -5,11 +5,18 @@ import io
 from django.urls import reverse
 from PIL import Image
 
+from halte.reports import drafts
+
 STEP = "reports:step"
 
 
 def post_step(client, slug, data, **extra):
     return client.post(reverse(STEP, args=[slug]), data, **extra)
+
+
+def draft_of(client) -> dict:
+    """The draft kept in the client's session (encrypted there)."""
+    return drafts.load(client.session)
 
 
 def pupils_data(pupils=()):

@@ -42,10 +42,9 @@ from halte.reports.actions import PupilData, ReportData, submit_report
 from halte.reports.forms import ReceiptForm
 from halte.reports.models import Evidence, Message, Report, ReportedPupil
 
-from .helpers import fill_until_finish, post_step, pupils_data
+from .helpers import draft_of, fill_until_finish, post_step, pupils_data
 
 SLUGS = ["qui", "etablissement", "eleves", "faits", "bien-etre", "envoyer"]
-DRAFT_KEY = "halte_report_draft"
 FUZZ = hypothesis_settings(
     max_examples=30,
     deadline=None,
@@ -481,7 +480,7 @@ def test_every_step_survives_whatever_is_typed(people, who, school, pupils, fact
         response = post_step(client, slug, PLAIN[slug])
         assert response.status_code == 302, response.content.decode()[:2000]
 
-    draft = client.session[DRAFT_KEY]
+    draft = draft_of(client)
     for pupil in draft["eleves"]:
         assert pupil["first_name"] and pupil["role"] in enums.PupilRole.values
     before = Counts.now()
@@ -494,7 +493,7 @@ def test_every_step_survives_whatever_is_typed(people, who, school, pupils, fact
         assert (report.reporter_name, report.reporter_email, report.reporter_phone) == ("", "", "")
         assert report.is_anonymous and not report.consent_to_contact
     # The draft went with the submission: sending again, or going back to the last step, files nothing.
-    assert DRAFT_KEY not in client.session
+    assert not draft_of(client)
     after = Counts.now()
     assert post_step(client, "envoyer", {**junk, **finish}).url == step_url("qui")
     assert Counts.now() == after
@@ -510,7 +509,7 @@ def test_the_pupils_formset_survives_any_management_data(people, pupils):
     assert_not_a_failure(response, allowed=(200, 302))
     event(f"pupils: {response.status_code}")
     if response.status_code == 302:
-        kept = client.session[DRAFT_KEY]["eleves"]
+        kept = draft_of(client)["eleves"]
         assert len(kept) <= 4
         for pupil in kept:
             assert pupil["first_name"] and pupil["role"] in enums.PupilRole.values
@@ -538,7 +537,7 @@ def test_steps_shown_again_display_whatever_was_kept(people, who, school):
 def test_any_upload_gives_the_receipt_or_a_french_message(people, files, consent):
     client = Client()
     fill_until_finish(client)
-    draft = client.session[DRAFT_KEY]
+    draft = draft_of(client)
     before = Counts.now()
     data = {"files": files, **({"consent_to_contact": "on"} if consent else {})}
     response = post_step(client, "envoyer", data)
@@ -553,7 +552,7 @@ def test_any_upload_gives_the_receipt_or_a_french_message(people, files, consent
             assert any(word in error.lower() for word in FRENCH_WORDS), error
             assert not any(english in error for english in ENGLISH_MESSAGES), error
         # The reporter can still send: what they typed is kept.
-        assert client.session[DRAFT_KEY] == draft
+        assert draft_of(client) == draft
 
 
 # --- The mailbox --------------------------------------------------------------------------------

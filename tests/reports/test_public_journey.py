@@ -11,10 +11,10 @@ from django.db import DatabaseError, connection
 from django.urls import reverse
 
 from halte.notifications.models import Kind, Notification
-from halte.reports import receipts
+from halte.reports import drafts, receipts
 from halte.reports.models import Evidence, Message, Report, ReportedPupil
 
-from .helpers import fill_until_finish, jpeg_with_gps, post_step
+from .helpers import draft_of, fill_until_finish, jpeg_with_gps, post_step
 
 RECEIPT = re.compile(r'id="code-de-suivi">\s*((?:\d{4} ){4}\d{4})\s*<')
 
@@ -61,7 +61,7 @@ def test_a_child_reports_anonymously_and_gets_a_receipt_code(client, people):
 
     assert all(digits not in str(s.get_decoded()) for s in Session.objects.all())
     # The draft is gone with the submission.
-    assert "halte_report_draft" not in client.session
+    assert not draft_of(client)
 
 
 def test_receipt_is_kept_as_a_slow_hash_in_production_settings(client, people, settings):
@@ -143,12 +143,12 @@ def test_everything_or_nothing_when_the_database_fails(client, people, monkeypat
     photo = SimpleUploadedFile("capture.jpg", jpeg_with_gps(), content_type="image/jpeg")
     response = submit(client, files=[photo])
     assert response.status_code == 503
-    assert "Rien n’a été enregistré" in response.content.decode()
+    assert "rien n’a été enregistré : réessaie" in response.content.decode()
     assert Report.objects.count() == 0
     assert ReportedPupil.objects.count() == 0
     assert Evidence.objects.count() == 0
     # The reporter can try again: what they typed is still there.
-    assert "faits" in client.session["halte_report_draft"]
+    assert "faits" in draft_of(client)
 
 
 def test_a_bad_file_is_refused_with_a_message_and_nothing_saved(client, people):
@@ -180,7 +180,7 @@ def test_too_long_text_gets_a_message_not_an_error(client, people):
     response = post_step(client, "faits", {**facts, "description": "a" * 10_001})
     assert response.status_code == 200
     assert "10" in response.content.decode() and "caractères" in response.content.decode()
-    assert "faits" not in client.session["halte_report_draft"]
+    assert "faits" not in draft_of(client)
 
 
 def test_ten_megabytes_of_text_get_a_french_page_not_an_error(client, people):
@@ -263,17 +263,17 @@ def test_quick_exit_forgets_the_draft_and_the_mailbox(client, people, settings):
     response = client.get(reverse("reports:quick_exit"))
     assert response.status_code == 302
     assert response.url == settings.HALTE["QUICK_EXIT_URL"]
-    assert "halte_report_draft" not in client.session
+    assert not draft_of(client)
     assert client.get(reverse("reports:step", args=["envoyer"])).url == reverse("reports:step", args=["qui"])
 
 
 def test_a_double_click_files_one_report_and_the_code_shown_works(client, people):
     fill_until_finish(client)
-    draft = client.session["halte_report_draft"]
+    draft = draft_of(client)
     first = receipt_code(submit(client))
     # The second click arrives with the same draft (it was read before the first one finished).
     session = client.session
-    session["halte_report_draft"] = draft
+    drafts.save(session, draft)
     session.save()
     second = receipt_code(submit(client))
     assert Report.objects.count() == 1

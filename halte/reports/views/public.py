@@ -1,8 +1,14 @@
 """The public reporting journey and the reporter's mailbox. No login, no IP address, no tracking.
 
-The form is a sequence of small steps kept in the session until the last one, where everything is
-saved at once (report, pupils, files) or nothing is. The receipt code is rendered in the response to
-that last POST and stored nowhere in clear, not even in the session.
+The form is a sequence of small steps kept in the session (encrypted: ``drafts``) until the last one,
+where everything is saved at once (report, pupils, files) or nothing is. The receipt code is rendered
+in the response to that last POST and stored nowhere in clear, not even in the session.
+
+The last step always tells the truth about the outcome: the receipt when the report is committed,
+else a page saying that nothing was saved, or — the database having stopped answering during the
+commit — that a retry will tell; a retry of the same draft finds a saved report by its submission
+token and shows a code for it, never files a second one. While a step is open, a small script keeps
+the session alive; a step posted after the session expired keeps what was posted and says so.
 """
 
 import logging
@@ -11,7 +17,7 @@ import secrets
 from django.conf import settings
 from django.contrib import messages
 from django.db import DatabaseError, IntegrityError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,9 +26,10 @@ from django.views.decorators.http import require_POST
 
 from halte.access import policy
 from halte.cases.feedback import reporter_status
+from halte.core.faults import heal_connection
 from halte.directory.models import School
 
-from .. import actions, receipts, throttle, vault
+from .. import actions, drafts, receipts, throttle, vault
 from ..enums import Channel
 from ..forms import (
     STEP_TITLES,
@@ -38,7 +45,8 @@ from ..models import AuthorKind, Report
 
 logger = logging.getLogger(__name__)
 
-DRAFT_KEY = "halte_report_draft"
+# How long the keep-alive script pings while a step stays open: a day's school hours, not forever.
+KEEP_ALIVE_FOR_SECONDS = 4 * 3600
 MAILBOX_KEY = "halte_mailbox_report"
 SLUGS = [slug for slug, _form in STEPS]
 
@@ -72,6 +80,9 @@ def _step_context(slug: str, form, draft: dict) -> dict:
         "next_title": STEP_TITLES[SLUGS[index + 1]] if index + 1 < len(SLUGS) else None,
         "previous_url": reverse("reports:step", args=[SLUGS[index - 1]]) if index else None,
         "danger_declared": draft.get("bien-etre", {}).get("immediate_danger") == "yes",
+        # The keep-alive script pings three times per idle period while the page is visible.
+        "keep_alive_seconds": max(5, settings.SESSION_COOKIE_AGE // 3),
+        "keep_alive_for_seconds": KEEP_ALIVE_FOR_SECONDS,
     }
 
 
@@ -86,9 +97,11 @@ def _serialise(form) -> dict | list:
 def step(request, slug: str):
     if slug not in SLUGS:
         raise Http404
-    draft = request.session.get(DRAFT_KEY, {})
+    draft = drafts.load(request.session)
     for earlier in SLUGS[: SLUGS.index(slug)]:
         if earlier not in draft:
+            if request.method == "POST" and not drafts.was_sent(request.session):
+                return _expired(request, slug, draft)
             return redirect("reports:step", earlier)
     form_class = dict(STEPS)[slug]
 
@@ -102,7 +115,7 @@ def step(request, slug: str):
         if form.is_valid():
             draft[slug] = _serialise(form)
             draft.setdefault("token", secrets.token_hex(16))
-            request.session[DRAFT_KEY] = draft
+            drafts.save(request.session, draft)
             return redirect("reports:step", SLUGS[SLUGS.index(slug) + 1])
     elif form_class is PupilFormSet:
         form = PupilFormSet(initial=draft.get(slug))
@@ -127,7 +140,7 @@ def _school_step(request, draft: dict):
         form = SchoolStep(source, matches=matches)
         if form.is_valid():
             draft["etablissement"] = _serialise(form)
-            request.session[DRAFT_KEY] = draft
+            drafts.save(request.session, draft)
             return redirect("reports:step", "eleves")
     else:
         form = SchoolStep(initial=draft.get("etablissement"), matches=matches)
@@ -172,6 +185,15 @@ def _finish_step(request, draft: dict):
     context["draft"] = draft
     context["school"] = School.objects.filter(uai=draft["etablissement"].get("school") or "").first()
     if request.method == "POST" and form.is_valid():
+        token = draft.get("token", "")
+        try:
+            if actions.find_submission(submission_token=token):
+                # Filed already from this draft: the answer to an earlier try was lost (or a double
+                # click). Its files are there; this screen gets a fresh code for it.
+                return _receipt(request, actions.reissue_receipt(submission_token=token))
+        except DatabaseError:
+            logger.exception("Could not check whether this draft was already filed.")
+            return _outcome_unknown(request, context)
         try:
             submission = actions.submit_report(
                 data=_report_data(draft, form.cleaned_data),
@@ -182,29 +204,81 @@ def _finish_step(request, draft: dict):
         except vault.EvidenceRejected as rejected:
             form.add_error("files", rejected.message)
         except IntegrityError:
-            # Sent twice (double click): the first report stands; this screen gets a fresh code for it.
-            reissued = actions.reissue_receipt(submission_token=draft.get("token", ""))
+            # Sent twice at once (double click): the first report stands; this screen gets a fresh code for it.
+            try:
+                reissued = actions.reissue_receipt(submission_token=token)
+            except DatabaseError:
+                return _outcome_unknown(request, context)
             if reissued is None:
                 raise
-            request.session.pop(DRAFT_KEY, None)
-            return render(
-                request,
-                "reports/public/receipt.html",
-                {"code": receipts.display(reissued.receipt_code or ""), "report": reissued.report},
-            )
-        except DatabaseError:
+            return _receipt(request, reissued)
+        except actions.OutcomeUnknown:
+            return _outcome_unknown(request, context)
+        except (DatabaseError, OSError):
+            # Raised before the commit, or by a commit known to have failed: nothing is kept.
             logger.exception("A public report could not be saved; nothing was kept.")
+            heal_connection()
             context["save_failed"] = True
             return render(request, "reports/public/step.html", context, status=503)
         else:
-            request.session.pop(DRAFT_KEY, None)
-            # Rendered now, stored nowhere: the only copy of the code is on the reporter's screen.
-            return render(
-                request,
-                "reports/public/receipt.html",
-                {"code": receipts.display(submission.receipt_code or ""), "report": submission.report},
-            )
+            return _receipt(request, submission)
     return render(request, "reports/public/step.html", context)
+
+
+def _receipt(request, submission: actions.Submission | None):
+    """The report is committed: say so with its code. Rendered now, stored nowhere: the only copy of
+    the code is on the reporter's screen."""
+    if submission is None:  # the draft's report vanished between two queries: cannot happen, but say it plainly
+        raise Http404
+    drafts.forget(request.session, sent=True)
+    # If the connection died right after the commit, the session must still be saved (draft forgotten).
+    heal_connection(check=True)
+    return render(
+        request,
+        "reports/public/receipt.html",
+        {"code": receipts.display(submission.receipt_code or ""), "report": submission.report},
+    )
+
+
+def _outcome_unknown(request, context: dict):
+    """The database stopped answering while committing: the report may be saved. The draft stays, and a
+    retry of it finds the report if it is there (never a second one), or sends it."""
+    heal_connection()
+    context["outcome_unknown"] = True
+    return render(request, "reports/public/step.html", context, status=503)
+
+
+def _expired(request, slug: str, draft: dict):
+    """A step posted while the earlier ones are missing: the session expired while the child was
+    writing (typing is not activity, and without JavaScript nothing kept it alive). What was posted
+    is kept for when the child comes back to this step, and the story is shown back at once."""
+    kept = False
+    form_class = dict(STEPS)[slug]
+    if form_class is not SchoolStep and slug != "envoyer":
+        form = form_class(request.POST)
+        if form.is_valid():
+            draft[slug] = _serialise(form)
+            draft.setdefault("token", secrets.token_hex(16))
+            drafts.save(request.session, draft)
+            kept = True
+    context = {
+        "story": clean_text(request.POST.get("description", ""))[:20_000],
+        "kept": kept,
+        "first_step": reverse("reports:step", args=[SLUGS[0]]),
+    }
+    return render(request, "reports/public/draft_expired.html", context)
+
+
+@policy.public
+@never_cache
+@require_POST
+def keep_alive(request):
+    """Pinged by the step pages while they are visible: the session (and the draft's seal) stay fresh
+    while a child writes. Creates nothing for a browser without a draft."""
+    draft = drafts.load(request.session)
+    if draft:
+        drafts.save(request.session, draft)
+    return HttpResponse(status=204)
 
 
 @policy.public

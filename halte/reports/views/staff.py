@@ -4,9 +4,12 @@ Every report is fetched through ``visible_reports(membership)``: a report outsid
 read of a report page and every download is journaled.
 """
 
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,16 +21,21 @@ from halte.access import reports as access
 from halte.access.policy import Capability
 from halte.audit.journal import record_request
 from halte.audit.models import Action
+from halte.core.faults import heal_connection
 
 from .. import actions, antivirus, custody, vault
 from ..forms import StaffIntakeForm, StaffReplyForm
 from ..models import Evidence, Report
 
+logger = logging.getLogger(__name__)
 PAGE_SIZE = 30
 
 
 def _report_for(request, public_id) -> Report:
     return get_object_or_404(access.visible_reports(request.membership), public_id=public_id)
+
+
+logger = logging.getLogger(__name__)
 
 
 @policy.requires(Capability.TRIAGE_REPORTS)
@@ -207,6 +215,28 @@ def staff_new(request):
             submission = actions.submit_report(data=report_data, files=data["files"], actor=request.membership)
         except vault.EvidenceRejected as rejected:
             form.add_error("files", rejected.message)
+        except actions.OutcomeUnknown:
+            heal_connection()
+            form.add_error(
+                None,
+                _(
+                    "La connexion à la base de données a été coupée pendant l’enregistrement : le signalement "
+                    "l’est peut-être. Vérifiez dans « Mes signalements » avant de le saisir de nouveau."
+                ),
+            )
+            return render(request, "reports/staff/new.html", {"form": form}, status=503)
+        except (DatabaseError, OSError):
+            logger.exception("A staff report could not be saved; nothing was kept.")
+            heal_connection()
+            form.add_error(
+                None,
+                _(
+                    "Le signalement n’a pas été enregistré (base de données ou stockage des pièces momentanément "
+                    "indisponible) : rien n’a été gardé. Réessayez dans quelques minutes ; les pièces jointes "
+                    "sont à choisir de nouveau."
+                ),
+            )
+            return render(request, "reports/staff/new.html", {"form": form}, status=503)
         else:
             messages.success(
                 request, _("Signalement %(reference)s enregistré.") % {"reference": submission.report.reference}
