@@ -5,7 +5,7 @@ appends one line per closed day to ``HALTE_JOURNAL_CHECKPOINT_DIR/points-de-cont
 
     2026-11-25<TAB>1234<TAB><final link, 64 hex><TAB><written at, ISO 8601>
 
-then mails the same lines to the DPO and journals that it did. Someone able to rewrite a whole day
+then mails the same lines to the DPO. Someone able to rewrite a whole day
 in the database, links included, cannot rewrite these lines in a file on another system nor in the
 DPO's mailbox: ``verify_journal`` compares each day with them.
 
@@ -87,7 +87,7 @@ def due_days(existing: list[DayHead], today: date) -> list[date]:
 
 
 def write_due(now: datetime | None = None) -> list[DayHead]:
-    """Write the checkpoint of every closed day not written yet; mail and journal them. Idempotent,
+    """Write the checkpoint of every closed day not written yet and mail it. Idempotent,
     and costs one small file read when nothing is due (it runs every minute)."""
     path = checkpoint_file()
     if path is None:
@@ -115,7 +115,7 @@ def write_due(now: datetime | None = None) -> list[DayHead]:
         os.fsync(handle.fileno())
     heads = [outcome.head for outcome in outcomes]
     broken = [outcome.first_break.describe() for outcome in outcomes if outcome.first_break]
-    _journal_and_mail(heads, broken, now)
+    _mail(heads, broken, now)
     return heads
 
 
@@ -136,15 +136,10 @@ def recipients() -> list[str]:
     return list(dict.fromkeys(a for a in addresses if a))
 
 
-def _journal_and_mail(heads: list[DayHead], broken: list[str], now: datetime) -> None:
-    from .journal import record
-    from .models import Action
+def _mail(heads: list[DayHead], broken: list[str], now: datetime) -> None:
+    """Queued as a task (a row of the task queue in production, delivered by the worker with retries).
+    No journal row: it would fall into the chain of the open day, which the next checkpoint covers."""
     from .tasks import send_checkpoint
 
     lines = [format_line(head, now).rstrip("\n") for head in heads]
-    with transaction.atomic():
-        record(
-            Action.JOURNAL_CHECKPOINT,
-            detail={"days": [[h.day.isoformat(), h.count, h.head] for h in heads], "broken": broken},
-        )
-        send_checkpoint.enqueue(recipients(), lines, broken)
+    send_checkpoint.enqueue(recipients(), lines, broken)

@@ -98,7 +98,6 @@ class Action(models.TextChoices):
     STATS_UNPUBLISHED = "stats.unpublished", _("Résultats de l’année retirés de la page publique")
     STATS_EXPORTED = "stats.exported", _("Statistiques exportées")
     PREVENTION_CALENDAR_READ = "prevention.calendar_read", _("Calendrier des ateliers téléchargé")
-    JOURNAL_CHECKPOINT = "audit.checkpoint", _("Point de contrôle du journal écrit et envoyé")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -1,0 +1,182 @@
+"""The journal's hash chain: every row is linked by the database, and `verify_journal` names the first
+row that someone with the database owner's rights changed, removed or slipped in."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+
+from halte.audit import chain, verify
+from halte.audit.journal import record
+from halte.audit.models import Action, AuditEvent, ChainLink
+
+from .chaintools import past_the_triggers, seal_now
+
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own guards")
+
+
+@pytest.fixture
+def journal(people):
+    """Twelve rows as the cell writes them: French labels, nested details, a float, nobody as actor."""
+    seal_now()
+    rows = []
+    for n in range(12):
+        membership = people.coordinator if n % 2 else people.social_worker
+        rows.append(
+            record(
+                Action.CASE_READ if n % 3 else Action.LOGIN_FAILED,
+                actor=membership.user if n % 4 else None,
+                membership=membership if n % 4 else None,
+                target=membership,
+                detail={"compartments": ["core", "health"], "note": "élève de 5ᵉ « B »", "score": 2.0, "n": n},
+            )
+        )
+    return rows
+
+
+def run_verify(*args) -> tuple[int, str, str]:
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("verify_journal", *args, stdout=out, stderr=err)
+    except SystemExit as exit_:
+        return int(exit_.code), out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()
+
+
+def test_every_row_is_linked_in_order_and_a_clean_journal_verifies(journal):
+    links = list(ChainLink.objects.order_by("day", "seq"))
+    assert [link.event_id for link in links] == [row.pk for row in journal]
+    assert [link.seq for link in links] == list(range(1, 13))
+    previous = chain.genesis(links[0].day)
+    for link, row in zip(links, journal, strict=True):
+        assert link.hash == chain.step(previous, row.compute_digest(), row.pk)
+        previous = link.hash
+    code, out, _err = run_verify()
+    assert code == 0
+    assert "Journal intègre : 12 événement(s) sur 1 jour(s)" in out
+
+
+def test_digest_read_back_equals_digest_written(journal):
+    for row in AuditEvent.objects.filter(pk__in=[r.pk for r in journal]):
+        assert row.digest == row.compute_digest()
+
+
+def test_the_chain_is_written_by_the_database_only(journal):
+    link = ChainLink.objects.first()
+    with pytest.raises(TypeError):
+        link.save()
+    with pytest.raises(TypeError):
+        ChainLink.objects.filter(pk=link.pk).update(hash="0" * 64)
+    with pytest.raises(TypeError):
+        ChainLink.objects.all().delete()
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("target_label", "Autre personne"), ("action", Action.LOGIN), ("detail", '{"compartments": ["core"]}')],
+)
+def test_a_row_changed_past_the_triggers_is_named(journal, column, value):
+    victim = journal[6]
+    with past_the_triggers() as cursor:
+        cursor.execute(f"UPDATE audit_auditevent SET {column} = %s WHERE id = %s", [value, victim.pk])
+    code, _out, err = run_verify()
+    assert code == 1
+    assert f"Premier maillon rompu — Événement n° {victim.pk} " in err
+    assert "son contenu a été modifié" in err
+
+
+def test_a_row_changed_with_its_digest_recomputed_is_still_named(journal):
+    victim = journal[3]
+    forged = AuditEvent.objects.get(pk=victim.pk)
+    forged.target_label = "Quelqu’un d’autre"
+    with past_the_triggers() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditevent SET target_label = %s, digest = %s WHERE id = %s",
+            [forged.target_label, forged.compute_digest(), victim.pk],
+        )
+    code, _out, err = run_verify()
+    assert code == 1
+    assert f"Premier maillon rompu — Événement n° {victim.pk} " in err
+    assert "son maillon ne correspond plus" in err
+
+
+def test_a_row_removed_with_its_link_is_found_at_the_next_row(journal):
+    victim, after = journal[4], journal[5]
+    with past_the_triggers() as cursor:
+        cursor.execute("DELETE FROM audit_chainlink WHERE event_id = %s", [victim.pk])
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [victim.pk])
+    code, _out, err = run_verify()
+    assert code == 1
+    assert f"Événement n° {after.pk} " in err
+    assert "1 événement(s) manquant(s) juste avant lui" in err
+
+
+def test_a_row_slipped_in_without_the_chain_trigger_is_named(journal):
+    with past_the_triggers() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER halte_audit_chain")
+        forged = AuditEvent(action=Action.LOGIN, detail={})
+        forged.save()
+    code, _out, err = run_verify()
+    assert code == 1
+    assert f"Événement n° {forged.pk} " in err
+    assert "il n’a pas de place dans la chaîne" in err
+
+
+def test_verify_reads_in_chunks(journal):
+    assert verify.verify(chunk=5).rows == 12
+    assert verify.verify(chunk=5).ok
+
+
+def test_a_row_without_digest_is_refused_by_the_database(people):
+    seal_now()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (at, action, target_type, target_id, target_label, detail, digest) "
+            "VALUES (%s, 'auth.login', '', '', '', '{}', '')",
+            ["2026-11-25T10:00:00+00:00"],
+        )
+
+
+@on_postgresql
+@pytest.mark.parametrize("table", ["audit_auditevent", "audit_chainlink"])
+def test_postgresql_refuses_truncate(journal, table):
+    with pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {table} CASCADE")
+    assert AuditEvent.objects.count() == 12
+    assert ChainLink.objects.count() == 12
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_chainlink SET hash = repeat('0', 64) WHERE event_id = %s",
+        "DELETE FROM audit_chainlink WHERE event_id = %s",
+    ],
+)
+def test_postgresql_refuses_to_rewrite_the_chain(journal, statement):
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement, [journal[0].pk])
+
+
+@on_postgresql
+def test_the_old_pgtrigger_switch_no_longer_opens_the_journal(journal):
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL pgtrigger.ignore = '{halte_audit_append_only}'")
+        cursor.execute("UPDATE audit_auditevent SET target_label = 'x' WHERE id = %s", [journal[0].pk])
+
+
+@on_postgresql
+def test_disable_trigger_then_update_is_named_by_verify(journal):
+    """The issue's attack: the table's owner switches the guard off, rewrites a row, switches it back."""
+    victim = journal[8]
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER halte_audit_append_only")
+        cursor.execute("UPDATE audit_auditevent SET target_label = 'rien à voir' WHERE id = %s", [victim.pk])
+        cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER halte_audit_append_only")
+    code, _out, err = run_verify()
+    assert code == 1
+    assert f"Premier maillon rompu — Événement n° {victim.pk} " in err
