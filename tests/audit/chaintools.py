@@ -2,7 +2,9 @@
 the database owner's rights would (past every trigger)."""
 
 from contextlib import contextmanager
+from io import StringIO
 
+from django.core.management import call_command
 from django.db import connection
 
 
@@ -25,3 +27,12 @@ def past_the_triggers():
         finally:
             if connection.vendor == "postgresql":
                 cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def run_verify(*args) -> tuple[int, str, str]:
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("verify_journal", *args, stdout=out, stderr=err)
+    except SystemExit as exit_:
+        return int(exit_.code), out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()

@@ -1,47 +1,15 @@
 """The journal's hash chain: every row is linked by the database, and `verify_journal` names the first
 row that someone with the database owner's rights changed, removed or slipped in."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from halte.audit import chain, verify
-from halte.audit.journal import record
 from halte.audit.models import Action, AuditEvent, ChainLink
 
-from .chaintools import past_the_triggers, seal_now
+from .chaintools import past_the_triggers, run_verify, seal_now
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own guards")
-
-
-@pytest.fixture
-def journal(people):
-    """Twelve rows as the cell writes them: French labels, nested details, a float, nobody as actor."""
-    seal_now()
-    rows = []
-    for n in range(12):
-        membership = people.coordinator if n % 2 else people.social_worker
-        rows.append(
-            record(
-                Action.CASE_READ if n % 3 else Action.LOGIN_FAILED,
-                actor=membership.user if n % 4 else None,
-                membership=membership if n % 4 else None,
-                target=membership,
-                detail={"compartments": ["core", "health"], "note": "élève de 5ᵉ « B »", "score": 2.0, "n": n},
-            )
-        )
-    return rows
-
-
-def run_verify(*args) -> tuple[int, str, str]:
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("verify_journal", *args, stdout=out, stderr=err)
-    except SystemExit as exit_:
-        return int(exit_.code), out.getvalue(), err.getvalue()
-    return 0, out.getvalue(), err.getvalue()
 
 
 def test_every_row_is_linked_in_order_and_a_clean_journal_verifies(journal):
@@ -79,7 +47,7 @@ def test_the_chain_is_written_by_the_database_only(journal):
 def test_a_row_changed_past_the_triggers_is_named(journal, column, value):
     victim = journal[6]
     with past_the_triggers() as cursor:
-        cursor.execute(f"UPDATE audit_auditevent SET {column} = %s WHERE id = %s", [value, victim.pk])
+        cursor.execute(f"UPDATE audit_auditevent SET {column} = %s WHERE id = %s", [value, victim.pk])  # noqa: S608
     code, _out, err = run_verify()
     assert code == 1
     assert f"Premier maillon rompu — Événement n° {victim.pk} " in err
@@ -142,9 +110,12 @@ def test_a_row_without_digest_is_refused_by_the_database(people):
 @on_postgresql
 @pytest.mark.parametrize("table", ["audit_auditevent", "audit_chainlink"])
 def test_postgresql_refuses_truncate(journal, table):
-    with pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {table} CASCADE")
+    with (
+        pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"TRUNCATE {table} CASCADE")
     assert AuditEvent.objects.count() == 12
     assert ChainLink.objects.count() == 12
 

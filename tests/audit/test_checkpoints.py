@@ -12,8 +12,7 @@ from halte.audit import chain, checkpoints, verify
 from halte.audit.models import ChainLink
 from halte.core import periodic
 
-from .chaintools import past_the_triggers
-from .test_chain import journal, run_verify  # noqa: F401 (fixture)
+from .chaintools import past_the_triggers, run_verify
 
 
 @pytest.fixture
