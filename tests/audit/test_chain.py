@@ -5,6 +5,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from halte.audit import chain, verify
+from halte.audit.journal import record
 from halte.audit.models import Action, AuditEvent, ChainLink
 
 from .chaintools import past_the_triggers, run_verify, seal_now
@@ -151,3 +152,45 @@ def test_disable_trigger_then_update_is_named_by_verify(journal):
     code, _out, err = run_verify()
     assert code == 1
     assert f"Premier maillon rompu — Événement n° {victim.pk} " in err
+
+
+def readme_grants() -> list[str]:
+    """The statements the deployment guide runs after every migration, as written in README.md."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = [part.split("```", 1)[0] for part in readme.split("```sql")[1:]]
+    grants = next(block for block in blocks if "REVOKE INSERT ON audit_chainlink" in block)
+    lines = [line.split("--", 1)[0] for line in grants.splitlines()]
+    return [statement.strip() for statement in " ".join(lines).split(";") if statement.strip()]
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "UPDATE audit_auditevent SET target_label = 'x'",
+        "DELETE FROM audit_auditevent",
+        "TRUNCATE audit_auditevent CASCADE",
+        "UPDATE audit_chainlink SET hash = repeat('0', 64)",
+        "INSERT INTO audit_chainlink (event_id, day, seq, hash) VALUES (1, '2026-11-25', 999, repeat('0', 64))",
+        "ALTER TABLE audit_auditevent DISABLE TRIGGER halte_audit_append_only",
+        "SET session_replication_role = replica",
+    ],
+)
+def test_the_application_role_of_the_deployment_guide_can_append_and_nothing_else(journal, attack):
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE halte_app NOLOGIN")  # rolled back with the test's transaction
+        cursor.execute("GRANT USAGE ON SCHEMA public TO halte_app")
+        for statement in readme_grants():
+            cursor.execute(statement)
+        cursor.execute("SET ROLE halte_app")
+        try:
+            appended = record(Action.CASE_READ, detail={"page": "severity"})
+            assert ChainLink.objects.filter(event=appended).exists()  # linked by the owner's trigger
+            # Refused by the role's rights, before any trigger would have to.
+            with pytest.raises(DatabaseError, match="permission denied|must be owner"), transaction.atomic():
+                cursor.execute(attack)
+        finally:
+            cursor.execute("RESET ROLE")
+    assert verify.verify().ok
