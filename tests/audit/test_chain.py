@@ -189,7 +189,7 @@ def test_the_application_role_of_the_deployment_guide_can_append_and_nothing_els
             appended = record(Action.CASE_READ, detail={"page": "severity"})
             assert ChainLink.objects.filter(event=appended).exists()  # linked by the owner's trigger
             # Refused by the role's rights, before any trigger would have to.
-            with pytest.raises(DatabaseError, match="permission denied|must be owner"), transaction.atomic():
+            with pytest.raises(DatabaseError, match=r"permission denied|must be owner"), transaction.atomic():
                 cursor.execute(attack)
         finally:
             cursor.execute("RESET ROLE")

@@ -358,13 +358,13 @@ def calendar(request):
         .select_related("school", "provider", "programme")
         .order_by("scheduled_at", "id")
     )
-    upcoming = list(upcoming)
+    shown = list(upcoming)
     record_request(
         AuditAction.PREVENTION_CALENDAR_READ,
         request,
-        detail={"file": "ateliers.ics", "workshops": [str(workshop.public_id) for workshop in upcoming]},
+        detail={"file": "ateliers.ics", "workshops": [str(workshop.public_id) for workshop in shown]},
     )
-    response = HttpResponse(ics_calendar(upcoming, now), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(ics_calendar(shown, now), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="ateliers.ics"'
     return response
 

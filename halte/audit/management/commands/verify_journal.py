@@ -27,7 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, checkpoint_file=None, chunk=verify.CHUNK, verbosity=1, **options):
         path = Path(checkpoint_file) if checkpoint_file else checkpoints.checkpoint_file()
-        if checkpoint_file and not path.exists():
+        if checkpoint_file and path is not None and not path.exists():
             raise CommandError(f"Fichier de points de contrôle introuvable : {path}")
         known = []
         if path is not None and path.exists():
