@@ -337,6 +337,13 @@ LOGGING = {
 }
 
 # --- Halte --------------------------------------------------------------------------------------
+# Where the daily checkpoints of the audit journal are appended (halte/audit/checkpoints.py): in
+# production, storage the database's administrators cannot rewrite. Empty: none written (not allowed
+# in production).
+HALTE_JOURNAL_CHECKPOINT_DIR = env.str("HALTE_JOURNAL_CHECKPOINT_DIR", default=str(VAR_DIR / "journal")) or None
+if PRODUCTION and not HALTE_JOURNAL_CHECKPOINT_DIR:
+    raise ImproperlyConfigured("HALTE_JOURNAL_CHECKPOINT_DIR is required in production.")
+
 HALTE = {
     "SERVICE_NAME": env.str("HALTE_SERVICE_NAME", default="Halte"),
     "SERVICE_TAGLINE": env.str(

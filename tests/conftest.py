@@ -39,6 +39,30 @@ def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture(autouse=True)
+def _no_journal_checkpoints(settings):
+    """The periodic pass writes no checkpoint file unless a test asks (tests/audit/test_checkpoints.py)."""
+    settings.HALTE_JOURNAL_CHECKPOINT_DIR = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_the_journal_guards():
+    """Tests with real commits (live server, races) end with a flush: a TRUNCATE of every table, which
+    the journal's triggers refuse on PostgreSQL. The test database's owner (a superuser) lets the flush
+    through as a replica would; the application never does (see docs/architecture.md)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return ["SET LOCAL session_replication_role = replica", *statements] if statements else statements
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original
+
+
 @dataclass
 class People:
     """One active membership per role, plus school staff of two different schools."""

@@ -1,15 +1,20 @@
-"""The audit journal: an append-only record of who did what, when, on which object, as whom.
+"""The audit journal: an append-only, tamper-evident record of who did what, when, on which object,
+as whom.
 
 Rows are only ever inserted (:func:`halte.audit.journal.record`). The model refuses updates and
-deletes in Python, and on PostgreSQL a trigger refuses them in the database itself, so that not even
-an administrator with SQL access through the application's role can rewrite history.
+deletes in Python; on PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE in the database itself
+(migration ``0002``), and the deployment gives the application a role that owns neither table. Each
+row carries the digest of its fields and the database links it into the day's hash chain
+(:class:`ChainLink`, see ``chain.py``), so that a rewrite by someone who bypasses all of that is
+still found by ``manage.py verify_journal``.
 """
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from . import chain
 
 
 class Action(models.TextChoices):
@@ -94,6 +99,7 @@ class Action(models.TextChoices):
     STATS_PUBLISHED = "stats.published", _("Résultats de l’année publiés")
     STATS_UNPUBLISHED = "stats.unpublished", _("Résultats de l’année retirés de la page publique")
     STATS_EXPORTED = "stats.exported", _("Statistiques exportées")
+    PREVENTION_CALENDAR_READ = "prevention.calendar_read", _("Calendrier des ateliers téléchargé")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -102,6 +108,11 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
     def delete(self):
         raise TypeError("The audit journal is append-only.")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        for obj in objs:
+            obj.digest = obj.compute_digest()
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class AuditEvent(models.Model):
@@ -129,6 +140,10 @@ class AuditEvent(models.Model):
     target_id = models.CharField(_("identifiant de l'objet"), max_length=64, blank=True)
     target_label = models.CharField(_("objet"), max_length=255, blank=True)
     detail = models.JSONField(_("détails"), default=dict, blank=True)
+    # SHA-256 of the fields above (chain.canonical), set on insert; the database's chain trigger links
+    # it into the day's chain. Empty only on rows written before the chain existed (migration 0002
+    # chained those from their fields).
+    digest = models.CharField(_("empreinte"), max_length=64, blank=True, default="", editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -140,9 +155,6 @@ class AuditEvent(models.Model):
             models.Index(fields=["target_type", "target_id", "-at"], name="audit_target_idx"),
             models.Index(fields=["actor", "-at"], name="audit_actor_idx"),
         ]
-        triggers = [
-            pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_label}".strip()
@@ -150,10 +162,63 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
             raise TypeError("The audit journal is append-only.")
+        self.digest = self.compute_digest()
         super().save(*args, **kwargs)
+
+    def compute_digest(self) -> str:
+        return chain.digest(
+            at=self.at,
+            actor_id=self.actor_id,
+            membership_id=self.membership_id,
+            action=self.action,
+            target_type=self.target_type,
+            target_id=self.target_id,
+            target_label=self.target_label,
+            detail=self.detail,
+        )
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit journal is append-only.")
 
     def get_action_display(self) -> str:
         return str(Action(self.action).label) if self.action in Action.values else self.action
+
+
+class ChainLinkQuerySet(models.QuerySet["ChainLink"]):
+    def update(self, **kwargs):
+        raise TypeError("The chain of the journal is written by the database only.")
+
+    def delete(self):
+        raise TypeError("The chain of the journal is written by the database only.")
+
+    def bulk_create(self, *args, **kwargs):
+        raise TypeError("The chain of the journal is written by the database only.")
+
+
+class ChainLink(models.Model):
+    """The place of one journal row in the hash chain of a day (UTC), written by a database trigger
+    when the row's transaction commits. ``hash`` is ``chain.step(previous link, row digest, row id)``."""
+
+    event = models.OneToOneField(
+        AuditEvent, primary_key=True, on_delete=models.PROTECT, related_name="link", verbose_name=_("événement")
+    )
+    day = models.DateField(_("jour (UTC)"))
+    seq = models.PositiveBigIntegerField(_("rang dans le jour"))
+    hash = models.CharField(_("maillon"), max_length=64)
+
+    objects = ChainLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("maillon du journal")
+        verbose_name_plural = _("chaîne du journal")
+        ordering = ["day", "seq"]
+        constraints = [models.UniqueConstraint(fields=["day", "seq"], name="audit_chain_one_link_per_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} #{self.seq} {self.hash[:12]}"
+
+    def save(self, *args, **kwargs):
+        raise TypeError("The chain of the journal is written by the database only.")
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The chain of the journal is written by the database only.")

@@ -420,6 +420,7 @@ def _closure_proposed(case: Case, follow_ups) -> bool:
 def access_log(request, public_id):
     case = _case_for(request, public_id)
     _require(access.can_see_access_log(request.membership, case))
+    record_request(AuditAction.CASE_READ, request, target=case, detail={"page": "access_log"})
     events = (
         AuditEvent.objects.filter(target_type="cases.case", target_id=str(case.public_id))
         .select_related("actor", "membership__organisation")
@@ -549,6 +550,8 @@ def reassess(request, public_id):
         else:
             messages.success(request, _("Nouvelle évaluation enregistrée."))
             return _back(case)
+    # The severity criteria name self-harm, sexual violence, a weapon: a read of the case.
+    record_request(AuditAction.CASE_READ, request, target=case, detail={"page": "severity"})
     return render(
         request,
         "cases/reassess.html",
@@ -628,6 +631,13 @@ def add_person(request, public_id):
             )
             messages.success(request, _("Personne ajoutée au dossier."))
             return _back(case)
+    # The page names the case's people and, when suggested, people already known in other cases.
+    record_request(
+        AuditAction.CASE_READ,
+        request,
+        target=case,
+        detail={"page": "people", "suggested": [str(s.person.public_id) for s in suggestions]},
+    )
     return render(request, "cases/add_person.html", {"case": case, "form": form, "suggestions": suggestions})
 
 

@@ -3,13 +3,17 @@
 Each duty is idempotent and cheap when there is nothing to do, so running the pass every minute is
 safe: clock reminders and escalations (cases), the 60-day warning of expiring approvals and the
 deletion of weak-signal observations older than three months (prevention), the proposal to switch a
-shared-concern series without improvement to the sanctions track (interventions).
+shared-concern series without improvement to the sanctions track (interventions), and once a day the
+checkpoint of the audit journal's closed days (audit).
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -18,6 +22,7 @@ class PassResult:
     approvals_warned: int
     observations_purged: int
     mpp_switches_proposed: int = 0
+    journal_checkpoints: int = 0
 
     def summary(self) -> str:
         lines = [self.clocks.summary()]  # type: ignore[attr-defined]
@@ -29,6 +34,8 @@ class PassResult:
             lines.append(
                 f"Préoccupations partagées sans amélioration, bascule proposée : {self.mpp_switches_proposed}."
             )
+        if self.journal_checkpoints:
+            lines.append(f"Points de contrôle du journal écrits et envoyés : {self.journal_checkpoints} jour(s).")
         return "\n".join(lines)
 
 
@@ -44,4 +51,17 @@ def run(now: datetime | None = None) -> PassResult:
         approvals_warned=warn_expiring(timezone.localdate(moment)),
         observations_purged=purge_stale_observations(moment),
         mpp_switches_proposed=propose_switches(moment),
+        journal_checkpoints=_journal_checkpoints(moment),
     )
+
+
+def _journal_checkpoints(moment: datetime) -> int:
+    """A checkpoint that cannot be written (storage missing or full, file damaged) must not stop the
+    other duties; it is logged, and tried again at the next pass."""
+    from halte.audit.checkpoints import CheckpointFileError, write_due
+
+    try:
+        return len(write_due(moment))
+    except (OSError, CheckpointFileError):
+        logger.exception("The audit journal's checkpoint could not be written.")
+        return 0

@@ -358,6 +358,7 @@ def invitation_ics(request, public_id):
     attendees = [request.membership] if access.is_invited(request.membership, meeting) else []
     method = ical.CANCEL if meeting.status == Meeting.Status.CANCELLED else ical.REQUEST
     text = emails.calendar_for(meeting, attendees, method=method)
+    record_request(AuditAction.MEETING_READ, request, target=meeting, detail={"file": "invitation.ics"})
     response = HttpResponse(text.encode("utf-8"), content_type=f"text/calendar; method={method}; charset=utf-8")
     day = timezone.localtime(meeting.starts_at, timezone.get_default_timezone()).strftime("%Y-%m-%d")
     response["Content-Disposition"] = f'attachment; filename="reunion-cellule-{day}.ics"'

@@ -25,6 +25,8 @@ from halte.access import policy
 from halte.access.policy import Capability, has_capability
 from halte.access.prevention import can_act_as_provider, can_assign, can_request_workshop, visible_requests
 from halte.accounts.models import Organisation, OrganisationKind
+from halte.audit.journal import record_request
+from halte.audit.models import Action as AuditAction
 from halte.core.icalendar import ics_document, ics_escape, ics_time
 
 from .. import approvals as approval_actions
@@ -356,7 +358,13 @@ def calendar(request):
         .select_related("school", "provider", "programme")
         .order_by("scheduled_at", "id")
     )
-    response = HttpResponse(ics_calendar(upcoming, now), content_type="text/calendar; charset=utf-8")
+    shown = list(upcoming)
+    record_request(
+        AuditAction.PREVENTION_CALENDAR_READ,
+        request,
+        detail={"file": "ateliers.ics", "workshops": [str(workshop.public_id) for workshop in shown]},
+    )
+    response = HttpResponse(ics_calendar(shown, now), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="ateliers.ics"'
     return response
 

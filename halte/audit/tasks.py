@@ -1,0 +1,25 @@
+"""Background task of the journal: mailing the daily checkpoint to the DPO."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+
+@task()
+def send_checkpoint(addresses: list[str], lines: list[str], broken: list[str]) -> int:
+    """One message to the DPO with the checkpoint lines, to keep: they are the witness, outside
+    Halte's database, of what the journal held at the end of each day."""
+    body = _(
+        "Bonjour,\n\n"
+        "Voici le point de contrôle du journal d’audit de %(service)s : pour chaque jour terminé (UTC), "
+        "le nombre d’événements et le maillon final de la chaîne d’empreintes.\n\n"
+        "%(lines)s\n\n"
+        "Conservez ce message sans le modifier. Pour vérifier que le journal n’a pas été réécrit, "
+        "enregistrez ces lignes dans un fichier et lancez :\n"
+        "manage.py verify_journal --checkpoints <fichier>\n"
+    ) % {"service": settings.HALTE["SERVICE_NAME"], "lines": "\n".join(lines)}
+    if broken:
+        body += "\n" + _("ATTENTION, la chaîne était déjà rompue :") + "\n" + "\n".join(broken) + "\n"
+    subject = _("%(service)s — point de contrôle du journal d’audit") % {"service": settings.HALTE["SERVICE_NAME"]}
+    return send_mail(subject, body, None, addresses)
