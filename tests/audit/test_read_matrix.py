@@ -196,6 +196,9 @@ EXEMPT = {
     "reports:quick_exit": PUBLIC,
     "reports:start": "the public form: the reporter's own draft",
     "reports:step": "the public form: the reporter's own draft",
+    "reports:keep_alive": "keeps the reporter's own draft alive; answers no content",
+    "reports:custody_pack": "the parquet's export: journaled as its own action (custody_pack_exported), "
+    "for the magistrate only, shown by tests/reports/test_custody.py",
     "reports:mailbox_open": "the reporter's own mailbox, opened with their receipt code",
     "reports:mailbox": "the reporter's own mailbox, opened with their receipt code",
     "reports:mailbox_close": "the reporter's own mailbox, opened with their receipt code",
