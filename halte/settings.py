@@ -46,6 +46,10 @@ if not SECRET_KEY or (PRODUCTION and len(SECRET_KEY) < 50):
         "SECRET_KEY (ou SECRET_KEY_FILE) est obligatoire en production et doit compter au moins 50 caractères."
     )
 
+# Former secrets, while SECRET_KEY is being rotated (comma-separated, or SECRET_KEY_FALLBACKS_FILE):
+# signatures and receipt codes made with them keep working (halte.reports.receipts re-keys a code on use).
+SECRET_KEY_FALLBACKS = [s.strip() for s in (secret("SECRET_KEY_FALLBACKS", default="") or "").split(",") if s.strip()]
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS est obligatoire en production.")

@@ -3,7 +3,8 @@
 Each duty is idempotent and cheap when there is nothing to do, so running the pass every minute is
 safe: clock reminders and escalations (cases), the 60-day warning of expiring approvals and the
 deletion of weak-signal observations older than three months (prevention), the proposal to switch a
-shared-concern series without improvement to the sanctions track (interventions).
+shared-concern series without improvement to the sanctions track (interventions), forgetting the
+counters of wrong receipt codes whose window is over (reports).
 """
 
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ class PassResult:
     approvals_warned: int
     observations_purged: int
     mpp_switches_proposed: int = 0
+    receipt_counters_purged: int = 0
 
     def summary(self) -> str:
         lines = [self.clocks.summary()]  # type: ignore[attr-defined]
@@ -37,6 +39,7 @@ def run(now: datetime | None = None) -> PassResult:
     from halte.interventions.mpp import propose_switches
     from halte.prevention.approvals import warn_expiring
     from halte.prevention.observations import purge_stale_observations
+    from halte.reports.throttle import purge as purge_receipt_counters
 
     moment = now or timezone.now()
     return PassResult(
@@ -44,4 +47,5 @@ def run(now: datetime | None = None) -> PassResult:
         approvals_warned=warn_expiring(timezone.localdate(moment)),
         observations_purged=purge_stale_observations(moment),
         mpp_switches_proposed=propose_switches(moment),
+        receipt_counters_purged=purge_receipt_counters(moment),
     )

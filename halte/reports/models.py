@@ -318,3 +318,24 @@ class Evidence(models.Model):
         if not self._state.adding:
             raise TypeError("Evidence is immutable once stored.")
         super().save(*args, **kwargs)
+
+
+class ReceiptThrottle(models.Model):
+    """Wrong receipt codes counted in a fixed window, for one key: a client or the whole service.
+
+    A client's key is a keyed hash of its network address (``halte.reports.throttle``); the service's
+    is the word ``service``. No address is stored. Rows change only through conditional UPDATEs, so
+    parallel guesses from any process all count.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("compteur d’essais de codes de suivi")
+        verbose_name_plural = _("compteurs d’essais de codes de suivi")
+        indexes = [models.Index(fields=["window_started_at"], name="receipt_throttle_age_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… {self.failures}"
