@@ -232,6 +232,16 @@ USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "halte" / "locale"]
 
+# --- Uploads ------------------------------------------------------------------------------------
+# A file whose name is not UTF-8, is empty or is a bare path is kept under a safe name rather than
+# silently dropped, and a body larger than any report could carry is refused before it is read
+# (halte.core.multipart). DATA_UPLOAD_MAX_MEMORY_SIZE (form fields, JSON bodies) keeps Django's 2.5 MB.
+FILE_UPLOAD_HANDLERS = [
+    "halte.core.multipart.SafeNamesUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 # --- Static files -------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
