@@ -24,6 +24,7 @@ report could accept anyway.
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Iterator
 from typing import IO
 
@@ -145,8 +146,10 @@ class SafeNamesUploadHandler(FileUploadHandler):
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         if content_length > max_upload_bytes():
             raise RequestDataTooBig("Request body exceeded HALTE_MAX_UPLOAD_BYTES.")
+        assert self.request is not None  # Django builds upload handlers with their request
         others = [handler for handler in self.request.upload_handlers if handler is not self]
-        parser = SafeNamesParser(META, HeaderTranscoder(input_data, boundary), others, encoding)
+        stream = typing.cast(IO[bytes], HeaderTranscoder(input_data, boundary))  # only read() is used
+        parser = SafeNamesParser(META, stream, others, encoding)
         return parser.parse()
 
     def receive_data_chunk(self, raw_data, start):

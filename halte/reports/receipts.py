@@ -10,7 +10,8 @@ neither of which gives the code back:
   found a row.
 
 A wrong code therefore costs one indexed query and no slow hash: guessing cannot burn the server's
-CPU. The answer comes faster for a wrong code than for a right one, which tells an observer nothing
+CPU. Every receipt ever issued has both (the lookup digest exists since the first migration), so no
+backfill is needed: only the dummy slow hash that used to run for a wrong code is gone. The answer comes faster for a wrong code than for a right one, which tells an observer nothing
 the page does not (a right code opens the mailbox).
 
 Rotating ``SECRET_KEY``: put the old secret in ``SECRET_KEY_FALLBACKS``. A code whose digest was made
@@ -61,7 +62,9 @@ def slow_hash(code: str) -> str:
 
 def matches(code: str, stored_hash: str | None) -> bool:
     """Constant-time check of a code against its slow hash. Run only for a row the lookup found."""
-    return bool(stored_hash) and check_password(code, stored_hash)
+    if not stored_hash:
+        return False
+    return check_password(code, stored_hash)
 
 
 def find(typed: str) -> Report | None:
