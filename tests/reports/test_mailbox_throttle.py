@@ -1,6 +1,9 @@
 """The mailbox against someone guessing receipt codes: a wrong code costs no slow hash, the limits hold
 without cookies and across clients, and the owner's right code always opens."""
 
+import os
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 
@@ -303,3 +306,33 @@ def test_parallel_wrong_codes_all_count():
     assert errors == []
     assert ReceiptThrottle.objects.get(key="service").failures == 8
     assert ReceiptThrottle.objects.get(key=throttle.client_key_for("203.0.113.200")).failures == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wrong_codes_tried_by_another_process_count_here(tmp_path):
+    """Two server processes share the counters: another process's guesses block this one's."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database another process can reach (PostgreSQL)")
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "for n in range(10):\n"
+        "    r = Client(REMOTE_ADDR='203.0.113.77').post('/suivi/', {'code': f'{n:020d}'})\n"
+        "    assert r.status_code == 200, r.status_code\n"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "halte.settings",
+        "HALTE_ENV": "development",
+        "HALTE_VAR_DIR": str(tmp_path),
+    }
+    done = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    assert try_code("9" * 20, address="203.0.113.77").status_code == 429
+    assert try_code("9" * 20, address="203.0.113.78").status_code == 200
