@@ -243,6 +243,9 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+if env.str("HALTE_MAX_UPLOAD_BYTES", default=""):
+    # Else: what one report may carry (the vault's limit) plus the form fields.
+    HALTE_MAX_UPLOAD_BYTES = env.int("HALTE_MAX_UPLOAD_BYTES")
 
 # --- Static files -------------------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -11,8 +11,9 @@ neither of which gives the code back:
 
 A wrong code therefore costs one indexed query and no slow hash: guessing cannot burn the server's
 CPU. Every receipt ever issued has both (the lookup digest exists since the first migration), so no
-backfill is needed: only the dummy slow hash that used to run for a wrong code is gone. The answer comes faster for a wrong code than for a right one, which tells an observer nothing
-the page does not (a right code opens the mailbox).
+backfill is needed: only the dummy slow hash that used to run for a wrong code is gone. The answer
+comes faster for a wrong code than for a right one, which tells an observer nothing the page does
+not (a right code opens the mailbox).
 
 Rotating ``SECRET_KEY``: put the old secret in ``SECRET_KEY_FALLBACKS``. A code whose digest was made
 with a fallback secret is found with it (one more indexed query per fallback, still no slow hash for a
