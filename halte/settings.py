@@ -46,6 +46,10 @@ if not SECRET_KEY or (PRODUCTION and len(SECRET_KEY) < 50):
         "SECRET_KEY (ou SECRET_KEY_FILE) est obligatoire en production et doit compter au moins 50 caractères."
     )
 
+# Former secrets, while SECRET_KEY is being rotated (comma-separated, or SECRET_KEY_FALLBACKS_FILE):
+# signatures and receipt codes made with them keep working (halte.reports.receipts re-keys a code on use).
+SECRET_KEY_FALLBACKS = [s.strip() for s in (secret("SECRET_KEY_FALLBACKS", default="") or "").split(",") if s.strip()]
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS est obligatoire en production.")
@@ -96,6 +100,8 @@ MIDDLEWARE = [
     # Its response step runs before the session is saved: a connection lost mid-request is replaced.
     "halte.core.faults.HealConnectionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Under /api/, every error is JSON in French (unknown address, wrong method, body too big, 500).
+    "halte.api.errors.ApiErrorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -229,6 +235,19 @@ TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "halte" / "locale"]
+
+# --- Uploads ------------------------------------------------------------------------------------
+# A file whose name is not UTF-8, is empty or is a bare path is kept under a safe name rather than
+# silently dropped, and a body larger than any report could carry is refused before it is read
+# (halte.core.multipart). DATA_UPLOAD_MAX_MEMORY_SIZE (form fields, JSON bodies) keeps Django's 2.5 MB.
+FILE_UPLOAD_HANDLERS = [
+    "halte.core.multipart.SafeNamesUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+if env.str("HALTE_MAX_UPLOAD_BYTES", default=""):
+    # Else: what one report may carry (the vault's limit) plus the form fields.
+    HALTE_MAX_UPLOAD_BYTES = env.int("HALTE_MAX_UPLOAD_BYTES")
 
 # --- Static files -------------------------------------------------------------------------------
 STATIC_URL = "/static/"

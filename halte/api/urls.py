@@ -1,5 +1,6 @@
 from ninja import NinjaAPI
 
+from halte.api.errors import JsonOnlyParser
 from halte.api.errors import install as install_error_handlers
 from halte.directory.api import router as directory_router
 from halte.reports.api import router as reports_router
@@ -10,6 +11,7 @@ api = NinjaAPI(
     description="API de la cellule d'intervention rapide contre le harcèlement scolaire.",
     urls_namespace="api",
     docs_url="/docs",
+    parser=JsonOnlyParser(),
 )
 install_error_handlers(api)
 api.add_router("/schools", directory_router)

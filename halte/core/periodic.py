@@ -3,8 +3,9 @@
 Each duty is idempotent and cheap when there is nothing to do, so running the pass every minute is
 safe: clock reminders and escalations (cases), the 60-day warning of expiring approvals and the
 deletion of weak-signal observations older than three months (prevention), the proposal to switch a
-shared-concern series without improvement to the sanctions track (interventions), and once a day the
-checkpoint of the audit journal's closed days (audit).
+shared-concern series without improvement to the sanctions track (interventions), forgetting the
+counters of wrong receipt codes whose window is over (reports), and once a day the checkpoint of the
+audit journal's closed days (audit).
 """
 
 import logging
@@ -23,6 +24,7 @@ class PassResult:
     observations_purged: int
     mpp_switches_proposed: int = 0
     journal_checkpoints: int = 0
+    receipt_counters_purged: int = 0
 
     def summary(self) -> str:
         lines = [self.clocks.summary()]  # type: ignore[attr-defined]
@@ -44,6 +46,7 @@ def run(now: datetime | None = None) -> PassResult:
     from halte.interventions.mpp import propose_switches
     from halte.prevention.approvals import warn_expiring
     from halte.prevention.observations import purge_stale_observations
+    from halte.reports.throttle import purge as purge_receipt_counters
 
     moment = now or timezone.now()
     return PassResult(
@@ -52,6 +55,7 @@ def run(now: datetime | None = None) -> PassResult:
         observations_purged=purge_stale_observations(moment),
         mpp_switches_proposed=propose_switches(moment),
         journal_checkpoints=_journal_checkpoints(moment),
+        receipt_counters_purged=purge_receipt_counters(moment),
     )
 
 

@@ -308,6 +308,8 @@ def _replay(previous: IdempotencyRecord, fingerprint: str, response: HttpRespons
         400: Error,
         401: Error,
         409: Error,
+        413: Error,
+        415: Error,
         422: ValidationErrorOut,
         503: Error,
     },
@@ -331,7 +333,9 @@ def create_report(
 
     Réponses : 201 signalement créé ; 200 même `Idempotency-Key` et même contenu qu’un appel précédent
     (le signalement d’origine est renvoyé, avec l’en-tête `Idempotent-Replayed: true`) ; 409 même clé
-    mais contenu différent ; 401 clé d’API absente, inconnue ou révoquée ; 422 contenu invalide ;
+    mais contenu différent ; 401 clé d’API absente, inconnue ou révoquée ; 400 corps qui n’est pas un
+    JSON valide ; 413 corps trop volumineux ; 415 corps qui n’est pas déclaré `application/json` ;
+    422 contenu invalide (chaque erreur avec son emplacement, son type et un message en français) ;
     503 base de données ou stockage momentanément indisponible, avec l’en-tête `Retry-After` :
     réessayez avec la même `Idempotency-Key`, ce qui est toujours sans risque de doublon.
     """

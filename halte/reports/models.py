@@ -346,3 +346,23 @@ class Evidence(models.Model):
     def is_quarantined(self) -> bool:
         """A virus was found: the original is kept sealed and never served (see reports/vault.py)."""
         return self.scan_status == enums.ScanStatus.INFECTED
+
+class ReceiptThrottle(models.Model):
+    """Wrong receipt codes counted in a fixed window, for one key: a client or the whole service.
+
+    A client's key is a keyed hash of its network address (``halte.reports.throttle``); the service's
+    is the word ``service``. No address is stored. Rows change only through conditional UPDATEs, so
+    parallel guesses from any process all count.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("compteur d’essais de codes de suivi")
+        verbose_name_plural = _("compteurs d’essais de codes de suivi")
+        indexes = [models.Index(fields=["window_started_at"], name="receipt_throttle_age_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… {self.failures}"

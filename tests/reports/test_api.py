@@ -411,7 +411,7 @@ def test_the_openapi_document_lists_every_status(client):
 
     post_op = schema["paths"][URL]["post"]
     get_op = schema["paths"][f"{URL}/{{report_id}}"]["get"]
-    assert set(post_op["responses"]) == {"200", "201", "400", "401", "409", "422", "503"}
+    assert set(post_op["responses"]) == {"200", "201", "400", "401", "409", "413", "415", "422", "503"}
     assert set(get_op["responses"]) == {"200", "401", "404"}
     assert schema["components"]["securitySchemes"]["ApiKeyAuth"] == {
         "type": "apiKey",

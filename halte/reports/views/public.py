@@ -284,23 +284,30 @@ def keep_alive(request):
 @policy.public
 @never_cache
 def mailbox_open(request):
+    """Open the mailbox with a receipt code. A right code always opens (see halte.reports.throttle);
+    a wrong one costs an indexed lookup, never a slow hash, and counts per client and for the service."""
     form = ReceiptForm(request.POST or None)
     status = 200
+    retry_after = 0
     if request.method == "POST" and form.is_valid():
-        if throttle.is_blocked(request):
+        typed = form.cleaned_data["code"]
+        report = actions.find_by_receipt(typed)
+        if report is not None:
+            request.session.cycle_key()
+            request.session[MAILBOX_KEY] = str(report.public_id)
+            return redirect("reports:mailbox")
+        verdict = throttle.check(request)
+        if verdict.blocked:
             form.add_error(None, _("Trop d’essais. Attends quelques minutes avant de réessayer."))
-            status = 429
+            status, retry_after = 429, verdict.retry_after
         else:
-            report = actions.find_by_receipt(form.cleaned_data["code"])
-            if report is None:
+            if receipts.normalise(typed) is not None:  # something else cannot be a guess: not counted
                 throttle.record_failure(request)
-                form.add_error("code", _("Ce code ne correspond à aucun signalement. Vérifie les chiffres."))
-            else:
-                throttle.reset(request)
-                request.session.cycle_key()
-                request.session[MAILBOX_KEY] = str(report.public_id)
-                return redirect("reports:mailbox")
-    return render(request, "reports/public/mailbox_open.html", {"form": form}, status=status)
+            form.add_error("code", _("Ce code ne correspond à aucun signalement. Vérifie les chiffres."))
+    response = render(request, "reports/public/mailbox_open.html", {"form": form}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _mailbox_report(request) -> Report | None:
