@@ -51,8 +51,10 @@ if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS est obligatoire en production.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Where the site is reachable, used in emails (never the request's Host header).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where the site is reachable, used in emails (never the request's Host header). Required in production
+# (halte.core.checks); in development it follows the port `make run PORT=…` serves on.
+SITE_URL = env.str("SITE_URL", default="" if PRODUCTION else f"http://127.0.0.1:{env.int('PORT', default=8000)}")
+SITE_URL = SITE_URL.rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -252,7 +254,10 @@ EMAIL_CONFIG = env.email_url_config(
     secret("EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://")
 )
 vars().update(EMAIL_CONFIG)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Halte <ne-pas-repondre@halte.localhost>")
+# Required in production (halte.core.checks refuses a missing or test-domain sender).
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="" if PRODUCTION else "Halte <ne-pas-repondre@halte.localhost>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security headers ---------------------------------------------------------------------------
