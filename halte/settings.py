@@ -89,6 +89,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that its duration covers everything: one log line per request (halte.core.logs).
+    "halte.core.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "halte.core.headers.SecurityHeadersMiddleware",
     # Before whitenoise, so that static files (SVG icons among them) carry the policy too.
@@ -323,19 +325,32 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- Logging: no IP address, no request body, ever ---------------------------------------------
+# --- Logging: no IP address, no path, no request body, ever (halte.core.logs) -----------------
+# JSON lines in production (LOG_FORMAT=json|plain to choose), one per request with its route name.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "halte.core.logs.JsonFormatter"},
+    },
+    "filters": {"redact_request": {"()": "halte.core.logs.RequestRedactionFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain"),
+            "filters": ["redact_request"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        # Django's request log lines carry no address, but keep them quiet outside errors.
         # Django's default would also mail the full request (story included) to ADMINS on an error.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"level": "WARNING"},
+        # halte.request already has one line per request; Django's lines only for errors.
         "django.request": {"level": "ERROR"},
+        # Quiet in development, where runserver prints its own line per request.
+        "halte.request": {"level": env.str("LOG_REQUESTS_LEVEL", default="INFO" if PRODUCTION else "WARNING")},
     },
 }
 

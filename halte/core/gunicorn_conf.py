@@ -29,6 +29,22 @@ errorlog = "-"
 max_requests = 2000
 max_requests_jitter = 200
 proc_name = "halte-web"
+# Gunicorn's own lines (start, workers, timeouts) in the same JSON as the application's.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "halte.core.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+        "error_console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+    },
+    "root": {"level": "INFO", "handlers": ["console"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+        # No access log is configured (accesslog = None); should one be, it stays silent.
+        "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+    },
+}
 wsgi_app = "halte.wsgi:application"
 
 

@@ -6,6 +6,7 @@ keyring or the database is wrong; with a good configuration it serves pages and 
 
 import base64
 import http.client
+import json
 import os
 import re
 import socket
@@ -188,6 +189,10 @@ def test_the_production_server_serves_pages_and_static_files(tmp_path):
         server.terminate()
         _, errors = server.communicate(timeout=30)
     assert "127.0.0.1 -" not in errors  # no access log line with the client's address
+    lines = [json.loads(line) for line in errors.splitlines() if line.startswith("{")]
+    served = [(line["route"], line["status"]) for line in lines if line["logger"] == "halte.request"]
+    assert ("www:home", 200) in served  # one JSON line per request, with its route
+    assert all("127.0.0.1" not in json.dumps(line) for line in lines if line["logger"] == "halte.request")
 
 
 def _get(host: str, port: int, path: str, *, deadline: float | None = None, server=None):
