@@ -12,11 +12,13 @@ they are read by the département's IT department.
 * ``halte.E003`` ``DEFAULT_FROM_EMAIL``: a real sender address, not a reserved test domain.
 * ``halte.E004`` the database answers (only when checks are given a database: ``--database default``).
 * ``halte.W001`` / ``halte.W002``: the task worker (``db_worker``) or the periodic pass (``tick``)
-  shows no sign of life. Warnings only: a fresh installation has not run them yet.
+  shows no sign of life: tasks waiting for long, a heartbeat gone quiet, or no trace at all.
+  Warnings only: a fresh installation has not run them yet.
 """
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit
@@ -36,6 +38,8 @@ RESERVED_DOMAINS = {"localhost", "example.com", "example.net", "example.org"}
 STALLED_AFTER = timedelta(minutes=10)
 # The periodic pass runs every minute; silence for this long means the timer or cron is dead.
 TICK_SILENT_AFTER = timedelta(minutes=15)
+# A worker's heartbeat (when recorded) older than this means it stopped looking for work.
+WORKER_SILENT_AFTER = timedelta(minutes=15)
 
 
 @checks.register(checks.Tags.security, deploy=True)
@@ -160,6 +164,20 @@ def check_background_work(app_configs=None, databases=None, **kwargs) -> list[ch
         return []
 
 
+def _heartbeat(name: str):
+    """When ``name`` (``worker`` or ``tick``) last beat, if the project records heartbeats; else None.
+
+    Tolerant by design: the heartbeats belong to the delivery queue (``halte.delivery.queue.last_beat``)
+    when it is installed; without it, the checks fall back to the task results below.
+    """
+    try:
+        queue = importlib.import_module("halte.delivery.queue")
+    except ImportError:
+        return None
+    last_beat = getattr(queue, "last_beat", None)
+    return last_beat(name) if callable(last_beat) else None
+
+
 def _worker_warnings() -> list[checks.CheckMessage]:
     from django_tasks_db.models import DBTaskResult
 
@@ -176,7 +194,17 @@ def _worker_warnings() -> list[checks.CheckMessage]:
                 id="halte.W001",
             )
         ]
-    if not DBTaskResult.objects.filter(finished_at__isnull=False).exists():
+    beat = _heartbeat("worker")
+    if beat is not None and now - beat > WORKER_SILENT_AFTER:
+        return [
+            checks.Warning(
+                f"Le processus de tâches ne donne plus signe de vie depuis le "
+                f"{timezone.localtime(beat):%d/%m/%Y à %H:%M}.",
+                hint="systemctl status halte-worker.service",
+                id="halte.W001",
+            )
+        ]
+    if beat is None and not DBTaskResult.objects.filter(finished_at__isnull=False).exists():
         return [
             checks.Warning(
                 "Le processus de tâches (db_worker) n’a encore terminé aucune tâche.",
@@ -213,23 +241,17 @@ def _tick_warnings() -> list[checks.CheckMessage]:
 def last_periodic_pass():
     """The last moment the periodic pass is known to have run, or None.
 
-    Uses the tick heartbeat when the project records one (``halte.core.heartbeat.last_tick()``), and
-    the last pass run by the task worker (``tick --enqueue``); the latest of the two wins.
+    The latest of the ``tick`` heartbeat (when the project records it) and the last pass run by the
+    task worker (``tick --enqueue``).
     """
-    candidates = []
-    try:
-        from halte.core import heartbeat  # type: ignore[attr-defined]
-    except ImportError:
-        heartbeat = None
-    if heartbeat is not None and hasattr(heartbeat, "last_tick"):
-        candidates.append(heartbeat.last_tick())
     from django_tasks_db.models import DBTaskResult
 
-    candidates.append(
+    candidates = [
+        _heartbeat("tick"),
         DBTaskResult.objects.filter(task_path__endswith=".tick_task", status="SUCCESSFUL")
         .order_by("-finished_at")
         .values_list("finished_at", flat=True)
-        .first()
-    )
+        .first(),
+    ]
     known = [moment for moment in candidates if moment is not None]
     return max(known) if known else None

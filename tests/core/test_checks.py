@@ -166,3 +166,20 @@ def test_background_checks_need_a_database_and_the_database_queue(settings):
     assert checks.check_background_work(databases=None) == []
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     assert checks.check_background_work(databases=["default"]) == []
+
+
+@pytest.mark.django_db
+def test_heartbeats_are_read_when_the_project_records_them(database_queue, monkeypatch):
+    """A stand-in for the delivery queue's ``last_beat``: the checks read heartbeats where they exist."""
+    import sys
+    import types
+
+    now = timezone.now()
+    beats = {"worker": now - timedelta(seconds=20), "tick": now - timedelta(seconds=40)}
+    stand_in = types.ModuleType("halte.delivery.queue")
+    stand_in.last_beat = beats.get  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "halte.delivery.queue", stand_in)
+    assert checks.check_background_work(databases=["default"]) == []
+    beats["worker"] = now - timedelta(hours=2)
+    beats["tick"] = now - timedelta(hours=1)
+    assert ids(checks.check_background_work(databases=["default"])) == ["halte.W001", "halte.W002"]
