@@ -57,7 +57,7 @@ class RequestRedactionFilter(logging.Filter):
             record.msg = f"{record.levelname.capitalize()} on route {route}"
             record.args = ()
             record.route = route
-            del record.request
+            delattr(record, "request")
         return True
 
 
