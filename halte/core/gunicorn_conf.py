@@ -29,6 +29,8 @@ errorlog = "-"
 max_requests = 2000
 max_requests_jitter = 200
 proc_name = "halte-web"
+# Gunicorn's runtime control socket is not used, and would be created in the (read-only) home.
+control_socket_disable = True
 # Gunicorn's own lines (start, workers, timeouts) in the same JSON as the application's.
 logconfig_dict = {
     "version": 1,

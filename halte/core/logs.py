@@ -20,14 +20,16 @@ import logging
 import time
 from datetime import UTC, datetime
 
+from django.conf import settings
+
 REQUEST_FIELDS = ("method", "route", "status", "duration_ms")
 
 
 def route_of(request) -> str:
-    """The name of the URL pattern that served ``request`` (``-`` when none matched)."""
+    """The name of the URL pattern that served ``request``: ``static`` for static files, ``-`` for no match."""
     match = getattr(request, "resolver_match", None)
     if match is None:
-        return "-"
+        return "static" if request.path.startswith(settings.STATIC_URL or "/static/") else "-"
     return match.view_name or match.route or "-"
 
 

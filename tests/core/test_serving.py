@@ -192,6 +192,8 @@ def test_the_production_server_serves_pages_and_static_files(tmp_path):
     lines = [json.loads(line) for line in errors.splitlines() if line.startswith("{")]
     served = [(line["route"], line["status"]) for line in lines if line["logger"] == "halte.request"]
     assert ("www:home", 200) in served  # one JSON line per request, with its route
+    assert ("static", 200) in served
+    assert ("static", 404) in served
     assert all("127.0.0.1" not in json.dumps(line) for line in lines if line["logger"] == "halte.request")
 
 
