@@ -103,6 +103,44 @@ def test_the_server_refuses_an_unreachable_database(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def _postgres_server() -> dict:
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://…")
+    return database
+
+
+def _url(database: dict, name: str) -> str:
+    return f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{name}"
+
+
+def test_the_server_refuses_a_database_that_does_not_exist(tmp_path):
+    url = _url(_postgres_server(), "halte_base_qui_n_existe_pas")
+    result = serve(production_env(tmp_path, DATABASE_URL=url), "serve")
+    assert result.returncode == 1, result.stderr
+    assert "[halte.E004] La base de données « halte_base_qui_n_existe_pas »" in result.stderr
+    assert "does not exist" in result.stderr
+
+
+def test_the_server_refuses_a_database_that_is_not_migrated(tmp_path):
+    import psycopg
+
+    database = _postgres_server()
+    name = f"halte_empty_{os.getpid()}"
+    admin = _url(database, "postgres")
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        result = serve(production_env(tmp_path, DATABASE_URL=_url(database, name)), "serve")
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert result.returncode == 1, result.stderr
+    assert "migration(s) non appliquée(s) : lancez « scripts/prod prepare »" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_the_server_refuses_a_database_that_is_not_postgresql(tmp_path):
     result = serve(production_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/halte.sqlite3"), "serve")
     assert result.returncode == 1
@@ -145,13 +183,8 @@ def test_site_url_follows_the_development_port():
 # --- The real thing -----------------------------------------------------------------------------
 @pytest.mark.django_db(transaction=True)
 def test_the_production_server_serves_pages_and_static_files(tmp_path):
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("production runs on PostgreSQL: run with DATABASE_URL=postgres://…")
-    database = settings.DATABASES["default"]
-    url = (
-        f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
-    )
-    env = production_env(tmp_path, DATABASE_URL=url)
+    database = _postgres_server()  # production runs on PostgreSQL
+    env = production_env(tmp_path, DATABASE_URL=_url(database, database["NAME"]))
     collect = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
         cwd=ROOT,
