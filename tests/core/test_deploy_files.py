@@ -130,3 +130,17 @@ def test_the_systemd_units_are_valid(tmp_path):
     )
     problems = [line for line in result.stderr.splitlines() if "halte-" in line]
     assert not problems, "\n".join(problems)
+
+
+def test_the_guide_and_the_readme_name_only_files_that_exist():
+    guide = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"deploy/([\w.-]+)(?![\w.*-])", guide))  # not the globs (halte-*.service)
+    assert {"halte.env.example", "nginx-halte.conf"} <= named
+    for name in named:
+        assert (DEPLOY / name).exists(), f"docs/deploy.md names deploy/{name}, which does not exist"
+    for unit in UNITS:
+        assert unit in guide, f"{unit} is shipped but the guide never mentions it"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    production = readme.split("## Production", 1)[1].split("\n## ", 1)[0]
+    assert "docs/deploy.md" in production
+    assert readme.lstrip().startswith("# Halte\n\n```sh\nmake run")  # the two commands stay on top
