@@ -10,11 +10,12 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test install quality check-deploy pytest demo migrate browser-deps clean
+.PHONY: run test install install-prod prod quality check-deploy pytest demo migrate browser-deps clean
 
 ## run: install, migrate the embedded SQLite database, load the demo data and serve on http://127.0.0.1:$(PORT)
+# PORT is passed on so that links in emails and calendar files (SITE_URL) point to this very port.
 run: install migrate demo
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## test: install, quality gate, then the whole test suite (browser tests included)
 test: install browser-deps quality pytest
@@ -28,6 +29,15 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	touch $@
 
 install: $(VENV)/.synced
+
+## prod: production only (HALTE_ENV=production and its environment, see docs/deploy.md): install the
+## locked runtime dependencies, check the configuration, migrate, collect static files, serve with gunicorn
+install-prod: $(UV)
+	$(UV) sync --frozen --no-dev --python $(PYTHON)
+	rm -f $(VENV)/.synced
+
+prod: install-prod
+	sh scripts/prod
 
 migrate: install
 	$(PY) manage.py migrate --no-input
@@ -56,6 +66,9 @@ check-deploy: install
 	DATABASE_URL=postgres://halte@localhost/halte \
 	HALTE_CLAMD_URL=unix:///run/clamav/clamd.ctl \
 	HALTE_CUSTODY_SIGNING_KEY=c2lnbmF0dXJlLWNoZWNrLWRlcGxveS1vbmx5LTAxMjM= \
+	SITE_URL=https://halte.example.gouv.fr \
+	DEFAULT_FROM_EMAIL="Halte <ne-pas-repondre@halte.example.gouv.fr>" \
+	HALTE_EVIDENCE_KEYS=check:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 # Two cores on CI: one worker per core, idle workers steal the long browser journeys' neighbours.

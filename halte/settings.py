@@ -55,8 +55,10 @@ if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS est obligatoire en production.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Where the site is reachable, used in emails (never the request's Host header).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where the site is reachable, used in emails (never the request's Host header). Required in production
+# (halte.core.checks); in development it follows the port `make run PORT=…` serves on.
+SITE_URL = env.str("SITE_URL", default="" if PRODUCTION else f"http://127.0.0.1:{env.int('PORT', default=8000)}")
+SITE_URL = SITE_URL.rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -91,6 +93,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that its duration covers everything: one log line per request (halte.core.logs).
+    "halte.core.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "halte.core.headers.SecurityHeadersMiddleware",
     # Before whitenoise, so that static files (SVG icons among them) carry the policy too.
@@ -273,7 +277,10 @@ EMAIL_CONFIG = env.email_url_config(
     secret("EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://")
 )
 vars().update(EMAIL_CONFIG)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Halte <ne-pas-repondre@halte.localhost>")
+# Required in production (halte.core.checks refuses a missing or test-domain sender).
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="" if PRODUCTION else "Halte <ne-pas-repondre@halte.localhost>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security headers ---------------------------------------------------------------------------
@@ -339,19 +346,32 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- Logging: no IP address, no request body, ever ---------------------------------------------
+# --- Logging: no IP address, no path, no request body, ever (halte.core.logs) -----------------
+# JSON lines in production (LOG_FORMAT=json|plain to choose), one per request with its route name.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "halte.core.logs.JsonFormatter"},
+    },
+    "filters": {"redact_request": {"()": "halte.core.logs.RequestRedactionFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain"),
+            "filters": ["redact_request"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        # Django's request log lines carry no address, but keep them quiet outside errors.
         # Django's default would also mail the full request (story included) to ADMINS on an error.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"level": "WARNING"},
+        # halte.request already has one line per request; Django's lines only for errors.
         "django.request": {"level": "ERROR"},
+        # Quiet in development, where runserver prints its own line per request.
+        "halte.request": {"level": env.str("LOG_REQUESTS_LEVEL", default="INFO" if PRODUCTION else "WARNING")},
     },
 }
 

@@ -14,6 +14,9 @@ PRODUCTION = {
     "SECRET_KEY": GOOD_SECRET,
     "ALLOWED_HOSTS": "halte.example.gouv.fr",
     "DATABASE_URL": "postgres://halte@localhost/halte",
+    "SITE_URL": "https://halte.example.gouv.fr",
+    "DEFAULT_FROM_EMAIL": "Halte <ne-pas-repondre@halte.example.gouv.fr>",
+    "HALTE_EVIDENCE_KEYS": "2026:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
 }
 
 
@@ -21,7 +24,9 @@ def run_django(env_overrides: dict[str, str | None], *args: str) -> subprocess.C
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in PRODUCTION and not k.startswith("DATABASE_URL") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+        if k not in PRODUCTION
+        and not k.startswith(("DATABASE_URL", "HALTE_EVIDENCE_KEYS"))
+        and k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "PORT"}
     }
     env["DJANGO_SETTINGS_MODULE"] = "halte.settings"
     env.update({k: v for k, v in env_overrides.items() if v is not None})

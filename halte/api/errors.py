@@ -21,13 +21,13 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from pydantic_core import core_schema
 
+from halte.reports.actions import OutcomeUnknown
+
 API_PREFIX = "/api/"
 JSON_MEDIA_TYPES = {"application/json"}
 TOO_BIG = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
 # pydantic's own error types: their messages are English, so each one is translated or replaced.
 PYDANTIC_TYPES = frozenset(typing.get_args(core_schema.ErrorType))
-
-from halte.reports.actions import OutcomeUnknown
 
 logger = logging.getLogger(__name__)
 

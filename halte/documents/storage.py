@@ -104,6 +104,10 @@ def read(document: Document) -> bytes:
         )
     try:
         pdf = vault.unseal(key, document.key_id, document.public_id, ROLE, blob)
+    except vault.EvidenceKeyUnavailable as exc:
+        raise DocumentUnreadable(
+            f"Document {document.public_id}: key {document.key_id!r} absent or different."
+        ) from exc
     except vault.EvidenceTampered as exc:
         raise DocumentTampered(f"Document {document.public_id} does not authenticate.") from exc
     if len(pdf) != document.size or hashlib.sha256(pdf).hexdigest() != document.sha256:

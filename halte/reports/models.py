@@ -347,6 +347,7 @@ class Evidence(models.Model):
         """A virus was found: the original is kept sealed and never served (see reports/vault.py)."""
         return self.scan_status == enums.ScanStatus.INFECTED
 
+
 class ReceiptThrottle(models.Model):
     """Wrong receipt codes counted in a fixed window, for one key: a client or the whole service.
 

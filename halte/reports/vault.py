@@ -33,8 +33,14 @@ What it owns, and why:
   theirs. A key can only be removed once no evidence uses its id any more. In development, with
   nothing configured, one key is generated once and kept in ``VAR_DIR/evidence.keys`` (mode 0600)
   so that files survive restarts; production refuses to run without configured keys.
+* **Telling a wrong key from a tampered file** (``EvidenceKeyUnavailable``): the first time a key id
+  seals anything, a small check file sealed with it is written under ``MEDIA_ROOT/keycheck/``.
+  When a file does not authenticate, the check file says whether the configured key is the one
+  that wrote it: if not, the key is absent or different (a restore without the right key file);
+  if it is, the file itself was altered (``EvidenceTampered``).
 
-The public API is ``EvidenceRejected``, ``EvidenceUnreadable``, ``EvidenceTampered``, the limit
+The public API is ``EvidenceRejected``, ``EvidenceUnreadable``, ``EvidenceTampered``,
+``EvidenceKeyUnavailable``, the limit
 constants, ``sniff``, ``validate``, ``keyring``, ``seal``, ``unseal``, ``store``, ``read_original``,
 ``read_display``, ``inspect_pending``, ``rescan`` and ``purge_orphans``. The content type of a
 display copy is ``sniff(read_display(evidence))``.
@@ -153,6 +159,14 @@ class EvidenceUnreadable(Exception):
 
 class EvidenceTampered(EvidenceUnreadable):
     """A stored file does not authenticate or does not match its recorded digest."""
+
+
+class EvidenceKeyUnavailable(EvidenceUnreadable):
+    """The key that sealed a file is not configured, or a key with its id is configured but differs.
+
+    A key problem (a backup restored without the right key file) is not an integrity breach: the
+    file is not in question, the configuration is. Told apart by the key check (``_key_differs``).
+    """
 
 
 # --- Sniffing -----------------------------------------------------------------------------------
@@ -466,17 +480,65 @@ def seal(key: bytes, key_id: str, public_id: uuid.UUID, role: str, data: bytes) 
     Returns ``nonce + ciphertext``. Other stores of encrypted files (generated documents) use it
     with a ``role`` of their own, so that none of their files can pass for a piece of evidence.
     """
+    _write_key_check(key, key_id)
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(key).encrypt(nonce, data, _associated_data(public_id, key_id, role))
 
 
 def unseal(key: bytes, key_id: str, public_id: uuid.UUID, role: str, blob: bytes) -> bytes:
-    """Decrypt what ``seal`` produced for the same (public id, key id, role); EvidenceTampered otherwise."""
+    """Decrypt what ``seal`` produced for the same (public id, key id, role).
+
+    Raises EvidenceKeyUnavailable when the configured key ``key_id`` is not the one that sealed
+    files under that id, and EvidenceTampered when the key is right but the file does not authenticate.
+    """
     nonce, ciphertext = blob[:NONCE_BYTES], blob[NONCE_BYTES:]
     try:
         return AESGCM(key).decrypt(nonce, ciphertext, _associated_data(public_id, key_id, role))
     except (InvalidTag, ValueError) as exc:
+        if _key_differs(key, key_id):
+            raise EvidenceKeyUnavailable(
+                f"The configured key {key_id!r} is not the one that sealed files under that id."
+            ) from exc
         raise EvidenceTampered(f"Evidence {public_id} ({role}) does not authenticate.") from exc
+
+
+# --- Key checks ---------------------------------------------------------------------------------
+KEY_CHECK_DIR = "keycheck"  # under MEDIA_ROOT, outside the vault (purge_orphans never sees it)
+_KEY_CHECK_ID = uuid.UUID(int=0)
+_KEY_CHECK_ROLE = "key-check"
+_KEY_CHECK_TEXT = b"halte key check v1"
+
+
+def _key_check_path(key_id: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / KEY_CHECK_DIR / f"{key_id}.bin"  # ids are [A-Za-z0-9_.-]
+
+
+def _write_key_check(key: bytes, key_id: str) -> None:
+    """Seal a known text with ``key`` the first time ``key_id`` is used; never replace one."""
+    path = _key_check_path(key_id)
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    nonce = os.urandom(NONCE_BYTES)
+    blob = nonce + AESGCM(key).encrypt(nonce, _KEY_CHECK_TEXT, _associated_data(_KEY_CHECK_ID, key_id, _KEY_CHECK_ROLE))
+    with contextlib.suppress(FileExistsError):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(blob)
+
+
+def _key_differs(key: bytes, key_id: str) -> bool:
+    """True when the key check of ``key_id`` exists and ``key`` does not open it."""
+    try:
+        blob = _key_check_path(key_id).read_bytes()
+    except OSError:
+        return False  # no check (files sealed before checks existed): cannot tell, assume tampering
+    nonce, ciphertext = blob[:NONCE_BYTES], blob[NONCE_BYTES:]
+    try:
+        AESGCM(key).decrypt(nonce, ciphertext, _associated_data(_KEY_CHECK_ID, key_id, _KEY_CHECK_ROLE))
+    except (InvalidTag, ValueError):
+        return True
+    return False
 
 
 # --- Files --------------------------------------------------------------------------------------
@@ -652,7 +714,7 @@ def _key_for(evidence: Evidence) -> bytes:
     try:
         return keys[evidence.key_id]
     except KeyError as exc:
-        raise EvidenceUnreadable(
+        raise EvidenceKeyUnavailable(
             f"Evidence {evidence.public_id} was sealed with key {evidence.key_id!r}, which is not configured."
         ) from exc
 
@@ -660,8 +722,9 @@ def _key_for(evidence: Evidence) -> bytes:
 def read_original(evidence: Evidence) -> bytes:
     """Decrypt the file exactly as it was uploaded, after checking it against its SHA-256.
 
-    Raises EvidenceTampered if it does not authenticate or its digest or size differ, and
-    EvidenceUnreadable if its file or its key is missing.
+    Raises EvidenceTampered if it does not authenticate with the right key or its digest or size
+    differ, EvidenceKeyUnavailable if its key is missing or different, EvidenceUnreadable if its
+    file is missing.
     """
     blob = _read_blob(evidence.original_path)
     data = unseal(_key_for(evidence), evidence.key_id, evidence.public_id, _ORIGINAL, blob)

@@ -207,6 +207,26 @@ def test_an_altered_file_is_refused_journaled_and_shown_as_such(client, people, 
     assert AuditEvent.objects.get(action=Action.EVIDENCE_UNREADABLE).detail["tampered"] is True
 
 
+def test_a_wrong_key_is_shown_as_a_key_problem_not_as_tampering(client, people, login, monkeypatch):
+    import base64
+    import os
+
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"2026:{base64.b64encode(os.urandom(32)).decode()}")
+    upload = SimpleUploadedFile("preuve.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    report = make_report(people.school_a_staff, school=people.school_a_staff.school, files=[upload])
+    evidence = report.evidence.get()
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"2026:{base64.b64encode(os.urandom(32)).decode()}")
+    login(client, people.coordinator)
+    response = client.get(reverse("reports:evidence_original", args=[report.public_id, evidence.public_id]))
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "La clé de chiffrement « 2026 » est absente ou différente" in page
+    assert "altéré" not in page
+    event = AuditEvent.objects.get(action=Action.EVIDENCE_UNREADABLE)
+    assert event.detail["tampered"] is False
+    assert event.detail["key_unavailable"] is True
+
+
 def test_staff_pages_are_never_cached(client, people, login):
     report = make_report()
     login(client, people.coordinator)

@@ -615,8 +615,63 @@ def test_key_rotation_keeps_old_files_readable_and_seals_new_ones_with_the_new_k
         vault.read_original(old)
 
     monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"B:{key_a}")  # the right id with the wrong key
-    with pytest.raises(vault.EvidenceTampered):
+    with pytest.raises(vault.EvidenceKeyUnavailable, match="not the one that sealed"):
         vault.read_original(new)
+
+
+def test_a_restore_without_the_right_key_is_a_key_problem_not_tampering(report, monkeypatch, settings):
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"2026:{b64key()}")
+    photo = vault.store(report=report, upload=upload("photo.png", PNG_BYTES))
+    text = vault.store(report=report, upload=upload("a.txt", TEXT_BYTES))
+    # The backup is restored with a key file holding another key under the same id.
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"2026:{b64key()}")
+    for read in (
+        lambda: vault.read_original(photo),
+        lambda: vault.read_display(photo),
+        lambda: vault.read_original(text),
+    ):
+        with pytest.raises(vault.EvidenceKeyUnavailable) as caught:
+            read()
+        assert not isinstance(caught.value, vault.EvidenceTampered)
+    # …or without the key at all.
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"2027:{b64key()}")
+    with pytest.raises(vault.EvidenceKeyUnavailable, match="not configured"):
+        vault.read_original(text)
+
+
+def test_with_the_right_key_an_altered_file_is_still_tampering(report, monkeypatch, settings):
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"2026:{b64key()}")
+    evidence = vault.store(report=report, upload=upload("a.txt", TEXT_BYTES))
+    flip_byte(settings.MEDIA_ROOT / evidence.original_path, 20)
+    with pytest.raises(vault.EvidenceTampered):
+        vault.read_original(evidence)
+    # The key check itself is sealed, private, and never replaced by a later key with the same id.
+    check = settings.MEDIA_ROOT / vault.KEY_CHECK_DIR / "2026.bin"
+    assert stat.S_IMODE(check.stat().st_mode) == 0o600
+    before = check.read_bytes()
+    assert b"halte" not in before
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"2026:{b64key()}")
+    vault.store(report=report, upload=upload("b.txt", TEXT_BYTES))
+    assert check.read_bytes() == before
+
+
+def test_files_sealed_before_key_checks_existed_are_judged_as_before(report, monkeypatch, settings):
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"2026:{b64key()}")
+    evidence = vault.store(report=report, upload=upload("a.txt", TEXT_BYTES))
+    (settings.MEDIA_ROOT / vault.KEY_CHECK_DIR / "2026.bin").unlink()
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"2026:{b64key()}")
+    with pytest.raises(vault.EvidenceTampered):  # no check to tell: never silently "fine"
+        vault.read_original(evidence)
+
+
+def test_purge_orphans_never_removes_the_key_checks(report, settings):
+    vault.store(report=report, upload=upload("a.txt", TEXT_BYTES))
+    checks = list((settings.MEDIA_ROOT / vault.KEY_CHECK_DIR).iterdir())
+    assert checks
+    for path in checks:
+        os.utime(path, (0, 0))
+    vault.purge_orphans(older_than=timedelta(0))
+    assert all(path.exists() for path in checks)
 
 
 def test_development_generates_one_key_and_keeps_it(report, settings):

@@ -172,10 +172,17 @@ def _quarantined(request, evidence: Evidence, detail: dict):
 
 
 def _unreadable(request, evidence: Evidence, detail: dict, error: Exception):
-    """A missing or altered file is itself an event for the journal, and a page, not a crash."""
+    """A missing or altered file, or a missing key, is itself an event for the journal, and a page, not a crash."""
     tampered = isinstance(error, vault.EvidenceTampered)
-    record_request(Action.EVIDENCE_UNREADABLE, request, target=evidence.report, detail={**detail, "tampered": tampered})
-    context = {"evidence": evidence, "tampered": tampered, "report": evidence.report}
+    key_unavailable = isinstance(error, vault.EvidenceKeyUnavailable)
+    detail = {**detail, "tampered": tampered, "key_unavailable": key_unavailable}
+    record_request(Action.EVIDENCE_UNREADABLE, request, target=evidence.report, detail=detail)
+    context = {
+        "evidence": evidence,
+        "tampered": tampered,
+        "key_unavailable": key_unavailable,
+        "report": evidence.report,
+    }
     return render(request, "reports/staff/evidence_unreadable.html", context, status=409)
 
 

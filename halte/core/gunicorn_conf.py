@@ -1,0 +1,100 @@
+"""Gunicorn's configuration for Halte: `gunicorn -c python:halte.core.gunicorn_conf halte.wsgi`.
+
+``scripts/prod serve`` starts it this way. Before any worker is forked, the master runs every
+system check, deployment checks and database included (``halte.core.checks``), and verifies that no
+migration is pending: on any error it prints the French messages and exits with status 1, so a
+misconfigured server never starts (systemd shows the message in ``journalctl -u halte-web``).
+
+Settings come from the environment: ``HALTE_BIND`` (default ``127.0.0.1:8000``, behind the
+reverse proxy), ``WEB_CONCURRENCY`` (workers, read by gunicorn itself; default 2 × cores + 1),
+``HALTE_WEB_THREADS``, ``HALTE_WEB_TIMEOUT``. There is no access log: the application writes one
+JSON line per request itself, without the client's address (``halte.core.logs``).
+"""
+
+import multiprocessing
+import os
+import sys
+
+bind = os.environ.get("HALTE_BIND", "127.0.0.1:8000").split(",")
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
+threads = int(os.environ.get("HALTE_WEB_THREADS", "1"))
+timeout = int(os.environ.get("HALTE_WEB_TIMEOUT", "60"))
+graceful_timeout = 30
+# Uploads of evidence can be slow on a phone network; the reverse proxy buffers them anyway.
+keepalive = 5
+# Gunicorn's access log would carry each client's IP address: never.
+accesslog = None
+errorlog = "-"
+# A worker restarted now and then caps any slow leak.
+max_requests = 2000
+max_requests_jitter = 200
+proc_name = "halte-web"
+# Gunicorn's runtime control socket is not used, and would be created in the (read-only) home.
+control_socket_disable = True
+# Gunicorn's own lines (start, workers, timeouts) in the same JSON as the application's.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "halte.core.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+        "error_console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+    },
+    "root": {"level": "INFO", "handlers": ["console"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+        # No access log is configured (accesslog = None); should one be, it stays silent.
+        "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+    },
+}
+wsgi_app = "halte.wsgi:application"
+
+
+def startup_problems() -> tuple[list[str], list[str]]:
+    """Run the checks the server must pass; return (errors, warnings) as French lines."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "halte.settings")
+    try:
+        import django
+
+        django.setup()
+    except Exception as error:  # ImproperlyConfigured from settings, with its own French message
+        return [f"{type(error).__name__} : {error}"], []
+    from django.core import checks
+    from django.db import DatabaseError, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    errors: list[str] = []
+    warnings: list[str] = []
+    try:
+        for message in checks.run_checks(include_deployment_checks=True, databases=["default"]):
+            if message.is_silenced():
+                continue
+            line = f"[{message.id}] {message.msg}" + (f" ({message.hint})" if message.hint else "")
+            (errors if message.is_serious() else warnings).append(line)
+        if not errors:
+            try:
+                executor = MigrationExecutor(connections["default"])
+                pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+            except DatabaseError as error:
+                errors.append(f"Impossible de lire l’état des migrations : {error}")
+            else:
+                if pending:
+                    errors.append(
+                        f"{len(pending)} migration(s) non appliquée(s) : lancez « scripts/prod prepare » "
+                        "(ou « make prod ») avant de démarrer le serveur."
+                    )
+    finally:
+        connections.close_all()  # never hand an open connection to forked workers
+    return errors, warnings
+
+
+def on_starting(server) -> None:
+    errors, warnings = startup_problems()
+    for line in warnings:
+        print(f"Halte — avertissement : {line}", file=sys.stderr, flush=True)
+    if errors:
+        print("Halte refuse de démarrer en production :", file=sys.stderr)
+        for line in errors:
+            print(f"  - {line}", file=sys.stderr)
+        sys.stderr.flush()
+        sys.exit(1)

@@ -1,0 +1,246 @@
+"""The production server, run for real: `scripts/prod serve` (gunicorn) in a subprocess.
+
+It refuses to start, with a clear French message and a non-zero status, when SITE_URL, the evidence
+keyring or the database is wrong; with a good configuration it serves pages and static files.
+"""
+
+import base64
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = base64.b64encode(bytes(range(32))).decode()
+HOST = "halte.exemple.gouv.fr"
+SECRET = "a-production-secret-that-is-long-enough-0123456789-abcdefghijklmnop"
+
+pytestmark = pytest.mark.server
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def production_env(var_dir: Path, **overrides: str | None) -> dict[str, str]:
+    """A clean production environment: nothing of the developer's own settings leaks in."""
+    own = ("HALTE_", "DATABASE_URL", "SITE_URL", "DEFAULT_FROM_EMAIL", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(own) and k not in {"PORT", "DEBUG"}}
+    env.update(
+        {
+            "HALTE_PYTHON": sys.executable,
+            "HALTE_VAR_DIR": str(var_dir),
+            "SECRET_KEY": SECRET,
+            "ALLOWED_HOSTS": f"{HOST},127.0.0.1",
+            "SITE_URL": f"https://{HOST}",
+            "DEFAULT_FROM_EMAIL": f"Halte <ne-pas-repondre@{HOST}>",
+            "HALTE_EVIDENCE_KEYS": f"2026:{KEY}",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/halte",
+            "HALTE_BIND": f"127.0.0.1:{free_port()}",
+            "WEB_CONCURRENCY": "1",
+        }
+    )
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def serve(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - our own script
+        [str(ROOT / "scripts" / "prod"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "said"),
+    [
+        ({"SITE_URL": None}, "SITE_URL n’est pas renseignée"),
+        ({"SITE_URL": f"http://{HOST}"}, "SITE_URL doit être l’adresse publique en https://"),
+        ({"HALTE_EVIDENCE_KEYS": None}, "HALTE_EVIDENCE_KEYS (ou HALTE_EVIDENCE_KEYS_FILE) est obligatoire"),
+        (
+            {"HALTE_EVIDENCE_KEYS": f"2026:{base64.b64encode(bytes(16)).decode()}"},
+            "la clé « 2026 » doit faire 32 octets",
+        ),
+        ({"DEFAULT_FROM_EMAIL": None}, "DEFAULT_FROM_EMAIL doit être une adresse d’expédition réelle"),
+    ],
+    ids=["no-site-url", "http-site-url", "no-keyring", "short-key", "no-sender"],
+)
+def test_the_server_refuses_to_start_with_a_wrong_configuration(tmp_path, overrides, said):
+    result = serve(production_env(tmp_path, **overrides), "serve")
+    assert result.returncode == 1, result.stderr
+    assert "Halte refuse de démarrer en production" in result.stderr
+    assert said in result.stderr
+    assert "Traceback" not in result.stderr
+    assert KEY not in result.stderr + result.stdout
+    assert "Booting worker" not in result.stderr  # refused before any worker is forked
+
+
+def test_the_server_refuses_an_unreachable_database(tmp_path):
+    dead = f"postgres://halte:motdepasse-secret@127.0.0.1:{free_port()}/halte"
+    result = serve(production_env(tmp_path, DATABASE_URL=dead), "serve")
+    assert result.returncode == 1, result.stderr
+    assert "[halte.E004] La base de données « halte »" in result.stderr
+    assert "ne répond pas ou refuse la connexion" in result.stderr
+    assert "motdepasse-secret" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _postgres_server() -> dict:
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://…")
+    return database
+
+
+def _url(database: dict, name: str) -> str:
+    return f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{name}"
+
+
+def test_the_server_refuses_a_database_that_does_not_exist(tmp_path):
+    url = _url(_postgres_server(), "halte_base_qui_n_existe_pas")
+    result = serve(production_env(tmp_path, DATABASE_URL=url), "serve")
+    assert result.returncode == 1, result.stderr
+    assert "[halte.E004] La base de données « halte_base_qui_n_existe_pas »" in result.stderr
+    assert "does not exist" in result.stderr
+
+
+def test_the_server_refuses_a_database_that_is_not_migrated(tmp_path):
+    import psycopg
+
+    database = _postgres_server()
+    name = f"halte_empty_{os.getpid()}"
+    admin = _url(database, "postgres")
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        result = serve(production_env(tmp_path, DATABASE_URL=_url(database, name)), "serve")
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert result.returncode == 1, result.stderr
+    assert "migration(s) non appliquée(s) : lancez « scripts/prod prepare »" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_server_refuses_a_database_that_is_not_postgresql(tmp_path):
+    result = serve(production_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/halte.sqlite3"), "serve")
+    assert result.returncode == 1
+    assert "La production exige PostgreSQL" in result.stderr
+
+
+def test_prepare_checks_before_touching_the_database(tmp_path):
+    """`scripts/prod prepare` stops at the check: nothing is migrated with a wrong configuration."""
+    result = serve(production_env(tmp_path, SITE_URL="http://127.0.0.1:8000"), "prepare")
+    assert result.returncode != 0
+    assert "halte.E001" in result.stderr
+    assert "application des migrations" not in result.stdout
+
+
+def test_scripts_prod_refuses_an_unknown_step(tmp_path):
+    result = serve(production_env(tmp_path), "demarrer")
+    assert result.returncode == 2
+    assert "Usage : scripts/prod [prepare|serve|manage …]" in result.stderr
+
+
+def test_site_url_follows_the_development_port():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HALTE_", "SITE_URL", "DJANGO_"))}
+    env.update({"PORT": "8080", "DJANGO_SETTINGS_MODULE": "halte.settings"})
+    code = "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "http://127.0.0.1:8080", result.stderr
+    # …and `make run PORT=8080` hands the port to the server it starts.
+    dry_run = subprocess.run(
+        ["make", "-n", "run", "PORT=8080"],  # noqa: S607 - make from PATH, as the README says
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "PORT=8080 .venv/bin/python manage.py runserver 127.0.0.1:8080" in dry_run.stdout
+
+
+# --- The real thing -----------------------------------------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_the_production_server_serves_pages_and_static_files(tmp_path):
+    database = _postgres_server()  # production runs on PostgreSQL
+    env = production_env(tmp_path, DATABASE_URL=_url(database, database["NAME"]))
+    collect = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
+        cwd=ROOT,
+        env={**env, "HALTE_ENV": "production", "DJANGO_SETTINGS_MODULE": "tests.core.static_uncompressed_settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert collect.returncode == 0, collect.stderr
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+
+    host, port = env["HALTE_BIND"].split(":")
+    server = subprocess.Popen(  # noqa: S603 - our own script
+        [str(ROOT / "scripts" / "prod"), "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        home = _get(host, int(port), "/", deadline=time.monotonic() + 60, server=server)
+        assert home.status == 200
+        page = home.read().decode()
+        assert "Halte" in page
+        stylesheet = re.search(r'"(/static/dsfr/dist/dsfr/dsfr\.min\.[0-9a-f]{12}\.css)"', page)
+        assert stylesheet, re.findall(r'"/static/[^"]+"', page)  # the hashed DSFR stylesheet
+        css = _get(host, int(port), stylesheet.group(1))
+        assert css.status == 200
+        assert css.getheader("Content-Type", "").startswith("text/css")
+        assert "immutable" in css.getheader("Cache-Control", "")
+        assert len(css.read()) > 10_000
+        assert _get(host, int(port), "/static/nothing-here.css").status == 404
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=30)
+    assert "127.0.0.1 -" not in errors  # no access log line with the client's address
+    lines = [json.loads(line) for line in errors.splitlines() if line.startswith("{")]
+    served = [(line["route"], line["status"]) for line in lines if line["logger"] == "halte.request"]
+    assert ("www:home", 200) in served  # one JSON line per request, with its route
+    assert ("static", 200) in served
+    assert ("static", 404) in served
+    assert all("127.0.0.1" not in json.dumps(line) for line in lines if line["logger"] == "halte.request")
+
+
+def _get(host: str, port: int, path: str, *, deadline: float | None = None, server=None):
+    """GET through the reverse proxy's eyes (https already terminated), retrying until the deadline."""
+    while True:
+        connection = http.client.HTTPConnection(host, port, timeout=30)
+        try:
+            connection.request("GET", path, headers={"Host": HOST, "X-Forwarded-Proto": "https"})
+            return connection.getresponse()
+        except (ConnectionRefusedError, ConnectionResetError):
+            connection.close()
+            if deadline is None or time.monotonic() > deadline:
+                raise
+            if server is not None and server.poll() is not None:
+                pytest.fail(f"the server stopped: {server.stderr.read() if server.stderr else ''}")
+            time.sleep(0.3)
