@@ -17,6 +17,8 @@ PRODUCTION = {
     "SITE_URL": "https://halte.example.gouv.fr",
     "DEFAULT_FROM_EMAIL": "Halte <ne-pas-repondre@halte.example.gouv.fr>",
     "HALTE_EVIDENCE_KEYS": "2026:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    "HALTE_CUSTODY_SIGNING_KEY": "c2lnbmF0dXJlLWNoZWNrLWRlcGxveS1vbmx5LTAxMjM=",
+    "HALTE_CLAMD_URL": "unix:///run/clamav/clamd.ctl",
 }
 
 

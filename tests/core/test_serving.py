@@ -45,6 +45,8 @@ def production_env(var_dir: Path, **overrides: str | None) -> dict[str, str]:
             "SITE_URL": f"https://{HOST}",
             "DEFAULT_FROM_EMAIL": f"Halte <ne-pas-repondre@{HOST}>",
             "HALTE_EVIDENCE_KEYS": f"2026:{KEY}",
+            "HALTE_CUSTODY_SIGNING_KEY": "c2lnbmF0dXJlLWNoZWNrLWRlcGxveS1vbmx5LTAxMjM=",
+            "HALTE_CLAMD_URL": "unix:///run/clamav/clamd.ctl",
             "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/halte",
             "HALTE_BIND": f"127.0.0.1:{free_port()}",
             "WEB_CONCURRENCY": "1",
