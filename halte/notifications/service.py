@@ -10,6 +10,7 @@ Emails carry a title and a link, never content: a mailbox is not a place for a c
 
 import logging
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import transaction
 from django.urls import reverse
@@ -50,11 +51,7 @@ def notify(
             batches.setdefault((as_whom(membership), links[membership.pk]), []).append(membership.user.email)
         for (label, link), addresses in batches.items():
             line = _("%(title)s — pour votre rôle %(as_whom)s") % {"title": subject, "as_whom": label}
-            transaction.on_commit(
-                lambda addresses=addresses, line=line, link=link: send_notification_emails.enqueue(
-                    addresses, line, link
-                )
-            )
+            transaction.on_commit(partial(send_notification_emails.enqueue, addresses, line, link))
     return rows
 
 
