@@ -285,3 +285,26 @@ def test_every_kind_written_in_the_code_has_a_decision():
     assert written <= set(EVENT_COMPARTMENTS), written - set(EVENT_COMPARTMENTS)
     # Every decided kind is written somewhere (a decision for a kind nobody writes is a stale line).
     assert set(EVENT_COMPARTMENTS) <= written, set(EVENT_COMPARTMENTS) - written
+
+
+def test_the_migration_moves_old_revealing_lines_out_of_the_core(people, matrix_case):
+    """Lines written before the policy decided: all in the core, as the school read them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    placing = import_module("halte.cases.migrations.0006_timeline_compartments")
+    police = people.police.organisation.name
+    Event.objects.filter(case=matrix_case).update(compartment=CORE)
+    lost = Event.objects.create(case=matrix_case, kind="shared", compartment=CORE, text="Partagé avec Inconnue (…).")
+    alert = Event.objects.create(case=matrix_case, kind="critical_alert", compartment=CORE, text=placing.OLD_ALERT)
+    placing.place(apps, None)
+    assert matrix_case.events.get(kind="shared", text__contains=police).compartment == JUDICIAL
+    association = people.association_worker.organisation.name
+    assert matrix_case.events.get(kind="shared", text__contains=association).compartment == CORE
+    lost.refresh_from_db()
+    assert lost.compartment == JUDICIAL  # its share cannot be found: refused rather than guessed
+    alert.refresh_from_db()
+    assert alert.text == placing.NEW_ALERT and alert.compartment == CORE
+    parquet = matrix_case.events.get(kind="critical_alert_parquet")
+    assert parquet.compartment == JUDICIAL and parquet.at == alert.at
