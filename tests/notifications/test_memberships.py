@@ -193,3 +193,14 @@ def test_the_backfill_gives_each_old_notification_to_the_one_membership_whose_ro
     assert reread(before) == (None, False)  # written before the membership existed
     assert set(Notification.objects.visible_to(referent)) == set()
     assert set(Notification.objects.visible_to(coordinator)) == {worrying}
+
+
+def test_a_membership_with_notifications_is_ended_not_deleted(people, twofold):
+    """Its notifications are the record of who was told what, as whom: deleting it is refused."""
+    from django.db.models import ProtectedError
+
+    _referent, coordinator = twofold
+    notify(memberships=[coordinator], kind="new_report", title="Nouveau signalement", url="/", email=False)
+    with pytest.raises(ProtectedError):
+        coordinator.delete()
+    assert Notification.objects.filter(membership=coordinator).exists()
