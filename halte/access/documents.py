@@ -15,7 +15,11 @@ carries core facts):
 - *Compte rendu de réunion* and *courrier de clôture à la famille*: those who manage the case.
 
 Reading (listing, downloading) a document: the member reads every compartment the document contains,
-on the case it belongs to. Outside ``visible_cases`` the case is a 404; otherwise a refusal is a 403.
+on the case it belongs to, and what the document's kind reveals by itself (``access.timeline``:
+an art. 40 report is the judicial track, an information préoccupante the child-protection one) —
+unless the member may write that kind on the case (the coordinator sends the art. 40 report it
+wrote). So a school never learns that an art. 40 report exists, even one built from core facts only.
+Outside ``visible_cases`` the case is a 404; otherwise a refusal is a 403.
 """
 
 from collections.abc import Iterable
@@ -25,6 +29,7 @@ from halte.cases.models import Case
 from halte.documents.models import Document, DocumentKind
 
 from .cases import CORE, can_manage, can_read, compartments, is_school_case
+from .timeline import DOCUMENT_KIND_COMPARTMENT
 
 # Roles that may generate a kind on any case whose core they read, besides those who manage it.
 EXTRA_AUTHORS: dict[str, frozenset[str]] = {
@@ -65,13 +70,23 @@ def generatable_kinds(membership, case: Case) -> list[str]:
 
 
 def can_read_document(membership, document: Document) -> bool:
-    """Read or download a document: every compartment it contains is readable by the member on its case."""
-    if not document.compartments:
-        return False
-    return set(document.compartments) <= compartments(membership, document.case)
+    """Read or download a document: see the module docstring."""
+    return bool(readable_documents(membership, document.case, [document]))
 
 
 def readable_documents(membership, case: Case, documents: Iterable[Document]) -> list[Document]:
     """The documents of ``case`` that ``can_read_document`` allows, computing the compartments once."""
     readable = compartments(membership, case)
-    return [d for d in documents if d.case_id == case.pk and d.compartments and set(d.compartments) <= readable]
+    kinds: dict[str, bool] = {}
+
+    def kind_readable(kind: str) -> bool:
+        if kind not in kinds:
+            revealed = DOCUMENT_KIND_COMPARTMENT.get(kind)
+            kinds[kind] = revealed is None or revealed in readable or can_generate(membership, case, kind)
+        return kinds[kind]
+
+    return [
+        d
+        for d in documents
+        if d.case_id == case.pk and d.compartments and set(d.compartments) <= readable and kind_readable(d.kind)
+    ]

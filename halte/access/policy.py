@@ -181,6 +181,24 @@ def rule_for(view: Callable, namespaces: list[str]) -> Rule | None:
     return None
 
 
+def page_allows(membership: Membership | None, path: str) -> bool:
+    """Whether the page rule of the view at ``path`` lets this membership in (capabilities only: the
+    objects on that page are decided by their own scoped queries). A path nobody decided is refused."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        match = resolve(path.split("?", 1)[0])
+    except Resolver404:
+        return False
+    rule = rule_for(match.func, match.namespaces)
+    if rule is None:
+        return False
+    if rule.level is not Level.MEMBERSHIP:
+        return True
+    assert rule.capability is not None
+    return has_capability(membership, rule.capability)
+
+
 class Outcome(enum.Enum):
     ALLOW = "allow"
     LOGIN = "login"  # not logged in: go to the login page

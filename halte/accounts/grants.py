@@ -59,7 +59,7 @@ def request_grant(*, actor: Membership, user, organisation, role: str, reason: s
         )
         record(Action.GRANT_REQUESTED, actor=actor.user, membership=actor, target=grant, detail=_detail(grant))
         notify(
-            users=[m.user for m in rules.deciders(grant)],
+            memberships=rules.deciders(grant),
             kind=Kind.ACCESS_GRANT,
             title=_("Une demande d’habilitation attend la confirmation d’une seconde personne"),
             url=reverse("grants:list"),
@@ -98,7 +98,7 @@ def approve_grant(*, actor: Membership, grant: MembershipGrant, note: str = "") 
             detail={**_detail(grant), "approved_by": actor.user.email},
         )
         notify(
-            users=[m.user for m in rules.dpo_memberships()],
+            memberships=rules.dpo_memberships(),
             kind=Kind.ACCESS_GRANT,
             title=_("Habilitation accordée : %(role)s — %(organisation)s")
             % {"role": grant.get_role_display(), "organisation": grant.organisation.name},
@@ -114,7 +114,7 @@ def refuse_grant(*, actor: Membership, grant: MembershipGrant, note: str) -> Non
         _decide(grant, actor, GrantStatus.REFUSED, note)
         record(Action.GRANT_REFUSED, actor=actor.user, membership=actor, target=grant, detail=_detail(grant))
         notify(
-            users=[m.user for m in rules.dpo_memberships()],
+            memberships=rules.dpo_memberships(),
             kind=Kind.ACCESS_GRANT,
             title=_("Habilitation refusée : %(role)s — %(organisation)s")
             % {"role": grant.get_role_display(), "organisation": grant.organisation.name},

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from halte.access.cases import can_own_action, can_read, can_see_action
 from halte.access.policy import Capability, can_read_case_content, memberships_with
+from halte.access.timeline import share_compartment
 from halte.accounts.models import Membership, Organisation, Role
 from halte.audit.journal import record
 from halte.audit.models import Action as AuditAction
@@ -25,8 +26,8 @@ from halte.notifications.models import Kind
 from halte.notifications.service import notify
 from halte.reports.enums import Status as ReportStatus
 
-from . import targets
-from .enums import ActionStatus, Compartment, Priority, Qualification, State, TriageOutcome
+from . import targets, timeline
+from .enums import ActionStatus, Compartment, EventKind, Priority, Qualification, State, TriageOutcome
 from .models import Action, Case, Event, FollowUp, Involvement, Link, Note, Person, SeverityAssessment, Share, Triage
 from .severity import Assessment, Criteria, assess
 
@@ -69,8 +70,8 @@ def _bump(case: Case, expected_version: int | None) -> None:
     case.refresh_from_db(fields=["version", "updated_at"])
 
 
-def _event(case: Case, actor, kind: str, text: str, compartment: str = Compartment.CORE) -> Event:
-    return Event.objects.create(case=case, kind=kind, text=text, actor=actor, compartment=compartment)
+def _event(case: Case, actor, kind: str, text: str, subject: str | None = None) -> Event:
+    return timeline.write(case, actor, kind, text, subject=subject)
 
 
 def _audit(action, actor, case, **detail):
@@ -213,10 +214,16 @@ def _critical_alert(*, case: Case, actor, assessment: Assessment) -> None:
         due_at=timezone.now() + timedelta(hours=4),
         created_by=actor,
     )
-    recipients = Membership.objects.active().filter(role__in=[Role.COORDINATOR, Role.MAGISTRATE]).select_related("user")
+    recipients = Membership.objects.active().filter(role__in=[Role.COORDINATOR, Role.MAGISTRATE])
     title = _("Alerte critique : dossier %(ref)s (P1)") % {"ref": case.reference}
-    notify(users=[m.user for m in recipients], kind=Kind.CRITICAL_ALERT, title=title, url=case_url(case))
-    _event(case, actor, "critical_alert", _("Alerte critique envoyée à la coordination et au parquet."))
+    notify(
+        memberships=recipients.select_related("user", "organisation"),
+        kind=Kind.CRITICAL_ALERT,
+        title=title,
+        url=case_url(case),
+    )
+    _event(case, actor, EventKind.CRITICAL_ALERT, _("Alerte critique envoyée à la coordination."))
+    _event(case, actor, EventKind.CRITICAL_ALERT_PARQUET, _("Alerte critique transmise aux magistrats du parquet."))
     _audit(AuditAction.CRITICAL_ALERT, actor, case, rules=list(assessment.critical_codes))
 
 
@@ -287,7 +294,7 @@ def assign(*, case: Case, actor, lead: Membership | None, co_workers, expected_v
     case.refresh_from_db()
     if lead and lead != actor:
         title = _("Vous êtes responsable du dossier %(ref)s") % {"ref": case.reference}
-        notify(users=[lead.user], kind=Kind.ASSIGNMENT, title=title, url=case_url(case))
+        notify(memberships=[lead], kind=Kind.ASSIGNMENT, title=title, url=case_url(case))
     return case
 
 
@@ -343,14 +350,16 @@ def record_follow_up(
                 "day": locked.day,
                 "score": wellbeing,
             }
-            _event(case, actor, "follow_up_wellbeing", health, compartment=Compartment.HEALTH)
+            _event(case, actor, EventKind.FOLLOW_UP_WELLBEING, health)
         if decision == FollowUp.Decision.ESCALATE:
             _event(
                 case, actor, "follow_up_escalated", _("Alerte : la situation doit être reprise par la coordination.")
             )
-            coordinators = Membership.objects.active().filter(role=Role.COORDINATOR).select_related("user")
+            coordinators = Membership.objects.active().filter(role=Role.COORDINATOR)
             notify(
-                users=[m.user for m in coordinators if m.user_id != actor.user_id],
+                memberships=[
+                    m for m in coordinators.select_related("user", "organisation") if m.user_id != actor.user_id
+                ],
                 kind=Kind.FOLLOW_UP_ALERT,
                 title=_("Dossier %(ref)s : un point de suivi demande de renforcer l’intervention")
                 % {"ref": case.reference},
@@ -434,15 +443,14 @@ def create_action(
             actor,
             "action",
             _("Action confiée à %(org)s : %(title)s") % {"org": owner_organisation.name, "title": title},
-            compartment=compartment,
+            subject=compartment,
         )
         _audit(AuditAction.CASE_ACTION_CREATED, actor, case, action_id=str(action.public_id))
         members = memberships_with(Capability.READ_CASES).filter(organisation=owner_organisation)
         if compartment != Compartment.CORE:
             members = [m for m in members if can_read(m, case, compartment)]
-        recipients = [owner.user] if owner is not None else [m.user for m in members]
         notify(
-            users=recipients,
+            memberships=[owner] if owner is not None else members,
             kind=Kind.ACTION_ASSIGNED,
             title=_("Nouvelle action pour votre structure (dossier %(ref)s)") % {"ref": case.reference},
             url=reverse("cases:my_actions"),
@@ -498,11 +506,12 @@ def _finish_action(*, action: Action, actor, status: str, note: str) -> Action:
             if done
             else _("Action annulée (%(org)s) : %(title)s — motif : %(note)s") % values
         )
-        _event(case, actor, "action_done" if done else "action_cancelled", text, compartment=locked.compartment)
+        kind = EventKind.ACTION_DONE if done else EventKind.ACTION_CANCELLED
+        _event(case, actor, kind, text, subject=locked.compartment)
         _audit(AuditAction.CASE_ACTION_CHANGED, actor, case, action_id=str(locked.public_id), status=status)
         # Only who may read the action: a judicial action is never announced to a lead who does not read it.
         told = [
-            m.user
+            m
             for m in (locked.created_by, case.lead)
             if m is not None and m.user_id != actor.user_id and can_see_action(m, locked)
         ]
@@ -512,7 +521,7 @@ def _finish_action(*, action: Action, actor, status: str, note: str) -> Action:
             else _("Dossier %(ref)s : une action a été annulée")
         ) % {"ref": case.reference}
         notify(
-            users=told,
+            memberships=told,
             kind=Kind.ACTION_DONE,
             title=title,
             url=case_url(case),
@@ -546,7 +555,7 @@ def set_disclosure(*, case: Case, actor, do_not_disclose: bool, reason: str, exp
             if do_not_disclose
             else _("Ne pas informer la famille : levé — %(reason)s")
         ) % {"reason": reason}
-        _event(case, actor, "disclosure", text, compartment=Compartment.JUDICIAL)
+        _event(case, actor, EventKind.DISCLOSURE, text)
         _audit(AuditAction.CASE_CHANGED, actor, case, field="do_not_disclose_to_family", value=do_not_disclose)
     case.refresh_from_db()
     return case
@@ -583,11 +592,11 @@ def share(
             "date": expires_on.strftime("%d/%m/%Y"),
             "basis": row.get_legal_basis_display(),
         }
-        _event(case, actor, "shared", text)
+        _event(case, actor, EventKind.SHARED, text, subject=share_compartment(row))
         _audit(AuditAction.CASE_SHARED, actor, case, organisation=organisation.name, compartments=sorted(compartments))
     members = memberships_with(Capability.READ_CASES).filter(organisation=organisation)
     title = _("Le dossier %(ref)s a été partagé avec votre structure") % {"ref": case.reference}
-    notify(users=[m.user for m in members], kind=Kind.SHARE, title=title, url=case_url(case))
+    notify(memberships=members, kind=Kind.SHARE, title=title, url=case_url(case))
     return row
 
 
@@ -598,8 +607,9 @@ def revoke_share(*, share: Share, actor) -> Share:
             _event(
                 share.case,
                 actor,
-                "share_revoked",
+                EventKind.SHARE_REVOKED,
                 _("Partage avec %(org)s révoqué.") % {"org": share.organisation.name},
+                subject=share_compartment(share),
             )
             _audit(AuditAction.CASE_SHARE_REVOKED, actor, share.case, organisation=share.organisation.name)
     share.refresh_from_db()
@@ -612,7 +622,7 @@ def revoke_share(*, share: Share, actor) -> Share:
 def add_note(*, case: Case, actor, compartment: str, text: str) -> Note:
     with transaction.atomic():
         note = Note.objects.create(case=case, compartment=compartment, text=text, author=actor)
-        _event(case, actor, "note", text, compartment=compartment)
+        _event(case, actor, EventKind.NOTE, text, subject=compartment)
         _audit(AuditAction.CASE_NOTE_ADDED, actor, case, compartment=compartment)
     return note
 

@@ -610,12 +610,13 @@ def _escalate(
             )[1]
         ]
         notified: set[int] = set()
-        for level in reversed(created):  # the most severe level first: one notification per person
-            members = recipients.for_level(level, case, action)
-            users = list({m.user_id: m.user for m in members if m.user_id not in notified}.values())
-            notified.update(user.pk for user in users)
+        for level in reversed(created):  # the most severe level first: one notification per membership
+            members = list(
+                {m.pk: m for m in recipients.for_level(level, case, action) if m.pk not in notified}.values()
+            )
+            notified.update(m.pk for m in members)
             setattr(result, level, getattr(result, level) + 1)
-            if not users:
+            if not members:
                 logger.warning(
                     "Clock %s of case %s reached level %s but nobody receives it.", clock.key, case.pk, level
                 )
@@ -624,7 +625,7 @@ def _escalate(
             # An action's owners act from « Nos actions » (they may not see the case).
             url = my_actions_url(case) if action is not None and level in (REMINDER, OWNER) else case_url(case)
             title = _title(case, clock, level, confined)
-            rows = notify(users=users, kind=cast("Kind", kind), title=title, url=url)
+            rows = notify(memberships=members, kind=cast("Kind", kind), title=title, url=url)
             result.notifications += len(rows)
 
 
@@ -667,11 +668,13 @@ def _watch(case: Case, now: datetime, recipients: _Recipients, result: TickResul
             if not created:
                 continue
             result.watch += 1
-            users = [m.user for m in recipients.owner(case)]
-            if not users:
+            members = list(recipients.owner(case))
+            if not members:
                 logger.warning("Watch reminder %s of case %s reached nobody.", key, case.pk)
                 continue
-            rows = notify(users=users, kind=cast("Kind", KIND_WATCH), title=_watch_title(case, key), url=case_url(case))
+            rows = notify(
+                memberships=members, kind=cast("Kind", KIND_WATCH), title=_watch_title(case, key), url=case_url(case)
+            )
             result.notifications += len(rows)
 
 
@@ -829,17 +832,17 @@ def _tick_unread_reports(now: datetime, result: TickResult) -> None:
                 ]
                 notified: set[int] = set()
                 url = reverse("reports:detail", args=[report.public_id])
-                for level in reversed(created):  # the most severe first: one notification per person
+                for level in reversed(created):  # the most severe first: one notification per membership
                     own.unread_reports += 1
-                    users = [m.user for m in unread_report_recipients(report, level) if m.user_id not in notified]
-                    users = list({user.pk: user for user in users}.values())
-                    notified.update(user.pk for user in users)
-                    if not users:
+                    members = [m for m in unread_report_recipients(report, level) if m.pk not in notified]
+                    members = list({m.pk: m for m in members}.values())
+                    notified.update(m.pk for m in members)
+                    if not members:
                         logger.warning("Unread report %s reached level %s but nobody receives it.", report.pk, level)
                         continue
                     kind = KIND_REMINDER if level == REMINDER else KIND_ESCALATION
                     title = _unread_title(report, clock, level)
-                    own.notifications += len(notify(users=users, kind=cast("Kind", kind), title=title, url=url))
+                    own.notifications += len(notify(memberships=members, kind=cast("Kind", kind), title=title, url=url))
         except Exception as error:  # one report must not stop the pass (its id only: never its content)
             logger.error(
                 "Clock tick: unread report %s failed (%s), retried on the next pass.", report.pk, type(error).__name__

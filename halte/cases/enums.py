@@ -39,6 +39,43 @@ class Compartment(models.TextChoices):
     REPORTER_IDENTITY = "reporter_identity", _("Identité de la personne qui signale")
 
 
+class EventKind(models.TextChoices):
+    """Every kind of line of a case's timeline. Each one has its compartment decided in the access
+    policy (``halte.access.timeline.EVENT_COMPARTMENTS``); a kind without a decision cannot be written."""
+
+    OPENED = "opened", _("Ouverture")
+    CRITICAL_ALERT = "critical_alert", _("Alerte critique")
+    CRITICAL_ALERT_PARQUET = "critical_alert_parquet", _("Alerte critique transmise au parquet")
+    REPORT_ATTACHED = "report_attached", _("Signalement rattaché")
+    ASSESSED = "assessed", _("Gravité évaluée")
+    ASSIGNED = "assigned", _("Responsable et co-intervenants")
+    SUMMARY = "summary", _("Résumé")
+    TRANSITION = "transition", _("Changement d’état")
+    FOLLOW_UP = "follow_up", _("Point de suivi")
+    FOLLOW_UP_WELLBEING = "follow_up_wellbeing", _("Bien-être de l’élève au point de suivi")
+    FOLLOW_UP_ESCALATED = "follow_up_escalated", _("Point de suivi : alerte")
+    FOLLOW_UP_ADDED = "follow_up_added", _("Point de suivi ajouté")
+    ACTION = "action", _("Action confiée")
+    ACTION_DONE = "action_done", _("Action réalisée")
+    ACTION_CANCELLED = "action_cancelled", _("Action annulée")
+    DISCLOSURE = "disclosure", _("Ne pas informer la famille")
+    SHARED = "shared", _("Partage")
+    SHARE_REVOKED = "share_revoked", _("Partage révoqué")
+    NOTE = "note", _("Note")
+    PERSON = "person", _("Personne ajoutée")
+    LINKED = "linked", _("Dossier lié")
+    MERGED = "merged", _("Dossier fusionné")
+    MEETING = "meeting", _("Réunion de la cellule")
+    DOCUMENT_GENERATED = "document_generated", _("Document généré")
+    FAMILY_CONTACT = "family_contact", _("Contact avec une famille")
+    PARENTS_INFORMATION = "parents_information", _("Information des parents")
+    INTERVIEW = "interview", _("Entretien")
+    MEASURE = "measure", _("Mesure")
+    MEASURE_REVIEW = "measure_review", _("Bilan d’une mesure")
+    MPP = "mpp", _("Préoccupation partagée")
+    MPP_SWITCH_PROPOSED = "mpp_switch_proposed", _("Bascule vers les sanctions proposée")
+
+
 # What can be shared with an organisation outside the cell's core members.
 SHAREABLE = [Compartment.CORE, Compartment.HEALTH, Compartment.JUDICIAL]
 

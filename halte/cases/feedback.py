@@ -65,12 +65,12 @@ def send_outcome(case: Case, *, actor: Membership | None, event: str, label: str
     """Tell the referring school and the sharing organisations what became of the case (a label and a
     link). Call it inside the transaction of the change; emails leave after commit."""
     members = _recipients(case, excluded_organisation_id=excluded_organisation_id)
-    users = [m.user for m in members if actor is None or m.user_id != actor.user_id]
-    if not users:
+    told = [m for m in members if actor is None or m.user_id != actor.user_id]
+    if not told:
         return []
     title = _("Suites données au dossier %(reference)s : %(outcome)s") % {"reference": case.reference, "outcome": label}
     rows = notify(
-        users=users,
+        memberships=told,
         kind=Kind.CASE_OUTCOME,
         title=title,
         url=reverse("cases:detail", args=[case.public_id]),

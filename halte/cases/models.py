@@ -226,7 +226,8 @@ class Event(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     compartment = models.CharField(max_length=20, choices=enums.Compartment.choices, default=enums.Compartment.CORE)
-    kind = models.CharField(max_length=32)
+    # Written only through cases.timeline.write: the compartment comes from the kind (access.timeline).
+    kind = models.CharField(max_length=32, choices=enums.EventKind.choices)
     text = models.TextField(max_length=20_000)
     actor = models.ForeignKey("accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)

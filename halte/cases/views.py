@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from halte.access import cases as access
 from halte.access import policy
 from halte.access import reports as report_access
+from halte.access import timeline as access_timeline
 from halte.access.policy import Capability
 from halte.accounts.models import Membership
 from halte.audit.journal import record_request
@@ -264,7 +265,7 @@ def detail(request, public_id):
         "can_manage": access.can_manage(membership, case),
         "can_share": access.can_share(membership, case),
         "can_access_log": access.can_see_access_log(membership, case),
-        "timeline": case.events.filter(compartment__in=shown).select_related("actor__user"),
+        "timeline": access_timeline.timeline(membership, case, readable=shown).select_related("actor__user"),
     }
     if Compartment.CORE in shown:
         prefetch_related_objects([case], *clocks.prefetch())

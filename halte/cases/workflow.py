@@ -83,7 +83,9 @@ def available(case) -> list[Spec]:
 
 def apply(case, name: str, *, actor, reason: str = "", **milestones):
     """Run transition `name` on `case`. Returns the refreshed case."""
-    from .models import Case, Event, Transition
+    from . import timeline
+    from .enums import EventKind
+    from .models import Case, Transition
 
     spec = TRANSITIONS[name]
     if spec.needs_reason and not reason.strip():
@@ -105,7 +107,7 @@ def apply(case, name: str, *, actor, reason: str = "", **milestones):
             case=locked, name=name, from_state=previous, to_state=spec.target, reason=reason, actor=actor
         )
         text = f"{spec.label} : {locked.get_state_display()}" + (f" — {reason}" if reason else "")
-        Event.objects.create(case=locked, kind="transition", text=text, actor=actor)
+        timeline.write(locked, actor, EventKind.TRANSITION, text)
         record(
             Action.CASE_TRANSITION,
             actor=actor.user,

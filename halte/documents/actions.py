@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from halte.access.cases import compartments
+from halte.access.timeline import document_compartment
 from halte.audit.journal import record
 from halte.audit.models import Action as AuditAction
-from halte.cases.enums import Compartment
-from halte.cases.models import Case, Event, Person
+from halte.cases import timeline
+from halte.cases.models import Case, Person
 from halte.meetings.models import Meeting
 
 from . import content, pdf, storage
@@ -62,15 +63,6 @@ def build(
     raise DocumentRefused(_("Ce type de document n’existe pas."))
 
 
-def _event_compartment(used: set[str]) -> str:
-    """The timeline line about a document sits in the most restricted compartment the document carries."""
-    if Compartment.JUDICIAL in used:
-        return Compartment.JUDICIAL
-    if Compartment.HEALTH in used:
-        return Compartment.HEALTH
-    return Compartment.CORE
-
-
 def generate(
     *,
     case: Case,
@@ -111,13 +103,12 @@ def generate(
                 generated_by=actor,
                 generated_at=now,
             )
-            Event.objects.create(
-                case=case,
-                kind=EVENT_KIND,
-                compartment=_event_compartment(set(used)),
-                text=_("Document généré : %(title)s (SHA-256 %(sha)s).")
-                % {"title": document.title, "sha": stored.sha256},
-                actor=actor,
+            timeline.write(
+                case,
+                actor,
+                EVENT_KIND,
+                _("Document généré : %(title)s (SHA-256 %(sha)s).") % {"title": document.title, "sha": stored.sha256},
+                subject=document_compartment(kind, used),
                 at=now,
             )
             record(

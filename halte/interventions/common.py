@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from halte.audit.journal import record
-from halte.cases.enums import Compartment
+from halte.cases import timeline
 from halte.cases.models import Case, Event, Involvement, Person
 
 
@@ -25,8 +25,9 @@ def lock_case(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
-def event(case: Case, actor, kind: str, text: str, compartment: str = Compartment.CORE) -> Event:
-    return Event.objects.create(case=case, kind=kind, text=text, actor=actor, compartment=compartment)
+def event(case: Case, actor, kind: str, text: str, subject: str | None = None) -> Event:
+    """A line of the case's timeline, in the compartment the access policy decides for its kind."""
+    return timeline.write(case, actor, kind, text, subject=subject)
 
 
 def audit(action, actor, case: Case, **detail) -> None:

@@ -122,7 +122,7 @@ def record_measure(
             created_by=actor,
         )
         first = category == MeasureCategory.PROTECTIVE and status in IN_PLACE and stop_first_measure_clock(case)
-        event(case, actor, "measure", measure_event_text(kind, compartment, person), compartment=compartment)
+        event(case, actor, "measure", measure_event_text(kind, compartment, person), subject=compartment)
         audit(
             AuditAction.MEASURE_RECORDED,
             actor,
@@ -189,7 +189,7 @@ def review_measure(
             "effectiveness": row.get_effectiveness_display(),
             "status": row.get_status_display(),
         }
-        event(case, actor, "measure_review", text, compartment=row.compartment)
+        event(case, actor, "measure_review", text, subject=row.compartment)
         audit(
             AuditAction.MEASURE_REVIEWED,
             actor,

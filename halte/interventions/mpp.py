@@ -281,11 +281,10 @@ def _announce(series: MppSeries, now: datetime) -> None:
     )
     lead = case.lead
     if lead is not None and lead.is_active and lead.user.is_active:
-        users = [lead.user]
+        members = [lead]
     else:
-        coordinators = Membership.objects.active().filter(role=Role.COORDINATOR).select_related("user")
-        users = [m.user for m in coordinators]
+        members = list(Membership.objects.active().filter(role=Role.COORDINATOR).select_related("user", "organisation"))
     title = _("Dossier %(ref)s : préoccupation partagée sans amélioration, une décision est attendue") % {
         "ref": case.reference
     }
-    notify(users=users, kind=Kind.MPP_SWITCH, title=title, url=case_url(case))
+    notify(memberships=members, kind=Kind.MPP_SWITCH, title=title, url=case_url(case))

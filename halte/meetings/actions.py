@@ -27,9 +27,10 @@ from halte.access import meetings as access
 from halte.accounts.models import Membership, Organisation
 from halte.audit.journal import record
 from halte.audit.models import Action as AuditAction
+from halte.cases import timeline
 from halte.cases.actions import ActionRefused, create_action
-from halte.cases.enums import Compartment
-from halte.cases.models import Case, Event
+from halte.cases.enums import EventKind
+from halte.cases.models import Case
 from halte.notifications.models import Kind
 from halte.notifications.service import notify
 
@@ -74,10 +75,10 @@ def _require_not_cancelled(meeting: Meeting) -> None:
 
 def _notify(meeting: Meeting, memberships: Iterable[Membership], title: str) -> None:
     """In-app only: the email is the calendar invitation itself."""
-    users = [m.user for m in memberships]
-    if users:
+    members = list(memberships)
+    if members:
         notify(
-            users=users,
+            memberships=members,
             kind=Kind.MEETING_INVITATION,
             title=title[:TITLE_MAX],
             url=emails.meeting_url(meeting),
@@ -430,7 +431,7 @@ def record_minutes(
             text += " " + ngettext("%(count)d décision prise.", "%(count)d décisions prises.", len(decisions)) % {
                 "count": len(decisions)
             }
-        Event.objects.create(case=case, kind="meeting", compartment=Compartment.CORE, text=text, actor=actor)
+        timeline.write(case, actor, EventKind.MEETING, text)
         _audit(
             AuditAction.MEETING_MINUTES,
             actor,

@@ -1,4 +1,8 @@
-"""In-app notifications. Titles name a reference, never the content of a report or a case."""
+"""In-app notifications. Titles name a reference, never the content of a report or a case.
+
+A notification is written for one membership (the role a person holds in one organisation), because
+access is decided per membership: only that membership sees it, and ending the membership hides it.
+"""
 
 from django.conf import settings
 from django.db import models
@@ -32,17 +36,44 @@ class Kind(models.TextChoices):
     ACCESS_GRANT = "access_grant", _("Habilitation à confirmer ou accordée")
 
 
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def visible_to(self, membership) -> "NotificationQuerySet":
+        """What ``membership`` sees: the notifications written for it, none once it has ended (nor those
+        written before it ended, if it is given again later). Nothing without a usable membership."""
+        if membership is None or not membership.is_active:
+            return self.none()
+        return self.filter(
+            membership=membership,
+            hidden_at__isnull=True,
+            membership__is_active=True,
+            membership__organisation__is_active=True,
+            membership__user__is_active=True,
+        )
+
+
 class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # The membership it was written for. PROTECT like every other row that says "as whom": a membership
+    # is ended, never deleted, and its notifications stay as history without being shown. Null only for
+    # rows older than this column that could not be matched to one membership: never shown.
+    membership = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     title = models.CharField(max_length=200)
     url = models.CharField(max_length=255)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set when its membership ended: never shown again, even if the membership is given back later.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox_idx")]
+        indexes = [
+            models.Index(fields=["membership", "read_at", "-created_at"], name="notification_membership_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -11,7 +11,8 @@ PAGE_SIZE = 50
 
 @policy.requires(Capability.USE_STAFF_AREA)
 def inbox(request):
-    notifications = list(Notification.objects.filter(recipient=request.user)[:PAGE_SIZE])
+    """The notifications of the membership acting now: another role of the same person has its own."""
+    notifications = list(Notification.objects.visible_to(request.membership)[:PAGE_SIZE])
     unread = [n.pk for n in notifications if n.read_at is None]
     if unread:
         Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())

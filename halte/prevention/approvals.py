@@ -79,9 +79,14 @@ def warn_expiring(today: date | None = None) -> int:
             approval = Approval.objects.select_for_update().select_related("organisation").get(pk=pk)
             if approval.expiry_warned_at is not None:
                 continue
-            members = Membership.objects.active().filter(organisation=approval.organisation).select_related("user")
-            users = [m.user for m in memberships_with(Capability.MANAGE_PREVENTION)] + [m.user for m in members]
-            notify(users=users, kind=EXPIRY_KIND, title=expiry_title(approval), url=url)
+            members = Membership.objects.active().filter(organisation=approval.organisation)
+            members = members.select_related("user", "organisation")
+            notify(
+                memberships=[*memberships_with(Capability.MANAGE_PREVENTION), *members],
+                kind=EXPIRY_KIND,
+                title=expiry_title(approval),
+                url=url,
+            )
             approval.expiry_warned_at = timezone.now()
             approval.save(update_fields=["expiry_warned_at"])
         warned += 1

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from halte.access.policy import Capability, memberships_with
+from halte.access.policy import Capability, has_capability, memberships_with
 from halte.access.prevention import can_act_as_provider, can_assign, can_request_workshop, is_eligible_provider
 from halte.accounts.models import Membership, OrganisationKind
 from halte.notifications.service import notify
@@ -44,11 +44,13 @@ def _locked(workshop: WorkshopRequest) -> WorkshopRequest:
 
 
 def _members_of(organisation) -> list:
-    return [m.user for m in Membership.objects.active().filter(organisation=organisation).select_related("user")]
+    """The memberships of a provider that act as providers (confirm, record): the ones that see the workshop."""
+    members = Membership.objects.active().filter(organisation=organisation).select_related("user", "organisation")
+    return [m for m in members if has_capability(m, Capability.PROVIDE_WORKSHOPS) or can_assign(m)]
 
 
 def _coordinators() -> list:
-    return [m.user for m in memberships_with(Capability.MANAGE_PREVENTION)]
+    return list(memberships_with(Capability.MANAGE_PREVENTION))
 
 
 def may_cancel(membership, workshop: WorkshopRequest) -> bool:
@@ -95,7 +97,7 @@ def request_workshop(
             reason=reason,
         )
         notify(
-            users=_coordinators(),
+            memberships=_coordinators(),
             kind="workshop_request",
             title=_("Nouvelle demande d’atelier : %(school)s") % {"school": workshop.school.name},
             url=_detail_url(workshop),
@@ -137,11 +139,11 @@ def assign(
             "school": workshop.school.name,
             "date": timezone.localtime(scheduled_at).strftime("%d/%m/%Y"),
         }
-        notify(users=_members_of(provider), kind="workshop_assigned", title=title, url=_detail_url(workshop))
-        notify(users=[workshop.requested_by.user], kind="workshop_assigned", title=title, url=_detail_url(workshop))
+        notify(memberships=_members_of(provider), kind="workshop_assigned", title=title, url=_detail_url(workshop))
+        notify(memberships=[workshop.requested_by], kind="workshop_assigned", title=title, url=_detail_url(workshop))
         if previous_provider is not None and previous_provider.pk != provider.pk:
             notify(
-                users=_members_of(previous_provider),
+                memberships=_members_of(previous_provider),
                 kind="workshop_withdrawn",
                 title=_("Atelier retiré : %(school)s") % {"school": workshop.school.name},
                 url=reverse("prevention:requests"),
@@ -163,7 +165,7 @@ def confirm(*, request: WorkshopRequest, actor) -> WorkshopRequest:
         workshop.confirmed_at = timezone.now()
         workshop.save(update_fields=["status", "confirmed_at"])
         notify(
-            users=[*_coordinators(), workshop.requested_by.user],
+            memberships=[*_coordinators(), workshop.requested_by],
             kind="workshop_confirmed",
             title=_("Atelier confirmé par l’intervenant : %(school)s") % {"school": workshop.school.name},
             url=_detail_url(workshop),
@@ -209,7 +211,7 @@ def record_delivery(
         workshop.delivery_notes = notes
         workshop.save()
         notify(
-            users=[*_coordinators(), workshop.requested_by.user],
+            memberships=[*_coordinators(), workshop.requested_by],
             kind="workshop_delivered",
             title=_("Atelier réalisé : %(school)s") % {"school": workshop.school.name},
             url=_detail_url(workshop),
@@ -233,11 +235,11 @@ def cancel(*, request: WorkshopRequest, actor, reason: str) -> WorkshopRequest:
         workshop.status = RequestStatus.CANCELLED
         workshop.cancel_reason = reason
         workshop.save(update_fields=["status", "cancel_reason"])
-        users = [*_coordinators(), workshop.requested_by.user]
+        members = [*_coordinators(), workshop.requested_by]
         if workshop.provider is not None:
-            users += _members_of(workshop.provider)
+            members += _members_of(workshop.provider)
         notify(
-            users=[u for u in users if u.pk != actor.user_id],
+            memberships=[m for m in members if m.user_id != actor.user_id],
             kind="workshop_cancelled",
             title=_("Atelier annulé : %(school)s") % {"school": workshop.school.name},
             url=_detail_url(workshop),

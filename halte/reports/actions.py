@@ -237,13 +237,13 @@ def _new_report(data: ReportData, actor, api_key, fired: flags.Detection, code: 
 
 def _alert_coordinators(report: Report) -> None:
     url = reverse("reports:detail", args=[report.public_id])
-    coordinators = [m.user for m in memberships_with(Capability.TRIAGE_REPORTS)]
+    coordinators = list(memberships_with(Capability.TRIAGE_REPORTS))
     if report.is_worrying:
         title = _("Signalement %(reference)s à lire en priorité") % {"reference": report.reference}
-        notify(users=coordinators, kind=Kind.WORRYING_REPORT, title=title, url=url)
+        notify(memberships=coordinators, kind=Kind.WORRYING_REPORT, title=title, url=url)
     else:
         title = _("Nouveau signalement %(reference)s") % {"reference": report.reference}
-        notify(users=coordinators, kind=Kind.NEW_REPORT, title=title, url=url)
+        notify(memberships=coordinators, kind=Kind.NEW_REPORT, title=title, url=url)
 
 
 def reissue_receipt(*, submission_token: str) -> Submission | None:
@@ -280,8 +280,8 @@ def post_reporter_message(*, report: Report, body: str, files: Sequence[Uploaded
         record(Action.REPORTER_MESSAGE_RECEIVED, target=report, detail={"files": len(files)})
         url = reverse("reports:detail", args=[report.public_id])
         title = _("Nouveau message sur le signalement %(reference)s") % {"reference": report.reference}
-        coordinators = [m.user for m in memberships_with(Capability.TRIAGE_REPORTS)]
-        notify(users=coordinators, kind=Kind.REPORTER_MESSAGE, title=title, url=url)
+        coordinators = list(memberships_with(Capability.TRIAGE_REPORTS))
+        notify(memberships=coordinators, kind=Kind.REPORTER_MESSAGE, title=title, url=url)
     return message
 
 

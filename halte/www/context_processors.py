@@ -1,13 +1,26 @@
+from functools import cache
+
 from django.conf import settings
 
 from halte.access.policy import navigation_for
 
 
 def site(request):
-    """Service identity for the DSFR shell, and the staff navigation of the current membership."""
+    """Service identity for the DSFR shell, the staff navigation of the current membership and its
+    count of unread notifications (counted only by pages that show it)."""
     membership = getattr(request, "membership", None)
     return {
         "HALTE": settings.HALTE,
         "membership": membership,
         "staff_navigation": navigation_for(membership),
+        # A callable: the template calls it (once, cached) only where it shows the count.
+        "unread_notifications": cache(lambda: _unread(membership)),
     }
+
+
+def _unread(membership) -> int:
+    from halte.notifications.models import Notification
+
+    if membership is None:
+        return 0
+    return Notification.objects.visible_to(membership).filter(read_at__isnull=True).count()

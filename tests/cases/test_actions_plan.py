@@ -337,7 +337,7 @@ def test_nos_actions_query_count_is_constant(client, login, people, django_asser
     assert len(response.context["items"]) == count  # the judicial ones are not shown: no share
 
 
-MY_ACTIONS_QUERIES = 11
+MY_ACTIONS_QUERIES = 12  # with the count of unread notifications in the header
 
 
 def test_the_navigation_line_target_exists():

@@ -485,7 +485,11 @@ def test_emails_carry_the_reference_and_a_link_never_content(team, django_captur
         clocks.tick(paris("2026-11-25 13:05"))
     assert [message.to for message in mail.outbox] == [["referent@halte.test"]]
     message = mail.outbox[0]
-    assert message.subject == f"Halte — Dossier {REFERENCE} : prise en charge en retard"
+    organisation = team.lead.organisation.name
+    assert message.subject == (
+        f"Halte — Dossier {REFERENCE} : prise en charge en retard"
+        f" — pour votre rôle « Référent ou référente Éducation nationale » ({organisation})"
+    )
     assert f"/dossiers/{case.public_id}/" in message.body
     assert REFERENCE in message.body
     assert SECRET_FACTS not in message.subject + message.body

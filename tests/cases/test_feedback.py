@@ -85,7 +85,8 @@ def test_the_outcome_never_goes_out_by_email(people, case, django_capture_on_com
     }
     outcomes = [m for m in mail.outbox if m.to[0] in {people.school_a_staff.user.email, people.police.user.email}]
     assert len(outcomes) == 4
-    assert {m.subject for m in outcomes} == {NEUTRAL_SUBJECT}
+    assert {m.subject.split(" — pour votre rôle ")[0] for m in outcomes} == {NEUTRAL_SUBJECT}
+    assert all("— pour votre rôle « " in m.subject for m in outcomes)  # which role, where: never what
     for message in mail.outbox:
         for secret in ("harcèlement a cessé", "action réalisée", "Rappel à la loi", case.reference):
             assert secret not in message.subject + message.body, (secret, message.subject)

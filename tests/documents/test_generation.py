@@ -378,7 +378,9 @@ def test_generation_is_journaled_and_noted_on_the_timeline(filled, world, people
     assert event.detail["sha256"] == document.sha256
     assert event.detail["compartments"] == ["core"]
     line = Event.objects.get(case=world.case_a, kind="document_generated")
-    assert line.compartment == "core" and line.actor == people.coordinator
+    assert (
+        line.compartment == "judicial" and line.actor == people.coordinator
+    )  # an art. 40 report reveals the judicial track
     assert document.title in line.text
 
 

@@ -163,12 +163,14 @@ def test_a_document_of_another_case_is_not_found_through_this_one(client, login,
 def test_the_panel_lists_readable_documents_with_their_hash_and_offers_what_may_be_generated(
     client, login, people, world
 ):
-    core = stored_document(world.case_a, people.coordinator, compartments=("core",))
+    core = stored_document(world.case_a, people.coordinator, kind="convocation", compartments=("core",))
     judicial = stored_document(world.case_a, people.magistrate, compartments=("core", "judicial"))
+    art40 = stored_document(world.case_a, people.coordinator, compartments=("core",))  # core facts only
     login(client, people.coordinator)
     page = client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
     assert 'id="titre-documents"' in page
     assert download_url(core) in page and core.title in page
+    assert download_url(art40) in page  # who wrote it (who may write one) reads it
     assert f'title="{core.sha256}"' in page and core.sha256[:12] in page
     assert download_url(judicial) not in page and judicial.title not in page
     for kind in ("art40", "ip", "convocation", "minutes", "closure_letter"):
@@ -186,6 +188,7 @@ def test_the_panel_lists_readable_documents_with_their_hash_and_offers_what_may_
     login(client, people.school_a_staff)
     page = client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
     assert download_url(core) in page and download_url(judicial) not in page
+    assert download_url(art40) not in page and art40.title not in page  # a school never learns of it
     assert generate_url(world.case_a, "convocation") in page
     assert generate_url(world.case_a, "art40") not in page
 

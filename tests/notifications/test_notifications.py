@@ -19,7 +19,7 @@ def test_emails_wait_in_the_queue_until_the_worker_runs(people, queued, django_c
 
     with django_capture_on_commit_callbacks(execute=True):
         notify(
-            users=[people.coordinator.user], kind="new_report", title="Nouveau signalement SIG-2026-000001", url="/x/"
+            memberships=[people.coordinator], kind="new_report", title="Nouveau signalement SIG-2026-000001", url="/x/"
         )
     assert Notification.objects.filter(recipient=people.coordinator.user).count() == 1
     assert mail.outbox == []
@@ -37,7 +37,7 @@ def test_no_email_when_the_transaction_rolls_back(people, django_capture_on_comm
     from django.db import transaction
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
-        notify(users=[people.coordinator.user], kind="new_report", title="Titre", url="/x/")
+        notify(memberships=[people.coordinator], kind="new_report", title="Titre", url="/x/")
         raise RuntimeError
     assert mail.outbox == []
     assert not Notification.objects.exists()
@@ -45,7 +45,7 @@ def test_no_email_when_the_transaction_rolls_back(people, django_capture_on_comm
 
 def test_inbox_shows_and_marks_read(client, login, people):
     notify(
-        users=[people.coordinator.user],
+        memberships=[people.coordinator],
         kind="new_report",
         title="Nouveau signalement SIG-2026-000002",
         url="/x/",
@@ -63,7 +63,7 @@ def test_inbox_shows_and_marks_read(client, login, people):
 def test_a_neutral_email_title_keeps_the_case_out_of_the_mailbox(people, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         notify(
-            users=[people.school_a_staff.user],
+            memberships=[people.school_a_staff],
             kind="case_outcome",
             title="Suites données au dossier HS-2026-000001 : harcèlement non établi",
             email_title="Des suites ont été données à un dossier",
@@ -78,7 +78,7 @@ def test_a_neutral_email_title_keeps_the_case_out_of_the_mailbox(people, django_
 
 def test_a_title_longer_than_the_column_is_cut_at_a_word(people):
     long_name = "Association départementale d’aide aux victimes " * 8
-    (row,) = notify(users=[people.coordinator.user], kind="action_assigned", title=long_name, url="/x/", email=False)
+    (row,) = notify(memberships=[people.coordinator], kind="action_assigned", title=long_name, url="/x/", email=False)
     row.refresh_from_db()
     assert len(row.title) <= 200
     assert row.title.endswith("…")

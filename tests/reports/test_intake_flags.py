@@ -92,8 +92,9 @@ def test_the_queue_query_count_does_not_grow_with_flags(client, people, login, d
     for index in range(count):
         file_report(CRITICAL_WORDS if index % 2 else LOWERED_WORDS)
     login(client, people.coordinator)
-    # Session, user, OTP device, membership, session save, count, one page of reports with their schools.
-    with django_assert_num_queries(9):
+    # Session, user, OTP device, membership, session save, count, one page of reports with their schools,
+    # the header's unread notifications.
+    with django_assert_num_queries(10):
         assert client.get(reverse("reports:queue")).status_code == 200
 
 

@@ -1,0 +1,18 @@
+"""Writing the timeline of a case: the one way to add a line (``write``). Its compartment is not the
+writer's choice: the access policy decides it from the kind of line (``access.timeline``), and refuses
+a kind it has no decision for."""
+
+from django.utils import timezone
+
+from halte.access.timeline import event_compartment
+
+from .models import Case, Event
+
+
+def write(case: Case, actor, kind: str, text: str, *, subject: str | None = None, at=None) -> Event:
+    """Add a line of ``kind`` to the timeline of ``case``. ``subject`` is the compartment of what the
+    line records, for the kinds whose compartment depends on it (a note, an action, a share…)."""
+    compartment = event_compartment(kind, subject)
+    return Event.objects.create(
+        case=case, kind=kind, text=text, actor=actor, compartment=compartment, at=at or timezone.now()
+    )
