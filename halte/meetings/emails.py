@@ -5,8 +5,8 @@ read in Halte, by those allowed to. Nor does it say who else is invited: each pe
 names the organiser and that person only (a school invited hints at a case of that school).
 
 Messages are prepared inside the transaction that changes the meeting (so they describe what is
-committed), and handed to the task queue once it commits: a rolled-back change sends nothing and a
-slow mail server never holds a request.
+committed), and queued in that same transaction (one job per person, halte/delivery): a rolled-back
+change sends nothing and a slow mail server never holds a request.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -141,8 +140,10 @@ def build(message: dict) -> EmailMultiAlternatives:
 
 
 def send_after_commit(messages: list[dict]) -> None:
-    if not messages:
-        return
-    from .tasks import send_calendar_emails
+    """Queue one job per invitation in the current transaction: sent once it commits, never if it rolls back."""
+    from halte.delivery.queue import enqueue
 
-    transaction.on_commit(lambda: send_calendar_emails.enqueue(messages))
+    from .tasks import send_calendar_email
+
+    for message in messages:
+        enqueue(send_calendar_email, message, title=message["subject"], recipient=message["to"])

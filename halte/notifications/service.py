@@ -1,15 +1,16 @@
-"""Send notifications: one in-app row per person and, once the transaction commits, an email
-(queued as a background task, so a slow mail server never holds a request).
+"""Send notifications: one in-app row per person and an email job per person, both written in the
+caller's transaction (halte/delivery): committed together, sent by the worker, retried on failure,
+never sent for a change that rolled back, and a slow mail server never holds a request.
 
 Emails carry a title and a link, never content: a mailbox is not a place for a child's story.
 """
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from halte.delivery.queue import enqueue
 
 from .models import Kind, Notification
-from .tasks import send_notification_emails
+from .tasks import send_notification_email
 
 
 def notify(
@@ -29,9 +30,10 @@ def notify(
         [Notification(recipient=user, kind=kind, title=title, url=url) for user in recipients]
     )
     if email:
-        addresses = [user.email for user in recipients]
         subject = shorten(email_title) if email_title else title
-        transaction.on_commit(lambda: send_notification_emails.enqueue(addresses, subject, url))
+        for user in recipients:
+            if user.email:
+                enqueue(send_notification_email, user.email, subject, url, title=subject, recipient=user.email)
     return rows
 
 

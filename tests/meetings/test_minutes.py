@@ -10,6 +10,7 @@ from django.utils import timezone
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.cases.models import Action, Event
+from halte.core.submission import new_token
 from halte.meetings import actions
 from halte.meetings.models import AgendaItem, Decision, Meeting
 
@@ -23,6 +24,7 @@ def url_of(item: AgendaItem) -> str:
 def post_data(minutes=MINUTES_MARK, decisions=()):
     data = {
         "cr-minutes": minutes,
+        "cr-submission_token": new_token(),
         "decisions-TOTAL_FORMS": "3",
         "decisions-INITIAL_FORMS": "0",
         "decisions-MIN_NUM_FORMS": "0",

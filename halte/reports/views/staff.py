@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +19,8 @@ from halte.access import reports as access
 from halte.access.policy import Capability
 from halte.audit.journal import record_request
 from halte.audit.models import Action
+from halte.core.submission import FIELD as SUBMISSION_FIELD
+from halte.core.submission import AlreadySubmitted, already_done, once
 
 from .. import actions, vault
 from ..forms import StaffIntakeForm, StaffReplyForm
@@ -197,7 +200,12 @@ def staff_new(request):
             crip_id=data["crip_id"],
         )
         try:
-            submission = actions.submit_report(data=report_data, files=data["files"], actor=request.membership)
+            # The form's one-time token is spent with the report: a double click files one report.
+            with once(data[SUBMISSION_FIELD], user=request.user) as spent:
+                submission = actions.submit_report(data=report_data, files=data["files"], actor=request.membership)
+                spent.leads_to(reverse("reports:detail", args=[submission.report.public_id]))
+        except AlreadySubmitted as already:
+            return already_done(request, already, fallback="reports:mine")
         except vault.EvidenceRejected as rejected:
             form.add_error("files", rejected.message)
         else:
