@@ -85,7 +85,7 @@ def enqueue(
     registered = _REGISTRY[name]
     job = Job.objects.create(
         task=name,
-        title=title[: Job._meta.get_field("title").max_length],  # type: ignore[index]
+        title=title[: Job._meta.get_field("title").max_length],
         recipient=recipient,
         payload={"args": list(args), "kwargs": kwargs},
         max_attempts=registered.max_attempts or options()["MAX_ATTEMPTS"],
@@ -152,7 +152,7 @@ def backoff(attempts: int) -> timedelta:
 def describe(error: BaseException) -> str:
     """The class and message of an error, short: what an administrator can act on."""
     text = f"{type(error).__name__}: {error}".strip().rstrip(":")
-    return text[: Job._meta.get_field("last_error").max_length]  # type: ignore[index]
+    return text[: Job._meta.get_field("last_error").max_length]
 
 
 def execute(job: Job, *, heartbeat: bool = True) -> str:
