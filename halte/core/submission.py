@@ -86,12 +86,16 @@ class Spent:
 
 
 @contextmanager
-def once(token: str, *, user: Any = None) -> Iterator[Spent]:
-    """Spend `token` in a transaction that also holds the block's work; raise AlreadySubmitted if spent."""
+def once(token: str, *, user: Any = None, leads_to: str = "") -> Iterator[Spent]:
+    """Spend `token` in a transaction that also holds the block's work; raise AlreadySubmitted if spent.
+
+    `leads_to`: where a second post goes, when known before the work (else `Spent.leads_to`)."""
     with transaction.atomic():
         try:
             with transaction.atomic():
-                row = SubmissionToken.objects.create(token=token, user=user if user and user.pk else None)
+                row = SubmissionToken.objects.create(
+                    token=token, user=user if user and user.pk else None, target_url=leads_to[:255]
+                )
         except IntegrityError:
             previous = SubmissionToken.objects.filter(token=token).first()
             mine = previous is not None and (previous.user_id is None or user is None or previous.user_id == user.pk)

@@ -115,3 +115,19 @@ def test_a_second_triage_names_who_triaged(people):
     with pytest.raises(actions.ActionRefused, match="déjà trié par"):
         actions.triage_report(report=stale_copy, actor=people.coordinator, decision=decision())
     assert Case.objects.count() == 1
+
+
+def test_a_note_posted_twice_is_added_once(client, login, people):
+    from django.urls import reverse
+
+    from halte.cases.models import Note
+    from halte.core.submission import new_token
+
+    case = triaged_case(people)
+    login(client, people.coordinator)
+    data = {"compartment": "core", "text": "Appel de la mère de Léa.", "submission_token": new_token()}
+    url = reverse("cases:note", args=[case.public_id])
+    client.post(url, data)
+    second = client.post(url, data, follow=True)
+    assert "Déjà enregistré" in second.content.decode()
+    assert Note.objects.filter(case=case, text="Appel de la mère de Léa.").count() == 1
