@@ -4,7 +4,8 @@ Each duty is idempotent and cheap when there is nothing to do, so running the pa
 safe: clock reminders and escalations (cases), the 60-day warning of expiring approvals and the
 deletion of weak-signal observations older than three months (prevention), the proposal to switch a
 shared-concern series without improvement to the sanctions track (interventions), the deletion of
-vault and document files left without a row for more than an hour, and of spent submission tokens.
+vault and document files left without a row for more than an hour, of spent submission tokens and
+of jobs done more than 30 days ago.
 
 `run_exclusive` is what `manage.py tick` and the worker call: it takes a PostgreSQL advisory lock so
 that two passes never overlap (the second returns at once; SQLite, with one process, needs none) and,
@@ -32,6 +33,7 @@ class PassResult:
     mpp_switches_proposed: int = 0
     orphan_files: list[str] = field(default_factory=list)
     tokens_purged: int = 0
+    jobs_purged: int = 0
 
     def summary(self) -> str:
         lines = [self.clocks.summary()]  # type: ignore[attr-defined]
@@ -51,6 +53,7 @@ class PassResult:
 def run(now: datetime | None = None) -> PassResult:
     from halte.cases import clocks
     from halte.core import submission
+    from halte.delivery import queue
     from halte.documents import storage
     from halte.interventions.mpp import propose_switches
     from halte.prevention.approvals import warn_expiring
@@ -65,6 +68,7 @@ def run(now: datetime | None = None) -> PassResult:
         mpp_switches_proposed=propose_switches(moment),
         orphan_files=vault.purge_orphans() + storage.purge_orphans(),
         tokens_purged=submission.purge(moment),
+        jobs_purged=queue.purge_done(moment),
     )
 
 

@@ -36,6 +36,8 @@ from .models import Heartbeat, Job, beat
 logger = logging.getLogger(__name__)
 
 Status = Job.Status
+WORKER_BEAT_EVERY = timedelta(seconds=30)
+KEEP_DONE = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -226,12 +228,14 @@ def work(*, batch: bool = False, stop: threading.Event | None = None) -> int:
     """The worker's loop: recover, claim, run, until `stop` is set (or, with `batch`, nothing is ready).
     Returns how many jobs it ran."""
     stop = stop or threading.Event()
-    name, ran = worker_name(), 0
+    name, ran, last_beat_at = worker_name(), 0, None
     while not stop.is_set():
         close_old_connections()
         now = timezone.now()
         recover(now)
-        beat("worker", {"worker": name}, now=now)
+        if last_beat_at is None or now - last_beat_at >= WORKER_BEAT_EVERY:
+            beat("worker", {"worker": name}, now=now)
+            last_beat_at = now
         job = claim(worker=name, now=now)
         if job is None:
             if batch:
@@ -241,6 +245,12 @@ def work(*, batch: bool = False, stop: threading.Event | None = None) -> int:
         execute(job)
         ran += 1
     return ran
+
+
+def purge_done(now: datetime | None = None) -> int:
+    """Forget jobs done more than `KEEP_DONE` ago (failed ones stay until someone retries them)."""
+    cutoff = (now or timezone.now()) - KEEP_DONE
+    return Job.objects.filter(status=Status.DONE, finished_at__lt=cutoff).delete()[0]
 
 
 # --- What the administrator and /healthz see ---------------------------------------------------------

@@ -174,3 +174,15 @@ def test_only_the_administrator_opens_the_deliveries(client, login, people, name
     login(client, getattr(people, name))
     assert client.get(reverse("delivery:troubles")).status_code == 403
     assert client.post(reverse("delivery:retry", args=[Job.objects.get().public_id])).status_code == 403
+
+
+def test_done_jobs_are_forgotten_after_thirty_days_failed_ones_stay(people, queued, settings):
+    from halte.core import periodic
+
+    notify_coordinator(people)
+    notify_coordinator(people)
+    done, failed = Job.objects.order_by("id")
+    Job.objects.filter(pk=done.pk).update(status=Job.Status.DONE, finished_at=timezone.now() - timedelta(days=31))
+    Job.objects.filter(pk=failed.pk).update(status=Job.Status.FAILED, finished_at=timezone.now() - timedelta(days=90))
+    assert periodic.run_exclusive().jobs_purged == 1
+    assert list(Job.objects.values_list("pk", flat=True)) == [failed.pk]
