@@ -103,6 +103,11 @@ def once(token: str, *, user: Any = None, leads_to: str = "") -> Iterator[Spent]
         yield Spent(row)
 
 
+def fields(form: Any) -> dict[str, Any]:
+    """A form's cleaned data without its token: the keyword arguments of the action it calls."""
+    return {name: value for name, value in form.cleaned_data.items() if name != FIELD}
+
+
 def already_done(request: Any, already: AlreadySubmitted, fallback: str = "www:staff_home") -> Any:
     """The answer to a second post: the first one's result, with « déjà enregistré »."""
     messages.info(request, already.message)

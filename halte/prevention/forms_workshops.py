@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from halte.core.submission import SubmissionTokenMixin
 from halte.forms import HalteForm
 from halte.reports.forms import TextField
 
@@ -30,7 +31,7 @@ def date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class RequestForm(HalteForm):
+class RequestForm(SubmissionTokenMixin, HalteForm):
     theme = forms.ChoiceField(label=_("Thème de l’atelier"), choices=enums.Theme.choices)
     levels = checkboxes(enums.Level.choices, _("Niveaux concernés"), required=True)
     classes = TextField(

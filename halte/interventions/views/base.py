@@ -10,6 +10,7 @@ from halte.audit.models import Action as AuditAction
 from halte.cases.enums import Compartment
 from halte.cases.models import Case
 from halte.core import submission
+from halte.core.submission import fields  # noqa: F401 - the views take it from here
 
 FORM_PAGE = "interventions/form_page.html"
 
@@ -34,11 +35,6 @@ def once(request, form, case: Case, anchor: str):
     the second post comes back to the case page (`halte/core/submission.py`)."""
     url = reverse("cases:detail", args=[case.public_id]) + f"#{anchor}"
     return submission.once(form.cleaned_data[submission.FIELD], user=request.user, leads_to=url)
-
-
-def fields(form) -> dict:
-    """The form's data without its token: the keyword arguments of the action."""
-    return {name: value for name, value in form.cleaned_data.items() if name != submission.FIELD}
 
 
 def posted(request):

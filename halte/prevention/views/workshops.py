@@ -25,6 +25,7 @@ from halte.access import policy
 from halte.access.policy import Capability, has_capability
 from halte.access.prevention import can_act_as_provider, can_assign, can_request_workshop, visible_requests
 from halte.accounts.models import Organisation, OrganisationKind
+from halte.core import submission
 from halte.core.icalendar import ics_document, ics_escape, ics_time
 
 from .. import approvals as approval_actions
@@ -145,7 +146,12 @@ def request_new(request):
     _require(can_request_workshop(request.membership))
     form = RequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        workshop = actions.request_workshop(actor=request.membership, **form.cleaned_data)
+        try:
+            with submission.once(form.cleaned_data[submission.FIELD], user=request.user) as spent:
+                workshop = actions.request_workshop(actor=request.membership, **submission.fields(form))
+                spent.leads_to(reverse("prevention:request_detail", args=[workshop.public_id]))
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already, fallback="prevention:requests")
         messages.success(request, _("Demande d’atelier envoyée à la coordination de la cellule."))
         return redirect("prevention:request_detail", workshop.public_id)
     return render(request, "prevention/workshops/new.html", {"form": form, "school": request.membership.school})
