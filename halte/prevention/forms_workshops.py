@@ -114,7 +114,7 @@ class CancelForm(HalteForm):
     reason = TextField(label=_("Motif d’annulation"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ProgrammeForm(HalteForm):
+class ProgrammeForm(SubmissionTokenMixin, HalteForm):
     title = TextField(label=_("Titre"), max_length=200)
     theme = forms.ChoiceField(label=_("Thème"), choices=enums.Theme.choices)
     levels = checkboxes(enums.Level.choices, _("Niveaux visés"), required=True)
@@ -125,7 +125,7 @@ class ProgrammeForm(HalteForm):
     )
 
 
-class ApprovalForm(HalteForm):
+class ApprovalForm(SubmissionTokenMixin, HalteForm):
     organisation = forms.ChoiceField(label=_("Association"))
     number = TextField(label=_("Numéro d’agrément"), max_length=64)
     issuer = forms.ChoiceField(label=_("Autorité de délivrance"), choices=enums.Issuer.choices)

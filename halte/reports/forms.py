@@ -210,7 +210,7 @@ class ReporterMessageForm(HalteForm):
     files = MultipleFileField(label=_("Ajouter des preuves (facultatif)"), required=False)
 
 
-class StaffReplyForm(HalteForm):
+class StaffReplyForm(SubmissionTokenMixin, HalteForm):
     body = TextField(
         label=_("Réponse à la personne qui a signalé"),
         max_length=10_000,

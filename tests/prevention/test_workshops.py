@@ -257,6 +257,7 @@ def test_coordinator_records_an_approval_with_a_pdf_only(people, login, settings
         "themes": ["bullying", "cyberbullying"],
         "valid_from": "2026-01-01",
         "valid_until": "2030-12-31",
+        "submission_token": new_token(),
     }
     fake = SimpleUploadedFile("agrement.pdf", b"<html>not a pdf</html>", content_type="application/pdf")
     response = coordinator.post(reverse("prevention:approvals"), {**data, "document": fake})

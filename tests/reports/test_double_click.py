@@ -91,3 +91,15 @@ def test_a_double_click_posted_at_once_files_one_report(people):
     report = Report.objects.get()
     assert [response.status_code for response in results] == [302, 302], results
     assert {response.url for response in results} == {reverse("reports:detail", args=[report.public_id])}
+
+
+def test_a_reply_to_the_child_sent_twice_is_one_message(client, login, people):
+    from tests.reports.test_staff import make_report
+
+    report = make_report()
+    login(client, people.coordinator)
+    data = {"body": "Merci de nous avoir écrit, nous appelons ton collège.", "submission_token": new_token()}
+    client.post(reverse("reports:reply", args=[report.public_id]), data)
+    second = client.post(reverse("reports:reply", args=[report.public_id]), data, follow=True)
+    assert "Déjà envoyée" in second.content.decode()
+    assert report.messages.count() == 1

@@ -106,7 +106,10 @@ def test_coordinator_reply_reaches_the_mailbox_and_status_follows(client, people
     submission = submit_report(data=data, actor=None, with_receipt=True)
     report = submission.report
     login(client, people.coordinator)
-    client.post(reverse("reports:reply", args=[report.public_id]), {"body": "Merci, nous allons t'aider."})
+    client.post(
+        reverse("reports:reply", args=[report.public_id]),
+        {"body": "Merci, nous allons t'aider.", "submission_token": new_token()},
+    )
     client.post(reverse("reports:take_charge", args=[report.public_id]))
     reporter = Client()
     reporter.post(reverse("reports:mailbox_open"), {"code": submission.receipt_code})
@@ -121,7 +124,7 @@ def test_coordinator_reply_reaches_the_mailbox_and_status_follows(client, people
 def test_empty_reply_is_refused_and_nothing_sent(client, people, login):
     report = make_report()
     login(client, people.coordinator)
-    client.post(reverse("reports:reply", args=[report.public_id]), {"body": "   "})
+    client.post(reverse("reports:reply", args=[report.public_id]), {"body": "   ", "submission_token": new_token()})
     assert report.messages.count() == 0
 
 

@@ -257,7 +257,10 @@ def programmes(request):
         assert form is not None
         if form.is_valid():
             try:
-                actions.add_programme(actor=membership, **form.cleaned_data)
+                with submission.once(form.cleaned_data[submission.FIELD], user=request.user, leads_to=request.path):
+                    actions.add_programme(actor=membership, **submission.fields(form))
+            except submission.AlreadySubmitted as already:
+                return submission.already_done(request, already)
             except actions.WorkshopRefused as refused:
                 form.add_error(None, refused.message)
             else:
@@ -282,7 +285,10 @@ def approvals(request):
         assert form is not None
         if form.is_valid():
             try:
-                approval_actions.add_approval(actor=membership, **form.cleaned_data)
+                with submission.once(form.cleaned_data[submission.FIELD], user=request.user, leads_to=request.path):
+                    approval_actions.add_approval(actor=membership, **submission.fields(form))
+            except submission.AlreadySubmitted as already:
+                return submission.already_done(request, already)
             except actions.WorkshopRefused as refused:
                 form.add_error(None, refused.message)
             else:

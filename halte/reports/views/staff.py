@@ -85,8 +85,18 @@ def reply(request, public_id):
         raise PermissionDenied
     form = StaffReplyForm(request.POST)
     if form.is_valid():
-        actions.post_staff_reply(report=report, body=form.cleaned_data["body"], actor=request.membership)
-        messages.success(request, _("Réponse envoyée. La personne la verra avec son code de suivi."))
+        # A double click sends the child one message, not two.
+        try:
+            with once(form.cleaned_data[SUBMISSION_FIELD], user=request.user):
+                actions.post_staff_reply(report=report, body=form.cleaned_data["body"], actor=request.membership)
+        except AlreadySubmitted:
+            messages.info(
+                request, _("Déjà envoyée : cette réponse était déjà partie, elle n’a pas été envoyée deux fois.")
+            )
+        else:
+            messages.success(request, _("Réponse envoyée. La personne la verra avec son code de suivi."))
+    elif form.non_field_errors():
+        messages.error(request, form.non_field_errors()[0])
     else:
         messages.error(request, _("La réponse est vide ou trop longue : rien n’a été envoyé."))
     return redirect("reports:detail", report.public_id)
