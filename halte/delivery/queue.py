@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -207,9 +207,12 @@ def _renew_lease(pk: int, token: uuid.UUID, stop: threading.Event) -> None:
             now = timezone.now()
             if now >= deadline:  # hung for too long: let the lease run out, another worker will take it
                 return
-            Job.objects.filter(pk=pk, status=Status.RUNNING, lease_token=token).update(
-                leased_until=now + timedelta(seconds=lease)
-            )
+            try:
+                Job.objects.filter(pk=pk, status=Status.RUNNING, lease_token=token).update(
+                    leased_until=now + timedelta(seconds=lease)
+                )
+            except DatabaseError:  # try again at the next beat, on a new connection
+                connection.close()
     finally:
         connection.close()
 
@@ -231,18 +234,30 @@ def work(*, batch: bool = False, stop: threading.Event | None = None) -> int:
     name, ran, last_beat_at = worker_name(), 0, None
     while not stop.is_set():
         close_old_connections()
-        now = timezone.now()
-        recover(now)
-        if last_beat_at is None or now - last_beat_at >= WORKER_BEAT_EVERY:
-            beat("worker", {"worker": name}, now=now)
-            last_beat_at = now
-        job = claim(worker=name, now=now)
+        try:
+            now = timezone.now()
+            recover(now)
+            if last_beat_at is None or now - last_beat_at >= WORKER_BEAT_EVERY:
+                beat("worker", {"worker": name}, now=now)
+                last_beat_at = now
+            job = claim(worker=name, now=now)
+        except DatabaseError:  # the database went away: wait, then reconnect; nothing is lost meanwhile
+            if batch:
+                raise
+            logger.exception("The worker cannot reach the database; trying again.")
+            connection.close()
+            stop.wait(options()["POLL"] * 5)
+            continue
         if job is None:
             if batch:
                 break
             stop.wait(options()["POLL"])
             continue
-        execute(job)
+        try:
+            execute(job)
+        except DatabaseError:  # its outcome could not be written: the lease will run out and it runs again
+            logger.exception("The outcome of job %s could not be recorded.", job.pk)
+            connection.close()
         ran += 1
     return ran
 

@@ -140,3 +140,24 @@ def test_sigterm_lets_the_running_job_finish(people, queued, servers):
         run.wait(timeout=30)
     assert run.returncode == 0
     assert len(mail_server.messages) == 1
+
+
+def test_a_worker_outlives_the_loss_of_its_database_connection(people, queued, servers):
+    from halte.delivery.models import Heartbeat
+
+    mail_server = servers(SmtpServer)
+    run = worker(mail_server.port)
+    try:
+        wait_until(lambda: Heartbeat.objects.filter(name="worker").exists(), timeout=60)
+        with connection.cursor() as cursor:  # what a database restart or a proxy timeout does to it
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        notify(users=[people.coordinator.user], kind="new_report", title=TITLE, url="/signalements/x/")
+        wait_until(lambda: Job.objects.get().status == Job.Status.DONE, timeout=60)
+        assert run.poll() is None  # still working
+    finally:
+        run.send_signal(signal.SIGTERM)
+        run.wait(timeout=30)
+    assert len(mail_server.messages) == 1
