@@ -71,12 +71,11 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "pgtrigger",
-    "django_tasks",
-    "django_tasks_db",
     "ninja",
     "dsfr",
     "widget_tweaks",
     "halte.core",
+    "halte.delivery",
     "halte.accounts",
     "halte.audit",
     "halte.directory",
@@ -219,17 +218,25 @@ CACHES = {
     }
 }
 
-# Background work (notification emails, the clocks' tick): a database queue served by
-# `manage.py db_worker` in production; run at once in development and tests.
-TASKS = {
-    "default": {
-        "BACKEND": env.str(
-            "HALTE_TASKS_BACKEND",
-            default="django_tasks_db.DatabaseBackend"
-            if PRODUCTION
-            else "django_tasks.backends.immediate.ImmediateBackend",
-        )
-    }
+# --- Background work (halte/delivery: a job queue in the database, `manage.py worker`) -----------
+HALTE_JOBS = {
+    # Run each job in the web process right after its transaction commits (development, tests).
+    # In production a worker (`manage.py worker`) empties the queue.
+    "IMMEDIATE": env.bool("HALTE_JOBS_IMMEDIATE", default=not PRODUCTION),
+    "MAX_ATTEMPTS": env.int("HALTE_JOBS_MAX_ATTEMPTS", default=6),
+    # Seconds to wait before the 2nd, 3rd… attempt (the last value repeats).
+    "BACKOFF": env.list("HALTE_JOBS_BACKOFF", cast=int, default=[60, 300, 900, 3600, 10800]),
+    # A running job's lease, renewed by the worker every third of it; a job whose lease ran out
+    # (its worker died) is taken back by the next claim.
+    "LEASE": env.int("HALTE_JOBS_LEASE", default=120),
+    # The lease is no longer renewed after this: a job hung that long is given to another worker.
+    "MAX_RUNTIME": env.int("HALTE_JOBS_MAX_RUNTIME", default=900),
+    "POLL": env.float("HALTE_JOBS_POLL", default=1.0),
+}
+# /healthz answers 503 beyond these ages (seconds): the last periodic pass, the oldest ready job.
+HALTE_HEALTH = {
+    "TICK_MAX_AGE": env.int("HALTE_HEALTH_TICK_MAX_AGE", default=300),
+    "QUEUE_MAX_AGE": env.int("HALTE_HEALTH_QUEUE_MAX_AGE", default=600),
 }
 
 # --- Internationalisation -----------------------------------------------------------------------
@@ -282,6 +289,8 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="" if PRODUCTION else "Halte <ne-pas-repondre@halte.localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A mail server that accepts and never answers must not hold a worker forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # --- Security headers ---------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

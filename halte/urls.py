@@ -22,6 +22,7 @@ urlpatterns = [
     path("habilitations/", include("halte.accounts.grant_urls")),
     path("notifications/", include("halte.notifications.urls")),
     path("journal/", include("halte.audit.urls")),
+    path("exploitation/envois/", include("halte.delivery.urls")),
     path("api/v1/", api.urls),
     path("administration/", admin.site.urls),
 ]

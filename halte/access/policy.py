@@ -46,6 +46,8 @@ class Capability(enum.StrEnum):
     VIEW_COVERAGE = "view_coverage"  # prevention coverage per school year (counts only)
     VIEW_AUDIT_LOG = "view_audit_log"
     ADMINISTER = "administer"
+    # Failed and stuck deliveries (titles only, never content) and their retry (halte/delivery).
+    SUPERVISE_DELIVERIES = "supervise_deliveries"
     # Ask for, confirm or refuse a membership that needs a second person (access/grants.py).
     MANAGE_GRANTS = "manage_grants"
 
@@ -77,7 +79,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.ANALYST: frozenset({Capability.USE_STAFF_AREA, Capability.VIEW_STATISTICS, Capability.VIEW_COVERAGE}),
     Role.DPO: frozenset({Capability.USE_STAFF_AREA, Capability.VIEW_AUDIT_LOG}),
     Role.ADMIN: frozenset(
-        {Capability.USE_STAFF_AREA, Capability.ADMINISTER, Capability.VIEW_AUDIT_LOG, Capability.MANAGE_GRANTS}
+        {
+            Capability.USE_STAFF_AREA,
+            Capability.ADMINISTER,
+            Capability.VIEW_AUDIT_LOG,
+            Capability.MANAGE_GRANTS,
+            Capability.SUPERVISE_DELIVERIES,
+        }
     ),
 }
 
@@ -259,6 +267,7 @@ STAFF_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Notifications"), "notifications:inbox", Capability.USE_STAFF_AREA),
     NavItem(_("Journal d'audit"), "audit:journal", Capability.VIEW_AUDIT_LOG),
     NavItem(_("Habilitations"), "grants:list", Capability.MANAGE_GRANTS),
+    NavItem(_("Envois"), "delivery:troubles", Capability.SUPERVISE_DELIVERIES),
     NavItem(_("Administration"), "admin:index", Capability.ADMINISTER),
 )
 

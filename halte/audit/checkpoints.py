@@ -139,7 +139,11 @@ def recipients() -> list[str]:
 def _mail(heads: list[DayHead], broken: list[str], now: datetime) -> None:
     """Queued as a task (a row of the task queue in production, delivered by the worker with retries).
     No journal row: it would fall into the chain of the open day, which the next checkpoint covers."""
+    from halte.delivery.queue import enqueue
+
     from .tasks import send_checkpoint
 
     lines = [format_line(head, now).rstrip("\n") for head in heads]
-    send_checkpoint.enqueue(recipients(), lines, broken)
+    addresses = recipients()
+    title = "Point de contrôle du journal d’audit"
+    enqueue(send_checkpoint, addresses, lines, broken, title=title, recipient=", ".join(addresses)[:254])

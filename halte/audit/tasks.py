@@ -1,13 +1,15 @@
-"""Background task of the journal: mailing the daily checkpoint to the DPO."""
+"""Background work of the journal: mailing the daily checkpoint to the DPO, through the job queue
+(halte/delivery: retried, then marked failed on the administrator's page)."""
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.translation import gettext as _
-from django_tasks import task
+
+from halte.delivery.queue import task
 
 
-@task()
-def send_checkpoint(addresses: list[str], lines: list[str], broken: list[str]) -> int:
+@task("audit.checkpoint_email")
+def send_checkpoint(addresses: list[str], lines: list[str], broken: list[str]) -> None:
     """One message to the DPO with the checkpoint lines, to keep: they are the witness, outside
     Halte's database, of what the journal held at the end of each day."""
     body = _(
@@ -22,4 +24,5 @@ def send_checkpoint(addresses: list[str], lines: list[str], broken: list[str]) -
     if broken:
         body += "\n" + _("ATTENTION, la chaîne était déjà rompue :") + "\n" + "\n".join(broken) + "\n"
     subject = _("%(service)s — point de contrôle du journal d’audit") % {"service": settings.HALTE["SERVICE_NAME"]}
-    return send_mail(subject, body, None, addresses)
+    if send_mail(subject, body, None, addresses, fail_silently=False) != 1:
+        raise RuntimeError("the mail server accepted no message")

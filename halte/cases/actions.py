@@ -102,10 +102,12 @@ class TriageDecision:
 
 def triage_report(*, report, actor: Membership, decision: TriageDecision) -> Triage:
     """Decide what becomes of a report. Opening a P1 case alerts the coordinators and magistrates."""
-    if hasattr(report, "triage"):
-        raise ActionRefused(_("Ce signalement a déjà été trié."))
     assessment = assess(decision.criteria, decision.qualification)
     with transaction.atomic():
+        # The report's row lock decides between two coordinators triaging at once: the second waits
+        # for the first to commit, then reads its triage and is refused with its author's name.
+        type(report).objects.select_for_update().filter(pk=report.pk).first()
+        _refuse_if_triaged(report)
         case = None
         if decision.outcome == TriageOutcome.OPEN_CASE:
             case = _open_case(report=report, actor=actor, decision=decision, assessment=assessment)
@@ -130,16 +132,20 @@ def triage_report(*, report, actor: Membership, decision: TriageDecision) -> Tri
         report.case = case
         report.status = ReportStatus.CLOSED if case is None else ReportStatus.IN_PROGRESS
         report.save(update_fields=["case", "status"])
-        triage = Triage.objects.create(
-            report=report,
-            outcome=decision.outcome,
-            qualification=decision.qualification,
-            reason=decision.reason,
-            case=case,
-            follow_up_on=decision.follow_up_on,
-            redirected_to=decision.redirected_to,
-            decided_by=actor,
-        )
+        try:
+            with transaction.atomic():
+                triage = Triage.objects.create(
+                    report=report,
+                    outcome=decision.outcome,
+                    qualification=decision.qualification,
+                    reason=decision.reason,
+                    case=case,
+                    follow_up_on=decision.follow_up_on,
+                    redirected_to=decision.redirected_to,
+                    decided_by=actor,
+                )
+        except IntegrityError:  # a database without row locks (SQLite): the unique report decides
+            raise ActionRefused(_("Ce signalement vient d’être trié par quelqu’un d’autre.")) from None
         record(
             AuditAction.REPORT_TRIAGED,
             actor=actor.user,
@@ -148,6 +154,23 @@ def triage_report(*, report, actor: Membership, decision: TriageDecision) -> Tri
             detail={"outcome": decision.outcome, "case": case.reference if case else None},
         )
     return triage
+
+
+def _refuse_if_triaged(report) -> None:
+    done = Triage.objects.filter(report_id=report.pk).select_related("decided_by__user", "decided_by__organisation")
+    triage = done.first()
+    if triage is None:
+        return
+    who = triage.decided_by
+    name = (who.user.get_full_name() or who.user.email) if who else _("une autre personne")
+    raise ActionRefused(
+        _("Ce signalement est déjà trié par %(name)s (%(organisation)s), le %(date)s : rechargez la page.")
+        % {
+            "name": name,
+            "organisation": who.organisation.name if who else "—",
+            "date": timezone.localtime(triage.decided_at).strftime("%d/%m/%Y à %H:%M"),
+        }
+    )
 
 
 def _open_case(*, report, actor, decision: TriageDecision, assessment: Assessment) -> Case:
@@ -309,10 +332,13 @@ def update_summary(*, case: Case, actor, summary: str, expected_version: int) ->
 
 
 def transition(*, case: Case, actor, name: str, expected_version: int, **kwargs) -> Case:
-    """Run one state transition, refusing a stale form."""
-    if case.version != expected_version:
-        raise StaleCase()
-    return getattr(case, name)(actor=actor, **kwargs)
+    """Run one state transition, refusing a stale form. The version is compared under the row lock,
+    so of two transitions posted at once with the same version, the second waits, then is refused."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.version != expected_version:
+            raise StaleCase()
+        return getattr(locked, name)(actor=actor, **kwargs)
 
 
 # --- Follow-up checkpoints --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from halte.access.cases import can_own_action, can_read
 from halte.access.policy import Capability, memberships_with
 from halte.accounts.models import Membership, Organisation
+from halte.core.submission import SubmissionTokenMixin
 from halte.forms import HalteForm
 from halte.reports.forms import TextField
 
@@ -146,7 +147,7 @@ class TransitionForm(VersionedForm):
     )
 
 
-class ShareForm(HalteForm):
+class ShareForm(SubmissionTokenMixin, HalteForm):
     organisation = forms.ModelChoiceField(label=_("Structure"), queryset=Organisation.objects.none())
     compartments = forms.MultipleChoiceField(
         label=_("Volets partagés"),
@@ -169,12 +170,12 @@ class ShareForm(HalteForm):
         return value
 
 
-class NoteForm(HalteForm):
+class NoteForm(SubmissionTokenMixin, HalteForm):
     compartment = forms.ChoiceField(widget=forms.HiddenInput, choices=enums.Compartment.choices)
     text = TextField(label=_("Note"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class PersonForm(HalteForm):
+class PersonForm(SubmissionTokenMixin, HalteForm):
     role = forms.ChoiceField(label=_("Rôle dans la situation"), choices=enums.Role.choices)
     kind = forms.ChoiceField(label=_("Type"), choices=enums.PersonKind.choices)
     first_name = TextField(label=_("Prénom"), max_length=100)
@@ -212,7 +213,7 @@ class FollowUpForm(HalteForm):
         )
 
 
-class ExtraFollowUpForm(HalteForm):
+class ExtraFollowUpForm(SubmissionTokenMixin, HalteForm):
     due_on = forms.DateField(
         label=_("Date du point de suivi supplémentaire"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -239,7 +240,7 @@ def _membership_label(membership: Membership) -> str:
     return f"{membership.user.get_full_name()} — {organisation.short_name or organisation.name}"
 
 
-class ActionForm(HalteForm):
+class ActionForm(SubmissionTokenMixin, HalteForm):
     """A new action of the action plan: what, which organisation, who (optional), by when."""
 
     title = TextField(label=_("Action à mener"), max_length=255)

@@ -1,11 +1,10 @@
-"""Background tasks of cases: the clocks' pass, runnable by the task worker (`manage.py db_worker`)."""
-
-from django_tasks import task
+"""Background work of cases: the periodic pass, when `tick --enqueue` hands it to the worker."""
 
 from halte.core import periodic
+from halte.delivery.queue import task
 
 
-@task()
-def tick_task() -> str:
-    """One periodic pass (clocks, approvals, weak-signal purge); returns its French summary."""
-    return periodic.run().summary()
+@task("periodic.tick", max_attempts=1)
+def tick_task() -> None:
+    """One periodic pass (clocks, approvals, weak-signal purge, orphan files), unless one is running."""
+    periodic.run_exclusive()

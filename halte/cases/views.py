@@ -24,6 +24,7 @@ from halte.accounts.models import Membership
 from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
+from halte.core import submission
 from halte.reports import actions as report_actions
 
 from . import actions, clocks, panels, people, severity, workflow
@@ -438,6 +439,12 @@ def _back(case):
     return redirect("cases:detail", case.public_id)
 
 
+def _once(request, form, case):
+    """Spend the form's one-time token with what it creates; a second post comes back to the case."""
+    url = reverse("cases:detail", args=[case.public_id])
+    return submission.once(form.cleaned_data[submission.FIELD], user=request.user, leads_to=url)
+
+
 def _refused(request, case, message):
     messages.error(request, message)
     return _back(case)
@@ -568,8 +575,12 @@ def add_share(request, public_id):
     form = ShareForm(request.POST)
     if not form.is_valid():
         return _invalid(request, case, form)
+    fields = {name: value for name, value in form.cleaned_data.items() if name != submission.FIELD}
     try:
-        actions.share(case=case, actor=request.membership, **form.cleaned_data)
+        with _once(request, form, case):
+            actions.share(case=case, actor=request.membership, **fields)
+    except submission.AlreadySubmitted as already:
+        return submission.already_done(request, already)
     except actions.ActionRefused as refused:
         return _refused(request, case, refused.message)
     messages.success(request, _("Dossier partagé."))
@@ -596,7 +607,13 @@ def add_note(request, public_id):
         return _invalid(request, case, form)
     compartment = form.cleaned_data["compartment"]
     _require(access.can_write_note(request.membership, case, compartment))
-    actions.add_note(case=case, actor=request.membership, compartment=compartment, text=form.cleaned_data["text"])
+    try:
+        with _once(request, form, case):
+            actions.add_note(
+                case=case, actor=request.membership, compartment=compartment, text=form.cleaned_data["text"]
+            )
+    except submission.AlreadySubmitted as already:
+        return submission.already_done(request, already)
     messages.success(request, _("Note ajoutée."))
     return _back(case)
 
@@ -612,24 +629,32 @@ def add_person(request, public_id):
         data = form.cleaned_data
         if data["existing"]:
             person = get_object_or_404(Person, public_id=data["existing"])
-            actions.add_person(case=case, actor=request.membership, role=data["role"], person=person)
+            try:
+                with _once(request, form, case):
+                    actions.add_person(case=case, actor=request.membership, role=data["role"], person=person)
+            except submission.AlreadySubmitted as already:
+                return submission.already_done(request, already)
             messages.success(request, _("Personne ajoutée au dossier."))
             return _back(case)
         suggestions = people.suggest_people(
             first_name=data["first_name"], last_name=data["last_name"], birth_date=data["birth_date"], kind=data["kind"]
         )
         if not suggestions or "create" in request.POST:
-            actions.add_person(
-                case=case,
-                actor=request.membership,
-                role=data["role"],
-                kind=data["kind"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                birth_date=data["birth_date"],
-                class_name=data["class_name"],
-                school=case.school if data["kind"] == "pupil" else None,
-            )
+            try:
+                with _once(request, form, case):
+                    actions.add_person(
+                        case=case,
+                        actor=request.membership,
+                        role=data["role"],
+                        kind=data["kind"],
+                        first_name=data["first_name"],
+                        last_name=data["last_name"],
+                        birth_date=data["birth_date"],
+                        class_name=data["class_name"],
+                        school=case.school if data["kind"] == "pupil" else None,
+                    )
+            except submission.AlreadySubmitted as already:
+                return submission.already_done(request, already)
             messages.success(request, _("Personne ajoutée au dossier."))
             return _back(case)
     # The page names the case's people and, when suggested, people already known in other cases.

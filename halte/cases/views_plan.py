@@ -23,6 +23,7 @@ from halte.access import policy
 from halte.access.policy import Capability
 from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
+from halte.core import submission
 
 from . import actions, clocks
 from .enums import ActionStatus, Compartment
@@ -35,7 +36,7 @@ from .forms import (
     MyActionsFilterForm,
 )
 from .models import Action
-from .views import _back, _case_for, _invalid, _refused, _require
+from .views import _back, _case_for, _invalid, _once, _refused, _require
 
 PAGE_SIZE = 25
 FINISHED_WINDOW = timedelta(days=30)
@@ -191,15 +192,18 @@ def add_action(request, public_id):
         return _invalid(request, case, form)
     data = form.cleaned_data
     try:
-        actions.create_action(
-            case=case,
-            actor=request.membership,
-            title=data["title"],
-            owner_organisation=data["owner_organisation"],
-            owner=data["owner"],
-            due_at=data["due_at"],
-            compartment=Compartment.JUDICIAL if data.get("judicial") else Compartment.CORE,
-        )
+        with _once(request, form, case):
+            actions.create_action(
+                case=case,
+                actor=request.membership,
+                title=data["title"],
+                owner_organisation=data["owner_organisation"],
+                owner=data["owner"],
+                due_at=data["due_at"],
+                compartment=Compartment.JUDICIAL if data.get("judicial") else Compartment.CORE,
+            )
+    except submission.AlreadySubmitted as already:
+        return submission.already_done(request, already)
     except actions.ActionRefused as refused:
         return _refused(request, case, refused.message)
     messages.success(request, _("Action ajoutée au plan d’action. La structure responsable est prévenue."))
@@ -215,7 +219,10 @@ def add_follow_up(request, public_id):
     if not form.is_valid():
         return _invalid(request, case, form)
     try:
-        actions.add_follow_up(case=case, actor=request.membership, due_on=form.cleaned_data["due_on"])
+        with _once(request, form, case):
+            actions.add_follow_up(case=case, actor=request.membership, due_on=form.cleaned_data["due_on"])
+    except submission.AlreadySubmitted as already:
+        return submission.already_done(request, already)
     except actions.ActionRefused as refused:
         return _refused(request, case, refused.message)
     messages.success(request, _("Point de suivi supplémentaire prévu."))

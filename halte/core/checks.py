@@ -11,14 +11,13 @@ they are read by the département's IT department.
   missing or malformed, the first report with a file would fail.
 * ``halte.E003`` ``DEFAULT_FROM_EMAIL``: a real sender address, not a reserved test domain.
 * ``halte.E004`` the database answers (only when checks are given a database: ``--database default``).
-* ``halte.W001`` / ``halte.W002``: the task worker (``db_worker``) or the periodic pass (``tick``)
+* ``halte.W001`` / ``halte.W002``: the task worker (``manage.py worker``) or the periodic pass (``tick``)
   shows no sign of life: tasks waiting for long, a heartbeat gone quiet, or no trace at all.
   Warnings only: a fresh installation has not run them yet.
 """
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit
@@ -152,10 +151,10 @@ def check_database(app_configs=None, databases=None, **kwargs) -> list[checks.Ch
 
 @checks.register(checks.Tags.database, deploy=True)
 def check_background_work(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
-    """Warn when the worker or the periodic pass shows no sign of life (production queue only)."""
+    """Warn when the worker or the periodic pass shows no sign of life (a queue emptied by a worker)."""
     if not databases or "default" not in databases:
         return []
-    if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
+    if settings.HALTE_JOBS["IMMEDIATE"]:
         return []
     try:
         return _worker_warnings() + _tick_warnings()
@@ -164,51 +163,36 @@ def check_background_work(app_configs=None, databases=None, **kwargs) -> list[ch
         return []
 
 
-def _heartbeat(name: str):
-    """When ``name`` (``worker`` or ``tick``) last beat, if the project records heartbeats; else None.
-
-    Tolerant by design: the heartbeats belong to the delivery queue (``halte.delivery.queue.last_beat``)
-    when it is installed; without it, the checks fall back to the task results below.
-    """
-    try:
-        queue = importlib.import_module("halte.delivery.queue")
-    except ImportError:
-        return None
-    last_beat = getattr(queue, "last_beat", None)
-    return last_beat(name) if callable(last_beat) else None
-
-
 def _worker_warnings() -> list[checks.CheckMessage]:
-    from django_tasks_db.models import DBTaskResult
+    from halte.delivery import queue
 
     now = timezone.now()
-    waiting = DBTaskResult.objects.filter(status="READY", enqueued_at__lt=now - STALLED_AFTER)
-    oldest = waiting.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
-    if oldest is not None:
-        minutes = int((now - oldest).total_seconds() // 60)
+    waiting = queue.oldest_ready_age(now)
+    if waiting is not None and waiting > STALLED_AFTER:
+        minutes = int(waiting.total_seconds() // 60)
         return [
             checks.Warning(
-                f"Des tâches attendent depuis {minutes} minutes : le processus de tâches (db_worker) "
+                f"Des tâches attendent depuis {minutes} minutes : le processus de tâches (manage.py worker) "
                 "ne tourne pas. Les courriels de notification ne partent pas.",
                 hint="systemctl status halte-worker.service",
                 id="halte.W001",
             )
         ]
-    beat = _heartbeat("worker")
-    if beat is not None and now - beat > WORKER_SILENT_AFTER:
+    beat = queue.last_beat("worker")
+    if beat is None:
+        return [
+            checks.Warning(
+                "Le processus de tâches (manage.py worker) n’a encore jamais donné signe de vie.",
+                hint="Démarrez halte-worker.service (voir docs/deploy.md). Normal sur une installation neuve.",
+                id="halte.W001",
+            )
+        ]
+    if now - beat > WORKER_SILENT_AFTER:
         return [
             checks.Warning(
                 f"Le processus de tâches ne donne plus signe de vie depuis le "
                 f"{timezone.localtime(beat):%d/%m/%Y à %H:%M}.",
                 hint="systemctl status halte-worker.service",
-                id="halte.W001",
-            )
-        ]
-    if beat is None and not DBTaskResult.objects.filter(finished_at__isnull=False).exists():
-        return [
-            checks.Warning(
-                "Le processus de tâches (db_worker) n’a encore terminé aucune tâche.",
-                hint="Démarrez halte-worker.service (voir docs/deploy.md). Normal sur une installation neuve.",
                 id="halte.W001",
             )
         ]
@@ -239,19 +223,7 @@ def _tick_warnings() -> list[checks.CheckMessage]:
 
 
 def last_periodic_pass():
-    """The last moment the periodic pass is known to have run, or None.
+    """The last moment the periodic pass ran (its heartbeat, recorded by ``periodic.run_exclusive``), or None."""
+    from halte.delivery import queue
 
-    The latest of the ``tick`` heartbeat (when the project records it) and the last pass run by the
-    task worker (``tick --enqueue``).
-    """
-    from django_tasks_db.models import DBTaskResult
-
-    candidates = [
-        _heartbeat("tick"),
-        DBTaskResult.objects.filter(task_path__endswith=".tick_task", status="SUCCESSFUL")
-        .order_by("-finished_at")
-        .values_list("finished_at", flat=True)
-        .first(),
-    ]
-    known = [moment for moment in candidates if moment is not None]
-    return max(known) if known else None
+    return queue.last_beat("tick")

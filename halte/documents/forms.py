@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from halte.core.submission import SubmissionTokenMixin
 from halte.forms import HalteForm
 from halte.reports.forms import TextField
 
@@ -20,7 +21,7 @@ def _person_choices(people_with_roles) -> list[tuple[str, str]]:
     return [(str(person.public_id), f"{person} — {', '.join(roles)}") for person, roles in people_with_roles]
 
 
-class GenerateForm(HalteForm):
+class GenerateForm(SubmissionTokenMixin, HalteForm):
     """No question to ask: the document is built from the case (art. 40 report, information préoccupante)."""
 
     def __init__(self, *args, case, **kwargs):

@@ -17,6 +17,7 @@ import hashlib
 import os
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -113,3 +114,29 @@ def read(document: Document) -> bytes:
     if len(pdf) != document.size or hashlib.sha256(pdf).hexdigest() != document.sha256:
         raise DocumentTampered(f"Document {document.public_id} does not match its recorded SHA-256.")
     return pdf
+
+
+def purge_orphans(*, older_than: timedelta = timedelta(hours=1)) -> list[str]:
+    """Delete document files that no Document row refers to; return their paths (relative to MEDIA_ROOT).
+
+    A PDF is written before its row, so a transaction that rolled back (or a process killed between
+    the two) leaves a file behind. Files younger than ``older_than`` are kept: their transaction may
+    not have committed yet. Called by the periodic pass (`halte/core/periodic.py`)."""
+    from .models import Document
+
+    base = root()
+    if not base.is_dir():
+        return []
+    media_root = Path(settings.MEDIA_ROOT)
+    referenced = set(Document.objects.values_list("path", flat=True))
+    cutoff = (timezone.now() - older_than).timestamp()
+    removed = []
+    for path in sorted(base.rglob("*")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        relative = path.relative_to(media_root).as_posix()
+        if relative in referenced or path.stat().st_mtime > cutoff:
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(relative)
+    return removed

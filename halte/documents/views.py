@@ -26,6 +26,7 @@ from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.cases.enums import Compartment
 from halte.cases.models import Case
+from halte.core import submission
 
 from . import actions, storage
 from .forms import ClosureLetterForm, ConvocationForm, GenerateForm, MinutesForm
@@ -86,7 +87,11 @@ def generate(request, public_id, kind):
     form = FORMS[kind](request.POST if posted else None, case=case)
     if posted and form.is_valid():
         try:
-            document = actions.generate(case=case, actor=membership, kind=kind, **form.generation_kwargs())
+            # One post, one document: a double click does not write the PDF twice.
+            with submission.once(form.cleaned_data[submission.FIELD], user=request.user, leads_to=_case_page(case)):
+                document = actions.generate(case=case, actor=membership, kind=kind, **form.generation_kwargs())
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
         except actions.DocumentRefused as refused:
             form.add_error(None, refused.message)
         else:

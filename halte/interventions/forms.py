@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from halte.accounts.models import Membership
 from halte.cases.enums import Role as InvolvementRole
 from halte.cases.models import Case, Involvement
+from halte.core.submission import SubmissionTokenMixin
 from halte.directory.models import School
 from halte.forms import HalteForm
 from halte.reports.forms import TextField
@@ -94,7 +95,7 @@ def _team_field(label):
 # --- Measures --------------------------------------------------------------------------------------
 
 
-class MeasureForm(HalteForm):
+class MeasureForm(SubmissionTokenMixin, HalteForm):
     category = forms.ChoiceField(label=_("Catégorie"))
     kind = forms.ChoiceField(
         label=_("Mesure"),
@@ -192,7 +193,7 @@ class MeasureReviewForm(HalteForm):
 # --- Interviews ------------------------------------------------------------------------------------
 
 
-class InterviewForm(HalteForm):
+class InterviewForm(SubmissionTokenMixin, HalteForm):
     involvement = forms.ChoiceField(
         label=_("Personne entendue"), help_text=_("Sa qualité (victime, témoin…) est celle qu’elle a dans le dossier.")
     )
@@ -260,7 +261,7 @@ class SeriesStartForm(HalteForm):
 YES_NO_UNKNOWN = [("unknown", _("Pas encore vérifié")), ("yes", _("Oui")), ("no", _("Non"))]
 
 
-class AuthorMeetingForm(HalteForm):
+class AuthorMeetingForm(SubmissionTokenMixin, HalteForm):
     held_at = forms.DateTimeField(label=_("Date et heure"), widget=_datetime_input())
     conducted_by = _team_field(_("Mené par"))
     summary = TextField(
@@ -289,7 +290,7 @@ class AuthorMeetingForm(HalteForm):
         return {"yes": True, "no": False}.get(self.cleaned_data["proposals_done"])
 
 
-class VictimPointForm(HalteForm):
+class VictimPointForm(SubmissionTokenMixin, HalteForm):
     victim = forms.ChoiceField(label=_("Élève victime"))
     held_at = forms.DateTimeField(label=_("Date et heure"), widget=_datetime_input())
     conducted_by = _team_field(_("Mené par"))
@@ -327,7 +328,7 @@ class SeriesOutcomeForm(HalteForm):
 # --- Families ----------------------------------------------------------------------------------------
 
 
-class FamilyContactForm(HalteForm):
+class FamilyContactForm(SubmissionTokenMixin, HalteForm):
     family = forms.ChoiceField(label=_("Famille"), choices=Family.choices, widget=forms.RadioSelect)
     at = forms.DateTimeField(label=_("Date et heure"), widget=_datetime_input())
     channel = forms.ChoiceField(label=_("Moyen"), choices=FamilyContact.Channel.choices)

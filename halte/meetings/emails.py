@@ -5,9 +5,8 @@ read in Halte, by those allowed to. Nor does it say who else is invited: each pe
 names the organiser and that person only (a school invited hints at a case of that school).
 
 Messages are prepared inside the transaction that changes the meeting (so they describe what is
-committed), and queued with that transaction (``notifications.service.enqueue_with_transaction``):
-a rolled-back change sends nothing, a committed one cannot lose its emails, and a slow mail server
-never holds a request.
+committed), and queued in that same transaction (one job per person, halte/delivery): a rolled-back
+change sends nothing and a slow mail server never holds a request.
 """
 
 from __future__ import annotations
@@ -141,10 +140,10 @@ def build(message: dict) -> EmailMultiAlternatives:
 
 
 def send_after_commit(messages: list[dict]) -> None:
-    if not messages:
-        return
-    from halte.notifications.service import enqueue_with_transaction
+    """Queue one job per invitation in the current transaction: sent once it commits, never if it rolls back."""
+    from halte.delivery.queue import enqueue
 
-    from .tasks import send_calendar_emails
+    from .tasks import send_calendar_email
 
-    enqueue_with_transaction(send_calendar_emails, messages)
+    for message in messages:
+        enqueue(send_calendar_email, message, title=message["subject"], recipient=message["to"])

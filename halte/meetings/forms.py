@@ -14,6 +14,7 @@ from halte.access import meetings as access
 from halte.access.cases import CELL_ROLES
 from halte.access.policy import Capability, memberships_with
 from halte.accounts.models import Membership, Organisation
+from halte.core.submission import SubmissionTokenMixin
 from halte.forms import HalteForm
 from halte.reports.forms import TextField
 
@@ -57,7 +58,7 @@ def years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-class MeetingForm(HalteForm):
+class MeetingForm(SubmissionTokenMixin, HalteForm):
     title = TextField(label=_("Intitulé"), max_length=200, initial=DEFAULT_TITLE)
     day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start = forms.TimeField(
@@ -272,7 +273,7 @@ class AttendanceForm(HalteForm):
         return {invitation.pk: self.cleaned_data[self.field_name(invitation)] for invitation in self.invitations}
 
 
-class MinutesForm(HalteForm):
+class MinutesForm(SubmissionTokenMixin, HalteForm):
     minutes = TextField(
         label=_("Compte rendu"),
         max_length=20_000,

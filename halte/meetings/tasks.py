@@ -1,21 +1,18 @@
-"""Background task of meetings: sending the calendar invitations, out of the request."""
+"""Background work of meetings: sending one calendar invitation, through the job queue (halte/delivery)."""
 
-import logging
+from django.utils.translation import gettext as _
 
-from django_tasks import task
+from halte.delivery.queue import task
 
 from . import emails
 
-logger = logging.getLogger(__name__)
+
+class NotSent(Exception):
+    pass
 
 
-@task()
-def send_calendar_emails(messages: list[dict]) -> int:
-    """Send prepared invitations (see :func:`halte.meetings.emails.prepare`). Returns how many were sent."""
-    sent = 0
-    for message in messages:
-        try:
-            sent += emails.build(message).send()
-        except Exception:  # one failing address must not stop the others
-            logger.exception("Meeting invitation email could not be sent.")
-    return sent
+@task("meetings.calendar_email")
+def send_calendar_email(message: dict) -> None:
+    """Send one prepared invitation (see :func:`halte.meetings.emails.prepare`); raise if not accepted."""
+    if emails.build(message).send(fail_silently=False) != 1:
+        raise NotSent(_("Le serveur de messagerie n’a accepté aucun message."))

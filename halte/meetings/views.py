@@ -15,6 +15,7 @@ from django.db.models import Case as Choose
 from django.db.models import Count, F, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,6 +26,7 @@ from halte.access import policy
 from halte.access.policy import Capability
 from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
+from halte.core import submission
 
 from . import actions, agenda, emails, ical
 from .forms import (
@@ -110,7 +112,11 @@ def schedule(request):
     form = MeetingForm(request.POST or None, initial={"title": DEFAULT_TITLE})
     if request.method == "POST" and form.is_valid():
         try:
-            meeting = actions.schedule(actor=request.membership, **form.meeting_fields())
+            with submission.once(form.cleaned_data[submission.FIELD], user=request.user) as spent:
+                meeting = actions.schedule(actor=request.membership, **form.meeting_fields())
+                spent.leads_to(reverse("meetings:detail", args=[meeting.public_id]))
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already, fallback="meetings:list")
         except actions.MeetingRefused as refused:
             form.add_error(None, refused.message)
         else:
@@ -405,9 +411,14 @@ def item_detail(request, public_id, item_id):
                     for data in (f.cleaned_data for f in formset.forms if f.has_changed())
                 ]
                 try:
-                    actions.record_minutes(
-                        item=item, actor=membership, minutes=form.cleaned_data["minutes"], decisions=decisions
-                    )
+                    # One post, one set of decisions: a double click does not create the actions twice.
+                    with submission.once(form.cleaned_data[submission.FIELD], user=request.user) as spent:
+                        actions.record_minutes(
+                            item=item, actor=membership, minutes=form.cleaned_data["minutes"], decisions=decisions
+                        )
+                        spent.leads_to(reverse("meetings:item", args=[meeting.public_id, item.public_id]))
+                except submission.AlreadySubmitted as already:
+                    return submission.already_done(request, already, fallback="meetings:list")
                 except actions.MeetingRefused as refused:
                     form.add_error(None, refused.message)
                 else:

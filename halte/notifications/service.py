@@ -1,10 +1,7 @@
-"""Send notifications: one in-app row per membership and an email queued as a background task (so a
-slow mail server never holds a request).
-
-The email's task is recorded in the caller's transaction when the task queue lives in the same
-database (the task row commits, or rolls back, with the rows it is about); nothing can be lost
-between the commit and the enqueue. A queue outside the database (the immediate backend of
-development and tests) is given the task once the transaction has committed.
+"""Send notifications: one in-app row per membership and an email job per person and role, both
+written in the caller's transaction (halte/delivery): committed together, sent by the worker,
+retried on failure, never sent for a change that rolled back, and a slow mail server never holds a
+request.
 
 A notification is written for the membership it concerns (a person acts through one role in one
 organisation at a time): only that membership sees it (``Notification.objects.visible_to``), and the
@@ -16,15 +13,14 @@ Emails carry a title and a link, never content: a mailbox is not a place for a c
 import logging
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_tasks_db import DatabaseBackend
 
 from halte.access import policy
+from halte.delivery.queue import enqueue
 
 from .models import Kind, Notification
-from .tasks import send_notification_emails
+from .tasks import send_notification_email
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +47,12 @@ def notify(
     )
     if email and recipients:
         subject = shorten(email_title) if email_title else title
-        batches: dict[tuple[str, str], list[str]] = {}
         for membership in recipients:
-            batches.setdefault((as_whom(membership), links[membership.pk]), []).append(membership.user.email)
-        for (label, link), addresses in batches.items():
-            line = _("%(title)s — pour votre rôle %(as_whom)s") % {"title": subject, "as_whom": label}
-            enqueue_with_transaction(send_notification_emails, addresses, line, link)
+            address = membership.user.email
+            if not address:
+                continue
+            line = _("%(title)s — pour votre rôle %(as_whom)s") % {"title": subject, "as_whom": as_whom(membership)}
+            enqueue(send_notification_email, address, line, links[membership.pk], title=line, recipient=address)
     return rows
 
 
@@ -78,25 +74,6 @@ def as_whom(membership) -> str:
         "role": membership.get_role_display(),
         "organisation": organisation.short_name or organisation.name,
     }
-
-
-def queue_is_transactional(task) -> bool:
-    """Whether enqueuing ``task`` writes a row in the default database, inside the current transaction.
-
-    A backend may say so itself with ``enqueues_in_transaction``; django-tasks' database backend does
-    (``DBTaskResult.objects.create`` on the default connection).
-    """
-    backend = task.get_backend()
-    return bool(getattr(backend, "enqueues_in_transaction", isinstance(backend, DatabaseBackend)))
-
-
-def enqueue_with_transaction(task, *args) -> None:
-    """Queue work that must follow the current transaction: in it when the queue is in the database,
-    else on commit (a rolled-back change queues nothing either way)."""
-    if queue_is_transactional(task):
-        task.enqueue(*args)
-    else:
-        transaction.on_commit(lambda: task.enqueue(*args))
 
 
 def shorten(title: str) -> str:

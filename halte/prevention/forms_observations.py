@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from halte.core.submission import SubmissionTokenMixin
 from halte.forms import HalteForm
 from halte.reports.forms import TextField
 
@@ -13,7 +14,7 @@ from .enums import Place, Sign
 from .models import Observation
 
 
-class ObservationForm(HalteForm):
+class ObservationForm(SubmissionTokenMixin, HalteForm):
     initials = TextField(
         label=_("Initiales de l’élève"),
         max_length=20,
@@ -25,7 +26,7 @@ class ObservationForm(HalteForm):
         return observations.normalise_initials(self.cleaned_data["initials"])
 
 
-class EntryForm(HalteForm):
+class EntryForm(SubmissionTokenMixin, HalteForm):
     observed_on = forms.DateField(
         label=_("Date de l’observation"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

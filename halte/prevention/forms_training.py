@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from halte.core.submission import SubmissionTokenMixin
 from halte.directory.models import School
 from halte.forms import HalteForm
 from halte.reports.forms import TextField
@@ -26,7 +27,7 @@ class SchoolChoiceField(forms.ModelChoiceField):
         return f"{obj.commune} — {obj.name} ({obj.uai})"
 
 
-class SessionForm(HalteForm):
+class SessionForm(SubmissionTokenMixin, HalteForm):
     topic = forms.ChoiceField(label=_("Thème"), choices=enums.TrainingTopic.choices)
     title = TextField(label=_("Intitulé"), max_length=200)
     trainer = TextField(label=_("Formateur ou formatrice"), max_length=200)
@@ -41,7 +42,7 @@ class SessionForm(HalteForm):
     place = TextField(label=_("Lieu"), max_length=255)
 
 
-class AttendeeForm(HalteForm):
+class AttendeeForm(SubmissionTokenMixin, HalteForm):
     full_name = TextField(label=_("Nom et prénom"), max_length=200)
     function = TextField(
         label=_("Fonction"), max_length=100, help_text=_("Par exemple : CPE, professeur principal, infirmière.")
@@ -62,7 +63,7 @@ class AttendanceForm(HalteForm):
         return {int(value) for value in self.cleaned_data["present"]}
 
 
-class AmbassadorForm(HalteForm):
+class AmbassadorForm(SubmissionTokenMixin, HalteForm):
     school = SchoolChoiceField(label=_("Établissement"))
     trained_on = forms.DateField(
         label=_("Formés le"),

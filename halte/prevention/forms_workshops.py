@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from halte.core.submission import SubmissionTokenMixin
 from halte.forms import HalteForm
 from halte.reports.forms import TextField
 
@@ -30,7 +31,7 @@ def date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class RequestForm(HalteForm):
+class RequestForm(SubmissionTokenMixin, HalteForm):
     theme = forms.ChoiceField(label=_("Thème de l’atelier"), choices=enums.Theme.choices)
     levels = checkboxes(enums.Level.choices, _("Niveaux concernés"), required=True)
     classes = TextField(
@@ -113,7 +114,7 @@ class CancelForm(HalteForm):
     reason = TextField(label=_("Motif d’annulation"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ProgrammeForm(HalteForm):
+class ProgrammeForm(SubmissionTokenMixin, HalteForm):
     title = TextField(label=_("Titre"), max_length=200)
     theme = forms.ChoiceField(label=_("Thème"), choices=enums.Theme.choices)
     levels = checkboxes(enums.Level.choices, _("Niveaux visés"), required=True)
@@ -124,7 +125,7 @@ class ProgrammeForm(HalteForm):
     )
 
 
-class ApprovalForm(HalteForm):
+class ApprovalForm(SubmissionTokenMixin, HalteForm):
     organisation = forms.ChoiceField(label=_("Association"))
     number = TextField(label=_("Numéro d’agrément"), max_length=64)
     issuer = forms.ChoiceField(label=_("Autorité de délivrance"), choices=enums.Issuer.choices)

@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from halte.core.submission import SubmissionTokenMixin
 from halte.directory.models import School
 from halte.forms import HalteForm
 
@@ -209,7 +210,7 @@ class ReporterMessageForm(HalteForm):
     files = MultipleFileField(label=_("Ajouter des preuves (facultatif)"), required=False)
 
 
-class StaffReplyForm(HalteForm):
+class StaffReplyForm(SubmissionTokenMixin, HalteForm):
     body = TextField(
         label=_("Réponse à la personne qui a signalé"),
         max_length=10_000,
@@ -218,7 +219,7 @@ class StaffReplyForm(HalteForm):
     )
 
 
-class StaffIntakeForm(HalteForm):
+class StaffIntakeForm(SubmissionTokenMixin, HalteForm):
     """One page for a report received by phone, email, letter, at school or from a partner."""
 
     channel = forms.ChoiceField(label=_("Reçu par"), choices=[(c.value, c.label) for c in enums.STAFF_CHANNELS])

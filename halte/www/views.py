@@ -9,6 +9,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from halte.access import policy
@@ -44,14 +45,41 @@ def staff_home(request):
 @policy.public
 @never_cache
 def healthz(request):
-    """200 when the database answers, 503 otherwise. Says nothing else to the outside."""
+    """The service's vital signs, for monitoring: the database, the age of the last periodic pass
+    (`tick`), the age of the oldest job ready and waiting, the count of failed deliveries. 503 when
+    the database does not answer, the last pass is older than ``HALTE_HEALTH["TICK_MAX_AGE"]`` (or
+    never ran) or the oldest ready job older than ``HALTE_HEALTH["QUEUE_MAX_AGE"]`` (no worker). Ages
+    and counts only: nothing about a report or a person."""
+    from halte.delivery import queue
+    from halte.delivery.models import Job
+
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        now = timezone.now()
+        last_tick = queue.last_beat("tick")
+        oldest = queue.oldest_ready_age(now)
+        failed = Job.objects.filter(status=Job.Status.FAILED).count()
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    limits = settings.HALTE_HEALTH
+    tick_age = None if last_tick is None else round((now - last_tick).total_seconds())
+    queue_age = None if oldest is None else round(oldest.total_seconds())
+    problems = []
+    if tick_age is None or tick_age > limits["TICK_MAX_AGE"]:
+        problems.append("tick_late")
+    if queue_age is not None and queue_age > limits["QUEUE_MAX_AGE"]:
+        problems.append("queue_stuck")
+    body = {
+        "status": "error" if problems else "ok",
+        "database": "ok",
+        "last_tick_age_seconds": tick_age,
+        "oldest_queued_task_age_seconds": queue_age,
+        "failed_deliveries": failed,
+        "problems": problems,
+    }
+    return JsonResponse(body, status=503 if problems else 200)
 
 
 @policy.public

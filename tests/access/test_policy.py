@@ -97,6 +97,7 @@ STAFF_PAGES = {
     "admin:accounts_membership_add": {"admin"},
     "admin:accounts_membershipgrant_changelist": {"admin"},
     "grants:list": {"admin", "coordinator"},
+    "delivery:troubles": {"admin"},
 }
 
 PUBLIC_PAGES = [

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from halte.audit.models import Action, AuditEvent
 from halte.cases import models as case_models
+from halte.core.submission import new_token
 from tests.conftest import CAST
 
 from .conftest import CORE_MARK, HEALTH_MARK, IDENTITY_MARK, JUDICIAL_MARK
@@ -252,6 +253,14 @@ POST_DATA = {
 }
 
 
+TOKEN_FIELDS = {
+    "cases:share": "submission_token",
+    "cases:note": "submission_token",
+    "cases:add_action": "action-submission_token",
+    "cases:add_follow_up": "extra-submission_token",
+}
+
+
 def test_every_post_url_says_what_it_writes():
     assert {name for name, (method, _rule) in URL_MATRIX.items() if method == "post"} == set(WRITES)
 
@@ -288,6 +297,8 @@ def test_case_action_matrix(client, login, people, world, url_name):
             action = _matrix_action(people, world)
             field = "note" if url_name == "cases:complete_action" else "reason"
             data = {f"action-{action.pk}-{field}": "Fait avec la famille"}
+        if url_name in TOKEN_FIELDS:  # a form that creates something carries its one-time token
+            data[TOKEN_FIELDS[url_name]] = new_token()
         before = _snapshot(world)
         response = client.post(url, data) if method == "post" else client.get(url)
         after = _snapshot(world)

@@ -15,6 +15,7 @@ from halte.audit.models import AuditEvent
 from halte.cases import actions
 from halte.cases.enums import Compartment
 from halte.cases.models import Action, Event, Share
+from halte.core.submission import new_token
 from halte.notifications.models import Kind, Notification
 from tests.factories import MembershipFactory
 
@@ -54,6 +55,7 @@ def test_the_coordinator_adds_an_action_and_the_owner_organisation_is_told(clien
         reverse("cases:add_action", args=[case.public_id]),
         {
             "action-title": "Proposer un accompagnement",
+            "action-submission_token": new_token(),
             "action-owner_organisation": str(association.pk),
             "action-due_at": local_input(due),
         },
@@ -80,6 +82,7 @@ def test_an_owner_person_of_another_organisation_is_refused_and_nothing_is_saved
         reverse("cases:add_action", args=[case.public_id]),
         {
             "action-title": "Rencontrer la famille",
+            "action-submission_token": new_token(),
             "action-owner_organisation": str(people.association_worker.organisation.pk),
             "action-owner": str(people.police.pk),
             "action-due_at": local_input(timezone.now() + timedelta(days=1)),
@@ -102,6 +105,7 @@ def test_bad_input_gets_a_french_message_not_an_error(client, login, people, cas
     login(client, people.coordinator)
     data = {
         "action-title": "Rencontrer la famille",
+        "action-submission_token": new_token(),
         "action-owner_organisation": str(people.association_worker.organisation.pk),
         "action-due_at": local_input(timezone.now() + timedelta(days=1)),
         field: value,
@@ -118,6 +122,7 @@ def test_control_characters_never_reach_the_database(client, login, people, case
         reverse("cases:add_action", args=[case.public_id]),
         {
             "action-title": "Voir\x00 la famille",
+            "action-submission_token": new_token(),
             "action-owner_organisation": str(people.association_worker.organisation.pk),
             "action-due_at": local_input(timezone.now() + timedelta(days=1)),
         },
@@ -134,6 +139,7 @@ def test_only_judicial_readers_may_file_a_judicial_action_and_only_they_read_it(
         reverse("cases:add_action", args=[case.public_id]),
         {
             "action-title": JUDICIAL_TITLE,
+            "action-submission_token": new_token(),
             "action-owner_organisation": str(people.prosecutor_delegate.organisation.pk),
             "action-due_at": local_input(timezone.now() + timedelta(days=1)),
             "action-judicial": "on",
@@ -410,6 +416,7 @@ def test_the_form_refuses_a_judicial_action_for_a_structure_that_cannot_read_it(
         reverse("cases:add_action", args=[case.public_id]),
         {
             "action-title": JUDICIAL_TITLE,
+            "action-submission_token": new_token(),
             "action-owner_organisation": str(getattr(people, owner).organisation.pk),
             "action-due_at": local_input(timezone.now() + timedelta(days=1)),
             "action-judicial": "on",
@@ -429,6 +436,7 @@ def test_the_form_accepts_a_judicial_action_for_a_structure_the_volet_is_shared_
         reverse("cases:add_action", args=[case.public_id]),
         {
             "action-title": JUDICIAL_TITLE,
+            "action-submission_token": new_token(),
             "action-owner_organisation": str(people.police.organisation.pk),
             "action-due_at": local_input(timezone.now() + timedelta(days=1)),
             "action-judicial": "on",

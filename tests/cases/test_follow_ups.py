@@ -14,6 +14,7 @@ from halte.audit.models import AuditEvent
 from halte.cases import actions, targets
 from halte.cases.enums import Compartment
 from halte.cases.models import FollowUp
+from halte.core.submission import new_token
 from halte.notifications.models import Notification
 
 from .conftest import make_case
@@ -145,14 +146,14 @@ def test_an_extra_checkpoint_can_be_added_on_a_free_day(client, login, people, c
     login(client, people.coordinator)
     url = reverse("cases:add_follow_up", args=[case.public_id])
     on = timezone.localdate() + timedelta(days=3)
-    client.post(url, {"extra-due_on": on.isoformat()})
+    client.post(url, {"extra-due_on": on.isoformat(), "extra-submission_token": new_token()})
     day = (on - timezone.localdate(case.opened_at)).days
     added = case.follow_ups.get(day=day)
     assert added.due_on == on
     assert AuditEvent.objects.filter(action=AuditAction.CASE_FOLLOW_UP, detail__added=True).exists()
-    response = client.post(url, {"extra-due_on": on.isoformat()}, follow=True)
+    response = client.post(url, {"extra-due_on": on.isoformat(), "extra-submission_token": new_token()}, follow=True)
     assert "déjà prévu ce jour-là" in response.content.decode()
-    response = client.post(url, {"extra-due_on": "2001-01-01"}, follow=True)
+    response = client.post(url, {"extra-due_on": "2001-01-01", "extra-submission_token": new_token()}, follow=True)
     assert "Choisissez une date à venir" in response.content.decode()
     assert case.follow_ups.count() == 4
 
@@ -175,13 +176,15 @@ def test_an_extra_checkpoint_more_than_a_year_after_the_opening_is_refused(clien
     login(client, people.coordinator)
     url = reverse("cases:add_follow_up", args=[case.public_id])
     for far in (last + timedelta(days=1), date(2099, 1, 1)):
-        response = client.post(url, {"extra-due_on": far.isoformat()}, follow=True)
+        response = client.post(
+            url, {"extra-due_on": far.isoformat(), "extra-submission_token": new_token()}, follow=True
+        )
         assert f"au plus tard le {last:%d/%m/%Y}" in response.content.decode()
         with pytest.raises(actions.ActionRefused, match="au plus tard"):
             actions.add_follow_up(case=case, actor=people.coordinator, due_on=far)
     assert case.follow_ups.count() == 3
     assert not AuditEvent.objects.filter(action=AuditAction.CASE_FOLLOW_UP).exists()
-    client.post(url, {"extra-due_on": last.isoformat()})
+    client.post(url, {"extra-due_on": last.isoformat(), "extra-submission_token": new_token()})
     assert case.follow_ups.get(due_on=last).day == 365
     page = client.get(reverse("cases:detail", args=[case.public_id])).content.decode()
     assert f'max="{last.isoformat()}"' in page

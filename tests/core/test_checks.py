@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.core import checks as django_checks
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from halte.core import checks
+from halte.delivery.models import Job, beat
 
 KEY = base64.b64encode(bytes(range(32))).decode()
 
@@ -113,23 +113,14 @@ def test_the_checks_are_part_of_check_deploy():
 
 
 # --- Signs of life of the worker and of the periodic pass ---------------------------------------
-def _task(path, status, *, enqueued, finished=None):
-    task = DBTaskResult.objects.create(
-        status=status,
-        finished_at=finished,
-        args_kwargs={"args": [], "kwargs": {}},
-        priority=0,
-        task_path=path,
-        queue_name="default",
-        backend_name="default",
-    )
-    DBTaskResult.objects.filter(pk=task.pk).update(enqueued_at=enqueued)  # set on insert otherwise
-    return task
+def _job(*, run_after):
+    return Job.objects.create(task="notifications.email", title="Notification", run_after=run_after)
 
 
 @pytest.fixture
 def database_queue(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    """A queue emptied by a worker, as in production (not run in the web process)."""
+    settings.HALTE_JOBS = {**settings.HALTE_JOBS, "IMMEDIATE": False}
 
 
 @pytest.mark.django_db
@@ -140,46 +131,35 @@ def test_a_fresh_installation_is_warned_not_refused(database_queue):
 
 
 @pytest.mark.django_db
-def test_a_task_waiting_for_long_means_the_worker_is_dead(database_queue):
+def test_a_job_waiting_for_long_means_the_worker_is_dead(database_queue):
     now = timezone.now()
-    _task("halte.notifications.tasks.send_email", "SUCCESSFUL", enqueued=now - timedelta(days=2), finished=now)
-    _task("halte.cases.tasks.tick_task", "SUCCESSFUL", enqueued=now, finished=now - timedelta(minutes=1))
+    beat("worker", now=now - timedelta(seconds=20))
+    beat("tick", now=now - timedelta(minutes=1))
+    _job(run_after=now - timedelta(minutes=2))
     assert checks.check_background_work(databases=["default"]) == []
-    _task("halte.notifications.tasks.send_email", "READY", enqueued=now - timedelta(minutes=25))
+    _job(run_after=now - timedelta(minutes=25))
     [warning] = checks.check_background_work(databases=["default"])
     assert warning.id == "halte.W001"
     assert "25 minutes" in warning.msg
 
 
 @pytest.mark.django_db
-def test_a_silent_periodic_pass_is_reported(database_queue):
+def test_silent_heartbeats_are_reported(database_queue):
     now = timezone.now()
-    _task("halte.notifications.tasks.send_email", "SUCCESSFUL", enqueued=now, finished=now)
-    _task("halte.cases.tasks.tick_task", "SUCCESSFUL", enqueued=now, finished=now - timedelta(hours=3))
+    beat("worker", now=now - timedelta(seconds=20))
+    beat("tick", now=now - timedelta(hours=3))
     [warning] = checks.check_background_work(databases=["default"])
     assert warning.id == "halte.W002"
     assert "minuteur semble arrêté" in warning.msg
+    beat("worker", now=now - timedelta(hours=2))
+    beat("tick", now=now)
+    [warning] = checks.check_background_work(databases=["default"])
+    assert warning.id == "halte.W001"
+    assert "ne donne plus signe de vie" in warning.msg
 
 
-def test_background_checks_need_a_database_and_the_database_queue(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+def test_background_checks_need_a_database_and_a_queue_emptied_by_a_worker(settings):
+    settings.HALTE_JOBS = {**settings.HALTE_JOBS, "IMMEDIATE": False}
     assert checks.check_background_work(databases=None) == []
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.HALTE_JOBS = {**settings.HALTE_JOBS, "IMMEDIATE": True}
     assert checks.check_background_work(databases=["default"]) == []
-
-
-@pytest.mark.django_db
-def test_heartbeats_are_read_when_the_project_records_them(database_queue, monkeypatch):
-    """A stand-in for the delivery queue's ``last_beat``: the checks read heartbeats where they exist."""
-    import sys
-    import types
-
-    now = timezone.now()
-    beats = {"worker": now - timedelta(seconds=20), "tick": now - timedelta(seconds=40)}
-    stand_in = types.ModuleType("halte.delivery.queue")
-    stand_in.last_beat = beats.get  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "halte.delivery.queue", stand_in)
-    assert checks.check_background_work(databases=["default"]) == []
-    beats["worker"] = now - timedelta(hours=2)
-    beats["tick"] = now - timedelta(hours=1)
-    assert ids(checks.check_background_work(databases=["default"])) == ["halte.W001", "halte.W002"]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from halte.access import documents as access
 from halte.access.cases import can_read
 from halte.cases.models import Involvement, Person, Share
+from halte.core.submission import new_token
 from halte.documents.models import DocumentKind
 from tests.conftest import CAST
 
@@ -68,7 +69,7 @@ def expected(name, allowed):
 def status_for(client, login, membership, url, data=None):
     client.logout()
     login(client, membership)
-    response = client.get(url) if data is None else client.post(url, data)
+    response = client.get(url) if data is None else client.post(url, {**data, "submission_token": new_token()})
     return response.status_code
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.cases.models import Case
+from halte.core.submission import new_token
 from halte.documents.models import Document
 
 from .conftest import CORE_MARK, contains, stored_document
@@ -36,6 +37,7 @@ def test_school_staff_convene_a_family_of_their_school_s_case(client, login, peo
         url,
         {
             "recipient": str(filled.guardian.public_id),
+            "submission_token": new_token(),
             "on": on.isoformat(),
             "at": "09:15",
             "place": "Collège A, bureau de la CPE",
@@ -59,6 +61,7 @@ def test_a_past_date_is_refused_in_french_and_nothing_is_generated(client, login
         generate_url(world.case_a, "convocation"),
         {
             "recipient": str(filled.guardian.public_id),
+            "submission_token": new_token(),
             "on": (timezone.localdate() - timedelta(days=1)).isoformat(),
             "at": "09:15",
             "place": "Collège A",
@@ -73,7 +76,7 @@ def test_a_past_date_is_refused_in_french_and_nothing_is_generated(client, login
 
 def test_a_refusal_of_the_case_is_shown_on_the_form(client, login, people, world):
     login(client, people.coordinator)
-    response = client.post(generate_url(world.case_a, "closure_letter"), {})
+    response = client.post(generate_url(world.case_a, "closure_letter"), {"submission_token": new_token()})
     assert response.status_code == 200
     assert "n’est pas clos" in response.content.decode()
     assert not Document.objects.exists()
@@ -91,7 +94,7 @@ def test_minutes_through_http(client, login, people, world, filled):
     login(client, people.coordinator)
     url = generate_url(world.case_a, "minutes")
     assert filled.meeting.title in client.get(url).content.decode()
-    response = client.post(url, {"meeting": str(filled.meeting.public_id)})
+    response = client.post(url, {"meeting": str(filled.meeting.public_id), "submission_token": new_token()})
     assert response.status_code == 302
     assert Document.objects.get().meeting == filled.meeting
 
@@ -103,7 +106,7 @@ def test_an_unknown_kind_is_not_found(client, login, people, world):
 
 def test_download_serves_the_exact_bytes_whose_hash_is_stored(client, login, people, world, filled):
     login(client, people.coordinator)
-    client.post(generate_url(world.case_a, "art40"), {})
+    client.post(generate_url(world.case_a, "art40"), {"submission_token": new_token()})
     document = Document.objects.get()
     response = client.get(download_url(document))
     assert response.status_code == 200
@@ -218,6 +221,8 @@ def test_the_panel_costs_the_same_queries_for_one_document_or_many(client, login
 def test_a_case_closed_then_offers_the_closure_letter_form(client, login, people, world):
     Case.objects.filter(pk=world.case_a.pk).update(state="closed", closure_outcome="stopped", closed_at=timezone.now())
     login(client, people.coordinator)
-    response = client.post(generate_url(world.case_a, "closure_letter"), {"recipient": ""})
+    response = client.post(
+        generate_url(world.case_a, "closure_letter"), {"recipient": "", "submission_token": new_token()}
+    )
     assert response.status_code == 302
     assert Document.objects.get().kind == "closure_letter"

@@ -12,6 +12,7 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from halte.audit.models import AuditEvent
+from halte.core.submission import new_token
 from halte.interventions import measures, mpp
 from halte.interventions.models import FamilyContact, Interview, Measure, MppSeries, ParentsInformation
 from tests.conftest import CAST
@@ -228,7 +229,17 @@ def _post_data(url_name, made, people, name):
             "informed_of_situation": "on",
         },
         "interventions:parents_exception": {"family": "author", "reason": "Intérêt de l’enfant."},
-    }[url_name]
+    }[url_name] | ({"submission_token": new_token()} if url_name in CREATION_FORMS else {})
+
+
+# Forms that create something: they carry a one-time token (halte/core/submission.py).
+CREATION_FORMS = {
+    "interventions:measure_new",
+    "interventions:interview_new",
+    "interventions:series_author_meeting",
+    "interventions:series_victim_point",
+    "interventions:family_contact",
+}
 
 
 def _counts():

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from halte.audit.models import Action, AuditEvent
+from halte.core.submission import new_token
 from halte.interventions import families, measures
 from halte.interventions.common import InterventionRefused
 from halte.interventions.models import FamilyContact, ParentsInformation
@@ -40,6 +41,7 @@ def contact_payload(people, cast, **overrides):
         "made_by": str(people.school_a_staff.public_id),
         "person": str(cast.victim_guardian.public_id),
         "summary": "Appel à la mère : point sur la situation et sur l’adulte référent.",
+        "submission_token": new_token(),
     }
     data.update(overrides)
     return data

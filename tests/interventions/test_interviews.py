@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from halte.audit.models import Action, AuditEvent
 from halte.cases.models import Event
+from halte.core.submission import new_token
 from halte.interventions import interviews
 from halte.interventions.common import InterventionRefused
 from halte.interventions.models import Interview
@@ -47,6 +48,7 @@ def test_an_interview_with_the_victim_keeps_the_words_verbatim(client, login, pe
         url(case),
         {
             "involvement": involvement_id(case, cast.victim, "victim"),
+            "submission_token": new_token(),
             "method": "hearing",
             "held_at": moment(),
             "conducted_by": str(people.school_a_staff.public_id),
@@ -96,6 +98,7 @@ def test_a_person_of_another_case_is_refused(client, login, people, world, cast)
         url(world.case_a),
         {
             "involvement": str(other.pk),
+            "submission_token": new_token(),
             "method": "hearing",
             "held_at": moment(),
             "conducted_by": str(people.coordinator.public_id),
@@ -119,6 +122,7 @@ def test_invalid_input_is_refused_in_french_and_nothing_is_saved(client, login, 
     login(client, people.coordinator)
     base = {
         "involvement": involvement_id(world.case_a, cast.witness, "witness"),
+        "submission_token": new_token(),
         "method": "hearing",
         "conducted_by": str(people.coordinator.public_id),
     }
@@ -139,6 +143,7 @@ def test_conducted_by_is_someone_of_the_case_team(client, login, people, world, 
         url(world.case_a),
         {
             "involvement": involvement_id(world.case_a, cast.witness, "witness"),
+            "submission_token": new_token(),
             "method": "hearing",
             "held_at": moment(),
             "conducted_by": str(people.school_b_staff.public_id),  # another school's staff
@@ -147,3 +152,21 @@ def test_conducted_by_is_someone_of_the_case_team(client, login, people, world, 
     )
     assert response.status_code == 400
     assert not Interview.objects.exists()
+
+
+def test_an_interview_posted_twice_is_recorded_once(client, login, people, world, cast):
+    case = world.case_a
+    login(client, people.school_a_staff)
+    data = {
+        "involvement": involvement_id(case, cast.victim, "victim"),
+        "submission_token": new_token(),
+        "method": "hearing",
+        "held_at": moment(),
+        "conducted_by": str(people.school_a_staff.public_id),
+        "words": WORDS,
+    }
+    first = client.post(url(case), data)
+    second = client.post(url(case), data, follow=True)
+    assert first.status_code == 302
+    assert "Déjà enregistré" in second.content.decode()
+    assert Interview.objects.count() == 1

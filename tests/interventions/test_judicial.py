@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from halte.audit.models import Action, AuditEvent
 from halte.cases.models import Event
+from halte.core.submission import new_token
 from halte.interventions import measures
 from halte.interventions.common import InterventionRefused
 from halte.interventions.models import Measure
@@ -89,6 +90,7 @@ def test_school_staff_cannot_record_a_judicial_measure(client, login, people, wo
         url,
         {
             "category": "judicial",
+            "submission_token": new_token(),
             "kind": "awareness_course",
             "status": "active",
             "starts_on": timezone.localdate().isoformat(),
@@ -140,6 +142,7 @@ def test_the_police_record_a_judicial_measure_when_the_judicial_part_is_shared(c
         url,
         {
             "category": "judicial",
+            "submission_token": new_token(),
             "kind": "phone_confiscation",
             "person": str(cast.author.public_id),
             "status": "active",
@@ -199,6 +202,7 @@ def test_the_police_measure_pages_show_no_name_and_journal_the_judicial_part(
         new,
         {
             "category": "judicial",
+            "submission_token": new_token(),
             "kind": "phone_confiscation",
             "person": str(cast.witness.public_id),
             "status": "active",

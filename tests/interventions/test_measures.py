@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from halte.audit.models import Action, AuditEvent
 from halte.cases.models import Case, Event
+from halte.core.submission import new_token
 from halte.interventions import measures
 from halte.interventions.common import InterventionRefused
 from halte.interventions.models import Measure
@@ -33,6 +34,7 @@ def payload(**overrides):
         "ends_on": "",
         "review_on": (today + timedelta(days=14)).isoformat(),
         "receiving_school": "",
+        "submission_token": new_token(),
     }
     data.update(overrides)
     return data

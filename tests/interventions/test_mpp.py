@@ -11,6 +11,7 @@ from django.urls import reverse
 from halte.audit.models import Action, AuditEvent
 from halte.cases.models import Event
 from halte.core import periodic
+from halte.core.submission import new_token
 from halte.interventions import mpp
 from halte.interventions.common import InterventionRefused
 from halte.interventions.models import Interview, MppSeries
@@ -260,6 +261,7 @@ def test_meetings_and_victim_points_through_the_pages(client, login, people, wor
         meeting_url,
         {
             "held_at": at(days_ago(3)).strftime("%Y-%m-%dT%H:%M"),
+            "submission_token": new_token(),
             "conducted_by": str(people.coordinator.public_id),
             "summary": "Il reconnaît qu’elle ne va pas bien.",
             "proposals_made": "Lui dire bonjour, l’inviter au foot.",
@@ -278,6 +280,7 @@ def test_meetings_and_victim_points_through_the_pages(client, login, people, wor
         {
             "victim": str(cast.victim.public_id),
             "held_at": at(days_ago(1)).strftime("%Y-%m-%dT%H:%M"),
+            "submission_token": new_token(),
             "conducted_by": str(people.coordinator.public_id),
         },
     )
@@ -288,6 +291,7 @@ def test_meetings_and_victim_points_through_the_pages(client, login, people, wor
         {
             "victim": str(cast.victim.public_id),
             "held_at": at(days_ago(1)).strftime("%Y-%m-%dT%H:%M"),
+            "submission_token": new_token(),
             "conducted_by": str(people.coordinator.public_id),
             "victim_view": "worse",
             "words": "« Ils continuent dans le bus. »",

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
+from halte.core.submission import new_token
 from halte.meetings import actions
 from halte.meetings.models import AgendaItem, Invitation, Meeting
 from tests.conftest import CAST
@@ -127,6 +128,7 @@ def meeting_form(day, place: str) -> dict:
         "start": "14:00",
         "duration_minutes": "120",
         "place": place,
+        "submission_token": new_token(),
     }
 
 
@@ -227,7 +229,7 @@ def scenario(url_name: str, method: str, cell, people) -> Scenario:
         case "meetings:item":
             return Scenario(
                 reverse(url_name, args=[*args, item.public_id]),
-                MINUTES_POST,
+                {**MINUTES_POST, "cr-submission_token": new_token()},
                 state=lambda: AgendaItem.objects.get(pk=item.pk).minutes,
                 done=lambda state: state == MINUTES_POST["cr-minutes"],
             )

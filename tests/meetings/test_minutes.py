@@ -10,6 +10,7 @@ from django.utils import timezone
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.cases.models import Action, Event
+from halte.core.submission import new_token
 from halte.meetings import actions
 from halte.meetings.models import AgendaItem, Decision, Meeting
 
@@ -23,6 +24,7 @@ def url_of(item: AgendaItem) -> str:
 def post_data(minutes=MINUTES_MARK, decisions=()):
     data = {
         "cr-minutes": minutes,
+        "cr-submission_token": new_token(),
         "decisions-TOTAL_FORMS": "3",
         "decisions-INITIAL_FORMS": "0",
         "decisions-MIN_NUM_FORMS": "0",
@@ -305,3 +307,22 @@ def test_the_action_itself_refuses_owners_who_never_read_cases(people, cell, own
     with pytest.raises(actions.MeetingRefused):
         actions.record_minutes(item=cell.item_a, actor=people.coordinator, minutes=MINUTES_MARK, decisions=[decision])
     nothing_saved(cell)
+
+
+def test_minutes_posted_twice_take_their_decisions_once(client, login, people, cell):
+    login(client, people.coordinator)
+    school = people.school_a_staff
+    decisions = [
+        {"title": "Désigner un adulte référent", "owner_organisation": school.organisation_id, "due_on": in_days(3)}
+    ]
+    data = post_data(decisions=decisions)
+    first = client.post(url_of(cell.item_a), data)
+    second = client.post(url_of(cell.item_a), data, follow=True)  # the double click
+    assert first.status_code == 302
+    assert second.redirect_chain[0] == (url_of(cell.item_a), 302)
+    assert "Déjà enregistré" in second.content.decode()
+    assert Action.objects.filter(case=cell.case_a, title="Désigner un adulte référent").count() == 1
+    assert cell.item_a.decisions.count() == 1
+    again = post_data(decisions=decisions)  # a new form: new minutes, new decisions
+    assert client.post(url_of(cell.item_a), again).status_code == 302
+    assert Action.objects.filter(case=cell.case_a, title="Désigner un adulte référent").count() == 2

@@ -15,6 +15,7 @@ from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.cases.actions import create_action
 from halte.cases.models import Case
+from halte.core.submission import new_token
 from halte.meetings import actions
 from halte.meetings.models import AgendaItem, Decision, Invitation, Meeting
 
@@ -36,6 +37,7 @@ def form_data(on, start="14:00", **overrides):
         "start": start,
         "duration_minutes": "120",
         "place": "DSDEN de la Somme, salle 2",
+        "submission_token": new_token(),
     }
     data.update(overrides)
     return data

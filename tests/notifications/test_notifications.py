@@ -10,12 +10,13 @@ from halte.notifications.service import notify
 
 @pytest.fixture
 def queued(settings):
-    """The production backend: a database queue that a worker empties."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # django-tasks resets on change
+    """The production mode: a database queue that a worker empties."""
+    settings.HALTE_JOBS = {**settings.HALTE_JOBS, "IMMEDIATE": False}
 
 
 def test_emails_wait_in_the_queue_until_the_worker_runs(people, queued, django_capture_on_commit_callbacks):
-    from django_tasks_db.models import DBTaskResult
+    from halte.delivery import queue
+    from halte.delivery.models import Job
 
     with django_capture_on_commit_callbacks(execute=True):
         notify(
@@ -23,11 +24,10 @@ def test_emails_wait_in_the_queue_until_the_worker_runs(people, queued, django_c
         )
     assert Notification.objects.filter(recipient=people.coordinator.user).count() == 1
     assert mail.outbox == []
-    queued = DBTaskResult.objects.get()
-    assert queued.task_path == "halte.notifications.tasks.send_notification_emails"
-    # What the worker (`manage.py db_worker`) does with the row; the command itself closes database
-    # connections between tasks, which a test transaction cannot survive on PostgreSQL.
-    queued.task.func(*queued.args_kwargs["args"], **queued.args_kwargs["kwargs"])
+    job = Job.objects.get()
+    assert job.task == "notifications.email"
+    # What the worker (`manage.py worker`) does with the row.
+    assert queue.execute(queue.claim(), heartbeat=False) == Job.Status.DONE
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [people.coordinator.user.email]
     assert "SIG-2026-000001" in mail.outbox[0].subject

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from halte.accounts.models import Role
 from halte.audit.models import Action, AuditEvent
+from halte.core.submission import new_token
 from halte.prevention import observations
 from halte.prevention.models import Observation, ObservationEntry
 from halte.reports.models import Report
@@ -32,8 +33,18 @@ def anchor() -> date:
     return day - timedelta(days=day.weekday())
 
 
+def opening(initials: str) -> dict:
+    return {"initials": initials, "class_name": "5e B", "submission_token": new_token()}
+
+
 def entry_payload(day: date, place: str, signs: list[str], note: str = "") -> dict:
-    return {"observed_on": day.isoformat(), "place": place, "signs": signs, "note": note}
+    return {
+        "observed_on": day.isoformat(),
+        "place": place,
+        "signs": signs,
+        "note": note,
+        "submission_token": new_token(),
+    }
 
 
 def open_with_three_entries(people, colleague) -> Observation:
@@ -73,7 +84,10 @@ def open_with_three_entries(people, colleague) -> Observation:
 def test_three_entries_from_two_colleagues_become_a_prefilled_report(client, people, login, colleague):
     staff = people.school_a_staff
     login(client, staff)
-    response = client.post(reverse("prevention:observation_new"), {"initials": "L. M.", "class_name": "5e B"})
+    response = client.post(
+        reverse("prevention:observation_new"),
+        {"initials": "L. M.", "class_name": "5e B", "submission_token": new_token()},
+    )
     observation = Observation.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("prevention:observation_detail", args=[observation.public_id])
@@ -237,7 +251,10 @@ def test_anything_like_a_name_is_refused(typed):
 def test_the_form_refuses_a_full_name_and_saves_nothing(client, people, login):
     login(client, people.school_a_staff)
 
-    response = client.post(reverse("prevention:observation_new"), {"initials": "Lucas Martin", "class_name": "5e B"})
+    response = client.post(
+        reverse("prevention:observation_new"),
+        {"initials": "Lucas Martin", "class_name": "5e B", "submission_token": new_token()},
+    )
 
     assert response.status_code == 200
     assert "Indiquez seulement les initiales de l’élève, par exemple L. M." in response.content.decode()

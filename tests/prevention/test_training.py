@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from halte.core.submission import new_token
 from halte.prevention import coverage, training
 from halte.prevention.models import AmbassadorCount, TrainingAttendee, TrainingSession
 from tests.factories import SchoolFactory
@@ -36,6 +37,7 @@ def create_session(client, *, starts_at, title="Repérer les signaux faibles") -
             "starts_at": local_input(starts_at),
             "duration_minutes": "180",
             "place": "DSDEN de la Somme, Amiens",
+            "submission_token": new_token(),
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -52,6 +54,7 @@ def register(client, session, full_name, school, function="CPE"):
             "participant-full_name": full_name,
             "participant-function": function,
             "participant-school": str(school.pk),
+            "participant-submission_token": new_token(),
         },
     )
 
@@ -188,7 +191,12 @@ def test_record_ambassadors_by_school_year(coordinator, people):
     year = coverage.school_year_of(trained_on)
     response = coordinator.post(
         reverse("prevention:ambassadors"),
-        {"school": str(school.pk), "trained_on": trained_on.isoformat(), "count": "12"},
+        {
+            "school": str(school.pk),
+            "trained_on": trained_on.isoformat(),
+            "count": "12",
+            "submission_token": new_token(),
+        },
     )
     assert response.status_code == 302
     record = AmbassadorCount.objects.get(school=school)
@@ -217,6 +225,7 @@ def test_ambassadors_cannot_be_recorded_in_the_future(coordinator):
             "school": str(SchoolFactory().pk),
             "trained_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
             "count": "10",
+            "submission_token": new_token(),
         },
     )
     assert response.status_code == 200

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from halte.accounts.models import OrganisationKind, Role
+from halte.core.submission import new_token
 from halte.notifications.models import Notification
 from halte.prevention import approvals, workshops
 from halte.prevention.enums import RequestStatus
@@ -97,6 +98,7 @@ def test_school_requests_coordinator_assigns_provider_confirms_and_delivers(peop
             "pupil_count": "52",
             "wished_dates": "semaine du 12 janvier",
             "reason": "Après une situation récente en 6e.",
+            "submission_token": new_token(),
         },
     )
     workshop = WorkshopRequest.objects.get()
@@ -255,6 +257,7 @@ def test_coordinator_records_an_approval_with_a_pdf_only(people, login, settings
         "themes": ["bullying", "cyberbullying"],
         "valid_from": "2026-01-01",
         "valid_until": "2030-12-31",
+        "submission_token": new_token(),
     }
     fake = SimpleUploadedFile("agrement.pdf", b"<html>not a pdf</html>", content_type="application/pdf")
     response = coordinator.post(reverse("prevention:approvals"), {**data, "document": fake})
@@ -482,3 +485,21 @@ def test_list_page_query_count_is_the_same_for_every_party(people, association, 
             client.get(reverse("prevention:requests"))
         counts.append((len(few), len(many)))
     assert all(a == b for a, b in counts), counts
+
+
+def test_a_workshop_request_sent_twice_is_one_request(people, login):
+    school = as_member(people.school_a_staff, login)
+    data = {
+        "theme": "bullying",
+        "levels": ["6e"],
+        "classes": "6e A",
+        "pupil_count": "25",
+        "wished_dates": "en mars",
+        "reason": "Moqueries en 6e A.",
+        "submission_token": new_token(),
+    }
+    first = school.post(reverse("prevention:request_new"), data)
+    second = school.post(reverse("prevention:request_new"), data, follow=True)
+    assert second.redirect_chain[0] == (first.url, 302)
+    assert "Déjà enregistré" in second.content.decode()
+    assert WorkshopRequest.objects.count() == 1

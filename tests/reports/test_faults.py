@@ -24,10 +24,10 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models.signals import post_save
 from django.test import Client
 from django.urls import reverse
-from django_tasks_db.models import DBTaskResult
 
 from halte.accounts.models import Role
 from halte.audit.models import Action, AuditEvent
+from halte.delivery.models import Job
 from halte.notifications.models import Notification
 from halte.reports import drafts, vault
 from halte.reports.models import Evidence, IdempotencyRecord, Report, ReportedPupil
@@ -75,7 +75,7 @@ def coordinators(settings):
     media = Path(tempfile.mkdtemp(prefix="halte-faults-"))
     media.chmod(0o755)  # traversable by the unprivileged user of the read-only test
     settings.MEDIA_ROOT = media / "media"
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.HALTE_JOBS = {**settings.HALTE_JOBS, "IMMEDIATE": False}  # emptied by the worker, as in production
     dsden = OrganisationFactory(name="DSDEN de la Somme")
     SchoolFactory(uai="0800020M", name="Collège A")
     members = [
@@ -264,7 +264,7 @@ def assert_nothing_saved(settings):
     assert Evidence.objects.count() == 0
     assert not AuditEvent.objects.filter(action=Action.REPORT_RECEIVED).exists()
     assert Notification.objects.count() == 0
-    assert DBTaskResult.objects.count() == 0
+    assert Job.objects.count() == 0
     assert IdempotencyRecord.objects.count() == 0
     assert vault_files(settings) == set(), "orphan files in the vault"
 
@@ -279,12 +279,12 @@ def assert_one_complete_report(settings, coordinators, *, files: int, pupils: in
     for item in evidence:
         assert vault.read_original(item)  # decrypts and matches its SHA-256
     assert AuditEvent.objects.filter(action=Action.REPORT_RECEIVED, detail__channel=report.channel).count() == 1
-    # Exactly one notification and one email per coordinator, sent by the worker from the queued task.
+    # Exactly one notification and one email per coordinator, sent by the worker from the queued jobs.
     recipients = sorted(Notification.objects.values_list("recipient__email", flat=True))
     assert recipients == sorted(coordinators)
-    assert DBTaskResult.objects.count() == 1
+    assert sorted(Job.objects.values_list("recipient", flat=True)) == sorted(coordinators)
     mail.outbox.clear()
-    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+    call_command("worker", "--batch", verbosity=0)
     if delivered_before:  # sent by an earlier run of the worker: nothing new to send
         assert mail.outbox == []
     else:
@@ -308,21 +308,18 @@ def send(client):
 
 @pytest.mark.django_db
 def test_the_email_task_commits_or_rolls_back_with_the_report(coordinators):
-    """Enqueued inside the report's transaction with the database backend: a rolled-back report
-    leaves no task, a saved one cannot lose it (no step between the commit and the enqueue)."""
+    """The email jobs are written inside the report's transaction: a rolled-back report leaves no
+    job, a saved one cannot lose them (no step between the commit and the enqueue)."""
     from django.db import transaction
 
-    from halte.notifications.service import queue_is_transactional
-    from halte.notifications.tasks import send_notification_emails
     from halte.reports import actions
 
-    assert queue_is_transactional(send_notification_emails)
     data = actions.ReportData(channel="public_form", reporter_kind="victim", description="On me frappe au self.")
     with pytest.raises(RuntimeError), transaction.atomic():
         actions.submit_report(data=data, actor=None)
-        assert DBTaskResult.objects.count() == 1  # written in the transaction, before any commit
+        assert Job.objects.count() == len(coordinators)  # written in the transaction, before any commit
         raise RuntimeError("rolled back")
-    assert DBTaskResult.objects.count() == 0
+    assert Job.objects.count() == 0
     assert Report.objects.count() == 0
 
 

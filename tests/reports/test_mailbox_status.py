@@ -11,6 +11,7 @@ from halte.cases import actions as case_actions
 from halte.cases.enums import Compartment
 from halte.cases.models import Case, Note
 from halte.cases.severity import criteria_from_report
+from halte.core.submission import new_token
 from halte.reports.models import Report
 
 from .helpers import fill_until_finish, post_step
@@ -85,7 +86,8 @@ def test_a_reply_written_from_the_report_of_a_case_reaches_the_mailbox(reporter,
     page = client.get(reverse("reports:detail", args=[report.public_id]))
     assert page.context["can_reply"]
     response = client.post(
-        reverse("reports:reply", args=[report.public_id]), {"body": "Merci, nous avons rencontré l’établissement."}
+        reverse("reports:reply", args=[report.public_id]),
+        {"body": "Merci, nous avons rencontré l’établissement.", "submission_token": new_token()},
     )
     assert response.status_code == 302
     mailbox = reporter.get(reverse("reports:mailbox")).content.decode()

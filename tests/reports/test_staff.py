@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from halte.audit.models import Action, AuditEvent
+from halte.core.submission import new_token
 from halte.reports.actions import PupilData, ReportData, submit_report
 from halte.reports.models import Report
 
@@ -106,7 +107,10 @@ def test_coordinator_reply_reaches_the_mailbox_and_status_follows(client, people
     submission = submit_report(data=data, actor=None, with_receipt=True)
     report = submission.report
     login(client, people.coordinator)
-    client.post(reverse("reports:reply", args=[report.public_id]), {"body": "Merci, nous allons t'aider."})
+    client.post(
+        reverse("reports:reply", args=[report.public_id]),
+        {"body": "Merci, nous allons t'aider.", "submission_token": new_token()},
+    )
     client.post(reverse("reports:take_charge", args=[report.public_id]))
     reporter = Client()
     reporter.post(reverse("reports:mailbox_open"), {"code": submission.receipt_code})
@@ -121,7 +125,7 @@ def test_coordinator_reply_reaches_the_mailbox_and_status_follows(client, people
 def test_empty_reply_is_refused_and_nothing_sent(client, people, login):
     report = make_report()
     login(client, people.coordinator)
-    client.post(reverse("reports:reply", args=[report.public_id]), {"body": "   "})
+    client.post(reverse("reports:reply", args=[report.public_id]), {"body": "   ", "submission_token": new_token()})
     assert report.messages.count() == 0
 
 
@@ -141,6 +145,7 @@ def test_coordinator_types_in_a_parquet_referral_with_references(client, people,
             "parquet_number": "26/123/45",
             "faits_etablissement_id": "FE-2026-778",
             "faits_etablissement_level": "2",
+            "submission_token": new_token(),
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -161,10 +166,14 @@ def test_school_staff_report_for_their_own_school_only(client, people, login):
         "reporter_name": "CPE",
         "description": "Un élève isolé et moqué.",
     }
-    response = client.post(reverse("reports:staff_new"), {**common, "school": "0800022P"})
+    response = client.post(
+        reverse("reports:staff_new"), {**common, "school": "0800022P", "submission_token": new_token()}
+    )
     assert response.status_code == 200
     assert Report.objects.count() == 0
-    response = client.post(reverse("reports:staff_new"), {**common, "school": "0800020M"})
+    response = client.post(
+        reverse("reports:staff_new"), {**common, "school": "0800020M", "submission_token": new_token()}
+    )
     assert response.status_code == 302
     assert Report.objects.get().school.uai == "0800020M"
 
@@ -245,6 +254,7 @@ def test_a_received_date_typo_is_refused_not_stored(client, people, login):
         "is_anonymous": "on",
         "school": "0800020M",
         "description": "Appel d'un parent.",
+        "submission_token": new_token(),
     }
     response = client.post(reverse("reports:staff_new"), data)
     assert response.status_code == 200

@@ -76,10 +76,22 @@ def test_no_asset_comes_from_elsewhere(client, db):
     assert "cdn" not in page.lower()
 
 
-def test_healthz_answers_ok_with_the_database(client, db):
+def test_healthz_answers_ok_with_the_database_and_a_recent_pass(client, db):
+    from halte.core import periodic
+
+    periodic.run_exclusive()
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    body = response.json()
+    assert (body["status"], body["database"], body["problems"], body["failed_deliveries"]) == ("ok", "ok", [], 0)
+    assert 0 <= body["last_tick_age_seconds"] < 60
+    assert body["oldest_queued_task_age_seconds"] is None
+
+
+def test_healthz_answers_503_when_the_periodic_pass_never_ran(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["problems"] == ["tick_late"]
 
 
 def test_healthz_answers_503_when_the_database_is_down(client, db, monkeypatch):

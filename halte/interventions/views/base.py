@@ -9,6 +9,8 @@ from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.cases.enums import Compartment
 from halte.cases.models import Case
+from halte.core import submission
+from halte.core.submission import fields  # noqa: F401 - the views take it from here
 
 FORM_PAGE = "interventions/form_page.html"
 
@@ -26,6 +28,13 @@ def require(allowed: bool) -> None:
 
 def back(case: Case, anchor: str):
     return redirect(reverse("cases:detail", args=[case.public_id]) + f"#{anchor}")
+
+
+def once(request, form, case: Case, anchor: str):
+    """Spend the form's one-time token with what it records: a double click records one thing, and
+    the second post comes back to the case page (`halte/core/submission.py`)."""
+    url = reverse("cases:detail", args=[case.public_id]) + f"#{anchor}"
+    return submission.once(form.cleaned_data[submission.FIELD], user=request.user, leads_to=url)
 
 
 def posted(request):

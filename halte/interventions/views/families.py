@@ -7,11 +7,12 @@ from django.utils.translation import gettext as _
 from halte.access import interventions as access
 from halte.access import policy
 from halte.access.policy import Capability
+from halte.core import submission
 from halte.interventions import families
 from halte.interventions.common import InterventionRefused
 from halte.interventions.forms import FamilyContactForm, ParentsExceptionForm
 
-from .base import back, case_for, form_page, posted, require
+from .base import back, case_for, fields, form_page, once, posted, require
 
 ANCHOR = "titre-familles"
 
@@ -23,7 +24,10 @@ def family_contact(request, public_id):
     form = FamilyContactForm(posted(request), case=case, actor=request.membership)
     if request.method == "POST" and form.is_valid():
         try:
-            families.record_family_contact(case=case, actor=request.membership, **form.cleaned_data)
+            with once(request, form, case, ANCHOR):
+                families.record_family_contact(case=case, actor=request.membership, **fields(form))
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
         except InterventionRefused as refused:
             form.add_error(None, refused.message)
         else:

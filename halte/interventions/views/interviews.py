@@ -7,11 +7,12 @@ from django.utils.translation import gettext as _
 from halte.access import interventions as access
 from halte.access import policy
 from halte.access.policy import Capability
+from halte.core import submission
 from halte.interventions import interviews
 from halte.interventions.common import InterventionRefused
 from halte.interventions.forms import InterviewForm
 
-from .base import back, case_for, form_page, posted, require
+from .base import back, case_for, fields, form_page, once, posted, require
 
 ANCHOR = "titre-entretiens"
 
@@ -22,9 +23,11 @@ def interview_new(request, public_id):
     require(access.can_record_interview(request.membership, case))
     form = InterviewForm(posted(request), case=case, actor=request.membership)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            interviews.record_interview(case=case, actor=request.membership, **data)
+            with once(request, form, case, ANCHOR):
+                interviews.record_interview(case=case, actor=request.membership, **fields(form))
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
         except InterventionRefused as refused:
             form.add_error(None, refused.message)
         else:

@@ -8,11 +8,12 @@ from django.utils.translation import gettext as _
 from halte.access import interventions as access
 from halte.access import policy
 from halte.access.policy import Capability
+from halte.core import submission
 from halte.interventions import measures
 from halte.interventions.common import InterventionRefused
 from halte.interventions.forms import MeasureForm, MeasureReviewForm
 
-from .base import back, case_for, form_page, posted, require
+from .base import back, case_for, form_page, once, posted, require
 
 ANCHOR = "titre-mesures"
 
@@ -30,19 +31,22 @@ def measure_new(request, public_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            measures.record_measure(
-                case=case,
-                actor=request.membership,
-                category=data["category"],
-                kind=data["kind"],
-                person=data["person"],
-                description=data["description"],
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-                review_on=data["review_on"],
-                status=data["status"],
-                receiving_school=data["receiving_school"],
-            )
+            with once(request, form, case, ANCHOR):
+                measures.record_measure(
+                    case=case,
+                    actor=request.membership,
+                    category=data["category"],
+                    kind=data["kind"],
+                    person=data["person"],
+                    description=data["description"],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    review_on=data["review_on"],
+                    status=data["status"],
+                    receiving_school=data["receiving_school"],
+                )
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
         except InterventionRefused as refused:
             form.add_error(None, refused.message)
         else:

@@ -10,12 +10,13 @@ from django.views.decorators.http import require_POST
 from halte.access import interventions as access
 from halte.access import policy
 from halte.access.policy import Capability
+from halte.core import submission
 from halte.interventions import mpp
 from halte.interventions.common import InterventionRefused
 from halte.interventions.forms import AuthorMeetingForm, SeriesOutcomeForm, SeriesStartForm, VictimPointForm
 from halte.interventions.models import MppSeries
 
-from .base import back, case_for, form_page, posted, require
+from .base import back, case_for, fields, form_page, once, posted, require
 
 ANCHOR = "titre-preoccupation-partagee"
 
@@ -65,7 +66,10 @@ def series_author_meeting(request, public_id, series_id):
     form = AuthorMeetingForm(posted(request), case=case, actor=request.membership)
     if request.method == "POST" and form.is_valid():
         try:
-            mpp.record_author_meeting(series=series, actor=request.membership, **form.cleaned_data)
+            with once(request, form, case, ANCHOR):
+                mpp.record_author_meeting(series=series, actor=request.membership, **fields(form))
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
         except InterventionRefused as refused:
             form.add_error(None, refused.message)
         else:
@@ -93,7 +97,10 @@ def series_victim_point(request, public_id, series_id):
     form = VictimPointForm(posted(request), case=case, actor=request.membership)
     if request.method == "POST" and form.is_valid():
         try:
-            mpp.record_victim_point(series=series, actor=request.membership, **form.cleaned_data)
+            with once(request, form, case, ANCHOR):
+                mpp.record_victim_point(series=series, actor=request.membership, **fields(form))
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
         except InterventionRefused as refused:
             form.add_error(None, refused.message)
         else:

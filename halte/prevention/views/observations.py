@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Max
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from halte.access import policy
 from halte.access.policy import Capability
 from halte.access.prevention import visible_observations
+from halte.core import submission
 from halte.prevention import observations as actions
 from halte.prevention.enums import Sign
 from halte.prevention.forms_observations import EntryForm, ObservationForm
@@ -48,12 +49,16 @@ def observation_new(request):
     form = ObservationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            observation = actions.open_observation(
-                school=school,
-                initials=form.cleaned_data["initials"],
-                class_name=form.cleaned_data["class_name"],
-                actor=request.membership,
-            )
+            with submission.once(form.cleaned_data[submission.FIELD], user=request.user) as spent:
+                observation = actions.open_observation(
+                    school=school,
+                    initials=form.cleaned_data["initials"],
+                    class_name=form.cleaned_data["class_name"],
+                    actor=request.membership,
+                )
+                spent.leads_to(reverse("prevention:observation_detail", args=[observation.public_id]))
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already, fallback="prevention:observations")
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -92,15 +97,19 @@ def observation_entry(request, public_id):
     form = EntryForm(request.POST, observation=observation)
     if form.is_valid():
         data = form.cleaned_data
+        detail = reverse("prevention:observation_detail", args=[observation.public_id])
         try:
-            actions.add_entry(
-                observation=observation,
-                observed_on=data["observed_on"],
-                place=data["place"],
-                signs=data["signs"],
-                note=data["note"],
-                actor=request.membership,
-            )
+            with submission.once(data[submission.FIELD], user=request.user, leads_to=detail):
+                actions.add_entry(
+                    observation=observation,
+                    observed_on=data["observed_on"],
+                    place=data["place"],
+                    signs=data["signs"],
+                    note=data["note"],
+                    actor=request.membership,
+                )
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
         except ValidationError as error:
             form.add_error(None, error)
         except actions.ObservationRefused as refused:

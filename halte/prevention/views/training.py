@@ -12,12 +12,13 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from halte.access import policy
 from halte.access.policy import Capability
+from halte.core import submission
 
 from .. import coverage
 from .. import training as actions
@@ -36,7 +37,12 @@ def _session_for(public_id) -> TrainingSession:
 def trainings(request):
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        session = actions.create_session(actor=request.membership, **form.cleaned_data)
+        try:
+            with submission.once(form.cleaned_data[submission.FIELD], user=request.user) as spent:
+                session = actions.create_session(actor=request.membership, **submission.fields(form))
+                spent.leads_to(reverse("prevention:training_detail", args=[session.public_id]))
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already, fallback="prevention:trainings")
         messages.success(request, _("Formation enregistrée. Inscrivez maintenant les participants."))
         return redirect("prevention:training_detail", session.public_id)
     sessions = TrainingSession.objects.annotate(
@@ -60,8 +66,12 @@ def training_detail(request, public_id):
         prefix="presence",
     )
     if adding and attendee_form.is_valid():
+        detail = reverse("prevention:training_detail", args=[session.public_id])
         try:
-            attendee = actions.add_attendee(session=session, **attendee_form.cleaned_data)
+            with submission.once(attendee_form.cleaned_data[submission.FIELD], user=request.user, leads_to=detail):
+                attendee = actions.add_attendee(session=session, **submission.fields(attendee_form))
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
         except actions.TrainingRefused as refused:
             attendee_form.add_error(None, refused.message)
         else:
@@ -135,7 +145,11 @@ def ambassadors(request):
         year = current
     form = AmbassadorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        record = actions.record_ambassadors(actor=request.membership, **form.cleaned_data)
+        try:
+            with submission.once(form.cleaned_data[submission.FIELD], user=request.user, leads_to=request.path):
+                record = actions.record_ambassadors(actor=request.membership, **submission.fields(form))
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
         messages.success(
             request,
             _("%(count)d élèves ambassadeurs enregistrés pour %(school)s, année scolaire %(year)s.")

@@ -27,6 +27,7 @@ from halte.access.prevention import can_act_as_provider, can_assign, can_request
 from halte.accounts.models import Organisation, OrganisationKind
 from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
+from halte.core import submission
 from halte.core.icalendar import ics_document, ics_escape, ics_time
 
 from .. import approvals as approval_actions
@@ -147,7 +148,12 @@ def request_new(request):
     _require(can_request_workshop(request.membership))
     form = RequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        workshop = actions.request_workshop(actor=request.membership, **form.cleaned_data)
+        try:
+            with submission.once(form.cleaned_data[submission.FIELD], user=request.user) as spent:
+                workshop = actions.request_workshop(actor=request.membership, **submission.fields(form))
+                spent.leads_to(reverse("prevention:request_detail", args=[workshop.public_id]))
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already, fallback="prevention:requests")
         messages.success(request, _("Demande d’atelier envoyée à la coordination de la cellule."))
         return redirect("prevention:request_detail", workshop.public_id)
     return render(request, "prevention/workshops/new.html", {"form": form, "school": request.membership.school})
@@ -253,7 +259,10 @@ def programmes(request):
         assert form is not None
         if form.is_valid():
             try:
-                actions.add_programme(actor=membership, **form.cleaned_data)
+                with submission.once(form.cleaned_data[submission.FIELD], user=request.user, leads_to=request.path):
+                    actions.add_programme(actor=membership, **submission.fields(form))
+            except submission.AlreadySubmitted as already:
+                return submission.already_done(request, already)
             except actions.WorkshopRefused as refused:
                 form.add_error(None, refused.message)
             else:
@@ -278,7 +287,10 @@ def approvals(request):
         assert form is not None
         if form.is_valid():
             try:
-                approval_actions.add_approval(actor=membership, **form.cleaned_data)
+                with submission.once(form.cleaned_data[submission.FIELD], user=request.user, leads_to=request.path):
+                    approval_actions.add_approval(actor=membership, **submission.fields(form))
+            except submission.AlreadySubmitted as already:
+                return submission.already_done(request, already)
             except actions.WorkshopRefused as refused:
                 form.add_error(None, refused.message)
             else:

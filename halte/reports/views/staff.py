@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,6 +23,8 @@ from halte.access.policy import Capability
 from halte.audit.journal import record_request
 from halte.audit.models import Action
 from halte.core.faults import heal_connection
+from halte.core.submission import FIELD as SUBMISSION_FIELD
+from halte.core.submission import AlreadySubmitted, already_done, once, spend
 
 from .. import actions, antivirus, custody, vault
 from ..forms import StaffIntakeForm, StaffReplyForm
@@ -94,8 +97,18 @@ def reply(request, public_id):
         raise PermissionDenied
     form = StaffReplyForm(request.POST)
     if form.is_valid():
-        actions.post_staff_reply(report=report, body=form.cleaned_data["body"], actor=request.membership)
-        messages.success(request, _("Réponse envoyée. La personne la verra avec son code de suivi."))
+        # A double click sends the child one message, not two.
+        try:
+            with once(form.cleaned_data[SUBMISSION_FIELD], user=request.user):
+                actions.post_staff_reply(report=report, body=form.cleaned_data["body"], actor=request.membership)
+        except AlreadySubmitted:
+            messages.info(
+                request, _("Déjà envoyée : cette réponse était déjà partie, elle n’a pas été envoyée deux fois.")
+            )
+        else:
+            messages.success(request, _("Réponse envoyée. La personne la verra avec son code de suivi."))
+    elif form.non_field_errors():
+        messages.error(request, form.non_field_errors()[0])
     else:
         messages.error(request, _("La réponse est vide ou trop longue : rien n’a été envoyé."))
     return redirect("reports:detail", report.public_id)
@@ -219,7 +232,20 @@ def staff_new(request):
             crip_id=data["crip_id"],
         )
         try:
-            submission = actions.submit_report(data=report_data, files=data["files"], actor=request.membership)
+            # The form's one-time token is spent in the report's own transaction (which must stay the
+            # outermost one, so that a lost COMMIT is told from a refused one): a double click files one.
+            submission = actions.submit_report(
+                data=report_data,
+                files=data["files"],
+                actor=request.membership,
+                alongside=lambda report: spend(
+                    data[SUBMISSION_FIELD],
+                    user=request.user,
+                    leads_to=reverse("reports:detail", args=[report.public_id]),
+                ),
+            )
+        except AlreadySubmitted as already:
+            return already_done(request, already, fallback="reports:mine")
         except vault.EvidenceRejected as rejected:
             form.add_error("files", rejected.message)
         except actions.OutcomeUnknown:

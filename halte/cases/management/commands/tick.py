@@ -2,7 +2,9 @@
 
 Schedule it every minute (cron: `* * * * * cd /srv/halte && .venv/bin/python manage.py tick -v 0`).
 It is idempotent and costs one query when nothing is due. `--now` replays a given instant.
-`--enqueue` hands the pass to the task worker (`manage.py db_worker`) instead of running it here.
+`--enqueue` hands the pass to the task worker (`manage.py worker`) instead of running it here.
+Two passes never overlap: the second one exits at once (PostgreSQL advisory lock). A completed pass
+records a heartbeat: /healthz answers 503 when the last one is too old (a dead cron).
 """
 
 from datetime import datetime
@@ -36,17 +38,22 @@ class Command(BaseCommand):
         )
 
         parser.add_argument(
-            "--enqueue", action="store_true", help="Confier le passage au processus de tâches (db_worker)."
+            "--enqueue", action="store_true", help="Confier le passage au processus de tâches (manage.py worker)."
         )
 
     def handle(self, *args, now=None, verbosity=1, enqueue=False, **options):
         if enqueue:
             from halte.cases.tasks import tick_task
+            from halte.delivery.queue import enqueue
 
-            queued = tick_task.enqueue()
+            queued = enqueue(tick_task, title="Passage périodique")
             if verbosity:
-                self.stdout.write(f"Passage des échéances confié au processus de tâches ({queued.id}).")
+                self.stdout.write(f"Passage des échéances confié au processus de tâches ({queued.public_id}).")
             return
-        result = periodic.run(parse_now(now) if now else None)
+        result = periodic.run_exclusive(parse_now(now) if now else None)
+        if result is None:
+            if verbosity:
+                self.stdout.write("Un autre passage est en cours : rien à faire.")
+            return
         if verbosity:
             self.stdout.write(result.summary())
