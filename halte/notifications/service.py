@@ -52,7 +52,7 @@ def notify(
             if not address:
                 continue
             line = _("%(title)s — pour votre rôle %(as_whom)s") % {"title": subject, "as_whom": as_whom(membership)}
-            enqueue(send_notification_email, address, line, links[membership.pk], title=line, recipient=address)
+            enqueue(send_notification_email, address, line, links[membership.pk], title=subject, recipient=address)
     return rows
 
 

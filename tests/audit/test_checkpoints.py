@@ -39,9 +39,12 @@ def rewrite_from(cursor, rank: int, day) -> None:
         cursor.execute("UPDATE audit_chainlink SET hash = %s WHERE event_id = %s", [previous, link.event_id])
 
 
-def test_a_closed_day_is_checkpointed_once_in_the_file_and_by_mail(journal, folder, people):
+def test_a_closed_day_is_checkpointed_once_in_the_file_and_by_mail(
+    journal, folder, people, django_capture_on_commit_callbacks
+):
     day = chain_day()
-    written = checkpoints.write_due(after_midnight(day))
+    with django_capture_on_commit_callbacks(execute=True):  # the mail is a job, run once committed
+        written = checkpoints.write_due(after_midnight(day))
     head = ChainLink.objects.filter(day=day).order_by("-seq").first()
     assert [(h.day, h.count, h.head) for h in written] == [(day, 12, head.hash)]
     lines = (folder / checkpoints.FILENAME).read_text(encoding="utf-8").splitlines()
@@ -75,9 +78,12 @@ def test_days_without_rows_get_a_line_too(journal, folder):
     assert written[1].head == chain.genesis(day + timedelta(1))
 
 
-def test_a_whole_day_rewritten_with_its_links_is_caught_by_the_checkpoint(journal, folder, tmp_path):
+def test_a_whole_day_rewritten_with_its_links_is_caught_by_the_checkpoint(
+    journal, folder, tmp_path, django_capture_on_commit_callbacks
+):
     day = chain_day()
-    checkpoints.write_due(after_midnight(day))
+    with django_capture_on_commit_callbacks(execute=True):  # the mail is a job, run once committed
+        checkpoints.write_due(after_midnight(day))
     victim = journal[6]
     with past_the_triggers() as cursor:
         cursor.execute("UPDATE audit_auditevent SET target_label = 'Personne', digest = '' WHERE id = %s", [victim.pk])

@@ -196,6 +196,8 @@ EXEMPT = {
     "reports:quick_exit": PUBLIC,
     "reports:start": "the public form: the reporter's own draft",
     "reports:step": "the public form: the reporter's own draft",
+    "delivery:troubles": "the administrator's failed deliveries: titles and recipients, never content",
+    "delivery:retry": "queues a failed delivery again (administrators only, journaled as an administration change)",
     "reports:keep_alive": "keeps the reporter's own draft alive; answers no content",
     "reports:custody_pack": "the parquet's export: journaled as its own action (custody_pack_exported), "
     "for the magistrate only, shown by tests/reports/test_custody.py",

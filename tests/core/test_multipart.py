@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from halte.core import multipart
+from halte.core.submission import new_token
 from halte.reports import enums, vault
 from halte.reports.actions import PupilData, ReportData, submit_report
 from halte.reports.models import Evidence, Message, Report
@@ -158,6 +159,7 @@ def test_staff_intake_keeps_a_file_whose_name_is_not_utf8(client, login, people)
         "is_anonymous": "on",
         "school": "0800022P",
         "description": "La mère appelle : sa fille reçoit des messages insultants.",
+        "submission_token": new_token(),
     }
 
     response = post_raw(client, reverse("reports:staff_new"), raw_body(fields, [(b"capture d'\xe9cran.txt", CONTENT)]))

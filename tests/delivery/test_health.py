@@ -43,7 +43,7 @@ def test_the_threshold_is_a_setting(client, db, settings):
 def test_a_stuck_queue_answers_503_and_failed_deliveries_are_counted(client, people, settings):
     settings.HALTE_JOBS = {**settings.HALTE_JOBS, "IMMEDIATE": False}
     beat("tick")
-    notify(users=[people.coordinator.user], kind="new_report", title="Nouveau signalement", url="/x/")
+    notify(memberships=[people.coordinator], kind="new_report", title="Nouveau signalement", url="/x/")
     assert health(client)[0] == 200  # just queued
     Job.objects.update(run_after=timezone.now() - timedelta(minutes=11))  # no worker for eleven minutes
     status, body = health(client)
@@ -58,7 +58,7 @@ def test_a_stuck_queue_answers_503_and_failed_deliveries_are_counted(client, peo
 def test_a_job_waiting_for_its_backoff_is_not_stuck(client, people, settings):
     settings.HALTE_JOBS = {**settings.HALTE_JOBS, "IMMEDIATE": False}
     beat("tick")
-    notify(users=[people.coordinator.user], kind="new_report", title="Nouveau signalement", url="/x/")
+    notify(memberships=[people.coordinator], kind="new_report", title="Nouveau signalement", url="/x/")
     Job.objects.update(run_after=timezone.now() + timedelta(hours=1), created_at=timezone.now() - timedelta(hours=1))
     assert health(client)[0] == 200
     assert not queue.stuck().exists()

@@ -22,7 +22,7 @@ TITLE = "Nouveau signalement SIG-2026-000042"
 
 
 def notify_coordinator(people):
-    notify(users=[people.coordinator.user], kind="new_report", title=TITLE, url="/signalements/x/")
+    notify(memberships=[people.coordinator], kind="new_report", title=TITLE, url="/signalements/x/")
 
 
 def run_ready() -> list[str]:
@@ -126,7 +126,7 @@ def test_the_administrator_sees_failed_deliveries_by_title_and_retries_them(
 ):
     use_smtp(settings, free_port())
     notify(
-        users=[people.coordinator.user],
+        memberships=[people.coordinator],
         kind="critical_alert",
         title="Alerte critique : dossier HS-2026-000007 (P1), le beau-père frappe",
         email_title="Alerte critique : dossier HS-2026-000007",

@@ -67,7 +67,7 @@ def servers():
 
 def test_a_worker_killed_mid_email_loses_nothing(people, queued, servers):
     silent = servers(SilentServer)
-    notify(users=[people.coordinator.user], kind="new_report", title=TITLE, url="/signalements/x/")
+    notify(memberships=[people.coordinator], kind="new_report", title=TITLE, url="/signalements/x/")
     first = worker(silent.port)
     try:
         wait_until(lambda: silent.accepted.is_set(), timeout=60)  # it is in the middle of the email
@@ -94,7 +94,7 @@ def test_a_mail_server_that_never_answers_ends_failed_and_shown_to_the_administr
     client, login, people, queued, servers
 ):
     silent = servers(SilentServer)
-    notify(users=[people.coordinator.user], kind="new_report", title=TITLE, url="/signalements/x/")
+    notify(memberships=[people.coordinator], kind="new_report", title=TITLE, url="/signalements/x/")
     started = time.monotonic()
     run = worker(silent.port, batch=True, email_timeout=1)
     _out, err = run.communicate(timeout=120)
@@ -120,7 +120,7 @@ def test_a_mail_server_that_never_answers_ends_failed_and_shown_to_the_administr
 def test_a_refused_connection_is_not_a_success(people, queued):
     from .smtp import free_port
 
-    notify(users=[people.coordinator.user], kind="new_report", title=TITLE, url="/signalements/x/")
+    notify(memberships=[people.coordinator], kind="new_report", title=TITLE, url="/signalements/x/")
     run = worker(free_port(), batch=True)
     run.communicate(timeout=120)
     job = Job.objects.get()
@@ -133,7 +133,7 @@ def test_sigterm_lets_the_running_job_finish(people, queued, servers):
     run = worker(mail_server.port)
     try:
         time.sleep(1)
-        notify(users=[people.coordinator.user], kind="new_report", title=TITLE, url="/signalements/x/")
+        notify(memberships=[people.coordinator], kind="new_report", title=TITLE, url="/signalements/x/")
         wait_until(lambda: Job.objects.get().status == Job.Status.DONE, timeout=60)
     finally:
         run.send_signal(signal.SIGTERM)
@@ -154,7 +154,7 @@ def test_a_worker_outlives_the_loss_of_its_database_connection(people, queued, s
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
-        notify(users=[people.coordinator.user], kind="new_report", title=TITLE, url="/signalements/x/")
+        notify(memberships=[people.coordinator], kind="new_report", title=TITLE, url="/signalements/x/")
         wait_until(lambda: Job.objects.get().status == Job.Status.DONE, timeout=60)
         assert run.poll() is None  # still working
     finally:
