@@ -3,8 +3,10 @@
 A role that reads case content — or that could confirm such a grant, the administrator's — is
 never given by one person: someone asks (an administrator or a coordinator), someone else confirms
 (a coordinator, or another administrator), and neither may be the person who receives it. Nobody
-grants anything to themself. The roles that read no case content (analyst, DPO) an administrator
-gives directly. Every grant is journaled and the DPO is told (``halte.accounts.grants``).
+grants anything to themself. Nor is the DPO's role, who oversees the administrators (the journal,
+every grant): an administrator does not appoint his own overseer alone. The analyst's role, which
+reads no case content, an administrator gives directly. Every grant is journaled and the DPO is
+told (``halte.accounts.grants``).
 
 The administration site asks :func:`may_grant` on every path that creates or revives a membership
 (add form, change form, inlines); anything but :attr:`Decision.DIRECT` is refused there, so the
@@ -39,7 +41,9 @@ CASE_READING_ROLES = frozenset(
 # Roles that may confirm a grant: giving one of them is as sensitive as giving case content.
 APPROVER_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 REQUESTER_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
-SECOND_PERSON_ROLES = CASE_READING_ROLES | APPROVER_ROLES
+# The DPO oversees the administrators: one of them alone must not appoint that overseer (a puppet).
+OVERSIGHT_ROLES = frozenset({Role.DPO})
+SECOND_PERSON_ROLES = CASE_READING_ROLES | APPROVER_ROLES | OVERSIGHT_ROLES
 
 
 def needs_second_person(role: str) -> bool:

@@ -24,14 +24,14 @@ ADMIN_GIVES = {
     Role.POLICE_LIAISON: S,
     Role.ASSOCIATION_WORKER: S,
     Role.ANALYST: D,
-    Role.DPO: D,
+    Role.DPO: S,  # the DPO oversees the administrators: never appointed by one of them alone
     Role.ADMIN: S,  # an administrator can confirm grants: never given by one person
 }
 COORDINATOR_GIVES = {role: (R if decision is D else S) for role, decision in ADMIN_GIVES.items()}
 GRANTERS = {"admin": ADMIN_GIVES, "coordinator": COORDINATOR_GIVES}
 
 
-def test_the_roles_that_need_a_second_person_are_those_that_read_cases_or_confirm():
+def test_the_roles_that_need_a_second_person_are_those_that_read_cases_confirm_or_oversee():
     assert {role for role, decision in ADMIN_GIVES.items() if decision is S} == rules.SECOND_PERSON_ROLES
 
 
