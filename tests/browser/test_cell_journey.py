@@ -512,11 +512,15 @@ def test_case_page_sections_are_accessible_for_each_role(open_as, accessible):
         "Il m'attend à la sortie et il écrit des choses sur moi.",  # the interview, word for word
         "Hugo reconnaît que Léa va mal.",  # the shared-concern series
         "La mère de Léa est informée des mesures prises.",  # the family contact
-        f"Signalement au procureur de la République (art. 40 CPP) — {case.reference}",  # the document
     )
     for account, text in pages.items():
         for expected in shared_by_all:
             assert expected in text, (account, expected)
+    # An art. 40 report reveals the judicial track: its author and the parquet read it, the school never.
+    art40 = f"Signalement au procureur de la République (art. 40 CPP) — {case.reference}"
+    assert art40 in pages["coordination"]
+    assert art40 in pages["magistrat"]
+    assert art40 not in pages["cpe.lejeune"]
     # The judicial measure belongs to the judicial compartment: the magistrate reads it, the school never.
     assert JUDICIAL_TEXT in pages["magistrat"]
     assert "Stage de sensibilisation aux risques du harcèlement" in pages["magistrat"]
