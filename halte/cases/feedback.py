@@ -9,9 +9,9 @@ Two audiences, each told as little as they need:
   never the outcome, never the content. The sending is journaled
   (``cases.outcome_sent``) with the organisations told.
 - **The reporter** (:func:`reporter_status`): the anonymous mailbox shows one plain status derived
-  from the case — received, taken in charge, being supported, follow-up over — and never anything of
-  the judicial track. When the investigation requires that nothing be disclosed to the family, the
-  status stops at « pris en charge ».
+  from the case — received, answered (someone wrote back), taken in charge, being supported,
+  follow-up over — and never anything of the judicial track. When the investigation requires that
+  nothing be disclosed to the family, the status stops at « pris en charge ».
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from halte.audit.models import Action as AuditAction
 from halte.notifications.models import Kind
 from halte.notifications.service import notify
 from halte.reports.enums import Status as ReportStatus
+from halte.reports.models import AuthorKind
 
 from .enums import State
 from .models import Case, Share
@@ -105,12 +106,17 @@ class ReporterStatus:
 RECEIVED = ReporterStatus(
     "received",
     gettext_lazy("Reçu"),
-    gettext_lazy("Ton signalement est bien arrivé. La cellule va le lire très vite."),
+    gettext_lazy("Ton signalement est bien arrivé. L’équipe va le lire très vite."),
+)
+ANSWERED = ReporterStatus(
+    "answered",
+    gettext_lazy("L’équipe t’a répondu"),
+    gettext_lazy("Une personne de l’équipe a lu ton signalement et t’a écrit : lis son message plus bas."),
 )
 TAKEN = ReporterStatus(
     "taken",
     gettext_lazy("Pris en charge"),
-    gettext_lazy("La cellule a lu ton signalement et s’en occupe."),
+    gettext_lazy("L’équipe a lu ton signalement et s’en occupe."),
 )
 SUPPORTED = ReporterStatus(
     "supported",
@@ -121,8 +127,7 @@ FINISHED = ReporterStatus(
     "finished",
     gettext_lazy("Suivi terminé"),
     gettext_lazy(
-        "Le suivi de la cellule est terminé. Si quelque chose recommence, écris-nous ici ou fais un nouveau "
-        "signalement."
+        "Le suivi de l’équipe est terminé. Si quelque chose recommence, écris-nous ici ou fais un nouveau signalement."
     ),
 )
 
@@ -141,7 +146,9 @@ def reporter_status(report: Report) -> ReporterStatus:
         case = case.merged_into
     if case is None:
         if report.status == ReportStatus.RECEIVED:
-            return RECEIVED
+            # Not « reçu » any more once someone has written back: the child sees that it was read.
+            answered = report.messages.filter(author_kind=AuthorKind.STAFF).exists()
+            return ANSWERED if answered else RECEIVED
         if report.status == ReportStatus.CLOSED:
             return FINISHED
         return TAKEN

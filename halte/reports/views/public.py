@@ -22,7 +22,7 @@ from halte.access import policy
 from halte.cases.feedback import reporter_status
 from halte.directory.models import School
 
-from .. import actions, receipts, throttle, vault
+from .. import actions, receipts, throttle, vault, voice
 from ..enums import Channel
 from ..forms import (
     STEP_TITLES,
@@ -31,6 +31,7 @@ from ..forms import (
     PupilFormSet,
     ReceiptForm,
     ReporterMessageForm,
+    SchoolSearchForm,
     SchoolStep,
     clean_text,
 )
@@ -39,6 +40,7 @@ from ..models import AuthorKind, Report
 logger = logging.getLogger(__name__)
 
 DRAFT_KEY = "halte_report_draft"
+SENT_KEY = "halte_report_sent"
 MAILBOX_KEY = "halte_mailbox_report"
 SLUGS = [slug for slug, _form in STEPS]
 
@@ -57,8 +59,25 @@ def danger(request):
 
 
 @policy.public
+@never_cache
 def start(request):
-    return render(request, "reports/public/start.html", {"first_step": reverse("reports:step", args=[SLUGS[0]])})
+    """The page before the form. « Commencer » is a POST: it opens the draft that every step needs."""
+    if request.method == "POST":
+        draft = request.session.get(DRAFT_KEY) or {}
+        draft.setdefault("token", secrets.token_hex(16))
+        request.session[DRAFT_KEY] = draft
+        request.session.pop(SENT_KEY, None)
+        return redirect("reports:step", SLUGS[0])
+    return render(request, "reports/public/start.html")
+
+
+def _voice(draft: dict, posted_kind: str | None = None) -> str:
+    return voice.voice_of(posted_kind or draft.get("qui", {}).get("reporter_kind"))
+
+
+def reporter_voice(request) -> str:
+    """The voice of the report in progress in this browser, for pages outside the steps."""
+    return _voice(request.session.get(DRAFT_KEY) or {})
 
 
 def _step_context(slug: str, form, draft: dict) -> dict:
@@ -72,6 +91,7 @@ def _step_context(slug: str, form, draft: dict) -> dict:
         "next_title": STEP_TITLES[SLUGS[index + 1]] if index + 1 < len(SLUGS) else None,
         "previous_url": reverse("reports:step", args=[SLUGS[index - 1]]) if index else None,
         "danger_declared": draft.get("bien-etre", {}).get("immediate_danger") == "yes",
+        "error_lines": form.error_lines(),
     }
 
 
@@ -81,57 +101,96 @@ def _serialise(form) -> dict | list:
     return {key: value for key, value in form.cleaned_data.items() if key != "files"}
 
 
+def _no_draft(request, slug: str):
+    """A step asked for while this browser has no report in progress.
+
+    After « Quitter vite ce site » the draft is gone, and the Back button asks again for the steps
+    it remembers (their responses are never stored: ``no-store``). Those requests leave for the
+    neutral site, so that going back shows nothing of what was being written, not even an empty
+    step. Only a draft just sent leads back to this site, to the page before the form. A step
+    posted after the draft lapsed (half an hour without activity) starts again from that page.
+    """
+    if request.method == "POST" or request.session.get(SENT_KEY):
+        if request.method == "POST":
+            messages.info(
+                request,
+                _(
+                    "Ce que tu avais écrit a été effacé, parce que la page est restée ouverte trop longtemps. "
+                    "Recommence ici."
+                ),
+            )
+        return redirect("reports:start")
+    return redirect(settings.HALTE["QUICK_EXIT_URL"])
+
+
 @policy.public
 @never_cache
 def step(request, slug: str):
     if slug not in SLUGS:
         raise Http404
-    draft = request.session.get(DRAFT_KEY, {})
+    draft = request.session.get(DRAFT_KEY)
+    if draft is None:
+        # The first step may still be posted: the draft opens with it.
+        if not (request.method == "POST" and slug == SLUGS[0]):
+            return _no_draft(request, slug)
+        draft = {"token": secrets.token_hex(16)}
     for earlier in SLUGS[: SLUGS.index(slug)]:
         if earlier not in draft:
             return redirect("reports:step", earlier)
     form_class = dict(STEPS)[slug]
+    posted_kind = request.POST.get("reporter_kind") if request.method == "POST" and slug == SLUGS[0] else None
 
-    if slug == "etablissement":
-        return _school_step(request, draft)
-    if slug == "envoyer":
-        return _finish_step(request, draft)
+    with voice.speaking(_voice(draft, posted_kind)):
+        if slug == "etablissement":
+            return _school_step(request, draft)
+        if slug == "envoyer":
+            response = _finish_step(request, draft)
+            if DRAFT_KEY not in request.session:
+                # Sent: going back to a step now leads to the page before the form, not to the neutral site.
+                request.session[SENT_KEY] = True
+            return response
 
-    if request.method == "POST":
-        form = form_class(request.POST)
-        if form.is_valid():
-            draft[slug] = _serialise(form)
-            draft.setdefault("token", secrets.token_hex(16))
-            request.session[DRAFT_KEY] = draft
-            return redirect("reports:step", SLUGS[SLUGS.index(slug) + 1])
-    elif form_class is PupilFormSet:
-        form = PupilFormSet(initial=draft.get(slug))
-    else:
-        form = form_class(initial=draft.get(slug))
-    return render(request, "reports/public/step.html", _step_context(slug, form, draft))
+        if request.method == "POST":
+            form = form_class(request.POST)
+            if form.is_valid():
+                draft[slug] = _serialise(form)
+                draft.setdefault("token", secrets.token_hex(16))
+                request.session[DRAFT_KEY] = draft
+                return redirect("reports:step", SLUGS[SLUGS.index(slug) + 1])
+        elif form_class is PupilFormSet:
+            form = PupilFormSet(initial=draft.get(slug))
+        else:
+            form = form_class(initial=draft.get(slug))
+        return render(request, "reports/public/step.html", _step_context(slug, form, draft))
 
 
 def _school_step(request, draft: dict):
-    source = request.POST if request.method == "POST" else None
-    typed = request.POST.get("school_query") or draft.get("etablissement", {}).get("school_query") or ""
-    query = clean_text(typed)[:100]
+    """Step 2 is two forms: the search, and the choice. Enter in the search searches; Enter on a
+    chosen school or in the name typed by hand continues with it, and erases nothing."""
+    saved = draft.get("etablissement", {})
+    posted = request.method == "POST"
+    typed = request.POST.get("school_query") if posted else None
+    query = clean_text(typed if typed is not None else saved.get("school_query", ""))[:100]
     matches = list(School.objects.open().search(query)[:20]) if query else []
-    if source is not None and "search" in request.POST:
-        form = SchoolStep(initial={"school_query": query}, matches=matches)
-        if not matches:
-            form.search_message = _(
-                "Aucun établissement ne correspond. Essaie un autre mot, ou écris son nom plus bas."
-            )
-        return render(request, "reports/public/step.html", _step_context("etablissement", form, draft))
-    if source is not None:
-        form = SchoolStep(source, matches=matches)
+    search = SchoolSearchForm(initial={"school_query": query})
+    search_message = ""
+    if posted and "search" in request.POST:
+        form = SchoolStep(initial={**saved, "school_query": query}, matches=matches)
+        if query and not matches:
+            search_message = _("Aucune école ne correspond. Essaie un autre mot, ou écris son nom plus bas.")
+            if voice.current() == voice.VOUS:
+                search_message = _("Aucune école ne correspond. Essayez un autre mot, ou écrivez son nom plus bas.")
+    elif posted:
+        form = SchoolStep(request.POST, matches=matches)
         if form.is_valid():
-            draft["etablissement"] = _serialise(form)
+            draft["etablissement"] = {**_serialise(form), "school_query": query}
             request.session[DRAFT_KEY] = draft
             return redirect("reports:step", "eleves")
     else:
-        form = SchoolStep(initial=draft.get("etablissement"), matches=matches)
-    return render(request, "reports/public/step.html", _step_context("etablissement", form, draft))
+        form = SchoolStep(initial=saved, matches=matches)
+    context = _step_context("etablissement", form, draft)
+    context.update(search=search, query=query, search_message=search_message, searched=bool(query))
+    return render(request, "reports/public/step.html", context)
 
 
 def _report_data(draft: dict, finish: dict) -> actions.ReportData:
@@ -250,7 +309,7 @@ def mailbox(request):
         except vault.EvidenceRejected as rejected:
             form.add_error("files", rejected.message)
         else:
-            messages.success(request, _("Ton message est envoyé. La cellule va le lire."))
+            messages.success(request, _("Ton message est envoyé. L’équipe va le lire."))
             return redirect("reports:mailbox")
     thread = report.messages.prefetch_related("evidence")
     context = {
