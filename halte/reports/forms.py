@@ -178,7 +178,13 @@ IDENTITY_FIELDS = ("reporter_name", "reporter_email", "reporter_phone")
 
 class ReporterStep(PublicForm):
     title = tu_vous(_("Qui es-tu ?"), _("Qui êtes-vous ?"))
-    reporter_kind = radios(enums.ReporterKind.choices, _("Qui fait ce signalement ?"))
+    reporter_kind = radios(
+        [
+            (kind.value, _("Je travaille dans cette école") if kind == enums.ReporterKind.SCHOOL_STAFF else kind.label)
+            for kind in enums.ReporterKind
+        ],
+        _("Qui fait ce signalement ?"),
+    )
     anonymity = radios(
         ANONYMITY,
         tu_vous(_("Veux-tu rester anonyme ?"), _("Voulez-vous rester anonyme ?")),
@@ -325,9 +331,13 @@ class BasePupilFormSet(forms.BaseFormSet):
         "too_few_forms": _("Pas plus de %(num)d élèves ici."),
     }
 
+    def __init__(self, *args, carried_errors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.carried_errors = list(carried_errors)
+
     def error_lines(self) -> list[ErrorLine]:
         if not self.is_bound:
-            return []
+            return [ErrorLine("id_form-0-first_name", "", message) for message in self.carried_errors]
         lines = [ErrorLine("id_form-0-first_name", "", message) for message in self.non_form_errors()]
         if self.management_form.is_valid():
             for number, form in enumerate(self.forms, start=1):

@@ -157,6 +157,9 @@ def step(request, slug: str):
                 draft.setdefault("token", secrets.token_hex(16))
                 request.session[DRAFT_KEY] = draft
                 return redirect("reports:step", SLUGS[SLUGS.index(slug) + 1])
+            if form_class is PupilFormSet and not form.management_form.is_valid():
+                # Its hidden fields came back broken: show the boxes again, with the one message.
+                form = PupilFormSet(initial=draft.get(slug), carried_errors=form.non_form_errors())
         elif form_class is PupilFormSet:
             form = PupilFormSet(initial=draft.get(slug))
         else:
