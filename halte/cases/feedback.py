@@ -32,6 +32,7 @@ from halte.notifications.models import Kind
 from halte.notifications.service import notify
 from halte.reports.enums import Status as ReportStatus
 from halte.reports.models import AuthorKind
+from halte.reports.voice import tu_vous
 
 from .enums import State
 from .models import Case, Share
@@ -106,28 +107,47 @@ class ReporterStatus:
 RECEIVED = ReporterStatus(
     "received",
     gettext_lazy("Reçu"),
-    gettext_lazy("Ton signalement est bien arrivé. L’équipe va le lire très vite."),
+    tu_vous(
+        gettext_lazy("Ton signalement est bien arrivé. L’équipe va le lire très vite."),
+        gettext_lazy("Votre signalement est bien arrivé. L’équipe va le lire très vite."),
+    ),
 )
 ANSWERED = ReporterStatus(
     "answered",
-    gettext_lazy("L’équipe t’a répondu"),
-    gettext_lazy("Une personne de l’équipe a lu ton signalement et t’a écrit : lis son message plus bas."),
+    tu_vous(gettext_lazy("L’équipe t’a répondu"), gettext_lazy("L’équipe vous a répondu")),
+    tu_vous(
+        gettext_lazy("Une personne de l’équipe a lu ton signalement et t’a écrit : lis son message plus bas."),
+        gettext_lazy("Une personne de l’équipe a lu votre signalement et vous a écrit : lisez son message plus bas."),
+    ),
 )
 TAKEN = ReporterStatus(
     "taken",
     gettext_lazy("Pris en charge"),
-    gettext_lazy("L’équipe a lu ton signalement et s’en occupe."),
+    tu_vous(
+        gettext_lazy("L’équipe a lu ton signalement et s’en occupe."),
+        gettext_lazy("L’équipe a lu votre signalement et s’en occupe."),
+    ),
 )
 SUPPORTED = ReporterStatus(
     "supported",
     gettext_lazy("En cours d’accompagnement"),
-    gettext_lazy("Des adultes agissent pour que la situation s’arrête et suivent comment tu vas."),
+    tu_vous(
+        gettext_lazy("Des adultes agissent pour que la situation s’arrête et suivent comment tu vas."),
+        gettext_lazy("Des adultes agissent pour que la situation s’arrête et suivent comment va l’élève."),
+    ),
 )
 FINISHED = ReporterStatus(
     "finished",
     gettext_lazy("Suivi terminé"),
-    gettext_lazy(
-        "Le suivi de l’équipe est terminé. Si quelque chose recommence, écris-nous ici ou fais un nouveau signalement."
+    tu_vous(
+        gettext_lazy(
+            "Le suivi de l’équipe est terminé. Si quelque chose recommence, écris-nous ici ou fais un nouveau "
+            "signalement."
+        ),
+        gettext_lazy(
+            "Le suivi de l’équipe est terminé. Si quelque chose recommence, écrivez-nous ici ou faites un nouveau "
+            "signalement."
+        ),
     ),
 )
 

@@ -449,8 +449,12 @@ class ReceiptForm(PublicForm):
 
 
 class ReporterMessageForm(PublicForm):
-    body = TextField(label=_("Ton message"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5}))
-    files = MultipleFileField(label=_("Ajouter des preuves, si tu en as"), required=False)
+    body = TextField(
+        label=tu_vous(_("Ton message"), _("Votre message")), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    files = MultipleFileField(
+        label=tu_vous(_("Ajouter des preuves, si tu en as"), _("Ajouter des preuves, si vous en avez")), required=False
+    )
 
 
 class StaffReplyForm(HalteForm):

@@ -283,3 +283,21 @@ def test_mailbox_status_changes_once_the_team_has_answered(client, people):
     page = html.unescape(client.get(reverse("reports:mailbox")).content.decode())
     assert "L’équipe t’a répondu" in page
     assert ">Reçu<" not in page
+
+
+def test_a_parent_mailbox_says_vous(client, people):
+    client.post(reverse("reports:start"))
+    post_step(client, "qui", {"reporter_kind": "parent", "anonymity": "anonymous"})
+    for slug, data in VALID_POSTS.items():
+        post_step(client, slug, data)
+    code = re.search(
+        r'id="code-de-suivi">\s*([\d ]+)\s*<', post_step(client, "envoyer", {"files": []}).content.decode()
+    )
+    client.post(reverse("reports:mailbox_open"), {"code": code.group(1)})
+    actions.post_staff_reply(report=Report.objects.get(), body="Nous avons bien lu.", actor=people.coordinator)
+    page = html.unescape(client.get(reverse("reports:mailbox")).content.decode())
+    assert "L’équipe vous a répondu" in page and "Votre message" in page
+    assert "t’a répondu" not in page and "Ton message" not in page
+    response = client.post(reverse("reports:mailbox"), {"body": ""})
+    page = assert_error_page(response)
+    assert "Écrivez quelque chose ici." in page

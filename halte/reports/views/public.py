@@ -312,7 +312,10 @@ def mailbox(request):
         except vault.EvidenceRejected as rejected:
             form.add_error("files", rejected.message)
         else:
-            messages.success(request, _("Ton message est envoyé. L’équipe va le lire."))
+            sent = _("Ton message est envoyé. L’équipe va le lire.")
+            if voice.voice_of(report.reporter_kind) == voice.VOUS:
+                sent = _("Votre message est envoyé. L’équipe va le lire.")
+            messages.success(request, sent)
             return redirect("reports:mailbox")
     thread = report.messages.prefetch_related("evidence")
     context = {
@@ -323,7 +326,8 @@ def mailbox(request):
         "form": form,
         "staff_kind": AuthorKind.STAFF,
     }
-    return render(request, "reports/public/mailbox.html", context)
+    with voice.speaking(voice.voice_of(report.reporter_kind)):
+        return render(request, "reports/public/mailbox.html", context)
 
 
 @policy.public
