@@ -9,6 +9,7 @@ screen or a PDF later.
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.core import validators
@@ -346,8 +347,9 @@ class BasePupilFormSet(forms.BaseFormSet):
         return lines
 
 
-PupilFormSet = forms.formset_factory(
-    PupilForm, formset=BasePupilFormSet, extra=4, max_num=4, absolute_max=4, validate_max=True
+PupilFormSet = cast(
+    "type[BasePupilFormSet]",
+    forms.formset_factory(PupilForm, formset=BasePupilFormSet, extra=4, max_num=4, absolute_max=4, validate_max=True),
 )
 
 

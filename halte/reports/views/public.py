@@ -186,7 +186,7 @@ def _school_step(request, draft: dict):
     elif posted:
         form = SchoolStep(request.POST, matches=matches)
         if form.is_valid():
-            draft["etablissement"] = {**_serialise(form), "school_query": query}
+            draft["etablissement"] = {**form.cleaned_data, "school_query": query}
             request.session[DRAFT_KEY] = draft
             return redirect("reports:step", "eleves")
     else:
