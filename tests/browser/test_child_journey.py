@@ -284,3 +284,21 @@ def test_enter_at_step_two_keeps_the_chosen_school_or_the_typed_name(phone, scho
     assert page.get_by_label("Tu ne la trouves pas ? Écris son nom et sa ville").input_value() == (
         "École Jean Moulin, Albert"
     )
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["sans-javascript", "avec-javascript"])
+def test_cookies_blocked_gives_a_french_page_with_the_quick_exit(phone, db, javascript):
+    page = phone(javascript=javascript)
+    page.goto("/signaler/")
+    page.context.clear_cookies()  # what a browser blocking cookies sends back: nothing
+    with page.expect_navigation():
+        tab_to(page, "main button[type='submit']")
+        page.keyboard.press("Enter")
+    assert page.title().startswith("Erreur : ")
+    main = page.locator("main").inner_text()
+    assert "La page n’a pas pu être envoyée" in main
+    assert "CSRF" not in page.content()
+    assert page.locator("#quitter-vite").is_visible()
+    accessible(page)
+    page.get_by_role("link", name="Recommencer le signalement").click(force=True)
+    page.wait_for_url("**/signaler/")
