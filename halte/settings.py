@@ -129,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "halte.www.context_processors.site",
+                "halte.reports.voice.context_processor",
             ],
         },
     },
@@ -169,6 +170,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A refused form (cookies blocked…) gets a page in French with the quick exit, not Django's plain 403.
+CSRF_FAILURE_VIEW = "halte.www.views.csrf_failure"
 
 OTP_TOTP_ISSUER = env.str("HALTE_OTP_ISSUER", default="Halte")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True

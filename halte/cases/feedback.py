@@ -9,9 +9,9 @@ Two audiences, each told as little as they need:
   never the outcome, never the content. The sending is journaled
   (``cases.outcome_sent``) with the organisations told.
 - **The reporter** (:func:`reporter_status`): the anonymous mailbox shows one plain status derived
-  from the case — received, taken in charge, being supported, follow-up over — and never anything of
-  the judicial track. When the investigation requires that nothing be disclosed to the family, the
-  status stops at « pris en charge ».
+  from the case — received, answered (someone wrote back), taken in charge, being supported,
+  follow-up over — and never anything of the judicial track. When the investigation requires that
+  nothing be disclosed to the family, the status stops at « pris en charge ».
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from halte.audit.models import Action as AuditAction
 from halte.notifications.models import Kind
 from halte.notifications.service import notify
 from halte.reports.enums import Status as ReportStatus
+from halte.reports.models import AuthorKind
+from halte.reports.voice import tu_vous
 
 from .enums import State
 from .models import Case, Share
@@ -105,24 +107,47 @@ class ReporterStatus:
 RECEIVED = ReporterStatus(
     "received",
     gettext_lazy("Reçu"),
-    gettext_lazy("Ton signalement est bien arrivé. La cellule va le lire très vite."),
+    tu_vous(
+        gettext_lazy("Ton signalement est bien arrivé. L’équipe va le lire très vite."),
+        gettext_lazy("Votre signalement est bien arrivé. L’équipe va le lire très vite."),
+    ),
+)
+ANSWERED = ReporterStatus(
+    "answered",
+    tu_vous(gettext_lazy("L’équipe t’a répondu"), gettext_lazy("L’équipe vous a répondu")),
+    tu_vous(
+        gettext_lazy("Une personne de l’équipe a lu ton signalement et t’a écrit : lis son message plus bas."),
+        gettext_lazy("Une personne de l’équipe a lu votre signalement et vous a écrit : lisez son message plus bas."),
+    ),
 )
 TAKEN = ReporterStatus(
     "taken",
     gettext_lazy("Pris en charge"),
-    gettext_lazy("La cellule a lu ton signalement et s’en occupe."),
+    tu_vous(
+        gettext_lazy("L’équipe a lu ton signalement et s’en occupe."),
+        gettext_lazy("L’équipe a lu votre signalement et s’en occupe."),
+    ),
 )
 SUPPORTED = ReporterStatus(
     "supported",
     gettext_lazy("En cours d’accompagnement"),
-    gettext_lazy("Des adultes agissent pour que la situation s’arrête et suivent comment tu vas."),
+    tu_vous(
+        gettext_lazy("Des adultes agissent pour que la situation s’arrête et suivent comment tu vas."),
+        gettext_lazy("Des adultes agissent pour que la situation s’arrête et suivent comment va l’élève."),
+    ),
 )
 FINISHED = ReporterStatus(
     "finished",
     gettext_lazy("Suivi terminé"),
-    gettext_lazy(
-        "Le suivi de la cellule est terminé. Si quelque chose recommence, écris-nous ici ou fais un nouveau "
-        "signalement."
+    tu_vous(
+        gettext_lazy(
+            "Le suivi de l’équipe est terminé. Si quelque chose recommence, écris-nous ici ou fais un nouveau "
+            "signalement."
+        ),
+        gettext_lazy(
+            "Le suivi de l’équipe est terminé. Si quelque chose recommence, écrivez-nous ici ou faites un nouveau "
+            "signalement."
+        ),
     ),
 )
 
@@ -141,7 +166,9 @@ def reporter_status(report: Report) -> ReporterStatus:
         case = case.merged_into
     if case is None:
         if report.status == ReportStatus.RECEIVED:
-            return RECEIVED
+            # Not « reçu » any more once someone has written back: the child sees that it was read.
+            answered = report.messages.filter(author_kind=AuthorKind.STAFF).exists()
+            return ANSWERED if answered else RECEIVED
         if report.status == ReportStatus.CLOSED:
             return FINISHED
         return TAKEN

@@ -1,13 +1,18 @@
 """Forms of the public reporting journey (one per step), the mailbox and staff intake.
 
-Labels speak to a child ("tu"); errors say what to do. Every field has a length limit, and text is
-stripped of control characters so that nothing odd reaches a screen or a PDF later.
+Labels speak to a child (« tu ») or, once an adult has said who they are, to them (« vous »: see
+voice.py); errors say what to do, in the same voice, and none of Django's own messages is left. Every
+field has a length limit, and text is stripped of control characters so that nothing odd reaches a
+screen or a PDF later.
 """
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from django import forms
+from django.core import validators
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +21,7 @@ from halte.directory.models import School
 from halte.forms import HalteForm
 
 from . import enums
+from .voice import tu_vous
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -54,48 +60,223 @@ def radios(choices, label, required=True, help_text=""):
     )
 
 
+# --- The public journey ---------------------------------------------------------------------------
+# Every message a reporter can meet is written here, in their voice: none of Django's defaults
+# (« Saisissez… », « Assurez-vous que… », « Sélectionnez un choix valide… ») is reachable.
+
+REQUIRED_TEXT = tu_vous(_("Écris quelque chose ici."), _("Écrivez quelque chose ici."))
+REQUIRED_CHOICE = tu_vous(_("Choisis une réponse."), _("Choisissez une réponse."))
+INVALID_CHOICE = tu_vous(
+    _("Ce choix n’existe pas : choisis une des réponses proposées."),
+    _("Ce choix n’existe pas : choisissez une des réponses proposées."),
+)
+TOO_LONG = tu_vous(
+    _("C’est trop long : %(limit_value)d caractères au plus, tu en as écrit %(show_value)d. Raccourcis un peu."),
+    _("C’est trop long : %(limit_value)d caractères au plus, vous en avez écrit %(show_value)d. Raccourcissez un peu."),
+)
+INVALID_EMAIL = tu_vous(
+    _("Cette adresse électronique n’est pas complète : elle s’écrit comme prenom.nom@exemple.fr."),
+    _("Cette adresse électronique n’est pas complète : elle s’écrit comme prenom.nom@exemple.fr."),
+)
+INVISIBLE_CHARACTER = tu_vous(
+    _("Il y a un caractère invisible dans ce texte : efface-le et écris-le à nouveau."),
+    _("Il y a un caractère invisible dans ce texte : effacez-le et écrivez-le à nouveau."),
+)
+FILE_UNREADABLE = tu_vous(
+    _("Ce fichier n’a pas pu être lu : choisis-le à nouveau."),
+    _("Ce fichier n’a pas pu être lu : choisissez-le à nouveau."),
+)
+FILE_EMPTY = tu_vous(
+    _("Ce fichier est vide : choisis-en un autre."), _("Ce fichier est vide : choisissez-en un autre.")
+)
+FILE_NAME_TOO_LONG = tu_vous(
+    _("Le nom de ce fichier est trop long : renomme-le plus court."),
+    _("Le nom de ce fichier est trop long : renommez-le plus court."),
+)
+
+_FIELD_MESSAGES = {
+    "required": REQUIRED_TEXT,
+    "invalid_choice": INVALID_CHOICE,
+    "invalid_list": INVALID_CHOICE,
+    "invalid": FILE_UNREADABLE,
+    "missing": FILE_UNREADABLE,
+    "empty": FILE_EMPTY,
+    "contradiction": FILE_UNREADABLE,
+    "max_length": FILE_NAME_TOO_LONG,
+    "invalid_image": FILE_UNREADABLE,
+}
+
+
+def _speak_plainly(field: forms.Field) -> None:
+    """Replace every message Django would write for `field` by one of ours."""
+    messages = {key: value for key, value in _FIELD_MESSAGES.items() if key in field.error_messages}
+    if isinstance(field, forms.ChoiceField):
+        messages["required"] = REQUIRED_CHOICE
+    if isinstance(field, forms.EmailField):
+        messages["invalid"] = INVALID_EMAIL
+    field.error_messages = {**field.error_messages, **messages}
+    voiced = []
+    for validator in field.validators:
+        if isinstance(validator, validators.MaxLengthValidator):
+            validator = validators.MaxLengthValidator(validator.limit_value, message=TOO_LONG)
+        elif isinstance(validator, validators.EmailValidator):
+            validator = validators.EmailValidator(message=INVALID_EMAIL)
+        elif isinstance(validator, validators.ProhibitNullCharactersValidator):
+            validator = validators.ProhibitNullCharactersValidator(message=INVISIBLE_CHARACTER)
+        voiced.append(validator)
+    field.validators = voiced
+
+
+def _first_input_id(bound_field) -> str:
+    """The id of the element a link to this field should focus (the first box of a group)."""
+    widget = bound_field.field.widget
+    if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return f"{bound_field.auto_id}_0"
+    return bound_field.id_for_label or bound_field.auto_id
+
+
+@dataclass(frozen=True)
+class ErrorLine:
+    """One line of the error summary at the top of a page: what is wrong, and a link to where."""
+
+    target: str
+    label: object
+    message: object
+
+
+class PublicForm(HalteForm):
+    """A step of the public journey: plain words in the reporter's voice, a summary of what to fix."""
+
+    # Where a link for an error that belongs to no field points to.
+    non_field_target = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            _speak_plainly(field)
+
+    def error_lines(self, label_prefix="") -> list[ErrorLine]:
+        if not self.is_bound or not self.errors:
+            return []
+        lines = []
+        first_field = next(iter(self), None)
+        for message in self.non_field_errors():
+            target = self.non_field_target or (_first_input_id(first_field) if first_field else "")
+            lines.append(ErrorLine(target, label_prefix, message))
+        for bound_field in self:
+            for message in bound_field.errors:
+                label = f"{label_prefix}{bound_field.label}" if label_prefix else bound_field.label
+                lines.append(ErrorLine(_first_input_id(bound_field), label, message))
+        return lines
+
+
 YES_NO = [("no", _("Non")), ("yes", _("Oui"))]
-ANONYMITY = [("anonymous", _("Je reste anonyme")), ("named", _("Je donne mon nom pour être recontacté"))]
+ANONYMITY = [
+    ("anonymous", _("Je reste anonyme")),
+    ("named", _("Je donne mon nom pour être recontacté")),
+]
+IDENTITY_FIELDS = ("reporter_name", "reporter_email", "reporter_phone")
 
 
-class ReporterStep(HalteForm):
-    title = _("Qui es-tu ?")
-    reporter_kind = radios(enums.ReporterKind.choices, _("Qui fait ce signalement ?"))
+class ReporterStep(PublicForm):
+    title = tu_vous(_("Qui es-tu ?"), _("Qui êtes-vous ?"))
+    reporter_kind = radios(
+        [
+            (kind.value, _("Je travaille dans cette école") if kind == enums.ReporterKind.SCHOOL_STAFF else kind.label)
+            for kind in enums.ReporterKind
+        ],
+        _("Qui fait ce signalement ?"),
+    )
     anonymity = radios(
         ANONYMITY,
-        _("Veux-tu rester anonyme ?"),
-        help_text=_(
-            "Anonyme : personne ne saura qui a écrit. Tu pourras quand même suivre ton signalement avec ton code."
+        tu_vous(_("Veux-tu rester anonyme ?"), _("Voulez-vous rester anonyme ?")),
+        help_text=tu_vous(
+            _("Anonyme : personne ne saura qui a écrit. Tu pourras quand même suivre ton signalement avec ton code."),
+            _(
+                "Anonyme : personne ne saura qui a écrit. Vous pourrez quand même suivre votre signalement avec "
+                "votre code."
+            ),
         ),
     )
-    reporter_name = TextField(label=_("Ton nom et ton prénom"), max_length=200, required=False)
-    reporter_email = forms.EmailField(label=_("Ton adresse électronique"), max_length=254, required=False)
-    reporter_phone = TextField(label=_("Ton numéro de téléphone"), max_length=32, required=False)
+    reporter_name = TextField(
+        label=tu_vous(_("Ton nom et ton prénom"), _("Votre nom et votre prénom")), max_length=200, required=False
+    )
+    reporter_email = forms.EmailField(
+        label=tu_vous(_("Ton adresse électronique"), _("Votre adresse électronique")),
+        max_length=254,
+        required=False,
+        help_text=_("Par exemple : prenom.nom@exemple.fr"),
+    )
+    reporter_phone = TextField(
+        label=tu_vous(_("Ton numéro de téléphone"), _("Votre numéro de téléphone")), max_length=32, required=False
+    )
 
     def clean(self):
         data = super().clean()
         if data.get("anonymity") == "named":
             if not data.get("reporter_name"):
-                self.add_error("reporter_name", _("Écris ton nom, ou choisis de rester anonyme."))
-            if not data.get("reporter_email") and not data.get("reporter_phone"):
-                self.add_error("reporter_email", _("Donne une adresse électronique ou un numéro de téléphone."))
+                self.add_error(
+                    "reporter_name",
+                    tu_vous(
+                        _("Écris ton nom, ou choisis de rester anonyme."),
+                        _("Écrivez votre nom, ou choisissez de rester anonyme."),
+                    ),
+                )
+            if (
+                not data.get("reporter_email")
+                and not data.get("reporter_phone")
+                and "reporter_email" not in self.errors
+            ):
+                self.add_error(
+                    "reporter_email",
+                    tu_vous(
+                        _("Donne une adresse électronique ou un numéro de téléphone."),
+                        _("Donnez une adresse électronique ou un numéro de téléphone."),
+                    ),
+                )
+        elif data.get("anonymity") == "anonymous":
+            # Hidden once « anonyme » is chosen: whatever was typed there before is neither checked nor kept.
+            for name in IDENTITY_FIELDS:
+                self.errors.pop(name, None)
+                data[name] = ""
         return data
 
 
-class SchoolStep(HalteForm):
-    title = _("Dans quel établissement ?")
+class SchoolSearchForm(PublicForm):
+    """The search of step 2, a form of its own: Enter in it searches, Enter elsewhere continues."""
+
     school_query = TextField(
-        label=_("Nom de l’établissement, ville ou code UAI"),
+        label=tu_vous(
+            _("Nom de ton école, collège ou lycée, ou sa ville"),
+            _("Nom de l’école, du collège ou du lycée, ou sa ville"),
+        ),
         max_length=100,
         required=False,
-        help_text=_("Par exemple : Amiral Lejeune, Abbeville, 0800020M. Puis appuie sur « Chercher »."),
+        help_text=tu_vous(
+            _("Par exemple : Amiral Lejeune, ou Abbeville. Puis appuie sur « Chercher »."),
+            _("Par exemple : Amiral Lejeune, ou Abbeville. Puis appuyez sur « Chercher »."),
+        ),
     )
-    school = forms.ChoiceField(label=_("Choisis l’établissement"), required=False, widget=forms.RadioSelect)
+
+
+class SchoolStep(PublicForm):
+    title = _("Dans quelle école ?")
+    school = forms.ChoiceField(
+        label=tu_vous(
+            _("Choisis ton école, ton collège ou ton lycée"), _("Choisissez l’école, le collège ou le lycée")
+        ),
+        required=False,
+        widget=forms.RadioSelect,
+    )
     school_text = TextField(
-        label=_("Tu ne le trouves pas ? Écris son nom et sa ville"),
+        label=tu_vous(
+            _("Tu ne la trouves pas ? Écris son nom et sa ville"),
+            _("Vous ne la trouvez pas ? Écrivez son nom et sa ville"),
+        ),
         max_length=255,
         required=False,
     )
+    non_field_target = "id_school_query"
 
     def __init__(self, *args, matches=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,17 +290,26 @@ class SchoolStep(HalteForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("school") and not data.get("school_text"):
+        if not data.get("school") and not data.get("school_text") and not self.errors:
             raise forms.ValidationError(
-                _("Cherche l’établissement et choisis-le, ou écris son nom dans la dernière case.")
+                tu_vous(
+                    _("Cherche ton école et choisis-la, ou écris son nom dans la dernière case."),
+                    _("Cherchez l’école et choisissez-la, ou écrivez son nom dans la dernière case."),
+                )
             )
         return data
 
 
-class PupilForm(HalteForm):
+class PupilForm(PublicForm):
     first_name = TextField(label=_("Prénom"), max_length=100, required=False)
-    last_name = TextField(label=_("Nom (si tu le connais)"), max_length=100, required=False)
-    class_name = TextField(label=_("Classe (si tu la connais)"), max_length=50, required=False)
+    last_name = TextField(
+        label=tu_vous(_("Nom (si tu le connais)"), _("Nom (si vous le connaissez)")), max_length=100, required=False
+    )
+    class_name = TextField(
+        label=tu_vous(_("Classe (si tu la connais)"), _("Classe (si vous la connaissez)")),
+        max_length=50,
+        required=False,
+    )
     role = forms.ChoiceField(
         label=_("Ce que fait cet élève"), choices=[("", "—"), *enums.PupilRole.choices], required=False
     )
@@ -127,54 +317,110 @@ class PupilForm(HalteForm):
     def clean(self):
         data = super().clean()
         if data.get("first_name") and not data.get("role"):
-            self.add_error("role", _("Dis ce que fait cet élève."))
+            self.add_error("role", tu_vous(_("Dis ce que fait cet élève."), _("Dites ce que fait cet élève.")))
         if data.get("role") and not data.get("first_name"):
-            self.add_error("first_name", _("Écris au moins son prénom."))
+            self.add_error("first_name", tu_vous(_("Écris au moins son prénom."), _("Écrivez au moins son prénom.")))
         return data
 
 
-PupilFormSet = forms.formset_factory(PupilForm, extra=4, max_num=4, absolute_max=4, validate_max=True)
+class BasePupilFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "missing_management_form": tu_vous(
+            _("La page n’était pas complète. Écris à nouveau les prénoms, puis continue."),
+            _("La page n’était pas complète. Écrivez à nouveau les prénoms, puis continuez."),
+        ),
+        "too_many_forms": _("Pas plus de %(num)d élèves ici."),
+        "too_few_forms": _("Pas plus de %(num)d élèves ici."),
+    }
+
+    def __init__(self, *args, carried_errors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.carried_errors = list(carried_errors)
+
+    def error_lines(self) -> list[ErrorLine]:
+        if not self.is_bound:
+            return [ErrorLine("id_form-0-first_name", "", message) for message in self.carried_errors]
+        lines = [ErrorLine("id_form-0-first_name", "", message) for message in self.non_form_errors()]
+        if self.management_form.is_valid():
+            for number, form in enumerate(self.forms, start=1):
+                prefix = _("Élève %(number)d, ") % {"number": number}
+                lines += form.error_lines(label_prefix=prefix)
+        return lines
 
 
-class FactsStep(HalteForm):
+PupilFormSet = cast(
+    "type[BasePupilFormSet]",
+    forms.formset_factory(PupilForm, formset=BasePupilFormSet, extra=4, max_num=4, absolute_max=4, validate_max=True),
+)
+
+
+class FactsStep(PublicForm):
     title = _("Que se passe-t-il ?")
-    bullying_forms = checkboxes(enums.Form.choices, _("Qu’est-ce qui se passe ?"), _("Tu peux cocher plusieurs cases."))
+    bullying_forms = checkboxes(
+        enums.Form.choices,
+        _("Qu’est-ce qui se passe ?"),
+        tu_vous(_("Tu peux cocher plusieurs cases."), _("Vous pouvez cocher plusieurs cases.")),
+    )
     platforms = checkboxes(enums.Platform.choices, _("Si c’est sur internet : où ?"))
     since = radios(enums.Since.choices, _("Depuis quand ?"))
     frequency = radios(enums.Frequency.choices, _("Combien de fois ?"))
     places = checkboxes(enums.Place.choices, _("Où ça se passe ?"))
     description = TextField(
-        label=_("Raconte avec tes mots"),
+        label=tu_vous(_("Raconte avec tes mots"), _("Racontez avec vos mots")),
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_("Qui fait quoi, quand, depuis quand. Écris ce que tu sais, même si ce n’est pas tout."),
+        help_text=tu_vous(
+            _("Qui fait quoi, quand, depuis quand. Écris ce que tu sais, même si ce n’est pas tout."),
+            _("Qui fait quoi, quand, depuis quand. Écrivez ce que vous savez, même si ce n’est pas tout."),
+        ),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["description"].error_messages["required"] = tu_vous(
+            _("Raconte ce qui se passe, même en quelques mots."),
+            _("Racontez ce qui se passe, même en quelques mots."),
+        )
 
-class WellbeingStep(HalteForm):
+
+class WellbeingStep(PublicForm):
     title = _("Comment ça va ?")
     distress_signs = checkboxes(
         enums.DistressSign.choices,
         _("L’élève qui subit…"),
-        _("Coche ce qui est vrai. Si tu ne sais pas, ne coche rien."),
+        tu_vous(
+            _("Coche ce qui est vrai. Si tu ne sais pas, ne coche rien."),
+            _("Cochez ce qui est vrai. Si vous ne savez pas, ne cochez rien."),
+        ),
     )
     immediate_danger = radios(YES_NO, _("Quelqu’un est-il en danger en ce moment ?"))
 
 
-class FinishStep(HalteForm):
+class FinishStep(PublicForm):
     title = _("Envoyer")
     files = MultipleFileField(
-        label=_("Ajouter des preuves (facultatif)"),
+        label=tu_vous(_("Ajouter des preuves, si tu en as"), _("Ajouter des preuves, si vous en avez")),
         required=False,
-        help_text=_(
-            "Captures d’écran, photos, messages, PDF ou courtes vidéos. 10 fichiers au maximum, "
-            "10 Mo chacun. Les informations cachées dans les photos (lieu, appareil) sont retirées."
+        help_text=tu_vous(
+            _(
+                "Captures d’écran, photos, messages, PDF ou courtes vidéos : 10 fichiers au plus. Une photo ou une "
+                "capture passe toujours ; une vidéo doit durer moins d’une minute environ. Ce que les photos "
+                "cachent (le lieu, le téléphone utilisé) est effacé."
+            ),
+            _(
+                "Captures d’écran, photos, messages, PDF ou courtes vidéos : 10 fichiers au plus. Une photo ou une "
+                "capture passe toujours ; une vidéo doit durer moins d’une minute environ. Ce que les photos "
+                "cachent (le lieu, le téléphone utilisé) est effacé."
+            ),
         ),
     )
     consent_to_contact = forms.BooleanField(
-        label=_("J’accepte que la cellule me contacte"),
+        label=_("J’accepte que l’équipe me contacte"),
         required=False,
-        help_text=_("Seulement si tu as donné ton nom et un moyen de te joindre."),
+        help_text=tu_vous(
+            _("Seulement si tu as donné ton nom et un moyen de te joindre."),
+            _("Seulement si vous avez donné votre nom et un moyen de vous joindre."),
+        ),
     )
 
 
@@ -187,8 +433,8 @@ STEPS = [
     ("envoyer", FinishStep),
 ]
 STEP_TITLES = {
-    "qui": _("Qui es-tu ?"),
-    "etablissement": _("Dans quel établissement ?"),
+    "qui": tu_vous(_("Qui es-tu ?"), _("Qui êtes-vous ?")),
+    "etablissement": _("Dans quelle école ?"),
     "eleves": _("Quels élèves ?"),
     "faits": _("Que se passe-t-il ?"),
     "bien-etre": _("Comment ça va ?"),
@@ -196,7 +442,7 @@ STEP_TITLES = {
 }
 
 
-class ReceiptForm(HalteForm):
+class ReceiptForm(PublicForm):
     code = forms.CharField(
         label=_("Ton code de suivi"),
         max_length=40,
@@ -205,9 +451,13 @@ class ReceiptForm(HalteForm):
     )
 
 
-class ReporterMessageForm(HalteForm):
-    body = TextField(label=_("Ton message"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5}))
-    files = MultipleFileField(label=_("Ajouter des preuves (facultatif)"), required=False)
+class ReporterMessageForm(PublicForm):
+    body = TextField(
+        label=tu_vous(_("Ton message"), _("Votre message")), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    files = MultipleFileField(
+        label=tu_vous(_("Ajouter des preuves, si tu en as"), _("Ajouter des preuves, si vous en avez")), required=False
+    )
 
 
 class StaffReplyForm(SubmissionTokenMixin, HalteForm):

@@ -118,3 +118,16 @@ def server_error(request):
         return response
     template = loader.get_template("www/errors/500.html")
     return HttpResponse(template.render({"HALTE": settings.HALTE}), status=500)
+
+
+def csrf_failure(request, reason=""):
+    """A form refused because its security cookie did not come back (cookies blocked, page kept open
+    for hours, private window closed meanwhile). Said plainly, with the quick exit and a way back:
+    the child who meets it is in the middle of writing about something hard."""
+    from halte.reports import voice
+    from halte.reports.views.public import reporter_voice
+
+    public = not request.path.startswith(("/connexion/", "/administration/"))
+    chosen = reporter_voice(request) if public else voice.VOUS
+    with voice.speaking(chosen):
+        return render(request, "www/errors/csrf.html", {"public": public}, status=403)

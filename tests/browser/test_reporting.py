@@ -56,7 +56,7 @@ def test_child_reports_with_keyboard_only_and_reads_the_reply(page, browser, liv
     press_on(page, "a[href='/signaler/']")
     page.wait_for_url("**/signaler/")
     assert_accessible(page)
-    press_on(page, "a.fr-btn--lg")
+    press_on(page, "button.fr-btn--lg")
 
     # Step 1: who — a pupil who is bullied, anonymous.
     page.wait_for_url("**/signaler/qui/")

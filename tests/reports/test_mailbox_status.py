@@ -92,4 +92,4 @@ def test_a_reply_written_from_the_report_of_a_case_reaches_the_mailbox(reporter,
     assert response.status_code == 302
     mailbox = reporter.get(reverse("reports:mailbox")).content.decode()
     assert "Merci, nous avons rencontré l’établissement." in mailbox
-    assert "La cellule" in mailbox
+    assert "L’équipe" in mailbox

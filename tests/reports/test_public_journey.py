@@ -83,6 +83,7 @@ def test_named_reporter_keeps_contact_details_and_consent(client, people):
 
 
 def test_steps_cannot_be_skipped(client, db):
+    client.post(reverse("reports:start"))
     response = client.get(reverse("reports:step", args=["faits"]))
     assert response.status_code == 302
     assert response.url == reverse("reports:step", args=["qui"])
@@ -99,14 +100,14 @@ def test_school_search_lists_matching_schools(client, people):
     assert response.status_code == 200
     assert 'value="0800020M"' in page
     response = post_step(client, "etablissement", {"school_query": "zzzz", "search": "1"})
-    assert "Aucun établissement ne correspond" in response.content.decode()
+    assert "Aucune école ne correspond. Essayez un autre mot" in response.content.decode()
 
 
 def test_school_can_be_typed_when_not_found(client, people):
     post_step(client, "qui", {"reporter_kind": "parent", "anonymity": "anonymous"})
     assert post_step(client, "etablissement", {"school_text": "École du Centre, Rue"}).status_code == 302
     response = post_step(client, "etablissement", {})
-    assert "Cherche l’établissement" in response.content.decode()
+    assert "Cherchez l’école et choisissez-la" in response.content.decode()
 
 
 def test_errors_are_in_plain_french(client, people):
@@ -265,7 +266,9 @@ def test_quick_exit_forgets_the_draft_and_the_mailbox(client, people, settings):
     assert response.status_code == 302
     assert response.url == settings.HALTE["QUICK_EXIT_URL"]
     assert not draft_of(client)
-    assert client.get(reverse("reports:step", args=["envoyer"])).url == reverse("reports:step", args=["qui"])
+    # Going back to any step now leaves for the neutral site: nothing of the form is shown again.
+    for slug in ["qui", "etablissement", "faits", "envoyer"]:
+        assert client.get(reverse("reports:step", args=[slug])).url == settings.HALTE["QUICK_EXIT_URL"]
 
 
 def test_a_double_click_files_one_report_and_the_code_shown_works(client, people):

@@ -29,7 +29,7 @@ from halte.cases.feedback import reporter_status
 from halte.core.faults import heal_connection
 from halte.directory.models import School
 
-from .. import actions, drafts, receipts, throttle, vault
+from .. import actions, drafts, receipts, throttle, vault, voice
 from ..enums import Channel
 from ..forms import (
     STEP_TITLES,
@@ -38,6 +38,7 @@ from ..forms import (
     PupilFormSet,
     ReceiptForm,
     ReporterMessageForm,
+    SchoolSearchForm,
     SchoolStep,
     clean_text,
 )
@@ -65,8 +66,25 @@ def danger(request):
 
 
 @policy.public
+@never_cache
 def start(request):
-    return render(request, "reports/public/start.html", {"first_step": reverse("reports:step", args=[SLUGS[0]])})
+    """The page before the form. « Commencer » is a POST: it opens the draft that every step needs."""
+    if request.method == "POST":
+        draft = drafts.load(request.session)
+        draft.setdefault("token", secrets.token_hex(16))
+        drafts.save(request.session, draft)
+        request.session.pop(drafts.SENT_KEY, None)
+        return redirect("reports:step", SLUGS[0])
+    return render(request, "reports/public/start.html")
+
+
+def _voice(draft: dict, posted_kind: str | None = None) -> str:
+    return voice.voice_of(posted_kind or draft.get("qui", {}).get("reporter_kind"))
+
+
+def reporter_voice(request) -> str:
+    """The voice of the report in progress in this browser, for pages outside the steps."""
+    return _voice(drafts.load(request.session))
 
 
 def _step_context(slug: str, form, draft: dict) -> dict:
@@ -83,6 +101,7 @@ def _step_context(slug: str, form, draft: dict) -> dict:
         # The keep-alive script pings three times per idle period while the page is visible.
         "keep_alive_seconds": max(5, settings.SESSION_COOKIE_AGE // 3),
         "keep_alive_for_seconds": KEEP_ALIVE_FOR_SECONDS,
+        "error_lines": form.error_lines(),
     }
 
 
@@ -92,59 +111,92 @@ def _serialise(form) -> dict | list:
     return {key: value for key, value in form.cleaned_data.items() if key != "files"}
 
 
+def _no_draft(request, slug: str):
+    """A step asked for while this browser has no report in progress.
+
+    After « Quitter vite ce site » the draft is gone, and the Back button asks again for the steps
+    it remembers (their responses are never stored: ``no-store``). Those requests leave for the
+    neutral site, so that going back shows nothing of what was being written, not even an empty
+    step. Only a draft just sent leads back to this site, to the page before the form. (A step
+    posted after the draft lapsed is kept and shown back: ``_expired``.)
+    """
+    if request.method == "POST" or drafts.was_sent(request.session):
+        return redirect("reports:start")
+    return redirect(settings.HALTE["QUICK_EXIT_URL"])
+
+
 @policy.public
 @never_cache
 def step(request, slug: str):
     if slug not in SLUGS:
         raise Http404
     draft = drafts.load(request.session)
+    if not draft:
+        if request.method == "POST" and slug != SLUGS[0] and not drafts.was_sent(request.session):
+            # Posted after the draft lapsed: keep what was just written and say what happened.
+            return _expired(request, slug, {"token": secrets.token_hex(16)})
+        # The first step may still be posted: the draft opens with it.
+        if not (request.method == "POST" and slug == SLUGS[0]):
+            return _no_draft(request, slug)
+        draft = {"token": secrets.token_hex(16)}
     for earlier in SLUGS[: SLUGS.index(slug)]:
         if earlier not in draft:
-            if request.method == "POST" and not drafts.was_sent(request.session):
-                return _expired(request, slug, draft)
             return redirect("reports:step", earlier)
     form_class = dict(STEPS)[slug]
+    posted_kind = request.POST.get("reporter_kind") if request.method == "POST" and slug == SLUGS[0] else None
 
-    if slug == "etablissement":
-        return _school_step(request, draft)
-    if slug == "envoyer":
-        return _finish_step(request, draft)
+    with voice.speaking(_voice(draft, posted_kind)):
+        if slug == "etablissement":
+            return _school_step(request, draft)
+        if slug == "envoyer":
+            # Once sent (``drafts.forget(sent=True)``), going back to a step leads to the page before
+            # the form, not to the neutral site.
+            return _finish_step(request, draft)
 
-    if request.method == "POST":
-        form = form_class(request.POST)
-        if form.is_valid():
-            draft[slug] = _serialise(form)
-            draft.setdefault("token", secrets.token_hex(16))
-            drafts.save(request.session, draft)
-            return redirect("reports:step", SLUGS[SLUGS.index(slug) + 1])
-    elif form_class is PupilFormSet:
-        form = PupilFormSet(initial=draft.get(slug))
-    else:
-        form = form_class(initial=draft.get(slug))
-    return render(request, "reports/public/step.html", _step_context(slug, form, draft))
+        if request.method == "POST":
+            form = form_class(request.POST)
+            if form.is_valid():
+                draft[slug] = _serialise(form)
+                draft.setdefault("token", secrets.token_hex(16))
+                drafts.save(request.session, draft)
+                return redirect("reports:step", SLUGS[SLUGS.index(slug) + 1])
+            if form_class is PupilFormSet and not form.management_form.is_valid():
+                # Its hidden fields came back broken: show the boxes again, with the one message.
+                form = PupilFormSet(initial=draft.get(slug), carried_errors=form.non_form_errors())
+        elif form_class is PupilFormSet:
+            form = PupilFormSet(initial=draft.get(slug))
+        else:
+            form = form_class(initial=draft.get(slug))
+        return render(request, "reports/public/step.html", _step_context(slug, form, draft))
 
 
 def _school_step(request, draft: dict):
-    source = request.POST if request.method == "POST" else None
-    typed = request.POST.get("school_query") or draft.get("etablissement", {}).get("school_query") or ""
-    query = clean_text(typed)[:100]
+    """Step 2 is two forms: the search, and the choice. Enter in the search searches; Enter on a
+    chosen school or in the name typed by hand continues with it, and erases nothing."""
+    saved = draft.get("etablissement", {})
+    posted = request.method == "POST"
+    typed = request.POST.get("school_query") if posted else None
+    query = clean_text(typed if typed is not None else saved.get("school_query", ""))[:100]
     matches = list(School.objects.open().search(query)[:20]) if query else []
-    if source is not None and "search" in request.POST:
-        form = SchoolStep(initial={"school_query": query}, matches=matches)
-        if not matches:
-            form.search_message = _(
-                "Aucun établissement ne correspond. Essaie un autre mot, ou écris son nom plus bas."
-            )
-        return render(request, "reports/public/step.html", _step_context("etablissement", form, draft))
-    if source is not None:
-        form = SchoolStep(source, matches=matches)
+    search = SchoolSearchForm(initial={"school_query": query})
+    search_message = ""
+    if posted and "search" in request.POST:
+        form = SchoolStep(initial={**saved, "school_query": query}, matches=matches)
+        if query and not matches:
+            search_message = _("Aucune école ne correspond. Essaie un autre mot, ou écris son nom plus bas.")
+            if voice.current() == voice.VOUS:
+                search_message = _("Aucune école ne correspond. Essayez un autre mot, ou écrivez son nom plus bas.")
+    elif posted:
+        form = SchoolStep(request.POST, matches=matches)
         if form.is_valid():
-            draft["etablissement"] = _serialise(form)
+            draft["etablissement"] = {**form.cleaned_data, "school_query": query}
             drafts.save(request.session, draft)
             return redirect("reports:step", "eleves")
     else:
-        form = SchoolStep(initial=draft.get("etablissement"), matches=matches)
-    return render(request, "reports/public/step.html", _step_context("etablissement", form, draft))
+        form = SchoolStep(initial=saved, matches=matches)
+    context = _step_context("etablissement", form, draft)
+    context.update(search=search, query=query, search_message=search_message, searched=bool(query))
+    return render(request, "reports/public/step.html", context)
 
 
 def _report_data(draft: dict, finish: dict) -> actions.ReportData:
@@ -258,9 +310,10 @@ def _expired(request, slug: str, draft: dict):
         form = form_class(request.POST)
         if form.is_valid():
             draft[slug] = _serialise(form)
-            draft.setdefault("token", secrets.token_hex(16))
-            drafts.save(request.session, draft)
             kept = True
+    # A new draft opens either way, so that the link back to the first step finds one.
+    draft.setdefault("token", secrets.token_hex(16))
+    drafts.save(request.session, draft)
     context = {
         "story": clean_text(request.POST.get("description", ""))[:20_000],
         "kept": kept,
@@ -331,7 +384,10 @@ def mailbox(request):
         except vault.EvidenceRejected as rejected:
             form.add_error("files", rejected.message)
         else:
-            messages.success(request, _("Ton message est envoyé. La cellule va le lire."))
+            sent = _("Ton message est envoyé. L’équipe va le lire.")
+            if voice.voice_of(report.reporter_kind) == voice.VOUS:
+                sent = _("Votre message est envoyé. L’équipe va le lire.")
+            messages.success(request, sent)
             return redirect("reports:mailbox")
     thread = report.messages.prefetch_related("evidence")
     context = {
@@ -342,7 +398,8 @@ def mailbox(request):
         "form": form,
         "staff_kind": AuthorKind.STAFF,
     }
-    return render(request, "reports/public/mailbox.html", context)
+    with voice.speaking(voice.voice_of(report.reporter_kind)):
+        return render(request, "reports/public/mailbox.html", context)
 
 
 @policy.public
