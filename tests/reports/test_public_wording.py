@@ -17,7 +17,7 @@ from django.utils import translation
 from halte.reports import actions
 from halte.reports.models import Report
 
-from .helpers import fill_until_finish, post_step, pupils_data
+from .helpers import draft_of, fill_until_finish, post_step, pupils_data
 
 
 @pytest.fixture(autouse=True)
@@ -214,7 +214,7 @@ def test_identity_is_neither_required_nor_kept_when_anonymous(client, people):
         },
     )
     assert response.status_code == 302
-    who = client.session["halte_report_draft"]["qui"]
+    who = draft_of(client)["qui"]
     assert who["reporter_name"] == who["reporter_email"] == who["reporter_phone"] == ""
     page = client.get(reverse("reports:step", args=["qui"])).content.decode()
     assert 'class="halte-identity"' in page
@@ -235,10 +235,16 @@ def test_back_after_sending_leads_to_the_page_before_the_form_not_away(client, p
     assert client.get(reverse("reports:step", args=["bien-etre"])).url == reverse("reports:start")
 
 
-def test_a_step_posted_after_the_draft_lapsed_starts_again_with_a_word(client, people):
-    response = post_step(client, "faits", VALID_POSTS["faits"], follow=True)
-    assert response.redirect_chain[-1][0] == reverse("reports:start")
-    assert "Ce que tu avais écrit a été effacé" in html.unescape(response.content.decode())
+def test_a_step_posted_after_the_draft_lapsed_is_kept_and_shown_back(client, people):
+    response = post_step(client, "faits", VALID_POSTS["faits"])
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "Ta session a expiré : rien n’est perdu" in page
+    assert "Ce que tu venais d’écrire est gardé" in page
+    assert VALID_POSTS["faits"]["description"] in page
+    assert draft_of(client)["faits"]["description"] == VALID_POSTS["faits"]["description"]
+    # « Reprendre au début » finds the new draft: the first step opens, not the neutral site.
+    assert client.get(reverse("reports:step", args=["qui"])).status_code == 200
 
 
 def test_home_shows_signaler_and_suivre_as_buttons_in_the_page(client, db):
