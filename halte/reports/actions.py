@@ -94,6 +94,7 @@ def submit_report(
     files: Sequence[UploadedFile] = (),
     api_key=None,
     with_receipt: bool = False,
+    receipt_code: str | None = None,
     alongside: Callable[[Report], object] | None = None,
 ) -> Submission:
     """Save a report with its pupils, files, audit row and notification work, all or nothing.
@@ -116,7 +117,9 @@ def submit_report(
     fired = flags.detect(
         text=data.description, forms=data.forms, signs=data.distress_signs, immediate_danger=data.immediate_danger
     )
-    code = receipts.new_code() if with_receipt else None
+    # The public draft brings its own code, chosen before the last step: every answer to that draft
+    # (a retry, a double click) shows the same code, and it opens the report.
+    code = receipt_code or (receipts.new_code() if with_receipt else None)
     owns_transaction = not transaction.get_connection().in_atomic_block
     stored: list = []
     report: Report | None = None
@@ -172,12 +175,6 @@ def _discard(stored: list) -> None:
         vault.discard(stored)
     except OSError:
         logger.exception("Files of a report that was not saved could not be removed.")
-
-
-def find_submission(*, submission_token: str) -> bool:
-    """Whether a report was already filed from this draft (a retry after an unknown outcome, a
-    double click)."""
-    return bool(submission_token) and Report.objects.filter(submission_token=submission_token).exists()
 
 
 def _new_report(data: ReportData, actor, api_key, fired: flags.Detection, code: str | None) -> Report:
@@ -246,19 +243,22 @@ def _alert_coordinators(report: Report) -> None:
         notify(memberships=coordinators, kind=Kind.NEW_REPORT, title=title, url=url)
 
 
-def reissue_receipt(*, submission_token: str) -> Submission | None:
-    """The form was sent twice (double click): the browser shows only the second answer, so the
-    report filed by the first gets a new code, shown now. The first code, never seen, stops working."""
-    code = receipts.new_code()
+def filed_from_draft(*, submission_token: str, receipt_code: str) -> Submission | None:
+    """The report already filed from this draft, shown with the draft's own code: a retry or a double
+    click shows the code it was filed with, and nothing changes. Should the report carry another code
+    (a draft whose code was chosen by a concurrent answer), it is given this one, the code on the
+    screen now — the other, never shown, stops working."""
+    lookup = receipts.lookup_digest(receipt_code)
     with transaction.atomic():
         report = Report.objects.select_for_update().filter(submission_token=submission_token).first()
-        if report is None:
+        if report is None or not receipt_code:
             return None
-        report.receipt_lookup = receipts.lookup_digest(code)
-        report.receipt_hash = receipts.slow_hash(code)
-        report.save(update_fields=["receipt_lookup", "receipt_hash"])
-        record(Action.REPORT_RECEIVED, target=report, detail={"receipt_reissued": True})
-    return Submission(report=report, receipt_code=code)
+        if report.receipt_lookup != lookup:
+            report.receipt_lookup = lookup
+            report.receipt_hash = receipts.slow_hash(receipt_code)
+            report.save(update_fields=["receipt_lookup", "receipt_hash"])
+            record(Action.REPORT_RECEIVED, target=report, detail={"receipt_reissued": True})
+    return Submission(report=report, receipt_code=receipt_code)
 
 
 def find_by_receipt(code: str) -> Report | None:

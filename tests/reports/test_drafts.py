@@ -114,3 +114,22 @@ def test_a_second_sending_after_the_receipt_is_not_called_an_expiry(client, peop
     again = post_step(client, "envoyer", {"files": []})
     assert again.status_code == 302 and again.url == reverse("reports:start")
     assert Report.objects.count() == 1
+
+
+def test_two_sends_of_one_draft_show_the_same_code_and_it_opens_the_report(client, people):
+    """Two clicks at once both read the draft before either answered: the second answer, the one the
+    browser shows, must carry a code that opens the report (an outside tester once got a dead one)."""
+    fill_until_finish(client)
+    client.get(reverse("reports:step", args=["envoyer"]))  # the code is chosen with the last step's page
+    as_read_by_both = client.session[drafts.SESSION_KEY]
+    first = post_step(client, "envoyer", {"files": []})
+    session = client.session
+    session[drafts.SESSION_KEY] = as_read_by_both  # the second click carried the same session
+    session.pop(drafts.SENT_KEY, None)
+    session.save()
+    second = post_step(client, "envoyer", {"files": []})
+    codes = [r.context["code"] for r in (first, second)]
+    assert codes[0] == codes[1]
+    assert Report.objects.count() == 1
+    opened = client.post(reverse("reports:mailbox_open"), {"code": codes[1].replace(" ", "")})
+    assert opened.status_code == 302, opened.content

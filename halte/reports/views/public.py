@@ -231,6 +231,12 @@ def _report_data(draft: dict, finish: dict) -> actions.ReportData:
 
 
 def _finish_step(request, draft: dict):
+    if not draft.get("receipt_code"):
+        # Chosen once, before anything is sent, and kept in the (encrypted) draft: every answer to
+        # this draft — a retry after a lost answer, two clicks at once — shows this same code.
+        draft["receipt_code"] = receipts.new_code()
+        drafts.save(request.session, draft)
+    code = draft["receipt_code"]
     posted = request.method == "POST"
     form = FinishStep(request.POST if posted else None, request.FILES if posted else None)
     context = _step_context("envoyer", form, draft)
@@ -239,10 +245,10 @@ def _finish_step(request, draft: dict):
     if request.method == "POST" and form.is_valid():
         token = draft.get("token", "")
         try:
-            if actions.find_submission(submission_token=token):
+            if filed := actions.filed_from_draft(submission_token=token, receipt_code=code):
                 # Filed already from this draft: the answer to an earlier try was lost (or a double
-                # click). Its files are there; this screen gets a fresh code for it.
-                return _receipt(request, actions.reissue_receipt(submission_token=token))
+                # click). Its files are there; this screen shows the draft's code, which opens it.
+                return _receipt(request, filed)
         except DatabaseError:
             logger.exception("Could not check whether this draft was already filed.")
             return _outcome_unknown(request, context)
@@ -252,18 +258,19 @@ def _finish_step(request, draft: dict):
                 files=form.cleaned_data["files"],
                 actor=None,
                 with_receipt=True,
+                receipt_code=code,
             )
         except vault.EvidenceRejected as rejected:
             form.add_error("files", rejected.message)
         except IntegrityError:
-            # Sent twice at once (double click): the first report stands; this screen gets a fresh code for it.
+            # Sent twice at once (double click): the first report stands, filed with the draft's code.
             try:
-                reissued = actions.reissue_receipt(submission_token=token)
+                filed = actions.filed_from_draft(submission_token=token, receipt_code=code)
             except DatabaseError:
                 return _outcome_unknown(request, context)
-            if reissued is None:
+            if filed is None:
                 raise
-            return _receipt(request, reissued)
+            return _receipt(request, filed)
         except actions.OutcomeUnknown:
             return _outcome_unknown(request, context)
         except (DatabaseError, OSError):

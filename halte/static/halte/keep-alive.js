@@ -1,6 +1,7 @@
-// Keep the reporting draft alive while a step is open and visible: typing is not a request, and a
-// child may write for longer than the session's idle timeout. Pings stop when the page is hidden,
-// and for good after a few hours, so that a forgotten tab does not keep a draft forever.
+// Keep the reporting draft alive while a step is open: typing is not a request, and a child may
+// write for longer than the session's idle timeout, or leave the tab to find screenshots. Pings go
+// on while the page is hidden (the browser slows them, never below once a minute) and stop for good
+// after a few hours, so that a forgotten tab does not keep a draft forever.
 (function () {
   "use strict";
   var form = document.querySelector("[data-halte-keep-alive]");
@@ -13,7 +14,7 @@
   var tokenInput = form.querySelector("input[name=csrfmiddlewaretoken]");
   var last = Date.now();
   function ping() {
-    if (document.visibilityState !== "visible" || Date.now() > stopAt) {
+    if (Date.now() > stopAt) {
       return;
     }
     last = Date.now();
