@@ -111,6 +111,10 @@ WORDS: dict[str, WordClass] = {
     "mourir": verbs("mourir|crever"),
     "vouloir": verbs("vouloir|aimer|preferer|souhaiter|rever|penser") | nouns("envie|besoin") | exact("mieux|plutot"),
     "disparaitre": verbs("disparaitre|exister|evaporer|volatiliser"),
+    # Someone coming into a child's bed: « le copain de ma mère vient dans mon lit la nuit ».
+    "venir_au_lit": verbs("rentrer|entrer|glisser|coucher|monter|allonger|faufiler")
+    # « venir » is irregular: its forms are written out.
+    | nouns("venir|vient|viens|viennent|venait|venaient|vienne|venu|revenir|revient|reviens|reviennent|revenait"),
     "vivre": verbs("vivre|exister"),
     "naitre": exact("ne|nee|nes|nees|naitre|naissance"),
     "regretter": verbs("regretter|pleurer|manquer|remarquer"),
@@ -353,6 +357,7 @@ SIGNALS: tuple[Signal, ...] = (
     ),
     Signal("self_harm", "<je> …2 <gacher> …1 la vie …3 tout le monde|<proche>|famille|parents|entourage"),
     Signal("self_harm", "marre …2 la vie|vivre"),
+    Signal("self_harm", "marre …2 vivre|exister"),
     Signal(
         "self_harm",
         "en finir",
@@ -396,6 +401,14 @@ SIGNALS: tuple[Signal, ...] = (
         ),
     ),
     Signal("sexual", "<toucher> …3 <intime>"),
+    Signal(
+        "sexual",
+        "<venir_au_lit> …2 dans|sous|sur …1 mon|ma|son|sa|leur|le|la …1 lit|lits|couette|draps",
+        unless=(
+            "soeur|soeurs|frere|freres|chat|chats|chien|chiens|chaton|chiot|bebe|doudou …6 _",
+            "_ …8 peur|orage|cauchemar|cauchemars|malade|fievre",
+        ),
+    ),
     Signal("sexual", "<se> <toucher> …2 contre|sur moi|elle|lui"),
     Signal("sexual", "<main> …3 dans|sous|sur|entre …2 <intime>|jambes|cuisses"),
     Signal("sexual", "<main> …2 partout"),
