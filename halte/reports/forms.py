@@ -198,18 +198,14 @@ class ReporterStep(PublicForm):
             ),
         ),
     )
-    reporter_name = TextField(
-        label=tu_vous(_("Ton nom et ton prénom"), _("Votre nom et votre prénom")), max_length=200, required=False
-    )
+    reporter_name = TextField(label=_("Nom et prénom"), max_length=200, required=False)
     reporter_email = forms.EmailField(
-        label=tu_vous(_("Ton adresse électronique"), _("Votre adresse électronique")),
+        label=_("Adresse électronique"),
         max_length=254,
         required=False,
         help_text=_("Par exemple : prenom.nom@exemple.fr"),
     )
-    reporter_phone = TextField(
-        label=tu_vous(_("Ton numéro de téléphone"), _("Votre numéro de téléphone")), max_length=32, required=False
-    )
+    reporter_phone = TextField(label=_("Numéro de téléphone"), max_length=32, required=False)
 
     def clean(self):
         data = super().clean()

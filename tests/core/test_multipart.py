@@ -194,5 +194,6 @@ def test_a_body_larger_than_any_report_is_refused_before_it_is_read(mailbox, set
 
     # The public pages' French "too big" page (the API answers a JSON 413: tests/api).
     assert response.status_code == 400
-    assert "Ce que tu as envoyé est trop long" in response.content.decode()
+    assert "Ce que tu as envoyé est trop lourd" in response.content.decode()
+    assert "photos ou des vidéos" in response.content.decode()  # the likely cause is named, not only the text
     assert not Message.objects.filter(report=report).exists()

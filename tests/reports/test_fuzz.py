@@ -396,7 +396,7 @@ def assert_not_a_failure(response, allowed=(200, 302, 400)) -> None:
     assert response.status_code in allowed, (response.status_code, response.content.decode()[:2000])
     if response.status_code == 400:
         # The only 400 we expect here is "too big", and it must say so in plain French.
-        assert "Ce que tu as envoyé est trop long" in response.content.decode()
+        assert "Ce que tu as envoyé est trop lourd" in response.content.decode()
 
 
 def templates(response) -> list[str]:
@@ -665,7 +665,7 @@ def test_a_story_of_megabytes_is_a_plain_400(people):
     before = Counts.now()
     response = post_step(client, "faits", {**PLAIN["faits"], "description": "harcèlement " * 250_000})
     assert response.status_code == 400
-    assert "Ce que tu as envoyé est trop long" in response.content.decode()
+    assert "Ce que tu as envoyé est trop lourd" in response.content.decode()
     assert Counts.now() == before
 
 
@@ -673,7 +673,7 @@ def test_a_thousand_fields_is_a_plain_400(people):
     client = Client()
     response = post_step(client, "qui", {**PLAIN["qui"], **{f"champ{i}": "x" for i in range(1_001)}})
     assert response.status_code == 400
-    assert "Ce que tu as envoyé est trop long" in response.content.decode()
+    assert "Ce que tu as envoyé est trop lourd" in response.content.decode()
 
 
 def test_a_hundred_and_one_files_is_a_400_and_nothing_is_saved(people):

@@ -190,7 +190,7 @@ def test_ten_megabytes_of_text_get_a_french_page_not_an_error(client, people):
     post_step(client, "eleves", {"form-TOTAL_FORMS": "0", "form-INITIAL_FORMS": "0"})
     response = post_step(client, "faits", {"description": "a" * 10_000_000})
     assert response.status_code == 400
-    assert "Ce que tu as envoyé est trop long" in response.content.decode()
+    assert "Ce que tu as envoyé est trop lourd" in response.content.decode()
     assert Report.objects.count() == 0
 
 
