@@ -113,7 +113,9 @@ def server_error(request):
         # The database or the storage failed, not the request: a transaction that did not commit left
         # nothing behind, and trying again shortly is the right advice.
         template = loader.get_template("www/errors/503.html")
-        response = HttpResponse(template.render({"HALTE": settings.HALTE}), status=503)
+        # A child sending a report hears it in the form's words, with the way back to its last step.
+        reporting = request.path.startswith("/signaler/")
+        response = HttpResponse(template.render({"HALTE": settings.HALTE, "reporting": reporting}), status=503)
         response["Retry-After"] = "30"
         return response
     template = loader.get_template("www/errors/500.html")

@@ -60,6 +60,27 @@ def test_server_error_page_is_styled_and_reassuring(db):
     assert "3018" in response.content.decode()
 
 
+def test_a_database_fault_while_reporting_tells_the_child_what_to_do(db):
+    """A fault that escapes the view (the session could not even be read): on the reporting path the
+    child is told, in the form's words, to go back to the last step — never a bare error page."""
+    from django.db import OperationalError
+    from django.test import RequestFactory
+
+    from halte.www.views import server_error
+
+    for path, expected in [
+        ("/signaler/envoyer/", "On ne sait pas encore si ton signalement est arrivé : réessaie"),
+        ("/dossiers/", "Service momentanément indisponible"),
+    ]:
+        try:
+            raise OperationalError("server closed the connection unexpectedly")
+        except OperationalError:
+            response = server_error(RequestFactory().post(path))
+        assert response.status_code == 503
+        assert response["Retry-After"] == "30"
+        assert expected in response.content.decode()
+
+
 def test_security_headers(client, db):
     response = client.get(reverse("www:home"))
     csp = response["Content-Security-Policy"]
