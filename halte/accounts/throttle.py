@@ -182,3 +182,12 @@ def remember_device(response, user) -> None:
         httponly=True,
         samesite="Lax",
     )
+
+
+def purge(now: datetime | None = None) -> int:
+    """Forget counters whose every window is over (the periodic pass): they no longer slow anyone, and a
+    keyed hash of an address is kept no longer than it serves."""
+    limit = limits()
+    longest = max(limit["ACCOUNT_WINDOW"], limit["CLIENT_WINDOW"], limit["DEVICE_WINDOW"])
+    cutoff = (now or timezone.now()) - timedelta(seconds=longest)
+    return LoginThrottle.objects.filter(last_failure_at__lt=cutoff).delete()[0]

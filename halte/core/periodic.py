@@ -4,9 +4,10 @@ Each duty is idempotent and cheap when there is nothing to do, so running the pa
 safe: clock reminders and escalations (cases), the 60-day warning of expiring approvals and the
 deletion of weak-signal observations older than three months (prevention), the proposal to switch a
 shared-concern series without improvement to the sanctions track (interventions), forgetting the
-counters of wrong receipt codes whose window is over (reports), once a day the checkpoint of the
-audit journal's closed days (audit), the deletion of vault and document files left without a row for
-more than an hour, of spent submission tokens and of jobs done more than 30 days ago.
+counters of wrong receipt codes and failed logins whose window is over (reports, accounts), once a
+day the checkpoint of the audit journal's closed days (audit), the deletion of vault and document
+files left without a row for more than an hour, of spent submission tokens and of jobs done more
+than 30 days ago.
 
 `run_exclusive` is what `manage.py tick` and the worker call: it takes a PostgreSQL advisory lock so
 that two passes never overlap (the second returns at once; SQLite, with one process, needs none) and,
@@ -36,6 +37,7 @@ class PassResult:
     mpp_switches_proposed: int = 0
     journal_checkpoints: int = 0
     receipt_counters_purged: int = 0
+    login_counters_purged: int = 0
     orphan_files: list[str] = field(default_factory=list)
     tokens_purged: int = 0
     jobs_purged: int = 0
@@ -58,6 +60,7 @@ class PassResult:
 
 
 def run(now: datetime | None = None) -> PassResult:
+    from halte.accounts.throttle import purge as purge_login_counters
     from halte.cases import clocks
     from halte.core import submission
     from halte.delivery import queue
@@ -76,6 +79,7 @@ def run(now: datetime | None = None) -> PassResult:
         mpp_switches_proposed=propose_switches(moment),
         journal_checkpoints=_journal_checkpoints(moment),
         receipt_counters_purged=purge_receipt_counters(moment),
+        login_counters_purged=purge_login_counters(moment),
         orphan_files=vault.purge_orphans() + storage.purge_orphans(),
         tokens_purged=submission.purge(moment),
         jobs_purged=queue.purge_done(moment),

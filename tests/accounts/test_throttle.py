@@ -196,3 +196,19 @@ def test_the_database_refuses_an_address_in_another_unicode_form(coordinator):
     with pytest.raises(IntegrityError), transaction.atomic():
         # A full-width "ｃ": NFKC folds it to "c", so this is not the normal form.
         User.objects.filter(pk=coordinator.user.pk).update(email="\uff43oordination@halte.test")
+
+
+@pytest.mark.django_db
+def test_the_periodic_pass_forgets_counters_whose_windows_are_over():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from halte.core import periodic
+
+    now = timezone.now()
+    LoginThrottle.objects.create(key="a" * 64, failures=3, last_failure_at=now - timedelta(hours=2))
+    LoginThrottle.objects.create(key="b" * 64, failures=3, last_failure_at=now - timedelta(minutes=10))
+    result = periodic.run(now)
+    assert result.login_counters_purged == 1
+    assert list(LoginThrottle.objects.values_list("key", flat=True)) == ["b" * 64]
