@@ -46,6 +46,17 @@ def _no_journal_checkpoints(settings):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _media_of_this_test_process(tmp_path_factory):
+    """Each test process keeps its files in a folder of its own, new for the run: the periodic pass
+    deletes files that no row of *its* database refers to, so a folder shared between processes (or
+    left over from an earlier run) would be swept by another process's pass."""
+    original = settings.MEDIA_ROOT
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    yield
+    settings.MEDIA_ROOT = original
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _flush_past_the_journal_guards():
     """Tests with real commits (live server, races) end with a flush: a TRUNCATE of every table, which
     the journal's triggers refuse on PostgreSQL. The test database's owner (a superuser) lets the flush
