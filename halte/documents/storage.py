@@ -14,16 +14,14 @@ or key raises :class:`DocumentUnreadable`.
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.utils import timezone
 
+from halte.core import blobs
 from halte.reports import vault
 
 if TYPE_CHECKING:
@@ -49,53 +47,41 @@ class Stored:
     size: int
 
 
-def root() -> Path:
-    return Path(settings.MEDIA_ROOT) / DOCUMENTS_DIR
-
-
 def _new_relative_path(now=None) -> str:
     now = timezone.localtime(now or timezone.now())
     return f"{DOCUMENTS_DIR}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}.bin"
 
 
-def absolute(relative: str) -> Path:
-    """The file behind a stored path, refusing anything that would leave the documents directory."""
-    base = root().resolve()
-    path = (Path(settings.MEDIA_ROOT) / relative).resolve()
-    if not path.is_relative_to(base):
+def _documents_path(relative: str) -> str:
+    """A stored path, refused unless it lies in the documents area."""
+    try:
+        pure = blobs.check_path(relative)
+    except blobs.BlobPathRefused as exc:
+        raise DocumentUnreadable(f"Path outside the documents directory: {relative!r}") from exc
+    if pure.parts[0] != DOCUMENTS_DIR:
         raise DocumentUnreadable(f"Path outside the documents directory: {relative!r}")
-    return path
+    return relative
 
 
 def store(pdf: bytes, *, public_id: uuid.UUID, now=None) -> Stored:
     """Encrypt and write one PDF; return where it is, under which key, and the plain PDF's digest."""
     key_id, keys = vault.keyring()
     relative = _new_relative_path(now)
-    path = absolute(relative)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     blob = vault.seal(keys[key_id], key_id, public_id, ROLE, pdf)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(blob)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    blobs.write_new(relative, blob)
     return Stored(path=relative, key_id=key_id, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf))
 
 
 def remove(relative: str) -> None:
     """Remove a file whose row is being rolled back."""
-    absolute(relative).unlink(missing_ok=True)
+    blobs.delete(_documents_path(relative))
 
 
 def read(document: Document) -> bytes:
     """The plain PDF of a document, after checking it against its recorded size and SHA-256."""
     try:
-        blob = absolute(document.path).read_bytes()
-    except FileNotFoundError as exc:
+        blob = blobs.read(_documents_path(document.path))
+    except blobs.BlobMissing as exc:
         raise DocumentUnreadable(f"Document file missing: {document.path}") from exc
     _, keys = vault.keyring()
     key = keys.get(document.key_id)
@@ -124,19 +110,12 @@ def purge_orphans(*, older_than: timedelta = timedelta(hours=1)) -> list[str]:
     not have committed yet. Called by the periodic pass (`halte/core/periodic.py`)."""
     from .models import Document
 
-    base = root()
-    if not base.is_dir():
-        return []
-    media_root = Path(settings.MEDIA_ROOT)
     referenced = set(Document.objects.values_list("path", flat=True))
-    cutoff = (timezone.now() - older_than).timestamp()
+    cutoff = timezone.now() - older_than
     removed = []
-    for path in sorted(base.rglob("*")):
-        if not path.is_file() or path.is_symlink():
+    for listed in blobs.listing(DOCUMENTS_DIR):
+        if listed.path in referenced or listed.modified > cutoff:
             continue
-        relative = path.relative_to(media_root).as_posix()
-        if relative in referenced or path.stat().st_mtime > cutoff:
-            continue
-        path.unlink(missing_ok=True)
-        removed.append(relative)
+        blobs.delete(listed.path)
+        removed.append(listed.path)
     return removed

@@ -76,6 +76,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from halte.core import blobs
+
 from . import antivirus, inspection
 from .enums import ScanStatus
 from .models import Evidence
@@ -509,28 +511,25 @@ _KEY_CHECK_ROLE = "key-check"
 _KEY_CHECK_TEXT = b"halte key check v1"
 
 
-def _key_check_path(key_id: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / KEY_CHECK_DIR / f"{key_id}.bin"  # ids are [A-Za-z0-9_.-]
+def _key_check_path(key_id: str) -> str:
+    return f"{KEY_CHECK_DIR}/{key_id}.bin"  # ids are [A-Za-z0-9_.-]
 
 
 def _write_key_check(key: bytes, key_id: str) -> None:
     """Seal a known text with ``key`` the first time ``key_id`` is used; never replace one."""
     path = _key_check_path(key_id)
-    if path.exists():
+    if blobs.exists(path):
         return
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     nonce = os.urandom(NONCE_BYTES)
     blob = nonce + AESGCM(key).encrypt(nonce, _KEY_CHECK_TEXT, _associated_data(_KEY_CHECK_ID, key_id, _KEY_CHECK_ROLE))
     with contextlib.suppress(FileExistsError):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(blob)
+        blobs.write_new(path, blob)
 
 
 def _key_differs(key: bytes, key_id: str) -> bool:
     """True when the key check of ``key_id`` exists and ``key`` does not open it."""
     try:
-        blob = _key_check_path(key_id).read_bytes()
+        blob = blobs.read(_key_check_path(key_id))
     except OSError:
         return False  # no check (files sealed before checks existed): cannot tell, assume tampering
     nonce, ciphertext = blob[:NONCE_BYTES], blob[NONCE_BYTES:]
@@ -541,42 +540,30 @@ def _key_differs(key: bytes, key_id: str) -> bool:
     return False
 
 
-# --- Files --------------------------------------------------------------------------------------
-def _vault_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / VAULT_DIR
-
-
+# --- Files (sealed blobs, kept by halte.core.blobs) ------------------------------------------------
 def _new_relative_path() -> str:
     now = timezone.now()
     return f"{VAULT_DIR}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}.bin"
 
 
-def _absolute(relative: str) -> Path:
-    """The file behind a stored path, refusing anything that would leave the vault."""
-    root = _vault_root().resolve()
-    path = (Path(settings.MEDIA_ROOT) / relative).resolve()
-    if not path.is_relative_to(root):
+def _vault_path(relative: str) -> str:
+    """A stored path, refused unless it lies in the vault (a row cannot point at a document or a key check)."""
+    try:
+        pure = blobs.check_path(relative)
+    except blobs.BlobPathRefused as exc:
+        raise EvidenceUnreadable(f"Path outside the vault: {relative!r}") from exc
+    if pure.parts[0] != VAULT_DIR:
         raise EvidenceUnreadable(f"Path outside the vault: {relative!r}")
-    return path
+    return relative
 
 
 def _write_new(relative: str, blob: bytes) -> None:
-    path = _absolute(relative)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(blob)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    blobs.write_new(_vault_path(relative), blob)
 
 
 def _remove(relatives: Iterable[str]) -> None:
     for relative in relatives:
-        _absolute(relative).unlink(missing_ok=True)
+        blobs.delete(_vault_path(relative))
 
 
 def discard(evidence: Iterable[Evidence]) -> None:
@@ -587,8 +574,8 @@ def discard(evidence: Iterable[Evidence]) -> None:
 
 def _read_blob(relative: str) -> bytes:
     try:
-        return _absolute(relative).read_bytes()
-    except FileNotFoundError as exc:
+        return blobs.read(_vault_path(relative))
+    except blobs.BlobMissing as exc:
         raise EvidenceUnreadable(f"Vault file missing: {relative}") from exc
 
 
@@ -786,22 +773,15 @@ def purge_orphans(*, older_than: timedelta = timedelta(hours=1)) -> list[str]:
 
     ``store()`` writes files before its row exists, and a transaction that rolls back after store()
     returned leaves those files behind. Files younger than ``older_than`` are kept, because they may
-    belong to a transaction that has not committed yet. Run it from time to time (a cron job).
+    belong to a transaction that has not committed yet. Called by the periodic pass.
     """
-    root = _vault_root()
-    if not root.is_dir():
-        return []
-    media_root = Path(settings.MEDIA_ROOT)
     referenced = set(Evidence.objects.values_list("original_path", flat=True))
     referenced.update(Evidence.objects.exclude(display_path="").values_list("display_path", flat=True))
-    cutoff = (timezone.now() - older_than).timestamp()
+    cutoff = timezone.now() - older_than
     removed = []
-    for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.is_symlink():
+    for listed in blobs.listing(VAULT_DIR):
+        if listed.path in referenced or listed.modified > cutoff:
             continue
-        relative = path.relative_to(media_root).as_posix()
-        if relative in referenced or path.stat().st_mtime > cutoff:
-            continue
-        path.unlink(missing_ok=True)
-        removed.append(relative)
+        blobs.delete(listed.path)
+        removed.append(listed.path)
     return removed

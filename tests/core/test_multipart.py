@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from halte.core import multipart
+from halte.core import blobs, multipart
 from halte.core.submission import new_token
 from halte.reports import enums, vault
 from halte.reports.actions import PupilData, ReportData, submit_report
@@ -68,7 +68,7 @@ def mailbox(db):
 def assert_kept(evidence: Evidence, name: str, content: bytes = CONTENT) -> None:
     assert evidence.original_name == name
     assert evidence.content_type == "text/plain"
-    assert vault._absolute(evidence.original_path).is_file()
+    assert blobs.exists(evidence.original_path)
     assert vault.read_original(evidence) == content
 
 
