@@ -194,6 +194,20 @@ class InvitationResult:
     removed: int  # people no longer invited
 
 
+def _outrank_earlier_copies(meeting: Meeting, removed: list[Invitation]) -> None:
+    """Raise the meeting's SEQUENCE before a CANCEL to someone taken off, or a REQUEST to someone who
+    may have had one (anyone invited once the meeting has moved on): a calendar keeps the copy with
+    the highest SEQUENCE (RFC 5545 §3.8.7.4), so each must outrank what its recipient already holds.
+    The others' copies are unchanged by this (their file names only them and the organiser): they
+    stay current and are not sent again."""
+    previous = meeting.sequence
+    meeting.sequence += 1
+    meeting.save(update_fields=["sequence"])
+    meeting.invitations.filter(sent_at__isnull=False, sent_sequence=previous).exclude(
+        pk__in=[inv.pk for inv in removed]
+    ).update(sent_sequence=meeting.sequence)
+
+
 def send_invitations(
     *, meeting: Meeting, actor: Membership, memberships: Iterable[Membership], now: datetime | None = None
 ) -> InvitationResult:
@@ -220,14 +234,15 @@ def send_invitations(
                 _("La présence de %(names)s est déjà enregistrée : leur invitation ne peut plus être retirée.")
                 % {"names": names}
             )
-        Invitation.objects.bulk_create(
-            [Invitation(meeting=locked, membership=m) for pk, m in wanted.items() if pk not in existing]
-        )
+        newcomers = [m for pk, m in wanted.items() if pk not in existing]
+        withdrawn = [inv.membership for inv in removed if inv.sent_at is not None]
+        if withdrawn or (newcomers and locked.sequence > 0):
+            _outrank_earlier_copies(locked, removed)
+        Invitation.objects.bulk_create([Invitation(meeting=locked, membership=m) for m in newcomers])
         Invitation.objects.filter(pk__in=[inv.pk for inv in removed]).delete()
         current = list(locked.invitations.select_related("membership__user", "membership__organisation"))
         to_send = [inv for inv in current if inv.sent_sequence != locked.sequence or inv.sent_at is None]
         messages = emails.prepare(locked, [inv.membership for inv in to_send], kind=emails.INVITE, now=now)
-        withdrawn = [inv.membership for inv in removed if inv.sent_at is not None]
         messages += emails.prepare(locked, withdrawn, kind=emails.WITHDRAWN, now=now)
         Invitation.objects.filter(pk__in=[inv.pk for inv in to_send]).update(sent_at=now, sent_sequence=locked.sequence)
         _notify(
