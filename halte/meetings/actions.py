@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from halte.access import meetings as access
+from halte.access.policy import Capability, memberships_with
 from halte.accounts.models import Membership, Organisation
 from halte.audit.journal import record
 from halte.audit.models import Action as AuditAction
@@ -116,6 +117,57 @@ def schedule(*, actor: Membership, title: str, starts_at: datetime, duration_min
             title=title, starts_at=starts_at, duration_minutes=duration_minutes, place=place, organiser=actor
         )
         _audit(AuditAction.MEETING_SCHEDULED, actor, meeting, starts_at=starts_at.isoformat())
+    return meeting
+
+
+def record_held(
+    *,
+    actor: Membership,
+    title: str,
+    starts_at: datetime,
+    duration_minutes: int,
+    mode: str,
+    place: str,
+    attendees: Iterable[Membership],
+    now: datetime | None = None,
+) -> Meeting:
+    """Record a meeting that has already taken place (an emergency meeting by phone this morning):
+    held at the date it really took place, the people who took part marked present, no email sent."""
+    now = now or timezone.now()
+    if starts_at > now:
+        raise MeetingRefused(_("Cette réunion n’a pas encore eu lieu : programmez-la plutôt."))
+    people = list({m.pk: m for m in attendees}.values())
+    if not people:
+        raise MeetingRefused(_("Cochez au moins une personne qui a pris part à la réunion."))
+    readers = set(
+        memberships_with(Capability.READ_CASES).filter(pk__in=[m.pk for m in people]).values_list("pk", flat=True)
+    )
+    if any(m.pk not in readers for m in people):
+        raise MeetingRefused(_("Seules les personnes qui suivent des dossiers peuvent être inscrites à une réunion."))
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            title=title,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            mode=mode,
+            place=place,
+            organiser=actor,
+            status=Meeting.Status.HELD,
+            held_at=starts_at,
+            created_at=now,
+        )
+        Invitation.objects.bulk_create(
+            [Invitation(meeting=meeting, membership=m, attendance=Invitation.Attendance.PRESENT) for m in people]
+        )
+        _audit(
+            AuditAction.MEETING_SCHEDULED,
+            actor,
+            meeting,
+            starts_at=starts_at.isoformat(),
+            recorded_after_the_fact=True,
+            mode=mode,
+            present=[str(m.public_id) for m in people],
+        )
     return meeting
 
 
