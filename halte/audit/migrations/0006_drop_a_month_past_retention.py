@@ -7,9 +7,10 @@ PostgreSQL:
   passed in: `months.RETENTION`); a chained `audit.month_dropping` row of the journal already states how many rows the
   month holds and the count still matches (the checkpoint of the month's days is in the journal before
   anything goes). It writes `audit_droppedmonth` with its own transaction id first.
-- `halte_audit_refuse()` still refuses every UPDATE, every TRUNCATE, and every DELETE except one of a
-  row of the month that `audit_droppedmonth` names *for the current transaction*: a single row, a row
-  of another month, or a row outside that function stays impossible to delete. The application's role
+- `halte_audit_refuse()` still refuses every UPDATE, every TRUNCATE, and every DELETE except, in the
+  transaction that wrote an `audit_droppedmonth` row (its transaction id), a link of that month and a
+  row whose link is already gone (the function deletes the month's links, then their rows): a single
+  row, a row of another month, or a row outside that function stays impossible to delete. The application's role
   may not write `audit_droppedmonth` itself (README, "Base de données").
 """
 
@@ -22,15 +23,18 @@ DECLARE
 BEGIN
     IF TG_OP = 'DELETE' AND TG_LEVEL = 'ROW' THEN
         IF TG_TABLE_NAME = 'audit_chainlink' THEN
-            row_day := OLD.day;
-        ELSE
-            SELECT link.day INTO row_day FROM {schema}.audit_chainlink AS link WHERE link.event_id = OLD.id;
-        END IF;
-        IF row_day IS NOT NULL AND EXISTS (
-            SELECT 1 FROM {schema}.audit_droppedmonth AS dropped
-            WHERE dropped.txid = txid_current()
-              AND row_day >= dropped.month AND row_day < (dropped.month + interval '1 month')::date
-        ) THEN
+            IF EXISTS (
+                SELECT 1 FROM {schema}.audit_droppedmonth AS dropped
+                WHERE dropped.txid = txid_current()
+                  AND OLD.day >= dropped.month AND OLD.day < (dropped.month + interval '1 month')::date
+            ) THEN
+                RETURN OLD;
+            END IF;
+        -- A row goes after its link (the drop function deletes the month's links first), in that
+        -- transaction only.
+        ELSIF NOT EXISTS (SELECT 1 FROM {schema}.audit_chainlink AS link WHERE link.event_id = OLD.id)
+              AND EXISTS (SELECT 1 FROM {schema}.audit_droppedmonth AS dropped WHERE dropped.txid = txid_current())
+        THEN
             RETURN OLD;
         END IF;
     END IF;
@@ -46,6 +50,7 @@ DECLARE
     stated bigint;
     actual bigint;
     removed bigint;
+    ids bigint[];
 BEGIN
     IF first_day IS NULL OR first_day <> date_trunc('month', first_day)::date THEN
         RAISE EXCEPTION 'not the first day of a month: %', first_day;
@@ -72,12 +77,11 @@ BEGIN
     END IF;
     INSERT INTO {schema}.audit_droppedmonth (month, txid, rows, dropped_at)
         VALUES (first_day, txid_current(), actual, clock_timestamp());
-    -- The links point to the rows: check that reference at the end of the transaction, once both are gone.
-    SET CONSTRAINTS ALL DEFERRED;
-    DELETE FROM {schema}.audit_auditevent AS event USING {schema}.audit_chainlink AS link
-        WHERE link.event_id = event.id AND link.day >= first_day AND link.day < next_month;
-    GET DIAGNOSTICS removed = ROW_COUNT;
+    SELECT array_agg(link.event_id) INTO ids FROM {schema}.audit_chainlink AS link
+        WHERE link.day >= first_day AND link.day < next_month;
     DELETE FROM {schema}.audit_chainlink AS link WHERE link.day >= first_day AND link.day < next_month;
+    DELETE FROM {schema}.audit_auditevent AS event WHERE event.id = ANY(ids);
+    GET DIAGNOSTICS removed = ROW_COUNT;
     RETURN removed;
 END
 $$;
