@@ -186,7 +186,6 @@ def anonymise_case(case, now: datetime) -> Outcome:
     """Anonymise one case and its reports; then the people it cites that no case still needs by name.
     Call it inside a transaction."""
     from halte.cases import models as cases
-    from halte.documents import storage
     from halte.documents.models import Document, DocumentKind
     from halte.interventions import models as work
     from halte.meetings.models import AgendaItem
@@ -216,12 +215,19 @@ def anonymise_case(case, now: datetime) -> Outcome:
         )
     if documents:
         paths = [document.path for document in documents]
-        transaction.on_commit(lambda: [storage.remove(path) for path in paths])
+        transaction.on_commit(lambda: _remove_documents(paths))
     outcome.files += len(documents)
     people = cases.Person.objects.filter(involvements__case=case, anonymised_at__isnull=True).distinct()
     still_needed = cases.Involvement.objects.filter(person=OuterRef("pk"), case__anonymised_at__isnull=True)
     _anonymise_people(people.exclude(Exists(still_needed)), now)
     return outcome
+
+
+def _remove_documents(paths: list[str]) -> None:
+    from halte.documents import storage
+
+    for path in paths:
+        storage.remove(path)
 
 
 def _anonymise_people(people: QuerySet, now: datetime) -> int:
@@ -341,7 +347,6 @@ def _documents_left_due(now: datetime) -> QuerySet:
 
 
 def _apply_documents_left(now: datetime, limit: int) -> Outcome:
-    from halte.documents import storage
     from halte.documents.models import Document, DocumentKind
 
     with transaction.atomic():
@@ -352,7 +357,7 @@ def _apply_documents_left(now: datetime, limit: int) -> Outcome:
             )
         paths = [document.path for document in items]
         if paths:
-            transaction.on_commit(lambda: [storage.remove(path) for path in paths])
+            transaction.on_commit(lambda: _remove_documents(paths))
     return Outcome(count=len(items), refs=[str(d.public_id) for d in items], files=len(items))
 
 

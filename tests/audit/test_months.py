@@ -80,7 +80,7 @@ def test_a_month_past_retention_goes_whole_and_the_rest_still_verifies(old_journ
 
 
 def test_a_day_that_vanished_without_a_checkpoint_row_is_still_a_break(old_journal):
-    month, old = old_journal
+    _, old = old_journal
     heads_before = [verify.check_day(day).head for day in verify.chained_days()]
     with past_the_triggers() as cursor:  # the owner removes a day by hand, not through drop_month
         ids = ",".join(str(pk) for pk in old["next_month"])
