@@ -385,3 +385,18 @@ def test_anonymisation_and_its_journal_row_commit_together(world, monkeypatch):
     with pytest.raises(RuntimeError), transaction.atomic():
         retention.run(NOW, rules=["closed_cases"])
     assert cases.Case.objects.filter(anonymised_at__isnull=False).count() == 0
+
+
+def test_a_person_no_case_involves_but_an_interview_cites_is_kept(world):
+    heard = world.person("Noé", "Entenduval", date(2012, 5, 5), created=ago(days=3))
+    Interview.objects.create(
+        case=world.cases["closed_2_months"],
+        person=heard,
+        kind=Interview.Kind.values[0],
+        held_at=ago(days=70),
+        conducted_by=world.author,
+    )
+    outcome = retention.run(NOW, rules=["unlinked_people"])
+    assert outcome.count("unlinked_people") == 1  # Orphée only
+    assert cases.Person.objects.filter(pk=heard.pk).exists()
+    assert not cases.Person.objects.filter(pk=world.unlinked.pk).exists()
