@@ -295,6 +295,11 @@ class Share(models.Model):
     def __str__(self) -> str:
         return f"{self.case} → {self.organisation}"
 
+    @property
+    def compartment_labels(self) -> list[str]:
+        """The shared compartments in words (« Volet judiciaire »), never their codes."""
+        return [str(enums.Compartment(code).label) for code in self.compartments]
+
 
 class Link(models.Model):
     """Two cases linked (same situation seen twice, siblings…) or one merged into the other."""

@@ -263,8 +263,8 @@ def test_minutes_carry_this_case_only(filled, world, people, settings):
         "Participants",
         "DSDEN de la Somme",
         "Parquet d'Amiens",
-        "Présent",
-        "Excusé",
+        "Présence",
+        "Absence excusée",
         MINUTES_A,
         DECISION_A,
         "Collège A",  # owner organisation of the decision
