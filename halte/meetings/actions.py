@@ -223,17 +223,45 @@ def cancel(*, meeting: Meeting, actor: Membership, reason: str, now: datetime | 
     return locked
 
 
-def mark_held(*, meeting: Meeting, actor: Membership, now: datetime | None = None) -> Meeting:
+def mark_held(
+    *, meeting: Meeting, actor: Membership, held_at: datetime | None = None, now: datetime | None = None
+) -> Meeting:
+    """Mark a planned meeting held. ``held_at``: when it really began, for a meeting brought forward
+    (an emergency): its date becomes that one, and the people who were sent the planned date receive
+    the real one, so that no calendar keeps a meeting that will not happen."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock(meeting)
         _require_planned(locked)
-        if locked.starts_at > now:
-            raise MeetingRefused(_("La réunion n’a pas encore commencé."))
+        if held_at is not None and held_at > now:
+            raise MeetingRefused(_("Cette heure n’est pas encore passée : la réunion n’a pas pu commencer."))
+        began = held_at or locked.starts_at
+        if began > now:
+            raise MeetingRefused(
+                _("La réunion n’a pas encore commencé. Si elle a eu lieu plus tôt que prévu, indiquez quand.")
+            )
+        changed = ["status", "held_at"]
+        messages: list[dict] = []
+        if held_at is not None and held_at < locked.starts_at:
+            locked.starts_at = held_at
+            locked.sequence += 1
+            changed += ["starts_at", "sequence"]
+            sent = _sent_invitations(locked)
+            messages = emails.prepare(locked, [inv.membership for inv in sent], kind=emails.UPDATE, now=now)
+            Invitation.objects.filter(pk__in=[inv.pk for inv in sent]).update(
+                sent_at=now, sent_sequence=locked.sequence
+            )
         locked.status = Meeting.Status.HELD
-        locked.held_at = now
-        locked.save(update_fields=["status", "held_at"])
-        _audit(AuditAction.MEETING_CHANGED, actor, locked, status=Meeting.Status.HELD)
+        locked.held_at = began if held_at is not None else now
+        locked.save(update_fields=changed)
+        _audit(
+            AuditAction.MEETING_CHANGED,
+            actor,
+            locked,
+            status=Meeting.Status.HELD,
+            **({"brought_forward_to": held_at.isoformat()} if "starts_at" in changed and held_at else {}),
+        )
+        emails.send_after_commit(messages)
     return locked
 
 

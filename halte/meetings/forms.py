@@ -280,6 +280,36 @@ class HeldMeetingForm(SubmissionTokenMixin, HalteForm):
         }
 
 
+class HeldEarlierForm(HalteForm):
+    """A planned meeting that took place before its date (brought forward in an emergency)."""
+
+    day = forms.DateField(
+        label=_("Date à laquelle elle a eu lieu"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    start = forms.TimeField(label=_("Heure de début"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+
+    def __init__(self, *args, now: datetime | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("day") is None or data.get("start") is None:
+            return data
+        if data["day"] < timezone.localdate(self.now) - timedelta(days=MAX_DAYS_BEHIND):
+            self.add_error("day", _("Cette date est trop ancienne pour une réunion encore prévue."))
+            return data
+        try:
+            held_at = local_datetime(data["day"], data["start"])
+        except ValueError:
+            self.add_error("start", _("Cette heure n’existe pas ce jour-là (passage à l’heure d’été)."))
+            return data
+        if held_at > self.now:
+            self.add_error("start", _("Cette heure n’est pas encore passée : la réunion n’a pas pu commencer."))
+        data["held_at"] = held_at
+        return data
+
+
 class InvitationForm(HalteForm):
     members = MemberChoiceField(
         label=_("Personnes invitées"),

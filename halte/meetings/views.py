@@ -36,6 +36,7 @@ from .forms import (
     CancelForm,
     DecisionFormSet,
     EnrolForm,
+    HeldEarlierForm,
     HeldMeetingForm,
     InvitationForm,
     MeetingForm,
@@ -191,8 +192,14 @@ def cancel(request, public_id):
 @require_POST
 def mark_held(request, public_id):
     meeting = _meeting_for(request, public_id)
+    held_at = None
+    if request.POST.get("day") or request.POST.get("start"):  # brought forward: when it really began
+        form = HeldEarlierForm(request.POST)
+        if not form.is_valid():
+            return _invalid(request, meeting, form)
+        held_at = form.cleaned_data["held_at"]
     try:
-        actions.mark_held(meeting=meeting, actor=request.membership)
+        actions.mark_held(meeting=meeting, actor=request.membership, held_at=held_at)
     except actions.MeetingRefused as refused:
         messages.error(request, refused.message)
     else:

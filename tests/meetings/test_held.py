@@ -152,3 +152,49 @@ def test_a_double_click_records_one_meeting(client, login, people):
     second = client.post(reverse("meetings:record_held"), data)
     assert Meeting.objects.count() == 1
     assert second.status_code == 302 and second["Location"] == first["Location"]
+
+
+def test_a_planned_meeting_brought_forward_is_held_at_its_real_date_and_calendars_follow(
+    client, login, people, django_capture_on_commit_callbacks
+):
+    from .conftest import make_meeting
+
+    planned = make_meeting(people.coordinator, timezone.now() + timedelta(hours=6))
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.send_invitations(meeting=planned, actor=people.coordinator, memberships=[people.magistrate])
+    mail.outbox.clear()
+    as_member(client, login, people.coordinator)
+    # Without a date, a meeting that has not started is refused, with a way out.
+    client.post(reverse("meetings:mark_held", args=[planned.public_id]))
+    planned.refresh_from_db()
+    assert planned.status == Meeting.Status.PLANNED
+    # In the future: refused, nothing changes.
+    later = timezone.localtime() + timedelta(hours=1)
+    client.post(
+        reverse("meetings:mark_held", args=[planned.public_id]),
+        {"day": later.date().isoformat(), "start": later.strftime("%H:%M")},
+    )
+    planned.refresh_from_db()
+    assert planned.status == Meeting.Status.PLANNED and mail.outbox == []
+    # Brought forward to this morning: held then, and the invited magistrate's calendar is told.
+    earlier = a_while_ago(hours=2).replace(second=0, microsecond=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("meetings:mark_held", args=[planned.public_id]),
+            {"day": earlier.date().isoformat(), "start": earlier.strftime("%H:%M")},
+        )
+    planned.refresh_from_db()
+    assert planned.status == Meeting.Status.HELD
+    assert planned.starts_at == earlier and planned.held_at == earlier
+    (update,) = mail.outbox
+    assert update.to == [people.magistrate.user.email]
+    assert "a été modifiée" in update.body
+
+
+def test_the_plain_held_button_still_works_once_started(people):
+    from .conftest import make_meeting
+
+    started = make_meeting(people.coordinator, timezone.now() - timedelta(minutes=10))
+    actions.mark_held(meeting=started, actor=people.coordinator)
+    started.refresh_from_db()
+    assert started.status == Meeting.Status.HELD and started.held_at >= started.starts_at

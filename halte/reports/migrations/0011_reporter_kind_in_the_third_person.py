@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0010_anonymised_reports'),
+        ("reports", "0010_anonymised_reports"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='report',
-            name='reporter_kind',
-            field=models.CharField(choices=[('victim', 'L’élève qui subit'), ('parent', 'Un parent ou un proche'), ('witness', 'Un ou une élève témoin'), ('school_staff', 'Un personnel de l’établissement'), ('other', 'Autre')], max_length=16, verbose_name='qui signale'),
+            model_name="report",
+            name="reporter_kind",
+            field=models.CharField(
+                choices=[
+                    ("victim", "L’élève qui subit"),
+                    ("parent", "Un parent ou un proche"),
+                    ("witness", "Un ou une élève témoin"),
+                    ("school_staff", "Un personnel de l’établissement"),
+                    ("other", "Autre"),
+                ],
+                max_length=16,
+                verbose_name="qui signale",
+            ),
         ),
     ]
