@@ -7,8 +7,9 @@ for a piece of evidence, nor for another document — and written as
 ``purge_orphans()`` only sweeps its own directory and never sees these files.
 
 Reading decrypts, then checks the size and the SHA-256 of the plain PDF against the document's row:
-a file that does not authenticate or does not match raises :class:`DocumentTampered`; a missing file
-or key raises :class:`DocumentUnreadable`.
+a file that does not authenticate or does not match raises :class:`DocumentTampered`; a key that is
+absent or different (a restore without the right key file) raises :class:`DocumentKeyUnavailable`; a
+missing file raises :class:`DocumentUnreadable`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ class DocumentUnreadable(Exception):
 
 class DocumentTampered(DocumentUnreadable):
     """A stored document does not authenticate or does not match its recorded SHA-256."""
+
+
+class DocumentKeyUnavailable(DocumentUnreadable):
+    """The key that sealed a document is not configured, or differs: the configuration is in question, not the file."""
 
 
 @dataclass(frozen=True)
@@ -86,13 +91,13 @@ def read(document: Document) -> bytes:
     _, keys = vault.keyring()
     key = keys.get(document.key_id)
     if key is None:
-        raise DocumentUnreadable(
+        raise DocumentKeyUnavailable(
             f"Document {document.public_id} was sealed with key {document.key_id!r}, not configured."
         )
     try:
         pdf = vault.unseal(key, document.key_id, document.public_id, ROLE, blob)
     except vault.EvidenceKeyUnavailable as exc:
-        raise DocumentUnreadable(
+        raise DocumentKeyUnavailable(
             f"Document {document.public_id}: key {document.key_id!r} absent or different."
         ) from exc
     except vault.EvidenceTampered as exc:
