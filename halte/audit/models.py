@@ -100,6 +100,11 @@ class Action(models.TextChoices):
     STATS_UNPUBLISHED = "stats.unpublished", _("Résultats de l’année retirés de la page publique")
     STATS_EXPORTED = "stats.exported", _("Statistiques exportées")
     PREVENTION_CALENDAR_READ = "prevention.calendar_read", _("Calendrier des ateliers téléchargé")
+    KEY_ROTATION_STARTED = "keys.rotation_started", _("Rotation de la clé des fichiers chiffrés commencée")
+    KEY_ROTATION_FINISHED = "keys.rotation_finished", _("Rotation de la clé des fichiers chiffrés terminée")
+    KEY_ROTATION_INTERRUPTED = "keys.rotation_interrupted", _("Rotation de la clé des fichiers chiffrés interrompue")
+    BACKUP_MADE = "backup.made", _("Sauvegarde effectuée")
+    BACKUP_RESTORED = "backup.restored", _("Sauvegarde restaurée")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -107,6 +107,16 @@ def read(document: Document) -> bytes:
     return pdf
 
 
+def reseal(document: Document, key_id: str, key: bytes) -> str:
+    """Write a new file for ``document`` sealed with ``key_id``; return its path (key rotation).
+
+    The PDF is read and checked first; the row is not touched (``halte.core.rotation`` switches it)."""
+    pdf = read(document)
+    relative = _new_relative_path()
+    blobs.write_new(relative, vault.seal(key, key_id, document.public_id, ROLE, pdf))
+    return relative
+
+
 def purge_orphans(*, older_than: timedelta = timedelta(hours=1)) -> list[str]:
     """Delete document files that no Document row refers to; return their paths (relative to MEDIA_ROOT).
 

@@ -732,6 +732,35 @@ def read_display(evidence: Evidence) -> bytes:
     return unseal(_key_for(evidence), evidence.key_id, evidence.public_id, _DISPLAY, blob)
 
 
+def reseal(evidence: Evidence, key_id: str, key: bytes) -> tuple[str, str]:
+    """Write new files for ``evidence`` sealed with ``key_id``; return their (original, display) paths.
+
+    Key rotation (``halte.core.rotation``): the original is read and checked against its SHA-256 first,
+    and the new files get new paths, so the row keeps pointing at files its key opens until the caller
+    switches it. The row itself is not touched; if anything fails, the new files are removed.
+    """
+    data = read_original(evidence)
+    display = read_display(evidence) if evidence.display_path else None
+    original_path = _new_relative_path()
+    display_path = _new_relative_path() if display is not None else ""
+    written: list[str] = []
+    try:
+        _write_new(original_path, seal(key, key_id, evidence.public_id, _ORIGINAL, data))
+        written.append(original_path)
+        if display is not None:
+            _write_new(display_path, seal(key, key_id, evidence.public_id, _DISPLAY, display))
+            written.append(display_path)
+    except BaseException:
+        _remove(written)
+        raise
+    return original_path, display_path
+
+
+def remove_files(paths: Iterable[str]) -> None:
+    """Remove vault files no row refers to any more (the former files of a re-sealed piece)."""
+    _remove(path for path in paths if path)
+
+
 def inspect_pending(items: Iterable[Evidence]) -> None:
     """Inspect, once, the files stored before active content was looked for (``active_content`` None).
 

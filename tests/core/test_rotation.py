@@ -1,0 +1,240 @@
+"""`manage.py rotate_evidence_key`: every sealed file re-encrypted under the current key, safely.
+
+Attacks: a run interrupted midway, a process killed between writing a new file and switching its row,
+or after switching but before removing the old file, a file altered in the vault, a second run."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from halte.audit.models import Action, AuditEvent
+from halte.core import blobs, rotation
+from halte.documents import storage
+from halte.documents.models import Document
+from halte.reports import vault
+from halte.reports.models import Evidence
+
+from .sealed import b64key, populate, snapshot
+
+OLD, NEW = b64key(), b64key()
+
+
+@pytest.fixture(autouse=True)
+def _keys(settings, tmp_path, monkeypatch):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.VAR_DIR = tmp_path / "var"
+    settings.PRODUCTION = False
+    monkeypatch.delenv("HALTE_EVIDENCE_KEYS_FILE", raising=False)
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"old:{OLD}")
+
+
+def stored_files() -> set[str]:
+    return {listed.path for area in ("vault", "documents") for listed in blobs.listing(area)}
+
+
+def referenced_files() -> set[str]:
+    paths = set(Evidence.objects.values_list("original_path", flat=True))
+    paths |= set(Evidence.objects.exclude(display_path="").values_list("display_path", flat=True))
+    return paths | set(Document.objects.values_list("path", flat=True))
+
+
+def key_ids() -> set[str]:
+    return set(Evidence.objects.values_list("key_id", flat=True)) | set(
+        Document.objects.values_list("key_id", flat=True)
+    )
+
+
+def new_key_first(monkeypatch):
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"new:{NEW},old:{OLD}")
+
+
+def test_every_file_is_resealed_under_the_new_key_and_all_still_verify(
+    people, monkeypatch, capsys, django_capture_on_commit_callbacks
+):
+    before = populate(people)
+    assert len(before["evidence"]) == 4 and len(before["display"]) == 2 and len(before["documents"]) == 2
+    old_files = stored_files()
+    new_key_first(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("rotate_evidence_key")
+    assert key_ids() == {"new"}
+    # The old key withdrawn: everything opens with the new one alone, to the same bytes.
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"new:{NEW}")
+    assert snapshot() == before
+    assert not old_files & stored_files()  # every old ciphertext removed
+    assert stored_files() == referenced_files()  # and nothing left behind
+    out = capsys.readouterr().out
+    assert "4 pièce(s) et 2 document(s) rechiffrés" in out
+    started = AuditEvent.objects.get(action=Action.KEY_ROTATION_STARTED)
+    finished = AuditEvent.objects.get(action=Action.KEY_ROTATION_FINISHED)
+    assert started.detail == {"key_id": "new", "evidence": 4, "documents": 2}
+    assert finished.detail["evidence"] == 4 and finished.detail["documents"] == 2 and finished.detail["failed"] == 0
+    assert finished.detail["remaining"] == {"evidence": 0, "documents": 0}
+    journaled = json.dumps([started.detail, finished.detail])
+    assert OLD not in journaled and NEW not in journaled  # counts and references, never a key
+
+
+def test_a_second_run_has_nothing_to_do(people, monkeypatch, capsys, django_capture_on_commit_callbacks):
+    populate(people, reports=1)
+    new_key_first(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("rotate_evidence_key")
+    files = stored_files()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("rotate_evidence_key")
+    assert "0 pièce(s) et 0 document(s) rechiffrés" in capsys.readouterr().out
+    assert stored_files() == files
+
+
+def test_interrupted_midway_every_row_still_opens_and_a_second_run_finishes(
+    people, monkeypatch, django_capture_on_commit_callbacks
+):
+    before = populate(people)
+    new_key_first(monkeypatch)
+    real = vault.reseal
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # Ctrl-C, or the service stopping, on the third piece
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(vault, "reseal", interrupted)
+    with pytest.raises(KeyboardInterrupt), django_capture_on_commit_callbacks(execute=True):
+        call_command("rotate_evidence_key")
+    assert Evidence.objects.filter(key_id="new").count() == 2
+    assert Evidence.objects.filter(key_id="old").count() == 2
+    assert snapshot() == before  # half rotated, all readable
+    interrupted_event = AuditEvent.objects.get(action=Action.KEY_ROTATION_INTERRUPTED)
+    assert interrupted_event.detail["evidence"] == 2
+    assert stored_files() == referenced_files()
+
+    monkeypatch.setattr(vault, "reseal", real)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("rotate_evidence_key")
+    assert key_ids() == {"new"}
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"new:{NEW}")
+    assert snapshot() == before
+    assert stored_files() == referenced_files()
+
+
+def test_killed_after_writing_a_new_file_the_row_keeps_its_old_readable_file(
+    people, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The new ciphertext is on disk, the row not switched yet: the row must still open; the new file is an orphan."""
+    before = populate(people, reports=1)
+    new_key_first(monkeypatch)
+    real = vault.reseal
+
+    def killed_after_write(*args, **kwargs):
+        real(*args, **kwargs)
+        raise SystemExit(137)
+
+    monkeypatch.setattr(vault, "reseal", killed_after_write)
+    with pytest.raises(SystemExit), django_capture_on_commit_callbacks(execute=True):
+        call_command("rotate_evidence_key")
+    assert key_ids() == {"old"}
+    assert snapshot() == before
+    orphans = stored_files() - referenced_files()
+    assert len(orphans) == 2  # the image's new original and display copy
+    # The periodic pass sweeps them (here without waiting the usual hour); the rows still open.
+    assert set(vault.purge_orphans(older_than=timedelta(0))) == orphans
+    assert snapshot() == before
+    monkeypatch.setattr(vault, "reseal", real)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("rotate_evidence_key")
+    assert key_ids() == {"new"}
+    assert snapshot() == before
+
+
+def test_stopped_while_switching_a_row_the_row_still_opens(people, monkeypatch, django_capture_on_commit_callbacks):
+    """Stopped at the very moment of switching: no old file may be gone while its row still names it."""
+    before = populate(people, reports=1)
+    new_key_first(monkeypatch)
+
+    def stopped(*args, **kwargs):
+        raise SystemExit(143)
+
+    monkeypatch.setattr(rotation, "_switch_evidence", stopped)
+    with pytest.raises(SystemExit), django_capture_on_commit_callbacks(execute=True):
+        call_command("rotate_evidence_key")
+    assert key_ids() == {"old"}
+    assert snapshot() == before
+    assert stored_files() == referenced_files()  # the new files of the interrupted piece were removed
+
+
+def test_killed_after_switching_the_old_files_are_only_orphans(people, monkeypatch):
+    """The rows switched and committed, the process gone before removing the old files."""
+    before = populate(people, reports=1)
+    old_files = stored_files()
+    new_key_first(monkeypatch)
+    call_command("rotate_evidence_key")  # the on-commit removals never run, as after a kill
+    assert key_ids() == {"new"}
+    assert stored_files() - referenced_files() == old_files
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"new:{NEW}")
+    assert snapshot() == before
+    swept = vault.purge_orphans(older_than=timedelta(0)) + storage.purge_orphans(older_than=timedelta(0))
+    assert set(swept) == old_files
+    assert snapshot() == before
+
+
+def test_a_row_changed_meanwhile_is_not_switched_and_its_new_files_are_removed(
+    people, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Another run switched the row between our read and our switch: ours must not overwrite it."""
+    populate(people, reports=1)
+    new_key_first(monkeypatch)
+    real = vault.reseal
+    winners: dict = {}
+
+    def concurrent(item, key_id, key):
+        paths = real(item, key_id, key)
+        if not winners:  # another process re-sealed and switched this row first
+            other = real(item, key_id, key)
+            Evidence.objects.filter(pk=item.pk).update(key_id=key_id, original_path=other[0], display_path=other[1])
+            winners[item.pk] = other
+        return paths
+
+    monkeypatch.setattr(vault, "reseal", concurrent)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = rotation.rotate()
+    (pk, other) = next(iter(winners.items()))
+    row = Evidence.objects.get(pk=pk)
+    assert (row.original_path, row.display_path) == other
+    assert outcome.evidence == 1  # only the other piece was switched by this run
+    vault.read_original(row)
+
+
+def test_an_altered_file_is_named_keeps_its_key_and_does_not_stop_the_others(
+    people, monkeypatch, django_capture_on_commit_callbacks
+):
+    populate(people, reports=1)
+    altered = Evidence.objects.filter(display_path="").get()
+    blob = bytearray(blobs.read(altered.original_path))
+    blob[-1] ^= 0x01
+    blobs.replace(altered.original_path, bytes(blob))
+    new_key_first(monkeypatch)
+    with pytest.raises(CommandError) as error, django_capture_on_commit_callbacks(execute=True):
+        call_command("rotate_evidence_key")
+    assert str(altered.public_id) in str(error.value)
+    assert Evidence.objects.get(pk=altered.pk).key_id == "old"
+    assert Evidence.objects.exclude(pk=altered.pk).get().key_id == "new"
+    assert set(Document.objects.values_list("key_id", flat=True)) == {"new"}
+    finished = AuditEvent.objects.get(action=Action.KEY_ROTATION_FINISHED)
+    assert finished.detail["failed"] == 1 and finished.detail["failed_ids"] == [str(altered.public_id)]
+    assert finished.detail["remaining"] == {"evidence": 1, "documents": 0}
+
+
+def test_dry_run_counts_per_key_and_changes_nothing(people, monkeypatch, capsys):
+    populate(people, reports=1)
+    files = stored_files()
+    new_key_first(monkeypatch)
+    call_command("rotate_evidence_key", "--dry-run")
+    out = capsys.readouterr().out
+    assert "Clé « old » : 4 fichier(s)." in out
+    assert "À rechiffrer : 2 pièce(s), 2 document(s)." in out
+    assert stored_files() == files and key_ids() == {"old"}
+    assert not AuditEvent.objects.filter(action=Action.KEY_ROTATION_STARTED).exists()
