@@ -118,6 +118,8 @@ class Report(models.Model):
     # Anonymous follow-up: HMAC lookup digest (indexed) + slow salted hash (verified in constant time).
     receipt_lookup = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     receipt_hash = models.CharField(max_length=255, blank=True, editable=False)
+    # Id of the receipt key the lookup digest was made with (halte.reports.receipts); "legacy": SECRET_KEY.
+    receipt_key_id = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = ReportQuerySet.as_manager()
 
