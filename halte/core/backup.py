@@ -191,7 +191,9 @@ def _pg_dump(path: Path) -> None:
     if shutil.which("pg_dump") is None:
         raise BackupError("pg_dump est introuvable : installez le client PostgreSQL (paquet postgresql-client).")
     args, env = _pg_environment()
-    command = ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(path), *args]
+    # Owners and privileges are kept: the application role's rights (and what the journal's rows deny
+    # it) come back with the restore, which runs as the owner role into a database made as for a new server.
+    command = ["pg_dump", "--format=custom", "--file", str(path), *args]
     command += ["--dbname", str(connection.settings_dict["NAME"])]
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
@@ -314,7 +316,7 @@ def _pg_restore(dump: Path) -> None:
     if shutil.which("pg_restore") is None:
         raise BackupError("pg_restore est introuvable : installez le client PostgreSQL (paquet postgresql-client).")
     args, env = _pg_environment()
-    command = ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", *args]
+    command = ["pg_restore", "--exit-on-error", "--single-transaction", *args]
     command += ["--dbname", str(connection.settings_dict["NAME"]), str(dump)]
     connection.close()  # pg_restore works on its own connection; ours is reopened afterwards
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
