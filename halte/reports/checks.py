@@ -43,7 +43,7 @@ def custody_key_configured(app_configs, **kwargs):
 
 @checks.register(checks.Tags.security, deploy=True)
 def receipt_keys_configured(app_configs, **kwargs):
-    """Receipt codes keyed with SECRET_KEY would all stop working when it changes: production needs keys of their own."""
+    """Receipt codes keyed with SECRET_KEY would stop working when it changes: production needs keys of their own."""
     from . import receipts
 
     try:

@@ -106,7 +106,7 @@ def keys() -> list[tuple[str, str]]:
     """
     pairs = parse(configured())
     if not any(key_id == LEGACY for key_id, _ in pairs):
-        pairs += [(LEGACY, secret) for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
+        pairs += [(LEGACY, str(secret)) for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
     return pairs
 
 

@@ -47,7 +47,7 @@ def new_database(tmp_path):
         return
     params = connection.settings_dict
     name = f"halte_drill_{uuid.uuid4().hex[:12]}"
-    admin = dict(host=params["HOST"] or None, port=params["PORT"] or None, user=params["USER"] or None)
+    admin = {"host": params["HOST"] or None, "port": params["PORT"] or None, "user": params["USER"] or None}
     admin["password"] = params["PASSWORD"] or None
     with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -59,9 +59,7 @@ def new_database(tmp_path):
 
 def manage(*args, database_url: str, var_dir: Path, keys: str | None = None) -> subprocess.CompletedProcess:
     """Run manage.py in another process, on another database and another storage folder."""
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith(("HALTE_", "DATABASE_URL", "PYTEST"))
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("HALTE_", "DATABASE_URL", "PYTEST"))}
     env.update(
         DATABASE_URL=database_url,
         HALTE_VAR_DIR=str(var_dir),

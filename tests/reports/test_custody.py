@@ -4,8 +4,8 @@ signed with Ed25519 so that any change shows; made by the magistrate only, journ
 import base64
 import hashlib
 import io
-import os
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -211,8 +211,6 @@ def test_a_file_whose_key_is_absent_or_different_is_withheld_as_such_not_as_alte
     client, login, people, world, monkeypatch
 ):
     """A restore without the right key file must not make the pack say the evidence was altered."""
-    import base64
-
     monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"k1:{base64.b64encode(os.urandom(32)).decode()}")
     report = Report.objects.get(case=world.case_a)
     vault.store(report=report, upload=SimpleUploadedFile("capture.txt", PHOTO_TEXT))
