@@ -4,10 +4,17 @@ Attacks: a run interrupted midway, a process killed between writing a new file a
 or after switching but before removing the old file, a file altered in the vault, a second run."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from halte.audit.models import Action, AuditEvent
 from halte.core import blobs, rotation
@@ -19,6 +26,7 @@ from halte.reports.models import Evidence
 from .sealed import b64key, populate, snapshot
 
 OLD, NEW = b64key(), b64key()
+ROOT = Path(django_settings.BASE_DIR)
 
 
 @pytest.fixture(autouse=True)
@@ -238,3 +246,49 @@ def test_dry_run_counts_per_key_and_changes_nothing(people, monkeypatch, capsys)
     assert "À rechiffrer : 2 pièce(s), 2 document(s)." in out
     assert stored_files() == files and key_ids() == {"old"}
     assert not AuditEvent.objects.filter(action=Action.KEY_ROTATION_STARTED).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_killed_for_real_leaves_every_row_readable_and_a_second_run_finishes(people, tmp_path, monkeypatch):
+    """SIGKILL, no cleanup at all, on a run in another process (PostgreSQL: it must reach the same database)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("another process must reach the test database (PostgreSQL)")
+    before = populate(people, reports=6)
+    params = connection.settings_dict
+    where = f"{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{params['NAME']}"
+    url = f"postgres://{params['USER'] or 'postgres'}@{where}"
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("HALTE_", "DATABASE_URL"))}
+    env.update(
+        DATABASE_URL=url,
+        HALTE_VAR_DIR=str(tmp_path),  # MEDIA_ROOT is tmp_path / "media", as in this test
+        HALTE_EVIDENCE_KEYS=f"new:{NEW},old:{OLD}",
+        PYTHONUNBUFFERED="1",
+    )
+    command = [sys.executable, str(ROOT / "manage.py"), "rotate_evidence_key", "-v", "2"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("pièce "), first + process.stderr.read()
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait(timeout=60)
+        process.stdout.close()
+        process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+    new_key_first(monkeypatch)
+    rotated = Evidence.objects.filter(key_id="new").count()
+    assert rotated >= 1
+    assert snapshot() == before  # whatever it had done, every row opens
+    assert AuditEvent.objects.filter(action=Action.KEY_ROTATION_STARTED).count() == 1
+    assert not AuditEvent.objects.filter(action=Action.KEY_ROTATION_FINISHED).exists()
+
+    finished = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)  # noqa: S603
+    assert finished.returncode == 0, finished.stderr
+    assert key_ids() == {"new"}
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"new:{NEW}")
+    assert snapshot() == before
+    # Nothing but orphans may be left behind, and the periodic pass removes them.
+    vault.purge_orphans(older_than=timedelta(0))
+    storage.purge_orphans(older_than=timedelta(0))
+    assert stored_files() == referenced_files()
