@@ -87,7 +87,17 @@ def read(document: Document) -> bytes:
     try:
         blob = blobs.read(_documents_path(document.path))
     except blobs.BlobMissing as exc:
-        raise DocumentUnreadable(f"Document file missing: {document.path}") from exc
+        # A key rotation may have moved the row to a new file meanwhile (halte.core.rotation): read it again.
+        from .models import Document
+
+        fresh = Document.objects.filter(pk=document.pk).values_list("path", "key_id").first()
+        if fresh is None or fresh == (document.path, document.key_id):
+            raise DocumentUnreadable(f"Document file missing: {document.path}") from exc
+        document.path, document.key_id = fresh
+        try:
+            blob = blobs.read(_documents_path(document.path))
+        except blobs.BlobMissing as again:
+            raise DocumentUnreadable(f"Document file missing: {document.path}") from again
     _, keys = vault.keyring()
     key = keys.get(document.key_id)
     if key is None:

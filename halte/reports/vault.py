@@ -706,6 +706,19 @@ def _key_for(evidence: Evidence) -> bytes:
         ) from exc
 
 
+def _read_current(evidence: Evidence, field: str) -> bytes:
+    """The sealed file the row names in ``field``; if it is gone because a key rotation moved the row to
+    new files meanwhile (``halte.core.rotation``), the row is read again and its new file given."""
+    try:
+        return _read_blob(getattr(evidence, field))
+    except EvidenceUnreadable:
+        fresh = Evidence.objects.filter(pk=evidence.pk).values_list("original_path", "display_path", "key_id").first()
+        if fresh is None or fresh == (evidence.original_path, evidence.display_path, evidence.key_id):
+            raise
+        evidence.original_path, evidence.display_path, evidence.key_id = fresh
+        return _read_blob(getattr(evidence, field))
+
+
 def read_original(evidence: Evidence) -> bytes:
     """Decrypt the file exactly as it was uploaded, after checking it against its SHA-256.
 
@@ -713,7 +726,7 @@ def read_original(evidence: Evidence) -> bytes:
     differ, EvidenceKeyUnavailable if its key is missing or different, EvidenceUnreadable if its
     file is missing.
     """
-    blob = _read_blob(evidence.original_path)
+    blob = _read_current(evidence, "original_path")
     data = unseal(_key_for(evidence), evidence.key_id, evidence.public_id, _ORIGINAL, blob)
     if len(data) != evidence.size or hashlib.sha256(data).hexdigest() != evidence.sha256:
         raise EvidenceTampered(f"Evidence {evidence.public_id} does not match its recorded SHA-256.")
@@ -728,7 +741,7 @@ def read_display(evidence: Evidence) -> bytes:
     """
     if not evidence.display_path:
         raise ValueError("This evidence has no display copy.")
-    blob = _read_blob(evidence.display_path)
+    blob = _read_current(evidence, "display_path")
     return unseal(_key_for(evidence), evidence.key_id, evidence.public_id, _DISPLAY, blob)
 
 

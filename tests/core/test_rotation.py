@@ -3,6 +3,7 @@
 Attacks: a run interrupted midway, a process killed between writing a new file and switching its row,
 or after switching but before removing the old file, a file altered in the vault, a second run."""
 
+import hashlib
 import json
 import os
 import signal
@@ -292,3 +293,35 @@ def test_a_run_killed_for_real_leaves_every_row_readable_and_a_second_run_finish
     vault.purge_orphans(older_than=timedelta(0))
     storage.purge_orphans(older_than=timedelta(0))
     assert stored_files() == referenced_files()
+
+
+def test_a_reader_holding_a_row_from_before_the_rotation_still_gets_its_file(
+    people, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A page loaded the row, then the rotation switched it and removed the old file: the read must not fail."""
+    before = populate(people, reports=1)
+    stale_evidence = list(Evidence.objects.order_by("pk"))
+    stale_documents = list(Document.objects.order_by("pk"))
+    new_key_first(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("rotate_evidence_key")
+    assert not {item.original_path for item in stale_evidence} & stored_files()  # the old files are gone
+    for item in stale_evidence:
+        assert before["evidence"][str(item.public_id)] == hashlib.sha256(vault.read_original(item)).hexdigest()
+        if item.display_path:
+            assert before["display"][str(item.public_id)] == hashlib.sha256(vault.read_display(item)).hexdigest()
+        assert item.key_id == "new"
+    for document in stale_documents:
+        assert before["documents"][str(document.public_id)] == hashlib.sha256(storage.read(document)).hexdigest()
+
+
+def test_a_file_really_missing_is_still_reported_missing(people):
+    populate(people, reports=1)
+    item = Evidence.objects.filter(display_path="").get()
+    blobs.delete(item.original_path)
+    with pytest.raises(vault.EvidenceUnreadable, match="missing"):
+        vault.read_original(item)
+    document = Document.objects.first()
+    blobs.delete(document.path)
+    with pytest.raises(storage.DocumentUnreadable, match="missing"):
+        storage.read(document)
