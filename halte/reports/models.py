@@ -286,7 +286,9 @@ class IdempotencyRecord(models.Model):
 
 
 class Evidence(models.Model):
-    """A file given as evidence. Immutable once stored: the vault writes it, nothing ever rewrites it.
+    """A file given as evidence. Immutable once stored: the vault writes it, nothing ever rewrites it,
+    except a key rotation, which re-seals the same bytes under the current key at new paths and switches
+    ``key_id`` and the paths with a conditional UPDATE (``halte.core.rotation``).
 
     Only what is *said about* the file may be added later, by the vault and with a conditional
     UPDATE: the findings of an older file inspected on first view, a scan done once a daemon answers.

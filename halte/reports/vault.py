@@ -30,7 +30,9 @@ What it owns, and why:
   ``HALTE_EVIDENCE_KEYS_FILE``) lists ``id:base64key`` pairs separated by commas; the first one is
   the current key. Each stored file records the id of the key that sealed it. To rotate, put a new
   key first and keep the old ones after it: new files use the new id, old files stay readable with
-  theirs. A key can only be removed once no evidence uses its id any more. In development, with
+  theirs; ``manage.py rotate_evidence_key`` (``halte.core.rotation``, with ``reseal``) then re-seals
+  the older files under the new key. A key can only be removed once no evidence (nor document) uses
+  its id any more. In development, with
   nothing configured, one key is generated once and kept in ``VAR_DIR/evidence.keys`` (mode 0600)
   so that files survive restarts; production refuses to run without configured keys.
 * **Telling a wrong key from a tampered file** (``EvidenceKeyUnavailable``): the first time a key id

@@ -267,3 +267,22 @@ def test_the_manifest_is_checked_after_the_copy_too(people, tmp_path, monkeypatc
         path = tmp_path / "backup" / "files" / entry["path"]
         assert path.stat().st_size == entry["size"]
     assert backup.verify(tmp_path / "backup") == manifest
+
+
+def test_a_backup_and_a_key_rotation_never_overlap(people, tmp_path):
+    """A rotation removes old files once their rows switch: a backup made meanwhile could miss them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("advisory lock: PostgreSQL")
+    populate(people, reports=1)
+    params = connection.settings_dict
+    admin = {"host": params["HOST"] or None, "port": params["PORT"] or None, "user": params["USER"] or None}
+    with psycopg.connect(dbname=params["NAME"], autocommit=True, password=params["PASSWORD"] or None, **admin) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [backup._LOCK_ID])  # a rotation running elsewhere
+        with pytest.raises(CommandError, match="déjà en cours"):
+            call_command("backup", str(tmp_path / "backup"))
+        with pytest.raises(CommandError, match="déjà en cours"):
+            call_command("rotate_evidence_key")
+        other.execute("SELECT pg_advisory_unlock(%s)", [backup._LOCK_ID])
+    assert not (tmp_path / "backup" / "manifest.json").exists()
+    call_command("backup", str(tmp_path / "backup2"))
+    assert (tmp_path / "backup2" / "manifest.json").exists()
