@@ -142,6 +142,19 @@ def backup(destination: Path, *, progress: Callable[[str], None] | None = None) 
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         raise BackupError(f"Le dossier de sauvegarde « {destination} » existe déjà et n’est pas vide.")
     destination.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        return _write_backup(destination, engine, progress)
+    except BaseException:
+        # The folder was empty: everything in it is this unfinished backup, which must not pass for one.
+        for child in destination.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+        raise
+
+
+def _write_backup(destination: Path, engine: str, progress: Callable[[str], None] | None) -> dict:
     with exclusive("la sauvegarde"):
         dump_name = PG_DUMP if engine == "postgresql" else SQLITE_DUMP
         dump_path = destination / dump_name
@@ -230,11 +243,15 @@ def read_manifest(source: Path) -> dict:
             raise BackupError("Le manifeste contient une entrée incomplète (chemin, taille ou SHA-256 manquant).")
     if database["path"] not in {PG_DUMP, SQLITE_DUMP}:
         raise BackupError("Le manifeste nomme un fichier de base de données inattendu.")
+    seen: set[str] = set()
     for entry in files:
         try:
             blobs.check_path(str(entry["path"]))
         except blobs.BlobPathRefused as exc:
             raise BackupError(f"Le manifeste contient un chemin refusé : « {entry['path']} ».") from exc
+        if entry["path"] in seen:
+            raise BackupError(f"Le manifeste nomme deux fois le même fichier : « {entry['path']} ».")
+        seen.add(entry["path"])
     return manifest
 
 

@@ -150,6 +150,19 @@ def test_a_backup_never_holds_a_key(people, tmp_path):
     assert not list((tmp_path / "backup").rglob("*.keys"))
 
 
+def test_a_failed_backup_leaves_nothing_that_could_pass_for_one(people, tmp_path, monkeypatch):
+    populate(people, reports=1)
+
+    def disk_full(relative):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backup.blobs, "read", disk_full)
+    with pytest.raises(OSError):
+        call_command("backup", str(tmp_path / "backup"))
+    assert list((tmp_path / "backup").iterdir()) == []
+    assert not AuditEvent.objects.filter(action=Action.BACKUP_MADE).exists()
+
+
 def test_backup_refuses_a_folder_that_is_not_empty(people, tmp_path):
     (tmp_path / "backup").mkdir()
     (tmp_path / "backup" / "old.txt").write_text("ancienne sauvegarde")
@@ -185,7 +198,9 @@ def table_count(database_url: str, var_dir: Path) -> int:
     return int(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("damage", ["altered_file", "missing_file", "altered_dump", "hostile_path", "no_manifest"])
+@pytest.mark.parametrize(
+    "damage", ["altered_file", "missing_file", "altered_dump", "hostile_path", "duplicate_path", "no_manifest"]
+)
 def test_restore_refuses_a_damaged_backup_before_writing_anything(people, tmp_path, new_database, damage):
     populate(people, reports=1)
     folder = tmp_path / "backup"
@@ -206,6 +221,10 @@ def test_restore_refuses_a_damaged_backup_before_writing_anything(people, tmp_pa
         manifest["files"][0]["path"] = "../../../etc/passwd"
         (folder / "manifest.json").write_text(json.dumps(manifest))
         expected = "chemin refusé"
+    elif damage == "duplicate_path":
+        manifest["files"].append(manifest["files"][0])
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+        expected = "deux fois le même fichier"
     else:
         (folder / "manifest.json").unlink()
         expected = "n’est pas une sauvegarde de Halte"
