@@ -69,6 +69,7 @@ check-deploy: install
 	SITE_URL=https://halte.example.gouv.fr \
 	DEFAULT_FROM_EMAIL="Halte <ne-pas-repondre@halte.example.gouv.fr>" \
 	HALTE_EVIDENCE_KEYS=check:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+	HALTE_RECEIPT_KEYS=check:check-deploy-only-receipt-secret-0123456789 \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 # Two cores on CI: one worker per core, idle workers steal the long browser journeys' neighbours.

@@ -47,8 +47,13 @@ if not SECRET_KEY or (PRODUCTION and len(SECRET_KEY) < 50):
     )
 
 # Former secrets, while SECRET_KEY is being rotated (comma-separated, or SECRET_KEY_FALLBACKS_FILE):
-# signatures and receipt codes made with them keep working (halte.reports.receipts re-keys a code on use).
+# signatures made with them keep working, and so do receipt codes issued before receipt keys existed.
 SECRET_KEY_FALLBACKS = [s.strip() for s in (secret("SECRET_KEY_FALLBACKS", default="") or "").split(",") if s.strip()]
+
+# Receipt codes are looked up by an HMAC under keys of their own (halte.reports.receipts), so that a
+# SECRET_KEY rotation never breaks them: "id:secret,…", the current key first (or HALTE_RECEIPT_KEYS_FILE).
+# Required in production (check --deploy).
+HALTE_RECEIPT_KEYS = secret("HALTE_RECEIPT_KEYS", default="") or ""
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:

@@ -103,6 +103,11 @@ class Action(models.TextChoices):
     RETENTION_APPLIED = "retention.applied", _("Durée de conservation appliquée (effacement ou anonymisation)")
     JOURNAL_MONTH_DROPPING = "audit.month_dropping", _("Journal : mois échu, point de contrôle avant effacement")
     JOURNAL_MONTH_DROPPED = "audit.month_dropped", _("Journal : mois échu effacé")
+    KEY_ROTATION_STARTED = "keys.rotation_started", _("Rotation de la clé des fichiers chiffrés commencée")
+    KEY_ROTATION_FINISHED = "keys.rotation_finished", _("Rotation de la clé des fichiers chiffrés terminée")
+    KEY_ROTATION_INTERRUPTED = "keys.rotation_interrupted", _("Rotation de la clé des fichiers chiffrés interrompue")
+    BACKUP_MADE = "backup.made", _("Sauvegarde effectuée")
+    BACKUP_RESTORED = "backup.restored", _("Sauvegarde restaurée")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -7,8 +7,9 @@ for a piece of evidence, nor for another document — and written as
 ``purge_orphans()`` only sweeps its own directory and never sees these files.
 
 Reading decrypts, then checks the size and the SHA-256 of the plain PDF against the document's row:
-a file that does not authenticate or does not match raises :class:`DocumentTampered`; a missing file
-or key raises :class:`DocumentUnreadable`.
+a file that does not authenticate or does not match raises :class:`DocumentTampered`; a key that is
+absent or different (a restore without the right key file) raises :class:`DocumentKeyUnavailable`; a
+missing file raises :class:`DocumentUnreadable`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ class DocumentUnreadable(Exception):
 
 class DocumentTampered(DocumentUnreadable):
     """A stored document does not authenticate or does not match its recorded SHA-256."""
+
+
+class DocumentKeyUnavailable(DocumentUnreadable):
+    """The key that sealed a document is not configured, or differs: the configuration is in question, not the file."""
 
 
 @dataclass(frozen=True)
@@ -82,17 +87,27 @@ def read(document: Document) -> bytes:
     try:
         blob = blobs.read(_documents_path(document.path))
     except blobs.BlobMissing as exc:
-        raise DocumentUnreadable(f"Document file missing: {document.path}") from exc
+        # A key rotation may have moved the row to a new file meanwhile (halte.core.rotation): read it again.
+        from .models import Document
+
+        fresh = Document.objects.filter(pk=document.pk).values_list("path", "key_id").first()
+        if fresh is None or fresh == (document.path, document.key_id):
+            raise DocumentUnreadable(f"Document file missing: {document.path}") from exc
+        document.path, document.key_id = fresh
+        try:
+            blob = blobs.read(_documents_path(document.path))
+        except blobs.BlobMissing as again:
+            raise DocumentUnreadable(f"Document file missing: {document.path}") from again
     _, keys = vault.keyring()
     key = keys.get(document.key_id)
     if key is None:
-        raise DocumentUnreadable(
+        raise DocumentKeyUnavailable(
             f"Document {document.public_id} was sealed with key {document.key_id!r}, not configured."
         )
     try:
         pdf = vault.unseal(key, document.key_id, document.public_id, ROLE, blob)
     except vault.EvidenceKeyUnavailable as exc:
-        raise DocumentUnreadable(
+        raise DocumentKeyUnavailable(
             f"Document {document.public_id}: key {document.key_id!r} absent or different."
         ) from exc
     except vault.EvidenceTampered as exc:
@@ -100,6 +115,16 @@ def read(document: Document) -> bytes:
     if len(pdf) != document.size or hashlib.sha256(pdf).hexdigest() != document.sha256:
         raise DocumentTampered(f"Document {document.public_id} does not match its recorded SHA-256.")
     return pdf
+
+
+def reseal(document: Document, key_id: str, key: bytes) -> str:
+    """Write a new file for ``document`` sealed with ``key_id``; return its path (key rotation).
+
+    The PDF is read and checked first; the row is not touched (``halte.core.rotation`` switches it)."""
+    pdf = read(document)
+    relative = _new_relative_path()
+    blobs.write_new(relative, vault.seal(key, key_id, document.public_id, ROLE, pdf))
+    return relative
 
 
 def purge_orphans(*, older_than: timedelta = timedelta(hours=1)) -> list[str]:

@@ -133,13 +133,14 @@ def download(request, public_id, document_id):
         data = storage.read(document)
     except storage.DocumentUnreadable as error:
         tampered = isinstance(error, storage.DocumentTampered)
+        key_unavailable = isinstance(error, storage.DocumentKeyUnavailable)
         record_request(
             AuditAction.DOCUMENT_UNREADABLE,
             request,
             target=case,
-            detail={**detail, "delivered": False, "tampered": tampered},
+            detail={**detail, "delivered": False, "tampered": tampered, "key_unavailable": key_unavailable},
         )
-        context = {"case": case, "document": document, "tampered": tampered}
+        context = {"case": case, "document": document, "tampered": tampered, "key_unavailable": key_unavailable}
         return render(request, "documents/unreadable.html", context, status=409)
     record_request(AuditAction.DOCUMENT_DOWNLOADED, request, target=case, detail={**detail, "delivered": True})
     response = HttpResponse(data, content_type="application/pdf")

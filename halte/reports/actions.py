@@ -214,7 +214,7 @@ def _new_report(data: ReportData, actor, api_key, fired: flags.Detection, code: 
     )
     report.proposed_priority = severity.propose(report, pupils=data.pupils)
     if code:
-        report.receipt_lookup = receipts.lookup_digest(code)
+        report.receipt_key_id, report.receipt_lookup = receipts.lookup_digest(code)
         report.receipt_hash = receipts.slow_hash(code)
     report.save()
     ReportedPupil.objects.bulk_create(
@@ -248,15 +248,14 @@ def filed_from_draft(*, submission_token: str, receipt_code: str) -> Submission 
     click shows the code it was filed with, and nothing changes. Should the report carry another code
     (a draft whose code was chosen by a concurrent answer), it is given this one, the code on the
     screen now — the other, never shown, stops working."""
-    lookup = receipts.lookup_digest(receipt_code)
     with transaction.atomic():
         report = Report.objects.select_for_update().filter(submission_token=submission_token).first()
         if report is None or not receipt_code:
             return None
-        if report.receipt_lookup != lookup:
-            report.receipt_lookup = lookup
+        if not receipts.is_keyed_for(report, receipt_code):
+            report.receipt_key_id, report.receipt_lookup = receipts.lookup_digest(receipt_code)
             report.receipt_hash = receipts.slow_hash(receipt_code)
-            report.save(update_fields=["receipt_lookup", "receipt_hash"])
+            report.save(update_fields=["receipt_key_id", "receipt_lookup", "receipt_hash"])
             record(Action.REPORT_RECEIVED, target=report, detail={"receipt_reissued": True})
     return Submission(report=report, receipt_code=receipt_code)
 

@@ -39,3 +39,25 @@ def custody_key_configured(app_configs, **kwargs):
     except ImproperlyConfigured as error:
         return [checks.Error(str(error), id="halte_reports.E002")]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def receipt_keys_configured(app_configs, **kwargs):
+    """Receipt codes keyed with SECRET_KEY would stop working when it changes: production needs keys of their own."""
+    from . import receipts
+
+    try:
+        pairs = receipts.parse(receipts.configured())
+    except ImproperlyConfigured as error:
+        return [checks.Error(str(error), id="halte_reports.E003")]
+    if settings.PRODUCTION and not pairs:
+        return [
+            checks.Error(
+                "HALTE_RECEIPT_KEYS (ou HALTE_RECEIPT_KEYS_FILE) est obligatoire en production : sans clé propre, "
+                "les codes de suivi dépendraient de SECRET_KEY et ne fonctionneraient plus après sa rotation.",
+                hint="Indiquez « identifiant:secret » (32 caractères au moins), par exemple "
+                "« r2026:<secret aléatoire> », et conservez-le avec les autres secrets.",
+                id="halte_reports.E003",
+            )
+        ]
+    return []

@@ -262,6 +262,10 @@ def _entry(number: int, item: Evidence, accesses: list[dict[str, Any]]) -> tuple
     except vault.EvidenceTampered:
         entry["withheld"] = "altered"
         return entry, None
+    except vault.EvidenceKeyUnavailable:
+        entry["withheld"] = "key_unavailable"
+        entry["key_id"] = item.key_id
+        return entry, None
     except vault.EvidenceUnreadable:
         entry["withheld"] = "unreadable"
         return entry, None
@@ -323,6 +327,9 @@ def _person(membership) -> dict[str, str]:
 _WITHHELD = {
     "quarantine": "non jointe : virus détecté, l’original reste scellé dans le coffre de Halte",
     "altered": "non jointe : le fichier du coffre ne correspond plus à son empreinte de saisie",
+    "key_unavailable": (
+        "non jointe : clé de chiffrement « {key_id} » absente ou différente (le fichier n’est pas mis en cause)"
+    ),
     "unreadable": "non jointe : fichier absent du coffre ou clé de chiffrement indisponible",
 }
 
@@ -354,7 +361,9 @@ def render_text(manifest: dict[str, Any]) -> str:
             f"   SHA-256 à la saisie   : {entry['sha256_at_capture']}",
             f"   SHA-256 vérifié ce jour : {entry['sha256_now'] or '—'}"
             + (" (identique)" if entry["verified"] else " (NON VÉRIFIÉE)"),
-            f"   Fichier : {entry['path']}" if entry["path"] else f"   Fichier : {_WITHHELD[entry['withheld']]}",
+            f"   Fichier : {entry['path']}"
+            if entry["path"]
+            else f"   Fichier : {_WITHHELD[entry['withheld']].format(key_id=entry.get('key_id', ''))}",
         ]
         for sentence in inspection.describe(entry["active_content"]):
             lines.append(f"   Attention : {sentence}")

@@ -121,6 +121,8 @@ class Report(models.Model):
     # Set by the retention rules: reporter, pupils' names, narrative and messages replaced, evidence
     # deleted, receipt code no longer opens anything.
     anonymised_at = models.DateTimeField(_("anonymisé le"), null=True, blank=True, editable=False)
+    # Id of the receipt key the lookup digest was made with (halte.reports.receipts); "legacy": SECRET_KEY.
+    receipt_key_id = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = ReportQuerySet.as_manager()
 
@@ -287,7 +289,9 @@ class IdempotencyRecord(models.Model):
 
 
 class Evidence(models.Model):
-    """A file given as evidence. Immutable once stored: the vault writes it, nothing ever rewrites it.
+    """A file given as evidence. Immutable once stored: the vault writes it, nothing ever rewrites it,
+    except a key rotation, which re-seals the same bytes under the current key at new paths and switches
+    ``key_id`` and the paths with a conditional UPDATE (``halte.core.rotation``).
 
     Only what is *said about* the file may be added later, by the vault and with a conditional
     UPDATE: the findings of an older file inspected on first view, a scan done once a daemon answers.

@@ -30,7 +30,9 @@ What it owns, and why:
   ``HALTE_EVIDENCE_KEYS_FILE``) lists ``id:base64key`` pairs separated by commas; the first one is
   the current key. Each stored file records the id of the key that sealed it. To rotate, put a new
   key first and keep the old ones after it: new files use the new id, old files stay readable with
-  theirs. A key can only be removed once no evidence uses its id any more. In development, with
+  theirs; ``manage.py rotate_evidence_key`` (``halte.core.rotation``, with ``reseal``) then re-seals
+  the older files under the new key. A key can only be removed once no evidence (nor document) uses
+  its id any more. In development, with
   nothing configured, one key is generated once and kept in ``VAR_DIR/evidence.keys`` (mode 0600)
   so that files survive restarts; production refuses to run without configured keys.
 * **Telling a wrong key from a tampered file** (``EvidenceKeyUnavailable``): the first time a key id
@@ -706,6 +708,19 @@ def _key_for(evidence: Evidence) -> bytes:
         ) from exc
 
 
+def _read_current(evidence: Evidence, field: str) -> bytes:
+    """The sealed file the row names in ``field``; if it is gone because a key rotation moved the row to
+    new files meanwhile (``halte.core.rotation``), the row is read again and its new file given."""
+    try:
+        return _read_blob(getattr(evidence, field))
+    except EvidenceUnreadable:
+        fresh = Evidence.objects.filter(pk=evidence.pk).values_list("original_path", "display_path", "key_id").first()
+        if fresh is None or fresh == (evidence.original_path, evidence.display_path, evidence.key_id):
+            raise
+        evidence.original_path, evidence.display_path, evidence.key_id = fresh
+        return _read_blob(getattr(evidence, field))
+
+
 def read_original(evidence: Evidence) -> bytes:
     """Decrypt the file exactly as it was uploaded, after checking it against its SHA-256.
 
@@ -713,7 +728,7 @@ def read_original(evidence: Evidence) -> bytes:
     differ, EvidenceKeyUnavailable if its key is missing or different, EvidenceUnreadable if its
     file is missing.
     """
-    blob = _read_blob(evidence.original_path)
+    blob = _read_current(evidence, "original_path")
     data = unseal(_key_for(evidence), evidence.key_id, evidence.public_id, _ORIGINAL, blob)
     if len(data) != evidence.size or hashlib.sha256(data).hexdigest() != evidence.sha256:
         raise EvidenceTampered(f"Evidence {evidence.public_id} does not match its recorded SHA-256.")
@@ -728,8 +743,37 @@ def read_display(evidence: Evidence) -> bytes:
     """
     if not evidence.display_path:
         raise ValueError("This evidence has no display copy.")
-    blob = _read_blob(evidence.display_path)
+    blob = _read_current(evidence, "display_path")
     return unseal(_key_for(evidence), evidence.key_id, evidence.public_id, _DISPLAY, blob)
+
+
+def reseal(evidence: Evidence, key_id: str, key: bytes) -> tuple[str, str]:
+    """Write new files for ``evidence`` sealed with ``key_id``; return their (original, display) paths.
+
+    Key rotation (``halte.core.rotation``): the original is read and checked against its SHA-256 first,
+    and the new files get new paths, so the row keeps pointing at files its key opens until the caller
+    switches it. The row itself is not touched; if anything fails, the new files are removed.
+    """
+    data = read_original(evidence)
+    display = read_display(evidence) if evidence.display_path else None
+    original_path = _new_relative_path()
+    display_path = _new_relative_path() if display is not None else ""
+    written: list[str] = []
+    try:
+        _write_new(original_path, seal(key, key_id, evidence.public_id, _ORIGINAL, data))
+        written.append(original_path)
+        if display is not None:
+            _write_new(display_path, seal(key, key_id, evidence.public_id, _DISPLAY, display))
+            written.append(display_path)
+    except BaseException:
+        _remove(written)
+        raise
+    return original_path, display_path
+
+
+def remove_files(paths: Iterable[str]) -> None:
+    """Remove vault files no row refers to any more (the former files of a re-sealed piece)."""
+    _remove(path for path in paths if path)
 
 
 def inspect_pending(items: Iterable[Evidence]) -> None:

@@ -61,6 +61,7 @@ def _load_example(tmp_path: Path) -> dict[str, str]:
     secrets = {
         "SECRET_KEY_FILE": "a-production-secret-that-is-long-enough-0123456789-abcdefghijklmnop",
         "HALTE_EVIDENCE_KEYS_FILE": "2026:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        "HALTE_RECEIPT_KEYS_FILE": "r2026:a-receipt-secret-for-the-deploy-example-0123456789",
         "MIGRATION_DATABASE_URL_FILE": "postgres://halte_owner@127.0.0.1:5432/halte",
         "HALTE_CUSTODY_SIGNING_KEY_FILE": "c2lnbmF0dXJlLWNoZWNrLWRlcGxveS1vbmx5LTAxMjM=",
     }

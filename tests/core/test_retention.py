@@ -92,6 +92,7 @@ class World:
 
     def report(self, case, received, pupil) -> Report:
         code = receipts.new_code()
+        key_id, lookup = receipts.lookup_digest(code)
         created = Report.objects.create(
             reference=f"SIG-{received.year}-{Report.objects.count() + 1:06d}",
             channel="public_form",
@@ -103,7 +104,8 @@ class World:
             school=self.school,
             forms=["verbal"],
             case=case,
-            receipt_lookup=receipts.lookup_digest(code),
+            receipt_lookup=lookup,
+            receipt_key_id=key_id,
             receipt_hash=receipts.slow_hash(code),
         )
         ReportedPupil.objects.create(report=created, first_name=pupil[0], last_name=pupil[1], role="victim")

@@ -160,7 +160,7 @@ def test_prepare_checks_before_touching_the_database(tmp_path):
 def test_scripts_prod_refuses_an_unknown_step(tmp_path):
     result = serve(production_env(tmp_path), "demarrer")
     assert result.returncode == 2
-    assert "Usage : scripts/prod [prepare|serve|manage …]" in result.stderr
+    assert result.stderr.startswith("Usage : scripts/prod [prepare|serve|")
 
 
 def test_site_url_follows_the_development_port():

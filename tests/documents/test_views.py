@@ -142,6 +142,29 @@ def test_a_tampered_document_is_refused_and_journaled(client, login, people, wor
     assert event.detail["delivered"] is False and event.detail["tampered"] is True
 
 
+def test_a_document_opened_with_a_different_key_says_the_key_is_wrong_not_that_it_was_altered(
+    client, login, people, world, settings, monkeypatch
+):
+    """A restore without the right key file: the page names the key, the journal does not say tampered."""
+    import base64
+    import os
+
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"k1:{base64.b64encode(os.urandom(32)).decode()}")
+    document = stored_document(world.case_a, people.coordinator)
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"k1:{base64.b64encode(os.urandom(32)).decode()}")  # same id, other key
+    login(client, people.coordinator)
+    response = client.get(download_url(document))
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "La clé de chiffrement « k1 » est absente ou différente" in page
+    assert "altéré" not in page
+    event = AuditEvent.objects.get(action=AuditAction.DOCUMENT_UNREADABLE)
+    assert event.detail["tampered"] is False and event.detail["key_unavailable"] is True
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"k2:{base64.b64encode(os.urandom(32)).decode()}")  # id gone
+    page = client.get(download_url(document)).content.decode()
+    assert "La clé de chiffrement « k1 » est absente ou différente" in page
+
+
 def test_a_missing_document_file_is_refused_and_journaled(client, login, people, world, settings):
     document = stored_document(world.case_a, people.coordinator)
     (settings.MEDIA_ROOT / document.path).unlink()

@@ -5,6 +5,7 @@ import base64
 import hashlib
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -204,6 +205,25 @@ def test_quarantined_and_altered_files_are_listed_not_packed(client, login, peop
     assert files["virus.txt"]["antivirus"] == {"status": "infected", "signature": "Eicar-Signature"}
     assert files["capture.txt"]["withheld"] == "altered" and files["capture.txt"]["verified"] is False
     assert custody.verify_pack(pack, custody.trusted_keys()).ok  # the pack itself is intact
+
+
+def test_a_file_whose_key_is_absent_or_different_is_withheld_as_such_not_as_altered(
+    client, login, people, world, monkeypatch
+):
+    """A restore without the right key file must not make the pack say the evidence was altered."""
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"k1:{base64.b64encode(os.urandom(32)).decode()}")
+    report = Report.objects.get(case=world.case_a)
+    vault.store(report=report, upload=SimpleUploadedFile("capture.txt", PHOTO_TEXT))
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"k1:{base64.b64encode(os.urandom(32)).decode()}")  # same id, other key
+    pack = download(client, login, people.magistrate, world.case_a).content
+    with zipfile.ZipFile(io.BytesIO(pack)) as archive:
+        manifest = json.loads(archive.read(custody.MANIFEST))
+        readable = archive.read(custody.READABLE).decode()
+    (entry,) = manifest["files"]
+    assert entry["withheld"] == "key_unavailable" and entry["key_id"] == "k1" and entry["path"] is None
+    assert "clé de chiffrement « k1 » absente ou différente" in readable
+    assert "empreinte de saisie" not in readable  # the wording of an altered file
+    assert custody.verify_pack(pack, custody.trusted_keys()).ok
 
 
 # Everyone on the case of school A (shared with the police for its judicial part) and on school B's case.
