@@ -387,6 +387,25 @@ LOGGING = {
     },
 }
 
+# --- Monitoring: metrics and error tracking (both optional) -----------------------------------
+# The Prometheus metrics at /exploitation/metriques (halte.core.metrics) answer only to this token
+# (Authorization: Bearer …); without it the page does not exist (404). At least 32 characters.
+HALTE_METRICS_TOKEN = secret("HALTE_METRICS_TOKEN", default="") or ""
+if HALTE_METRICS_TOKEN and len(HALTE_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured(
+        "HALTE_METRICS_TOKEN (ou HALTE_METRICS_TOKEN_FILE) doit compter au moins 32 caractères : "
+        "python3 -c \"import secrets; print(secrets.token_urlsafe(32))\"."
+    )
+# Errors sent to Sentry when SENTRY_DSN (or SENTRY_DSN_FILE) is set, stripped of every request body,
+# cookie, header, query string, address, user and local variable (halte.core.sentry).
+SENTRY_DSN = secret("SENTRY_DSN", default="") or ""
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default=HALTE_ENV)
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="") or None
+if SENTRY_DSN:
+    from halte.core import sentry as _sentry
+
+    _sentry.start(SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=SENTRY_RELEASE)
+
 # --- Halte --------------------------------------------------------------------------------------
 # Where the daily checkpoints of the audit journal are appended (halte/audit/checkpoints.py): in
 # production, storage the database's administrators cannot rewrite. Empty: none written (not allowed

@@ -9,11 +9,16 @@ Settings come from the environment: ``HALTE_BIND`` (default ``127.0.0.1:8000``, 
 reverse proxy), ``WEB_CONCURRENCY`` (workers, read by gunicorn itself; default 2 × cores + 1),
 ``HALTE_WEB_THREADS``, ``HALTE_WEB_TIMEOUT``. There is no access log: the application writes one
 JSON line per request itself, without the client's address (``halte.core.logs``).
+
+Metrics: gunicorn's worker processes each count their requests for the latency histogram
+(``halte.core.metrics``) in files of ``PROMETHEUS_MULTIPROC_DIR`` (by default ``HALTE_VAR_DIR/metrics``),
+which the master empties when it starts; a scrape adds them up, and a worker that exits is marked dead.
 """
 
 import multiprocessing
 import os
 import sys
+from pathlib import Path
 
 bind = os.environ.get("HALTE_BIND", "127.0.0.1:8000").split(",")
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
@@ -48,6 +53,20 @@ logconfig_dict = {
     },
 }
 wsgi_app = "halte.wsgi:application"
+
+# Set before Django (and prometheus_client) is imported by the checks below or by any worker.
+METRICS_DIR = Path(
+    os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    or Path(os.environ.get("HALTE_VAR_DIR") or Path(__file__).resolve().parents[2] / "var") / "metrics"
+)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
+
+
+def reset_metrics_dir() -> None:
+    """A fresh server starts counting from zero: the files of a former run are removed."""
+    METRICS_DIR.mkdir(parents=True, exist_ok=True)
+    for leftover in METRICS_DIR.glob("*.db"):
+        leftover.unlink(missing_ok=True)
 
 
 def startup_problems() -> tuple[list[str], list[str]]:
@@ -89,6 +108,16 @@ def startup_problems() -> tuple[list[str], list[str]]:
 
 
 def on_starting(server) -> None:
+    try:
+        reset_metrics_dir()
+    except OSError as error:
+        print(
+            f"Halte refuse de démarrer en production :\n  - dossier des métriques {METRICS_DIR} inutilisable : "
+            f"{error.strerror} (réglez PROMETHEUS_MULTIPROC_DIR ou HALTE_VAR_DIR).",
+            file=sys.stderr,
+            flush=True,
+        )
+        sys.exit(1)
     errors, warnings = startup_problems()
     for line in warnings:
         print(f"Halte — avertissement : {line}", file=sys.stderr, flush=True)
@@ -98,3 +127,10 @@ def on_starting(server) -> None:
             print(f"  - {line}", file=sys.stderr)
         sys.stderr.flush()
         sys.exit(1)
+
+
+def child_exit(server, worker) -> None:
+    """A worker gone: its live gauges no longer count (its counters and histograms still do)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid, str(METRICS_DIR))

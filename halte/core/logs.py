@@ -6,6 +6,7 @@
 * ``RequestLogMiddleware``: one line per request on the ``halte.request`` logger with the method,
   the **route name** (``reports:step``, never the path: paths carry identifiers), the status and
   the duration in milliseconds. Never an address, a header, a query string or a body.
+  The same measure feeds the latency histogram of the metrics (``halte.core.metrics``).
 * ``RequestRedactionFilter``: Django's own ``django.request`` and ``django.security`` lines name the
   path and carry the request object; the filter keeps the route name and drops the rest.
 
@@ -21,6 +22,8 @@ import time
 from datetime import UTC, datetime
 
 from django.conf import settings
+
+from halte.core import metrics
 
 REQUEST_FIELDS = ("method", "route", "status", "duration_ms")
 
@@ -74,8 +77,10 @@ class RequestLogMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         response = self.get_response(request)
-        duration = round((time.perf_counter() - started) * 1000, 1)
+        elapsed = time.perf_counter() - started
+        duration = round(elapsed * 1000, 1)
         route = route_of(request)
+        metrics.observe_request(route, request.method or "-", response.status_code, elapsed)
         level = logging.ERROR if response.status_code >= 500 else logging.INFO
         self.logger.log(
             level,
