@@ -364,7 +364,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"()": "halte.core.logs.PlainFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "halte.core.logs.JsonFormatter"},
     },
     "filters": {"redact_request": {"()": "halte.core.logs.RequestRedactionFilter"}},

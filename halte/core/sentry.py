@@ -25,17 +25,9 @@ name, the narrative, the receipt code, the email and the client's IP in every by
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
-MASK = "[masqué]"
-
-# A run of 9 digits or more, with or without separators: receipt codes (20 digits, in groups of
-# four), phone numbers, and any other identifier made of digits.
-LONG_NUMBER = re.compile(r"(?<![\w])\d(?:[ .\-_/]?\d){8,}(?![\w])")
-EMAIL = re.compile(r"[^\s@<>\"'(),;:\[\]]+@[^\s@<>\"'(),;:\[\]]+\.[^\s@<>\"'(),;:\[\]]+")
-IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
-IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+from halte.core.redact import first_line, mask
 
 # The only keys kept at the event's top level.
 EVENT_KEYS = {
@@ -80,19 +72,6 @@ FRAME_KEYS = {
 BREADCRUMB_DATA_KEYS = {"method", "status_code", "route", "status"}
 
 
-def mask(text: str) -> str:
-    """Mask receipt codes and long numbers, email addresses and IP addresses in a piece of text."""
-    text = EMAIL.sub(MASK, text)
-    text = IPV6.sub(lambda m: MASK if m.group(0).count(":") >= 2 and len(m.group(0)) > 2 else m.group(0), text)
-    text = IPV4.sub(MASK, text)
-    return LONG_NUMBER.sub(MASK, text)
-
-
-def _first_line(value: Any, limit: int = 300) -> str:
-    text = str(value or "").strip().splitlines()
-    return mask(text[0][:limit]) if text else ""
-
-
 def _frames(stacktrace: Any) -> dict | None:
     if not isinstance(stacktrace, dict):
         return None
@@ -111,7 +90,7 @@ def _exception(exception: dict) -> dict:
             continue
         entry = {key: value[key] for key in ("type", "module", "mechanism") if key in value}
         if "value" in value:
-            entry["value"] = _first_line(value["value"])
+            entry["value"] = first_line(value["value"])
         stacktrace = _frames(value.get("stacktrace"))
         if stacktrace is not None:
             entry["stacktrace"] = stacktrace
