@@ -3,8 +3,9 @@
 Started by the settings when ``SENTRY_DSN`` (or ``SENTRY_DSN_FILE``) is set; ``SENTRY_ENVIRONMENT``
 (default: ``HALTE_ENV``) and ``SENTRY_RELEASE`` name the installation. Nothing is sent otherwise.
 
-What the SDK may collect is cut at the source (``send_default_pii=False``, no local variables, no
-request body, no sessions, no performance tracing), and every event then goes through an allowlist
+What the SDK may collect is cut at the source (its ``data_collection`` option, which replaces the
+deprecated ``send_default_pii=False``: no user, cookie, header, query string, body, SQL value or local
+variable; no sessions, no performance tracing), and every event then goes through an allowlist
 (:func:`scrub_event`) rather than a blocklist, because a report's text or a child's name can sit in
 any field a blocklist did not think of:
 
@@ -180,8 +181,20 @@ def start(dsn: str, *, environment: str, release: str | None = None) -> None:
         dsn=dsn,
         environment=environment,
         release=release,
-        send_default_pii=False,
-        include_local_variables=False,
+        # What send_default_pii=False used to say (that option is deprecated), stricter: it still
+        # collected headers and bodies. Here nothing about the person or the request is collected.
+        data_collection={
+            "user_info": False,
+            "cookies": {"mode": "off"},
+            "http_headers": {"request": {"mode": "off"}},
+            "http_bodies": [],
+            "url_query_params": {"mode": "off"},
+            "graphql": {"document": False, "variables": False},
+            "gen_ai": {"inputs": False, "outputs": False},
+            "database_query_data": False,
+            "queues": False,
+            "stack_frame_variables": False,
+        },
         max_request_body_size="never",
         attach_stacktrace=False,
         traces_sample_rate=None,
