@@ -2,8 +2,9 @@
 
 ``scripts/prod serve`` starts it this way. Before any worker is forked, the master runs every
 system check, deployment checks and database included (``halte.core.checks``), and verifies that no
-migration is pending: on any error it prints the French messages and exits with status 1, so a
-misconfigured server never starts (systemd shows the message in ``journalctl -u halte-web``).
+migration is pending (``halte.core.startup``): on any error it prints the French messages and exits
+with status 1, so a misconfigured server never starts (systemd shows the message in
+``journalctl -u halte-web``).
 
 Settings come from the environment: ``HALTE_BIND`` (default ``127.0.0.1:8000``, behind the
 reverse proxy), ``WEB_CONCURRENCY`` (workers, read by gunicorn itself; default 2 × cores + 1),
@@ -69,44 +70,6 @@ def reset_metrics_dir() -> None:
         leftover.unlink(missing_ok=True)
 
 
-def startup_problems() -> tuple[list[str], list[str]]:
-    """Run the checks the server must pass; return (errors, warnings) as French lines."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "halte.settings")
-    try:
-        import django
-
-        django.setup()
-    except Exception as error:  # ImproperlyConfigured from settings, with its own French message
-        return [f"{type(error).__name__} : {error}"], []
-    from django.core import checks
-    from django.db import DatabaseError, connections
-    from django.db.migrations.executor import MigrationExecutor
-
-    errors: list[str] = []
-    warnings: list[str] = []
-    try:
-        for message in checks.run_checks(include_deployment_checks=True, databases=["default"]):
-            if message.is_silenced():
-                continue
-            line = f"[{message.id}] {message.msg}" + (f" ({message.hint})" if message.hint else "")
-            (errors if message.is_serious() else warnings).append(line)
-        if not errors:
-            try:
-                executor = MigrationExecutor(connections["default"])
-                pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-            except DatabaseError as error:
-                errors.append(f"Impossible de lire l’état des migrations : {error}")
-            else:
-                if pending:
-                    errors.append(
-                        f"{len(pending)} migration(s) non appliquée(s) : lancez « scripts/prod prepare » "
-                        "(ou « make prod ») avant de démarrer le serveur."
-                    )
-    finally:
-        connections.close_all()  # never hand an open connection to forked workers
-    return errors, warnings
-
-
 def on_starting(server) -> None:
     try:
         reset_metrics_dir()
@@ -118,14 +81,9 @@ def on_starting(server) -> None:
             flush=True,
         )
         sys.exit(1)
-    errors, warnings = startup_problems()
-    for line in warnings:
-        print(f"Halte — avertissement : {line}", file=sys.stderr, flush=True)
-    if errors:
-        print("Halte refuse de démarrer en production :", file=sys.stderr)
-        for line in errors:
-            print(f"  - {line}", file=sys.stderr)
-        sys.stderr.flush()
+    from halte.core import startup
+
+    if not startup.report(*startup.problems(migrations=True)):
         sys.exit(1)
 
 

@@ -70,7 +70,8 @@ class DatabaseCollector(Collector):
         yield jobs
 
         yield GaugeMetricFamily(
-            "halte_jobs_ready", "Tâches prêtes à partir et pas encore prises (profondeur de la file).",
+            "halte_jobs_ready",
+            "Tâches prêtes à partir et pas encore prises (profondeur de la file).",
             value=queue.ready(now).count(),
         )
         oldest = queue.oldest_ready_age(now)
@@ -87,7 +88,11 @@ class DatabaseCollector(Collector):
 
         for name, beat, help_text in (
             ("halte_periodic_pass_age_seconds", "tick", "Âge du dernier passage périodique (manage.py tick)."),
-            ("halte_worker_poll_age_seconds", "worker", "Âge de la dernière recherche de travail du processus de tâches."),
+            (
+                "halte_worker_poll_age_seconds",
+                "worker",
+                "Âge de la dernière recherche de travail du processus de tâches.",
+            ),
         ):
             last = queue.last_beat(beat)
             # Never seen: +Inf, so that an alert on « age > N » fires on a fresh or dead installation.

@@ -130,13 +130,13 @@ def _clean_breadcrumb(crumb: dict, record: logging.LogRecord | None = None) -> d
     return kept
 
 
-def scrub_breadcrumb(crumb: dict, hint: dict | None) -> dict | None:
+def scrub_breadcrumb(crumb: Any, hint: Any) -> Any:
     """``before_breadcrumb``: a log breadcrumb keeps its template, others only their kind."""
     record = (hint or {}).get("log_record")
     return _clean_breadcrumb(crumb, record if isinstance(record, logging.LogRecord) else None)
 
 
-def scrub_event(event: dict, hint: dict | None) -> dict:
+def scrub_event(event: Any, hint: Any) -> Any:
     """``before_send``: keep only what says what failed and where, masked again for good measure."""
     hint = hint or {}
     kept: dict[str, Any] = {key: value for key, value in event.items() if key in EVENT_KEYS}
@@ -167,7 +167,7 @@ def scrub_event(event: dict, hint: dict | None) -> dict:
     return kept
 
 
-def drop(event: dict, hint: dict | None) -> None:
+def drop(event: Any, hint: Any) -> None:
     return None
 
 

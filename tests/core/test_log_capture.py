@@ -176,7 +176,10 @@ def test_no_log_line_carries_a_report_its_code_or_an_address(client, people, raw
     created = client.post("/api/v1/reports", json.dumps(api_body()), content_type="application/json", **headers)
     assert created.status_code == 201, created.content
     refused = {**api_body(), "reporter_email": f"pas-une-adresse {API_EMAIL}x", "pupils": [{"first_name": ""}]}
-    assert client.post("/api/v1/reports", json.dumps(refused), content_type="application/json", **headers).status_code == 422
+    assert (
+        client.post("/api/v1/reports", json.dumps(refused), content_type="application/json", **headers).status_code
+        == 422
+    )
     # 4. The database refuses the row, on both paths: the error is logged with its traceback.
     monkeypatch.setattr(actions, "submit_report", failing_database)
     monkeypatch.setattr(reports_api, "submit_report", failing_database)

@@ -66,7 +66,19 @@ def test_without_a_configured_token_the_page_does_not_exist(client, settings):
         (f"Bearer {TOKEN.upper()}", 403),
         ("Bearer jeton-éè-\udcff", 403),
     ],
-    ids=["none", "empty", "scheme-only", "blank", "basic", "no-scheme", "wrong", "prefix", "longer", "case", "non-ascii"],
+    ids=[
+        "none",
+        "empty",
+        "scheme-only",
+        "blank",
+        "basic",
+        "no-scheme",
+        "wrong",
+        "prefix",
+        "longer",
+        "case",
+        "non-ascii",
+    ],
 )
 def test_a_missing_or_wrong_token_is_refused(client, token, header, status):
     extra = {} if header is None else {"HTTP_AUTHORIZATION": header}
@@ -111,7 +123,7 @@ def test_a_short_token_refuses_to_start(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HALTE_", "DJANGO_"))}
     env.update({"HALTE_METRICS_TOKEN": "court", "DJANGO_SETTINGS_MODULE": "halte.settings"})
-    result = subprocess.run(  # noqa: S603 - our own interpreter
+    result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode != 0
@@ -131,8 +143,13 @@ def test_request_latency_is_counted_by_route_name_and_status(client, token):
     count = "halte_http_request_duration_seconds_count"
     labels = {"route": "www:legal_notice", "method": "GET", "status": "200"}
     assert value(after, count, **labels) == value(before, count, **labels) + 1
-    assert value(after, "halte_http_request_duration_seconds_bucket", le="+Inf", **labels) == value(after, count, **labels)
-    assert value(after, count, route="-", method="GET", status="404") == value(before, count, route="-", method="GET", status="404") + 1
+    assert value(after, "halte_http_request_duration_seconds_bucket", le="+Inf", **labels) == value(
+        after, count, **labels
+    )
+    assert (
+        value(after, count, route="-", method="GET", status="404")
+        == value(before, count, route="-", method="GET", status="404") + 1
+    )
     assert any(name == count and ("method", "OTHER") in labels for name, labels in after)
     text = "\n".join(str(key) for key in after)
     assert "12345678901234567890" not in text  # route names, never paths
@@ -178,7 +195,10 @@ def test_cases_are_counted_by_state(client, people, token):
     assert value(before, "halte_cases", state="closed") == 0
     case = make_case("HS-2026-000901", people.school_a_staff.school, people.education_referent)
     during = scrape(client)
-    assert value(during, "halte_cases", state="in_intervention") == value(before, "halte_cases", state="in_intervention") + 1
+    assert (
+        value(during, "halte_cases", state="in_intervention")
+        == value(before, "halte_cases", state="in_intervention") + 1
+    )
     case.start_monitoring(actor=people.coordinator)
     after = scrape(client)
     assert value(after, "halte_cases", state="in_intervention") == value(before, "halte_cases", state="in_intervention")

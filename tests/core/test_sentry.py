@@ -139,9 +139,11 @@ def test_errors_reach_sentry_without_a_child_a_story_a_code_or_an_address(
     # The API call goes through Django's WSGI handler itself, as under gunicorn: the SDK's WSGI
     # middleware then adds what it knows of the request (URL, query string, environment).
     headers = {**CLIENT, "HTTP_X_API_KEY": raw_key, "HTTP_COOKIE": f"suivi={code.replace(' ', '')}"}
-    environ = RequestFactory().post(
-        f"/api/v1/reports?email={API_EMAIL}", json.dumps(api_body()), content_type="application/json", **headers
-    ).environ
+    environ = (
+        RequestFactory()
+        .post(f"/api/v1/reports?email={API_EMAIL}", json.dumps(api_body()), content_type="application/json", **headers)
+        .environ
+    )
     statuses = []
     b"".join(WSGIHandler()(environ, lambda status, headers, exc_info=None: statuses.append(status)))
     assert statuses and statuses[0].startswith("500"), statuses
@@ -149,7 +151,9 @@ def test_errors_reach_sentry_without_a_child_a_story_a_code_or_an_address(
 
     events = collector.events()
     assert collector.paths and all(path.startswith("/api/42/envelope") for path in collector.paths)
-    failures = [e for e in events if any(v.get("type") == "StorageOutage" for v in e.get("exception", {}).get("values", []))]
+    failures = [
+        e for e in events if any(v.get("type") == "StorageOutage" for v in e.get("exception", {}).get("values", []))
+    ]
     assert len(failures) >= 3, [e.get("exception") for e in events]  # mailbox, form, API
     one = failures[0]
     assert one["environment"] == "essai" and one["release"] == "halte@essai"
@@ -209,4 +213,12 @@ def test_the_settings_start_sentry_only_when_a_dsn_is_given(tmp_path):
     assert run()[0] == "False"
     dsn_file = tmp_path / "dsn"
     dsn_file.write_text("http://cle@127.0.0.1:9/1\n")
-    assert run(SENTRY_DSN_FILE=str(dsn_file), SENTRY_ENVIRONMENT="recette") == ["True", "False", "False", "True", "off", "never", "recette"]
+    assert run(SENTRY_DSN_FILE=str(dsn_file), SENTRY_ENVIRONMENT="recette") == [
+        "True",
+        "False",
+        "False",
+        "True",
+        "off",
+        "never",
+        "recette",
+    ]
