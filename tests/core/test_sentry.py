@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import sentry_sdk
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -145,7 +147,14 @@ def test_errors_reach_sentry_without_a_child_a_story_a_code_or_an_address(
         .environ
     )
     statuses = []
-    b"".join(WSGIHandler()(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+    # As Django's test client does: the test's connection (and its transaction) stays open.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        b"".join(WSGIHandler()(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     assert statuses and statuses[0].startswith("500"), statuses
     assert sentry_sdk.flush(timeout=10) is None
 
