@@ -231,3 +231,53 @@ def test_the_settings_start_sentry_only_when_a_dsn_is_given(tmp_path):
         "never",
         "recette",
     ]
+
+
+def test_the_allowlist_drops_what_an_integration_might_add():
+    """Fields the SDK or a future integration could fill: only the allowlisted ones go out."""
+    record = logging.LogRecord("halte.x", logging.INFO, __file__, 1, "Ouvert par %s", (EMAIL,), None)
+    event = {
+        "event_id": "0" * 32,
+        "level": "error",
+        "user": {"id": 7, "email": EMAIL, "ip_address": REMOTE},
+        "request": {"method": "POST", "url": "https://h/suivi/", "data": {"code": "1"}, "env": {"REMOTE_ADDR": REMOTE}},
+        "extra": {"sys.argv": ["manage.py", "shell", "-c", NARRATIVE], "route": "reports:step"},
+        "contexts": {"runtime": {"name": "CPython"}, "response": {"body": NARRATIVE}},
+        "tags": {"client": REMOTE},
+        "spans": [{"description": NARRATIVE}],
+        "breadcrumbs": {
+            "values": [
+                {"type": "default", "category": "query", "message": f"INSERT … '{NARRATIVE}'"},
+                {"type": "http", "category": "httplib", "data": {"url": f"https://x/?email={EMAIL}", "method": "GET"}},
+                {"type": "log", "category": "halte.x", "message": f"Ouvert par {EMAIL}"},
+            ]
+        },
+        "exception": {
+            "values": [
+                {
+                    "type": "DataError",
+                    "value": f"ligne refusée\nDETAIL:  Failing row contains ({NARRATIVE})",
+                    "stacktrace": {"frames": [{"function": "save", "lineno": 3, "vars": {"story": NARRATIVE}}]},
+                }
+            ]
+        },
+    }
+    kept = sentry.scrub_event(event, {})
+    assert kept["request"] == {"method": "POST"}
+    assert "user" not in kept and "spans" not in kept
+    assert kept["extra"] == {"route": "reports:step"}
+    assert kept["contexts"] == {"runtime": {"name": "CPython"}}
+    assert kept["tags"] == {"client": "[masqué]"}
+    assert kept["exception"]["values"][0]["value"] == "ligne refusée"
+    assert kept["exception"]["values"][0]["stacktrace"]["frames"] == [{"function": "save", "lineno": 3}]
+    assert [c["category"] for c in kept["breadcrumbs"]["values"]] == ["httplib", "halte.x"]
+    assert kept["breadcrumbs"]["values"][0]["data"] == {"method": "GET"}
+    assert sentry.scrub_breadcrumb({"type": "log", "category": "halte.x", "message": "x"}, {"log_record": record}) == {
+        "type": "log",
+        "category": "halte.x",
+        "message": "Ouvert par %s",
+    }
+    assert sentry.scrub_breadcrumb({"category": "query", "message": "SELECT"}, {}) is None
+    text = json.dumps(kept, ensure_ascii=False)
+    for secret in (EMAIL, REMOTE, NARRATIVE[:20], "Failing row", "sys.argv"):
+        assert secret not in text
