@@ -36,6 +36,7 @@ from .forms import (
     CancelForm,
     DecisionFormSet,
     EnrolForm,
+    HeldMeetingForm,
     InvitationForm,
     MeetingForm,
     MinutesForm,
@@ -123,6 +124,28 @@ def schedule(request):
             messages.success(request, _("Réunion programmée. Préparez maintenant l’ordre du jour et les invitations."))
             return _back(meeting)
     return render(request, "meetings/form.html", {"form": form, "meeting": None})
+
+
+@policy.requires(Capability.PLAN_MEETINGS)
+def record_held(request):
+    """A meeting that has already taken place: recorded with its real date, then its minutes."""
+    form = HeldMeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with submission.once(form.cleaned_data[submission.FIELD], user=request.user) as spent:
+                meeting = actions.record_held(actor=request.membership, **form.meeting_fields())
+                spent.leads_to(reverse("meetings:detail", args=[meeting.public_id]))
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already, fallback="meetings:list")
+        except actions.MeetingRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(
+                request,
+                _("Réunion enregistrée comme tenue. Ajoutez maintenant les dossiers examinés et leur compte rendu."),
+            )
+            return _back(meeting)
+    return render(request, "meetings/held_form.html", {"form": form})
 
 
 @policy.requires(Capability.PLAN_MEETINGS)
