@@ -6,6 +6,7 @@ without a secret key, allowed hosts and a real database, and turns on every tran
 that ``manage.py check --deploy`` is clean.
 """
 
+import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,7 +29,11 @@ def secret(name: str, default: str | None = None) -> str | None:
     """Read a secret from NAME, or from the file named by NAME_FILE (Docker/systemd credentials)."""
     path = env.str(f"{name}_FILE", default="")
     if path:
-        return Path(path).read_text(encoding="utf-8").strip()
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or "contenu illisible"
+            raise ImproperlyConfigured(f"{name}_FILE : le fichier {path} ne peut pas être lu ({reason}).") from None
     return env.str(name, default=default)
 
 
@@ -144,7 +149,20 @@ TEMPLATES = [
 _default_db = f"sqlite:///{VAR_DIR / 'halte.sqlite3'}"
 if PRODUCTION and not (env.str("DATABASE_URL", default="") or env.str("DATABASE_URL_FILE", default="")):
     raise ImproperlyConfigured("DATABASE_URL est obligatoire en production (PostgreSQL).")
-DATABASES = {"default": env.db_url_config(secret("DATABASE_URL", default=_default_db))}
+_database_url = secret("DATABASE_URL", default=_default_db) or ""
+try:
+    with warnings.catch_warnings():
+        # django-environ warns about an unknown scheme by printing the parsed URL, password included.
+        warnings.simplefilter("ignore")
+        DATABASES = {"default": env.db_url_config(_database_url)}
+except (ValueError, KeyError, TypeError):
+    DATABASES = {"default": {}}
+if not DATABASES["default"].get("ENGINE") or not DATABASES["default"].get("NAME"):
+    # Never the URL itself in the message: it carries the password.
+    raise ImproperlyConfigured(
+        "DATABASE_URL (ou DATABASE_URL_FILE) est illisible : attendu postgres://rôle:mot_de_passe@hôte:5432/base "
+        "(un mot de passe contenant @, : ou / s’écrit encodé : %40, %3A, %2F)."
+    )
 if PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("La production exige PostgreSQL : DATABASE_URL doit commencer par postgres://.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -369,7 +387,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"()": "halte.core.logs.PlainFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "halte.core.logs.JsonFormatter"},
     },
     "filters": {"redact_request": {"()": "halte.core.logs.RequestRedactionFilter"}},
@@ -391,6 +409,25 @@ LOGGING = {
         "halte.request": {"level": env.str("LOG_REQUESTS_LEVEL", default="INFO" if PRODUCTION else "WARNING")},
     },
 }
+
+# --- Monitoring: metrics and error tracking (both optional) -----------------------------------
+# The Prometheus metrics at /exploitation/metriques (halte.core.metrics) answer only to this token
+# (Authorization: Bearer …); without it the page does not exist (404). At least 32 characters.
+HALTE_METRICS_TOKEN = secret("HALTE_METRICS_TOKEN", default="") or ""
+if HALTE_METRICS_TOKEN and len(HALTE_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured(
+        "HALTE_METRICS_TOKEN (ou HALTE_METRICS_TOKEN_FILE) doit compter au moins 32 caractères : "
+        'python3 -c "import secrets; print(secrets.token_urlsafe(32))".'
+    )
+# Errors sent to Sentry when SENTRY_DSN (or SENTRY_DSN_FILE) is set, stripped of every request body,
+# cookie, header, query string, address, user and local variable (halte.core.sentry).
+SENTRY_DSN = secret("SENTRY_DSN", default="") or ""
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default=HALTE_ENV)
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="") or None
+if SENTRY_DSN:
+    from halte.core import sentry as _sentry
+
+    _sentry.start(SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=SENTRY_RELEASE)
 
 # --- Halte --------------------------------------------------------------------------------------
 # Where the daily checkpoints of the audit journal are appended (halte/audit/checkpoints.py): in

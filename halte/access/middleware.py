@@ -4,6 +4,7 @@ import logging
 
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -77,6 +78,12 @@ class AccessPolicyMiddleware:
             return redirect(_with_next(reverse("accounts:otp_verify"), request))
         if outcome is policy.Outcome.CHOOSE_MEMBERSHIP:
             return redirect(_with_next(reverse("accounts:choose_membership"), request))
+        if outcome is policy.Outcome.NOT_FOUND:
+            raise Http404
+        if outcome is policy.Outcome.UNAUTHORIZED:
+            response = HttpResponse("Jeton d’accès requis.\n", status=401, content_type="text/plain; charset=utf-8")
+            response["WWW-Authenticate"] = 'Bearer realm="halte"'
+            return response
         if outcome is policy.Outcome.NO_MEMBERSHIP:
             logout(request)
             return redirect(reverse("accounts:no_membership"))

@@ -15,6 +15,7 @@ Outsiders get 404 for objects they may not know about; insiders without the righ
 from __future__ import annotations
 
 import enum
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -137,6 +138,8 @@ class Level(enum.Enum):
     PASSWORD_STEP = "password_step"  # noqa: S105 - a level name, not a password  # password accepted, second factor pending (2FA pages)
     VERIFIED = "verified"  # password and second factor, no membership needed (pick a membership)
     MEMBERSHIP = "membership"  # verified, acting under an active membership with a capability
+    # Not a person's page: a monitoring server holding HALTE_METRICS_TOKEN (Authorization: Bearer).
+    MONITORING = "monitoring"
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,11 @@ def _mark(rule: Rule) -> Callable[[Callable], Callable]:
 public = _mark(Rule(Level.PUBLIC))
 password_step = _mark(Rule(Level.PASSWORD_STEP))
 verified = _mark(Rule(Level.VERIFIED))
+
+
+# The metrics endpoint: for the monitoring server's token only, never for a session (a staff
+# member logged in gets no more than anyone else without the token).
+monitoring = _mark(Rule(Level.MONITORING))
 
 
 def requires(capability: Capability) -> Callable[[Callable], Callable]:
@@ -214,13 +222,17 @@ class Outcome(enum.Enum):
     CHOOSE_MEMBERSHIP = "choose_membership"  # several memberships, none picked
     NO_MEMBERSHIP = "no_membership"  # verified but attached to no active organisation
     FORBIDDEN = "forbidden"
+    UNAUTHORIZED = "unauthorized"  # a token is needed and none was given (401)
+    NOT_FOUND = "not_found"  # the page is switched off (404)
 
 
 def decide(rule: Rule, request: HttpRequest) -> Outcome:
     """Apply a page rule to a request. Pure: the middleware turns the outcome into a response."""
-    user = request.user
     if rule.level is Level.PUBLIC:
         return Outcome.ALLOW
+    if rule.level is Level.MONITORING:
+        return monitoring_outcome(request)
+    user = request.user
     if not user.is_authenticated or not user.is_active:
         return Outcome.LOGIN
     if rule.level is Level.PASSWORD_STEP:
@@ -237,6 +249,23 @@ def decide(rule: Rule, request: HttpRequest) -> Outcome:
     if has_capability(membership, rule.capability):
         return Outcome.ALLOW
     return Outcome.FORBIDDEN
+
+
+def monitoring_outcome(request: HttpRequest) -> Outcome:
+    """The metrics endpoint: 404 unless HALTE_METRICS_TOKEN is configured, then the bearer token only,
+    compared in constant time. Sessions, logins and memberships play no part."""
+    from django.conf import settings
+
+    expected = getattr(settings, "HALTE_METRICS_TOKEN", "") or ""
+    if not expected:
+        return Outcome.NOT_FOUND
+    scheme, _space, given = request.headers.get("Authorization", "").strip().partition(" ")
+    given = given.strip()
+    if scheme.lower() != "bearer" or not given:
+        return Outcome.UNAUTHORIZED
+    if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8")):
+        return Outcome.FORBIDDEN
+    return Outcome.ALLOW
 
 
 # --- Navigation -----------------------------------------------------------------------------------

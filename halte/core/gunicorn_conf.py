@@ -2,18 +2,24 @@
 
 ``scripts/prod serve`` starts it this way. Before any worker is forked, the master runs every
 system check, deployment checks and database included (``halte.core.checks``), and verifies that no
-migration is pending: on any error it prints the French messages and exits with status 1, so a
-misconfigured server never starts (systemd shows the message in ``journalctl -u halte-web``).
+migration is pending (``halte.core.startup``): on any error it prints the French messages and exits
+with status 1, so a misconfigured server never starts (systemd shows the message in
+``journalctl -u halte-web``).
 
 Settings come from the environment: ``HALTE_BIND`` (default ``127.0.0.1:8000``, behind the
 reverse proxy), ``WEB_CONCURRENCY`` (workers, read by gunicorn itself; default 2 × cores + 1),
 ``HALTE_WEB_THREADS``, ``HALTE_WEB_TIMEOUT``. There is no access log: the application writes one
 JSON line per request itself, without the client's address (``halte.core.logs``).
+
+Metrics: gunicorn's worker processes each count their requests for the latency histogram
+(``halte.core.metrics``) in files of ``PROMETHEUS_MULTIPROC_DIR`` (by default ``HALTE_VAR_DIR/metrics``),
+which the master empties when it starts; a scrape adds them up, and a worker that exits is marked dead.
 """
 
 import multiprocessing
 import os
 import sys
+from pathlib import Path
 
 bind = os.environ.get("HALTE_BIND", "127.0.0.1:8000").split(",")
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
@@ -49,52 +55,40 @@ logconfig_dict = {
 }
 wsgi_app = "halte.wsgi:application"
 
+# Set before Django (and prometheus_client) is imported by the checks below or by any worker.
+METRICS_DIR = Path(
+    os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    or Path(os.environ.get("HALTE_VAR_DIR") or Path(__file__).resolve().parents[2] / "var") / "metrics"
+)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
 
-def startup_problems() -> tuple[list[str], list[str]]:
-    """Run the checks the server must pass; return (errors, warnings) as French lines."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "halte.settings")
-    try:
-        import django
 
-        django.setup()
-    except Exception as error:  # ImproperlyConfigured from settings, with its own French message
-        return [f"{type(error).__name__} : {error}"], []
-    from django.core import checks
-    from django.db import DatabaseError, connections
-    from django.db.migrations.executor import MigrationExecutor
-
-    errors: list[str] = []
-    warnings: list[str] = []
-    try:
-        for message in checks.run_checks(include_deployment_checks=True, databases=["default"]):
-            if message.is_silenced():
-                continue
-            line = f"[{message.id}] {message.msg}" + (f" ({message.hint})" if message.hint else "")
-            (errors if message.is_serious() else warnings).append(line)
-        if not errors:
-            try:
-                executor = MigrationExecutor(connections["default"])
-                pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-            except DatabaseError as error:
-                errors.append(f"Impossible de lire l’état des migrations : {error}")
-            else:
-                if pending:
-                    errors.append(
-                        f"{len(pending)} migration(s) non appliquée(s) : lancez « scripts/prod prepare » "
-                        "(ou « make prod ») avant de démarrer le serveur."
-                    )
-    finally:
-        connections.close_all()  # never hand an open connection to forked workers
-    return errors, warnings
+def reset_metrics_dir() -> None:
+    """A fresh server starts counting from zero: the files of a former run are removed."""
+    METRICS_DIR.mkdir(parents=True, exist_ok=True)
+    for leftover in METRICS_DIR.glob("*.db"):
+        leftover.unlink(missing_ok=True)
 
 
 def on_starting(server) -> None:
-    errors, warnings = startup_problems()
-    for line in warnings:
-        print(f"Halte — avertissement : {line}", file=sys.stderr, flush=True)
-    if errors:
-        print("Halte refuse de démarrer en production :", file=sys.stderr)
-        for line in errors:
-            print(f"  - {line}", file=sys.stderr)
-        sys.stderr.flush()
+    try:
+        reset_metrics_dir()
+    except OSError as error:
+        print(
+            f"Halte refuse de démarrer en production :\n  - dossier des métriques {METRICS_DIR} inutilisable : "
+            f"{error.strerror} (réglez PROMETHEUS_MULTIPROC_DIR ou HALTE_VAR_DIR).",
+            file=sys.stderr,
+            flush=True,
+        )
         sys.exit(1)
+    from halte.core import startup
+
+    if not startup.report(*startup.problems(migrations=True)):
+        sys.exit(1)
+
+
+def child_exit(server, worker) -> None:
+    """A worker gone: its live gauges no longer count (its counters and histograms still do)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid, str(METRICS_DIR))

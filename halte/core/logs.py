@@ -6,6 +6,9 @@
 * ``RequestLogMiddleware``: one line per request on the ``halte.request`` logger with the method,
   the **route name** (``reports:step``, never the path: paths carry identifiers), the status and
   the duration in milliseconds. Never an address, a header, a query string or a body.
+  The same measure feeds the latency histogram of the metrics (``halte.core.metrics``).
+* Every message is masked (``halte.core.redact``: receipt-code-like numbers, emails, IP addresses), and
+  a traceback keeps each exception's first line only: a database error's ``DETAIL`` quotes the row.
 * ``RequestRedactionFilter``: Django's own ``django.request`` and ``django.security`` lines name the
   path and carry the request object; the filter keeps the route name and drops the rest.
 
@@ -21,6 +24,8 @@ import time
 from datetime import UTC, datetime
 
 from django.conf import settings
+
+from halte.core import metrics, redact
 
 REQUEST_FIELDS = ("method", "route", "status", "duration_ms")
 
@@ -39,14 +44,29 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact.mask(record.getMessage()),
         }
         for field in REQUEST_FIELDS:
             if hasattr(record, field):
                 entry[field] = getattr(record, field)
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[1] is not None:
+            entry["exception"] = redact.exception_text(record.exc_info[1])
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class PlainFormatter(logging.Formatter):
+    """Text lines (LOG_FORMAT=plain), masked and with exceptions told like the JSON ones."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = redact.mask(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei) -> str:
+        return redact.exception_text(ei[1]) if ei and ei[1] is not None else ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.exc_text = None  # never a traceback another formatter cached, unmasked
+        return super().format(record)
 
 
 class RequestRedactionFilter(logging.Filter):
@@ -74,8 +94,10 @@ class RequestLogMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         response = self.get_response(request)
-        duration = round((time.perf_counter() - started) * 1000, 1)
+        elapsed = time.perf_counter() - started
+        duration = round(elapsed * 1000, 1)
         route = route_of(request)
+        metrics.observe_request(route, request.method or "-", response.status_code, elapsed)
         level = logging.ERROR if response.status_code >= 500 else logging.INFO
         self.logger.log(
             level,

@@ -11,6 +11,7 @@ from django.template import loader
 from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from halte.access import policy
 from halte.access.policy import Capability
@@ -83,6 +84,22 @@ def healthz(request):
         "problems": problems,
     }
     return JsonResponse(body, status=503 if problems else 200)
+
+
+@policy.monitoring
+@never_cache
+@require_GET
+def metrics(request):
+    """Prometheus metrics (``halte.core.metrics``), for the monitoring server's token only: the
+    access policy answers 404 when ``HALTE_METRICS_TOKEN`` is not set, 401 without a token, 403 with a
+    wrong one. Latencies by route name, queue and delivery figures, cases per state: no content."""
+    from halte.core import metrics as exported
+
+    try:
+        body = exported.exposition()
+    except DatabaseError:
+        return HttpResponse("Base de données injoignable.\n", status=503, content_type="text/plain; charset=utf-8")
+    return HttpResponse(body, content_type=exported.CONTENT_TYPE)
 
 
 @policy.public

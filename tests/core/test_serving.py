@@ -116,6 +116,47 @@ def _url(database: dict, name: str) -> str:
     return f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{name}"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "pas-une-adresse",
+        "postgres://halte:motdepasse-secret@127.0.0.1:pasunport/halte",
+        "postgres://halte:motdepasse-secret@127.0.0.1:5432/",
+        "postgrs://halte:motdepasse-secret@127.0.0.1:5432/halte",
+    ],
+    ids=["not-a-url", "bad-port", "no-database-name", "misspelt-scheme"],
+)
+@pytest.mark.parametrize("step", ["serve", ""])
+def test_an_unreadable_database_url_is_refused_in_french(tmp_path, url, step):
+    result = serve(production_env(tmp_path, DATABASE_URL=url), *([step] if step else []))
+    assert result.returncode == 1, result.stderr
+    assert "Halte refuse de démarrer en production" in result.stderr
+    assert (
+        "DATABASE_URL (ou DATABASE_URL_FILE) est illisible : attendu postgres://" in result.stderr
+        or "La production exige PostgreSQL : DATABASE_URL doit commencer par postgres://" in result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    assert "motdepasse-secret" not in result.stderr + result.stdout
+    assert "application des migrations" not in result.stdout  # stopped before touching anything
+    assert "Booting worker" not in result.stderr
+
+
+def test_an_unreadable_secret_file_is_refused_in_french(tmp_path):
+    result = serve(production_env(tmp_path, DATABASE_URL=None, DATABASE_URL_FILE=str(tmp_path / "absent")), "prepare")
+    assert result.returncode == 1
+    assert f"DATABASE_URL_FILE : le fichier {tmp_path / 'absent'} ne peut pas être lu" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_whole_start_stops_at_the_check(tmp_path):
+    """`scripts/prod` alone (prepare, then serve) stops at a wrong configuration, before migrating."""
+    result = serve(production_env(tmp_path, SITE_URL=None))
+    assert result.returncode == 1
+    assert "[halte.E001] SITE_URL n’est pas renseignée" in result.stderr
+    assert "application des migrations" not in result.stdout
+    assert "Traceback" not in result.stderr
+
+
 def test_the_server_refuses_a_database_that_does_not_exist(tmp_path):
     url = _url(_postgres_server(), "halte_base_qui_n_existe_pas")
     result = serve(production_env(tmp_path, DATABASE_URL=url), "serve")
@@ -154,13 +195,24 @@ def test_prepare_checks_before_touching_the_database(tmp_path):
     result = serve(production_env(tmp_path, SITE_URL="http://127.0.0.1:8000"), "prepare")
     assert result.returncode != 0
     assert "halte.E001" in result.stderr
+    assert "Halte refuse de démarrer en production" in result.stderr
+    assert "Traceback" not in result.stderr
     assert "application des migrations" not in result.stdout
+
+
+@pytest.mark.parametrize("step", ["prepare", "check"])
+def test_prepare_refuses_in_french_what_the_settings_refuse(tmp_path, step):
+    """A settings error (not a system check) used to reach the operator as a Python traceback."""
+    result = serve(production_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/halte.sqlite3"), step)
+    assert result.returncode == 1
+    assert "ImproperlyConfigured : La production exige PostgreSQL" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_scripts_prod_refuses_an_unknown_step(tmp_path):
     result = serve(production_env(tmp_path), "demarrer")
     assert result.returncode == 2
-    assert result.stderr.startswith("Usage : scripts/prod [prepare|serve|")
+    assert result.stderr.startswith("Usage : scripts/prod [check|prepare|serve|")
 
 
 def test_site_url_follows_the_development_port():
@@ -186,7 +238,10 @@ def test_site_url_follows_the_development_port():
 @pytest.mark.django_db(transaction=True)
 def test_the_production_server_serves_pages_and_static_files(tmp_path):
     database = _postgres_server()  # production runs on PostgreSQL
-    env = production_env(tmp_path, DATABASE_URL=_url(database, database["NAME"]))
+    token = "jeton-de-supervision-0123456789-abcdefghijklmnop"
+    env = production_env(
+        tmp_path, DATABASE_URL=_url(database, database["NAME"]), WEB_CONCURRENCY="2", HALTE_METRICS_TOKEN=token
+    )
     collect = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
         cwd=ROOT,
@@ -220,6 +275,21 @@ def test_the_production_server_serves_pages_and_static_files(tmp_path):
         assert "immutable" in css.getheader("Cache-Control", "")
         assert len(css.read()) > 10_000
         assert _get(host, int(port), "/static/nothing-here.css").status == 404
+        # Metrics: the requests of both worker processes, added up (prometheus_client's multiprocess mode).
+        for _ in range(7):
+            assert _get(host, int(port), "/mentions-legales/").status == 200
+        assert _get(host, int(port), "/exploitation/metriques").status == 401
+        scraped = _get(host, int(port), "/exploitation/metriques", token=token)
+        assert scraped.status == 200
+        exposition = scraped.read().decode()
+        served_here = re.search(
+            r'^halte_http_request_duration_seconds_count\{method="GET",route="www:legal_notice",status="200"\} (\S+)$',
+            exposition,
+            re.MULTILINE,
+        )
+        assert served_here and float(served_here.group(1)) == 7.0, exposition[:3000]
+        assert re.search(r"^halte_jobs_ready 0\.0$", exposition, re.MULTILINE)
+        assert list((tmp_path / "metrics").glob("histogram_*.db"))  # in HALTE_VAR_DIR/metrics
     finally:
         server.terminate()
         _, errors = server.communicate(timeout=30)
@@ -232,12 +302,15 @@ def test_the_production_server_serves_pages_and_static_files(tmp_path):
     assert all("127.0.0.1" not in json.dumps(line) for line in lines if line["logger"] == "halte.request")
 
 
-def _get(host: str, port: int, path: str, *, deadline: float | None = None, server=None):
+def _get(host: str, port: int, path: str, *, deadline: float | None = None, server=None, token: str = ""):
     """GET through the reverse proxy's eyes (https already terminated), retrying until the deadline."""
+    headers = {"Host": HOST, "X-Forwarded-Proto": "https"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     while True:
         connection = http.client.HTTPConnection(host, port, timeout=30)
         try:
-            connection.request("GET", path, headers={"Host": HOST, "X-Forwarded-Proto": "https"})
+            connection.request("GET", path, headers=headers)
             return connection.getresponse()
         except (ConnectionRefusedError, ConnectionResetError):
             connection.close()
