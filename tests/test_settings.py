@@ -17,6 +17,7 @@ PRODUCTION = {
     "SITE_URL": "https://halte.example.gouv.fr",
     "DEFAULT_FROM_EMAIL": "Halte <ne-pas-repondre@halte.example.gouv.fr>",
     "HALTE_EVIDENCE_KEYS": "2026:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    "HALTE_RECEIPT_KEYS": "r2026:a-receipt-secret-that-is-long-enough-0123456789",
     "HALTE_CUSTODY_SIGNING_KEY": "c2lnbmF0dXJlLWNoZWNrLWRlcGxveS1vbmx5LTAxMjM=",
     "HALTE_CLAMD_URL": "unix:///run/clamav/clamd.ctl",
 }
@@ -27,7 +28,7 @@ def run_django(env_overrides: dict[str, str | None], *args: str) -> subprocess.C
         k: v
         for k, v in os.environ.items()
         if k not in PRODUCTION
-        and not k.startswith(("DATABASE_URL", "HALTE_EVIDENCE_KEYS"))
+        and not k.startswith(("DATABASE_URL", "HALTE_EVIDENCE_KEYS", "HALTE_RECEIPT_KEYS"))
         and k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "PORT"}
     }
     env["DJANGO_SETTINGS_MODULE"] = "halte.settings"
