@@ -215,12 +215,16 @@ HALTE_PROCONNECT = {
 if PRODUCTION and HALTE_PROCONNECT["ENABLED"] and not HALTE_PROCONNECT["CLIENT_SECRET"]:
     raise ImproperlyConfigured("PROCONNECT_CLIENT_SECRET (ou _FILE) est obligatoire quand ProConnect est activé.")
 
-# Shared by every process (rate limits must hold across workers); no extra service to run.
+# Shared by every process and every machine (rate limits must hold across workers): the database by
+# default, no extra service to run; Redis when REDIS_URL (or REDIS_URL_FILE) names one, e.g.
+# redis://:password@cache.internal:6379/0 or rediss://… for TLS.
+_REDIS_URL = secret("REDIS_URL", default="") or ""
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "halte_cache",
-    }
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL, "KEY_PREFIX": "halte"}
+        if _REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "halte_cache"}
+    )
 }
 
 # --- Background work (halte/delivery: a job queue in the database, `manage.py worker`) -----------
@@ -269,7 +273,7 @@ if env.str("HALTE_MAX_UPLOAD_BYTES", default=""):
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "halte" / "static"]
-STORAGES = {
+STORAGES: dict[str, dict] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -37,9 +37,7 @@ class S3Server:
 
     def new_bucket(self, prefix: str = "") -> StorageConfig:
         config = self.config(f"halte-{uuid.uuid4().hex[:20]}", prefix)
-        client().create_bucket(
-            Bucket=config.bucket, CreateBucketConfiguration={"LocationConstraint": config.region}
-        )
+        client().create_bucket(Bucket=config.bucket, CreateBucketConfiguration={"LocationConstraint": config.region})
         return config
 
     def objects(self, bucket: str) -> dict[str, bytes]:

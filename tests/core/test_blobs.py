@@ -5,9 +5,8 @@ Every behaviour is checked on both backends: the local folder and a real S3-comp
 
 import os
 import stat
-from datetime import timedelta
-
 import threading
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
