@@ -13,6 +13,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from halte.core.storage_url import default_storage as storage_backend
 from halte.core.storage_url import parse as parse_storage_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -288,24 +289,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 # see halte.core.storage_url. Empty: both stay in MEDIA_ROOT, on this machine.
 HALTE_STORAGE = parse_storage_url(secret("HALTE_STORAGE_URL", default="") or "")
 if HALTE_STORAGE is not None:
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "endpoint_url": HALTE_STORAGE.endpoint,
-            "bucket_name": HALTE_STORAGE.bucket,
-            "location": f"{HALTE_STORAGE.prefix}media",
-            "region_name": HALTE_STORAGE.region,
-            "access_key": HALTE_STORAGE.access_key,
-            "secret_key": HALTE_STORAGE.secret_key,
-            "addressing_style": HALTE_STORAGE.addressing,
-            "verify": HALTE_STORAGE.ca_bundle or None,
-            "signature_version": "s3v4",
-            "file_overwrite": False,  # a second file of the same name gets a new name, as on disk
-            "default_acl": None,  # private: the bucket's own policy, never public-read
-            "querystring_auth": True,  # never a bare public URL
-            "querystring_expire": 300,
-        },
-    }
+    STORAGES["default"] = storage_backend(HALTE_STORAGE)
 if not PRODUCTION:
     # The embedded default keeps everything under var/: make sure it exists on a fresh clone.
     for _directory in (VAR_DIR, STATIC_ROOT, MEDIA_ROOT):

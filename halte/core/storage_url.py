@@ -116,3 +116,25 @@ def parse(url: str) -> StorageConfig | None:
         addressing=addressing,
         ca_bundle=options.get("ca", ""),
     )
+
+
+def default_storage(config: StorageConfig) -> dict:
+    """Django's default storage (plain FileFields) on the same bucket, under ``<prefix>media/``."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "endpoint_url": config.endpoint,
+            "bucket_name": config.bucket,
+            "location": f"{config.prefix}media",
+            "region_name": config.region,
+            "access_key": config.access_key,
+            "secret_key": config.secret_key,
+            "addressing_style": config.addressing,
+            "verify": config.ca_bundle or None,
+            "signature_version": "s3v4",
+            "file_overwrite": False,  # a second file of the same name gets a new name, as on disk
+            "default_acl": None,  # private: the bucket's own policy, never public-read
+            "querystring_auth": True,  # never a bare public URL
+            "querystring_expire": 300,
+        },
+    }

@@ -57,3 +57,16 @@ def test_wrong_urls_are_refused_in_french(url, said):
         parse(url)
     assert said in str(caught.value)
     assert "HALTE_STORAGE_URL invalide" in str(caught.value)
+
+
+def test_the_settings_read_the_url_from_a_file_and_put_file_fields_on_the_bucket(tmp_path):
+    from tests.core.test_shared_state import in_another_process
+
+    secret_file = tmp_path / "storage_url"
+    secret_file.write_text("s3://cle:se%2Fcret@stockage.exemple.fr/halte-preuves/prod?region=fr-par\n")
+    code = (
+        "from django.conf import settings; s = settings.STORAGES['default']; "
+        "print(settings.HALTE_STORAGE.where, settings.HALTE_STORAGE.secret_key, s['BACKEND'], s['OPTIONS']['location'])"
+    )
+    seen = in_another_process(code, HALTE_STORAGE_URL_FILE=str(secret_file), HALTE_STORAGE_URL="")
+    assert seen == "https://stockage.exemple.fr/halte-preuves/prod se/cret storages.backends.s3.S3Storage prod/media"
