@@ -64,3 +64,24 @@ def test_orphans_are_swept_from_the_bucket_and_key_checks_kept(report, s3_server
     assert f"halte/{kept.original_path}" in keys
     assert "halte/vault/2026/01/orphan.bin" not in keys
     assert any(key.startswith("halte/keycheck/") for key in keys)
+
+
+def test_a_store_gone_quiet_gives_the_coordinator_the_try_again_page(report, people, login, settings):
+    from django.test import Client
+    from django.urls import reverse
+
+    from halte.core.storage_url import parse
+    from tests.s3 import _free_port
+
+    evidence = vault.store(report=report, upload=upload("message.txt", TEXT_BYTES, "text/plain"))
+    report.school = people.school_a_staff.school
+    report.save(update_fields=["school"])
+    client = Client(raise_request_exception=False)
+    login(client, people.coordinator)
+    url = reverse("reports:evidence_original", args=[report.public_id, evidence.public_id])
+    assert client.get(url).content == TEXT_BYTES
+    settings.HALTE_STORAGE = parse(f"s3://k:s@127.0.0.1:{_free_port()}/halte-gone?tls=false")
+    response = client.get(url)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert TEXT_BYTES not in response.content
