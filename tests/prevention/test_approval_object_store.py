@@ -9,6 +9,7 @@ from django.core.files.storage import default_storage
 
 from halte.core.storage_url import default_storage as storage_backend
 from halte.prevention.approvals import add_approval
+from halte.prevention.enums import Issuer, Theme
 
 
 @pytest.mark.django_db
@@ -20,8 +21,8 @@ def test_the_approval_document_lands_in_the_bucket_not_on_the_machine(people, se
             actor=people.coordinator,
             organisation=people.association_worker.organisation,
             number=f"AG-2026-{n}",
-            issuer="Préfecture de la Somme",
-            themes=["harcelement"],
+            issuer=Issuer.choices[0][0],
+            themes=[Theme.BULLYING],
             valid_from=date(2026, 1, 1),
             valid_until=date(2028, 12, 31),
             document=ContentFile(pdf),
