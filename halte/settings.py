@@ -418,6 +418,11 @@ HALTE = {
         "HALTE_OPERATOR_NAME",
         default="Direction des services départementaux de l'Éducation nationale de la Somme",
     ),
+    # The operator as it reads inside a sentence, with its article (« édité par la Direction… »).
+    "OPERATOR_IN_SENTENCE": env.str(
+        "HALTE_OPERATOR_IN_SENTENCE",
+        default="la Direction des services départementaux de l'Éducation nationale de la Somme",
+    ),
     # The DSFR's Marianne block is reserved to State services; another operator switches it off.
     "STATE_BRANDING": env.bool("HALTE_STATE_BRANDING", default=True),
     "BRAND_LINES": env.list("HALTE_BRAND_LINES", default=["République", "française"]),

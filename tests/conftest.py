@@ -46,6 +46,30 @@ def _no_journal_checkpoints(settings):
     settings.HALTE_JOURNAL_CHECKPOINT_DIR = None
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test databases, dropped at the end of the run even if a test left a connection open.
+
+    A thread or a child process of a test (races, workers, servers) may still hold a session on the test
+    database when the run ends; PostgreSQL then refuses to drop it and the run fails after every test
+    passed. Such sessions are ended first, and named, so that the test that leaked one can be found."""
+    yield
+    from django.db import connections
+
+    for connection in connections.all():
+        if connection.vendor != "postgresql":
+            continue
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid, application_name, left(query, 120) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            leaked = cursor.fetchall()
+            for pid, application, query in leaked:
+                print(f"\nsession left open on the test database: pid={pid} app={application!r} last={query!r}")
+                cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _media_of_this_test_process(tmp_path_factory):
     """Each test process keeps its files in a folder of its own, new for the run: the periodic pass

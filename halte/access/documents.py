@@ -5,9 +5,10 @@ Generating, per kind (always on a case the member sees, whose core they read —
 carries core facts):
 
 - *Signalement au procureur (art. 40 CPP)*: those who manage the case (the coordinator; a cell member
-  lead or co-worker of it), and, whatever the case's team, the magistrate and the délégué du procureur
-  (the parquet's members of the cell put a signalement into the parquet's standard form) and the
-  social worker (art. 40 binds every public official who learns of an offence in the course of duty).
+  lead or co-worker of it), and, whatever the case's team, the social worker (art. 40 binds every
+  public official who learns of an offence in the course of duty) — never the parquet's own members
+  (the magistrate, the délégué du procureur), even on the case's team: the report is addressed to
+  them. Their own facts go in the judicial compartment.
 - *Information préoccupante (CRIP)*: those who manage the case, and the social worker (the
   Département's own channel to its CRIP). The parquet does not send IPs: it receives them.
 - *Convocation*: those who manage the case, and the staff of a school the case belongs to (its main
@@ -33,7 +34,7 @@ from .timeline import DOCUMENT_KIND_COMPARTMENT
 
 # Roles that may generate a kind on any case whose core they read, besides those who manage it.
 EXTRA_AUTHORS: dict[str, frozenset[str]] = {
-    DocumentKind.ART_40: frozenset({Role.MAGISTRATE, Role.PROSECUTOR_DELEGATE, Role.SOCIAL_WORKER}),
+    DocumentKind.ART_40: frozenset({Role.SOCIAL_WORKER}),
     DocumentKind.INFORMATION_PREOCCUPANTE: frozenset({Role.SOCIAL_WORKER}),
     DocumentKind.CONVOCATION: frozenset(),
     DocumentKind.MINUTES: frozenset(),
@@ -50,8 +51,16 @@ def can_generate(membership, case: Case, kind: str) -> bool:
     return _may_author(membership, case, kind, manages=can_manage(membership, case))
 
 
+# Roles never offered a kind, even on the case's team: it is addressed to them.
+RECIPIENTS: dict[str, frozenset[str]] = {
+    DocumentKind.ART_40: frozenset({Role.MAGISTRATE, Role.PROSECUTOR_DELEGATE}),
+}
+
+
 def _may_author(membership, case: Case, kind: str, *, manages: bool) -> bool:
     """The rule per kind, for a member who reads the case's core."""
+    if membership.role in RECIPIENTS.get(kind, ()):
+        return False
     if manages:
         return True
     if membership.role in EXTRA_AUTHORS[kind]:

@@ -100,6 +100,9 @@ class Action(models.TextChoices):
     STATS_UNPUBLISHED = "stats.unpublished", _("Résultats de l’année retirés de la page publique")
     STATS_EXPORTED = "stats.exported", _("Statistiques exportées")
     PREVENTION_CALENDAR_READ = "prevention.calendar_read", _("Calendrier des ateliers téléchargé")
+    RETENTION_APPLIED = "retention.applied", _("Durée de conservation appliquée (effacement ou anonymisation)")
+    JOURNAL_MONTH_DROPPING = "audit.month_dropping", _("Journal : mois échu, point de contrôle avant effacement")
+    JOURNAL_MONTH_DROPPED = "audit.month_dropped", _("Journal : mois échu effacé")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -222,3 +225,22 @@ class ChainLink(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The chain of the journal is written by the database only.")
+
+
+class DroppedMonth(models.Model):
+    """A whole month (UTC days of the chain) of the journal deleted once past its retention
+    (``months.py``). On PostgreSQL only the database's ``halte_audit_drop_month()`` writes it, and the
+    journal's guard lets a row go only in the transaction that wrote the row of its month."""
+
+    month = models.DateField(_("mois (premier jour)"), unique=True)
+    txid = models.BigIntegerField(null=True, blank=True, editable=False)
+    rows = models.PositiveBigIntegerField(_("événements effacés"), default=0)
+    dropped_at = models.DateTimeField(_("effacé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mois effacé du journal")
+        verbose_name_plural = _("mois effacés du journal")
+        ordering = ["month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"

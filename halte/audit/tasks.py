@@ -2,9 +2,9 @@
 (halte/delivery: retried, then marked failed on the administrator's page)."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils.translation import gettext as _
 
+from halte.core import mail
 from halte.delivery.queue import task
 
 
@@ -24,5 +24,5 @@ def send_checkpoint(addresses: list[str], lines: list[str], broken: list[str]) -
     if broken:
         body += "\n" + _("ATTENTION, la chaîne était déjà rompue :") + "\n" + "\n".join(broken) + "\n"
     subject = _("%(service)s — point de contrôle du journal d’audit") % {"service": settings.HALTE["SERVICE_NAME"]}
-    if send_mail(subject, body, None, addresses, fail_silently=False) != 1:
+    if mail.send(subject, body, addresses) != 1:
         raise RuntimeError("the mail server accepted no message")

@@ -72,6 +72,9 @@ class Case(CaseWorkflowMixin, models.Model):
     # Optimistic locking: every change bumps it; a form carrying an older value is refused.
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set by the retention rules (core/retention.py): names, free texts, evidence and documents are gone;
+    # what the figures count (school, dates, priority, categories, states) stays.
+    anonymised_at = models.DateTimeField(_("anonymisé le"), null=True, blank=True, editable=False)
 
     objects = CaseQuerySet.as_manager()
 
@@ -115,6 +118,9 @@ class Person(models.Model):
     # Sorted, folded name tokens ("dupont marie claire"): survives accents, case, hyphens, swaps.
     name_key = models.CharField(max_length=255, db_index=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # Set by the retention rules: names, birth date and contact details replaced; the row stays so that
+    # the figures still count the person across their (anonymised) cases.
+    anonymised_at = models.DateTimeField(_("anonymisée le"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("personne")
@@ -288,6 +294,11 @@ class Share(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} → {self.organisation}"
+
+    @property
+    def compartment_labels(self) -> list[str]:
+        """The shared compartments in words (« Volet judiciaire »), never their codes."""
+        return [str(enums.Compartment(code).label) for code in self.compartments]
 
 
 class Link(models.Model):

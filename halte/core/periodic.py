@@ -2,7 +2,9 @@
 
 Each duty is idempotent and cheap when there is nothing to do, so running the pass every minute is
 safe: clock reminders and escalations (cases), the 60-day warning of expiring approvals and the
-deletion of weak-signal observations older than three months (prevention), the proposal to switch a
+retention rules (``core/retention.py``: closed cases anonymised after three years, identities gone at
+the pupil's 25th birthday, weak-signal observations after three months, sessions, notifications,
+delivery rows, whole months of the audit journal past one year…), the proposal to switch a
 shared-concern series without improvement to the sanctions track (interventions), forgetting the
 counters of wrong receipt codes and failed logins whose window is over (reports, accounts), once a
 day the checkpoint of the audit journal's closed days (audit), the deletion of vault and document
@@ -41,6 +43,7 @@ class PassResult:
     orphan_files: list[str] = field(default_factory=list)
     tokens_purged: int = 0
     jobs_purged: int = 0
+    retention: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         lines = [self.clocks.summary()]  # type: ignore[attr-defined]
@@ -54,6 +57,9 @@ class PassResult:
             )
         if self.journal_checkpoints:
             lines.append(f"Points de contrôle du journal écrits et envoyés : {self.journal_checkpoints} jour(s).")
+        for key, count in self.retention.items():
+            if count and key != "observations":
+                lines.append(f"Durée de conservation appliquée ({key}) : {count}.")
         if self.orphan_files:
             lines.append(f"Fichiers sans enregistrement effacés : {len(self.orphan_files)}.")
         return "\n".join(lines)
@@ -63,27 +69,47 @@ def run(now: datetime | None = None) -> PassResult:
     from halte.accounts.throttle import purge as purge_login_counters
     from halte.cases import clocks
     from halte.core import submission
-    from halte.delivery import queue
     from halte.documents import storage
     from halte.interventions.mpp import propose_switches
     from halte.prevention.approvals import warn_expiring
-    from halte.prevention.observations import purge_stale_observations
     from halte.reports import vault
     from halte.reports.throttle import purge as purge_receipt_counters
 
     moment = now or timezone.now()
+    clocks_result = clocks.tick(moment)
+    approvals = warn_expiring(timezone.localdate(moment))
+    mpp = propose_switches(moment)
+    checkpoints = _journal_checkpoints(moment)
+    # The retention rules (core/retention.py), before the orphan sweep: a file whose row a rule deleted
+    # and whose deletion a crash interrupted is swept here an hour later.
+    kept = _retention(moment)
     return PassResult(
-        clocks=clocks.tick(moment),
-        approvals_warned=warn_expiring(timezone.localdate(moment)),
-        observations_purged=purge_stale_observations(moment),
-        mpp_switches_proposed=propose_switches(moment),
-        journal_checkpoints=_journal_checkpoints(moment),
+        clocks=clocks_result,
+        approvals_warned=approvals,
+        observations_purged=kept.get("observations", 0),
+        mpp_switches_proposed=mpp,
+        journal_checkpoints=checkpoints,
         receipt_counters_purged=purge_receipt_counters(moment),
         login_counters_purged=purge_login_counters(moment),
         orphan_files=vault.purge_orphans() + storage.purge_orphans(),
         tokens_purged=submission.purge(moment),
-        jobs_purged=queue.purge_done(moment),
+        jobs_purged=kept.get("deliveries", 0),
+        retention=kept,
     )
+
+
+def _retention(moment: datetime) -> dict[str, int]:
+    """A rule that fails is logged and tried again at the next pass; it never stops the other duties."""
+    from halte.core import retention
+
+    counts: dict[str, int] = {}
+    for rule in retention.RULES:
+        try:
+            counts[rule.key] = retention.run(moment, rules=[rule.key]).count(rule.key)
+        except Exception:
+            logger.exception("The retention rule %s failed.", rule.key)
+            counts[rule.key] = 0
+    return counts
 
 
 @contextmanager

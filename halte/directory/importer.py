@@ -446,8 +446,20 @@ def _coordinate(limit: int) -> Callable[[str], Decimal | None]:
     return convert
 
 
+# An elided word and the next one, written apart in some official rows (« Collège du Bois L' Eau »).
+_ELISION_SPACE = re.compile(r"\b(?P<elided>[cdjlmnst]|qu|jusqu|lorsqu|puisqu)(?P<mark>['’]) +(?=\w)", re.IGNORECASE)
+
+
+def _name(raw: str) -> str:
+    """A name as people write it: no space after an elided article (« L' Eau » -> « L'Eau »)."""
+    return _ELISION_SPACE.sub(lambda match: match["elided"] + match["mark"], raw)
+
+
 CONVERTERS: dict[str, Callable[[str], Any]] = {
     "uai": _uai,
+    "name": _name,
+    "address": _name,
+    "commune": _name,
     "kind": _kind,
     "sector": _sector,
     "departement": _departement,

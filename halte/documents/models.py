@@ -40,6 +40,8 @@ class Document(models.Model):
     size = models.PositiveIntegerField(editable=False)
     generated_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
     generated_at = models.DateTimeField(default=timezone.now)
+    # Set by the retention rules: the file is deleted, the row stays (kind and date) for the figures.
+    erased_at = models.DateTimeField(_("effacé le"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-generated_at", "-id"]

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from halte.access import meetings as access
+from halte.access.policy import Capability, memberships_with
 from halte.accounts.models import Membership, Organisation
 from halte.audit.journal import record
 from halte.audit.models import Action as AuditAction
@@ -119,6 +120,57 @@ def schedule(*, actor: Membership, title: str, starts_at: datetime, duration_min
     return meeting
 
 
+def record_held(
+    *,
+    actor: Membership,
+    title: str,
+    starts_at: datetime,
+    duration_minutes: int,
+    mode: str,
+    place: str,
+    attendees: Iterable[Membership],
+    now: datetime | None = None,
+) -> Meeting:
+    """Record a meeting that has already taken place (an emergency meeting by phone this morning):
+    held at the date it really took place, the people who took part marked present, no email sent."""
+    now = now or timezone.now()
+    if starts_at > now:
+        raise MeetingRefused(_("Cette réunion n’a pas encore eu lieu : programmez-la plutôt."))
+    people = list({m.pk: m for m in attendees}.values())
+    if not people:
+        raise MeetingRefused(_("Cochez au moins une personne qui a pris part à la réunion."))
+    readers = set(
+        memberships_with(Capability.READ_CASES).filter(pk__in=[m.pk for m in people]).values_list("pk", flat=True)
+    )
+    if any(m.pk not in readers for m in people):
+        raise MeetingRefused(_("Seules les personnes qui suivent des dossiers peuvent être inscrites à une réunion."))
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            title=title,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            mode=mode,
+            place=place,
+            organiser=actor,
+            status=Meeting.Status.HELD,
+            held_at=starts_at,
+            created_at=now,
+        )
+        Invitation.objects.bulk_create(
+            [Invitation(meeting=meeting, membership=m, attendance=Invitation.Attendance.PRESENT) for m in people]
+        )
+        _audit(
+            AuditAction.MEETING_SCHEDULED,
+            actor,
+            meeting,
+            starts_at=starts_at.isoformat(),
+            recorded_after_the_fact=True,
+            mode=mode,
+            present=[str(m.public_id) for m in people],
+        )
+    return meeting
+
+
 EDITABLE_FIELDS = ("title", "starts_at", "duration_minutes", "place")
 
 
@@ -171,17 +223,45 @@ def cancel(*, meeting: Meeting, actor: Membership, reason: str, now: datetime | 
     return locked
 
 
-def mark_held(*, meeting: Meeting, actor: Membership, now: datetime | None = None) -> Meeting:
+def mark_held(
+    *, meeting: Meeting, actor: Membership, held_at: datetime | None = None, now: datetime | None = None
+) -> Meeting:
+    """Mark a planned meeting held. ``held_at``: when it really began, for a meeting brought forward
+    (an emergency): its date becomes that one, and the people who were sent the planned date receive
+    the real one, so that no calendar keeps a meeting that will not happen."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock(meeting)
         _require_planned(locked)
-        if locked.starts_at > now:
-            raise MeetingRefused(_("La réunion n’a pas encore commencé."))
+        if held_at is not None and held_at > now:
+            raise MeetingRefused(_("Cette heure n’est pas encore passée : la réunion n’a pas pu commencer."))
+        began = held_at or locked.starts_at
+        if began > now:
+            raise MeetingRefused(
+                _("La réunion n’a pas encore commencé. Si elle a eu lieu plus tôt que prévu, indiquez quand.")
+            )
+        changed = ["status", "held_at"]
+        messages: list[dict] = []
+        if held_at is not None and held_at < locked.starts_at:
+            locked.starts_at = held_at
+            locked.sequence += 1
+            changed += ["starts_at", "sequence"]
+            sent = _sent_invitations(locked)
+            messages = emails.prepare(locked, [inv.membership for inv in sent], kind=emails.UPDATE, now=now)
+            Invitation.objects.filter(pk__in=[inv.pk for inv in sent]).update(
+                sent_at=now, sent_sequence=locked.sequence
+            )
         locked.status = Meeting.Status.HELD
-        locked.held_at = now
-        locked.save(update_fields=["status", "held_at"])
-        _audit(AuditAction.MEETING_CHANGED, actor, locked, status=Meeting.Status.HELD)
+        locked.held_at = began if held_at is not None else now
+        locked.save(update_fields=changed)
+        _audit(
+            AuditAction.MEETING_CHANGED,
+            actor,
+            locked,
+            status=Meeting.Status.HELD,
+            **({"brought_forward_to": held_at.isoformat()} if "starts_at" in changed and held_at else {}),
+        )
+        emails.send_after_commit(messages)
     return locked
 
 
@@ -192,6 +272,20 @@ def mark_held(*, meeting: Meeting, actor: Membership, now: datetime | None = Non
 class InvitationResult:
     sent: int  # invitations emailed by this call (new people, or people who had an older version)
     removed: int  # people no longer invited
+
+
+def _outrank_earlier_copies(meeting: Meeting, removed: list[Invitation]) -> None:
+    """Raise the meeting's SEQUENCE before a CANCEL to someone taken off, or a REQUEST to someone who
+    may have had one (anyone invited once the meeting has moved on): a calendar keeps the copy with
+    the highest SEQUENCE (RFC 5545 §3.8.7.4), so each must outrank what its recipient already holds.
+    The others' copies are unchanged by this (their file names only them and the organiser): they
+    stay current and are not sent again."""
+    previous = meeting.sequence
+    meeting.sequence += 1
+    meeting.save(update_fields=["sequence"])
+    meeting.invitations.filter(sent_at__isnull=False, sent_sequence=previous).exclude(
+        pk__in=[inv.pk for inv in removed]
+    ).update(sent_sequence=meeting.sequence)
 
 
 def send_invitations(
@@ -220,14 +314,15 @@ def send_invitations(
                 _("La présence de %(names)s est déjà enregistrée : leur invitation ne peut plus être retirée.")
                 % {"names": names}
             )
-        Invitation.objects.bulk_create(
-            [Invitation(meeting=locked, membership=m) for pk, m in wanted.items() if pk not in existing]
-        )
+        newcomers = [m for pk, m in wanted.items() if pk not in existing]
+        withdrawn = [inv.membership for inv in removed if inv.sent_at is not None]
+        if withdrawn or (newcomers and locked.sequence > 0):
+            _outrank_earlier_copies(locked, removed)
+        Invitation.objects.bulk_create([Invitation(meeting=locked, membership=m) for m in newcomers])
         Invitation.objects.filter(pk__in=[inv.pk for inv in removed]).delete()
         current = list(locked.invitations.select_related("membership__user", "membership__organisation"))
         to_send = [inv for inv in current if inv.sent_sequence != locked.sequence or inv.sent_at is None]
         messages = emails.prepare(locked, [inv.membership for inv in to_send], kind=emails.INVITE, now=now)
-        withdrawn = [inv.membership for inv in removed if inv.sent_at is not None]
         messages += emails.prepare(locked, withdrawn, kind=emails.WITHDRAWN, now=now)
         Invitation.objects.filter(pk__in=[inv.pk for inv in to_send]).update(sent_at=now, sent_sequence=locked.sequence)
         _notify(

@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from halte.core import mail
+
 from . import ical
 from .models import Meeting
 
@@ -133,7 +135,7 @@ def prepare(meeting: Meeting, recipients: Iterable, *, kind: str, now=None) -> l
 
 
 def build(message: dict) -> EmailMultiAlternatives:
-    email = EmailMultiAlternatives(message["subject"], message["body"], None, [message["to"]])
+    email = mail.compose(message["subject"], message["body"], [message["to"]])
     # Django adds charset=utf-8 to a text attachment: text/calendar; method=REQUEST; charset=utf-8.
     email.attach(ICS_FILENAME, message["ics"], f"text/calendar; method={message['method']}")
     return email

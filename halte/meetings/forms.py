@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from django import forms
 from django.forms import formset_factory
@@ -186,6 +186,128 @@ def _grouped(memberships) -> list:
     for membership in memberships:
         groups.setdefault(membership.organisation.name, []).append((membership.pk, member_label(membership)))
     return [("", "—"), *groups.items()]
+
+
+# A meeting is recorded after the fact within this many days (an older date is almost always a typo).
+MAX_DAYS_BEHIND = 92
+EMERGENCY_TITLE = _("Réunion d’urgence de la cellule")
+
+
+class HeldMeetingForm(SubmissionTokenMixin, HalteForm):
+    """A meeting that has already taken place, often by phone: its real date, who took part."""
+
+    title = TextField(label=_("Intitulé"), max_length=200, initial=EMERGENCY_TITLE)
+    day = forms.DateField(
+        label=_("Date à laquelle elle a eu lieu"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    start = forms.TimeField(
+        label=_("Heure de début"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("Heure de Paris."),
+    )
+    duration_minutes = forms.IntegerField(label=_("Durée (minutes)"), min_value=5, max_value=600, initial=30)
+    mode = forms.ChoiceField(
+        label=_("Forme de la réunion"),
+        choices=Meeting.Mode.choices,
+        initial=Meeting.Mode.PHONE,
+        widget=forms.RadioSelect,
+    )
+    place = TextField(
+        label=_("Lieu"),
+        max_length=255,
+        required=False,
+        help_text=_("Obligatoire pour une réunion en présence ; hors de l’établissement scolaire."),
+    )
+    members = MemberChoiceField(
+        label=_("Personnes qui y ont pris part"),
+        queryset=Membership.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leur présence est enregistrée. Personne ne reçoit de courriel : la réunion a déjà eu lieu."),
+    )
+
+    def __init__(self, *args, now: datetime | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+        readers = memberships_with(Capability.READ_CASES).order_by("organisation__name", "user__last_name", "pk")
+        self.fields["members"].queryset = readers
+        self.fields["members"].choices = [(m.pk, member_label(m)) for m in readers]
+
+    def clean_title(self) -> str:
+        return _no_reference(self.cleaned_data["title"])
+
+    def clean_place(self) -> str:
+        return _no_reference(self.cleaned_data["place"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mode") == Meeting.Mode.IN_PERSON and not data.get("place"):
+            self.add_error("place", _("Indiquez le lieu de la réunion en présence."))
+        day = data.get("day")
+        if day is None or data.get("start") is None:
+            return data
+        today = timezone.localdate(self.now)
+        earliest = today - timedelta(days=MAX_DAYS_BEHIND)
+        if day > today:
+            self.add_error("day", _("Cette date est à venir : programmez plutôt la réunion."))
+            return data
+        if day < earliest:
+            self.add_error(
+                "day",
+                _("Choisissez une date depuis le %(earliest)s : une réunion plus ancienne ne s’enregistre plus ici.")
+                % {"earliest": earliest.strftime("%d/%m/%Y")},
+            )
+            return data
+        try:
+            starts_at = local_datetime(day, data["start"])
+        except ValueError:
+            self.add_error("start", _("Cette heure n’existe pas ce jour-là (passage à l’heure d’été)."))
+            return data
+        if starts_at > self.now:
+            self.add_error("start", _("Cette heure n’est pas encore passée : la réunion n’a pas pu commencer."))
+        data["starts_at"] = starts_at
+        return data
+
+    def meeting_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "starts_at": data["starts_at"],
+            "duration_minutes": data["duration_minutes"],
+            "mode": data["mode"],
+            "place": data["place"],
+            "attendees": list(data["members"]),
+        }
+
+
+class HeldEarlierForm(HalteForm):
+    """A planned meeting that took place before its date (brought forward in an emergency)."""
+
+    day = forms.DateField(
+        label=_("Date à laquelle elle a eu lieu"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    start = forms.TimeField(label=_("Heure de début"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+
+    def __init__(self, *args, now: datetime | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("day") is None or data.get("start") is None:
+            return data
+        if data["day"] < timezone.localdate(self.now) - timedelta(days=MAX_DAYS_BEHIND):
+            self.add_error("day", _("Cette date est trop ancienne pour une réunion encore prévue."))
+            return data
+        try:
+            held_at = local_datetime(data["day"], data["start"])
+        except ValueError:
+            self.add_error("start", _("Cette heure n’existe pas ce jour-là (passage à l’heure d’été)."))
+            return data
+        if held_at > self.now:
+            self.add_error("start", _("Cette heure n’est pas encore passée : la réunion n’a pas pu commencer."))
+        data["held_at"] = held_at
+        return data
 
 
 class InvitationForm(HalteForm):

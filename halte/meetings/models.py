@@ -14,9 +14,15 @@ class Meeting(models.Model):
         HELD = "held", _("Tenue")
         CANCELLED = "cancelled", _("Annulée")
 
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", _("En présence")
+        PHONE = "phone", _("Par téléphone")
+        VIDEO = "video", _("En visioconférence")
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(_("intitulé"), max_length=200)
     starts_at = models.DateTimeField(_("date et heure"))
+    mode = models.CharField(_("forme"), max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
     duration_minutes = models.PositiveSmallIntegerField(_("durée (minutes)"), default=120)
     place = models.CharField(_("lieu"), max_length=255, help_text=_("Un lieu hors de l’établissement scolaire."))
     status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.PLANNED)
@@ -36,13 +42,19 @@ class Meeting(models.Model):
     def __str__(self) -> str:
         return f"{self.title} — {timezone.localtime(self.starts_at):%d/%m/%Y %H:%M}"
 
+    @property
+    def recorded_after_the_fact(self) -> bool:
+        """Entered once it had taken place (an emergency meeting by phone this morning)."""
+        return self.created_at > self.starts_at
+
 
 class Invitation(models.Model):
     class Attendance(models.TextChoices):
-        UNKNOWN = "", _("Non renseigné")
-        PRESENT = "present", _("Présent")
-        EXCUSED = "excused", _("Excusé")
-        ABSENT = "absent", _("Absent")
+        # Words that agree with everyone: « Présent » said of a woman is a mistake on a record.
+        UNKNOWN = "", _("Non renseignée")
+        PRESENT = "present", _("Présence")
+        EXCUSED = "excused", _("Absence excusée")
+        ABSENT = "absent", _("Absence")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
     membership = models.ForeignKey(

@@ -12,6 +12,7 @@ ITEM = MEETING + "ordre-du-jour/<uuid:item_id>/"
 urlpatterns = [
     path("reunions/", views.meeting_list, name="list"),
     path("reunions/nouvelle/", views.schedule, name="schedule"),
+    path("reunions/deja-tenue/", views.record_held, name="record_held"),
     path("reunions/inscrire/<uuid:case_id>/", views.enrol, name="enrol"),
     path(MEETING, views.detail, name="detail"),
     path(MEETING + "modifier/", views.edit, name="edit"),

@@ -36,6 +36,8 @@ from .forms import (
     CancelForm,
     DecisionFormSet,
     EnrolForm,
+    HeldEarlierForm,
+    HeldMeetingForm,
     InvitationForm,
     MeetingForm,
     MinutesForm,
@@ -126,6 +128,28 @@ def schedule(request):
 
 
 @policy.requires(Capability.PLAN_MEETINGS)
+def record_held(request):
+    """A meeting that has already taken place: recorded with its real date, then its minutes."""
+    form = HeldMeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with submission.once(form.cleaned_data[submission.FIELD], user=request.user) as spent:
+                meeting = actions.record_held(actor=request.membership, **form.meeting_fields())
+                spent.leads_to(reverse("meetings:detail", args=[meeting.public_id]))
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already, fallback="meetings:list")
+        except actions.MeetingRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(
+                request,
+                _("Réunion enregistrée comme tenue. Ajoutez maintenant les dossiers examinés et leur compte rendu."),
+            )
+            return _back(meeting)
+    return render(request, "meetings/held_form.html", {"form": form})
+
+
+@policy.requires(Capability.PLAN_MEETINGS)
 def edit(request, public_id):
     meeting = _meeting_for(request, public_id)
     if meeting.status != Meeting.Status.PLANNED:
@@ -168,8 +192,14 @@ def cancel(request, public_id):
 @require_POST
 def mark_held(request, public_id):
     meeting = _meeting_for(request, public_id)
+    held_at = None
+    if request.POST.get("day") or request.POST.get("start"):  # brought forward: when it really began
+        form = HeldEarlierForm(request.POST)
+        if not form.is_valid():
+            return _invalid(request, meeting, form)
+        held_at = form.cleaned_data["held_at"]
     try:
-        actions.mark_held(meeting=meeting, actor=request.membership)
+        actions.mark_held(meeting=meeting, actor=request.membership, held_at=held_at)
     except actions.MeetingRefused as refused:
         messages.error(request, refused.message)
     else:

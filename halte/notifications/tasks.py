@@ -1,9 +1,9 @@
 """Background work of notifications: one email per address, through the job queue (halte/delivery)."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils.translation import gettext as _
 
+from halte.core import mail
 from halte.delivery.queue import task
 
 
@@ -19,5 +19,5 @@ def send_notification_email(address: str, title: str, url: str) -> None:
         "Bonjour,\n\n%(title)s.\n\nPour en savoir plus, connectez-vous à Halte :\n%(link)s\n\n"
         "Ce message ne contient volontairement aucun détail. Merci de ne pas y répondre.\n"
     ) % {"title": title, "link": f"{settings.SITE_URL}{url}"}
-    if send_mail(f"Halte — {title}", body, None, [address], fail_silently=False) != 1:
+    if mail.send(f"Halte — {title}", body, [address]) != 1:
         raise NotSent(_("Le serveur de messagerie n’a accepté aucun message."))

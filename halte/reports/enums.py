@@ -22,11 +22,23 @@ STAFF_CHANNELS = [c for c in Channel if c not in {Channel.PUBLIC_FORM, Channel.A
 
 
 class ReporterKind(models.TextChoices):
-    VICTIM = "victim", _("Je suis l’élève qui subit")
-    PARENT = "parent", _("Je suis un parent ou un proche")
-    WITNESS = "witness", _("Je suis un ou une élève témoin")
-    SCHOOL_STAFF = "school_staff", _("Je travaille dans l’établissement")
+    """Who reports, as the staff read it (the public form asks in the first person: REPORTER_CHOICES)."""
+
+    VICTIM = "victim", _("L’élève qui subit")
+    PARENT = "parent", _("Un parent ou un proche")
+    WITNESS = "witness", _("Un ou une élève témoin")
+    SCHOOL_STAFF = "school_staff", _("Un personnel de l’établissement")
     OTHER = "other", _("Autre")
+
+
+# The same, as the person reporting says it on the public form.
+REPORTER_CHOICES = [
+    (ReporterKind.VICTIM.value, _("Je suis l’élève qui subit")),
+    (ReporterKind.PARENT.value, _("Je suis un parent ou un proche")),
+    (ReporterKind.WITNESS.value, _("Je suis un ou une élève témoin")),
+    (ReporterKind.SCHOOL_STAFF.value, _("Je travaille dans cette école")),
+    (ReporterKind.OTHER.value, _("Autre")),
+]
 
 
 class PupilRole(models.TextChoices):

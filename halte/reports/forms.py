@@ -180,13 +180,7 @@ IDENTITY_FIELDS = ("reporter_name", "reporter_email", "reporter_phone")
 
 class ReporterStep(PublicForm):
     title = tu_vous(_("Qui es-tu ?"), _("Qui êtes-vous ?"))
-    reporter_kind = radios(
-        [
-            (kind.value, _("Je travaille dans cette école") if kind == enums.ReporterKind.SCHOOL_STAFF else kind.label)
-            for kind in enums.ReporterKind
-        ],
-        _("Qui fait ce signalement ?"),
-    )
+    reporter_kind = radios(enums.REPORTER_CHOICES, _("Qui fait ce signalement ?"))
     anonymity = radios(
         ANONYMITY,
         tu_vous(_("Veux-tu rester anonyme ?"), _("Voulez-vous rester anonyme ?")),

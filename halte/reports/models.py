@@ -118,6 +118,9 @@ class Report(models.Model):
     # Anonymous follow-up: HMAC lookup digest (indexed) + slow salted hash (verified in constant time).
     receipt_lookup = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     receipt_hash = models.CharField(max_length=255, blank=True, editable=False)
+    # Set by the retention rules: reporter, pupils' names, narrative and messages replaced, evidence
+    # deleted, receipt code no longer opens anything.
+    anonymised_at = models.DateTimeField(_("anonymisé le"), null=True, blank=True, editable=False)
 
     objects = ReportQuerySet.as_manager()
 

@@ -34,7 +34,10 @@ def legal_notice(request):
 
 @policy.public
 def privacy(request):
-    return render(request, "www/legal/privacy.html")
+    from halte.core.retention import RULES
+
+    # The retention section is the rule table the periodic pass applies: it cannot promise more.
+    return render(request, "www/legal/privacy.html", {"retention_rules": RULES})
 
 
 @policy.requires(Capability.USE_STAFF_AREA)

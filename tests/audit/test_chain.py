@@ -176,6 +176,7 @@ def readme_grants() -> list[str]:
         "INSERT INTO audit_chainlink (event_id, day, seq, hash) VALUES (1, '2026-11-25', 999, repeat('0', 64))",
         "ALTER TABLE audit_auditevent DISABLE TRIGGER halte_audit_append_only",
         "SET session_replication_role = replica",
+        "INSERT INTO audit_droppedmonth (month, txid, rows, dropped_at) VALUES ('2020-01-01', 1, 0, now())",
     ],
 )
 def test_the_application_role_of_the_deployment_guide_can_append_and_nothing_else(journal, attack):

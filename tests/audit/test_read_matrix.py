@@ -212,6 +212,7 @@ EXEMPT = {
     "cases:my_actions": LIST,
     "meetings:list": LIST,
     "meetings:schedule": MEETING_FORM,
+    "meetings:record_held": MEETING_FORM,
     "meetings:edit": MEETING_FORM,
     "meetings:cancel": MEETING_FORM,
     "meetings:invitations": MEETING_FORM,

@@ -49,7 +49,7 @@ def test_demo_coordinator_logs_in_with_keyboard_only(page, assert_accessible):
     page.keyboard.type(code_from_secret(account["totp_secret"]))
     page.keyboard.press("Enter")
     page.wait_for_url("**/espace/")
-    assert page.locator("h1").inner_text().startswith("Bonjour Claire")
+    assert page.locator("main h1").inner_text().startswith("Bonjour Claire")
     assert "Coordinateur ou coordinatrice de la cellule" in page.content()
     assert_accessible(page)
 

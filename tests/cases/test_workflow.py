@@ -152,3 +152,19 @@ def test_list_pagination_keeps_the_filters(client, login, people):
     second = client.get(reverse("cases:list"), {"priority": "P2", "page": 2}).content.decode()
     assert "HS-2026-000429" in second
     assert "HS-2026-000400" not in second
+
+
+def test_shares_on_the_case_page_name_their_compartments_in_words(client, login, people, case):
+    actions.share(
+        case=case,
+        actor=people.coordinator,
+        organisation=people.police.organisation,
+        compartments=["core", "judicial"],
+        legal_basis="art40",
+        expires_on=timezone.localdate() + timedelta(days=10),
+    )
+    login(client, people.coordinator)
+    page = client.get(reverse("cases:detail", args=[case.public_id])).content.decode()
+    assert "Dossier (faits, personnes, suivi), Volet judiciaire" in page
+    shares = page.split('id="titre-partages"')[1].split("</ul>")[0]
+    assert "core" not in shares and "judicial" not in shares

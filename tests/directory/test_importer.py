@@ -93,6 +93,8 @@ def test_somme_file_creates_the_69_colleges(db):
     assert lejeune.longitude == Decimal("2.291120")
     assert lejeune.circonscription == ""
     assert "amiral lejeune" in lejeune.search_text
+    # The official row writes « Collège du Bois L' Eau »: the stray space after the elision goes.
+    assert School.objects.get(uai="0800022P").name == "Collège du Bois L'Eau"
 
 
 def test_the_default_directory_is_the_packaged_somme_file():

@@ -28,7 +28,7 @@ SEES_CASE_A = CELL | {"school_a_staff", "police"}
 
 # Who may generate each kind on case A (besides seeing it): see halte/access/documents.py.
 AUTHORS = {
-    "art40": {"coordinator", "magistrate", "prosecutor_delegate", "social_worker"},
+    "art40": {"coordinator", "social_worker"},  # never the parquet: the report is addressed to it
     "ip": {"coordinator", "social_worker"},
     "convocation": {"coordinator", "school_a_staff"},
     "minutes": {"coordinator"},
@@ -160,6 +160,15 @@ def test_a_co_worker_of_the_cell_may_generate_what_the_coordinator_may(people, w
     assert access.generatable_kinds(people.education_referent, case) == []
     case.co_workers.add(people.education_referent)
     assert access.generatable_kinds(people.education_referent, case) == list(AUTHORS)
+
+
+def test_the_parquet_is_never_offered_the_report_addressed_to_it_even_on_the_case_team(people, world):
+    case = world.case_a
+    for member in (people.magistrate, people.prosecutor_delegate):
+        case.co_workers.add(member)
+        kinds = access.generatable_kinds(member, case)
+        assert "art40" not in kinds and "minutes" in kinds  # managing the case, but not writing to itself
+        assert not access.can_generate(member, case, "art40")
 
 
 def test_school_staff_convene_for_a_case_that_also_concerns_their_school(people, world):

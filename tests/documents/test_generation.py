@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import dateformat, timezone
 
+from halte.access.documents import can_generate
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.cases.models import Action, Case, Event
@@ -118,19 +119,14 @@ def test_art40_report_has_every_section_and_the_childs_words_verbatim(filled, wo
     assert document.kind == "art40" and document.title.endswith(world.case_a.reference)
 
 
-@pytest.mark.parametrize("author", ["magistrate", "prosecutor_delegate"])
-def test_art40_report_carries_the_judicial_part_only_for_who_reads_it(filled, world, people, author):
-    document, data = make(world.case_a, getattr(people, author), "art40")
-    assert_present(data, "6. Volet judiciaire", JUDICIAL_MARK, JUDICIAL_MEASURE, CORE_MARK)
-    assert_absent(data, HEALTH_MARK)
-    assert document.compartments == ["core", "judicial"]
-
-
-def test_art40_without_judicial_content_does_not_claim_the_judicial_compartment(world, people):
-    world.case_a.notes.filter(compartment="judicial").delete()
-    document, data = make(world.case_a, people.magistrate, "art40")
-    assert document.compartments == ["core"]
-    assert_absent(data, "Volet judiciaire")
+def test_art40_never_carries_the_judicial_part_it_is_addressed_to(filled, world, people):
+    """The art. 40 report goes to the parquet: its authors (coordination, social worker) do not read
+    the judicial compartment, so the report cannot carry the parquet's own facts back to it."""
+    for author in (people.coordinator, people.social_worker):
+        document, data = make(world.case_a, author, "art40")
+        assert "judicial" not in document.compartments
+        assert_absent(data, JUDICIAL_MARK, JUDICIAL_MEASURE, "Volet judiciaire")
+    assert not can_generate(people.magistrate, world.case_a, "art40")
 
 
 # --- Information préoccupante ----------------------------------------------------------------------
@@ -263,8 +259,8 @@ def test_minutes_carry_this_case_only(filled, world, people, settings):
         "Participants",
         "DSDEN de la Somme",
         "Parquet d'Amiens",
-        "Présent",
-        "Excusé",
+        "Présence",
+        "Absence excusée",
         MINUTES_A,
         DECISION_A,
         "Collège A",  # owner organisation of the decision
@@ -385,7 +381,7 @@ def test_generation_is_journaled_and_noted_on_the_timeline(filled, world, people
 
 
 def test_the_timeline_line_of_a_judicial_document_sits_in_the_judicial_compartment(filled, world, people):
-    make(world.case_a, people.magistrate, "art40")
+    make(world.case_a, people.coordinator, "art40")
     make(world.case_a, people.social_worker, "ip")
     assert sorted(Event.objects.filter(kind="document_generated").values_list("compartment", flat=True)) == [
         "health",

@@ -183,7 +183,8 @@ def test_the_panel_lists_readable_documents_with_their_hash_and_offers_what_may_
     login(client, people.magistrate)
     page = client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
     assert download_url(core) in page and download_url(judicial) in page
-    assert generate_url(world.case_a, "art40") in page
+    assert download_url(art40) in page  # addressed to the parquet: she reads it…
+    assert generate_url(world.case_a, "art40") not in page  # …and is not offered to write it to herself
     assert generate_url(world.case_a, "ip") not in page
     assert generate_url(world.case_a, "convocation") not in page
 

@@ -41,6 +41,7 @@ CORE_OF_CASE_A = {"coordinator", "magistrate", "education_referent", "school_a_s
 URL_MATRIX = {
     "meetings:list": ("get", "reader"),
     "meetings:schedule": ("get", "planner"),
+    "meetings:record_held": ("get", "planner"),
     "meetings:enrol": ("post", "planner"),
     "meetings:detail": ("get", "meeting"),
     "meetings:edit": ("get", "planner"),
@@ -60,6 +61,7 @@ URL_MATRIX = {
 EXTRA_CHECKS = [
     ("meetings:item", "post", "write"),
     ("meetings:schedule", "post", "planner"),
+    ("meetings:record_held", "post", "planner"),
     ("meetings:edit", "post", "planner"),
     ("meetings:cancel", "post", "planner"),
     ("meetings:invitations", "post", "planner"),
@@ -136,7 +138,7 @@ def scenario(url_name: str, method: str, cell, people) -> Scenario:
     meeting, item = cell.meeting, cell.item_a
     args = [meeting.public_id]
     if method == "get":
-        if url_name in ("meetings:list", "meetings:schedule"):
+        if url_name in ("meetings:list", "meetings:schedule", "meetings:record_held"):
             return Scenario(reverse(url_name))
         if url_name == "meetings:item":
             return Scenario(reverse(url_name, args=[*args, item.public_id]))
@@ -161,6 +163,24 @@ def scenario(url_name: str, method: str, cell, people) -> Scenario:
                 reverse(url_name),
                 meeting_form(day, place),
                 state=lambda: Meeting.objects.filter(place=place).count(),
+                done=lambda state: state == 1,
+            )
+        case "meetings:record_held":
+            place = "Salle de la matrice, après coup"
+            an_hour_ago = timezone.localtime() - timedelta(hours=1)
+            return Scenario(
+                reverse(url_name),
+                {
+                    "title": "Urgence",
+                    "day": an_hour_ago.date().isoformat(),
+                    "start": an_hour_ago.strftime("%H:%M"),
+                    "duration_minutes": "30",
+                    "mode": "in_person",
+                    "place": place,
+                    "members": [str(people.coordinator.pk)],
+                    "submission_token": new_token(),
+                },
+                state=lambda: Meeting.objects.filter(place=place, status=Meeting.Status.HELD).count(),
                 done=lambda state: state == 1,
             )
         case "meetings:edit":

@@ -161,6 +161,35 @@ def test_taking_someone_off_sends_them_a_cancellation(meeting, people, django_ca
     assert not meeting.invitations.filter(membership=people.police).exists()
 
 
+def sequence_of(message) -> int:
+    (event,) = calendar_of(message).walk("VEVENT")
+    return int(event["SEQUENCE"])
+
+
+def test_a_withdrawal_outranks_the_invitation_it_withdraws(meeting, people, django_capture_on_commit_callbacks):
+    """RFC 5545 §3.8.7.4: a calendar keeps the copy with the highest SEQUENCE. A CANCEL at the same
+    SEQUENCE as the REQUEST it withdraws is ignored by the partners' calendars: the meeting stays there."""
+    invite(meeting, people, "magistrate", "police", capture=django_capture_on_commit_callbacks)
+    request = next(m for m in mail.outbox if m.to == [people.police.user.email])
+    mail.outbox.clear()
+    invite(meeting, people, "magistrate", capture=django_capture_on_commit_callbacks)
+    (cancel,) = mail.outbox  # the magistrate, whose copy did not change, gets nothing
+    assert calendar_of(cancel)["METHOD"] == "CANCEL"
+    assert sequence_of(cancel) > sequence_of(request)
+    mail.outbox.clear()
+    # Invited again: the new invitation must outrank the cancellation, or it would be ignored in turn.
+    invite(meeting, people, "magistrate", "police", capture=django_capture_on_commit_callbacks)
+    (again,) = mail.outbox
+    assert calendar_of(again)["METHOD"] == "REQUEST"
+    assert sequence_of(again) > sequence_of(cancel)
+    mail.outbox.clear()
+    # An update after all this reaches both, above every copy they hold.
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.update(meeting=meeting, actor=people.coordinator, place="Préfecture, salle Picardie")
+    assert {m.to[0] for m in mail.outbox} == {people.magistrate.user.email, people.police.user.email}
+    assert all(sequence_of(m) > sequence_of(again) for m in mail.outbox)
+
+
 def test_editing_sends_the_new_version_with_a_higher_sequence(meeting, people, django_capture_on_commit_callbacks):
     invite(meeting, people, "magistrate", capture=django_capture_on_commit_callbacks)
     mail.outbox.clear()

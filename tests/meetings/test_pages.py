@@ -236,7 +236,7 @@ def test_an_invitee_sees_only_their_own_invitation(client, login, people, two_sc
     as_member(client, login, people.school_a_staff)
     page = client.get(reverse("meetings:detail", args=[two_schools.public_id])).content.decode()
     assert "Vous êtes invité(e) à cette réunion." in page
-    assert "Excusé" in page  # their own attendance
+    assert "Absence excusée" in page  # their own attendance
     assert "INVITE-B" not in page
     assert people.school_b_staff.organisation.name not in page
     assert "Personnes invitées" not in page

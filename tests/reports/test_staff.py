@@ -261,3 +261,17 @@ def test_a_received_date_typo_is_refused_not_stored(client, people, login):
     assert "trop ancienne" in response.content.decode()
     assert not Report.objects.exists()
     assert client.get(reverse("reports:queue")).status_code == 200
+
+
+def test_the_staff_read_who_reported_in_the_third_person(client, people, login):
+    """« Je suis un parent ou un proche » is what the parent ticks, not what the coordinator reads."""
+    report = make_report(reporter_kind="parent")
+    login(client, people.coordinator)
+    page = client.get(reverse("reports:detail", args=[report.public_id])).content.decode()
+    assert "Un parent ou un proche" in page
+    assert "Je suis" not in page
+    from halte.reports.forms import ReporterStep
+
+    labels = dict(ReporterStep.base_fields["reporter_kind"].choices)
+    assert labels["parent"] == "Je suis un parent ou un proche"
+    assert labels["school_staff"] == "Je travaille dans cette école"

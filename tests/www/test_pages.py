@@ -124,3 +124,25 @@ def test_healthz_answers_503_when_the_database_is_down(client, db, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
+
+
+def test_the_operator_reads_correctly_inside_a_sentence(client, db, settings):
+    settings.HALTE = {
+        **settings.HALTE,
+        "OPERATOR_NAME": "Direction des services départementaux de l'Éducation nationale de l'Oise",
+        "OPERATOR_IN_SENTENCE": "la Direction des services départementaux de l'Éducation nationale de l'Oise",
+    }
+    home = client.get(reverse("www:home")).content.decode()
+    assert "opéré par la Direction des services départementaux de l&#x27;Éducation nationale de l&#x27;Oise" in home
+    notice = client.get(reverse("www:legal_notice")).content.decode()
+    assert "Il est édité par la Direction" in notice
+    assert "qui dirige la Direction" in notice
+    privacy = client.get(reverse("www:privacy")).content.decode()
+    assert "Le responsable du traitement est la Direction" in privacy
+    accessibility = client.get(reverse("www:accessibility")).content.decode()
+    assert (
+        "La Direction des services départementaux de l&#x27;Éducation nationale de l&#x27;Oise s’engage"
+        in accessibility
+    )
+    for page in (home, notice, privacy, accessibility):
+        assert "par Direction" not in page and "est Direction" not in page
