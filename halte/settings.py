@@ -14,6 +14,9 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from halte.core.storage_url import default_storage as storage_backend
+from halte.core.storage_url import parse as parse_storage_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("HALTE_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -236,12 +239,16 @@ HALTE_PROCONNECT = {
 if PRODUCTION and HALTE_PROCONNECT["ENABLED"] and not HALTE_PROCONNECT["CLIENT_SECRET"]:
     raise ImproperlyConfigured("PROCONNECT_CLIENT_SECRET (ou _FILE) est obligatoire quand ProConnect est activé.")
 
-# Shared by every process (rate limits must hold across workers); no extra service to run.
+# Shared by every process and every machine (rate limits must hold across workers): the database by
+# default, no extra service to run; Redis when REDIS_URL (or REDIS_URL_FILE) names one, e.g.
+# redis://:password@cache.internal:6379/0 or rediss://… for TLS.
+_REDIS_URL = secret("REDIS_URL", default="") or ""
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "halte_cache",
-    }
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL, "KEY_PREFIX": "halte"}
+        if _REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "halte_cache"}
+    )
 }
 
 # --- Background work (halte/delivery: a job queue in the database, `manage.py worker`) -----------
@@ -290,7 +297,7 @@ if env.str("HALTE_MAX_UPLOAD_BYTES", default=""):
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "halte" / "static"]
-STORAGES = {
+STORAGES: dict[str, dict] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -299,6 +306,13 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Several machines: sealed files (evidence, documents, key checks: halte.core.blobs) and uploaded files
+# (FileFields) go to an S3-compatible object store, e.g.
+# s3://KEY:SECRET@storage.example:9000/bucket/prefix?region=eu-west-3 (or HALTE_STORAGE_URL_FILE):
+# see halte.core.storage_url. Empty: both stay in MEDIA_ROOT, on this machine.
+HALTE_STORAGE = parse_storage_url(secret("HALTE_STORAGE_URL", default="") or "")
+if HALTE_STORAGE is not None:
+    STORAGES["default"] = storage_backend(HALTE_STORAGE)
 if not PRODUCTION:
     # The embedded default keeps everything under var/: make sure it exists on a fresh clone.
     for _directory in (VAR_DIR, STATIC_ROOT, MEDIA_ROOT):

@@ -12,6 +12,7 @@ from halte.access.middleware import MEMBERSHIP_SESSION_KEY
 from halte.accounts.models import Membership, Organisation, OrganisationKind, Role
 
 from .factories import MembershipFactory, OrganisationFactory, SchoolFactory
+from .s3 import object_store, s3_server  # noqa: F401 - fixtures: the local S3-compatible server
 
 
 @pytest.fixture(autouse=True)

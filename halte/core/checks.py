@@ -11,6 +11,11 @@ they are read by the département's IT department.
   missing or malformed, the first report with a file would fail.
 * ``halte.E003`` ``DEFAULT_FROM_EMAIL``: a real sender address, not a reserved test domain.
 * ``halte.E004`` the database answers (only when checks are given a database: ``--database default``).
+* ``halte.E005`` the object store of ``HALTE_STORAGE_URL`` (when set): it must answer, the bucket
+  must exist, and the credentials must let Halte write, read and delete (a probe object is written
+  under ``<prefix>.halte-probe/`` and removed).
+* ``halte.W003`` that store ignores conditional writes (``If-None-Match: *``): a sealed file is then
+  protected from being overwritten by a look-before-write only (see ``halte.core.blobs``).
 * ``halte.W001`` / ``halte.W002``: the task worker (``manage.py worker``) or the periodic pass (``tick``)
   shows no sign of life: tasks waiting for long, a heartbeat gone quiet, or no trace at all.
   Warnings only: a fresh installation has not run them yet.
@@ -124,6 +129,103 @@ def check_sender(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             )
         ]
     return []
+
+
+@checks.register("storage", deploy=True)
+def check_object_store(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    config = getattr(settings, "HALTE_STORAGE", None)
+    if config is None:
+        return []
+    try:
+        return _probe_object_store(config)
+    except _StoreRefused as refused:
+        return [
+            checks.Error(
+                f"Le stockage objet {config.where} (HALTE_STORAGE_URL) {refused}",
+                hint="Vérifiez HALTE_STORAGE_URL (ou HALTE_STORAGE_URL_FILE) : hôte, port, tls, nom du "
+                "compartiment, clé d’accès et secret, et que le service de stockage est démarré. "
+                "Voir docs/deploy.md.",
+                id="halte.E005",
+            )
+        ]
+
+
+class _StoreRefused(Exception):
+    pass
+
+
+def _store_failure(error: Exception, doing: str) -> _StoreRefused:
+    from botocore.exceptions import ClientError, EndpointConnectionError, SSLError
+
+    if isinstance(error, SSLError):
+        return _StoreRefused(f"refuse la connexion chiffrée (certificat ou tls=…) en {doing}.")
+    if isinstance(error, EndpointConnectionError):
+        return _StoreRefused(f"ne répond pas (connexion impossible) en {doing}.")
+    if isinstance(error, ClientError):
+        response = error.response or {}
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        code = response.get("Error", {}).get("Code") or status
+        if status == 404 or code in {"NoSuchBucket", "404"}:
+            return _StoreRefused("ne contient pas ce compartiment : créez-le avant de démarrer Halte.")
+        if status in {401, 403} or code in {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"}:
+            return _StoreRefused(f"refuse la clé d’accès ou le secret ({code}) en {doing}.")
+        return _StoreRefused(f"répond par une erreur ({code}) en {doing}.")
+    return _StoreRefused(f"ne répond pas ({type(error).__name__}) en {doing}.")
+
+
+def _probe_object_store(config) -> list[checks.CheckMessage]:
+    """Ask the store what Halte will ask of it; a refusal raises :class:`_StoreRefused`."""
+    import uuid
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from halte.core.blobs import s3_client
+
+    client = s3_client(config, connect_timeout=5, read_timeout=10, attempts=2)
+    probe = f"{config.prefix}.halte-probe/{uuid.uuid4().hex}"
+    body = b"halte probe"
+    steps = [
+        ("lisant le compartiment", lambda: client.head_bucket(Bucket=config.bucket)),
+        ("écrivant", lambda: client.put_object(Bucket=config.bucket, Key=probe, Body=body, IfNoneMatch="*")),
+        ("relisant", lambda: client.get_object(Bucket=config.bucket, Key=probe)["Body"].read()),
+        ("listant", lambda: client.list_objects_v2(Bucket=config.bucket, Prefix=f"{config.prefix}.halte-probe/")),
+    ]
+    messages: list[checks.CheckMessage] = []
+    refused: _StoreRefused | None = None
+    try:
+        for doing, step in steps:
+            try:
+                result = step()
+            except (BotoCoreError, ClientError) as error:
+                raise _store_failure(error, doing) from error
+            if doing == "relisant" and result != body:
+                raise _StoreRefused("ne rend pas ce qui vient d’y être écrit.")
+        try:
+            client.put_object(Bucket=config.bucket, Key=probe, Body=b"overwritten", IfNoneMatch="*")
+        except ClientError as error:
+            if (error.response or {}).get("ResponseMetadata", {}).get("HTTPStatusCode") != 412:
+                raise _store_failure(error, "écrivant sous condition") from error
+        except BotoCoreError as error:
+            raise _store_failure(error, "écrivant sous condition") from error
+        else:
+            messages.append(
+                checks.Warning(
+                    f"Le stockage objet {config.where} ignore les écritures conditionnelles "
+                    "(If-None-Match) : un fichier scellé n’est protégé de l’écrasement que par une "
+                    "vérification préalable.",
+                    hint="Préférez un service qui les prend en charge (S3, MinIO récent, Ceph RGW récent).",
+                    id="halte.W003",
+                )
+            )
+    except _StoreRefused as error:
+        refused = error
+    try:
+        client.delete_object(Bucket=config.bucket, Key=probe)
+    except (BotoCoreError, ClientError) as error:
+        refused = refused or _store_failure(error, "effaçant")
+    if refused is not None:
+        raise refused
+    return messages
 
 
 @checks.register(checks.Tags.database)

@@ -163,3 +163,79 @@ def test_background_checks_need_a_database_and_a_queue_emptied_by_a_worker(setti
     assert checks.check_background_work(databases=None) == []
     settings.HALTE_JOBS = {**settings.HALTE_JOBS, "IMMEDIATE": True}
     assert checks.check_background_work(databases=["default"]) == []
+
+
+# --- The object store (HALTE_STORAGE_URL), against the local S3-compatible server ----------------
+def test_no_object_store_nothing_to_check(settings):
+    settings.HALTE_STORAGE = None
+    assert checks.check_object_store() == []
+
+
+def test_a_working_object_store_passes_and_leaves_no_probe_behind(settings, object_store, s3_server):
+    assert checks.check_object_store() == []
+    assert s3_server.objects(object_store.bucket) == {}
+    assert "storage" in django_checks.registry.registry.tags_available(deployment_checks=True)
+
+
+def test_an_object_store_that_does_not_answer_stops_the_start(settings, s3_server):
+    from halte.core.storage_url import parse
+    from tests.s3 import _free_port
+
+    settings.HALTE_STORAGE = parse(f"s3://cle:motdepasse-secret@127.0.0.1:{_free_port()}/halte-preuves?tls=false")
+    [error] = checks.check_object_store()
+    assert error.id == "halte.E005"
+    assert error.is_serious()
+    assert "ne répond pas" in error.msg
+    assert "/halte-preuves" in error.msg
+    assert "motdepasse-secret" not in error.msg + (error.hint or "")
+
+
+def test_a_missing_bucket_stops_the_start(settings, s3_server):
+    settings.HALTE_STORAGE = s3_server.config("halte-jamais-cree")
+    [error] = checks.check_object_store()
+    assert error.id == "halte.E005"
+    assert "ne contient pas ce compartiment" in error.msg
+
+
+def test_an_object_store_that_refuses_writes_stops_the_start(settings, object_store, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    from halte.core import blobs
+
+    real = blobs.s3_client
+
+    def read_only(*args, **kwargs):
+        client = real(*args, **kwargs)
+
+        def refuse(**_kwargs):
+            raise ClientError({"Error": {"Code": "AccessDenied"}, "ResponseMetadata": {"HTTPStatusCode": 403}}, "Put")
+
+        client.put_object = refuse
+        return client
+
+    monkeypatch.setattr(blobs, "s3_client", read_only)
+    [error] = checks.check_object_store()
+    assert error.id == "halte.E005"
+    assert "refuse la clé d’accès ou le secret (AccessDenied) en écrivant" in error.msg
+
+
+def test_an_object_store_that_ignores_conditional_writes_is_a_warning(settings, object_store, monkeypatch):
+    from halte.core import blobs
+
+    real = blobs.s3_client
+
+    def unconditional(*args, **kwargs):
+        client = real(*args, **kwargs)
+        put = client.put_object
+
+        def put_ignoring_condition(**kwargs):
+            kwargs.pop("IfNoneMatch", None)
+            return put(**kwargs)
+
+        client.put_object = put_ignoring_condition
+        return client
+
+    monkeypatch.setattr(blobs, "s3_client", unconditional)
+    [warning] = checks.check_object_store()
+    assert warning.id == "halte.W003"
+    assert not warning.is_serious()

@@ -82,8 +82,13 @@ def serve(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
             "la clé « 2026 » doit faire 32 octets",
         ),
         ({"DEFAULT_FROM_EMAIL": None}, "DEFAULT_FROM_EMAIL doit être une adresse d’expédition réelle"),
+        ({"HALTE_STORAGE_URL": "s3://cle:secret@stockage/Mauvais_Nom"}, "HALTE_STORAGE_URL invalide"),
+        (
+            {"HALTE_STORAGE_URL": f"s3://cle:secret@127.0.0.1:{free_port()}/halte-preuves?tls=false"},
+            "[halte.E005] Le stockage objet http://127.0.0.1:",
+        ),
     ],
-    ids=["no-site-url", "http-site-url", "no-keyring", "short-key", "no-sender"],
+    ids=["no-site-url", "http-site-url", "no-keyring", "short-key", "no-sender", "bad-store", "dead-store"],
 )
 def test_the_server_refuses_to_start_with_a_wrong_configuration(tmp_path, overrides, said):
     result = serve(production_env(tmp_path, **overrides), "serve")

@@ -161,3 +161,22 @@ def test_a_worker_outlives_the_loss_of_its_database_connection(people, queued, s
         run.send_signal(signal.SIGTERM)
         run.wait(timeout=30)
     assert len(mail_server.messages) == 1
+
+
+def test_two_workers_at_once_never_send_the_same_email_twice(people, queued, servers):
+    """Two machines each run a worker on the same queue: every job is claimed by one of them only."""
+    titles = [f"Nouveau signalement SIG-2026-{n:06d}" for n in range(1, 41)]
+    for title in titles:
+        notify(memberships=[people.coordinator], kind="new_report", title=title, url="/signalements/x/")
+    assert Job.objects.filter(status=Job.Status.QUEUED).count() == len(titles)
+    mail_server = servers(SmtpServer)
+    both = [worker(mail_server.port, batch=True), worker(mail_server.port, batch=True)]
+    for process in both:
+        _out, err = process.communicate(timeout=180)
+        assert process.returncode == 0, err.decode()
+    assert Job.objects.exclude(status=Job.Status.DONE).count() == 0
+    assert set(Job.objects.values_list("attempts", flat=True)) == {1}
+    # Each message names one report, and each report is named by exactly one message.
+    named = [[title for title in titles if title in message.data] for message in mail_server.messages]
+    assert all(len(titles_in_message) == 1 for titles_in_message in named)
+    assert sorted(title for [title] in named) == titles
