@@ -45,6 +45,7 @@ def production_env(var_dir: Path, **overrides: str | None) -> dict[str, str]:
             "SITE_URL": f"https://{HOST}",
             "DEFAULT_FROM_EMAIL": f"Halte <ne-pas-repondre@{HOST}>",
             "HALTE_EVIDENCE_KEYS": f"2026:{KEY}",
+            "HALTE_RECEIPT_KEYS": "r2026:a-receipt-secret-that-is-long-enough-0123456789",
             "HALTE_CUSTODY_SIGNING_KEY": "c2lnbmF0dXJlLWNoZWNrLWRlcGxveS1vbmx5LTAxMjM=",
             "HALTE_CLAMD_URL": "unix:///run/clamav/clamd.ctl",
             "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/halte",
