@@ -103,6 +103,7 @@ class Action(models.TextChoices):
     RETENTION_APPLIED = "retention.applied", _("Durée de conservation appliquée (effacement ou anonymisation)")
     JOURNAL_MONTH_DROPPING = "audit.month_dropping", _("Journal : mois échu, point de contrôle avant effacement")
     JOURNAL_MONTH_DROPPED = "audit.month_dropped", _("Journal : mois échu effacé")
+    SEARCH = "search.performed", _("Recherche de dossiers et de signalements")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
