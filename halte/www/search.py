@@ -137,13 +137,11 @@ def pupil_candidates(reports: QuerySet[Report], query: str) -> QuerySet[Reported
     pieces = _fragments(query)
     if not pieces:
         return ReportedPupil.objects.none()
-    contains = functools.reduce(
-        operator.or_, (Q(first_name__icontains=p) | Q(last_name__icontains=p) for p in pieces)
-    )
+    contains = functools.reduce(operator.or_, (Q(first_name__icontains=p) | Q(last_name__icontains=p) for p in pieces))
     return (
-        ReportedPupil.objects.filter(report__in=reports).filter(contains).order_by("-report__received_at", "pk")[
-            :CANDIDATE_LIMIT
-        ]
+        ReportedPupil.objects.filter(report__in=reports)
+        .filter(contains)
+        .order_by("-report__received_at", "pk")[:CANDIDATE_LIMIT]
     )
 
 

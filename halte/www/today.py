@@ -59,14 +59,15 @@ def steps_block(membership, now: datetime) -> Block | None:
     if not can_read_case_content(membership):
         return None
     until = end_of_today(now)
+    prefetch = [*clocks.prefetch(), *case_access.COMPARTMENT_PREFETCH]
     cases = (
         access.core_readable_cases(membership)
         .filter(clocks.due_by_filter(until))
         .select_related("school")
-        .prefetch_related(*clocks.prefetch(), *case_access.COMPARTMENT_PREFETCH)
+        .prefetch_related(*prefetch)
         .order_by("priority", "opened_at", "pk")[:CASE_SCAN]
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for case in cases:
         readable = case_access.compartments(membership, case) & clocks.CORE_ONLY
         for clock in clocks.clocks_for(case, now, readable=readable):

@@ -2,8 +2,8 @@
 
 import sys
 
-from django.conf import settings
 from django import forms
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse

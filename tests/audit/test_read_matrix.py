@@ -188,7 +188,7 @@ EXEMPT = {
     "www:accessibility": PUBLIC,
     "www:legal_notice": PUBLIC,
     "www:privacy": PUBLIC,
-    "www:staff_home": "staff home page: counters, references and the next steps' labels; each case opened from it is journaled",
+    "www:staff_home": "« Aujourd'hui »: counts, references, step labels and owed actions as « Nos actions » lists them",
     "www:search": "every search is journaled with its words and the references shown (tests/www/test_search.py)",
     "www:healthz": "health probe",
     "www:robots_txt": PUBLIC,

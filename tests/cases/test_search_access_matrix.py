@@ -60,7 +60,9 @@ def scene(world, people):
     )
     conflicted = make_case("HS-2026-000006", school_a, coordinator)
     ConflictOfInterest.objects.create(
-        case=conflicted, organisation=people.school_a_staff.organisation, reason="Adulte mis en cause.",
+        case=conflicted,
+        organisation=people.school_a_staff.organisation,
+        reason="Adulte mis en cause.",
         decided_by=coordinator,
     )
     cases = {
