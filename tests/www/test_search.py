@@ -223,3 +223,12 @@ def test_query_count_does_not_grow_with_matches(client, people, login, cases, dj
         Involvement.objects.create(case=case, person=person, role="victim")
     with django_assert_max_num_queries(20):
         client.get(reverse("www:search"), {"q": "lucas martin"})
+
+
+def test_the_case_list_hands_a_name_to_the_search(client, people, login, cases):
+    login(client, people.coordinator)
+    response = client.get(reverse("cases:list"), {"q": "Lucas Martn"})
+    assert response.status_code == 302
+    assert response.url == f"{reverse('www:search')}?q=Lucas+Martn"
+    assert found(client, "Lucas Martn")[0] == ["HS-2026-000042"]
+    assert client.get(reverse("cases:list"), {"q": "  "}).status_code == 200
