@@ -10,6 +10,11 @@ Each source is one query whose shape an index can serve: the people of cases by 
 folded ``Person.name_key`` (:func:`person_candidates`, a pg_trgm index on that column answers the
 same ``LIKE '%…%'``), pupils named in reports by fragments of their names, schools by their folded
 ``search_text``. Python then scores at most ``CANDIDATE_LIMIT`` rows per source.
+
+Pupils named in reports have no folded column: their candidates are found by ``icontains``, which
+ignores case but not accents, so « Ines Benali » finds « Inès Benali » through « benali », while
+« Ines » alone does not find « Inès » (once the report becomes a case, its people are found through
+their person records, which are folded).
 """
 
 from __future__ import annotations
