@@ -11,10 +11,10 @@ folded ``Person.name_key`` (:func:`person_candidates`, a pg_trgm index on that c
 same ``LIKE '%…%'``), pupils named in reports by fragments of their names, schools by their folded
 ``search_text``. Python then scores at most ``CANDIDATE_LIMIT`` rows per source.
 
-Pupils named in reports have no folded column: their candidates are found by ``icontains``, which
-ignores case but not accents, so « Ines Benali » finds « Inès Benali » through « benali », while
-« Ines » alone does not find « Inès » (once the report becomes a case, its people are found through
-their person records, which are folded).
+Pupils named in reports have no folded column: their candidates are found by a regular expression
+per fragment in which each letter stands for its accented and upper-case forms (« ines » →
+``in[eéèêëEÉÈÊË]s``), so that « Ines » finds « Inès » on SQLite and PostgreSQL alike. Fragments are
+folded letters and digits only, escaped, and the expression has no repetition: it runs in linear time.
 """
 
 from __future__ import annotations
@@ -137,12 +137,37 @@ def person_candidates(cases: QuerySet[Case], query: str) -> QuerySet[Involvement
     )
 
 
+# Each folded letter and the forms a name may write it with (French and the names met in schools).
+_VARIANTS = {
+    "a": "aàâäáãå",
+    "c": "cç",
+    "e": "eéèêë",
+    "i": "iîïíì",
+    "n": "nñ",
+    "o": "oôöóòõø",
+    "u": "uùûüú",
+    "y": "yÿý",
+}
+
+
+def accent_pattern(fragment: str) -> str:
+    """A regular expression matching a folded fragment however its letters are accented or cased."""
+    parts = []
+    for char in fragment:
+        forms = _VARIANTS.get(char, char)
+        if char.isalpha():
+            forms += forms.upper()
+        parts.append(f"[{re.escape(forms)}]" if len(forms) > 1 else re.escape(forms))
+    return "".join(parts)
+
+
 def pupil_candidates(reports: QuerySet[Report], query: str) -> QuerySet[ReportedPupil]:
     """Pupils named in the given reports whose first or last name contains a fragment of the query."""
     pieces = _fragments(query)
     if not pieces:
         return ReportedPupil.objects.none()
-    contains = functools.reduce(operator.or_, (Q(first_name__icontains=p) | Q(last_name__icontains=p) for p in pieces))
+    patterns = [accent_pattern(p) for p in pieces]
+    contains = functools.reduce(operator.or_, (Q(first_name__regex=r) | Q(last_name__regex=r) for r in patterns))
     return (
         ReportedPupil.objects.filter(report__in=reports)
         .filter(contains)
