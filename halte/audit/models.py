@@ -108,6 +108,7 @@ class Action(models.TextChoices):
     KEY_ROTATION_INTERRUPTED = "keys.rotation_interrupted", _("Rotation de la clé des fichiers chiffrés interrompue")
     BACKUP_MADE = "backup.made", _("Sauvegarde effectuée")
     BACKUP_RESTORED = "backup.restored", _("Sauvegarde restaurée")
+    SEARCH = "search.performed", _("Recherche de dossiers et de signalements")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

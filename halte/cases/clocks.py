@@ -370,6 +370,25 @@ def overdue_filter(now: datetime) -> Q:
     return Q(state__in=OPEN_STATES) & reduce(operator.or_, clauses)
 
 
+def due_by_filter(until: datetime) -> Q:
+    """Open cases that may have a pending clock due by `until` (core actions only, as list pages count
+    them): a superset the database evaluates, late clocks included; :func:`clocks_for` then decides
+    exactly. The staff home asks it for the end of today."""
+    until = _utc(until)
+
+    def cutoff(target: timedelta | str) -> datetime:
+        if isinstance(target, timedelta):
+            return until - target
+        return until  # same day: due at the latest by the end of the day of opening
+
+    follow_up = FollowUp.objects.filter(case=OuterRef("pk"), done_at__isnull=True, due_on__lte=_local_date(until))
+    action = Action.objects.filter(
+        case=OuterRef("pk"), compartment=Compartment.CORE, status=ActionStatus.OPEN, due_at__lte=until
+    )
+    clauses = [*_milestone_clauses("lte", cutoff), Q(Exists(follow_up)), Q(Exists(action))]
+    return Q(state__in=OPEN_STATES) & reduce(operator.or_, clauses)
+
+
 def _attention_filter(now: datetime) -> Q:
     """Open cases that may have a clock amber or red at `now`: a cheap superset for tick().
 

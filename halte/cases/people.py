@@ -235,6 +235,20 @@ def suggest_people(
     return suggestions[:limit]
 
 
+def name_score(typed_first: str, typed_last: str, *, first_name: str, last_name: str) -> float | None:
+    """How alike a typed name and a stored one are, judged exactly as :func:`suggest_people` judges them
+    (accents, case, compound names, swaps, small typos), or None when they are too far apart.
+
+    For searches that choose their own candidates (the staff search, scoped to what a membership may
+    see) and still want the same notion of « probably the same name ».
+    """
+    stored = Person(first_name=first_name or "", last_name=last_name or "")
+    found = _name_similarity(_field_tokens(typed_first), _field_tokens(typed_last), stored)
+    if found is None or found[0] < NAME_MIN:
+        return None
+    return found[0]
+
+
 # --- Repeat detection ------------------------------------------------------------------------------
 
 

@@ -5,6 +5,8 @@ form, call one action, redirect. Every display of a case page is journaled with 
 shown.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -178,6 +180,9 @@ def _list_compartments(membership, case: Case) -> frozenset[str]:
 
 @policy.requires(Capability.READ_CASES)
 def case_list(request):
+    if request.GET.get("q", "").strip():
+        # Looking for a name or a reference is the staff search's job (scoped, fuzzy, journaled).
+        return redirect(f"{reverse('www:search')}?{urlencode({'q': request.GET['q']})}")
     membership = request.membership
     form = CaseFilterForm(request.GET or None)
     cases = access.visible_cases(membership).filter(merged_into__isnull=True)

@@ -2,7 +2,7 @@ from functools import cache
 
 from django.conf import settings
 
-from halte.access.policy import navigation_for
+from halte.access.policy import Capability, has_capability, navigation_for
 
 
 def site(request):
@@ -13,6 +13,9 @@ def site(request):
         "HALTE": settings.HALTE,
         "membership": membership,
         "staff_navigation": navigation_for(membership),
+        # The header's search box: for whoever may open the search page.
+        "can_search": has_capability(membership, Capability.READ_CASES),
+        "header_query": _header_query(request),
         # A callable: the template calls it (once, cached) only where it shows the count.
         "unread_notifications": cache(lambda: _unread(membership)),
     }
@@ -24,3 +27,11 @@ def _unread(membership) -> int:
     if membership is None:
         return 0
     return Notification.objects.visible_to(membership).filter(read_at__isnull=True).count()
+
+
+def _header_query(request) -> str:
+    """The words of the search being shown, kept in the header's box (the search page only)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.view_name != "www:search":
+        return ""
+    return request.GET.get("q", "")[:200]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
     path("donnees-personnelles/", views.privacy, name="privacy"),
     path("espace/", views.staff_home, name="staff_home"),
+    path("espace/recherche/", views.search, name="search"),
     path("healthz", views.healthz, name="healthz"),
     path("exploitation/metriques", views.metrics, name="metrics"),
     path("robots.txt", views.robots_txt, name="robots_txt"),

@@ -2,6 +2,7 @@
 
 import sys
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection
@@ -10,12 +11,19 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from halte.access import policy
 from halte.access.policy import Capability
+from halte.audit.journal import record_request
+from halte.audit.models import Action as AuditAction
 from halte.core.faults import CONNECTION_FAULTS
+from halte.forms import HalteForm
+
+from . import search as search_module
+from . import today
 
 
 @policy.public
@@ -43,7 +51,43 @@ def privacy(request):
 
 @policy.requires(Capability.USE_STAFF_AREA)
 def staff_home(request):
-    return render(request, "www/staff_home.html")
+    """« Aujourd'hui »: what this membership has to do today (``today.py``), then its shortcuts."""
+    return render(request, "www/staff_home.html", {"today": today.today_for(request.membership)})
+
+
+class SearchForm(HalteForm):
+    q = forms.CharField(
+        label=_("Référence, nom d’un élève ou d’un adulte, établissement, commune"),
+        min_length=search_module.MIN_LENGTH,
+        max_length=search_module.MAX_LENGTH,
+        error_messages={
+            "min_length": _("Saisissez au moins %(limit_value)d caractères."),
+            "max_length": _("Saisissez au plus %(limit_value)d caractères."),
+            "null_characters_not_allowed": _("La recherche contient un caractère invalide."),
+        },
+    )
+
+
+@policy.requires(Capability.READ_CASES)
+@never_cache
+def search(request):
+    """One box for cases and reports (``search.py``). Every search is journaled with its words and the
+    references it showed: looking for a child by name is a read of personal data."""
+    form = SearchForm(request.GET) if request.GET.get("q", "").strip() else SearchForm()
+    results = None
+    if form.is_bound and form.is_valid():
+        query = form.cleaned_data["q"]
+        results = search_module.search(request.membership, query)
+        record_request(
+            AuditAction.SEARCH,
+            request,
+            detail={
+                "query": query,
+                "cases": [hit.obj.reference for hit in results.cases],
+                "reports": [hit.obj.reference for hit in results.reports],
+            },
+        )
+    return render(request, "www/search.html", {"form": form, "results": results})
 
 
 @policy.public

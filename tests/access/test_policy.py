@@ -90,6 +90,7 @@ ALL = {
 # page → the people who get 200; everybody else logged in gets 403.
 STAFF_PAGES = {
     "www:staff_home": ALL,
+    "www:search": ALL - {"analyst", "dpo", "admin"},
     "accounts:account": ALL,
     "audit:journal": {"dpo", "admin"},
     "admin:index": {"admin"},

@@ -1,0 +1,280 @@
+"""The staff search: one box, cases and reports found by reference, by the name of a pupil or an
+adult, by school (name or UAI) or commune.
+
+Where it may look is decided by the access policy (``access/search.py``): references among what the
+membership sees, names and schools only where it reads them. Names are matched as repeat detection
+matches them (``cases.people.name_score``: accents, case, hyphens, swapped names, small typos), so a
+misspelled pupil name still finds the case.
+
+Each source is one query whose shape an index can serve: the people of cases by fragments of their
+folded ``Person.name_key`` (:func:`person_candidates`, a pg_trgm index on that column answers the
+same ``LIKE '%…%'``), pupils named in reports by fragments of their names, schools by their folded
+``search_text``. Python then scores at most ``CANDIDATE_LIMIT`` rows per source.
+
+Pupils named in reports have no folded column: their candidates are found by a regular expression
+per fragment in which each letter stands for its accented and upper-case forms (« ines » →
+``in[eéèêëEÉÈÊË]s``), so that « Ines » finds « Inès » on SQLite and PostgreSQL alike. Fragments are
+folded letters and digits only, escaped, and the expression has no repetition: it runs in linear time.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from halte.access import search as access
+from halte.cases.enums import PersonKind
+from halte.cases.models import Case, Involvement
+from halte.cases.people import name_score, name_tokens
+from halte.directory.models import School
+from halte.reports.models import Report, ReportedPupil
+
+MIN_LENGTH = 2
+MAX_LENGTH = 100
+MAX_WORDS = 6  # a name is rarely longer; bounds the readings tried per candidate
+CANDIDATE_LIMIT = 300  # rows per source handed over for scoring
+RESULT_LIMIT = 50  # per group
+SCHOOL_LIMIT = 50  # schools a query may stand for
+
+# « HS-2026-000042 », « hs 2026 42 », « SIG-2026 », « 000042 »: a prefix, then digits and dashes.
+_REFERENCE = re.compile(r"(?P<prefix>HS|SIG)?-?(?P<body>[0-9][0-9-]*)?")
+
+# Scores: an exact reference first, then a partial one, then names (0.8 to 1), then schools.
+EXACT_REFERENCE, PARTIAL_REFERENCE, SCHOOL_SCORE = 3.0, 2.0, 0.5
+
+
+@dataclass
+class Hit:
+    """A case or a report found, with why (in French) and how well."""
+
+    obj: Any = None  # the Case or Report, filled once the hits are ranked
+    score: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+
+    def add(self, score: float, reason: str) -> None:
+        self.score = max(self.score, score)
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+
+
+@dataclass
+class Results:
+    query: str
+    cases: list[Hit]
+    reports: list[Hit]
+    more_cases: bool  # more than RESULT_LIMIT: the query should be more precise
+    more_reports: bool
+    searches_reports: bool  # the membership sees reports at all (else the group is not shown)
+
+    @property
+    def total(self) -> int:
+        return len(self.cases) + len(self.reports)
+
+
+def reference_fragment(query: str) -> tuple[str | None, str] | None:
+    """(prefix, normalised fragment) when the query reads as a reference or part of one, else None:
+    « hs 2026-000042 » → ("HS", "HS-2026-000042"), « SIG2026 » → ("SIG", "SIG-2026"),
+    « 000042 » → (None, "000042"). Spaces count as dashes; a query without a digit is no reference."""
+    compact = re.sub(r"[\s_]+", "-", query.strip().upper())
+    match = _REFERENCE.fullmatch(compact)
+    if match is None or not match.group("body"):
+        return None
+    prefix, body = match.group("prefix"), match.group("body").strip("-")
+    body = re.sub(r"-{2,}", "-", body)
+    if prefix:
+        return prefix, f"{prefix}-{body}"
+    return None, body
+
+
+def _readings(query: str) -> list[tuple[str, str]]:
+    """The ways a typed name may split into first and last name (``name_score`` also tries each one
+    swapped): « Lucas Martin » → ("Lucas", "Martin"); one word is tried as either."""
+    words = [w for w in query.split() if any(c.isalpha() for c in w)][:MAX_WORDS]
+    if not words:
+        return []
+    if len(words) == 1:
+        return [(words[0], ""), ("", words[0])]
+    return [(" ".join(words[:k]), " ".join(words[k:])) for k in range(1, len(words))]
+
+
+def _fragments(query: str) -> list[str]:
+    """Folded pieces a matching name must contain one of: whole tokens, and the three first and last
+    letters of longer ones so that a typo inside a name still brings its row."""
+    pieces: set[str] = set()
+    for token in name_tokens(query):
+        if len(token) < 2:
+            continue  # « N » of « N'Diaye » would bring everybody
+        pieces.add(token)
+        if len(token) >= 4:
+            pieces.update({token[:3], token[-3:]})
+    return sorted(pieces)
+
+
+def _best_score(readings: list[tuple[str, str]], first_name: str, last_name: str) -> float | None:
+    scores = [name_score(first, last, first_name=first_name, last_name=last_name) for first, last in readings]
+    found = [s for s in scores if s is not None]
+    return max(found) if found else None
+
+
+def person_candidates(cases: QuerySet[Case], query: str) -> QuerySet[Involvement]:
+    """People of the given cases whose folded name key contains a fragment of the query: at most
+    ``CANDIDATE_LIMIT`` rows, each with its person and case. The one query of the name search."""
+    pieces = _fragments(query)
+    if not pieces:
+        return Involvement.objects.none()
+    contains = functools.reduce(operator.or_, (Q(person__name_key__contains=p) for p in pieces))
+    return (
+        Involvement.objects.filter(case__in=cases)
+        .filter(contains)
+        .select_related("person")
+        .order_by("-case__opened_at", "pk")[:CANDIDATE_LIMIT]
+    )
+
+
+# Each folded letter and the forms a name may write it with (French and the names met in schools).
+_VARIANTS = {
+    "a": "aàâäáãå",
+    "c": "cç",
+    "e": "eéèêë",
+    "i": "iîïíì",
+    "n": "nñ",
+    "o": "oôöóòõø",
+    "u": "uùûüú",
+    "y": "yÿý",
+}
+
+
+def accent_pattern(fragment: str) -> str:
+    """A regular expression matching a folded fragment however its letters are accented or cased."""
+    parts = []
+    for char in fragment:
+        forms = _VARIANTS.get(char, char)
+        if char.isalpha():
+            forms += forms.upper()
+        parts.append(f"[{re.escape(forms)}]" if len(forms) > 1 else re.escape(forms))
+    return "".join(parts)
+
+
+def pupil_candidates(reports: QuerySet[Report], query: str) -> QuerySet[ReportedPupil]:
+    """Pupils named in the given reports whose first or last name contains a fragment of the query."""
+    pieces = _fragments(query)
+    if not pieces:
+        return ReportedPupil.objects.none()
+    patterns = [accent_pattern(p) for p in pieces]
+    contains = functools.reduce(operator.or_, (Q(first_name__regex=r) | Q(last_name__regex=r) for r in patterns))
+    return (
+        ReportedPupil.objects.filter(report__in=reports)
+        .filter(contains)
+        .order_by("-report__received_at", "pk")[:CANDIDATE_LIMIT]
+    )
+
+
+def _schools(query: str) -> list[int]:
+    if len(query.strip()) < 3:
+        return []
+    return list(School.objects.search(query).values_list("pk", flat=True)[:SCHOOL_LIMIT])
+
+
+def _person_reason(involvement: Involvement) -> str:
+    person = involvement.person
+    kind = _("Élève") if person.kind == PersonKind.PUPIL else _("Adulte")
+    return _("%(kind)s : %(name)s (%(role)s)") % {
+        "kind": kind,
+        "name": str(person),
+        "role": involvement.get_role_display().lower(),
+    }
+
+
+def _match_cases(membership, query: str, reference: tuple[str | None, str] | None, schools: list[int]):
+    hits: dict[int, Hit] = {}
+
+    def hit(case_id: int) -> Hit:
+        return hits.setdefault(case_id, Hit())
+
+    if reference is not None and reference[0] in (None, "HS"):
+        fragment = reference[1]
+        found = access.reference_searchable_cases(membership).filter(reference__contains=fragment)
+        for pk, ref in found.values_list("pk", "reference")[:CANDIDATE_LIMIT]:
+            exact = ref == fragment
+            hit(pk).add(EXACT_REFERENCE if exact else PARTIAL_REFERENCE, _("Référence"))
+    if reference is None:
+        readings = _readings(query)
+        named = access.name_searchable_cases(membership)
+        for involvement in person_candidates(named, query):
+            score = _best_score(readings, involvement.person.first_name, involvement.person.last_name)
+            if score is not None:
+                hit(involvement.case_id).add(score, _person_reason(involvement))
+        if schools:
+            in_school = access.name_searchable_cases(membership).filter(school_id__in=schools)
+            for pk in in_school.values_list("pk", flat=True)[:CANDIDATE_LIMIT]:
+                hit(pk).add(SCHOOL_SCORE, _("Établissement ou commune"))
+    return hits
+
+
+def _match_reports(membership, query: str, reference: tuple[str | None, str] | None, schools: list[int]):
+    hits: dict[int, Hit] = {}
+    reports = access.searchable_reports(membership)
+
+    def hit(report_id: int) -> Hit:
+        return hits.setdefault(report_id, Hit())
+
+    if reference is not None and reference[0] in (None, "SIG"):
+        fragment = reference[1]
+        for pk, ref in reports.filter(reference__contains=fragment).values_list("pk", "reference")[:CANDIDATE_LIMIT]:
+            hit(pk).add(EXACT_REFERENCE if ref == fragment else PARTIAL_REFERENCE, _("Référence"))
+    if reference is None:
+        readings = _readings(query)
+        for pupil in pupil_candidates(reports, query):
+            score = _best_score(readings, pupil.first_name, pupil.last_name)
+            if score is not None:
+                reason = _("Élève cité : %(name)s (%(role)s)") % {
+                    "name": str(pupil),
+                    "role": pupil.get_role_display().lower(),
+                }
+                hit(pupil.report_id).add(score, reason)
+        if schools:
+            for pk in reports.filter(school_id__in=schools).values_list("pk", flat=True)[:CANDIDATE_LIMIT]:
+                hit(pk).add(SCHOOL_SCORE, _("Établissement ou commune"))
+    return hits
+
+
+def _ranked(hits: dict[int, Hit], objects: QuerySet) -> tuple[list[Hit], bool]:
+    """The hits with their rows (one query), best first, then by priority, newest first."""
+    ordered = sorted(hits.items(), key=lambda item: -item[1].score)
+    kept = ordered[:RESULT_LIMIT]
+    rows = objects.in_bulk([pk for pk, _hit in kept])
+    ranked = []
+    for pk, hit in kept:
+        if pk in rows:
+            hit.obj = rows[pk]
+            ranked.append(hit)
+    return ranked, len(ordered) > RESULT_LIMIT
+
+
+def search(membership, query: str) -> Results:
+    """What this membership finds for a query (already checked for length: see ``SearchForm``)."""
+    query = query.strip()
+    reference = reference_fragment(query)
+    schools = _schools(query) if reference is None else []
+    case_hits = _match_cases(membership, query, reference, schools)
+    searches_reports = access.may_search_reports(membership)
+    report_hits = _match_reports(membership, query, reference, schools) if searches_reports else {}
+    # Rows are read through the scoped querysets again: nothing outside them can come back.
+    cases, more_cases = _ranked(case_hits, access.reference_searchable_cases(membership).select_related("school"))
+    reports, more_reports = _ranked(report_hits, access.searchable_reports(membership).select_related("school"))
+    cases.sort(key=lambda h: (-h.score, h.obj.priority, -h.obj.opened_at.timestamp()))
+    reports.sort(key=lambda h: (-h.score, h.obj.proposed_priority, -h.obj.received_at.timestamp()))
+    return Results(
+        query=query,
+        cases=cases,
+        reports=reports,
+        more_cases=more_cases,
+        more_reports=more_reports,
+        searches_reports=searches_reports,
+    )
