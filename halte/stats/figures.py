@@ -37,12 +37,11 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce, TruncDate
-from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -51,12 +50,11 @@ from halte.accounts.models import OrganisationKind
 from halte.cases import targets as targets_module
 from halte.cases.clocks import SAME_DAY_MINIMUM
 from halte.cases.enums import ActionStatus, ClosureOutcome, Priority, Role, TriageOutcome
-from halte.cases.models import Action, FollowUp, Involvement, Person, Transition
+from halte.cases.models import Action, FollowUp, Involvement, Transition
 from halte.documents.models import Document, DocumentKind
 from halte.meetings.models import AgendaItem, Meeting
 from halte.prevention import coverage
 from halte.reports.enums import Channel, Form, ReporterKind
-from halte.reports.models import Report
 
 from . import formats
 from . import tables as t
@@ -582,7 +580,9 @@ def repeated_people(ctx: Context) -> list[t.Table]:
         Involvement.objects.filter(cited, role__in=role_values, case__merged_into__isnull=True)
         .order_by()
         .values("person", "role")
-        .annotate(cases=Count("case", distinct=True))
+        # Distinct cases without DISTINCT: a person has one involvement per case and role (involvement_unique),
+        # so the groups are hashed, not sorted.
+        .annotate(cases=Count("pk"))
     )
     aggregates = {}
     for role in role_values:
@@ -712,9 +712,7 @@ def cell_at_work(ctx: Context) -> list[t.Table]:
         meetings=Count("pk", distinct=True), items=Count("items", filter=items_filter, distinct=True)
     )
     # A case's first held meeting: one grouped join over the agenda, not a subquery for each case.
-    first_meeting = Min(
-        "agenda_items__meeting__starts_at", filter=Q(agenda_items__meeting__status=Meeting.Status.HELD)
-    )
+    first_meeting = Min("agenda_items__meeting__starts_at", filter=Q(agenda_items__meeting__status=Meeting.Status.HELD))
     per_case = ctx.filters.cases().filter(priority=Priority.P1).annotate(first_meeting_at=first_meeting)
     spread = spreads(per_case, {"p1_meeting": ("first_meeting_at", "opened_at")})["p1_meeting"]
     n_meetings, n_items = held["meetings"], held["items"]
