@@ -7,6 +7,9 @@ read: cases over about 13 months (so the current school year and the one before)
 milestones reached or not, a few negative delays (a milestone typed before the report), cases without
 report, cases with two reports, merged cases, closures with and without a reopening, people cited in
 one or several cases in the same role, follow-ups, held and cancelled meetings.
+
+Django's field defaults are Python's, not the database's: a new column without NULL on one of these tables
+must be given a value here (the tests at scale fail on the INSERT until it is).
 """
 
 from __future__ import annotations
@@ -114,9 +117,9 @@ STATEMENTS = (
     # A meeting every 4 days, one in 10 cancelled, each examining the cases opened in the days before it.
     """
     INSERT INTO meetings_meeting (public_id, title, starts_at, duration_minutes, place, status, sequence,
-        created_at, cancelled_reason, organiser_id)
+        created_at, cancelled_reason, organiser_id, mode)
     SELECT gen_random_uuid(), 'Cellule B' || d, %(now)s::timestamptz - make_interval(days => d),
-        60, '', CASE WHEN d %% 40 = 0 THEN 'cancelled' ELSE 'held' END, 0, %(now)s, '', %(actor)s
+        60, '', CASE WHEN d %% 40 = 0 THEN 'cancelled' ELSE 'held' END, 0, %(now)s, '', %(actor)s, 'in_person'
     FROM generate_series(0, 400, 4) AS d
     """,
     """
