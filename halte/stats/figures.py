@@ -34,14 +34,14 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Min,
     OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce, TruncDate
-from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -50,12 +50,11 @@ from halte.accounts.models import OrganisationKind
 from halte.cases import targets as targets_module
 from halte.cases.clocks import SAME_DAY_MINIMUM
 from halte.cases.enums import ActionStatus, ClosureOutcome, Priority, Role, TriageOutcome
-from halte.cases.models import Action, FollowUp, Involvement, Person, Transition
+from halte.cases.models import Action, FollowUp, Involvement, Transition
 from halte.documents.models import Document, DocumentKind
 from halte.meetings.models import AgendaItem, Meeting
 from halte.prevention import coverage
 from halte.reports.enums import Channel, Form, ReporterKind
-from halte.reports.models import Report
 
 from . import formats
 from . import tables as t
@@ -339,14 +338,11 @@ DELAY_STEPS = (
 )
 
 
-def _first_report_at() -> Subquery:
-    first = Report.objects.filter(case=OuterRef("pk")).order_by("received_at", "id").values("received_at")[:1]
-    return Subquery(first, output_field=DateTimeField())
-
-
 def delays(ctx: Context) -> list[t.Table]:
+    # The first report's reception is the earliest ``received_at`` of the case's reports: one grouped join
+    # (one pass over the reports of the selected cases), not a subquery run again for each case.
     per_case = ctx.filters.cases().annotate(
-        delay_start=Coalesce(_first_report_at(), F("opened_at"), output_field=DateTimeField())
+        delay_start=Coalesce(Min("reports__received_at"), F("opened_at"), output_field=DateTimeField())
     )
     found = spreads(per_case, {f"delay_{name}": (field, "delay_start") for name, field, _label in DELAY_STEPS})
     rows = []
@@ -521,23 +517,27 @@ def actions_by_organisation(ctx: Context) -> list[t.Table]:
 
 def reopenings(ctx: Context) -> list[t.Table]:
     starts_at, ends_at = ctx.period
-    next_reopening = (
-        Transition.objects.filter(case=OuterRef("case"), name="reopen", at__gt=OuterRef("at"))
-        .order_by("at", "id")
-        .values("at")[:1]
-    )
     closings = Transition.objects.filter(
         name="close", at__gte=starts_at, at__lt=ends_at, case__in=ctx.filters.case_ids()
     ).order_by()
-    gap = ExpressionWrapper(
-        Subquery(next_reopening, output_field=DateTimeField()) - F("at"), output_field=DurationField()
+    # A closing is followed by a reopening within the window when its case has a reopening in
+    # (closing, closing + window]: the next reopening is then within the window, and only then. One
+    # grouped join over the case's transitions, not a subquery for each closing.
+    later = {"case__transitions__name": "reopen", "case__transitions__at__gt": F("at")}
+    per_closing = closings.annotate(
+        **{
+            f"reopenings_{months}": Count(
+                "case__transitions", filter=Q(**later, case__transitions__at__lte=F("at") + window)
+            )
+            for months, window in REOPEN_WINDOWS
+        }
     )
     aggregates = {}
     for months, window in REOPEN_WINDOWS:
         observable = Q(at__lte=ctx.now - window)
         aggregates[f"closed_{months}"] = Count("pk", filter=observable)
-        aggregates[f"reopened_{months}"] = Count("pk", filter=observable & Q(LessThanOrEqual(gap, window)))
-    totals = closings.aggregate(**aggregates)
+        aggregates[f"reopened_{months}"] = Count("pk", filter=observable & Q(**{f"reopenings_{months}__gt": 0}))
+    totals = per_closing.aggregate(**aggregates)
     rows = []
     for months, _window in REOPEN_WINDOWS:
         closed, reopened = totals[f"closed_{months}"], totals[f"reopened_{months}"]
@@ -566,31 +566,33 @@ def reopenings(ctx: Context) -> list[t.Table]:
 
 
 def repeated_people(ctx: Context) -> list[t.Table]:
-    cases = ctx.filters.cases()
+    roles = ((Role.ALLEGED_AUTHOR, _("Auteurs présumés")), (Role.VICTIM, _("Victimes")))
+    role_values = [role for role, _label in roles]
+    # One grouped pass over the involvements of the people cited in a selected case: per person and role,
+    # in how many (unmerged) cases, all dates; then one count per role over those groups.
+    # EXISTS in the WHERE clause: a semi-join on (person, role), not a subquery per row.
+    cited = Exists(
+        Involvement.objects.filter(
+            person=OuterRef("person"), role=OuterRef("role"), case__in=ctx.filters.cases().values("pk")
+        )
+    )
+    grouped = (
+        Involvement.objects.filter(cited, role__in=role_values, case__merged_into__isnull=True)
+        .order_by()
+        .values("person", "role")
+        # Distinct cases without DISTINCT: a person has one involvement per case and role (involvement_unique),
+        # so the groups are hashed, not sorted.
+        .annotate(cases=Count("pk"))
+    )
+    aggregates = {}
+    for role in role_values:
+        aggregates[f"people_{role}"] = Count("person", filter=Q(role=role))
+        aggregates[f"repeated_{role}"] = Count("person", filter=Q(role=role, cases__gte=2))
+    totals = grouped.aggregate(**aggregates)
     rows = []
-    for role, label in ((Role.ALLEGED_AUTHOR, _("Auteurs présumés")), (Role.VICTIM, _("Victimes"))):
-        in_scope = Involvement.objects.filter(person=OuterRef("pk"), role=role, case__in=cases.values("pk"))
-        case_count = (
-            Involvement.objects.filter(person=OuterRef("pk"), role=role, case__merged_into__isnull=True)
-            .order_by()
-            .values("person")
-            .annotate(cases=Count("case", distinct=True))
-            .values("cases")
-        )
-        repeated = Q(GreaterThanOrEqual(Coalesce(Subquery(case_count), 0), 2))
-        totals = Person.objects.filter(Exists(in_scope)).aggregate(
-            people=Count("pk"), repeated=Count("pk", filter=repeated)
-        )
-        rows.append(
-            t.Row(
-                label,
-                [
-                    t.Count(totals["people"]),
-                    t.Count(totals["repeated"]),
-                    t.Rate(totals["repeated"], totals["people"]),
-                ],
-            )
-        )
+    for role, label in roles:
+        people, repeated = totals[f"people_{role}"], totals[f"repeated_{role}"]
+        rows.append(t.Row(label, [t.Count(people), t.Count(repeated), t.Rate(repeated, people)]))
     return [
         t.Table(
             key="personnes-citees",
@@ -709,16 +711,9 @@ def cell_at_work(ctx: Context) -> list[t.Table]:
     held = meetings.aggregate(
         meetings=Count("pk", distinct=True), items=Count("items", filter=items_filter, distinct=True)
     )
-    first_meeting = (
-        AgendaItem.objects.filter(case=OuterRef("pk"), meeting__status=Meeting.Status.HELD)
-        .order_by("meeting__starts_at")
-        .values("meeting__starts_at")[:1]
-    )
-    per_case = (
-        ctx.filters.cases()
-        .filter(priority=Priority.P1)
-        .annotate(first_meeting_at=Subquery(first_meeting, output_field=DateTimeField()))
-    )
+    # A case's first held meeting: one grouped join over the agenda, not a subquery for each case.
+    first_meeting = Min("agenda_items__meeting__starts_at", filter=Q(agenda_items__meeting__status=Meeting.Status.HELD))
+    per_case = ctx.filters.cases().filter(priority=Priority.P1).annotate(first_meeting_at=first_meeting)
     spread = spreads(per_case, {"p1_meeting": ("first_meeting_at", "opened_at")})["p1_meeting"]
     n_meetings, n_items = held["meetings"], held["items"]
     mean = n_items / n_meetings if n_meetings else None

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -163,8 +163,15 @@ class Filters:
             starts_at, ends_at = self.period.range()
             cases = cases.filter(opened_at__gte=starts_at, opened_at__lt=ends_at)
         if self.channel:
-            first_channel = Report.objects.filter(case=OuterRef("pk")).order_by("received_at", "id").values("channel")
-            cases = cases.alias(origin_channel=Subquery(first_channel[:1])).filter(origin_channel=self.channel)
+            # The case's first report (by reception, then id) came by this channel: a report of the case by
+            # the channel that no report of the case precedes. EXISTS and NOT EXISTS in the WHERE clause
+            # become a semi-join and an anti-join, not a subquery run again for each case.
+            earlier = Report.objects.filter(case=OuterRef("case")).filter(
+                Q(received_at__lt=OuterRef("received_at"))
+                | Q(received_at=OuterRef("received_at"), id__lt=OuterRef("id"))
+            )
+            first_by_channel = Report.objects.filter(case=OuterRef("pk"), channel=self.channel).filter(~Exists(earlier))
+            cases = cases.filter(Exists(first_by_channel))
         return cases.order_by()
 
     def case_ids(self) -> QuerySet[Case, Any]:

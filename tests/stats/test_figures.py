@@ -133,6 +133,28 @@ def test_territory_level_sector_and_channel_filters(intake):
     assert public_form["Total"][-1] == "1"
 
 
+def test_a_case_counts_in_the_channel_of_its_first_report(schools):
+    school = schools["amiens_college"]
+    opened = at(2025, 1, 10)
+    # First by reception: the phone call; the later public form does not make it a form case.
+    phone_first = case(opened_at=opened, school=school)
+    report(received_at=at(2025, 1, 9), channel="phone", case=phone_first, school=school)
+    report(received_at=at(2025, 1, 8, 9), channel="public_form", case=phone_first, school=school)
+    report(received_at=at(2025, 1, 8, 8), channel="phone", case=phone_first, school=school)
+    # Two reports received at the same instant: the first written (smaller id) decides.
+    tie = case(opened_at=opened, school=school)
+    report(received_at=at(2025, 1, 9), channel="public_form", case=tie, school=school)
+    report(received_at=at(2025, 1, 9), channel="phone", case=tie, school=school)
+    # No report at all: in no channel.
+    case(opened_at=opened, school=school)
+    totals = {
+        channel: by_label(table("dossiers-priorites", channel=channel))["Total"][0]
+        for channel in ("phone", "public_form", "email")
+    }
+    assert totals == {"phone": "1", "public_form": "1", "email": "0"}
+    assert by_label(table("dossiers-priorites"))["Total"][0] == "3"
+
+
 def test_forms_reporters_and_triage(intake):
     forms = by_label(table("signalements-formes"))
     assert forms["Sur internet ou le téléphone (cyberharcèlement)"] == ["1"]

@@ -297,7 +297,7 @@ def test_dashboard_query_count_does_not_grow_with_the_data(
     login(client, people.analyst)
     client.get(DASHBOARD)  # sessions and caches warmed up
     # PostgreSQL computes every delay's percentiles in one query; SQLite fetches each delay's durations.
-    with django_assert_num_queries(23 if connection.vendor == "postgresql" else 26):  # header: unread notifications
+    with django_assert_num_queries(22 if connection.vendor == "postgresql" else 25):  # header: unread notifications
         response = client.get(DASHBOARD, {"territoire": "departement:080"})
     assert response.status_code == 200
     assert rows_of_html_table(response.content.decode(), "dossiers-priorites")["Total"] == [str(n)]
