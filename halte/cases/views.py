@@ -25,6 +25,7 @@ from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.core import submission
+from halte.core.paging import BoundedPaginator
 from halte.reports import actions as report_actions
 
 from . import actions, clocks, panels, people, severity, workflow
@@ -201,7 +202,7 @@ def case_list(request):
         .prefetch_related(*_clock_prefetch())
         .order_by("priority", "opened_at", "id")
     )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = []
     for case in page:
