@@ -94,6 +94,8 @@ class Case(CaseWorkflowMixin, models.Model):
                 name="case_open_list_idx",
                 condition=Q(state__in=enums.OPEN_STATES, merged_into__isnull=True),
             ),
+            # The periodic pass: closed cases whose watch period ends (``clocks._watch_filter``).
+            models.Index(fields=["watch_until"], name="case_watch_idx", condition=Q(state=enums.State.CLOSED)),
             models.Index(
                 fields=["school", "priority", "opened_at", "id"],
                 name="case_open_school_list_idx",

@@ -51,6 +51,10 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddIndex(
+            model_name="case",
+            index=models.Index(condition=models.Q(("state", "closed")), fields=["watch_until"], name="case_watch_idx"),
+        ),
+        migrations.AddIndex(
             model_name="followup",
             index=models.Index(
                 condition=models.Q(("done_at__isnull", True)), fields=["case", "due_on"], name="follow_up_pending_idx"
