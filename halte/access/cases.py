@@ -116,8 +116,18 @@ def _visible_cases(membership) -> CaseQuerySet:
     shared = _shared_with(membership.organisation)
     school = membership.school
     if membership.role == Role.SCHOOL_STAFF and school is not None:
-        in_other_schools = Exists(Case.other_schools.through.objects.filter(case_id=OuterRef("pk"), school=school))
-        return Case.objects.filter(Q(school=school) | in_other_schools | shared)
+        # The school's cases, those it is another school of, and those shared with it: one UNION of
+        # three indexed reads (an OR of them would make PostgreSQL read every case).
+        ids = (
+            Case.objects.filter(school=school)
+            .order_by()
+            .values("pk")
+            .union(
+                Case.other_schools.through.objects.filter(school=school).order_by().values("case_id"),
+                Share.objects.active().filter(organisation=membership.organisation).order_by().values("case_id"),
+            )
+        )
+        return Case.objects.filter(pk__in=ids)
     return Case.objects.filter(shared)
 
 

@@ -74,7 +74,18 @@ from functools import reduce
 from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Cast, Concat
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -390,25 +401,110 @@ def due_by_filter(until: datetime) -> Q:
 
 
 def _attention_filter(now: datetime) -> Q:
-    """Open cases that may have a clock amber or red at `now`: a cheap superset for tick().
+    """Open cases with a clock that owes a notice at `now`: a superset of the cases :func:`tick` has
+    work for, and nearly exact, so that a pass costs little when nothing is due.
 
-    Exact for clocks with a duration and for actions (amber 24 hours before they are due); for "same
-    day" clocks amber cannot start before 3 hours (three quarters of at least 4 hours), and a
-    follow-up cannot be amber before the day preceding it (amber lasts at most 24 hours).
+    A clock owes something when the notice of the highest level it has reached (reminder while amber;
+    owner, coordinator, steering as it stays red) was not sent for its due time: notices of every level
+    reached are written together (:func:`_escalate`), so the highest one answers for all. For each
+    clock and level, the instants at which that level is the highest are a range of the column the
+    clock is counted from (``opened_at``, an action's ``due_at``, a follow-up's ``due_on``), computed
+    here, so that the database only compares columns with constants; an indexed ``NOT EXISTS`` on the
+    notices then leaves out what was sent. "Same day" milestones (due at the end of the local day of
+    opening) are not narrowed by their notices: they may select a case for nothing, never miss one.
     :meth:`Clock.levels_reached` then decides exactly.
     """
     now = _utc(now)
-    today = _local_date(now)
-
-    def cutoff(target: timedelta | str) -> datetime:
-        if isinstance(target, timedelta):
-            return now - target + _amber_window(target)
-        return now - SAME_DAY_MINIMUM * 3 / 4
-
-    soon = FollowUp.objects.filter(case=OuterRef("pk"), done_at__isnull=True, due_on__lte=today + timedelta(days=1))
-    action_soon = Action.objects.filter(case=OuterRef("pk"), status=ActionStatus.OPEN, due_at__lte=now + ACTION_AMBER)
-    clauses = [*_milestone_clauses("lte", cutoff), Q(Exists(soon)), Q(Exists(action_soon))]
+    clauses = [*_owed_milestones(now), *_owed_follow_ups(now), _owed_actions(now)]
     return Q(state__in=OPEN_STATES) & reduce(operator.or_, clauses)
+
+
+def _level_ranges(step: timedelta, amber: timedelta) -> list[tuple[str, timedelta, bool, timedelta | None]]:
+    """For a clock due at `due`, each level and when it is the highest reached, as bounds on
+    ``now - due``: (level, low, low is inclusive, high inclusive or None) — amber from `amber` before
+    the due time to the due time itself, red after it (:meth:`Clock.levels_reached`)."""
+    return [
+        (REMINDER, -amber, True, timedelta(0)),
+        (OWNER, timedelta(0), False, step),
+        (COORDINATOR, step, False, 2 * step),
+        (STEERING, 2 * step, False, None),
+    ]
+
+
+def _due_bounds(name: str, now: datetime, offset: timedelta, low: timedelta, inclusive: bool, high) -> dict:
+    """Lookups on a column `name` holding ``due - offset``, for ``now - due`` within the bounds."""
+    bounds = {f"{name}__lte" if inclusive else f"{name}__lt": now - offset - low}
+    if high is not None:
+        bounds[f"{name}__gte"] = now - offset - high
+    return bounds
+
+
+def _notice_sent(clock: str | Concat, level: str, **due) -> Exists:
+    return Exists(ClockNotice.objects.filter(case_id=OuterRef("pk"), clock=clock, level=level, **due))
+
+
+def _owed_milestones(now: datetime) -> list[Q]:
+    clauses: list[Q] = []
+    for priority in Priority.values:
+        for name, field in MILESTONES:
+            target = targets_module.targets(priority).get(name)
+            if target is None:
+                continue
+            pending = Q(priority=priority, **{f"{field}__isnull": True})
+            if not isinstance(target, timedelta):
+                # "Same day": due at the end of the local day of opening (at least 4 hours after).
+                # Reminder from 3 hours after the opening at the earliest; never narrowed by notices.
+                clauses.append(pending & Q(opened_at__lte=now - SAME_DAY_MINIMUM * 3 / 4))
+                continue
+            due_at = ExpressionWrapper(OuterRef("opened_at") + target, output_field=DateTimeField())
+            for level, low, inclusive, high in _level_ranges(max(target, MINIMUM_STEP), _amber_window(target)):
+                # due = opened_at + target: the bounds on `now - due` become bounds on opened_at.
+                bounds = _due_bounds("opened_at", now, target, low, inclusive, high)
+                clauses.append(pending & Q(**bounds) & ~Q(_notice_sent(name, level, due_at=due_at)))
+    return clauses
+
+
+def _owed_follow_ups(now: datetime) -> list[Q]:
+    """Follow-ups are due at the end of the local day ``due_on``: the bounds on ``now - due`` become
+    bounds on ``due_on``, exact since the end of a day grows with the day. Their amber window is the
+    last quarter of their span, at most 24 hours: the reminder's range takes the widest."""
+    clauses: list[Q] = []
+    for level, low, inclusive, high in _level_ranges(DAY_STEP, AMBER_CAP):
+        bounds: dict[str, date] = {}
+        if high is not None:
+            bounds["due_on__gte"] = _local_date(now - high)  # the first day whose end is at or after
+        last = _local_date(now - low)  # the last day whose end is before (or at, when inclusive)
+        end = _utc(_end_of_day(last))
+        if end > now - low or (end == now - low and not inclusive):
+            last -= timedelta(days=1)
+        bounds["due_on__lte"] = last
+        key = Concat(Value(f"{targets_module.FOLLOW_UP}_"), Cast("day", CharField()))
+        sent = Exists(
+            ClockNotice.objects.filter(
+                case_id=OuterRef("case_id"), clock=OuterRef("key"), level=level, due_at__date=OuterRef("due_on")
+            )
+        )
+        owing = (
+            FollowUp.objects.filter(case=OuterRef("pk"), done_at__isnull=True, **bounds).annotate(key=key).filter(~sent)
+        )
+        clauses.append(Q(Exists(owing)))
+    return clauses
+
+
+def _owed_actions(now: datetime) -> Q:
+    """Open actions with a due time, of every compartment (the system's view)."""
+    clauses: list[Q] = []
+    for level, low, inclusive, high in _level_ranges(DAY_STEP, ACTION_AMBER):
+        bounds = _due_bounds("due_at", now, timedelta(0), low, inclusive, high)
+        key = Concat(Value(f"{ACTION}_"), Cast("id", CharField()))
+        sent = Exists(
+            ClockNotice.objects.filter(
+                case_id=OuterRef("case_id"), clock=OuterRef("key"), level=level, due_at=OuterRef("due_at")
+            )
+        )
+        owing = Action.objects.filter(case=OuterRef("pk"), status=ActionStatus.OPEN, **bounds).annotate(key=key)
+        clauses.append(Q(Exists(owing.filter(~sent))))
+    return reduce(operator.or_, clauses)
 
 
 def _watch_filter(now: datetime) -> Q:

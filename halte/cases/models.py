@@ -8,6 +8,8 @@ keeps shut for each membership. History tables (transitions, events, assessments
 import uuid
 
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -89,6 +91,19 @@ class Case(CaseWorkflowMixin, models.Model):
             # Steering statistics by period of opening and of closure.
             models.Index(fields=["opened_at"], name="case_opened_idx"),
             models.Index(fields=["closed_at"], name="case_closed_idx"),
+            # The list of open cases, in its order: a first page is read straight from the index.
+            models.Index(
+                fields=["priority", "opened_at", "id"],
+                name="case_open_list_idx",
+                condition=Q(state__in=enums.OPEN_STATES, merged_into__isnull=True),
+            ),
+            # The periodic pass: closed cases whose watch period ends (``clocks._watch_filter``).
+            models.Index(fields=["watch_until"], name="case_watch_idx", condition=Q(state=enums.State.CLOSED)),
+            models.Index(
+                fields=["school", "priority", "opened_at", "id"],
+                name="case_open_school_list_idx",
+                condition=Q(state__in=enums.OPEN_STATES, merged_into__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -126,6 +141,11 @@ class Person(models.Model):
         verbose_name = _("personne")
         verbose_name_plural = _("personnes")
         ordering = ["last_name", "first_name"]
+        indexes = [
+            # Conflicts of interest: is this user's address that of an adult alleged author? (every
+            # list of cases asks it, case-insensitively)
+            models.Index(Upper("email"), name="person_adult_email_idx", condition=Q(kind=enums.PersonKind.ADULT)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
@@ -372,6 +392,18 @@ class Action(models.Model):
         indexes = [
             models.Index(fields=["owner_organisation", "status", "due_at"], name="action_owner_idx"),
             models.Index(fields=["due_at"], name="action_due_idx"),
+            # « Nos actions »: the open ones, soonest due first.
+            models.Index(
+                fields=["owner_organisation", "due_at", "id"],
+                name="action_open_owed_idx",
+                condition=Q(status=enums.ActionStatus.OPEN),
+            ),
+            # Late core actions of a case (the « En retard » filter, the periodic pass).
+            models.Index(
+                fields=["case", "due_at"],
+                name="action_open_core_idx",
+                condition=Q(status=enums.ActionStatus.OPEN, compartment=enums.Compartment.CORE),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -434,6 +466,7 @@ class FollowUp(models.Model):
         indexes = [
             models.Index(fields=["done_at", "due_on"], name="follow_up_due_idx"),
             models.Index(fields=["day", "done_at"], name="follow_up_day_done_idx"),
+            models.Index(fields=["case", "due_on"], name="follow_up_pending_idx", condition=Q(done_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

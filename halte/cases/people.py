@@ -157,11 +157,15 @@ def _name_similarity(typed_first: list[str], typed_last: list[str], person: Pers
 
 
 def _fragments(tokens: list[str]) -> dict[str, int]:
-    """SQL search fragments with their weights: whole tokens, and their ends to survive a typo."""
+    """SQL search fragments with their weights: whole tokens, and their ends to survive a typo.
+
+    Every fragment searched inside a name is at least 3 letters long, so that PostgreSQL finds it
+    through the trigram index on ``name_key``. A 2-letter name (« Li », « Bo ») is searched as a whole
+    token (see ``_matches``); a single letter (« N » of « N'Diaye ») would match everybody."""
     weights: dict[str, int] = {}
     for token in tokens:
         if len(token) < 2:
-            continue  # « N » of « N'Diaye » would match everybody
+            continue
         weights[token] = weights.get(token, 0) + 4
         if len(token) >= 4:
             for end in (token[:3], token[-3:]):
@@ -169,19 +173,32 @@ def _fragments(tokens: list[str]) -> dict[str, int]:
     return weights
 
 
+def _matches(fragment: str) -> Q:
+    """``name_key`` holds the fragment: anywhere for 3 letters or more, as a whole token below."""
+    if len(fragment) >= 3:
+        return Q(name_key__contains=fragment)
+    return (
+        Q(name_key=fragment)
+        | Q(name_key__startswith=f"{fragment} ")
+        | Q(name_key__endswith=f" {fragment}")
+        | Q(name_key__contains=f" {fragment} ")
+    )
+
+
 def _candidates(tokens: list[str], *, birth_date: datetime.date | None, kind: str | None) -> QuerySet[Person]:
     """At most CANDIDATE_LIMIT persons sharing a name fragment, those sharing the most first.
 
-    ``name_key`` holds folded tokens, so plain ``contains`` works the same on SQLite and PostgreSQL.
+    ``name_key`` holds folded tokens, so plain ``contains`` works the same on SQLite and PostgreSQL;
+    on PostgreSQL a trigram index (``person_name_key_trgm_idx``) serves every fragment.
     """
     weights = _fragments(tokens)
     if not weights:
         return Person.objects.none()
-    shares_a_fragment = functools.reduce(operator.or_, (Q(name_key__contains=f) for f in weights))
+    shares_a_fragment = functools.reduce(operator.or_, (_matches(f) for f in weights))
     hits: Combinable = functools.reduce(
         operator.add,
         (
-            SqlCase(When(name_key__contains=f, then=Value(w)), default=Value(0), output_field=IntegerField())
+            SqlCase(When(_matches(f), then=Value(w)), default=Value(0), output_field=IntegerField())
             for f, w in weights.items()
         ),
     )

@@ -27,6 +27,7 @@ from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.core import submission
+from halte.core.paging import BoundedPaginator
 from halte.reports import actions as report_actions
 
 from . import actions, clocks, panels, people, severity, workflow
@@ -206,7 +207,7 @@ def case_list(request):
         .prefetch_related(*_clock_prefetch())
         .order_by("priority", "opened_at", "id")
     )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = []
     for case in page:
@@ -250,6 +251,27 @@ def deadlines(request):
 # --- The case page -------------------------------------------------------------------------------
 
 
+TIMELINE_PAGE = 50
+
+
+def _timeline_page(events, request) -> dict:
+    """A page of the case's history, the most recent first (``?historique=2`` for the lines before):
+    one query of at most ``TIMELINE_PAGE + 1`` rows, and no count, whatever the case's history. The
+    page's lines are shown in the order they happened."""
+    try:
+        number = min(max(int(request.GET.get("historique", "1")), 1), 100_000)
+    except ValueError:
+        number = 1
+    start = (number - 1) * TIMELINE_PAGE
+    rows = list(events.order_by("-at", "-id")[start : start + TIMELINE_PAGE + 1])
+    return {
+        "events": rows[:TIMELINE_PAGE][::-1],
+        "number": number,
+        "older": number + 1 if len(rows) > TIMELINE_PAGE else None,
+        "newer": number - 1 if number > 1 else None,
+    }
+
+
 @policy.requires(Capability.READ_CASES)
 def detail(request, public_id):
     case = _case_for(request, public_id)
@@ -271,7 +293,9 @@ def detail(request, public_id):
         "can_manage": access.can_manage(membership, case),
         "can_share": access.can_share(membership, case),
         "can_access_log": access.can_see_access_log(membership, case),
-        "timeline": access_timeline.timeline(membership, case, readable=shown).select_related("actor__user"),
+        "timeline": _timeline_page(
+            access_timeline.timeline(membership, case, readable=shown).select_related("actor__user"), request
+        ),
     }
     if Compartment.CORE in shown:
         prefetch_related_objects([case], *clocks.prefetch())

@@ -10,7 +10,6 @@ organisation reach it even when they do not see its case.
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +23,7 @@ from halte.access.policy import Capability
 from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.core import submission
+from halte.core.paging import BoundedPaginator
 
 from . import actions, clocks
 from .enums import ActionStatus, Compartment
@@ -87,7 +87,7 @@ def my_actions(request):
         .select_related("case", "owner__user", "done_by__user")
         .annotate(case_visible=Exists(visible))
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     items = []
     for action in page:
         item = {"action": action, "badge": _badge(action, now)}

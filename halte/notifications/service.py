@@ -33,12 +33,14 @@ def notify(
     url: str,
     email: bool = True,
     email_title: str | None = None,
+    jobs: list | None = None,
 ) -> list[Notification]:
     """`title` is shown in Halte; the email carries `email_title` when given (a neutral wording for
     titles that say something about a case), else the title. Titles longer than the column are cut.
     Ended memberships (or of an inactive person or organisation) receive nothing. A membership whose
     role may not open the link's page (a steering contact told of a report it cannot read) gets the
-    staff home instead: a notification never leads to a refusal."""
+    staff home instead: a notification never leads to a refusal. `jobs`, when given, receives the
+    email jobs queued."""
     title = shorten(title)
     recipients = list({m.pk: m for m in memberships if is_usable(m)}.values())
     links = {m.pk: link_for(m, url) for m in recipients}
@@ -52,7 +54,10 @@ def notify(
             if not address:
                 continue
             line = _("%(title)s — pour votre rôle %(as_whom)s") % {"title": subject, "as_whom": as_whom(membership)}
-            enqueue(send_notification_email, address, line, links[membership.pk], title=subject, recipient=address)
+            link = links[membership.pk]
+            job = enqueue(send_notification_email, address, line, link, title=subject, recipient=address)
+            if jobs is not None:
+                jobs.append(job)
     return rows
 
 

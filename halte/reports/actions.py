@@ -20,9 +20,10 @@ from halte.access.policy import Capability, memberships_with
 from halte.audit.journal import record
 from halte.audit.models import Action
 from halte.cases import severity
-from halte.core.references import next_reference
+from halte.core.references import placeholder, settle
+from halte.delivery.models import Job
 from halte.directory.models import School
-from halte.notifications.models import Kind
+from halte.notifications.models import Kind, Notification
 from halte.notifications.service import notify
 
 from . import flags, receipts, vault
@@ -30,6 +31,8 @@ from .enums import Channel, Status
 from .models import AuthorKind, Message, Report, ReportedPupil
 
 logger = logging.getLogger(__name__)
+
+REPORT_PREFIX = "SIG"
 
 
 @dataclass
@@ -120,15 +123,33 @@ def submit_report(
     # The public draft brings its own code, chosen before the last step: every answer to that draft
     # (a retry, a double click) shows the same code, and it opens the report.
     code = receipt_code or (receipts.new_code() if with_receipt else None)
+    # Read before the transaction: the coordinators to alert, and the stand-in the rows carry until
+    # the reference is taken, last.
+    coordinators = list(memberships_with(Capability.TRIAGE_REPORTS))
+    stand_in = placeholder(REPORT_PREFIX)
     owns_transaction = not transaction.get_connection().in_atomic_block
     stored: list = []
     report: Report | None = None
     committing = False
     try:
         with transaction.atomic():
-            report = _new_report(data, actor, api_key, fired, code)
+            report = _new_report(data, actor, api_key, fired, code, stand_in)
             for upload in files:
                 stored.append(vault.store(report=report, upload=upload, uploaded_by_reporter=actor is None))
+            notifications, jobs = _alert_coordinators(report, coordinators)
+            if alongside is not None:
+                alongside(report)
+            # Last: the number. From this statement to the commit, other intakes wait for the counter.
+            settle(
+                name="report",
+                prefix=REPORT_PREFIX,
+                stand_in=stand_in,
+                owner=report,
+                texts=[
+                    (Notification, ["title"], [n.pk for n in notifications]),
+                    (Job, ["title", "payload"], [j.pk for j in jobs]),
+                ],
+            )
             record(
                 Action.REPORT_RECEIVED,
                 actor=actor.user if actor else None,
@@ -136,9 +157,6 @@ def submit_report(
                 target=report,
                 detail={"channel": report.channel, "worrying": report.is_worrying, "files": len(files)},
             )
-            _alert_coordinators(report)
-            if alongside is not None:
-                alongside(report)
             committing = owns_transaction  # leaving the block now sends the COMMIT
     except DatabaseError:
         if committing and report is not None:
@@ -177,10 +195,10 @@ def _discard(stored: list) -> None:
         logger.exception("Files of a report that was not saved could not be removed.")
 
 
-def _new_report(data: ReportData, actor, api_key, fired: flags.Detection, code: str | None) -> Report:
-    """Insert the report and its pupils (inside the caller's transaction)."""
+def _new_report(data: ReportData, actor, api_key, fired: flags.Detection, code: str | None, stand_in: str) -> Report:
+    """Insert the report and its pupils (inside the caller's transaction), under a stand-in reference."""
     report = Report(
-        reference=next_reference("report", "SIG"),
+        reference=stand_in,
         channel=data.channel,
         received_at=data.received_at or timezone.now(),
         reporter_kind=data.reporter_kind,
@@ -232,15 +250,18 @@ def _new_report(data: ReportData, actor, api_key, fired: flags.Detection, code: 
     return report
 
 
-def _alert_coordinators(report: Report) -> None:
+def _alert_coordinators(report: Report, coordinators: list) -> tuple[list, list]:
+    """Notify the coordinators; return the notifications and email jobs (their titles carry the
+    report's stand-in reference until it is settled)."""
     url = reverse("reports:detail", args=[report.public_id])
-    coordinators = list(memberships_with(Capability.TRIAGE_REPORTS))
+    jobs: list = []
     if report.is_worrying:
         title = _("Signalement %(reference)s à lire en priorité") % {"reference": report.reference}
-        notify(memberships=coordinators, kind=Kind.WORRYING_REPORT, title=title, url=url)
+        rows = notify(memberships=coordinators, kind=Kind.WORRYING_REPORT, title=title, url=url, jobs=jobs)
     else:
         title = _("Nouveau signalement %(reference)s") % {"reference": report.reference}
-        notify(memberships=coordinators, kind=Kind.NEW_REPORT, title=title, url=url)
+        rows = notify(memberships=coordinators, kind=Kind.NEW_REPORT, title=title, url=url, jobs=jobs)
+    return rows, jobs
 
 
 def filed_from_draft(*, submission_token: str, receipt_code: str) -> Submission | None:

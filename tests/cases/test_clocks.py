@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch
 
 from halte.accounts.models import Membership, Role
 from halte.cases import clocks
-from halte.cases.models import Case, ClockNotice, FollowUp
+from halte.cases.models import Action, Case, ClockNotice, FollowUp
 from halte.notifications.models import Notification
 from tests.factories import MembershipFactory
 
@@ -533,7 +533,8 @@ def test_the_command_runs_one_pass_at_the_given_instant_and_prints_a_summary(tea
 
     out = StringIO()
     call_command("tick", "--now", "2026-11-25T21:11", stdout=out)
-    assert out.getvalue().strip() == "Échéances : rien à envoyer (1 dossier examiné)."
+    # Every clock has had the notice of its level: the case is not even read again.
+    assert out.getvalue().strip() == "Échéances : rien à envoyer (0 dossiers examinés)."
     assert ClockNotice.objects.count() == 4
 
 
@@ -549,13 +550,14 @@ def test_the_command_is_silent_at_verbosity_0_and_refuses_a_bad_date(team):
 
 
 @pytest.mark.django_db
-def test_a_fully_escalated_case_costs_a_constant_number_of_queries(team, django_assert_num_queries):
+def test_a_fully_escalated_case_is_not_selected_again(team, django_assert_num_queries):
     open_case(paris("2026-11-25 09:00"), "P1", lead=team.lead, first_measure_at=paris("2026-11-25 10:00"))
     assert clocks.tick(paris("2026-11-25 21:10")).notices == 3
-    # Unread reports, case ids, the cases, their follow-ups, their notices, their actions: nothing is written,
-    # nothing re-checked.
-    with django_assert_num_queries(6):
-        assert clocks.tick(paris("2026-11-25 21:11")).notices == 0
+    # Unread reports and the selection, which finds the steering notice already sent: nothing is
+    # loaded, nothing written.
+    with django_assert_num_queries(2):
+        result = clocks.tick(paris("2026-11-25 21:11"))
+    assert (result.notices, result.cases) == (0, 0)
 
 
 @pytest.mark.django_db
@@ -566,3 +568,44 @@ def test_tick_walks_the_cases_chunk_by_chunk(team, monkeypatch):
     result = clocks.tick(paris("2026-11-25 13:05"))
     assert (result.cases, result.owner) == (5, 5)
     assert team.received()["lead"] == 5
+
+
+def _owing(case: Case, instant: datetime) -> bool:
+    """What tick() decides in Python for one case: a clock with a level reached and not sent."""
+    sent = {(n.clock, n.due_at, n.level) for n in case.clock_notices.all()}
+    return any(
+        level
+        for clock in clocks.clocks_for(case, instant, readable=None)
+        for level in clock.levels_reached(instant)
+        if (clock.key, clock.due_at, level) not in sent
+    )
+
+
+@pytest.mark.django_db
+def test_the_selection_never_misses_a_case_that_owes_a_notice_and_leaves_out_those_that_do_not(team):
+    """Hour by hour over five days, passes running as they do: before each pass, every case that
+    owes something is selected; after it, only "same day" clocks (never narrowed) are."""
+    world = _overdue_world()
+    for case in world.values():
+        case.lead = team.lead
+        case.save(update_fields=["lead"])
+    Action.objects.create(
+        case=world["p4_fresh"],
+        title="Appeler la famille",
+        owner_organisation=team.lead.organisation,
+        due_at=paris("2026-11-25 15:00"),
+    )
+    instant = paris("2026-11-24 00:00")
+    narrowed = 0
+    while instant < paris("2026-11-29 00:00"):
+        cases = list(Case.objects.prefetch_related("follow_ups", "clock_notices", "actions"))
+        owing = {case.pk for case in cases if _owing(case, instant)}
+        selected = set(Case.objects.filter(clocks._attention_filter(instant)).values_list("pk", flat=True))
+        assert owing <= selected, instant
+        clocks.tick(instant)
+        after = set(Case.objects.filter(clocks._attention_filter(instant)).values_list("pk", flat=True))
+        same_day = {case.pk for case in cases if case.priority == "P1"}
+        assert after <= same_day, (instant, after - same_day)
+        narrowed += len(selected - after)
+        instant += timedelta(minutes=60)
+    assert narrowed > 0

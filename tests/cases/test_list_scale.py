@@ -1,0 +1,160 @@
+"""List pages at scale: their number of queries does not grow with rows, their counts stop at a
+bound (« plus de N »), and on PostgreSQL their first page is read from the indexes made for it."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from halte.access import cases as access
+from halte.cases import clocks
+from halte.cases.enums import OPEN_STATES
+from halte.cases.models import Action, Case, FollowUp
+from halte.core import paging
+
+LISTS = [
+    reverse("cases:list"),
+    reverse("cases:list") + "?overdue=on",
+    reverse("cases:list") + "?mine=on",
+    reverse("cases:deadlines"),
+    reverse("cases:my_actions"),
+    reverse("cases:my_actions") + "?status=late",
+]
+
+
+def add_cases(count, *, people, start=0, state="in_intervention", school=None):
+    now = timezone.now()
+    school = school or people.school_a_staff.school
+    cases = Case.objects.bulk_create(
+        [
+            Case(
+                reference=f"HS-2026-{start + index:06d}",
+                priority=("P1", "P2", "P3")[index % 3],
+                qualification="bullying",
+                state=state,
+                school=school,
+                lead=people.coordinator,
+                opened_at=now - timedelta(days=index % 40, hours=index % 7),
+            )
+            for index in range(count)
+        ]
+    )
+    Action.objects.bulk_create(
+        [
+            Action(
+                case=case,
+                title="Appeler la famille",
+                owner_organisation=people.coordinator.organisation,
+                due_at=now + timedelta(hours=(index % 9) - 4),
+            )
+            for index, case in enumerate(cases)
+            for _ in range(2)
+        ]
+    )
+    FollowUp.objects.bulk_create(
+        [
+            FollowUp(case=case, day=7, due_on=(now - timedelta(days=index % 3)).date())
+            for index, case in enumerate(cases)
+        ]
+    )
+    return cases
+
+
+def queries_of(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("member", ["coordinator", "school_a_staff"])
+def test_the_lists_cost_the_same_number_of_queries_for_two_cases_or_sixty(client, login, people, member):
+    login(client, getattr(people, member))
+    add_cases(2, people=people)
+    few = {url: queries_of(client, url) for url in LISTS}
+    add_cases(60, people=people, start=100)
+    many = {url: queries_of(client, url) for url in LISTS}
+    assert many == few
+
+
+def test_a_count_above_the_bound_says_more_than(client, login, people, monkeypatch):
+    monkeypatch.setattr(paging, "DEFAULT_LIMIT", 30)
+    login(client, people.coordinator)
+    add_cases(20, people=people)
+    assert "20 dossiers" in client.get(reverse("cases:list")).content.decode()
+    add_cases(20, people=people, start=100)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("cases:list")).content.decode()
+    assert "Plus de 30 dossiers" in page
+    counts = [
+        q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT COUNT(*) FROM (SELECT "cases_case"')
+    ]
+    assert counts and all("LIMIT 31" in sql for sql in counts), counts
+    # The pages offered stop at the bound; a page beyond shows the last one, never an error.
+    last = client.get(reverse("cases:list") + "?page=99").content.decode()
+    assert "HS-2026-" in last
+
+
+def test_the_actions_count_is_bounded_too(client, login, people, monkeypatch):
+    monkeypatch.setattr(paging, "DEFAULT_LIMIT", 10)
+    login(client, people.coordinator)
+    add_cases(8, people=people)
+    assert "Plus de 10 actions" in client.get(reverse("cases:my_actions")).content.decode()
+
+
+# --- PostgreSQL: the plans ------------------------------------------------------------------------
+
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans: PostgreSQL")
+
+
+@pytest.fixture
+def many_cases(people):
+    """A realistic shape: most cases closed, a tenth open, two actions each (most of them done)."""
+    other = type(people.school_b_staff.school).objects.exclude(pk=people.school_a_staff.school.pk).first()
+    add_cases(9000, people=people, start=100000, state="closed", school=other)
+    add_cases(1000, people=people, start=200000, school=other)
+    add_cases(300, people=people, start=300000)
+    Action.objects.filter(case__state="closed").update(status="done")
+    with connection.cursor() as cursor:
+        for model in (Case, Action, FollowUp):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+    return people
+
+
+def plan(queryset) -> str:
+    return queryset.explain()
+
+
+def list_queryset(membership, *extra):
+    return (
+        access.visible_cases(membership)
+        .filter(*extra, merged_into__isnull=True, state__in=OPEN_STATES)
+        .order_by("priority", "opened_at", "id")[:25]
+    )
+
+
+@on_postgresql
+def test_the_list_queries_are_read_from_their_indexes(many_cases):
+    """One test for the four plans: the data set costs more than the plans."""
+    # The first page of open cases, in the index's order: no sort of every open case.
+    found = plan(list_queryset(many_cases.coordinator))
+    assert "case_open_list_idx" in found, found
+    assert "Sort" not in found.split("\n")[1], found
+
+    # A school's cases: each branch of the union reads by school, no case is read otherwise.
+    found = plan(list_queryset(many_cases.school_a_staff))
+    assert "Seq Scan on cases_case " not in found, found
+    assert "Index Cond: (school_id = " in found, found
+
+    # « En retard »: late core actions come from their partial index, not from every action.
+    found = plan(list_queryset(many_cases.coordinator, clocks.overdue_filter(timezone.now())))
+    assert "Seq Scan on cases_action" not in found, found
+    assert "action_open_core_idx" in found, found
+
+    # « Nos actions »: the open actions owed, soonest due first.
+    owed = access.owed_actions(many_cases.coordinator).filter(status="open").order_by("due_at", "id")[:25]
+    found = plan(owed)
+    assert "action_open_owed_idx" in found, found
