@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from .report import database_name, render, run_failed
+from .report import database_name, exit_status, render
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/halte_bench"
@@ -34,6 +34,8 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=int(os.environ.get("BENCH_CLIENTS", "16")))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "4")))
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
+    # An empty database already migrated to copy instead of migrating a new one (the CI smoke run).
+    parser.add_argument("--template", default=os.environ.get("BENCH_TEMPLATE") or None)
     parser.add_argument("--enforce", action=argparse.BooleanOptionalAction, default=None)
     parser.add_argument("--reuse", action=argparse.BooleanOptionalAction, default=_flag("BENCH_REUSE", False))
     parser.add_argument("--keep", action=argparse.BooleanOptionalAction, default=_flag("BENCH_KEEP", False))
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from .database import prepare_database
 
-    fresh = prepare_database(opts.database_url, name, reuse=opts.reuse)
+    fresh = prepare_database(opts.database_url, name, reuse=opts.reuse, template=opts.template)
     env = production_environment(opts.database_url, ROOT / "var" / "bench")
     os.environ.update(env)
 
@@ -102,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
             drop_database(opts.database_url, name)
     print(render(rows, context, enforce=opts.enforce))
-    return 1 if opts.enforce and run_failed(rows) else 0
+    return exit_status(rows, enforce=opts.enforce)
 
 
 if __name__ == "__main__":

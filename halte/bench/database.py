@@ -11,15 +11,20 @@ def _maintenance_url(url: str) -> str:
     return urlunsplit(parts._replace(path="/postgres"))
 
 
-def prepare_database(url: str, name: str, *, reuse: bool) -> bool:
-    """Create the database; with `reuse`, keep it when it exists. True when it was created empty."""
+def prepare_database(url: str, name: str, *, reuse: bool, template: str | None = None) -> bool:
+    """Create the database (a copy of `template`, an empty database already migrated, when given); with
+    `reuse`, keep it when it exists. True when it was created without data."""
     with psycopg.connect(_maintenance_url(url), autocommit=True) as connection:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and reuse:
             return False
         if exists:
             connection.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        if template:
+            statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
+        else:
+            statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        connection.execute(statement)
     return True
 
 

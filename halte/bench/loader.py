@@ -23,6 +23,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -60,6 +61,7 @@ PASSWORD = "Banc-d-essai-2026"  # noqa: S105 - synthetic accounts of a throwaway
 DOMAIN = "banc.halte.test"
 TIMELINE_EVENTS = 500
 AUTHOR_POOL = 50_000
+LATE = 0.02  # open cases behind their clocks
 
 P = case_enums.Priority
 S = case_enums.State
@@ -169,7 +171,7 @@ def _synthetic_schools(count: int, rng: random.Random) -> list[School]:
     return School.objects.bulk_create(schools, batch_size=CHUNK)
 
 
-def _assessments() -> dict[str, tuple[dict, dict, str]]:
+def _assessments() -> dict[str, tuple[dict, Any, str]]:
     """For each priority, criteria that the real rules assess at that priority (or the nearest one)."""
     candidates = [
         Criteria(repeated=True, frequency_daily=True, self_harm_or_suicidal=True),
@@ -178,7 +180,7 @@ def _assessments() -> dict[str, tuple[dict, dict, str]]:
         Criteria(repeated=True),
         Criteria(),
     ]
-    found: dict[str, tuple[dict, dict, str]] = {}
+    found: dict[str, tuple[dict, Any, str]] = {}
     for criteria in candidates:
         result = assess(criteria, case_enums.Qualification.BULLYING)
         found.setdefault(str(result.priority), (criteria.to_dict(), result.fired_rules_json(), str(result.priority)))
@@ -293,8 +295,10 @@ def _load_chunk(
             opened_at = now - timedelta(seconds=rng.uniform(20 * 86400, span.total_seconds()))
             state = S.CLOSED
         else:
-            opened_at = now - timedelta(seconds=rng.uniform(3600, 150 * 86400))
             state = _weighted(rng, OPEN_STATES)
+            # A new case is triaged within the hour: older ones have moved on.
+            age = rng.uniform(60, 3600) if state == S.NEW else rng.uniform(3600, 150 * 86400)
+            opened_at = now - timedelta(seconds=age)
         school = pick_school()
         taken = opened_at + timedelta(hours=rng.uniform(1, 96)) if state != S.NEW else None
         closed_at = min(opened_at + timedelta(days=rng.uniform(10, 180)), now - timedelta(days=1)) if closed else None
@@ -309,9 +313,7 @@ def _load_chunk(
                 lead=rng.choice(leads) if state != S.NEW else None,
                 opened_at=opened_at,
                 taken_in_charge_at=taken,
-                first_measure_at=opened_at + timedelta(days=rng.uniform(1, 15))
-                if closed or rng.random() < 0.5
-                else None,
+                first_measure_at=opened_at + timedelta(days=rng.uniform(0.2, 3)) if state != S.NEW else None,
                 cell_meeting_at=opened_at + timedelta(days=rng.uniform(3, 30)) if priority in (P.P1, P.P2) else None,
                 closed_at=closed_at,
                 closure_outcome=rng.choice(case_enums.ClosureOutcome.values) if closed else "",
@@ -428,7 +430,13 @@ def _case_rows(
                 Event(case=case, kind=case_enums.EventKind.TRANSITION, text=f"{before} → {after}", actor=actor, at=at)
             )
         open_case = case.state != S.CLOSED
-        due = (now + timedelta(days=rng.uniform(-10, 20))) if open_case else case.opened_at + timedelta(days=10)
+        # The steady state of a cell whose periodic pass runs every minute: what was due was done or
+        # reminded long ago; LATE of the open cases are behind (an action overdue, a follow-up missed).
+        late = open_case and rng.random() < LATE
+        if open_case:
+            due = now + timedelta(days=rng.uniform(-10, -1) if late else rng.uniform(1, 30))
+        else:
+            due = case.opened_at + timedelta(days=10)
         actions.append(
             Action(
                 case=case,
@@ -446,7 +454,7 @@ def _case_rows(
         )
         for day in (7, 30):
             due_on = timezone.localtime(case.opened_at).date() + timedelta(days=day)
-            finished = case.state == S.CLOSED or due_on < timezone.localdate(now) - timedelta(days=3)
+            finished = case.state == S.CLOSED or (due_on <= timezone.localdate(now) and not late)
             follow_ups.append(
                 FollowUp(
                     case=case,
@@ -485,17 +493,17 @@ def _case_rows(
             )
         )
     Report.objects.bulk_create(reports, batch_size=CHUNK)
-    for report in reports:
+    for report, case in zip(reports, cases, strict=True):
         pupils.append(ReportedPupil(report=report, first_name=rng.choice(FIRST_NAMES), role="victim"))
         pupils.append(ReportedPupil(report=report, first_name=rng.choice(FIRST_NAMES), role="alleged_author"))
         triages.append(
             Triage(
                 report=report,
                 outcome=case_enums.TriageOutcome.OPEN_CASE,
-                qualification=report.case.qualification,
-                case=report.case,
+                qualification=case.qualification,
+                case=case,
                 decided_by=report.first_read_by,
-                decided_at=report.case.opened_at,
+                decided_at=case.opened_at,
             )
         )
     Person.objects.bulk_create(persons, batch_size=CHUNK)
@@ -509,7 +517,7 @@ def _case_rows(
                 added_at=case.opened_at,
             )
         )
-    for model, rows in (
+    batches: tuple[tuple[Any, list], ...] = (
         (ReportedPupil, pupils),
         (Triage, triages),
         (Involvement, involvements),
@@ -519,7 +527,8 @@ def _case_rows(
         (Action, actions),
         (FollowUp, follow_ups),
         (Measure, measures),
-    ):
+    )
+    for model, rows in batches:
         model.objects.bulk_create(rows, batch_size=CHUNK)
         stats.add(model._meta.model_name or "", len(rows))
     AuditEvent.objects.bulk_create(audit, batch_size=CHUNK)
@@ -572,7 +581,10 @@ def _queue_reports(count, rng, now, pick_school, reference, stats) -> None:
     """Reports not triaged yet: the coordinator's queue (a few nobody has opened)."""
     reports = []
     for n in range(count):
-        received_at = now - timedelta(minutes=rng.uniform(1, 60 * 24 * 20))
+        unread = n % 10 == 0
+        # Nobody has opened a report only for minutes: the safety net escalates it within the hour.
+        minutes = rng.uniform(1, 30) if unread else rng.uniform(60, 60 * 24 * 20)
+        received_at = now - timedelta(minutes=minutes)
         reports.append(
             Report(
                 reference=reference("report", "SIG", received_at),
@@ -584,7 +596,7 @@ def _queue_reports(count, rng, now, pick_school, reference, stats) -> None:
                 description=rng.choice(STORIES),
                 proposed_priority=_weighted(rng, PRIORITIES),
                 is_worrying=rng.random() < 0.05,
-                first_read_at=None if n % 10 == 0 else received_at + timedelta(minutes=30),
+                first_read_at=None if unread else received_at + timedelta(minutes=30),
             )
         )
     Report.objects.bulk_create(reports, batch_size=CHUNK)

@@ -68,6 +68,11 @@ def run_failed(rows: list[Row]) -> bool:
     return any(not row.passed for row in rows)
 
 
+def exit_status(rows: list[Row], *, enforce: bool) -> int:
+    """1 when a goal is missed and goals are enforced (a big run), else 0."""
+    return 1 if enforce and run_failed(rows) else 0
+
+
 def _number(value: float | None, unit: str = "") -> str:
     if value is None:
         return "—"

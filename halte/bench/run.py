@@ -4,6 +4,7 @@ import logging
 import os
 import platform
 import sys
+import time
 from argparse import Namespace
 from pathlib import Path
 
@@ -80,8 +81,14 @@ def _log_to(path: Path) -> None:
 def run(opts: Namespace, *, fresh: bool, env: dict[str, str]) -> tuple[list[Row], dict[str, str]]:
     var_dir = Path(env["HALTE_VAR_DIR"])
     _log_to(var_dir / "application.log")
+    started = time.perf_counter()
+
+    def phase(name: str) -> None:
+        print(f"Banc d’essai : {name} ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+
     if fresh:
         call_command("migrate", verbosity=0)
+        phase("migrations faites")
         call_command("createcachetable", verbosity=0)
         print(f"Banc d’essai : chargement de {opts.cases} dossiers…", file=sys.stderr)
         cast, stats = loader.load(opts.cases, stdout=sys.stderr)
@@ -98,9 +105,12 @@ def run(opts: Namespace, *, fresh: bool, env: dict[str, str]) -> tuple[list[Row]
 
     print("Banc d’essai : mesures…", file=sys.stderr)
     rows: list[Row] = [measure.load_row(opts.cases, stats)]
+    phase("chargement fait")
     rows += measure.tick_rows()
+    phase("tick mesuré")
     rows += measure.page_rows(cast.coordinator, cast.school_staff, cast.timeline_case, opts.runs)
     rows.append(measure.suggestion_row(opts.runs * 5))
+    phase("pages mesurées")
     with transaction.atomic():
         partner = Organisation.objects.create(
             name="Plateforme partenaire (banc d’essai)", kind=OrganisationKind.ASSOCIATION
@@ -115,6 +125,7 @@ def run(opts: Namespace, *, fresh: bool, env: dict[str, str]) -> tuple[list[Row]
         env=env,
         log=var_dir / "gunicorn.log",
     )
+    phase("dépôts mesurés")
     context = {
         "Date": timezone.now().strftime("%Y-%m-%d %H:%M UTC"),
         "Machine": machine(),
