@@ -21,10 +21,14 @@ def prepare_database(url: str, name: str, *, reuse: bool, template: str | None =
         if exists:
             connection.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
         if template:
-            statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
-        else:
-            statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-        connection.execute(statement)
+            try:
+                connection.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
+                )
+                return True
+            except psycopg.errors.ObjectInUse:
+                pass  # someone is connected to the template: migrate a new database instead
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return True
 
 

@@ -15,6 +15,11 @@ Shape, for ``cases`` cases (fixed seed, so two runs of the same size build the s
 - severity assessment, triage, transitions and timeline lines per case, one action, two follow-ups,
   a protective measure for 40 % of cases, weekly cell meetings with three agenda items, one journal row;
 - one open case with a 500-line timeline (the case page benchmark).
+
+It is the steady state of a cell whose periodic pass runs every minute: what fell due was done or
+reminded long ago, except for 2 % of the open cases (an overdue action, a missed follow-up), new cases
+are less than an hour old and unread reports less than half an hour. So the first ``tick`` after a
+load does the work due, proportional to those, and the second one finds nothing due.
 """
 
 import base64
