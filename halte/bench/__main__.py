@@ -52,8 +52,10 @@ def production_environment(database_url: str, var_dir: Path) -> dict[str, str]:
     for sub in ("media", "journal", "static"):
         (var_dir / sub).mkdir(parents=True, exist_ok=True)
     keys = var_dir / "secret.key"
-    if not keys.exists():
-        keys.write_text(base64.b64encode(os.urandom(32)).decode())
+    if not keys.exists():  # written whole or not at all: two runs may start together
+        fresh = var_dir / f"secret.key.{os.getpid()}"
+        fresh.write_text(base64.b64encode(os.urandom(32)).decode())
+        os.replace(fresh, keys)
     own = ("HALTE_", "DATABASE_URL", "SITE_URL", "DEFAULT_FROM_EMAIL", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(own) and k not in {"DEBUG", "PORT"}}
     env.update(
