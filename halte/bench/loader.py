@@ -52,6 +52,7 @@ from halte.cases.models import (
 )
 from halte.cases.people import name_key
 from halte.cases.severity import Criteria, assess
+from halte.cases.targets import CELL_MEETING, FOLLOW_UP, targets
 from halte.core.models import Counter
 from halte.directory.importer import DEFAULT_DIRECTORY, import_schools
 from halte.directory.models import School, SchoolKind, Sector, fold
@@ -319,7 +320,9 @@ def _load_chunk(
                 opened_at=opened_at,
                 taken_in_charge_at=taken,
                 first_measure_at=opened_at + timedelta(days=rng.uniform(0.2, 3)) if state != S.NEW else None,
-                cell_meeting_at=opened_at + timedelta(days=rng.uniform(3, 30)) if priority in (P.P1, P.P2) else None,
+                cell_meeting_at=opened_at + timedelta(hours=rng.uniform(2, 20))
+                if targets(priority)[CELL_MEETING] and state != S.NEW
+                else None,
                 closed_at=closed_at,
                 closure_outcome=rng.choice(case_enums.ClosureOutcome.values) if closed else "",
                 watch_until=(closed_at + timedelta(days=90)).date() if closed_at else None,
@@ -457,7 +460,7 @@ def _case_rows(
                 done_by=None if open_case else actor,
             )
         )
-        for day in (7, 30):
+        for day in targets(case.priority)[FOLLOW_UP]:
             due_on = timezone.localtime(case.opened_at).date() + timedelta(days=day)
             finished = case.state == S.CLOSED or (due_on <= timezone.localdate(now) and not late)
             follow_ups.append(
