@@ -39,10 +39,10 @@ from halte.accounts.models import Membership, Organisation, OrganisationKind, Ro
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.cases import enums as case_enums
+from halte.cases import timeline
 from halte.cases.models import (
     Action,
     Case,
-    Event,
     FollowUp,
     Involvement,
     Person,
@@ -355,7 +355,8 @@ def _person(rng: random.Random, kind: str, school: School | None, born: date | N
 def _case_rows(
     cases, *, rng, now, leads, dsden, school_org, bench_school, reference, assessments, repeat_authors, stats
 ):
-    reports, pupils, triages, persons, assessed, events, transitions = [], [], [], [], [], [], []
+    reports, pupils, triages, persons, assessed, transitions = [], [], [], [], [], []
+    events: list[tuple] = []
     actions, follow_ups, measures, audit = [], [], [], []
     involvement_plan: list[tuple[Case, int, Person]] = []
     for case in cases:
@@ -407,18 +408,8 @@ def _case_rows(
                 repeat_authors.append(author)
             else:
                 repeat_authors[rng.randrange(AUTHOR_POOL)] = author
-        events.append(
-            Event(case=case, kind=case_enums.EventKind.OPENED, text="Dossier ouvert.", actor=actor, at=case.opened_at)
-        )
-        events.append(
-            Event(
-                case=case,
-                kind=case_enums.EventKind.ASSESSED,
-                text=f"Gravité {case.priority}.",
-                actor=actor,
-                at=case.opened_at,
-            )
-        )
+        events.append((case, actor, case_enums.EventKind.OPENED, "Dossier ouvert.", case.opened_at))
+        events.append((case, actor, case_enums.EventKind.ASSESSED, f"Gravité {case.priority}.", case.opened_at))
         path = [(S.NEW, S.TRIAGED, "triage")]
         if case.state in (S.IN_INTERVENTION, S.MONITORING, S.CLOSED, S.REOPENED):
             path.append((S.TRIAGED, S.IN_INTERVENTION, "start_intervention"))
@@ -434,9 +425,7 @@ def _case_rows(
         for step, (before, after, name) in enumerate(path):
             at = case.opened_at + (end - case.opened_at) * (step + 1) / (len(path) + 1)
             transitions.append(Transition(case=case, name=name, from_state=before, to_state=after, actor=actor, at=at))
-            events.append(
-                Event(case=case, kind=case_enums.EventKind.TRANSITION, text=f"{before} → {after}", actor=actor, at=at)
-            )
+            events.append((case, actor, case_enums.EventKind.TRANSITION, f"{before} → {after}", at))
         open_case = case.state != S.CLOSED
         # The steady state of a cell whose periodic pass runs every minute: what was due was done or
         # reminded long ago; LATE of the open cases are behind (an action overdue, a follow-up missed).
@@ -530,12 +519,13 @@ def _case_rows(
         (Triage, triages),
         (Involvement, involvements),
         (SeverityAssessment, assessed),
-        (Event, events),
         (Transition, transitions),
         (Action, actions),
         (FollowUp, follow_ups),
         (Measure, measures),
     )
+    timeline.write_many(events)  # each line's compartment decided by the access policy
+    stats.add("event", len(events))
     for model, rows in batches:
         model.objects.bulk_create(rows, batch_size=CHUNK)
         stats.add(model._meta.model_name or "", len(rows))
@@ -570,13 +560,14 @@ def _timeline_case(now, coordinator, school, reference, assessments, stats) -> C
         assessed_by=coordinator,
     )
     kinds = [case_enums.EventKind.NOTE, case_enums.EventKind.FOLLOW_UP, case_enums.EventKind.ACTION]
-    Event.objects.bulk_create(
-        Event(
-            case=case,
-            kind=kinds[n % len(kinds)],
-            text=f"Ligne {n + 1} du suivi : échange avec l’équipe éducative.",
-            actor=coordinator,
-            at=opened_at + timedelta(minutes=100 * n),
+    timeline.write_many(
+        (
+            case,
+            coordinator,
+            kinds[n % len(kinds)],
+            f"Ligne {n + 1} du suivi : échange avec l’équipe éducative.",
+            opened_at + timedelta(minutes=100 * n),
+            case_enums.Compartment.CORE,  # what a note or an action of the core records
         )
         for n in range(TIMELINE_EVENTS)
     )
