@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test install install-prod prod quality check-deploy pytest demo migrate browser-deps clean
+.PHONY: run test install install-prod prod quality check-deploy pytest demo migrate browser-deps clean bench
 
 ## run: install, migrate the embedded SQLite database, load the demo data and serve on http://127.0.0.1:$(PORT)
 # PORT is passed on so that links in emails and calendar files (SITE_URL) point to this very port.
@@ -75,6 +75,14 @@ check-deploy: install
 # Two cores on CI: one worker per core, idle workers steal the long browser journeys' neighbours.
 pytest: install
 	$(VENV)/bin/pytest -n auto --dist worksteal
+
+## bench: build a synthetic population of BENCH_CASES cases in a PostgreSQL database of its own
+## (halte_bench, dropped after the run), serve it with the production settings and gunicorn, print one
+## table (value, goal, floor, ratio); exits 1 on a missed goal when BENCH_ENFORCE=1 (the default from
+## 100,000 cases). See docs/benchmarks.md for every option.
+BENCH_CASES ?= 20000
+bench: install
+	BENCH_CASES=$(BENCH_CASES) $(PY) -m halte.bench
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var

@@ -16,3 +16,13 @@ def write(case: Case, actor, kind: str, text: str, *, subject: str | None = None
     return Event.objects.create(
         case=case, kind=kind, text=text, actor=actor, compartment=compartment, at=at or timezone.now()
     )
+
+
+def write_many(lines, *, batch_size: int = 5_000) -> list[Event]:
+    """Add many lines at once (the benchmark's synthetic population): each line is ``(case, actor, kind,
+    text, at)`` or ``(case, actor, kind, text, at, subject)``, its compartment decided as by ``write``."""
+    events = []
+    for case, actor, kind, text, at, *subject in lines:
+        compartment = event_compartment(kind, subject[0] if subject else None)
+        events.append(Event(case=case, kind=kind, text=text, actor=actor, compartment=compartment, at=at))
+    return Event.objects.bulk_create(events, batch_size=batch_size)
