@@ -187,3 +187,16 @@ def test_a_report_cannot_be_triaged_twice(client, login, people):
     response = client.get(reverse("cases:triage", args=[report.public_id]))
     assert response.status_code == 302
     assert Case.objects.count() == 1
+
+
+def test_a_triaged_report_leaves_the_queue_and_today_agrees(client, login, people):
+    waiting, triaged, taken = a_report(people), a_report(people), a_report(people)
+    login(client, people.coordinator)
+    client.post(reverse("reports:take_charge", args=[taken.public_id]))  # taken in charge, not decided yet
+    triage_post(client, triaged, "open_case")
+    queue = client.get(reverse("reports:queue")).content.decode()
+    assert waiting.reference in queue and taken.reference in queue
+    assert triaged.reference not in queue
+    from halte.access.today import reports_to_triage
+
+    assert set(reports_to_triage(people.coordinator)) == {waiting, taken}

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from halte.access import policy
 from halte.access import reports as access
 from halte.access.policy import Capability
+from halte.access.today import reports_to_triage
 from halte.audit.journal import record_request
 from halte.audit.models import Action
 from halte.core.faults import heal_connection
@@ -43,12 +44,8 @@ logger = logging.getLogger(__name__)
 
 @policy.requires(Capability.TRIAGE_REPORTS)
 def queue(request):
-    reports = (
-        access.visible_reports(request.membership)
-        .filter(status__in=["received", "in_progress"])
-        .select_related("school")
-        .queue_order()
-    )
+    # Waiting for a decision: a triaged report (a case opened, attached, or another outcome) has left.
+    reports = reports_to_triage(request.membership).select_related("school").queue_order()
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reports/staff/queue.html", {"page": page})
 
