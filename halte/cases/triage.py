@@ -12,6 +12,9 @@ Two kinds of candidates:
 
 A bounded number of queries whatever the size of the tables: the pupils, one query for the cases (two
 sliced subqueries), and the prefetches of their people and reports.
+
+And the other **reports still waiting for a decision** that may tell the same situation
+(:func:`waiting_twins_for`): two calls about one child often arrive before either is triaged.
 """
 
 import functools
@@ -135,4 +138,58 @@ def candidates_for(report, *, limit: int = 5) -> list[Candidate]:
         written = _names_as_written(case, shared, same_school)
         found.append(Candidate(case=case, shared_names=shared, same_school=same_school, reopen=reopen, names=written))
     found.sort(key=lambda c: (not c.reopen, -len(c.shared_names), -c.case.opened_at.timestamp()))
+    return found[:limit]
+
+
+@dataclass
+class WaitingTwin:
+    report: object  # halte.reports.models.Report
+    same_school: bool
+    names: list[str]  # the pupils of the other report whose name matched, as written
+
+
+def waiting_twins_for(report, waiting, *, limit: int = 5) -> list[WaitingTwin]:
+    """Reports of ``waiting`` (those still awaiting a decision that the member sees) that may tell the
+    same situation: of the same school, received in the last 60 days, shared names first; or, from
+    anywhere, naming one of the report's pupils by first and last name. Two queries."""
+    pupils = list(report.pupils.all())
+    reported = {t for p in pupils for t in name_tokens(p.first_name, p.last_name)}
+    full_keys = {name_key(p.first_name, p.last_name) for p in pupils if len(name_tokens(p.first_name, p.last_name)) > 1}
+    last_names = sorted({p.last_name.strip() for p in pupils if p.last_name and p.last_name.strip()})
+    conditions: list[Q] = []
+    if report.school_id is not None:
+        conditions.append(Q(school_id=report.school_id, received_at__gte=timezone.now() - WINDOW))
+    if last_names:
+        named = ReportedPupil.objects.filter(report=OuterRef("pk")).filter(
+            _any_of([Q(last_name__iexact=name) for name in last_names])
+        )
+        conditions.append(Q(Exists(named)))
+    if not conditions:
+        return []
+    rows = (
+        waiting.exclude(pk=report.pk)
+        .filter(_any_of(conditions))
+        .select_related("school")
+        .prefetch_related("pupils")
+        .order_by("-received_at")[:SCAN]
+    )
+    found = []
+    for other in rows:
+        same_school = report.school_id is not None and other.school_id == report.school_id
+        matched = {}
+        for pupil in other.pupils.all():
+            tokens = name_tokens(pupil.first_name, pupil.last_name)
+            hit = (
+                bool(reported & set(tokens))
+                if same_school
+                else name_key(pupil.first_name, pupil.last_name) in full_keys
+            )
+            if hit:
+                matched.setdefault(" ".join(tokens), _written(pupil.first_name, pupil.last_name))
+        if not same_school and not matched:
+            continue
+        found.append(
+            WaitingTwin(report=other, same_school=same_school, names=sorted(matched.values(), key=str.casefold))
+        )
+    found.sort(key=lambda twin: (-len(twin.names), -twin.report.received_at.timestamp()))
     return found[:limit]

@@ -22,6 +22,7 @@ from halte.access import policy
 from halte.access import reports as report_access
 from halte.access import timeline as access_timeline
 from halte.access.policy import Capability
+from halte.access.today import reports_to_triage
 from halte.accounts.models import Membership
 from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
@@ -52,7 +53,7 @@ from .forms import (
     TriageForm,
 )
 from .models import Action, Case, FollowUp, Involvement, Person, Share
-from .triage import candidates_for
+from .triage import candidates_for, waiting_twins_for
 
 PAGE_SIZE = 25
 
@@ -129,6 +130,7 @@ def triage(request, public_id):
     found = candidates_for(report)
     context = {
         "report": report,
+        "waiting_twins": waiting_twins_for(report, reports_to_triage(request.membership)),
         "proposals": [c for c in found if c.reopen],
         "candidates": [c for c in found if not c.reopen],
         "criteria_form": criteria_form,

@@ -191,6 +191,7 @@ EXEMPT = {
     "www:staff_home": "« Aujourd'hui »: counts, references, step labels and owed actions as « Nos actions » lists them",
     "www:search": "every search is journaled with its words and the references shown (tests/www/test_search.py)",
     "www:healthz": "health probe",
+    "www:metrics": "monitoring: grouped counts and timings by route name, never a case (token only)",
     "www:robots_txt": PUBLIC,
     "www:favicon": PUBLIC,
     "reports:danger": PUBLIC,

@@ -200,3 +200,43 @@ def test_a_triaged_report_leaves_the_queue_and_today_agrees(client, login, peopl
     from halte.access.today import reports_to_triage
 
     assert set(reports_to_triage(people.coordinator)) == {waiting, taken}
+
+
+def test_other_reports_still_waiting_about_the_same_child_are_shown_at_triage(client, login, people):
+    from halte.reports.models import Report
+
+    first = a_report(people)  # Jade and Kevin, school A
+    second = a_report(people, description="Ma fille Jade se fait insulter par Kevin, elle ne veut plus y aller.")
+    unrelated_elsewhere = submit_report(
+        data=ReportData(
+            channel="phone",
+            reporter_kind="parent",
+            description="Un autre enfant est moqué dans un autre collège.",
+            school=people.school_b_staff.school,
+            pupils=[PupilData(first_name="Lina", role="victim")],
+        ),
+        actor=people.coordinator,
+    ).report
+    same_name_elsewhere = submit_report(
+        data=ReportData(
+            channel="phone",
+            reporter_kind="parent",
+            description="Jade Martin est harcelée aussi au club de sport.",
+            school=people.school_b_staff.school,
+            pupils=[PupilData(first_name="Jade", last_name="Martin", role="victim")],
+        ),
+        actor=people.coordinator,
+    ).report
+    first.pupils.filter(first_name="Jade").update(last_name="Martin")
+    login(client, people.coordinator)
+    page = client.get(reverse("cases:triage", args=[first.public_id]))
+    twins = [twin.report for twin in page.context["waiting_twins"]]
+    assert set(twins) == {second, same_name_elsewhere}
+    assert unrelated_elsewhere not in twins and first not in twins
+    html = page.content.decode()
+    assert second.reference in html and "Autres signalements en attente qui semblent liés" in html
+    # Once the second is triaged it waits no more: it is no longer proposed.
+    triage_post(client, second, "open_case")
+    page = client.get(reverse("cases:triage", args=[first.public_id]))
+    assert [twin.report for twin in page.context["waiting_twins"]] == [same_name_elsewhere]
+    assert Report.objects.count() == 4
