@@ -25,7 +25,7 @@ from datetime import timedelta
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from halte.reports.models import ReportedPupil
+from halte.reports.models import Report, ReportedPupil
 
 from .enums import OPEN_STATES, State
 from .models import Case, Involvement
@@ -143,7 +143,7 @@ def candidates_for(report, *, limit: int = 5) -> list[Candidate]:
 
 @dataclass
 class WaitingTwin:
-    report: object  # halte.reports.models.Report
+    report: Report
     same_school: bool
     names: list[str]  # the pupils of the other report whose name matched, as written
 
@@ -176,7 +176,7 @@ def waiting_twins_for(report, waiting, *, limit: int = 5) -> list[WaitingTwin]:
     found = []
     for other in rows:
         same_school = report.school_id is not None and other.school_id == report.school_id
-        matched = {}
+        matched: dict[str, str] = {}
         for pupil in other.pupils.all():
             tokens = name_tokens(pupil.first_name, pupil.last_name)
             hit = (
