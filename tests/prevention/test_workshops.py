@@ -428,6 +428,7 @@ def test_icalendar_export_is_well_formed_and_lists_only_visible_sessions(people,
     assert len({e["UID"] for e in found}) == 2
     for event in found:
         assert re.fullmatch(r"\d{8}T\d{6}Z", event["DTSTART"])
+        assert re.fullmatch(r"\d{8}T\d{6}Z", event["DTEND"]) and event["DTEND"] > event["DTSTART"]
         assert re.fullmatch(r"\d{8}T\d{6}Z", event["DTSTAMP"])
         assert "Lejeune" in event["SUMMARY"]
     assert found[0]["DTSTART"] == first.scheduled_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -316,6 +316,9 @@ def approvals(request):
 # --- iCalendar export (RFC 5545) -----------------------------------------------------------------
 
 
+USUAL_SESSION_MINUTES = 120
+
+
 def ics_calendar(workshops, now: datetime) -> str:
     host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "halte"
     lines = [
@@ -342,9 +345,10 @@ def ics_calendar(workshops, now: datetime) -> str:
             f"DTSTAMP:{ics_time(now)}",
             f"DTSTART:{ics_time(workshop.scheduled_at)}",
         ]
-        if workshop.programme is not None:
-            end = workshop.scheduled_at + timedelta(minutes=workshop.programme.duration_minutes)
-            lines.append(f"DTEND:{ics_time(end)}")
+        # Every event ends (RFC 5545: without DTEND a timed event lasts no time at all, and calendars
+        # show a dot): the programme's length, or a usual session's when none is chosen yet.
+        minutes = workshop.programme.duration_minutes if workshop.programme is not None else USUAL_SESSION_MINUTES
+        lines.append(f"DTEND:{ics_time(workshop.scheduled_at + timedelta(minutes=minutes))}")
         lines += [
             f"SUMMARY:{ics_escape(summary)}",
             f"LOCATION:{ics_escape(f'{workshop.school.name}, {workshop.school.commune}')}",
