@@ -24,6 +24,8 @@ READ = re.compile(
 def settings_read_by_the_code() -> set[str]:
     names = set(INDIRECT)
     for path in (ROOT / "halte").rglob("*.py"):
+        if "bench" in path.relative_to(ROOT / "halte").parts[:1]:
+            continue  # `make bench` is a tool run beside the server, not a setting of it (docs/benchmarks.md)
         names.update(READ.findall(path.read_text(encoding="utf-8")))
     # PORT only exists in development (make run); secrets are documented by NAME or NAME_FILE.
     return {name.removesuffix("_FILE") for name in names} - {"DJANGO_SETTINGS_MODULE", "PORT"}
