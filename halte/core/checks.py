@@ -14,6 +14,8 @@ they are read by the département's IT department.
 * ``halte.E005`` the object store of ``HALTE_STORAGE_URL`` (when set): it must answer, the bucket
   must exist, and the credentials must let Halte write, read and delete (a probe object is written
   under ``<prefix>.halte-probe/`` and removed).
+* ``halte.E006`` each configured evidence key opens its key check (a new key under an old id would
+  seal files every other machine calls altered), and every key id stored files use is configured.
 * ``halte.W003`` that store ignores conditional writes (``If-None-Match: *``): a sealed file is then
   protected from being overwritten by a look-before-write only (see ``halte.core.blobs``).
 * ``halte.W001`` / ``halte.W002``: the task worker (``manage.py worker``) or the periodic pass (``tick``)
@@ -102,6 +104,61 @@ def check_evidence_keyring(app_configs=None, **kwargs) -> list[checks.CheckMessa
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_evidence_keys_match(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
+    """``halte.E006``: each configured key opens its key check, and every key id stored files use is
+    configured. A machine started with a new key under an old id would seal files that every other
+    machine calls altered; one without a key still in use cannot open those files."""
+    from halte.reports import vault
+
+    try:
+        _, keys = vault.keyring()
+    except ImproperlyConfigured:
+        return []  # halte.E002 says what is wrong
+    hint = (
+        "Remettez le fichier de clés d’origine (docs/deploy.md, « Sauvegarder et restaurer ») ; une nouvelle "
+        "clé s’ajoute sous un nouvel identifiant, en tête du trousseau (« Changer de clé »)."
+    )
+    errors: list[checks.CheckMessage] = []
+    try:
+        failing = vault.key_check_failures()
+    except OSError:
+        failing = []  # the store does not answer: halte.E005 says so
+    for key_id in failing:
+        errors.append(
+            checks.Error(
+                f"La clé « {key_id} » configurée n’est pas celle qui a scellé les pièces sous cet identifiant : "
+                "Halte ne démarre pas avec elle, sinon les pièces qu’elle scellerait passeraient pour altérées.",
+                hint=hint,
+                id="halte.E006",
+            )
+        )
+    if databases and "default" in databases:
+        try:
+            missing = _key_ids_in_use() - set(keys)
+        except DatabaseError:
+            missing = set()  # unreachable or not migrated: halte.E004 or the migration check says so
+        for key_id in sorted(missing):
+            errors.append(
+                checks.Error(
+                    f"Des pièces ou des documents sont scellés avec la clé « {key_id} », absente du trousseau : "
+                    "ils ne pourraient pas être relus.",
+                    hint=hint,
+                    id="halte.E006",
+                )
+            )
+    return errors
+
+
+def _key_ids_in_use() -> set[str]:
+    from halte.documents.models import Document
+    from halte.reports.models import Evidence
+
+    used = set(Evidence.objects.order_by().values_list("key_id", flat=True).distinct())
+    used |= set(Document.objects.exclude(key_id="").order_by().values_list("key_id", flat=True).distinct())
+    return used
 
 
 @checks.register(checks.Tags.security, deploy=True)

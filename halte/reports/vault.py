@@ -517,15 +517,53 @@ def _key_check_path(key_id: str) -> str:
     return f"{KEY_CHECK_DIR}/{key_id}.bin"  # ids are [A-Za-z0-9_.-]
 
 
+class EvidenceKeyMismatch(OSError):
+    """The current key is not the one that sealed files under its id (a key file replaced by a new
+    key under an old id): sealing with it would make every correctly configured machine call those
+    files altered. Writing is refused, as a configuration fault (the pages answer 503)."""
+
+
 def _write_key_check(key: bytes, key_id: str) -> None:
-    """Seal a known text with ``key`` the first time ``key_id`` is used; never replace one."""
+    """Seal a known text with ``key`` the first time ``key_id`` is used; never replace one. When a
+    check exists, ``key`` must open it: nothing is sealed with a key that contradicts it."""
     path = _key_check_path(key_id)
-    if blobs.exists(path):
-        return
-    nonce = os.urandom(NONCE_BYTES)
-    blob = nonce + AESGCM(key).encrypt(nonce, _KEY_CHECK_TEXT, _associated_data(_KEY_CHECK_ID, key_id, _KEY_CHECK_ROLE))
-    with contextlib.suppress(FileExistsError):
-        blobs.write_new(path, blob)
+    try:
+        blob = blobs.read(path)
+    except blobs.BlobMissing:
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = nonce + AESGCM(key).encrypt(
+            nonce, _KEY_CHECK_TEXT, _associated_data(_KEY_CHECK_ID, key_id, _KEY_CHECK_ROLE)
+        )
+        with contextlib.suppress(FileExistsError):
+            blobs.write_new(path, sealed)
+        blob = blobs.read(path)  # another machine may have written it first: its key must be ours
+    if not _opens_key_check(key, key_id, blob):
+        raise EvidenceKeyMismatch(
+            f"The configured key {key_id!r} is not the one that sealed files under that id: nothing is sealed with it."
+        )
+
+
+def _opens_key_check(key: bytes, key_id: str, blob: bytes) -> bool:
+    nonce, ciphertext = blob[:NONCE_BYTES], blob[NONCE_BYTES:]
+    try:
+        AESGCM(key).decrypt(nonce, ciphertext, _associated_data(_KEY_CHECK_ID, key_id, _KEY_CHECK_ROLE))
+    except (InvalidTag, ValueError):
+        return False
+    return True
+
+
+def key_check_failures() -> list[str]:
+    """The ids of the configured keys that do not open their key check (for the start-up check)."""
+    _, keys = keyring()
+    failing = []
+    for key_id, key in keys.items():
+        try:
+            blob = blobs.read(_key_check_path(key_id))
+        except blobs.BlobMissing:
+            continue  # never used yet: its first use writes the check
+        if not _opens_key_check(key, key_id, blob):
+            failing.append(key_id)
+    return failing
 
 
 def _key_differs(key: bytes, key_id: str) -> bool:
@@ -534,12 +572,7 @@ def _key_differs(key: bytes, key_id: str) -> bool:
         blob = blobs.read(_key_check_path(key_id))
     except OSError:
         return False  # no check (files sealed before checks existed): cannot tell, assume tampering
-    nonce, ciphertext = blob[:NONCE_BYTES], blob[NONCE_BYTES:]
-    try:
-        AESGCM(key).decrypt(nonce, ciphertext, _associated_data(_KEY_CHECK_ID, key_id, _KEY_CHECK_ROLE))
-    except (InvalidTag, ValueError):
-        return True
-    return False
+    return not _opens_key_check(key, key_id, blob)
 
 
 # --- Files (sealed blobs, kept by halte.core.blobs) ------------------------------------------------

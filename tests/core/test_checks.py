@@ -239,3 +239,58 @@ def test_an_object_store_that_ignores_conditional_writes_is_a_warning(settings, 
     [warning] = checks.check_object_store()
     assert warning.id == "halte.W003"
     assert not warning.is_serious()
+
+
+OTHER_KEY = base64.b64encode(bytes(range(100, 132))).decode()
+
+
+def test_a_new_key_under_an_old_id_refuses_to_start_and_to_seal(production, monkeypatch, settings, tmp_path, db):
+    """A machine whose key file was regenerated under the same id would seal files that every
+    correctly configured machine calls altered: it does not start, and it seals nothing."""
+    import uuid
+
+    from halte.reports import vault
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.delenv("HALTE_EVIDENCE_KEYS_FILE", raising=False)
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"2026:{KEY}")
+    good = vault.seal(base64.b64decode(KEY), "2026", uuid.uuid4(), "original", b"photo")  # writes the key check
+    assert good and checks.check_evidence_keys_match() == []
+
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"2026:{OTHER_KEY}")
+    [error] = checks.check_evidence_keys_match()
+    assert error.id == "halte.E006" and "« 2026 »" in error.msg
+    assert OTHER_KEY not in error.msg and KEY not in error.msg
+    with pytest.raises(vault.EvidenceKeyMismatch):
+        vault.seal(base64.b64decode(OTHER_KEY), "2026", uuid.uuid4(), "original", b"photo")
+    # A new key added under a new id, in front: fine.
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"2027:{OTHER_KEY},2026:{KEY}")
+    assert checks.check_evidence_keys_match() == []
+
+
+def test_a_key_still_used_by_stored_files_must_stay_in_the_keyring(production, monkeypatch, settings, tmp_path, db):
+    from halte.reports.actions import PupilData, ReportData, submit_report
+    from halte.reports.models import Evidence
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.delenv("HALTE_EVIDENCE_KEYS_FILE", raising=False)
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"2026:{KEY}")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    submit_report(
+        data=ReportData(
+            channel="phone",
+            reporter_kind="parent",
+            description="Insultes dans la cour chaque jour.",
+            school_text="Collège",
+            pupils=[PupilData(first_name="Jade", role="victim")],
+        ),
+        actor=None,
+        with_receipt=True,
+        files=[SimpleUploadedFile("mot.txt", b"Tu es nulle", content_type="text/plain")],
+    )
+    assert Evidence.objects.filter(key_id="2026").exists()
+    assert checks.check_evidence_keys_match(databases=["default"]) == []
+    monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"2027:{OTHER_KEY}")
+    [error] = checks.check_evidence_keys_match(databases=["default"])
+    assert error.id == "halte.E006" and "absente du trousseau" in error.msg

@@ -650,9 +650,13 @@ def test_with_the_right_key_an_altered_file_is_still_tampering(report, monkeypat
     assert stat.S_IMODE(check.stat().st_mode) == 0o600
     before = check.read_bytes()
     assert b"halte" not in before
+    # A new key under the same id seals nothing (every other machine would call its files altered).
     monkeypatch.setenv("HALTE_EVIDENCE_KEYS", f"2026:{b64key()}")
-    vault.store(report=report, upload=upload("b.txt", TEXT_BYTES))
+    files_before = sorted(p for p in (settings.MEDIA_ROOT / "vault").rglob("*") if p.is_file())
+    with pytest.raises(vault.EvidenceKeyMismatch):
+        vault.store(report=report, upload=upload("b.txt", TEXT_BYTES))
     assert check.read_bytes() == before
+    assert sorted(p for p in (settings.MEDIA_ROOT / "vault").rglob("*") if p.is_file()) == files_before
 
 
 def test_files_sealed_before_key_checks_existed_are_judged_as_before(report, monkeypatch, settings):
