@@ -134,6 +134,17 @@ def _key_ids() -> list[str]:
     return sorted(ids)
 
 
+def _referenced_paths() -> set[str]:
+    """Every stored file a row of the database names (evidence originals and display copies, documents)."""
+    from halte.documents.models import Document
+    from halte.reports.models import Evidence
+
+    paths = set(Evidence.objects.values_list("original_path", flat=True))
+    paths |= set(Evidence.objects.exclude(display_path="").values_list("display_path", flat=True))
+    paths |= set(Document.objects.filter(erased_at__isnull=True).exclude(path="").values_list("path", flat=True))
+    return paths
+
+
 # --- Backup -------------------------------------------------------------------------------------
 def backup(destination: Path, *, progress: Callable[[str], None] | None = None) -> dict:
     """Write a backup into ``destination`` (a folder that does not exist yet, or is empty); return the manifest."""
@@ -182,6 +193,17 @@ def _write_backup(destination: Path, engine: str, progress: Callable[[str], None
                 entries.append({"path": listed.path, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
         if progress:
             progress(f"Fichiers : {len(entries)}")
+        referenced = _referenced_paths()
+        copied = {entry["path"] for entry in entries}
+        missing = sorted(referenced - copied)
+        if missing:
+            # A storage not configured (HALTE_STORAGE_URL absent or cut short) lists nothing: such a
+            # backup would restore a database whose evidence is nowhere.
+            raise BackupError(
+                f"{len(missing)} fichier(s) que la base cite sont introuvables dans le stockage configuré "
+                f"(par exemple « {missing[0]} ») : la sauvegarde n’est pas écrite. Vérifiez HALTE_STORAGE_URL "
+                "(ou le dossier HALTE_VAR_DIR) de cette machine."
+            )
         manifest = {
             "format": FORMAT,
             "created_at": timezone.now().isoformat(),
@@ -191,6 +213,7 @@ def _write_backup(destination: Path, engine: str, progress: Callable[[str], None
             "key_ids": _key_ids(),
             "database": {"path": dump_name, "size": dump_path.stat().st_size, "sha256": _sha256_file(dump_path)},
             "files": entries,
+            "referenced": sorted(referenced),
         }
         manifest_path = destination / MANIFEST
         with open(os.open(manifest_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as out:
@@ -266,6 +289,10 @@ def verify(source: Path) -> dict:
             wrong.append(f"{entry['path']} : absent de la sauvegarde")
         elif path.stat().st_size != entry["size"] or _sha256_file(path) != entry["sha256"]:
             wrong.append(f"{entry['path']} : taille ou SHA-256 différents du manifeste")
+    listed = {entry["path"] for entry in manifest["files"]}
+    for path in manifest.get("referenced", []):  # backups written before this list existed have none
+        if path not in listed:
+            wrong.append(f"{path} : cité par la base mais absent de la sauvegarde")
     if wrong:
         shown = "\n  - ".join(wrong[:20])
         raise BackupError(f"La sauvegarde est incomplète ou altérée ({len(wrong)} fichier(s)) :\n  - {shown}")
@@ -298,6 +325,11 @@ def restore(source: Path, *, progress: Callable[[str], None] | None = None) -> R
     dump = source / manifest["database"]["path"]
     if engine == "postgresql":
         _pg_restore(dump)
+        from halte.audit import protection
+
+        revoked = protection.reapply()  # default privileges of the new database must not open the journal
+        if progress and revoked:
+            progress(f"Droits d’écriture sur le journal d’audit retirés : {len(revoked)}.")
     else:
         _sqlite_restore(dump)
     if progress:

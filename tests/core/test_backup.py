@@ -305,3 +305,26 @@ def test_a_backup_and_a_key_rotation_never_overlap(people, tmp_path):
     assert not (tmp_path / "backup" / "manifest.json").exists()
     call_command("backup", str(tmp_path / "backup2"))
     assert (tmp_path / "backup2" / "manifest.json").exists()
+
+
+def test_a_backup_of_a_machine_that_does_not_see_the_files_is_refused(people, tmp_path, settings):
+    """HALTE_STORAGE_URL cut short or absent: the machine lists an empty storage. A backup holding the
+    database without the evidence it names must not be written, nor pass a verification."""
+    populate(people, reports=1)
+    settings.MEDIA_ROOT = tmp_path / "elsewhere"  # this machine's storage: empty
+    with pytest.raises(CommandError, match="introuvables dans le stockage configuré"):
+        call_command("backup", str(tmp_path / "backup"))
+    assert list((tmp_path / "backup").iterdir()) == []
+
+
+def test_verify_only_refuses_a_backup_missing_a_file_the_database_names(people, tmp_path):
+    populate(people, reports=1)
+    call_command("backup", str(tmp_path / "backup"))
+    manifest_path = tmp_path / "backup" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["referenced"]
+    dropped = manifest["files"].pop(next(i for i, e in enumerate(manifest["files"]) if e["path"].startswith("vault/")))
+    (tmp_path / "backup" / "files" / dropped["path"]).unlink()
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(CommandError, match="cité par la base mais absent"):
+        call_command("restore", str(tmp_path / "backup"), "--verify-only")
