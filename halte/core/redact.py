@@ -3,8 +3,8 @@ personal data, and exceptions told without the values they quote.
 
 Used by the JSON logs (``halte.core.logs``) and by error tracking (``halte.core.sentry``).
 
-* :func:`mask`: anything shaped like a receipt code or another long run of digits (a phone number),
-  an email address or an IP address becomes ``[masqué]``.
+* :func:`mask`: a path's query string, anything shaped like a receipt code or another long run of
+  digits (a phone number), an email address or an IP address becomes ``[masqué]``.
 * :func:`exception_text`: a traceback keeps its frames (file, line, function, source line) and, of
   each exception's message, the first line only, masked. A database error's later lines quote the
   row: PostgreSQL's ``DETAIL:  Failing row contains (…)`` carries every column of a report, its
@@ -25,6 +25,9 @@ LONG_NUMBER = re.compile(r"(?<![\w-])\d(?:[ .]?\d){8,}(?![\w-])")
 RECEIPT = re.compile(r"(?<!\w)\d{4}(?:[ .\-_/]?\d{4}){4}(?!\w)")
 EMAIL = re.compile(r"[^\s@<>\"'(),;:\[\]]+@[^\s@<>\"'(),;:\[\]]+\.[^\s@<>\"'(),;:\[\]]+")
 IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
+# The query string of a path (``/suivi/?code=…&nom=…``): any parameter may carry a name. Prose is not
+# touched: French puts a space before « ? ».
+QUERY = re.compile(r"(/[\w\-./%~]*)\?[^\s\"']+")
 IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 
 
@@ -37,6 +40,7 @@ def _ipv6(match: re.Match) -> str:
 
 
 def mask(text: str) -> str:
+    text = QUERY.sub(lambda match: f"{match.group(1)}?{MASK}", text)
     text = RECEIPT.sub(MASK, text)
     text = EMAIL.sub(MASK, text)
     text = IPV6.sub(_ipv6, text)

@@ -48,9 +48,25 @@ def problems(*, migrations: bool) -> tuple[list[str], list[str]]:
                         f"{len(pending)} migration(s) non appliquée(s) : lancez « scripts/prod prepare » "
                         "(ou « make prod ») avant de démarrer le serveur."
                     )
+            errors += _static_files_problems()
     finally:
         connections.close_all()  # never hand an open connection to forked workers
     return errors, warnings
+
+
+def _static_files_problems() -> list[str]:
+    """The collected static files this machine's pages name: without them every page is a 500."""
+    from django.conf import settings
+    from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+
+    if not isinstance(staticfiles_storage, ManifestFilesMixin):
+        return []
+    if staticfiles_storage.exists(staticfiles_storage.manifest_name):
+        return []
+    return [
+        f"les fichiers statiques ne sont pas collectés dans {settings.STATIC_ROOT} sur cette machine : "
+        "lancez « scripts/prod prepare » (ou « scripts/prod manage collectstatic --no-input ») avant de démarrer."
+    ]
 
 
 def report(errors: list[str], warnings: list[str]) -> bool:

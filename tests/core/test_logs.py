@@ -113,3 +113,13 @@ def test_each_request_is_one_line_with_route_status_and_duration(client, db, log
     assert (line["method"], line["route"], line["status"]) == ("GET", "www:legal_notice", 200)
     assert isinstance(line["duration_ms"], float)
     assert line["level"] == "INFO"
+
+
+def test_a_path_keeps_no_query_string_in_a_log_line():
+    """gunicorn's own « Error handling request GET /suivi/?code=…&nom=… » quoted a name."""
+    from halte.core import redact
+
+    assert redact.mask("Error handling request GET /suivi/?code=1234&nom=Quincampoix") == (
+        "Error handling request GET /suivi/?[masqué]"
+    )
+    assert redact.mask("Qui es-tu ? Rien d’autre.") == "Qui es-tu ? Rien d’autre."

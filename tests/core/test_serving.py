@@ -190,6 +190,16 @@ def test_the_server_refuses_a_database_that_is_not_migrated(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_machine_without_its_static_files_refuses_to_serve(tmp_path):
+    """A second machine started with its own HALTE_VAR_DIR and no collectstatic answered 500 on every page."""
+    database = _postgres_server()
+    result = serve(production_env(tmp_path, DATABASE_URL=_url(database, database["NAME"])), "serve")
+    assert result.returncode == 1, result.stderr
+    assert "les fichiers statiques ne sont pas collectés" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_the_server_refuses_a_database_that_is_not_postgresql(tmp_path):
     result = serve(production_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/halte.sqlite3"), "serve")
     assert result.returncode == 1
