@@ -114,8 +114,12 @@ def _grown_up_people_due(now: datetime) -> QuerySet:
 def _reports_without_case_due(now: datetime) -> QuerySet:
     from halte.reports.models import Report
 
+    # Only after a triage decision: a report nobody decided on is a report waiting, never one to erase.
     return Report.objects.filter(
-        case__isnull=True, anonymised_at__isnull=True, received_at__lt=_years_ago(now, CLOSED_CASE_YEARS)
+        case__isnull=True,
+        triage__isnull=False,
+        anonymised_at__isnull=True,
+        received_at__lt=_years_ago(now, CLOSED_CASE_YEARS),
     ).order_by("received_at", "pk")
 
 
@@ -497,7 +501,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         key="reports_without_case",
-        category=_("Signalement sans dossier (réorienté, rendu à l’établissement, hors champ), avec ses messages"),
+        category=_(
+            "Signalement trié sans dossier (réorienté, rendu à l’établissement, hors champ), avec ses messages ; "
+            "un signalement encore sans décision n’est jamais effacé"
+        ),
         duration=_("3 ans après sa réception"),
         effect=_("Anonymisé comme un dossier clos ; les pièces sont supprimées."),
         legal_basis=_("RGPD, article 5-1-e ; même durée qu’un dossier clos (CNIL, délibération n° 2014-262)."),

@@ -76,6 +76,16 @@ class World:
         self.make("reopened", closed=ago(years=4), names=("Max", "Rouvertval"), state="reopened")
         self.make("open_5_years", closed=None, names=("Jade", "Ouvertval"), opened=ago(years=5))
         self.old_report = self.report(None, ago(years=3, days=2), ("Rose", "Sansdossierval"))
+        cases.Triage.objects.create(  # decided: redirected elsewhere, no case
+            report=self.old_report,
+            outcome="redirect",
+            qualification="out_of_scope",
+            redirected_to="Maison des adolescents",
+            decided_by=self.author,
+            decided_at=ago(years=3, days=1),
+        )
+        # Received as long ago but never decided on: a report still waiting is never erased.
+        self.undecided_report = self.report(None, ago(years=3, days=3), ("Noé", "Sansdecisionval"))
         self.new_report = self.report(None, ago(years=2), ("Jules", "Recentsansval"))
         self.unlinked = self.person("Orphée", "Seulval", None, created=ago(days=3))
 
@@ -226,6 +236,7 @@ def test_five_years_of_cases_exactly_what_goes_what_stays(world, people, django_
     for name in KEPT.values():
         assert name in after, name
     assert "Sansdossierval" not in after  # a report without a case, received 3 years ago
+    assert "Sansdecisionval" in after  # …but only once a decision was taken on it
     assert "Recentsansval" in after  # received 2 years ago
     assert "Grandval" not in after  # turned 25 on 1 December, though his case was closed a year ago
     assert "Bientotval" in after  # 25 tomorrow
