@@ -37,6 +37,7 @@ class Action(models.TextChoices):
     MEMBERSHIP_CREATED = "accounts.membership_created", _("Rattachement créé")
     MEMBERSHIP_CHANGED = "accounts.membership_changed", _("Rattachement modifié")
     ORGANISATION_CHANGED = "accounts.organisation_changed", _("Structure créée ou modifiée")
+    ACCOUNTS_INSTALLED = "accounts.installed", _("Premier rattachement d’une installation neuve")
     GRANT_REQUESTED = "accounts.grant_requested", _("Habilitation demandée")
     GRANT_APPROVED = "accounts.grant_approved", _("Habilitation confirmée par une seconde personne")
     GRANT_REFUSED = "accounts.grant_refused", _("Habilitation refusée")
