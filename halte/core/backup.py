@@ -194,7 +194,7 @@ def _write_backup(destination: Path, engine: str, progress: Callable[[str], None
         if progress:
             progress(f"Fichiers : {len(entries)}")
         referenced = _referenced_paths()
-        copied = {entry["path"] for entry in entries}
+        copied = {str(entry["path"]) for entry in entries}
         missing = sorted(referenced - copied)
         if missing:
             # A storage not configured (HALTE_STORAGE_URL absent or cut short) lists nothing: such a
