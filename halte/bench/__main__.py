@@ -69,6 +69,7 @@ def production_environment(database_url: str, var_dir: Path) -> dict[str, str]:
             "SITE_URL": f"https://{PUBLIC_HOST}",
             "DEFAULT_FROM_EMAIL": f"Halte <ne-pas-repondre@{PUBLIC_HOST}>",
             "HALTE_EVIDENCE_KEYS": f"banc:{keys.read_text().strip()}",
+            "HALTE_RECEIPT_KEYS": f"banc:{keys.read_text().strip()}",
             "HALTE_CUSTODY_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
             "HALTE_CLAMD_URL": "unix:///run/clamav/clamd.ctl",
             "PYTHONPATH": str(ROOT),

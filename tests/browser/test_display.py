@@ -21,8 +21,17 @@ def theme(page) -> str:
     return page.evaluate("document.documentElement.getAttribute('data-fr-theme')")
 
 
+def settled(page, selector: str) -> None:
+    """Wait for the end of the DSFR's opening fade: axe would read half-faded colours."""
+    page.wait_for_function(
+        "s => { const el = document.querySelector(s); return el && getComputedStyle(el).opacity === '1'; }",
+        arg=selector,
+    )
+
+
 def test_the_dark_theme_is_chosen_by_keyboard_kept_and_accessible(page, assert_accessible):
     load_demo()
+    page.emulate_media(reduced_motion="reduce")
     page.goto("/")
     assert theme(page) == "light"
     settings_button = page.get_by_role("button", name="Paramètres d’affichage")
@@ -30,6 +39,8 @@ def test_the_dark_theme_is_chosen_by_keyboard_kept_and_accessible(page, assert_a
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Paramètres d’affichage")
     dialog.wait_for(state="visible")
+    settled(page, "#parametres-affichage")
+    page.wait_for_timeout(400)  # the close button's own colour transition
     assert_accessible(page)
     page.get_by_label("Thème sombre").focus()
     page.keyboard.press("Space")

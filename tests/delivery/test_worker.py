@@ -146,14 +146,19 @@ def test_a_worker_outlives_the_loss_of_its_database_connection(people, queued, s
     from halte.delivery.models import Heartbeat
 
     mail_server = servers(SmtpServer)
+    with connection.cursor() as cursor:  # sessions of this test process (a live server's, say): spared
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ours = [pid for (pid,) in cursor.fetchall()]
     run = worker(mail_server.port)
     try:
         wait_until(lambda: Heartbeat.objects.filter(name="worker").exists(), timeout=60)
-        with connection.cursor() as cursor:  # what a database restart or a proxy timeout does to it
+        with connection.cursor() as cursor:  # what a database restart or a proxy timeout does to the worker's
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND NOT (pid = ANY(%s))",
+                [ours],
             )
+            assert cursor.fetchall(), "the worker had no session to lose"
         notify(memberships=[people.coordinator], kind="new_report", title=TITLE, url="/signalements/x/")
         wait_until(lambda: Job.objects.get().status == Job.Status.DONE, timeout=60)
         assert run.poll() is None  # still working

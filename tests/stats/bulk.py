@@ -52,14 +52,14 @@ STATEMENTS = (
     INSERT INTO reports_report (public_id, reference, channel, received_at, status, reporter_kind,
         is_anonymous, reporter_name, reporter_email, reporter_phone, consent_to_contact, school_text, forms,
         platforms, since, frequency, places, description, distress_signs, immediate_danger, is_worrying, flags,
-        faits_etablissement_id, parquet_number, stop_harcelement_id, crip_id, receipt_hash, flag_hits,
-        proposed_priority, school_id, case_id)
+        faits_etablissement_id, parquet_number, stop_harcelement_id, crip_id, receipt_hash, receipt_key_id,
+        flag_hits, proposed_priority, school_id, case_id)
     SELECT gen_random_uuid(), 'SIG-B-' || lpad(r.k::text, 8, '0'),
         (ARRAY['public_form', 'phone', 'email', 'school'])[1 + r.k %% 4], r.received_at, 'received',
         (ARRAY['victim', 'parent', 'witness', 'school_staff', 'other'])[1 + r.k %% 5],
         false, '', '', '', false, '',
         CASE WHEN r.k %% 3 = 0 THEN '["cyber", "verbal"]'::jsonb ELSE '["physical"]'::jsonb END,
-        '[]', '', '', '[]', 'Récit.', '[]', false, false, '[]', '', '', '', '', '', '[]',
+        '[]', '', '', '[]', 'Récit.', '[]', false, false, '[]', '', '', '', '', '', '', '[]',
         'P' || (1 + r.k %% 4), r.school_id, r.case_id
     FROM (
         SELECT 2 * s.i AS k, c.id AS case_id, c.school_id,
