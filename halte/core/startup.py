@@ -15,7 +15,7 @@ import os
 import sys
 
 
-def problems(*, migrations: bool) -> tuple[list[str], list[str]]:
+def problems(*, migrations: bool, static: bool | None = None) -> tuple[list[str], list[str]]:
     """Run the checks the service must pass; return (errors, warnings) as French lines."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "halte.settings")
     try:
@@ -48,7 +48,8 @@ def problems(*, migrations: bool) -> tuple[list[str], list[str]]:
                         f"{len(pending)} migration(s) non appliquée(s) : lancez « scripts/prod prepare » "
                         "(ou « make prod ») avant de démarrer le serveur."
                     )
-            errors += _static_files_problems()
+            if migrations if static is None else static:
+                errors += _static_files_problems()
     finally:
         connections.close_all()  # never hand an open connection to forked workers
     return errors, warnings

@@ -191,6 +191,20 @@ def test_the_server_refuses_a_database_that_is_not_migrated(tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_worker_started_by_hand_runs_the_same_checks(tmp_path):
+    """An outside tester's worker, started by hand with the store unreachable, said « démarré »."""
+    database = _postgres_server()
+    env = production_env(
+        tmp_path, DATABASE_URL=_url(database, database["NAME"]), SITE_URL="http://halte.exemple.gouv.fr"
+    )
+    result = serve(env, "manage", "worker", "--batch")
+    assert result.returncode != 0
+    assert "le processus de tâches ne démarre pas" in result.stderr
+    assert "https://" in result.stderr and "Traceback" not in result.stderr
+    assert "démarré" not in result.stdout
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_machine_without_its_static_files_refuses_to_serve(tmp_path):
     """A second machine started with its own HALTE_VAR_DIR and no collectstatic answered 500 on every page."""
     database = _postgres_server()

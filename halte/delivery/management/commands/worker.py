@@ -9,7 +9,8 @@ and exits.
 import signal
 import threading
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from halte.delivery import queue
 
@@ -23,6 +24,13 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="Exécuter ce qui est prêt puis s’arrêter.")
 
     def handle(self, *args, batch=False, verbosity=1, **options):
+        if settings.PRODUCTION:
+            # The web server's own checks (configuration, database, storage, keys, migrations): a worker
+            # started by hand must not send with a configuration the web server would refuse.
+            from halte.core import startup
+
+            if not startup.report(*startup.problems(migrations=True, static=False)):
+                raise CommandError("le processus de tâches ne démarre pas : corrigez la configuration ci-dessus.")
         stop = threading.Event()
 
         def finish_then_stop(signum, frame):
