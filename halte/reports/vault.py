@@ -412,6 +412,9 @@ def keyring() -> tuple[str, dict[str, bytes]]:
 
 def _configured_keys() -> str | None:
     path = os.environ.get(KEYS_FILE_ENV, "").strip()
+    if path and os.environ.get(KEYS_ENV, "").strip():
+        # Which one wins would be a guess: a malformed value silently ignored is a trap.
+        raise ImproperlyConfigured(f"{KEYS_ENV} et {KEYS_FILE_ENV} sont renseignées toutes les deux : gardez-en une.")
     if path:
         try:
             return Path(path).read_text(encoding="utf-8")

@@ -65,11 +65,15 @@ def test_site_url_must_be_the_public_https_address(production, site_url, said):
         (f"2026:{base64.b64encode(bytes(16)).decode()}", "32 octets"),
         (f"2026:{KEY},2026:{KEY}", "deux fois"),
         (f"clé-é:{KEY}", "n’est pas valable"),
+        ("both", "toutes les deux"),
     ],
 )
 def test_a_missing_or_malformed_keyring_refuses_production(production, monkeypatch, keys, said):
     monkeypatch.delenv("HALTE_EVIDENCE_KEYS_FILE", raising=False)
-    if keys is None:
+    if keys == "both":
+        monkeypatch.setenv("HALTE_EVIDENCE_KEYS", "pas-une-cle")
+        monkeypatch.setenv("HALTE_EVIDENCE_KEYS_FILE", "/etc/halte/evidence.keys")
+    elif keys is None:
         monkeypatch.delenv("HALTE_EVIDENCE_KEYS", raising=False)
     else:
         monkeypatch.setenv("HALTE_EVIDENCE_KEYS", keys)
