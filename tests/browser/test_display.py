@@ -21,6 +21,12 @@ def theme(page) -> str:
     return page.evaluate("document.documentElement.getAttribute('data-fr-theme')")
 
 
+def shows(page, expected: str) -> None:
+    """The DSFR's script sets the theme once it has started: wait for it (10 s at most), then say."""
+    page.wait_for_function("t => document.documentElement.getAttribute('data-fr-theme') === t", arg=expected)
+    assert theme(page) == expected
+
+
 def settled(page, selector: str) -> None:
     """Wait for the end of the DSFR's opening fade: axe would read half-faded colours."""
     page.wait_for_function(
@@ -33,7 +39,7 @@ def test_the_dark_theme_is_chosen_by_keyboard_kept_and_accessible(page, assert_a
     load_demo()
     page.emulate_media(reduced_motion="reduce")
     page.goto("/")
-    assert theme(page) == "light"
+    shows(page, "light")
     settings_button = page.get_by_role("button", name="Paramètres d’affichage")
     settings_button.focus()
     page.keyboard.press("Enter")
@@ -51,12 +57,12 @@ def test_the_dark_theme_is_chosen_by_keyboard_kept_and_accessible(page, assert_a
 
     for path in ("/", "/donnees-personnelles/", "/signaler/"):
         page.goto(path)
-        assert theme(page) == "dark", path  # kept by the browser from one page to the next
+        shows(page, "dark")  # kept by the browser from one page to the next
         assert_accessible(page)
     log_in(page, "coordination")
     for path in ("/espace/", "/pilotage/"):
         page.goto(path)
-        assert theme(page) == "dark", path
+        shows(page, "dark")
         assert_accessible(page)
     # The chart's words take the theme's text colour, not the light theme's near-black.
     fill = page.evaluate("getComputedStyle(document.querySelector('.halte-chart svg text')).fill")
@@ -68,5 +74,5 @@ def test_the_device_theme_is_followed_until_one_is_chosen(browser, live_server, 
     context = browser.new_context(base_url=live_server.url, color_scheme="dark", locale="fr-FR")
     page = context.new_page()
     page.goto("/")
-    assert theme(page) == "dark"
+    shows(page, "dark")
     context.close()
