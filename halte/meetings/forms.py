@@ -58,6 +58,26 @@ def years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def _wall_clock(form: forms.Form, day, at: time) -> datetime | None:
+    """The Paris time of ``day`` at ``at``; None, with the error on the form, for an hour that does not exist."""
+    try:
+        return local_datetime(day, at)
+    except ValueError:
+        form.add_error("start", _("Cette heure n’existe pas ce jour-là (passage à l’heure d’été)."))
+        return None
+
+
+def _began(form: forms.Form, data: dict, now: datetime, *, too_old: str) -> datetime | None:
+    """When a meeting that has taken place began: within the last MAX_DAYS_BEHIND days, and passed."""
+    if data["day"] < timezone.localdate(now) - timedelta(days=MAX_DAYS_BEHIND):
+        form.add_error("day", too_old)
+        return None
+    began = _wall_clock(form, data["day"], data["start"])
+    if began is not None and began > now:
+        form.add_error("start", _("Cette heure n’est pas encore passée : la réunion n’a pas pu commencer."))
+    return began
+
+
 class MeetingForm(SubmissionTokenMixin, HalteForm):
     title = TextField(label=_("Intitulé"), max_length=200, initial=DEFAULT_TITLE)
     day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -118,11 +138,8 @@ class MeetingForm(SubmissionTokenMixin, HalteForm):
                 % {"latest": latest.strftime("%d/%m/%Y")},
             )
             return data
-        try:
-            starts_at = local_datetime(day, data["start"])
-        except ValueError:
-            self.add_error("start", _("Cette heure n’existe pas ce jour-là (passage à l’heure d’été)."))
-        else:
+        starts_at = _wall_clock(self, day, data["start"])
+        if starts_at is not None:
             if starts_at <= self.now:
                 self.add_error("day", _("Choisissez une date et une heure à venir."))
             data["starts_at"] = starts_at
@@ -246,26 +263,14 @@ class HeldMeetingForm(SubmissionTokenMixin, HalteForm):
         day = data.get("day")
         if day is None or data.get("start") is None:
             return data
-        today = timezone.localdate(self.now)
-        earliest = today - timedelta(days=MAX_DAYS_BEHIND)
-        if day > today:
+        if day > timezone.localdate(self.now):
             self.add_error("day", _("Cette date est à venir : programmez plutôt la réunion."))
             return data
-        if day < earliest:
-            self.add_error(
-                "day",
-                _("Choisissez une date depuis le %(earliest)s : une réunion plus ancienne ne s’enregistre plus ici.")
-                % {"earliest": earliest.strftime("%d/%m/%Y")},
-            )
-            return data
-        try:
-            starts_at = local_datetime(day, data["start"])
-        except ValueError:
-            self.add_error("start", _("Cette heure n’existe pas ce jour-là (passage à l’heure d’été)."))
-            return data
-        if starts_at > self.now:
-            self.add_error("start", _("Cette heure n’est pas encore passée : la réunion n’a pas pu commencer."))
-        data["starts_at"] = starts_at
+        earliest = timezone.localdate(self.now) - timedelta(days=MAX_DAYS_BEHIND)
+        too_old = _("Choisissez une date depuis le %(earliest)s : une réunion plus ancienne ne s’enregistre plus ici.")
+        starts_at = _began(self, data, self.now, too_old=too_old % {"earliest": earliest.strftime("%d/%m/%Y")})
+        if starts_at is not None:
+            data["starts_at"] = starts_at
         return data
 
     def meeting_fields(self) -> dict:
@@ -296,17 +301,10 @@ class HeldEarlierForm(HalteForm):
         data = super().clean()
         if data.get("day") is None or data.get("start") is None:
             return data
-        if data["day"] < timezone.localdate(self.now) - timedelta(days=MAX_DAYS_BEHIND):
-            self.add_error("day", _("Cette date est trop ancienne pour une réunion encore prévue."))
-            return data
-        try:
-            held_at = local_datetime(data["day"], data["start"])
-        except ValueError:
-            self.add_error("start", _("Cette heure n’existe pas ce jour-là (passage à l’heure d’été)."))
-            return data
-        if held_at > self.now:
-            self.add_error("start", _("Cette heure n’est pas encore passée : la réunion n’a pas pu commencer."))
-        data["held_at"] = held_at
+        too_old = _("Cette date est trop ancienne pour une réunion encore prévue.")
+        held_at = _began(self, data, self.now, too_old=too_old)
+        if held_at is not None:
+            data["held_at"] = held_at
         return data
 
 

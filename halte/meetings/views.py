@@ -109,21 +109,29 @@ def meeting_list(request):
 # --- Planning the meeting --------------------------------------------------------------------------
 
 
+def _create_once(request, form, create, done: str):
+    """Create a meeting from a valid form, once per submission token (a double click leads to the
+    meeting the first click made); None when the form or the action refused."""
+    try:
+        with submission.once(form.cleaned_data[submission.FIELD], user=request.user) as spent:
+            meeting = create(actor=request.membership, **form.meeting_fields())
+            spent.leads_to(reverse("meetings:detail", args=[meeting.public_id]))
+    except submission.AlreadySubmitted as already:
+        return submission.already_done(request, already, fallback="meetings:list")
+    except actions.MeetingRefused as refused:
+        form.add_error(None, refused.message)
+        return None
+    messages.success(request, done)
+    return _back(meeting)
+
+
 @policy.requires(Capability.PLAN_MEETINGS)
 def schedule(request):
     form = MeetingForm(request.POST or None, initial={"title": DEFAULT_TITLE})
     if request.method == "POST" and form.is_valid():
-        try:
-            with submission.once(form.cleaned_data[submission.FIELD], user=request.user) as spent:
-                meeting = actions.schedule(actor=request.membership, **form.meeting_fields())
-                spent.leads_to(reverse("meetings:detail", args=[meeting.public_id]))
-        except submission.AlreadySubmitted as already:
-            return submission.already_done(request, already, fallback="meetings:list")
-        except actions.MeetingRefused as refused:
-            form.add_error(None, refused.message)
-        else:
-            messages.success(request, _("Réunion programmée. Préparez maintenant l’ordre du jour et les invitations."))
-            return _back(meeting)
+        done = _("Réunion programmée. Préparez maintenant l’ordre du jour et les invitations.")
+        if response := _create_once(request, form, actions.schedule, done):
+            return response
     return render(request, "meetings/form.html", {"form": form, "meeting": None})
 
 
@@ -132,20 +140,9 @@ def record_held(request):
     """A meeting that has already taken place: recorded with its real date, then its minutes."""
     form = HeldMeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            with submission.once(form.cleaned_data[submission.FIELD], user=request.user) as spent:
-                meeting = actions.record_held(actor=request.membership, **form.meeting_fields())
-                spent.leads_to(reverse("meetings:detail", args=[meeting.public_id]))
-        except submission.AlreadySubmitted as already:
-            return submission.already_done(request, already, fallback="meetings:list")
-        except actions.MeetingRefused as refused:
-            form.add_error(None, refused.message)
-        else:
-            messages.success(
-                request,
-                _("Réunion enregistrée comme tenue. Ajoutez maintenant les dossiers examinés et leur compte rendu."),
-            )
-            return _back(meeting)
+        done = _("Réunion enregistrée comme tenue. Ajoutez maintenant les dossiers examinés et leur compte rendu.")
+        if response := _create_once(request, form, actions.record_held, done):
+            return response
     return render(request, "meetings/held_form.html", {"form": form})
 
 
