@@ -301,7 +301,7 @@ class HeldEarlierForm(HalteForm):
         data = super().clean()
         if data.get("day") is None or data.get("start") is None:
             return data
-        too_old = _("Cette date est trop ancienne pour une réunion encore prévue.")
+        too_old = str(_("Cette date est trop ancienne pour une réunion encore prévue."))
         held_at = _began(self, data, self.now, too_old=too_old)
         if held_at is not None:
             data["held_at"] = held_at
