@@ -13,6 +13,7 @@ rows of one batch point at each other (a report at its case) without reading any
 """
 
 import copy
+import json as jsonlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +40,7 @@ class _Constant:
 @dataclass
 class _Shape:
     base: list[Any]
-    fresh: list[tuple[int, Any]]
+    fresh: list[tuple[int, Any, bool]]
     taken: list[tuple[int, str, bool]]
 
 
@@ -57,12 +58,15 @@ class Table:
         # Per column: its name, whether it is JSON, and how to fill it when a row leaves it out.
         self._plan = [(field.attname, field.attname in json, self._filler(field)) for field in self.fields]
         self._sequence: str | None = None
+        self._after: int | None = None
         self.written = 0
 
     def ids(self, count: int) -> range:
         """Reserve `count` consecutive ids from the table's sequence (the loader is alone on its database)."""
         if count <= 0:
             return range(0)
+        if connection.vendor != "postgresql":
+            return self._next_ids(count)
         with connection.cursor() as cursor:
             if self._sequence is None:
                 cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [self.name, self.pk.column])
@@ -85,7 +89,7 @@ class Table:
         rows with the same keys, so what is missing is worked out once per batch, not once per row."""
         given = set(keys)
         base: list[Any] = []
-        fresh: list[tuple[int, Any]] = []  # columns left out whose default is new for every row
+        fresh: list[tuple[int, Any, bool]] = []  # columns left out whose default is new for every row
         taken: list[tuple[int, str, bool]] = []  # columns the row gives: position, key, JSON
         for position, (name, json, filler) in enumerate(self._plan):
             if name in given:
@@ -93,17 +97,22 @@ class Table:
                 base.append(None)
             elif filler is _NOW:
                 base.append(now)
-            elif isinstance(filler, _Constant) and isinstance(filler.value, str | int | float | bool | type(None)):
+            elif (
+                not json
+                and isinstance(filler, _Constant)
+                and isinstance(filler.value, str | int | float | bool | type(None))
+            ):
                 base.append(filler.value)
             else:
                 base.append(None)
-                fresh.append((position, filler))
+                fresh.append((position, filler, json))
         return _Shape(base, fresh, taken)
 
     def _values(self, row: dict[str, Any], shape: "_Shape") -> list[Any]:
         values = shape.base.copy()
-        for position, filler in shape.fresh:
-            values[position] = filler()
+        for position, filler, json in shape.fresh:
+            value = filler()
+            values[position] = Jsonb(value) if json and value is not None else value
         for position, key, json in shape.taken:
             value = row[key]
             if json and value is not None and not isinstance(value, str):
@@ -111,10 +120,25 @@ class Table:
             values[position] = value
         return values
 
+    def _next_ids(self, count: int) -> range:
+        """Elsewhere than PostgreSQL (the loader's tests on SQLite): ids after the largest one."""
+        if self._after is None:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    sql_max.format(
+                        column=connection.ops.quote_name(self.pk.column), table=connection.ops.quote_name(self.name)
+                    )
+                )
+                self._after = cursor.fetchone()[0] or 0
+        start = self._after + 1
+        self._after += count
+        return range(start, start + count)
+
     def write(self, rows: Iterable[dict[str, Any]]) -> int:
-        """COPY the rows (each with its ``id``, from :meth:`ids`) into the table; returns how many."""
+        """COPY the rows (each with its ``id``, from :meth:`ids`) into the table; returns how many.
+        Elsewhere than PostgreSQL, the same rows through ``bulk_create``."""
         if connection.vendor != "postgresql":
-            raise RuntimeError("Le chargement du banc d’essai écrit dans PostgreSQL (COPY).")
+            return self._bulk_create(rows)
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(self.name), sql.SQL(", ").join(sql.Identifier(c) for c in self.columns)
         )
@@ -129,6 +153,19 @@ class Table:
                 count += 1
         self.written += count
         return count
+
+    def _bulk_create(self, rows: Iterable[dict[str, Any]]) -> int:
+        json = {name for name, is_json, _filler in self._plan if is_json}
+        objects = [
+            self.model(**{k: jsonlib.loads(v) if k in json and isinstance(v, str) else v for k, v in row.items()})
+            for row in rows
+        ]
+        self.model._default_manager.bulk_create(objects, batch_size=5_000)
+        self.written += len(objects)
+        return len(objects)
+
+
+sql_max = "SELECT MAX({column}) FROM {table}"
 
 
 class Tables:
