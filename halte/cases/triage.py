@@ -30,7 +30,7 @@ from datetime import timedelta
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy
 
 from halte.reports.models import Report, ReportedPupil
 
@@ -261,6 +261,6 @@ def pupil_proposals(report, data=None, *, bound: bool = False) -> list[PupilProp
             seen = set(filter(None, str(data.get(f"{prefix}-shown", "")).split(",")))
             unseen = [s for s in suggestions if str(s.person.public_id) not in seen]
             if unseen and form.chosen_person() is None:
-                form.add_error("person", gettext(CORRECTED_NAME_MATCHES))
+                form.add_error("person", str(CORRECTED_NAME_MATCHES))
         proposals.append(PupilProposal(pupil=pupil, form=form, shown=shown))
     return proposals

@@ -127,9 +127,13 @@ def triage(request, public_id):
                 if result.case:
                     return redirect("cases:detail", result.case.public_id)
                 return redirect("reports:queue")
-    # Reading the report to triage it is reading it: the safety net of unread reports stops.
-    if not report_actions.mark_read(report=report, actor=request.membership):
-        record_request(AuditAction.REPORT_READ, request, target=report, detail={"page": "triage"})
+    # Reading the report to triage it is reading it: the safety net of unread reports stops. The pupil
+    # records of the school proposed for reuse are shown too: journaled, as on the « add a person » page.
+    suggested = sorted({str(s.person.public_id) for proposal in pupils for s in proposal.form.suggestions})
+    first_read = report_actions.mark_read(report=report, actor=request.membership)
+    if not first_read or suggested:
+        detail = {"page": "triage", **({"suggested": suggested} if suggested else {})}
+        record_request(AuditAction.REPORT_READ, request, target=report, detail=detail)
     found = candidates_for(report)
     context = {
         "report": report,

@@ -376,3 +376,14 @@ def test_the_triage_page_asks_a_bounded_number_of_queries(client, login, people,
     with django_assert_max_num_queries(60):
         page = client.get(url)
     assert len(page.context["pupils"]) == 6
+
+
+def test_the_records_proposed_for_reuse_are_journaled(client, login, people):
+    known = a_pupil(people, "Jade", "Martin")
+    report = a_report(people, [PupilData(first_name="jade", last_name="martin", role="victim")])
+    login(client, people.coordinator)
+
+    client.get(reverse("cases:triage", args=[report.public_id]))
+
+    reads = AuditEvent.objects.filter(action=AuditAction.REPORT_READ, target_id=str(report.public_id))
+    assert {"page": "triage", "suggested": [str(known.public_id)]} in [read.detail for read in reads]
