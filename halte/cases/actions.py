@@ -5,7 +5,7 @@ inside the transaction, notifications sent after commit. Changes to a case that 
 at the same time carry ``expected_version``: a stale version is refused with :class:`StaleCase`.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
@@ -27,7 +27,7 @@ from halte.notifications.service import notify
 from halte.reports.enums import Status as ReportStatus
 
 from . import targets, timeline
-from .enums import ActionStatus, Compartment, EventKind, Priority, Qualification, State, TriageOutcome
+from .enums import ActionStatus, Compartment, EventKind, PersonKind, Priority, Qualification, State, TriageOutcome
 from .models import Action, Case, Event, FollowUp, Involvement, Link, Note, Person, SeverityAssessment, Share, Triage
 from .severity import Assessment, Criteria, assess
 
@@ -86,6 +86,17 @@ def case_url(case: Case) -> str:
 
 
 @dataclass
+class ReportedPupilChoice:
+    """A pupil of the report confirmed at triage: an existing record to reuse, or the names of a new one."""
+
+    role: str
+    person: Person | None = None
+    first_name: str = ""
+    last_name: str = ""
+    class_name: str = ""
+
+
+@dataclass
 class TriageDecision:
     outcome: str
     qualification: str
@@ -98,6 +109,8 @@ class TriageDecision:
     redirected_to: str = ""
     # Open a new case linked to this (closed) one: the same people, a new situation.
     link_to: Case | None = None
+    # The pupils of the report the coordinator kept (those dropped are not here): the case's people.
+    pupils: list[ReportedPupilChoice] = field(default_factory=list)
 
 
 def triage_report(*, report, actor: Membership, decision: TriageDecision) -> Triage:
@@ -129,6 +142,8 @@ def triage_report(*, report, actor: Membership, decision: TriageDecision) -> Tri
             _attach(report=report, case=case, actor=actor)
         elif not decision.reason.strip():
             raise ActionRefused(_("Indiquez le motif."))
+        if case is not None:
+            _add_reported_pupils(case=case, report=report, actor=actor, pupils=decision.pupils)
         report.case = case
         report.status = ReportStatus.CLOSED if case is None else ReportStatus.IN_PROGRESS
         report.save(update_fields=["case", "status"])
@@ -154,6 +169,42 @@ def triage_report(*, report, actor: Membership, decision: TriageDecision) -> Tri
             detail={"outcome": decision.outcome, "case": case.reference if case else None},
         )
     return triage
+
+
+def _add_reported_pupils(*, case: Case, report, actor, pupils: list[ReportedPupilChoice]) -> None:
+    """The pupils kept at triage become the case's people: a chosen record is reused (a pupil already
+    in the case in that role is not added twice), otherwise a pupil record of the report's school is
+    created. Each addition is on the timeline and in the journal."""
+    for chosen in pupils:
+        person = chosen.person
+        reused = person is not None
+        if person is None:
+            person = Person(
+                kind=PersonKind.PUPIL,
+                first_name=chosen.first_name.strip(),
+                last_name=chosen.last_name.strip(),
+                class_name=chosen.class_name.strip(),
+                school=report.school,
+            )
+            person.save()
+        involvement, created = Involvement.objects.get_or_create(case=case, person=person, role=chosen.role)
+        if not created:
+            continue
+        text = _("%(person)s ajouté(e) : %(role)s (élève cité dans le signalement %(ref)s).") % {
+            "person": person,
+            "role": involvement.get_role_display(),
+            "ref": report.reference,
+        }
+        _event(case, actor, "person", text)
+        _audit(
+            AuditAction.CASE_PERSON_ADDED,
+            actor,
+            case,
+            role=chosen.role,
+            report=report.reference,
+            person=str(person.public_id),
+            reused=reused,
+        )
 
 
 def _refuse_if_triaged(report) -> None:

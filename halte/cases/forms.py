@@ -103,6 +103,70 @@ class TriageForm(HalteForm):
         return data
 
 
+# The roles a pupil named in a report can take in the case (as the reporter said, or corrected).
+PUPIL_ROLES = [(role.value, role.label) for role in (enums.Role.VICTIM, enums.Role.ALLEGED_AUTHOR, enums.Role.WITNESS)]
+NEW_PERSON = "nouvelle"
+
+
+class ReportedPupilForm(HalteForm):
+    """One pupil named in the report, confirmed at triage: kept (as written or corrected) or dropped,
+    and, when a person record of the same school bears a close name, that record reused or not."""
+
+    decision = forms.ChoiceField(
+        label=_("Ajouter cet élève au dossier ?"),
+        choices=[("keep", _("Oui, l’ajouter")), ("drop", _("Non, ne pas l’ajouter"))],
+        widget=forms.RadioSelect,
+        initial="keep",
+    )
+    first_name = TextField(label=_("Prénom"), max_length=100, required=False)
+    last_name = TextField(label=_("Nom"), max_length=100, required=False)
+    class_name = TextField(label=_("Classe"), max_length=50, required=False)
+    role = forms.ChoiceField(label=_("Rôle dans la situation"), choices=PUPIL_ROLES)
+    person = forms.ChoiceField(
+        label=_("Cet élève a peut-être déjà une fiche dans cet établissement"),
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def __init__(self, *args, suggestions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.suggestions = list(suggestions)
+        if self.suggestions:
+            choices = [(str(s.person.public_id), self.describe(s)) for s in self.suggestions]
+            self.fields["person"].choices = [*choices, (NEW_PERSON, _("Aucune de ces fiches : créer une fiche"))]
+            self.fields["person"].help_text = _(
+                "Reprendre la fiche existante relie ce dossier à ses autres dossiers ; n’en créez une "
+                "nouvelle que s’il s’agit d’un autre élève."
+            )
+        else:
+            del self.fields["person"]
+
+    @staticmethod
+    def describe(suggestion) -> str:
+        person = suggestion.person
+        parts = [str(person)]
+        if person.class_name:
+            parts.append(person.class_name)
+        if person.birth_date:
+            parts.append(_("né(e) le %(date)s") % {"date": person.birth_date.strftime("%d/%m/%Y")})
+        return f"{' — '.join(parts)} ({', '.join(suggestion.reasons)})"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") != "keep":
+            return data
+        if not (data.get("first_name") or "").strip():
+            self.add_error("first_name", _("Indiquez au moins le prénom, ou choisissez de ne pas ajouter cet élève."))
+        if self.suggestions and not data.get("person"):
+            self.add_error("person", _("Choisissez une fiche existante ou la création d’une nouvelle fiche."))
+        return data
+
+    def chosen_person(self):
+        """The existing record chosen, or None for a new one."""
+        chosen = self.cleaned_data.get("person")
+        return next((s.person for s in self.suggestions if str(s.person.public_id) == chosen), None)
+
+
 class VersionedForm(HalteForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 

@@ -53,7 +53,7 @@ from .forms import (
     TriageForm,
 )
 from .models import Action, Case, FollowUp, Involvement, Person, Share
-from .triage import candidates_for, waiting_twins_for
+from .triage import candidates_for, pupil_proposals, waiting_twins_for
 
 PAGE_SIZE = 25
 
@@ -82,13 +82,15 @@ def triage(request, public_id):
     posted = request.method == "POST"
     data, link_reference = _proposal_choice(request.POST) if posted else (request.POST, "")
     criteria_form = CriteriaForm(data if posted else None, initial=initial, prefix="c")
-    triage_form = TriageForm(data if posted and "decide" in data else None, prefix="t")
+    deciding = posted and "decide" in data
+    triage_form = TriageForm(data if deciding else None, prefix="t")
+    pupils = pupil_proposals(report, data if posted else None, bound=deciding)
     assessment = None
     if criteria_form.is_valid():
         assessment = severity.assess(criteria_form.criteria(), criteria_form.cleaned_data["qualification"])
     elif not posted:
         assessment = severity.assess(severity.criteria_from_report(report), qualification)
-    if posted and "decide" in data and criteria_form.is_valid() and triage_form.is_valid():
+    if deciding and criteria_form.is_valid() and triage_form.is_valid() and _pupils_valid(triage_form, pupils):
         chosen = triage_form.cleaned_data
         visible = access.visible_cases(request.membership)
         attach_to = link_to = None
@@ -112,6 +114,7 @@ def triage(request, public_id):
                 follow_up_on=chosen["follow_up_on"],
                 redirected_to=chosen["redirected_to"],
                 link_to=link_to,
+                pupils=_kept_pupils(pupils),
             )
             try:
                 result = actions.triage_report(report=report, actor=request.membership, decision=decision)
@@ -124,9 +127,13 @@ def triage(request, public_id):
                 if result.case:
                     return redirect("cases:detail", result.case.public_id)
                 return redirect("reports:queue")
-    # Reading the report to triage it is reading it: the safety net of unread reports stops.
-    if not report_actions.mark_read(report=report, actor=request.membership):
-        record_request(AuditAction.REPORT_READ, request, target=report, detail={"page": "triage"})
+    # Reading the report to triage it is reading it: the safety net of unread reports stops. The pupil
+    # records of the school proposed for reuse are shown too: journaled, as on the « add a person » page.
+    suggested = sorted({str(s.person.public_id) for proposal in pupils for s in proposal.form.suggestions})
+    first_read = report_actions.mark_read(report=report, actor=request.membership)
+    if not first_read or suggested:
+        detail = {"page": "triage", **({"suggested": suggested} if suggested else {})}
+        record_request(AuditAction.REPORT_READ, request, target=report, detail=detail)
     found = candidates_for(report)
     context = {
         "report": report,
@@ -135,9 +142,40 @@ def triage(request, public_id):
         "candidates": [c for c in found if not c.reopen],
         "criteria_form": criteria_form,
         "triage_form": triage_form,
+        "pupils": pupils,
         "assessment": assessment,
     }
     return render(request, "cases/triage.html", context)
+
+
+# Decisions that give the report a case, and so the case its people.
+WITH_A_CASE = (TriageOutcome.OPEN_CASE, TriageOutcome.HAND_BACK, TriageOutcome.ATTACH)
+
+
+def _pupils_valid(triage_form, pupils) -> bool:
+    """The pupils' confirmations matter only to a decision that gives the report a case."""
+    if triage_form.cleaned_data["outcome"] not in WITH_A_CASE:
+        return True
+    return all(proposal.form.is_valid() for proposal in pupils)
+
+
+def _kept_pupils(pupils) -> list[actions.ReportedPupilChoice]:
+    kept = []
+    for proposal in pupils:
+        form = proposal.form
+        if not form.is_valid() or form.cleaned_data["decision"] != "keep":
+            continue
+        data = form.cleaned_data
+        kept.append(
+            actions.ReportedPupilChoice(
+                role=data["role"],
+                person=form.chosen_person(),
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                class_name=data["class_name"],
+            )
+        )
+    return kept
 
 
 def _proposal_choice(posted):
