@@ -416,7 +416,14 @@ class DecisionForm(ShareProposalMixin, HalteForm):
     )
 
     def __init__(
-        self, *args, organisations=None, members=None, member_choices=None, followed_organisation_ids=None, **kwargs
+        self,
+        *args,
+        organisations=None,
+        members=None,
+        member_choices=None,
+        followed_organisation_ids=None,
+        proposes_share=True,
+        **kwargs,
     ):
         """`members` validates the owner; `member_choices` (grouped by organisation) lists them once
         for every form of the formset instead of one query per form, and `followed_organisation_ids`
@@ -429,7 +436,8 @@ class DecisionForm(ShareProposalMixin, HalteForm):
         if member_choices is not None:
             self.fields["owner"].choices = member_choices
         self.followed_organisation_ids = followed_organisation_ids
-        self.add_share_fields()
+        if proposes_share:  # only for who may share the case (``access.cases.can_share``)
+            self.add_share_fields()
 
     def clean(self):
         data = super().clean()

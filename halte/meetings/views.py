@@ -422,8 +422,11 @@ def item_detail(request, public_id, item_id):
     form = formset = None
     if can_write:
         form = MinutesForm(request.POST if posted else None, initial={"minutes": item.minutes}, prefix="cr")
+        proposes_share = case_access.can_share(membership, item.case)
         formset = DecisionFormSet(
-            request.POST if posted else None, prefix="decisions", form_kwargs=decision_form_kwargs()
+            request.POST if posted else None,
+            prefix="decisions",
+            form_kwargs={**decision_form_kwargs(), "proposes_share": proposes_share},
         )
         if posted:
             form_ok, formset_ok = form.is_valid(), formset.is_valid()
@@ -474,6 +477,7 @@ def item_detail(request, public_id, item_id):
         "has_started": meeting.starts_at <= timezone.now(),
         "can_write": can_write,
         # Who already reads the case through a share: the decision form says who will need one.
+        "proposes_share": can_write and case_access.can_share(membership, item.case),
         "shared_with": sorted(
             {share.organisation.name for share in item.case.shares.active().select_related("organisation")}
         )

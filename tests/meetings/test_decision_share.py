@@ -107,3 +107,15 @@ def test_spare_lines_with_the_prefilled_share_stay_blank(client, login, people, 
         data[f"decisions-{index}-share_expires_on"] = (timezone.localdate() + timedelta(days=90)).isoformat()
     assert client.post(url_of(cell.item_a), data).status_code == 302
     assert Action.objects.filter(case=cell.case_a).count() == 1
+
+
+def test_who_may_not_share_is_not_offered_the_share_and_cannot_forge_it(client, login, people, cell):
+    """The magistrate on the case writes minutes but does not share: no share field, a forged one ignored."""
+    cell.case_a.co_workers.add(people.magistrate)
+    login(client, people.magistrate)
+    form = client.get(url_of(cell.item_a)).context["formset"].forms[0]
+    assert "share" not in form.fields
+    association = people.association_worker.organisation
+    client.post(url_of(cell.item_a), post_data(decisions=[decision(association, **with_share())]))
+    assert Action.objects.filter(case=cell.case_a, owner_organisation=association).count() == 1
+    assert not Share.objects.filter(organisation=association).exists()
