@@ -193,6 +193,9 @@ def _finish(request, action_id, *, form_class, field: str, finish, title: str, s
     _require(access.can_complete_action(request.membership, action))
     prefix = f"action-{action.pk}"
     if request.method != "POST":
+        if action.status != ActionStatus.OPEN:
+            messages.info(request, _("Cette action est déjà terminée ou annulée."))
+            return redirect("cases:action", action.public_id)
         _journal_action_read(request, action, field)
         # From the case page (« ?depuis=dossier »): back to the case once done.
         initial = {"back": "case"} if request.GET.get("depuis") == "dossier" else {}

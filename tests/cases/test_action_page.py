@@ -354,6 +354,7 @@ def test_the_association_completes_from_the_action_page(client, login, people, a
     assert (action.status, action.done_by) == ("done", people.association_worker)
     again = client.post(url, {f"action-{action.pk}-note": "Encore."})
     assert "déjà terminée ou annulée" in again.content.decode()
+    assert client.get(url).url == page_url(action)  # no form for a finished action
     assert AuditEvent.objects.filter(action=AuditAction.CASE_ACTION_CHANGED).count() == 1
 
 
