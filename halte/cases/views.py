@@ -34,11 +34,8 @@ from halte.reports import actions as report_actions
 from . import actions, clocks, panels, people, severity, workflow
 from .enums import OPEN_STATES, ActionStatus, Compartment, State, TriageOutcome
 from .forms import (
-    ActionForm,
     AssignForm,
-    CancelActionForm,
     CaseFilterForm,
-    CompleteActionForm,
     CriteriaForm,
     DisclosureForm,
     ExtraFollowUpForm,
@@ -361,7 +358,7 @@ def detail(request, public_id):
             else [],
         )
         if access.can_add_action(membership, case):
-            context["action_form"] = ActionForm(case=case, judicial=Compartment.JUDICIAL in shown, prefix="action")
+            context["can_add_action"] = True
         if access.can_record_follow_up(membership, case) and case.state in OPEN_STATES:
             context["extra_follow_up_form"] = ExtraFollowUpForm(case=case, prefix="extra")
         if context["can_manage"]:
@@ -415,7 +412,7 @@ def detail(request, public_id):
 
 def _action_rows(membership, case: Case, shown, now) -> list[dict]:
     """The actions of the case the member reads (judicial ones for judicial readers only), each with
-    its badge and, for those who may, the forms to complete or cancel it."""
+    its badge and whether the member may complete or cancel it."""
     rows = []
     actions_list = case.actions.filter(compartment__in=shown).select_related(
         "owner_organisation", "owner__user", "done_by__user"
@@ -423,10 +420,8 @@ def _action_rows(membership, case: Case, shown, now) -> list[dict]:
     for action in actions_list:
         action.case = case  # the case already fetched, its shares prefetched: no query per row
         row = {"action": action, "state": _action_state(action, case, now)}
-        if action.status == ActionStatus.OPEN and access.can_complete_action(membership, action):
-            prefix = f"action-{action.pk}"
-            row["complete_form"] = CompleteActionForm(prefix=prefix, initial={"back": "case"})
-            row["cancel_form"] = CancelActionForm(prefix=prefix, initial={"back": "case"})
+        # Completing and cancelling are pages of their own (``views_plan``): a link per open action.
+        row["can_complete"] = action.status == ActionStatus.OPEN and access.can_complete_action(membership, action)
         rows.append(row)
     return rows
 

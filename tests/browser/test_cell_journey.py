@@ -321,16 +321,22 @@ def test_cell_meets_decides_follows_up_closes_and_reopens(page, open_as, accessi
     assert SCHOOL_DECISION in listed
     assert DEPARTEMENT_DECISION not in listed
     row = school.locator("tr", has_text=SCHOOL_DECISION)
-    row.get_by_text("Marquer comme faite").click()
+    row.get_by_role("link", name=SCHOOL_DECISION, exact=True).click()
+    school.wait_for_url(f"**/actions/{school_action.public_id}/")
     accessible(school)
-    row.get_by_label("Ce qui a été fait").fill("Mme Morel est l'adulte référente de Léa ; l'équipe est prévenue.")
-    submit(school, row.get_by_role("button", name="Enregistrer : action faite"), "Action enregistrée comme faite.")
+    school.get_by_role("link", name="Marquer comme faite").click()
+    school.wait_for_url("**/faite/")
+    accessible(school)
+    school.get_by_label("Ce qui a été fait").fill("Mme Morel est l'adulte référente de Léa ; l'équipe est prévenue.")
+    submit(school, school.get_by_role("button", name="Enregistrer : action faite"), "Action enregistrée comme faite.")
     accessible(school)
     school_action.refresh_from_db()
     departement_action.refresh_from_db()
     assert school_action.status == ActionStatus.DONE
     assert school_action.done_by.user.email.startswith("cpe.lejeune@")
     assert departement_action.status == ActionStatus.OPEN
+    nav(school, "Nos actions")
+    school.wait_for_url("**/actions/")
     school.get_by_role("link", name="Terminées (30 derniers jours)").click()
     school.wait_for_url("**/actions/?status=finished")
     accessible(school)
