@@ -376,7 +376,7 @@ def test_generation_is_journaled_and_noted_on_the_timeline(filled, world, people
     assert event.target_type == "cases.case" and event.target_id == str(world.case_a.public_id)
     assert event.detail["document"] == str(document.public_id)
     assert event.detail["sha256"] == document.sha256
-    assert event.detail["compartments"] == ["core"]
+    assert event.detail["compartments"] == ["core", "reporter_identity"]  # the coordinator reads who reported
     line = Event.objects.get(case=world.case_a, kind="document_generated")
     assert (
         line.compartment == "judicial" and line.actor == people.coordinator
