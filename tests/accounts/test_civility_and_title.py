@@ -42,3 +42,10 @@ def test_role_labels_agree_with_the_person(people):
     coordinator.user.title = "Coordinatrice départementale"
     assert coordinator.person_title() == "Coordinatrice départementale"
     assert coordinator.user.formal_name().startswith("Mme ")
+
+
+def test_the_administrator_edits_civility_and_title(client, login, people):
+    login(client, people.admin)
+    user = people.school_a_staff.user
+    page = client.get(reverse("admin:accounts_user_change", args=[user.pk])).content.decode()
+    assert 'name="civility"' in page and 'name="title"' in page

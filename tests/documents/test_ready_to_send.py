@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from pypdf import PdfReader
 
 from halte.audit.models import Action as AuditAction
@@ -78,6 +78,10 @@ def assert_tagged(data: bytes, title_part: str) -> None:
     assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
 
 
+def day_of(document) -> str:
+    return dateformat.format(timezone.localtime(document.generated_at), "j F Y")
+
+
 def has(data, *needles):
     found = contains(data, *needles)
     return [needle for needle, ok in found.items() if not ok]
@@ -104,7 +108,7 @@ def test_art40_is_ready_to_send(filled, world, titled, partners, settings):
             "DSDEN de la Somme",  # the cell's own address
             "MARTIN Léa",
             "DURAND Kévin",
-            timezone.localtime(document.generated_at).strftime("%Y"),
+            day_of(document),
             "Mme " + coordinator.user.get_full_name(),
             "Coordinatrice départementale de la cellule",
             "Personne qui a signalé les faits",
@@ -125,7 +129,7 @@ def test_art40_without_the_identity_says_how_to_obtain_it(filled, world, titled,
 
 
 def test_information_preoccupante_is_ready_to_send(filled, world, titled, partners):
-    _document, data = make(world.case_a, titled.social_worker, "ip", partner=partners["crip"])
+    document, data = make(world.case_a, titled.social_worker, "ip", partner=partners["crip"])
     assert_tagged(data, "Information préoccupante")
     assert (
         has(
@@ -140,6 +144,7 @@ def test_information_preoccupante_is_ready_to_send(filled, world, titled, partne
             "3 rue des Lilas, 80000 Amiens",
             "Paroles de l’enfant",
             "Mesures déjà prises",
+            day_of(document),
             "Mme " + titled.social_worker.user.get_full_name(),
             "Travailleuse sociale",
             CELL,
@@ -176,7 +181,11 @@ def test_every_other_kind_is_tagged_with_the_cell_and_a_signature_with_the_title
     else:
         case.closure_outcome = "stopped"
         case.save()
-    _document, data = make(case, titled.coordinator, kind, **kwargs)
+        kwargs = {"recipient": filled.guardian}
+    document, data = make(case, titled.coordinator, kind, **kwargs)
+    assert has(data, day_of(document), "Signature") == []
+    if kind != "minutes":  # a letter: its recipient with her address
+        assert has(data, "Sophie", "Martin", "3 rue des Lilas, 80000 Amiens") == []
     assert_tagged(data, world.case_a.reference if kind != "convocation" else "Convocation")
     assert (
         has(data, "Mme " + titled.coordinator.user.get_full_name(), "Coordinatrice départementale de la cellule") == []
