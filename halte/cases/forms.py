@@ -195,7 +195,7 @@ class AssignForm(VersionedForm):
         self.fields["lead"].queryset = members
         self.fields["co_workers"].queryset = members
         self.fields["lead"].label_from_instance = self.fields["co_workers"].label_from_instance = lambda m: (
-            f"{m.user.get_full_name()} — {m.get_role_display()} ({m.organisation.short_name or m.organisation})"
+            f"{m.user.get_full_name()} — {m.role_label()} ({m.organisation.short_name or m.organisation})"
         )
 
 

@@ -38,7 +38,7 @@ def _no_reference(value: str) -> str:
 
 def member_label(membership: Membership) -> str:
     organisation = membership.organisation.short_name or membership.organisation.name
-    return f"{membership.user.get_full_name()} — {membership.get_role_display()} ({organisation})"
+    return f"{membership.user.get_full_name()} — {membership.role_label()} ({organisation})"
 
 
 def local_datetime(day, at: time) -> datetime:
