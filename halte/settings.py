@@ -482,7 +482,8 @@ HALTE = {
         default={
             "080": {
                 "name": "Cellule d’intervention rapide contre le harcèlement scolaire de la Somme",
-                "address": "DSDEN de la Somme\n20 boulevard d’Alsace-Lorraine\n80063 Amiens Cedex 9",
+                # The cell's postal address is set by its installation (HALTE_CELLS), not guessed here.
+                "address": "",
                 "phone": "",
                 "email": "cellule-harcelement@halte.localhost",
             }
