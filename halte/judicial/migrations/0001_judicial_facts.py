@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("accounts", "0003_login_hardening_grants_proconnect"),
-        ("cases", "0010_judicial_facts"),
+        ("cases", "0010_event_kind_judicial_facts"),
     ]
 
     operations = [
