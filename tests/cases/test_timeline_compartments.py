@@ -64,6 +64,7 @@ EXPECTED = {
     "measure_review": SUBJECT,
     "mpp": CORE,
     "mpp_switch_proposed": CORE,
+    "judicial_facts": JUDICIAL,
 }
 
 # What each member of the cast reads on the case of the matrix (school A's case, shared with the
