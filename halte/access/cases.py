@@ -9,6 +9,10 @@ police, gendarmerie and associations see only cases shared with their organisati
 analysts and the DPO see none. A case outside ``visible_cases`` is a 404; an action on a visible
 case without the right is a 403.
 
+Sharing is decided per compartment (``SHARERS``): the coordination shares the core and the health
+part, the parquet (magistrate, délégué du procureur) the judicial part and the core; a share is seen
+and revoked only by those who may share everything it carries.
+
 Actions of the action plan (``cases.Action``) are read by the members of their owner organisation
 (even when the case itself is not visible to them: they see the action, not the case) and by whoever
 reads the action's compartment on its case; a judicial action stays with those who read the judicial

@@ -89,7 +89,7 @@ def test_outsiders_get_404_and_save_nothing(client, login, people, world, cast, 
     prefix = f"suivi-{follow_up.pk}"
     response = client.post(
         reverse("cases:follow_up", args=[world.case_a.public_id, follow_up.public_id]),
-        {f"{prefix}-victim_view": "better", f"{prefix}-decision": "continue"},
+        {f"{prefix}-victim_view": "better", f"{prefix}-wellbeing": "4", f"{prefix}-decision": "continue"},
     )
     assert response.status_code == 404
     assert MppSeries.objects.filter(case=world.case_a).count() == 1
@@ -109,7 +109,7 @@ def test_another_school_reading_the_case_through_a_share_still_may_not(
     prefix = f"suivi-{follow_up.pk}"
     response = client.post(
         reverse("cases:follow_up", args=[world.case_a.public_id, follow_up.public_id]),
-        {f"{prefix}-victim_view": "better", f"{prefix}-decision": "continue"},
+        {f"{prefix}-victim_view": "better", f"{prefix}-wellbeing": "4", f"{prefix}-decision": "continue"},
     )
     assert response.status_code == 403
     assert not MppSeries.objects.exists()
@@ -128,7 +128,7 @@ def test_the_cpe_records_a_follow_up_and_finds_it_on_her_home(client, login, peo
     prefix = f"suivi-{follow_up.pk}"
     response = client.post(
         reverse("cases:follow_up", args=[world.case_a.public_id, follow_up.public_id]),
-        {f"{prefix}-victim_view": "better", f"{prefix}-decision": "close"},
+        {f"{prefix}-victim_view": "better", f"{prefix}-wellbeing": "4", f"{prefix}-decision": "close"},
     )
     assert response.status_code == 302
     follow_up.refresh_from_db()
