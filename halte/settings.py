@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "halte.meetings",
     "halte.interventions",
     "halte.documents",
+    "halte.judicial",
     "halte.prevention",
     "halte.stats",
     "halte.www",

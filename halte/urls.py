@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("halte.cases.urls")),
     path("", include("halte.interventions.urls")),
     path("", include("halte.documents.urls")),
+    path("", include("halte.judicial.urls")),
     path("cellule/", include("halte.meetings.urls")),
     path("prevention/", include("halte.prevention.urls")),
     path("", include("halte.stats.urls")),

@@ -9,6 +9,10 @@ police, gendarmerie and associations see only cases shared with their organisati
 analysts and the DPO see none. A case outside ``visible_cases`` is a 404; an action on a visible
 case without the right is a 403.
 
+Sharing is decided per compartment (``SHARERS``): the coordination shares the core and the health
+part, the parquet (magistrate, délégué du procureur) the judicial part and the core; a share is seen
+and revoked only by those who may share everything it carries.
+
 Actions of the action plan (``cases.Action``) are read by the members of their owner organisation
 (even when the case itself is not visible to them: they see the action, not the case) and by whoever
 reads the action's compartment on its case; a judicial action stays with those who read the judicial
@@ -200,8 +204,46 @@ def can_manage(membership, case: Case) -> bool:
     return membership.role in CELL_ROLES and is_on_case(membership, case)
 
 
+# Who shares which compartment of a case with another organisation (product brief §5). The
+# coordination shares the core and the health part (an information préoccupante, the shared social
+# secret) but never the judicial part, which it does not read; the judicial part is the parquet's: the
+# magistrate and the délégué du procureur share it (with a police or gendarmerie unit, say), together
+# with the core they read when the investigators need the facts and the people.
+SHARERS: dict[str, frozenset[str]] = {
+    CORE: frozenset({Role.COORDINATOR, Role.MAGISTRATE, Role.PROSECUTOR_DELEGATE}),
+    HEALTH: frozenset({Role.COORDINATOR}),
+    JUDICIAL: frozenset({Role.MAGISTRATE, Role.PROSECUTOR_DELEGATE}),
+}
+
+
+def can_share_compartment(membership, case: Case, compartment: str) -> bool:
+    """Share (or revoke a share of) one compartment of the case: its sharers (``SHARERS``), on a case
+    whose core they read — and the judicial part only by those who read it on this case."""
+    if membership.role not in SHARERS.get(compartment, frozenset()):
+        return False
+    if not can_read(membership, case, CORE):
+        return False
+    if compartment == JUDICIAL:
+        return can_read(membership, case, JUDICIAL)
+    return True
+
+
+def share_compartments_for(membership, case: Case) -> list[str]:
+    """The compartments of the case this member may share, in the usual order."""
+    return [c for c in (CORE, HEALTH, JUDICIAL) if can_share_compartment(membership, case, c)]
+
+
 def can_share(membership, case: Case) -> bool:
-    return membership.role == Role.COORDINATOR and can_read(membership, case, CORE)
+    """Share some compartment of the case: the coordinator (core, health), the magistrate and the
+    délégué du procureur (core, judicial)."""
+    return bool(share_compartments_for(membership, case))
+
+
+def can_manage_share(membership, share: Share) -> bool:
+    """See a share of the case in the sharing section and revoke it: those who may share every
+    compartment it carries. A share of the judicial part is therefore never listed to the
+    coordination (who does not learn it exists) and is revoked by the parquet only."""
+    return all(can_share_compartment(membership, share.case, c) for c in share.compartments)
 
 
 def can_write_note(membership, case: Case, compartment: str) -> bool:
@@ -369,8 +411,14 @@ def proposable_compartments(organisation, compartment: str) -> list[str]:
 
 
 def can_record_follow_up(membership, case: Case) -> bool:
-    """Record a follow-up checkpoint or schedule an extra one: those who manage the case."""
-    return can_manage(membership, case)
+    """Record a follow-up checkpoint (J+7, J+15…) or schedule an extra one: those who manage the case,
+    and the staff of the case's own school (its school or one of its other schools), who meet the
+    pupil and hear how things are going — never staff of another school, even through a share."""
+    if can_manage(membership, case):
+        return True
+    return (
+        membership.role == Role.SCHOOL_STAFF and can_read(membership, case, CORE) and is_school_case(membership, case)
+    )
 
 
 def can_set_disclosure(membership, case: Case) -> bool:

@@ -10,7 +10,8 @@ carries core facts):
   (the magistrate, the délégué du procureur), even on the case's team: the report is addressed to
   them. Their own facts go in the judicial compartment.
 - *Information préoccupante (CRIP)*: those who manage the case, and the social worker (the
-  Département's own channel to its CRIP). The parquet does not send IPs: it receives them.
+  Département's own channel to its CRIP). The parquet does not send IPs, even on the case's team: it
+  receives them (``RECIPIENTS``).
 - *Convocation*: those who manage the case, and the staff of a school the case belongs to (its main
   school or one of its other schools) — a school convenes its own pupils and their families.
 - *Compte rendu de réunion* and *courrier de clôture à la famille*: those who manage the case.
@@ -55,8 +56,11 @@ def can_generate(membership, case: Case, kind: str) -> bool:
 
 
 # Roles never offered a kind, even on the case's team: it is addressed to them.
+# The parquet receives art. 40 reports; it does not send informations préoccupantes either (the CRIP
+# passes IPs on to it, and it seizes the juge des enfants itself).
 RECIPIENTS: dict[str, frozenset[str]] = {
     DocumentKind.ART_40: frozenset({Role.MAGISTRATE, Role.PROSECUTOR_DELEGATE}),
+    DocumentKind.INFORMATION_PREOCCUPANTE: frozenset({Role.MAGISTRATE, Role.PROSECUTOR_DELEGATE}),
 }
 
 

@@ -10,9 +10,13 @@ Writing:
 
 - cell members who manage the case (the coordinator; the lead and co-workers) record measures other
   than judicial ones, interviews, shared-concern series and family contacts;
-- the staff of the case's own school record protective, educational and disciplinary measures,
-  interviews and family contacts on their school's cases (the school does this work), never judicial
-  measures, never a change of school (a decision of the DASEN);
+- the staff of the case's own school (its school or one of its other schools) record protective,
+  educational and disciplinary measures, interviews and family contacts on their school's cases, and
+  run the shared-concern method there themselves — start a series, record its meetings and the
+  victim's points, mark it improved or stopped (the cell's decision gives that work to the school, so
+  no one records it on their behalf); never judicial measures, never a change of school (a decision of
+  the DASEN); staff of another school, associations and the police never do any of it (the case is a
+  404 for them, or a 403 where they see it through a share);
 - judicial measures: the magistrate and the délégué du procureur, and the police or gendarmerie liaison
   when the judicial compartment is shared with their organisation;
 - switching a shared-concern series to the sanctions track, or deciding to keep going when Halte
@@ -113,8 +117,11 @@ def can_record_interview(membership, case: Case) -> bool:
 
 def can_run_mpp(membership, case: Case) -> bool:
     """Start a shared-concern series, record its meetings, mark it improved or stopped: those who
-    manage the case."""
-    return can_manage(membership, case)
+    manage the case, and the staff of the case's own school (switching to sanctions stays with the
+    coordinator or the lead: ``can_decide_mpp_switch``)."""
+    if can_manage(membership, case):
+        return True
+    return is_own_school_staff(membership, case)
 
 
 def can_decide_mpp_switch(membership, case: Case) -> bool:

@@ -70,6 +70,7 @@ EVENT_COMPARTMENTS: dict[str, str] = {
     EventKind.MEASURE_REVIEW: SUBJECT,
     EventKind.MPP: CORE,
     EventKind.MPP_SWITCH_PROPOSED: CORE,
+    EventKind.JUDICIAL_FACTS: JUDICIAL,  # the parquet's own facts: procedure, status, outcome
 }
 
 # From the most to the least restricted: a line revealing several compartments goes to the first.

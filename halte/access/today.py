@@ -4,7 +4,8 @@ Each block of the home reads through a scoped query decided here or elsewhere in
 reports to triage (``reports_to_triage``: the coordination), clocks of the visible cases whose core it
 reads (``search.core_readable_cases``), actions its organisation owes (``cases.owed_actions``), the
 next meeting (``meetings.visible_meetings``: every meeting for the coordination, the ones one is
-invited to for others), follow-ups it may record (``managed_cases``: ``can_manage`` as a query).
+invited to for others), follow-ups it may record (``follow_up_cases``: ``cases.can_record_follow_up``
+as a query — the cases it manages, and for school staff their own school's cases).
 """
 
 from django.db.models import Exists, OuterRef, Q
@@ -29,8 +30,25 @@ def reports_to_triage(membership) -> ReportQuerySet:
 
 
 def may_record_follow_ups(membership) -> bool:
-    """Follow-ups are recorded by members of the cell (``can_record_follow_up``): others get no block."""
-    return can_read_case_content(membership) and membership.role in CELL_ROLES
+    """Follow-ups are recorded by members of the cell and the staff of a school on its own cases
+    (``can_record_follow_up``): others get no block."""
+    if not can_read_case_content(membership):
+        return False
+    if membership.role == Role.SCHOOL_STAFF:
+        return membership.school is not None
+    return membership.role in CELL_ROLES
+
+
+def follow_up_cases(membership) -> CaseQuerySet:
+    """The cases whose follow-ups the membership records (``cases.can_record_follow_up`` as a query):
+    those it manages, and for school staff the cases of its own school (main or other school, never
+    a case merely shared with it)."""
+    if membership.role == Role.SCHOOL_STAFF and membership.school is not None and can_read_case_content(membership):
+        in_other_schools = Exists(
+            Case.other_schools.through.objects.filter(case_id=OuterRef("pk"), school=membership.school)
+        )
+        return core_readable_cases(membership).filter(Q(school=membership.school) | in_other_schools)
+    return managed_cases(membership)
 
 
 def managed_cases(membership) -> CaseQuerySet:

@@ -69,6 +69,7 @@ class Action(models.TextChoices):
     CASE_ASSESSED = "cases.assessed", _("Gravité évaluée")
     CASE_CHANGED = "cases.changed", _("Dossier modifié")
     CASE_SHARED = "cases.shared", _("Dossier partagé")
+    JUDICIAL_FACTS_CHANGED = "judicial.facts_changed", _("Volet judiciaire mis à jour")
     CASE_CONFLICT_DECLARED = "cases.conflict_declared", _("Dossier retiré à une structure (conflit d’intérêts)")
     CASE_SHARE_REVOKED = "cases.share_revoked", _("Partage révoqué")
     CASE_NOTE_ADDED = "cases.note_added", _("Note ajoutée")

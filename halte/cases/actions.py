@@ -728,8 +728,10 @@ def set_disclosure(*, case: Case, actor, do_not_disclose: bool, reason: str, exp
 def share(
     *, case: Case, actor, organisation: Organisation, compartments: list[str], legal_basis: str, expires_on: date
 ) -> Share:
-    from halte.access.cases import shareable_compartments
+    from halte.access.cases import can_share_compartment, shareable_compartments
 
+    if not all(can_share_compartment(actor, case, c) for c in compartments):
+        raise ActionRefused(_("Vous ne pouvez pas partager ces volets de ce dossier."))
     allowed = set(shareable_compartments(organisation))
     refused = set(compartments) - allowed
     if refused:
@@ -762,6 +764,10 @@ def share(
 
 
 def revoke_share(*, share: Share, actor) -> Share:
+    from halte.access.cases import can_manage_share
+
+    if not can_manage_share(actor, share):
+        raise ActionRefused(_("Vous ne pouvez pas révoquer ce partage."))
     with transaction.atomic():
         if share.revoked_at is None:
             Share.objects.filter(pk=share.pk).update(revoked_at=timezone.now(), revoked_by=actor)

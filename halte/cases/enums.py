@@ -75,6 +75,7 @@ class EventKind(models.TextChoices):
     MEASURE_REVIEW = "measure_review", _("Bilan d’une mesure")
     MPP = "mpp", _("Préoccupation partagée")
     MPP_SWITCH_PROPOSED = "mpp_switch_proposed", _("Bascule vers les sanctions proposée")
+    JUDICIAL_FACTS = "judicial_facts", _("Volet judiciaire mis à jour")
 
 
 # What can be shared with an organisation outside the cell's core members.

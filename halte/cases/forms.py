@@ -224,9 +224,13 @@ class ShareForm(SubmissionTokenMixin, HalteForm):
         label=_("Partage valable jusqu’au"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, allowed: list[str] | None = None, **kwargs):
+        """``allowed``: the compartments this member may share (``access.share_compartments_for``);
+        only those are offered, and any other posted is refused as an invalid choice."""
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.filter(is_active=True).order_by("name")
+        if allowed is not None:
+            self.fields["compartments"].choices = [(c.value, c.label) for c in enums.SHAREABLE if c in allowed]
 
     def clean_expires_on(self):
         value = self.cleaned_data["expires_on"]

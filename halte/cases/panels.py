@@ -18,6 +18,7 @@ from django.utils.module_loading import import_string
 # Order of the sections on the case page.
 CASE_PANELS = (
     "halte.cases.conflicts.case_panel",
+    "halte.judicial.panels.case_panel",
     "halte.interventions.panels.case_panel",
     "halte.meetings.panels.case_panel",
     "halte.documents.panels.case_panel",

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, Max, OuterRef, Q, prefetch_related_objects
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -381,8 +382,9 @@ def detail(request, public_id):
                 reassess_form=ReassessForm(initial={"version": case.version}),
             )
     if context["can_share"]:
-        context["shares"] = case.shares.select_related("organisation", "created_by__user")
-        context["share_form"] = ShareForm()
+        shares = case.shares.select_related("organisation", "created_by__user")
+        context["shares"] = [share for share in shares if access.can_manage_share(membership, share)]
+        context["share_form"] = ShareForm(allowed=access.share_compartments_for(membership, case))
     if context["can_health"]:
         context["notes_health"] = case.notes.filter(compartment=Compartment.HEALTH).select_related("author__user")
         context["health_form"] = (
@@ -636,7 +638,7 @@ def reassess(request, public_id):
 def add_share(request, public_id):
     case = _case_for(request, public_id)
     _require(access.can_share(request.membership, case))
-    form = ShareForm(request.POST)
+    form = ShareForm(request.POST, allowed=access.share_compartments_for(request.membership, case))
     if not form.is_valid():
         return _invalid(request, case, form)
     fields = {name: value for name, value in form.cleaned_data.items() if name != submission.FIELD}
@@ -656,8 +658,15 @@ def add_share(request, public_id):
 def revoke_share(request, public_id, share_id):
     case = _case_for(request, public_id)
     _require(access.can_share(request.membership, case))
-    share = get_object_or_404(Share, case=case, public_id=share_id)
-    actions.revoke_share(share=share, actor=request.membership)
+    share = get_object_or_404(Share.objects.select_related("organisation"), case=case, public_id=share_id)
+    share.case = case
+    if not access.can_manage_share(request.membership, share):
+        # A share of a compartment one may not share is never listed to them: it does not exist here.
+        raise Http404
+    try:
+        actions.revoke_share(share=share, actor=request.membership)
+    except actions.ActionRefused as refused:
+        return _refused(request, case, refused.message)
     messages.success(request, _("Partage révoqué."))
     return _back(case)
 
@@ -735,7 +744,7 @@ def add_person(request, public_id):
 @require_POST
 def record_follow_up(request, public_id, follow_up_id):
     case = _case_for(request, public_id)
-    _require(access.can_manage(request.membership, case))
+    _require(access.can_record_follow_up(request.membership, case))
     follow_up = get_object_or_404(FollowUp, case=case, public_id=follow_up_id)
     form = FollowUpForm(request.POST, prefix=f"suivi-{follow_up.pk}")
     if not form.is_valid():
@@ -745,6 +754,10 @@ def record_follow_up(request, public_id, follow_up_id):
     except actions.ActionRefused as refused:
         return _refused(request, case, refused.message)
     decision = form.cleaned_data["decision"]
+    if decision == FollowUp.Decision.CLOSE and not access.can_manage(request.membership, case):
+        # The school proposes; closing is the cell's (the proposal shows on the case page).
+        messages.success(request, _("Point de suivi enregistré. La proposition de clôture est transmise à la cellule."))
+        return _back(case)
     if decision == FollowUp.Decision.CLOSE:
         messages.success(
             request, _("Point de suivi enregistré. Vous proposez la clôture : le formulaire est ci-dessous.")

@@ -102,14 +102,15 @@ def next_meeting(membership, now: datetime) -> Meeting | None:
 
 
 def follow_ups_block(membership, now: datetime) -> Block | None:
-    """Follow-up checkpoints due today or earlier, not recorded, on open cases the membership manages."""
+    """Follow-up checkpoints due today or earlier, not recorded, on open cases whose follow-ups the
+    membership records."""
     if not access.may_record_follow_ups(membership):
         return None
     due = FollowUp.objects.filter(
         done_at__isnull=True,
         due_on__lte=timezone.localdate(now),
         case__state__in=OPEN_STATES,
-        case__in=access.managed_cases(membership),
+        case__in=access.follow_up_cases(membership),
     )
     counts = due.aggregate(total=Count("pk"), late=Count("pk", filter=Q(due_on__lt=timezone.localdate(now))))
     items = list(due.select_related("case").order_by("due_on", "pk")[:FIRST])

@@ -56,18 +56,18 @@ URL_MATRIX = {
     "cases:summary": ("post", "manage"),
     "cases:assign": ("post", "manage"),
     "cases:reassess": ("get", "manage"),
-    "cases:share": ("post", "coordinator"),
-    "cases:revoke_share": ("post", "coordinator"),
+    "cases:share": ("post", "share_core"),
+    "cases:revoke_share": ("post", "share_judicial"),
     "cases:note": ("post", "note"),
     "cases:add_person": ("get", "manage"),
-    "cases:follow_up": ("post", "manage"),
+    "cases:follow_up": ("post", "follow_up"),
     "cases:link": ("post", "manage"),
     "cases:list": ("get", "list"),
     "cases:deadlines": ("get", "list"),
     "cases:my_actions": ("get", "list"),
     "cases:triage": ("get", "triage"),
     "cases:add_action": ("post", "manage"),
-    "cases:add_follow_up": ("post", "manage"),
+    "cases:add_follow_up": ("post", "follow_up"),
     "cases:disclosure": ("post", "disclosure"),
     "cases:complete_action": ("post", "action"),
     "cases:cancel_action": ("post", "action"),
@@ -169,6 +169,14 @@ def _expected(rule, name):
         return "ok" if name == "coordinator" else 403
     if rule == "manage":
         return "ok" if name == "coordinator" else 403
+    if rule == "follow_up":  # those who manage, and the staff of the case's own school
+        return "ok" if name in {"coordinator", "school_a_staff"} else 403
+    if rule == "share_core":  # the core is shared by the coordination and the parquet
+        return "ok" if name in {"coordinator", "magistrate", "prosecutor_delegate"} else 403
+    if rule == "share_judicial":  # the police's judicial share: the parquet's; the coordination never sees it
+        if name in {"magistrate", "prosecutor_delegate"}:
+            return "ok"
+        return 404 if name == "coordinator" else 403
     if rule == "note":  # a judicial note: those who read the judicial compartment
         return "ok" if name in {"magistrate", "prosecutor_delegate", "police"} else 403
     if rule == "disclosure":  # justice roles reading the judicial compartment (not the police liaison)
@@ -321,7 +329,10 @@ def test_case_action_matrix(client, login, people, world, url_name):
             prefix = f"suivi-{_matrix_follow_up(world).pk}"
             data = {f"{prefix}-victim_view": "better", f"{prefix}-wellbeing": "4", f"{prefix}-decision": "continue"}
         if url_name == "cases:add_follow_up":
-            data = {"extra-due_on": (timezone.localdate() + timedelta(days=30)).isoformat()}
+            due_on = timezone.localdate() + timedelta(days=30)
+            # Each role meets the day free, whatever the previous role added.
+            case_models.FollowUp.objects.filter(case=world.case_a, due_on=due_on).delete()
+            data = {"extra-due_on": due_on.isoformat()}
         if rule == "difficulty":
             data = {"text": "La famille ne répond pas au téléphone."}
         if rule == "action":

@@ -252,7 +252,7 @@ def test_a_judicial_action_is_out_of_reach_of_those_who_do_not_read_judicial(cli
     assert JUDICIAL_TITLE not in client.get(reverse("cases:my_actions")).content.decode()
     actions.share(
         case=case,
-        actor=people.coordinator,
+        actor=people.magistrate,
         organisation=people.police.organisation,
         compartments=[Compartment.JUDICIAL],
         legal_basis="art40",

@@ -65,6 +65,7 @@ EXPECTED = {
     "measure_review": SUBJECT,
     "mpp": CORE,
     "mpp_switch_proposed": CORE,
+    "judicial_facts": JUDICIAL,
 }
 
 # What each member of the cast reads on the case of the matrix (school A's case, shared with the
@@ -109,7 +110,7 @@ def matrix_case(people):
     police = people.police.organisation
     actions.share(
         case=case,
-        actor=people.coordinator,
+        actor=people.magistrate,
         organisation=police,
         compartments=[JUDICIAL],
         legal_basis=LegalBasis.ART_40,
@@ -187,7 +188,7 @@ def test_the_school_never_reads_that_the_case_went_to_the_police_under_article_4
         (OrganisationKind.ASSOCIATION, [CORE], LegalBasis.SHARED_SECRET, HEALTH),
         (OrganisationKind.ASSOCIATION, [CORE], LegalBasis.INFORMATION_PREOCCUPANTE, HEALTH),
         (OrganisationKind.ASSOCIATION, [CORE, HEALTH], LegalBasis.CONVENTION, HEALTH),
-        (OrganisationKind.ASSOCIATION, [HEALTH, JUDICIAL], LegalBasis.CONVENTION, JUDICIAL),
+        (OrganisationKind.ASSOCIATION, [CORE, JUDICIAL], LegalBasis.CONVENTION, JUDICIAL),
         (OrganisationKind.DEPARTEMENT, [CORE], LegalBasis.CONVENTION, HEALTH),
         (OrganisationKind.SCHOOL, [CORE], LegalBasis.CONVENTION, CORE),
     ],
@@ -198,9 +199,11 @@ def test_a_share_line_sits_in_the_most_restricted_compartment_it_reveals(
     organisation = (
         people.school_b_staff.organisation if kind == OrganisationKind.SCHOOL else OrganisationFactory(kind=kind)
     )
+    # The judicial part is shared by the parquet, the rest by the coordination (access.cases.SHARERS).
+    sharer = people.magistrate if JUDICIAL in compartments else people.coordinator
     row = actions.share(
         case=matrix_case,
-        actor=people.coordinator,
+        actor=sharer,
         organisation=organisation,
         compartments=compartments,
         legal_basis=basis,
@@ -209,7 +212,7 @@ def test_a_share_line_sits_in_the_most_restricted_compartment_it_reveals(
     assert share_compartment(row) == expected
     shared = matrix_case.events.filter(kind="shared").latest("id")
     assert shared.compartment == expected and organisation.name in shared.text
-    actions.revoke_share(share=row, actor=people.coordinator)
+    actions.revoke_share(share=row, actor=sharer)
     revoked = matrix_case.events.get(kind="share_revoked")
     assert revoked.compartment == expected
 

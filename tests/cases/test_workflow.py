@@ -101,14 +101,14 @@ def test_share_and_revoke_are_journaled_and_notify_the_organisation(people, case
 
     share = actions.share(
         case=case,
-        actor=people.coordinator,
+        actor=people.magistrate,
         organisation=people.police.organisation,
         compartments=["judicial"],
         legal_basis="art40",
         expires_on=timezone.localdate() + timedelta(days=10),
     )
     assert Notification.objects.filter(recipient=people.police.user).exists()
-    actions.revoke_share(share=share, actor=people.coordinator)
+    actions.revoke_share(share=share, actor=people.magistrate)
     share.refresh_from_db()
     assert share.revoked_at is not None
     kinds = set(AuditEvent.objects.values_list("action", flat=True))
@@ -157,13 +157,13 @@ def test_list_pagination_keeps_the_filters(client, login, people):
 def test_shares_on_the_case_page_name_their_compartments_in_words(client, login, people, case):
     actions.share(
         case=case,
-        actor=people.coordinator,
+        actor=people.magistrate,
         organisation=people.police.organisation,
         compartments=["core", "judicial"],
         legal_basis="art40",
         expires_on=timezone.localdate() + timedelta(days=10),
     )
-    login(client, people.coordinator)
+    login(client, people.magistrate)
     page = client.get(reverse("cases:detail", args=[case.public_id])).content.decode()
     assert "Dossier (faits, personnes, suivi), Volet judiciaire" in page
     shares = page.split('id="titre-partages"')[1].split("</ul>")[0]

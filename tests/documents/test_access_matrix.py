@@ -171,7 +171,9 @@ def test_the_parquet_is_never_offered_the_report_addressed_to_it_even_on_the_cas
         case.co_workers.add(member)
         kinds = access.generatable_kinds(member, case)
         assert "art40" not in kinds and "minutes" in kinds  # managing the case, but not writing to itself
+        assert "ip" not in kinds  # the CRIP passes IPs on to the parquet; the parquet does not send them
         assert not access.can_generate(member, case, "art40")
+        assert not access.can_generate(member, case, "ip")
 
 
 def test_school_staff_convene_for_a_case_that_also_concerns_their_school(people, world):

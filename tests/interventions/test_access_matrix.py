@@ -66,7 +66,10 @@ RULES = {
     "review_judicial": ("judicial", _judicial_writer),
     "school_work": (None, lambda n, c: n == "coordinator" or _own_school(n, c)),
     "cell": (None, lambda n, c: n == "coordinator"),
-    "series": ("core", lambda n, c: n == "coordinator"),
+    # The school runs the shared-concern method on its own cases; the switch to sanctions stays with
+    # the coordinator or the lead (the coordinator leads every case of the world).
+    "series": ("core", lambda n, c: n == "coordinator" or _own_school(n, c)),
+    "series_switch": ("core", lambda n, c: n == "coordinator"),
 }
 
 # Every URL name of the namespace → (method, rule, an extra name for the same URL on another object).
@@ -74,12 +77,12 @@ URL_MATRIX = {
     "interventions:measure_new": ("get", "measure_new"),
     "interventions:measure_review": ("get", "review_core"),
     "interventions:interview_new": ("get", "school_work"),
-    "interventions:series_start": ("get", "cell"),
+    "interventions:series_start": ("get", "school_work"),
     "interventions:series_author_meeting": ("get", "series"),
     "interventions:series_victim_point": ("get", "series"),
     "interventions:series_outcome": ("post", "series"),
-    "interventions:series_switch": ("post", "series"),
-    "interventions:series_keep_going": ("post", "series"),
+    "interventions:series_switch": ("post", "series_switch"),
+    "interventions:series_keep_going": ("post", "series_switch"),
     "interventions:family_contact": ("get", "school_work"),
     "interventions:parents_exception": ("get", "cell"),
 }
@@ -263,6 +266,9 @@ def test_refused_posts_save_nothing(client, login, people, objects, url_name):
         want = expected(name, "case_a", rule)
         client.logout()
         login(client, getattr(people, name))
+        if url_name == "interventions:series_start":
+            # One series per author: each allowed role starts its own with the same pupil.
+            MppSeries.objects.filter(case=made["case"]).exclude(pk=made["series"].pk).delete()
         before = _counts()
         response = client.post(_url(url_name, made), _post_data(url_name, made, people, name))
         if want == "ok":

@@ -91,7 +91,7 @@ def case_work(people):
     until = timezone.localdate() + timedelta(days=30)
     actions.share(
         case=case,
-        actor=people.coordinator,
+        actor=people.magistrate,
         organisation=people.police.organisation,
         compartments=["judicial"],
         legal_basis="art40",

@@ -131,13 +131,19 @@ def test_school_staff_see_their_school_only(client, people, login, day):
     login(client, people.school_b_staff)
     page = home(client)
     assert block(page, "signalements") is None
-    assert block(page, "suivis") is None  # schools do not record follow-ups
+    # Schools record the follow-ups of their own cases: school B has none due, school A's is not shown.
+    assert "Aucun point de suivi n’attend" in block(page, "suivis")
     steps = block(page, "echeances")
     assert "HS-2026-000102" in steps
     assert "HS-2026-000101" not in page
     assert "Appeler la famille" not in page  # owed by the coordination, not by school B
     assert "Aucune réunion à venir" in block(page, "reunion")
     assert "Collège B" in page
+
+
+def test_the_school_of_the_case_finds_its_follow_up_due_today(client, people, login, day):
+    login(client, people.school_a_staff)
+    assert "HS-2026-000101" in block(home(client), "suivis")
 
 
 def test_roles_without_case_content_get_shortcuts_only(client, people, login, day):

@@ -1,0 +1,116 @@
+"""Sharing is decided per compartment: the parquet (magistrate, délégué du procureur) shares the judicial
+part, the coordination the core and the health part but never the judicial part it does not read; the
+school shares nothing. The form offers only what one may share, and a forged POST is refused."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from halte.access import cases as access
+from halte.cases import actions
+from halte.cases.models import Share
+from halte.core.submission import new_token
+
+UNTIL = (timezone.localdate() + timedelta(days=60)).isoformat()
+
+
+def share_data(people, compartments, basis="art40"):
+    return {
+        "organisation": str(people.police.organisation.pk),
+        "compartments": compartments,
+        "legal_basis": basis,
+        "expires_on": UNTIL,
+        "submission_token": new_token(),
+    }
+
+
+def offered(page: str) -> set[str]:
+    form = page.split('id="titre-partages"')[1]
+    return {code for code in ("core", "health", "judicial") if f'name="compartments" value="{code}"' in form}
+
+
+@pytest.mark.parametrize(
+    ("name", "choices"),
+    [
+        ("coordinator", {"core", "health"}),
+        ("magistrate", {"core", "judicial"}),
+        ("prosecutor_delegate", {"core", "judicial"}),
+        ("school_a_staff", set()),
+        ("social_worker", set()),
+        ("police", set()),
+    ],
+)
+def test_the_form_offers_only_what_one_may_share(client, login, people, world, name, choices):
+    login(client, getattr(people, name))
+    page = client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
+    if not choices:
+        assert 'id="titre-partages"' not in page
+    else:
+        assert offered(page) == choices
+    assert set(access.share_compartments_for(getattr(people, name), world.case_a)) == choices
+
+
+def test_a_forged_judicial_share_by_the_coordinator_is_refused(client, login, people, world):
+    before = Share.objects.count()
+    login(client, people.coordinator)
+    for compartments in (["judicial"], ["core", "judicial"]):
+        response = client.post(reverse("cases:share", args=[world.case_b.public_id]), share_data(people, compartments))
+        assert response.status_code == 302
+        assert Share.objects.count() == before
+    follow = client.get(response["Location"]).content.decode()
+    assert "Rien n’a été enregistré" in follow
+    with pytest.raises(actions.ActionRefused):
+        actions.share(
+            case=world.case_b,
+            actor=people.coordinator,
+            organisation=people.police.organisation,
+            compartments=["judicial"],
+            legal_basis="art40",
+            expires_on=timezone.localdate() + timedelta(days=5),
+        )
+    assert Share.objects.count() == before
+
+
+def test_the_magistrate_shares_the_judicial_part_and_revokes_it(client, login, people, world):
+    login(client, people.magistrate)
+    response = client.post(
+        reverse("cases:share", args=[world.case_b.public_id]), share_data(people, ["core", "judicial"])
+    )
+    assert response.status_code == 302
+    share = Share.objects.get(case=world.case_b, revoked_at__isnull=True)
+    assert share.compartments == ["core", "judicial"] and share.created_by == people.magistrate
+    assert share.expires_on.isoformat() == UNTIL
+    assert access.compartments(people.police, world.case_b) == {"core", "judicial"}
+    # The coordinator neither sees this share nor may revoke it: it does not exist for her.
+    client.logout()
+    login(client, people.coordinator)
+    page = client.get(reverse("cases:detail", args=[world.case_b.public_id])).content.decode()
+    assert str(share.public_id) not in page
+    revoke = reverse("cases:revoke_share", args=[world.case_b.public_id, share.public_id])
+    assert client.post(revoke).status_code == 404
+    with pytest.raises(actions.ActionRefused):
+        actions.revoke_share(share=share, actor=people.coordinator)
+    share.refresh_from_db()
+    assert share.revoked_at is None
+    client.logout()
+    login(client, people.prosecutor_delegate)
+    assert client.post(revoke).status_code == 302
+    share.refresh_from_db()
+    assert share.revoked_at is not None and share.revoked_by == people.prosecutor_delegate
+
+
+@pytest.mark.parametrize("name", ["school_a_staff", "police", "social_worker", "education_referent"])
+def test_others_may_not_share_at_all(client, login, people, world, name):
+    login(client, getattr(people, name))
+    response = client.post(reverse("cases:share", args=[world.case_a.public_id]), share_data(people, ["core"]))
+    assert response.status_code == 403
+    assert not Share.objects.filter(case=world.case_a, organisation=people.police.organisation, compartments=["core"])
+
+
+def test_the_school_staff_cannot_share_its_own_case_even_the_core(client, login, people, world):
+    login(client, people.school_a_staff)
+    data = share_data(people, ["judicial"])
+    assert client.post(reverse("cases:share", args=[world.case_a.public_id]), data).status_code == 403
+    assert client.post(reverse("cases:share", args=[world.case_b.public_id]), data).status_code == 404
