@@ -1,9 +1,10 @@
 """What the cell does for the pupils of a case: measures (protective, educational, disciplinary,
 change of school, judicial), interviews (with the shared-concern method as a series per alleged
-author), contacts with both families, and whether the parents were informed.
+author), contacts with each pupil's family, whether its parents were informed, and the judicial
+side's « ne pas informer » on a family (``FamilyRestriction``).
 
 Compartments: judicial measures belong to the judicial compartment of the case; everything else to
-its core. The ``do not disclose to the family`` flag of the case governs what families are told.
+its core. A family under « ne pas informer » is never recorded as informed nor sent a convocation.
 """
 
 import uuid
