@@ -252,7 +252,11 @@ def _post_data(url_name, made, people, name):
         "interventions:restriction_set": {
             "pupil": str(
                 case.involvements.filter(role__in=["victim", "alleged_author"])
-                .exclude(person__in=FamilyRestriction.objects.filter(case=case, lifted_at__isnull=True).values("pupil"))
+                .exclude(
+                    person__in=FamilyRestriction.objects.filter(
+                        case=case, lifted_at__isnull=True, pupil__isnull=False
+                    ).values("pupil")
+                )
                 .order_by("id")
                 .first()
                 .person.public_id
