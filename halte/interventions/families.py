@@ -17,7 +17,7 @@ Family-facing outputs draw their measures from :func:`family_facing_measures` (n
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -284,7 +284,13 @@ def set_restriction(*, case: Case, actor, pupil: Person | None, reason: str) -> 
         case = lock_case(case)
         if FamilyRestriction.objects.filter(case=case, pupil=family.pupil, lifted_at__isnull=True).exists():
             raise InterventionRefused(_("La consigne est déjà posée sur cette famille."))
-        row = FamilyRestriction.objects.create(case=case, pupil=family.pupil, reason=reason.strip(), set_by=actor)
+        try:
+            with transaction.atomic():  # a savepoint: the constraint is the last word on a race
+                row = FamilyRestriction.objects.create(
+                    case=case, pupil=family.pupil, reason=reason.strip(), set_by=actor
+                )
+        except IntegrityError:
+            raise InterventionRefused(_("La consigne est déjà posée sur cette famille.")) from None
         _mirror_flag(case)
         event(
             case,
