@@ -22,7 +22,11 @@ Writing:
 - switching a shared-concern series to the sanctions track, or deciding to keep going when Halte
   proposes it: the coordinator or the lead of the case;
 - documenting that the parents are not informed because it would go against the child's interest:
-  cell members who manage the case.
+  cell members who manage the case;
+- « ne pas informer » a pupil's family (the investigation requires it), and lifting it: the magistrate
+  and the délégué du procureur reading the judicial compartment; its reason is read only there;
+- linking a pupil to a guardian, and the adults' contact details: those who manage the case and the
+  staff of the case's own school.
 """
 
 from django.db.models import QuerySet
@@ -31,7 +35,7 @@ from halte.accounts.models import Role
 from halte.cases.models import Case
 from halte.interventions.models import Measure, MeasureCategory, MppSeries
 
-from .cases import CORE, JUDICIAL, can_manage, can_read, compartments, is_school_case
+from .cases import CORE, JUDICIAL, can_manage, can_read, can_set_disclosure, compartments, is_school_case
 
 # Those who record judicial measures, provided they read the judicial compartment of the case.
 JUDICIAL_WRITERS = frozenset({Role.MAGISTRATE, Role.PROSECUTOR_DELEGATE, Role.POLICE_LIAISON})
@@ -143,3 +147,24 @@ def can_record_family_contact(membership, case: Case) -> bool:
 def can_document_parents_exception(membership, case: Case) -> bool:
     """Not informing the parents, in the child's interest, is decided by the cell: those who manage the case."""
     return can_manage(membership, case)
+
+
+def can_set_family_restriction(membership, case: Case) -> bool:
+    """Set or lift « ne pas informer » on a family of the case: the judicial side — the magistrate and
+    the délégué du procureur, on cases whose judicial compartment they read (``can_set_disclosure``)."""
+    return can_set_disclosure(membership, case)
+
+
+def can_read_restriction_reason(membership, case: Case) -> bool:
+    """Why a family is not to be informed is the investigation's business: the judicial compartment.
+    Everyone else who may contact the family sees the instruction, never its reason."""
+    return can_read(membership, case, JUDICIAL)
+
+
+def can_add_guardian(membership, case: Case) -> bool:
+    """Link a pupil of the case to a guardian (an adult of the case, or one entered then), and keep the
+    adults' contact details: those who manage the case, and the staff of the case's own school (who
+    know the families)."""
+    if can_manage(membership, case):
+        return True
+    return is_own_school_staff(membership, case)

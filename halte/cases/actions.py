@@ -700,28 +700,6 @@ def _finish_action(*, action: Action, actor, status: str, note: str) -> Action:
     return locked
 
 
-# --- The judicial track ------------------------------------------------------------------------------
-
-
-def set_disclosure(*, case: Case, actor, do_not_disclose: bool, reason: str, expected_version: int) -> Case:
-    """Set or lift « ne pas informer la famille » (the investigation requires it). Written to the
-    judicial compartment of the timeline; the mailbox then says no more than « pris en charge »."""
-    if not reason.strip():
-        raise ActionRefused(_("Indiquez le motif."))
-    with transaction.atomic():
-        _bump(case, expected_version)
-        Case.objects.filter(pk=case.pk).update(do_not_disclose_to_family=do_not_disclose)
-        text = (
-            _("Ne pas informer la famille : activé — %(reason)s")
-            if do_not_disclose
-            else _("Ne pas informer la famille : levé — %(reason)s")
-        ) % {"reason": reason}
-        _event(case, actor, EventKind.DISCLOSURE, text)
-        _audit(AuditAction.CASE_CHANGED, actor, case, field="do_not_disclose_to_family", value=do_not_disclose)
-    case.refresh_from_db()
-    return case
-
-
 # --- Shares ---------------------------------------------------------------------------------------
 
 

@@ -10,8 +10,8 @@ Two audiences, each told as little as they need:
   (``cases.outcome_sent``) with the organisations told.
 - **The reporter** (:func:`reporter_status`): the anonymous mailbox shows one plain status derived
   from the case — received, answered (someone wrote back), taken in charge, being supported,
-  follow-up over — and never anything of the judicial track. When the investigation requires that
-  nothing be disclosed to the family, the status stops at « pris en charge ».
+  follow-up over — and never anything of the judicial track. It moves on even when the investigation
+  requires that a family not be informed: the steps say the cell works, not what it found.
 """
 
 from __future__ import annotations
@@ -158,8 +158,10 @@ FINISHED_STATES = frozenset({State.CLOSED, State.REDIRECTED})
 def reporter_status(report: Report) -> ReporterStatus:
     """The plain status shown in the reporter's mailbox, derived from the case the report feeds.
 
-    Never says anything of the judicial track; with « ne pas informer la famille » on, never more
-    than « pris en charge ».
+    Never says anything of the judicial track. It moves on the same way under « ne pas informer »:
+    the steps (received, taken in charge, being supported, over) tell the reporter that the cell
+    works, never what it found nor what the investigation does — so an instruction on a family does
+    not freeze the reporter at « pris en charge ».
     """
     case = report.case
     if case is not None and case.merged_into_id is not None:
@@ -171,8 +173,6 @@ def reporter_status(report: Report) -> ReporterStatus:
             return ANSWERED if answered else RECEIVED
         if report.status == ReportStatus.CLOSED:
             return FINISHED
-        return TAKEN
-    if case.do_not_disclose_to_family:
         return TAKEN
     if case.state in FINISHED_STATES:
         return FINISHED

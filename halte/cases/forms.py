@@ -16,6 +16,7 @@ from halte.reports.forms import TextField
 
 from . import enums, targets
 from .actions import JUDICIAL_OWNER_REFUSED, JUDICIAL_PERSON_REFUSED, ShareRequest, too_far
+from .forms_people import ContactFieldsMixin
 from .models import Case, FollowUp
 from .severity import CRITERIA_LABELS, Criteria, PhysicalViolence
 from .workflow import DEFAULT_WATCH_DAYS, MAX_WATCH_DAYS
@@ -244,7 +245,7 @@ class NoteForm(SubmissionTokenMixin, HalteForm):
     text = TextField(label=_("Note"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class PersonForm(SubmissionTokenMixin, HalteForm):
+class PersonForm(ContactFieldsMixin, SubmissionTokenMixin, HalteForm):
     role = forms.ChoiceField(label=_("Rôle dans la situation"), choices=enums.Role.choices)
     kind = forms.ChoiceField(label=_("Type"), choices=enums.PersonKind.choices)
     first_name = TextField(label=_("Prénom"), max_length=100)
@@ -254,6 +255,21 @@ class PersonForm(SubmissionTokenMixin, HalteForm):
     )
     class_name = TextField(label=_("Classe"), max_length=50, required=False)
     existing = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    field_order = ["role", "kind", "first_name", "last_name", "birth_date", "class_name", "phone", "email", "address"]
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        if data.get("kind") == "pupil" and any(data.get(name) for name in ("email", "phone", "address")):
+            self.add_error(
+                "address",
+                _(
+                    "Les coordonnées d’un élève sont celles de ses représentants légaux : enregistrez l’élève sans "
+                    "coordonnées, puis ajoutez ses représentants légaux depuis le dossier."
+                ),
+            )
+        return data
 
     def clean_birth_date(self):
         value = self.cleaned_data.get("birth_date")
@@ -499,16 +515,6 @@ class DifficultyForm(SubmissionTokenMixin, HalteForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Par exemple : la famille ne répond pas, il manque un élément du dossier pour agir."),
     )
-
-
-class DisclosureForm(VersionedForm):
-    do_not_disclose = forms.TypedChoiceField(
-        label=_("Ne pas informer la famille"),
-        choices=[("1", _("Activer : rien ne doit être dit à la famille")), ("0", _("Lever la consigne"))],
-        coerce=lambda value: value == "1",
-        widget=forms.RadioSelect,
-    )
-    reason = TextField(label=_("Motif"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class MyActionsFilterForm(HalteForm):

@@ -65,7 +65,9 @@ class Case(CaseWorkflowMixin, models.Model):
     closure_outcome = models.CharField(_("issue"), max_length=20, choices=enums.ClosureOutcome.choices, blank=True)
     watch_until = models.DateField(_("veille jusqu’au"), null=True, blank=True)
 
-    # Judicial track: when set, nothing of the case is disclosed to the families.
+    # « Ne pas informer » is decided per family (``interventions.FamilyRestriction``, the one rule);
+    # this flag only mirrors "some family of this case is under it", kept by
+    # ``interventions.families`` in the same transaction, for banners and family-facing letters.
     do_not_disclose_to_family = models.BooleanField(_("ne pas informer la famille (enquête)"), default=False)
     merged_into = models.ForeignKey(
         "self", verbose_name=_("fusionné dans"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -171,6 +173,43 @@ class Involvement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} — {self.get_role_display()} — {self.case}"
+
+
+class Guardianship(models.Model):
+    """An adult responsible for a pupil (mother, father, tutor…), and whether they hold parental
+    authority. Held at the person level: it stays true across cases, schools and years. Families are
+    per pupil: a pupil's family is the pupil and these adults (``halte.interventions.families``)."""
+
+    class Relationship(models.TextChoices):
+        MOTHER = "mother", _("Mère")
+        FATHER = "father", _("Père")
+        TUTOR = "tutor", _("Tuteur ou tutrice")
+        OTHER = "other", _("Autre")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The link lives and dies with the people it joins (the retention rules delete unlinked people).
+    child = models.ForeignKey(Person, verbose_name=_("élève"), on_delete=models.CASCADE, related_name="guardianships")
+    guardian = models.ForeignKey(
+        Person, verbose_name=_("représentant légal"), on_delete=models.CASCADE, related_name="wards"
+    )
+    relationship = models.CharField(_("lien avec l’élève"), max_length=10, choices=Relationship.choices)
+    parental_authority = models.BooleanField(_("exerce l’autorité parentale"), default=True)
+    created_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("représentant légal d’un élève")
+        verbose_name_plural = _("représentants légaux des élèves")
+        ordering = ["child", "-parental_authority", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "guardian"], name="guardianship_once"),
+            models.CheckConstraint(condition=~Q(child=models.F("guardian")), name="guardianship_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guardian} — {self.get_relationship_display()} — {self.child}"
 
 
 class SeverityAssessment(models.Model):

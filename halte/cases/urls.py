@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import conflicts, views, views_plan
+from . import conflicts, views, views_people, views_plan
 
 app_name = "cases"
 
@@ -22,7 +22,16 @@ urlpatterns = [
     path("dossiers/<uuid:public_id>/liens/", views.link_case, name="link"),
     path("dossiers/<uuid:public_id>/actions/", views_plan.add_action, name="add_action"),
     path("dossiers/<uuid:public_id>/suivis/ajouter/", views_plan.add_follow_up, name="add_follow_up"),
-    path("dossiers/<uuid:public_id>/famille/", views_plan.set_disclosure, name="disclosure"),
+    path(
+        "dossiers/<uuid:public_id>/personnes/<uuid:person_id>/representants/",
+        views_people.guardian_add,
+        name="guardian_add",
+    ),
+    path(
+        "dossiers/<uuid:public_id>/personnes/<uuid:person_id>/coordonnees/",
+        views_people.person_contact,
+        name="person_contact",
+    ),
     path("dossiers/<uuid:public_id>/conflit/", conflicts.declare, name="conflict"),
     path("actions/", views_plan.my_actions, name="my_actions"),
     path("actions/<uuid:action_id>/", views_plan.action_detail, name="action"),

@@ -38,7 +38,6 @@ from .forms import (
     AssignForm,
     CaseFilterForm,
     CriteriaForm,
-    DisclosureForm,
     ExtraFollowUpForm,
     FollowUpForm,
     LinkForm,
@@ -343,6 +342,7 @@ def detail(request, public_id):
             clocks=_clock_rows(case, case_clocks, now),
             rag=clocks.worst_state(case_clocks, now),
             involvements=case.involvements.select_related("person", "person__school"),
+            people_rows=_people_rows(membership, case),
             reports=case.reports.prefetch_related("pupils"),
             assessments=case.assessments.select_related("assessed_by__user"),
             actions_list=_action_rows(membership, case, shown, now),
@@ -393,11 +393,8 @@ def detail(request, public_id):
             else None
         )
     if context["can_judicial"]:
-        if access.can_set_disclosure(membership, case):
-            context["disclosure_form"] = DisclosureForm(
-                initial={"version": case.version, "do_not_disclose": "0" if case.do_not_disclose_to_family else "1"},
-                prefix="famille",
-            )
+        # « Ne pas informer » is set per family, on its own page (interventions.restriction_set).
+        context["can_restrict_families"] = access.can_set_disclosure(membership, case)
         context["notes_judicial"] = case.notes.filter(compartment=Compartment.JUDICIAL).select_related("author__user")
         context["judicial_form"] = (
             NoteForm(initial={"compartment": Compartment.JUDICIAL}, auto_id="note-justice-%s")
@@ -499,6 +496,20 @@ def access_log(request, public_id):
 
 
 # --- Forms acting on a case -----------------------------------------------------------------------
+
+
+def _people_rows(membership, case):
+    """The case's people, each with what makes them reachable: an adult's contact details, a pupil's
+    guardians (one query for all of them)."""
+    from halte.access.interventions import can_add_guardian
+
+    from .guardians import guardians_by_pupil
+
+    involvements = list(case.involvements.select_related("person", "person__school").order_by("added_at", "id"))
+    pupils = [row.person for row in involvements if row.person.kind == "pupil"]
+    links = guardians_by_pupil(pupils)
+    may_edit = can_add_guardian(membership, case)
+    return [{"involvement": row, "guardians": links.get(row.person_id), "may_edit": may_edit} for row in involvements]
 
 
 def _back(case):
@@ -725,6 +736,9 @@ def add_person(request, public_id):
                         birth_date=data["birth_date"],
                         class_name=data["class_name"],
                         school=case.school if data["kind"] == "pupil" else None,
+                        email=data["email"],
+                        phone=data["phone"],
+                        address=data["address"],
                     )
             except submission.AlreadySubmitted as already:
                 return submission.already_done(request, already)

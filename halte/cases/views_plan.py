@@ -34,7 +34,6 @@ from .forms import (
     CancelActionForm,
     CompleteActionForm,
     DifficultyForm,
-    DisclosureForm,
     ExtraFollowUpForm,
     MyActionsFilterForm,
 )
@@ -349,30 +348,4 @@ def add_follow_up(request, public_id):
     except actions.ActionRefused as refused:
         return _refused(request, case, refused.message)
     messages.success(request, _("Point de suivi supplémentaire prévu."))
-    return _back(case)
-
-
-@policy.requires(Capability.READ_CASES)
-@require_POST
-def set_disclosure(request, public_id):
-    case = _case_for(request, public_id)
-    _require(access.can_set_disclosure(request.membership, case))
-    form = DisclosureForm(request.POST, prefix="famille")
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    data = form.cleaned_data
-    try:
-        actions.set_disclosure(
-            case=case,
-            actor=request.membership,
-            do_not_disclose=data["do_not_disclose"],
-            reason=data["reason"],
-            expected_version=data["version"],
-        )
-    except (actions.StaleCase, actions.ActionRefused) as refused:
-        return _refused(request, case, refused.message)
-    if data["do_not_disclose"]:
-        messages.success(request, _("Consigne enregistrée : rien ne doit être dit à la famille."))
-    else:
-        messages.success(request, _("Consigne levée."))
     return _back(case)

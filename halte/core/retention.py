@@ -127,14 +127,25 @@ def _unlinked_people_due(now: datetime) -> QuerySet:
     """People no case cites any more (removed from a case, or whose cases went), a day after creation."""
     from halte.cases.models import ConflictOfInterest, Involvement, Person
     from halte.documents.models import Document
-    from halte.interventions.models import FamilyContact, Interview, Measure, MppSeries
+    from halte.interventions.models import (
+        FamilyContact,
+        FamilyRestriction,
+        Interview,
+        Measure,
+        MppSeries,
+        ParentsInformation,
+    )
 
+    # A guardianship is no citation: it goes with the people it joins.
     people = Person.objects.filter(created_at__lt=now - timedelta(days=1))
     for model, field_name in (
         (Involvement, "person"),
         (Measure, "person"),
         (Interview, "person"),
         (FamilyContact, "person"),
+        (FamilyContact, "pupil"),
+        (ParentsInformation, "pupil"),
+        (FamilyRestriction, "pupil"),
         (MppSeries, "author"),
         (ConflictOfInterest, "person"),
         (Document, "recipient"),

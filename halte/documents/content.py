@@ -34,9 +34,11 @@ from django.utils.translation import gettext_lazy
 from halte.accounts.models import Role
 from halte.cases.enums import ClosureOutcome, Compartment
 from halte.cases.enums import Role as InvolvementRole
-from halte.cases.models import Case, Note, Person
+from halte.cases.guardians import guardians_by_pupil, pupils_of
+from halte.cases.models import Case, Guardianship, Note, Person
 from halte.directory.cells import cell_for, departement_of
 from halte.directory.models import Partner
+from halte.interventions import families as intervention_families
 from halte.interventions import measures as intervention_measures
 from halte.interventions.models import (
     Family,
@@ -91,6 +93,8 @@ class ConvocationDetails:
     place: str
     purpose: str
     contact: str
+    # The pupil whose situation the convocation is about (its « Objet »); the recipient is their guardian.
+    pupil: Person | None = None
 
 
 @dataclass
@@ -293,6 +297,17 @@ def _parents_informed(case: Case) -> dict[str, Any]:
     return {"known": True, "informed": informed, "at": at, "reason": info.reason}
 
 
+def _ip_guardians(case: Case, victims: list[Person], guardians: list[Person]) -> dict[str, Any]:
+    """Each child's guardians (``cases.Guardianship``), those holding parental authority first, with
+    their address and phone; then the case's other guardians that no link names (victim's side)."""
+    links = guardians_by_pupil(victims)
+    linked = {link.guardian_id for rows in links.values() for link in rows}
+    return {
+        "pupil_guardians": [{"pupil": victim, "links": links[victim.pk]} for victim in victims],
+        "guardians": [person for person in victim_side_guardians(case, guardians) if person.pk not in linked],
+    }
+
+
 def information_preoccupante(
     case: Case, *, author, readable: frozenset[str], now: datetime, partner: Partner | None = None, recipients=None
 ) -> Built:
@@ -310,7 +325,7 @@ def information_preoccupante(
     context.update(
         partner=partner,
         victims=victims,
-        guardians=victim_side_guardians(case, people[InvolvementRole.GUARDIAN]),
+        **_ip_guardians(case, victims, people[InvolvementRole.GUARDIAN]),
         reports=_reports(case),
         words=_victim_words(case),
         family_contacts=_family_contacts(case, Family.VICTIM),
@@ -327,10 +342,13 @@ def information_preoccupante(
     return Built(DocumentKind.INFORMATION_PREOCCUPANTE, title, "documents/pdf/ip.html", context, used)
 
 
-def convocation_recipients(case: Case) -> list[tuple[Person, list[str]]]:
-    """Who a convocation may be sent to: the pupils and legal guardians of the case, with their roles."""
-    roles = [InvolvementRole.VICTIM, InvolvementRole.ALLEGED_AUTHOR, InvolvementRole.WITNESS, InvolvementRole.GUARDIAN]
-    return _people_with_roles(case, roles)
+def convocation_recipients(case: Case) -> list[Guardianship]:
+    """Who a convocation may be addressed to: the guardians holding parental authority of the pupils of
+    the case, each link naming the pupil the convocation is about. Never a pupil: a child is not
+    summoned by letter, their parents are."""
+    pupils = pupils_of(case)
+    links = guardians_by_pupil(pupils)
+    return [link for pupil in pupils for link in links[pupil.pk] if link.parental_authority]
 
 
 def closure_recipients(case: Case) -> list[tuple[Person, list[str]]]:
@@ -362,12 +380,41 @@ def _people_with_roles(case: Case, roles: Sequence[str]) -> list[tuple[Person, l
 
 
 def convocation(case: Case, *, author, readable: frozenset[str], now: datetime, recipient: Person, details) -> Built:
-    """Convocation of a pupil or a guardian: when, where, why, whom to contact. Nothing judicial."""
+    """Convocation of a pupil's legal guardian about that pupil: when, where, why, whom to contact.
+    Refused when that pupil's family is under « ne pas informer ». Nothing judicial."""
     _require_core(readable)
-    if recipient.pk not in {person.pk for person, _roles in convocation_recipients(case)}:
-        raise DocumentRefused(_("Cette personne n’est ni un élève ni un représentant légal de ce dossier."))
+    pupil = details.pupil
+    link = next(
+        (
+            link
+            for link in convocation_recipients(case)
+            if link.guardian_id == recipient.pk and pupil is not None and link.child_id == pupil.pk
+        ),
+        None,
+    )
+    if link is None:
+        raise DocumentRefused(
+            _(
+                "Une convocation s’adresse à un représentant légal d’un élève du dossier qui exerce l’autorité "
+                "parentale : ajoutez-le depuis le dossier, avec son adresse."
+            )
+        )
+    if intervention_families.is_restricted(case, pupil):
+        raise DocumentRefused(
+            _(
+                "Consigne « ne pas informer » sur la famille de %(pupil)s : aucune convocation ne peut lui être "
+                "adressée tant que la consigne n’est pas levée."
+            )
+            % {"pupil": pupil}
+        )
     context = _common(case, author, now, DocumentKind.CONVOCATION, family_facing=True)
-    context.update(recipient=recipient, details=details)
+    context.update(
+        recipient=recipient,
+        relationship=link.get_relationship_display(),
+        pupil=pupil,
+        pupil_school=pupil.school or case.school,
+        details=details,
+    )
     title = _("Convocation de %(name)s le %(day)s") % {"name": recipient, "day": details.on.strftime("%d/%m/%Y")}
     return Built(
         DocumentKind.CONVOCATION, title, "documents/pdf/convocation.html", context, {CORE}, recipient=recipient

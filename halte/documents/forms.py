@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from halte.access.partners import document_recipients
 from halte.core.submission import SubmissionTokenMixin
 from halte.forms import HalteForm
+from halte.interventions import families
 from halte.reports.forms import TextField
 
 from . import content
@@ -27,6 +28,17 @@ EVENING = time(18, 0)
 
 def _person_choices(people_with_roles) -> list[tuple[str, str]]:
     return [(str(person.public_id), f"{person} — {', '.join(roles)}") for person, roles in people_with_roles]
+
+
+def _convocation_label(link, restricted: bool) -> str:
+    label = _("%(guardian)s — %(relationship)s de %(pupil)s") % {
+        "guardian": link.guardian,
+        "relationship": link.get_relationship_display().lower(),
+        "pupil": link.child,
+    }
+    if restricted:
+        label += " — " + str(_("consigne « ne pas informer » : pas de convocation"))
+    return label
 
 
 class GenerateForm(SubmissionTokenMixin, HalteForm):
@@ -101,7 +113,17 @@ def unusual_time(on, at) -> str:
 
 
 class ConvocationForm(GenerateForm):
-    recipient = forms.ChoiceField(label=_("Destinataire"))
+    recipient = forms.ChoiceField(
+        label=_("Destinataire"),
+        help_text=_(
+            "Les représentants légaux qui exercent l’autorité parentale, pour l’élève dont la convocation "
+            "porte sur la situation. Il en manque un ? Ajoutez-le depuis le dossier, avec son adresse."
+        ),
+        error_messages={
+            "required": _("Choisissez le destinataire."),
+            "invalid_choice": _("Choisissez le destinataire."),
+        },
+    )
     on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     at = forms.TimeField(label=_("Heure"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     place = TextField(label=_("Lieu"), max_length=255)
@@ -124,11 +146,14 @@ class ConvocationForm(GenerateForm):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        recipients = content.convocation_recipients(self.case)
-        self._people = {str(p.public_id): p for p, _roles in recipients}
-        self.fields["recipient"].choices = [("", "—"), *_person_choices(recipients)]
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        self._links = {str(link.public_id): link for link in content.convocation_recipients(case)}
+        restricted = {link.child_id for link in self._links.values() if families.is_restricted(case, link.child)}
+        self.fields["recipient"].choices = [
+            ("", "—"),
+            *[(key, _convocation_label(link, link.child_id in restricted)) for key, link in self._links.items()],
+        ]
         # The confirmation is asked only once the date and time given fall on a weekend or an evening.
         self.time_warning = self._posted_time_warning()
         if not self.time_warning:
@@ -162,10 +187,16 @@ class ConvocationForm(GenerateForm):
 
     def generation_kwargs(self) -> dict:
         data = self.cleaned_data
+        link = self._links[data["recipient"]]
         return {
-            "recipient": self._people[data["recipient"]],
+            "recipient": link.guardian,
             "convocation": ConvocationDetails(
-                on=data["on"], at=data["at"], place=data["place"], purpose=data["purpose"], contact=data["contact"]
+                on=data["on"],
+                at=data["at"],
+                place=data["place"],
+                purpose=data["purpose"],
+                contact=data["contact"],
+                pupil=link.child,
             ),
         }
 

@@ -27,6 +27,7 @@ from halte.audit.models import Action as AuditAction
 from halte.cases.enums import Compartment
 from halte.cases.models import Case
 from halte.core import submission
+from halte.interventions import families
 
 from . import actions, storage
 from .forms import AddressedForm, ClosureLetterForm, ConvocationForm, GenerateForm, MinutesForm
@@ -115,6 +116,10 @@ def generate(request, public_id, kind):
         "form": form,
         "included": [Compartment(c).label for c in included],
     }
+    if kind == DocumentKind.CONVOCATION:
+        # The families a convocation may not be addressed to, as a warning before anything is typed.
+        context["restrictions"] = families.active_restrictions(case)
+        context["reads_judicial"] = Compartment.JUDICIAL in readable
     return render(request, "documents/generate.html", context, status=200)
 
 

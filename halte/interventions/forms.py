@@ -16,7 +16,6 @@ from halte.reports.forms import TextField
 from .measures import CONCERNED_ROLES, ENDS_BEFORE_START
 from .models import (
     CATEGORY_KINDS,
-    Family,
     FamilyContact,
     Interview,
     Measure,
@@ -328,32 +327,66 @@ class SeriesOutcomeForm(HalteForm):
 # --- Families ----------------------------------------------------------------------------------------
 
 
+def family_choices(case: Case, *, exclude_pupils=()) -> list[tuple[str, str]]:
+    """The families of the case, one per pupil: (pupil public id, « Famille de Léa Martin (victime) »)."""
+    from .families import families_of
+
+    return [
+        (str(family.pupil.public_id), family.label)
+        for family in families_of(case)
+        if family.pupil.pk not in set(exclude_pupils)
+    ]
+
+
+def pupil_from(case: Case, public_id: str):
+    """The pupil behind a family choice, only if it is a pupil of the case."""
+    return person_from(case, public_id) if public_id else None
+
+
 class FamilyContactForm(SubmissionTokenMixin, HalteForm):
-    family = forms.ChoiceField(label=_("Famille"), choices=Family.choices, widget=forms.RadioSelect)
+    pupil = forms.ChoiceField(
+        label=_("Famille"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choisissez la famille contactée."),
+            "invalid_choice": _("Choisissez la famille contactée."),
+        },
+    )
     at = forms.DateTimeField(label=_("Date et heure"), widget=_datetime_input())
     channel = forms.ChoiceField(label=_("Moyen"), choices=FamilyContact.Channel.choices)
     made_by = _team_field(_("Contact pris par"))
     person = forms.ChoiceField(label=_("Personne contactée"), required=False)
     summary = TextField(label=_("Résumé de l’échange"), max_length=8000, widget=_textarea(4), help_text=HEALTH_HINT)
     informed_of_situation = forms.BooleanField(
-        label=_("La famille a été informée de la situation, des mesures prises et de ses droits"), required=False
+        label=_("La famille a été informée de la situation, des mesures prises et de ses droits"),
+        required=False,
+        help_text=_("Impossible tant qu’une consigne « ne pas informer » s’applique à cette famille."),
     )
 
     def __init__(self, *args, case: Case, actor: Membership, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
+        self.fields["pupil"].choices = family_choices(case)
         self.fields["person"].choices = [("", _("Non précisé")), *people_choices(case)]
         self.fields["made_by"].queryset = team_for(case, actor)
         self.fields["made_by"].initial = actor.public_id
 
     def clean(self):
         data = super().clean()
+        data["pupil"] = pupil_from(self.case, data.get("pupil") or "")
         data["person"] = person_from(self.case, data.get("person") or "")
         return data
 
 
 class ParentsExceptionForm(HalteForm):
-    family = forms.ChoiceField(label=_("Famille"), choices=Family.choices, widget=forms.RadioSelect)
+    pupil = forms.ChoiceField(
+        label=_("Famille"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choisissez la famille concernée."),
+            "invalid_choice": _("Choisissez la famille concernée."),
+        },
+    )
     reason = TextField(
         label=_("Pourquoi informer ces parents irait contre l’intérêt de l’enfant"),
         max_length=4000,
@@ -364,4 +397,48 @@ class ParentsExceptionForm(HalteForm):
                 "sans motif, rien n’est enregistré."
             )
         },
+    )
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.fields["pupil"].choices = family_choices(case)
+
+    def clean(self):
+        data = super().clean()
+        data["pupil"] = pupil_from(self.case, data.get("pupil") or "")
+        return data
+
+
+class RestrictionForm(SubmissionTokenMixin, HalteForm):
+    pupil = forms.ChoiceField(
+        label=_("Famille à ne pas informer"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choisissez la famille."), "invalid_choice": _("Choisissez la famille.")},
+    )
+    reason = TextField(
+        label=_("Motif (besoin de l’enquête)"),
+        max_length=2000,
+        widget=_textarea(3),
+        help_text=_("Lu seulement par qui consulte le volet judiciaire du dossier."),
+        error_messages={"required": _("Indiquez le motif : sans motif, rien n’est enregistré.")},
+    )
+
+    def __init__(self, *args, case: Case, exclude_pupils=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.fields["pupil"].choices = family_choices(case, exclude_pupils=exclude_pupils)
+
+    def clean(self):
+        data = super().clean()
+        data["pupil"] = pupil_from(self.case, data.get("pupil") or "")
+        return data
+
+
+class LiftRestrictionForm(SubmissionTokenMixin, HalteForm):
+    reason = TextField(
+        label=_("Motif de la levée"),
+        max_length=2000,
+        widget=_textarea(3),
+        error_messages={"required": _("Indiquez le motif : sans motif, rien n’est enregistré.")},
     )

@@ -1,9 +1,10 @@
 """What the cell does for the pupils of a case: measures (protective, educational, disciplinary,
 change of school, judicial), interviews (with the shared-concern method as a series per alleged
-author), contacts with both families, and whether the parents were informed.
+author), contacts with each pupil's family, whether its parents were informed, and the judicial
+side's « ne pas informer » on a family (``FamilyRestriction``).
 
 Compartments: judicial measures belong to the judicial compartment of the case; everything else to
-its core. The ``do not disclose to the family`` flag of the case governs what families are told.
+its core. A family under « ne pas informer » is never recorded as informed nor sent a convocation.
 """
 
 import uuid
@@ -235,8 +236,23 @@ class Interview(models.Model):
 
 
 class Family(models.TextChoices):
+    """Which side a pupil's family is on. A family is that of one pupil (``pupil`` on the rows below):
+    a case with two alleged authors has two author families."""
+
     VICTIM = "victim", _("Famille de la victime")
     AUTHOR = "author", _("Famille de l’auteur présumé")
+
+
+def _pupil_field(related_name: str):
+    # Null only on rows older than families per pupil whose case named no matching pupil.
+    return models.ForeignKey(
+        "cases.Person",
+        verbose_name=_("famille de l’élève"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+    )
 
 
 class FamilyContact(models.Model):
@@ -250,6 +266,7 @@ class FamilyContact(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="family_contacts")
     family = models.CharField(_("famille"), max_length=10, choices=Family.choices)
+    pupil = _pupil_field("+")
     person = models.ForeignKey(
         "cases.Person",
         verbose_name=_("personne contactée"),
@@ -286,6 +303,7 @@ class ParentsInformation(models.Model):
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="parents_information")
     family = models.CharField(_("famille"), max_length=10, choices=Family.choices)
+    pupil = _pupil_field("+")
     status = models.CharField(_("état"), max_length=10, choices=Status.choices)
     informed_at = models.DateTimeField(_("informés le"), null=True, blank=True)
     reason = models.TextField(_("motif"), blank=True, max_length=4000)
@@ -294,7 +312,14 @@ class ParentsInformation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["case", "family"], name="parents_information_once"),
+            models.UniqueConstraint(
+                fields=["case", "pupil"], condition=models.Q(pupil__isnull=False), name="parents_information_once"
+            ),
+            models.UniqueConstraint(
+                fields=["case", "family"],
+                condition=models.Q(pupil__isnull=True),
+                name="parents_information_once_unnamed",
+            ),
             models.CheckConstraint(
                 condition=~models.Q(status="exception") | ~models.Q(reason=""),
                 name="parents_exception_has_reason",
@@ -303,3 +328,53 @@ class ParentsInformation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} — {self.get_family_display()}"
+
+
+class FamilyRestriction(models.Model):
+    """« Ne pas informer » one pupil's family: set with a reason by the judicial side (the investigation
+    requires it), lifted explicitly (who, when, why). While it stands, nobody records that family as
+    informed and no convocation is addressed to it. A row without a pupil covers every family of the
+    case: the case-wide instruction that existed before families per pupil, kept as it was meant."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="family_restrictions")
+    pupil = models.ForeignKey(
+        "cases.Person",
+        verbose_name=_("famille de l’élève"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("motif"), max_length=2000)
+    set_by = models.ForeignKey("accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+    lifted_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(_("motif de la levée"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["set_at", "id"]
+        constraints = [
+            # One standing instruction per family (and one case-wide at most).
+            models.UniqueConstraint(
+                fields=["case", "pupil"],
+                condition=models.Q(lifted_at__isnull=True, pupil__isnull=False),
+                name="family_restriction_once",
+            ),
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(lifted_at__isnull=True, pupil__isnull=True),
+                name="family_restriction_case_once",
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="family_restriction_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} — {self.pupil or '*'}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None

@@ -10,6 +10,7 @@ from halte.access import interventions as access
 from halte.cases.enums import Compartment
 from halte.cases.panels import Panel
 
+from . import families
 from .measures import is_due_for_review
 from .models import Family, FamilyContact, Interview, Measure, MeasureCategory, MppSeries, ParentsInformation
 from .mpp import SWITCH_AFTER_DAYS, pending_proposal
@@ -98,14 +99,47 @@ def _mpp(membership, case) -> dict:
 
 
 def _families(membership, case, *, reads_judicial: bool) -> dict:
-    informed = {row.family: row for row in ParentsInformation.objects.filter(case=case)}
-    contacts = FamilyContact.objects.filter(case=case).select_related("person", "made_by__user").order_by("at", "id")
+    """One block per pupil's family: its guardians, the « ne pas informer » instruction covering it, its
+    parents' information and its contacts. Rows older than families per pupil that named no pupil are
+    listed under their side. A fixed number of queries."""
+    from halte.cases.guardians import guardians_by_pupil
+
+    family_list = families.families_of(case)
+    restrictions = families.active_restrictions(case)
+    guardians = guardians_by_pupil([family.pupil for family in family_list])
+    informed: dict = {}
+    for row in ParentsInformation.objects.filter(case=case):
+        informed[row.pupil_id if row.pupil_id else row.family] = row
+    by_pupil: dict = defaultdict(list)
+    for contact in (
+        FamilyContact.objects.filter(case=case).select_related("person", "made_by__user").order_by("at", "id")
+    ):
+        by_pupil[contact.pupil_id if contact.pupil_id else contact.family].append(contact)
+    rows = [
+        {
+            "family": family,
+            "anchor": f"famille-{family.pupil.public_id}",
+            "guardians": guardians.get(family.pupil.pk, []),
+            "restriction": families.covered(restrictions, family.pupil),
+            "info": informed.get(family.pupil.pk),
+            "contacts": by_pupil.get(family.pupil.pk, []),
+        }
+        for family in family_list
+    ]
+    unnamed = [
+        {"label": label, "info": informed.get(value), "contacts": by_pupil.get(value, [])}
+        for value, label in Family.choices
+        if informed.get(value) or by_pupil.get(value)
+    ]
+    can_restrict = access.can_set_family_restriction(membership, case)
     return {
-        "parents": [{"label": label, "info": informed.get(value)} for value, label in Family.choices],
-        "contacts": list(contacts),
+        "rows": rows,
+        "unnamed": unnamed,
+        "case_wide": [row for row in restrictions if row.pupil_id is None],
         "can_record": access.can_record_family_contact(membership, case),
         "can_document_exception": access.can_document_parents_exception(membership, case),
-        "do_not_disclose": case.do_not_disclose_to_family,
-        # Only those who read the judicial compartment learn that the instruction comes from the judicial track.
+        "can_restrict": can_restrict,
+        "can_add_guardian": access.can_add_guardian(membership, case),
+        # Only those who read the judicial compartment learn why, and who decided.
         "reads_judicial": reads_judicial,
     }

@@ -35,6 +35,7 @@ class Kind(models.TextChoices):
     ACTION_DIFFICULTY = "action_difficulty", _("Difficulté signalée sur une action")
     FOLLOW_UP_ALERT = "follow_up_alert", _("Point de suivi : renforcer l’intervention")
     ACCESS_GRANT = "access_grant", _("Habilitation à confirmer ou accordée")
+    FAMILY_RESTRICTION = "family_restriction", _("Consigne « ne pas informer » une famille")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

@@ -19,7 +19,7 @@ from django.utils import timezone
 from halte.audit.models import Action, AuditEvent
 from halte.cases.models import Case
 from halte.interventions import mpp
-from halte.interventions.models import Measure, MeasureCategory, MeasureKind
+from halte.interventions.models import FamilyRestriction, Measure, MeasureCategory, MeasureKind
 from halte.meetings.models import AgendaItem
 from halte.reports.actions import PupilData, ReportData, submit_report
 from tests.documents.conftest import stored_document
@@ -51,6 +51,9 @@ class Scene:
     document: object
     meeting: object
     item: AgendaItem
+    pupil: object = None
+    adult: object = None
+    restriction: object = None
 
 
 @pytest.fixture
@@ -104,6 +107,9 @@ def scene(people, settings, tmp_path, monkeypatch) -> Scene:
         document=stored_document(case, coordinator),
         meeting=meeting,
         item=item,
+        pupil=victim,
+        adult=involve(case, "guardian", "Claire", "Martin", kind="adult"),
+        restriction=FamilyRestriction.objects.create(case=case, pupil=author, reason="Enquête.", set_by=coordinator),
     )
 
 
@@ -146,6 +152,10 @@ CASE_READS = {
     "interventions:series_victim_point": _case(lambda s: s.series.public_id),
     "interventions:family_contact": _case(),
     "interventions:parents_exception": _case(),
+    "interventions:restriction_set": _case(),
+    "interventions:restriction_lift": _case(lambda s: s.restriction.public_id),
+    "cases:guardian_add": _case(lambda s: s.pupil.public_id),
+    "cases:person_contact": _case(lambda s: s.adult.public_id),
     "documents:generate": _case(lambda s: "convocation"),
     "documents:download": _case(lambda s: s.document.public_id),
     "meetings:item": lambda s: ([s.meeting.public_id, s.item.public_id], s.case),
@@ -180,7 +190,6 @@ POST_ONLY = {
     "cases:follow_up",
     "cases:link",
     "cases:add_follow_up",
-    "cases:disclosure",
     "cases:conflict",
     "interventions:series_outcome",
     "interventions:series_switch",
@@ -335,10 +344,14 @@ def reads_about(target, user) -> int:
     ).count()
 
 
+# Pages a coordinator may not open: read by who may (the judicial side's « ne pas informer »).
+READERS = {"interventions:restriction_set": "magistrate", "interventions:restriction_lift": "magistrate"}
+
+
 @pytest.mark.parametrize("name", sorted(CASE_READS))
 def test_each_page_showing_case_content_writes_a_read_row(client, people, login, scene, name):
     args, target = CASE_READS[name](scene)
-    reader = getattr(people, READER.get(name, "coordinator"))
+    reader = getattr(people, {**READER, **READERS}.get(name, "coordinator"))
     login(client, reader)
     before = reads_about(target, reader.user)
     response = client.get(reverse(name, args=args))

@@ -26,7 +26,7 @@ from halte.directory.models import School
 from halte.documents.actions import generate
 from halte.documents.models import DocumentKind
 from halte.interventions import families, interviews, measures, mpp
-from halte.interventions.models import Family, FamilyContact, Interview, MeasureCategory, MeasureKind
+from halte.interventions.models import FamilyContact, Interview, MeasureCategory, MeasureKind
 from halte.meetings.models import Invitation, Meeting
 from halte.reports.actions import PupilData, ReportData, submit_report
 
@@ -498,7 +498,7 @@ def _case_with_every_section() -> Case:
     families.record_family_contact(
         case=case,
         actor=coordinator,
-        family=Family.VICTIM,
+        pupil=victim.person,
         at=yesterday,
         channel=FamilyContact.Channel.PHONE,
         made_by=coordinator,

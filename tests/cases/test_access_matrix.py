@@ -68,7 +68,8 @@ URL_MATRIX = {
     "cases:triage": ("get", "triage"),
     "cases:add_action": ("post", "manage"),
     "cases:add_follow_up": ("post", "follow_up"),
-    "cases:disclosure": ("post", "disclosure"),
+    "cases:guardian_add": ("get", "guardian"),
+    "cases:person_contact": ("get", "guardian"),
     "cases:complete_action": ("post", "action"),
     "cases:cancel_action": ("post", "action"),
     "cases:action": ("get", "action_page"),
@@ -179,8 +180,8 @@ def _expected(rule, name):
         return 404 if name == "coordinator" else 403
     if rule == "note":  # a judicial note: those who read the judicial compartment
         return "ok" if name in {"magistrate", "prosecutor_delegate", "police"} else 403
-    if rule == "disclosure":  # justice roles reading the judicial compartment (not the police liaison)
-        return "ok" if name in {"magistrate", "prosecutor_delegate"} else 403
+    if rule == "guardian":  # guardians and contact details: who manages the case, and the school's own staff
+        return "ok" if name in {"coordinator", "school_a_staff"} else 403
     raise AssertionError(rule)
 
 
@@ -210,6 +211,13 @@ def _args(url_name, world, people):
     if url_name == "cases:follow_up":
         follow_up = _matrix_follow_up(world)
         return [case.public_id, follow_up.public_id]
+    if url_name in ("cases:guardian_add", "cases:person_contact"):
+        kind = "pupil" if url_name == "cases:guardian_add" else "adult"
+        person, _ = case_models.Person.objects.get_or_create(kind=kind, first_name="Matrice", last_name=kind)
+        case_models.Involvement.objects.get_or_create(
+            case=case, person=person, role="victim" if kind == "pupil" else "guardian"
+        )
+        return [case.public_id, person.public_id]
     if url_name == "cases:conflict":
         # A teacher of school A named as alleged author, and school A not yet set aside, for each role.
         teacher, _ = case_models.Person.objects.get_or_create(
@@ -258,7 +266,6 @@ WRITES = {
     "cases:link": "links",
     "cases:add_action": "actions",
     "cases:add_follow_up": "follow_ups",
-    "cases:disclosure": "case",
     "cases:complete_action": "actions",
     "cases:cancel_action": "actions",
     "cases:report_difficulty": "events",
@@ -282,7 +289,6 @@ POST_DATA = {
     "cases:add_action": {"action-title": "Rencontrer la famille", "action-due_at": "2099-01-01T10:00"},
     # Filled per role below: a date within the year after the opening, a follow-up's own prefix.
     "cases:add_follow_up": {},
-    "cases:disclosure": {"famille-do_not_disclose": "1", "famille-reason": "Enquête en cours"},
 }
 
 
@@ -321,8 +327,6 @@ def test_case_action_matrix(client, login, people, world, url_name):
             data["organisation"] = str(people.analyst.organisation.pk)
         if url_name == "cases:add_action":
             data["action-owner_organisation"] = str(people.social_worker.organisation.pk)
-        if url_name == "cases:disclosure":
-            data["famille-version"] = str(world.case_a.version)
         if url_name == "cases:conflict":
             data = {"organisation": str(people.school_a_staff.organisation.pk), "reason": "Un enseignant mis en cause"}
         if url_name == "cases:follow_up":

@@ -13,6 +13,7 @@ from halte.audit.models import AuditEvent
 from halte.cases import actions, feedback
 from halte.cases.enums import Compartment, LegalBasis, State
 from halte.cases.models import Action, Case, Share
+from halte.interventions.models import FamilyRestriction
 from halte.notifications.models import Kind, Notification
 from halte.reports.models import Report
 from tests.factories import MembershipFactory
@@ -186,14 +187,15 @@ def test_status_of_a_report_without_a_case(db, report_status, expected):
         (State.REDIRECTED, "Suivi terminé"),
     ],
 )
-def test_status_follows_the_case_and_stops_at_pris_en_charge_when_nothing_may_be_disclosed(people, state, expected):
+def test_status_follows_the_case_and_still_moves_under_ne_pas_informer(people, state, expected):
     case = make_case("HS-2026-000610", people.school_a_staff.school, people.coordinator)
     Case.objects.filter(pk=case.pk).update(state=state)
     report = Report.objects.get(pk=a_report(case, status="in_progress").pk)
     assert str(feedback.reporter_status(report).label) == expected
+    FamilyRestriction.objects.create(case=case, reason="Enquête.")
     Case.objects.filter(pk=case.pk).update(do_not_disclose_to_family=True)
     report = Report.objects.get(pk=report.pk)
-    assert str(feedback.reporter_status(report).label) == "Pris en charge"
+    assert str(feedback.reporter_status(report).label) == expected
 
 
 def test_a_merged_case_speaks_through_its_survivor(people):
@@ -203,52 +205,3 @@ def test_a_merged_case_speaks_through_its_survivor(people):
     Case.objects.filter(pk=source.pk).update(merged_into=target, state=State.CLOSED)
     Case.objects.filter(pk=target.pk).update(state=State.IN_INTERVENTION)
     assert feedback.reporter_status(Report.objects.get(pk=report.pk)) == feedback.SUPPORTED
-
-
-# --- « Ne pas informer la famille » ----------------------------------------------------------------------
-
-
-def post_disclosure(client, case, value="1", reason="L’enquête est en cours.", version=None):
-    data = {
-        "famille-version": str(case.version if version is None else version),
-        "famille-do_not_disclose": value,
-        "famille-reason": reason,
-    }
-    return client.post(reverse("cases:disclosure", args=[case.public_id]), data, follow=True)
-
-
-def test_a_magistrate_sets_the_flag_journaled_in_the_judicial_compartment(client, login, people, case):
-    login(client, people.magistrate)
-    page = client.get(reverse("cases:detail", args=[case.public_id])).content.decode()
-    assert reverse("cases:disclosure", args=[case.public_id]) in page
-    response = post_disclosure(client, case)
-    assert "Ne pas informer la famille" in response.content.decode()  # the banner
-    case.refresh_from_db()
-    assert case.do_not_disclose_to_family
-    event = case.events.get(kind="disclosure")
-    assert event.compartment == Compartment.JUDICIAL
-    assert "L’enquête est en cours." in event.text
-    audit = AuditEvent.objects.get(action=AuditAction.CASE_CHANGED, detail__field="do_not_disclose_to_family")
-    assert audit.detail["value"] is True
-    assert audit.membership == people.magistrate
-    client.logout()
-    login(client, people.coordinator)
-    page = client.get(reverse("cases:detail", args=[case.public_id])).content.decode()
-    assert "L’enquête est en cours." not in page
-    assert reverse("cases:disclosure", args=[case.public_id]) not in page
-    client.logout()
-    login(client, people.prosecutor_delegate)
-    post_disclosure(client, case, value="0", reason="Enquête close.")
-    case.refresh_from_db()
-    assert not case.do_not_disclose_to_family
-
-
-def test_the_flag_needs_a_reason_and_a_fresh_version(client, login, people, case):
-    login(client, people.magistrate)
-    response = post_disclosure(client, case, reason="")
-    assert "Rien n’a été enregistré" in response.content.decode()
-    response = post_disclosure(client, case, version=case.version - 1 if case.version > 1 else 99)
-    assert "modifié par quelqu’un d’autre" in response.content.decode()
-    case.refresh_from_db()
-    assert not case.do_not_disclose_to_family
-    assert not case.events.filter(kind="disclosure").exists()

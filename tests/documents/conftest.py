@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from pypdf import PdfReader
 
-from halte.cases.models import Action, Involvement, Person
+from halte.cases.models import Action, Guardianship, Involvement, Person
 from halte.documents import storage
 from halte.documents.models import Document
 from halte.interventions.models import FamilyContact, Interview, Measure, ParentsInformation
@@ -77,6 +77,9 @@ class Filled:
     author_guardian: Person
     evidence: object
     meeting: Meeting
+    # The guardians' links to their children (cases.Guardianship), with parental authority.
+    guardian_link: Guardianship | None = None
+    author_guardian_link: Guardianship | None = None
 
 
 @pytest.fixture
@@ -111,7 +114,16 @@ def filled(world, people) -> Filled:
     guardian = person(
         "guardian", kind="adult", first_name="Sophie", last_name="Martin", address="3 rue des Lilas, 80000 Amiens"
     )
-    author_guardian = person("guardian", kind="adult", first_name="Marc", last_name="Durand")
+    author_guardian = person(
+        "guardian",
+        kind="adult",
+        first_name="Marc",
+        last_name="Durand",
+        address="8 allée des Tilleuls, 80090 Amiens",
+        phone="06 98 76 54 32",
+    )
+    guardian_link = Guardianship.objects.create(child=victim, guardian=guardian, relationship="mother")
+    author_guardian_link = Guardianship.objects.create(child=author, guardian=author_guardian, relationship="father")
 
     report = case.reports.get()
     report.forms = ["verbal", "cyber"]
@@ -226,6 +238,8 @@ def filled(world, people) -> Filled:
         author_guardian=author_guardian,
         evidence=evidence,
         meeting=meeting,
+        guardian_link=guardian_link,
+        author_guardian_link=author_guardian_link,
     )
 
 

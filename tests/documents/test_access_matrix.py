@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from halte.access import documents as access
 from halte.access.cases import can_read
-from halte.cases.models import Involvement, Person, Share
+from halte.cases.models import Guardianship, Involvement, Person, Share
 from halte.core.submission import new_token
 from halte.documents.models import DocumentKind
 from tests.conftest import CAST
@@ -85,12 +85,15 @@ def test_generate_post_matrix(client, login, people, world):
     """A POST is decided like the form: refused before anything is generated."""
     pupil = Person.objects.create(kind="pupil", first_name="Léa", last_name="Martin")
     Involvement.objects.create(case=world.case_a, person=pupil, role="victim")
+    mother = Person.objects.create(kind="adult", first_name="Claire", last_name="Martin", address="3 rue des Lilas")
+    Involvement.objects.create(case=world.case_a, person=mother, role="guardian")
+    link = Guardianship.objects.create(child=pupil, guardian=mother, relationship="mother")  # to her parents
     url = reverse("documents:generate", args=[world.case_a.public_id, "convocation"])
     on = timezone.localdate() + timedelta(days=2)
     while on.weekday() >= 5:  # a weekend asks for a confirmation (test_ready_to_send)
         on += timedelta(days=1)
     data = {
-        "recipient": str(pupil.public_id),
+        "recipient": str(link.public_id),
         "on": on.isoformat(),
         "at": "10:00",
         "place": "Collège A",

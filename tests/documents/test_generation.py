@@ -150,7 +150,9 @@ def test_information_preoccupante_has_identity_parents_account_and_parents_infor
         "Collège A",
         "5eB",
         "2. Parents et représentants légaux",
+        "Représentants légaux de Léa Martin",
         "MARTIN Sophie",
+        "Mère",
         "3. Récit",
         CORE_MARK,
         f"« {VICTIM_WORDS_SPOKEN} »",
@@ -162,6 +164,29 @@ def test_information_preoccupante_has_identity_parents_account_and_parents_infor
     )
     # The alleged author's family is not the child's: neither its guardian nor its contacts.
     assert_absent(data, "DURAND Marc", AUTHOR_FAMILY, JUDICIAL_MARK, IDENTITY_MARK)
+
+
+def test_information_preoccupante_lists_each_child_s_guardians_with_authority_address_and_phone(filled, world, people):
+    from halte.cases.models import Guardianship, Person
+
+    father = Person.objects.create(
+        kind="adult", first_name="Paul", last_name="Martin", address="12 rue Jean Jaurès, 80100 Abbeville"
+    )
+    father.phone = "06 11 22 33 44"
+    father.save()
+    Guardianship.objects.create(child=filled.victim, guardian=father, relationship="father", parental_authority=False)
+    _document, data = make(world.case_a, people.coordinator, "ip")
+    assert_present(
+        data,
+        "Représentants légaux de Léa Martin",
+        "MARTIN Sophie",
+        "Mère",
+        "MARTIN Paul",
+        "Père",
+        "12 rue Jean Jaurès, 80100 Abbeville",
+        "06 11 22 33 44",
+    )
+    assert_absent(data, "DURAND Marc", "06 98 76 54 32")  # the alleged author's father is not this child's
 
 
 def test_information_preoccupante_says_when_the_parents_were_informed(filled, world, people):
@@ -194,18 +219,19 @@ def test_an_ip_needs_the_child(world, people):
 # --- Convocation -------------------------------------------------------------------------------------
 
 
-def convocation_details(days=3):
+def convocation_details(days=3, pupil=None):
     return ConvocationDetails(
         on=timezone.localdate() + timedelta(days=days),
         at=timezone.localtime().time().replace(hour=14, minute=30, second=0, microsecond=0),
         place="Collège A, bureau de la CPE",
         purpose="Faire le point sur la situation de Léa à l’école",
         contact="Mme Roux, CPE, 03 22 00 00 00",
+        pupil=pupil,
     )
 
 
 def test_convocation_says_when_where_why_and_whom_to_contact_and_nothing_judicial(filled, world, people, settings):
-    details = convocation_details()
+    details = convocation_details(pupil=filled.victim)
     document, data = make(
         world.case_a, people.school_a_staff, "convocation", recipient=filled.guardian, convocation=details
     )
@@ -213,9 +239,11 @@ def test_convocation_says_when_where_why_and_whom_to_contact_and_nothing_judicia
     assert_present(
         data,
         "Convocation",
-        "Sophie Martin",
+        "Sophie MARTIN",
         "3 rue des Lilas",
+        "Objet : situation de Léa Martin, élève de l’établissement Collège A",
         "Madame, Monsieur,",
+        "En votre qualité de représentant légal (mère) de Léa",
         dateformat.format(details.on, "l j F Y"),
         "14:30",
         details.place,
@@ -224,18 +252,56 @@ def test_convocation_says_when_where_why_and_whom_to_contact_and_nothing_judicia
         details.contact,
     )
     assert_absent(data, JUDICIAL_MARK, JUDICIAL_MEASURE, HEALTH_MARK, "procureur", "judiciaire", "parquet")
+    assert_absent(data, "Bonjour", "avec votre enfant")
     assert document.recipient == filled.guardian
     assert document.compartments == ["core"]
 
 
-def test_a_pupil_is_greeted_by_first_name(filled, world, people):
-    _document, data = make(
-        world.case_a, people.coordinator, "convocation", recipient=filled.victim, convocation=convocation_details()
+@pytest.mark.parametrize("who", ["pupil", "guardian_of_another_pupil", "no_parental_authority"])
+def test_a_convocation_is_never_addressed_to_a_pupil_nor_outside_parental_authority(filled, world, people, who):
+    recipient, pupil = filled.guardian, filled.victim
+    if who == "pupil":
+        recipient = filled.victim
+    elif who == "guardian_of_another_pupil":
+        pupil = filled.author
+    else:
+        filled.guardian_link.parental_authority = False
+        filled.guardian_link.save()
+    with pytest.raises(actions.DocumentRefused, match="représentant légal"):
+        actions.generate(
+            case=world.case_a,
+            actor=people.coordinator,
+            kind="convocation",
+            recipient=recipient,
+            convocation=convocation_details(pupil=pupil),
+        )
+    assert not Document.objects.exists()
+
+
+def test_a_convocation_to_a_family_under_ne_pas_informer_is_refused(filled, world, people):
+    from halte.interventions import families
+
+    families.set_restriction(case=world.case_a, actor=people.magistrate, pupil=filled.author, reason="Enquête.")
+    with pytest.raises(actions.DocumentRefused, match="ne pas informer"):
+        actions.generate(
+            case=world.case_a,
+            actor=people.coordinator,
+            kind="convocation",
+            recipient=filled.author_guardian,
+            convocation=convocation_details(pupil=filled.author),
+        )
+    assert not Document.objects.exists()
+    # The other family is not concerned.
+    make(
+        world.case_a,
+        people.coordinator,
+        "convocation",
+        recipient=filled.guardian,
+        convocation=convocation_details(pupil=filled.victim),
     )
-    assert_present(data, "Bonjour Léa,")
 
 
-def test_a_convocation_goes_only_to_someone_of_the_case(world, people):
+def test_a_convocation_goes_only_to_someone_of_the_case(filled, world, people):
     from halte.cases.models import Person
 
     stranger = Person.objects.create(kind="adult", first_name="Jean", last_name="Inconnu")
@@ -245,7 +311,7 @@ def test_a_convocation_goes_only_to_someone_of_the_case(world, people):
             actor=people.coordinator,
             kind="convocation",
             recipient=stranger,
-            convocation=convocation_details(),
+            convocation=convocation_details(pupil=filled.victim),
         )
 
 
@@ -408,7 +474,11 @@ def test_a_failed_generation_leaves_neither_row_nor_file(filled, world, people, 
 
 def test_tampering_is_detected(filled, world, people, settings):
     document, _data = make(
-        world.case_a, people.coordinator, "convocation", recipient=filled.guardian, convocation=convocation_details()
+        world.case_a,
+        people.coordinator,
+        "convocation",
+        recipient=filled.guardian,
+        convocation=convocation_details(pupil=filled.victim),
     )
     path = settings.MEDIA_ROOT / document.path
     blob = bytearray(path.read_bytes())

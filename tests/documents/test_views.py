@@ -32,14 +32,14 @@ def test_school_staff_convene_a_family_of_their_school_s_case(client, login, peo
     url = generate_url(world.case_a, "convocation")
     page = client.get(url)
     assert page.status_code == 200
-    assert "Sophie Martin" in page.content.decode()  # the recipients offered
+    assert "Sophie Martin — mère de Léa Martin" in page.content.decode()  # the recipients offered
     on = timezone.localdate() + timedelta(days=5)
     while on.weekday() >= 5:  # a weekend asks for a confirmation (test_ready_to_send)
         on += timedelta(days=1)
     response = client.post(
         url,
         {
-            "recipient": str(filled.guardian.public_id),
+            "recipient": str(filled.guardian_link.public_id),
             "submission_token": new_token(),
             "on": on.isoformat(),
             "at": "09:15",
@@ -63,7 +63,7 @@ def test_a_past_date_is_refused_in_french_and_nothing_is_generated(client, login
     response = client.post(
         generate_url(world.case_a, "convocation"),
         {
-            "recipient": str(filled.guardian.public_id),
+            "recipient": str(filled.guardian_link.public_id),
             "submission_token": new_token(),
             "on": (timezone.localdate() - timedelta(days=1)).isoformat(),
             "at": "09:15",
@@ -261,3 +261,32 @@ def test_a_case_closed_then_offers_the_closure_letter_form(client, login, people
     )
     assert response.status_code == 302
     assert Document.objects.get().kind == "closure_letter"
+
+
+def test_a_convocation_to_a_restricted_family_is_refused_even_forged(client, login, people, world, filled):
+    from halte.interventions import families
+
+    families.set_restriction(case=world.case_a, actor=people.magistrate, pupil=filled.author, reason="Enquête.")
+    login(client, people.school_a_staff)
+    url = generate_url(world.case_a, "convocation")
+    page = client.get(url).content.decode()
+    assert "Consigne « ne pas informer »" in page  # the warning, before anything is typed
+    assert "Enquête." not in page  # the reason is the judicial side's
+    assert "consigne « ne pas informer » : pas de convocation" in page
+    forged = {
+        "recipient": str(filled.author_guardian_link.public_id),
+        "submission_token": new_token(),
+        "on": (timezone.localdate() + timedelta(days=5)).isoformat(),
+        "at": "09:15",
+        "place": "Collège A",
+        "purpose": "Faire le point",
+        "contact": "Mme Roux",
+    }
+    response = client.post(url, forged)
+    assert response.status_code == 200
+    assert "aucune convocation ne peut lui être adressée" in response.content.decode()
+    assert not Document.objects.exists()
+    # A pupil is never offered nor accepted as the addressee.
+    pupil = client.post(url, {**forged, "recipient": str(filled.author.public_id), "submission_token": new_token()})
+    assert "Choisissez le destinataire." in pupil.content.decode()
+    assert not Document.objects.exists()

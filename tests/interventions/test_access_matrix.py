@@ -14,7 +14,14 @@ from django.utils import timezone
 from halte.audit.models import AuditEvent
 from halte.core.submission import new_token
 from halte.interventions import measures, mpp
-from halte.interventions.models import FamilyContact, Interview, Measure, MppSeries, ParentsInformation
+from halte.interventions.models import (
+    FamilyContact,
+    FamilyRestriction,
+    Interview,
+    Measure,
+    MppSeries,
+    ParentsInformation,
+)
 from tests.conftest import CAST
 
 from .conftest import at, cast_for, days_ago
@@ -70,6 +77,8 @@ RULES = {
     # the coordinator or the lead (the coordinator leads every case of the world).
     "series": ("core", lambda n, c: n == "coordinator" or _own_school(n, c)),
     "series_switch": ("core", lambda n, c: n == "coordinator"),
+    # « Ne pas informer » a family: the magistrate and the délégué du procureur, never the police liaison.
+    "judicial_side": (None, lambda n, c: n in {"magistrate", "prosecutor_delegate"}),
 }
 
 # Every URL name of the namespace → (method, rule, an extra name for the same URL on another object).
@@ -85,6 +94,8 @@ URL_MATRIX = {
     "interventions:series_keep_going": ("post", "series_switch"),
     "interventions:family_contact": ("get", "school_work"),
     "interventions:parents_exception": ("get", "cell"),
+    "interventions:restriction_set": ("get", "judicial_side"),
+    "interventions:restriction_lift": ("get", "judicial_side"),
 }
 # The same review URL on a judicial measure follows its own rule.
 JUDICIAL_REVIEW = ("get", "review_judicial")
@@ -151,6 +162,11 @@ def _url(url_name: str, made: dict, judicial: bool = False) -> str:
         return reverse(url_name, args=[case.public_id, measure.public_id])
     if url_name.startswith("interventions:series_") and url_name != "interventions:series_start":
         return reverse(url_name, args=[case.public_id, made["series"].public_id])
+    if url_name == "interventions:restriction_lift":  # each role meets a standing instruction
+        standing = FamilyRestriction.objects.filter(case=case, lifted_at__isnull=True).first()
+        if standing is None:
+            standing = FamilyRestriction.objects.create(case=case, reason="Enquête.", set_by=case.lead)
+        return reverse(url_name, args=[case.public_id, standing.public_id])
     return reverse(url_name, args=[case.public_id])
 
 
@@ -224,14 +240,33 @@ def _post_data(url_name, made, people, name):
             "victim_view": "same",
         },
         "interventions:family_contact": {
-            "family": "victim",
+            "pupil": str(victim.person.public_id),
             "at": held,
             "channel": "phone",
             "made_by": str(people.coordinator.public_id),
             "summary": "Appel.",
             "informed_of_situation": "on",
         },
-        "interventions:parents_exception": {"family": "author", "reason": "Intérêt de l’enfant."},
+        "interventions:parents_exception": {
+            "pupil": str(case.involvements.filter(role="alleged_author").first().person.public_id),
+            "reason": "Intérêt de l’enfant.",
+        },
+        # A family not yet under the instruction (two roles may set one each).
+        "interventions:restriction_set": {
+            "pupil": str(
+                case.involvements.filter(role__in=["victim", "alleged_author"])
+                .exclude(
+                    person__in=FamilyRestriction.objects.filter(
+                        case=case, lifted_at__isnull=True, pupil__isnull=False
+                    ).values("pupil")
+                )
+                .order_by("id")
+                .first()
+                .person.public_id
+            ),
+            "reason": "Besoin de l’enquête.",
+        },
+        "interventions:restriction_lift": {"reason": "Auditions faites."},
     }[url_name] | ({"submission_token": new_token()} if url_name in CREATION_FORMS else {})
 
 
@@ -242,6 +277,8 @@ CREATION_FORMS = {
     "interventions:series_author_meeting",
     "interventions:series_victim_point",
     "interventions:family_contact",
+    "interventions:restriction_set",
+    "interventions:restriction_lift",
 }
 
 
@@ -253,6 +290,8 @@ def _counts():
         MppSeries.objects.count(),
         FamilyContact.objects.count(),
         ParentsInformation.objects.count(),
+        FamilyRestriction.objects.count(),
+        FamilyRestriction.objects.filter(lifted_at__isnull=False).count(),
     )
 
 
@@ -269,8 +308,9 @@ def test_refused_posts_save_nothing(client, login, people, objects, url_name):
         if url_name == "interventions:series_start":
             # One series per author: each allowed role starts its own with the same pupil.
             MppSeries.objects.filter(case=made["case"]).exclude(pk=made["series"].pk).delete()
+        url = _url(url_name, made)  # may prepare its object (a standing instruction): before counting
         before = _counts()
-        response = client.post(_url(url_name, made), _post_data(url_name, made, people, name))
+        response = client.post(url, _post_data(url_name, made, people, name))
         if want == "ok":
             assert response.status_code == 302, name
             assert _counts() != before, name

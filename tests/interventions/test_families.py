@@ -1,6 +1,7 @@
-"""Family support: contacts with both families, « parents informed » per family (or the documented
-exception, which needs a reason), the « do not disclose to the family » warning, and the measures a
-family-facing output may draw from."""
+"""Family support, one family per pupil: contacts, « parents informed » per family (or the documented
+exception, which needs a reason), the judicial side's « ne pas informer » on one family (set, lifted,
+refused to whom it is not for, blocking « famille informée » even on a forged post), and the measures
+a family-facing output may draw from."""
 
 from datetime import timedelta
 
@@ -12,13 +13,13 @@ from halte.audit.models import Action, AuditEvent
 from halte.core.submission import new_token
 from halte.interventions import families, measures
 from halte.interventions.common import InterventionRefused
-from halte.interventions.models import FamilyContact, ParentsInformation
+from halte.interventions.models import FamilyContact, FamilyRestriction, ParentsInformation
+from halte.notifications.models import Notification
 
-WARNING = "Ne rien dire du volet judiciaire à la famille"
-NEUTRAL_WARNING = (
-    "Consigne de la cellule : ne pas informer la famille de certains éléments du dossier pour le moment. "
-    "Limitez-vous à ce que la cellule a validé."
-)
+from .conftest import involve
+
+RESTRICTION = "Consigne « ne pas informer »"
+REASON = "Audition des parents de Hugo prévue par les enquêteurs."
 
 
 def contact_url(case):
@@ -35,7 +36,7 @@ def local(moment):
 
 def contact_payload(people, cast, **overrides):
     data = {
-        "family": "victim",
+        "pupil": str(cast.victim.public_id),
         "at": local(timezone.now() - timedelta(days=1)),
         "channel": "phone",
         "made_by": str(people.school_a_staff.public_id),
@@ -52,23 +53,30 @@ def test_a_contact_with_the_box_ticked_records_the_parents_as_informed(client, l
     response = client.post(contact_url(world.case_a), contact_payload(people, cast, informed_of_situation="on"))
     assert response.status_code == 302
     contact = FamilyContact.objects.get()
-    assert (contact.family, contact.person, contact.made_by) == ("victim", cast.victim_guardian, people.school_a_staff)
-    info = ParentsInformation.objects.get(case=world.case_a, family="victim")
-    assert info.status == "informed"
+    assert (contact.family, contact.pupil, contact.person, contact.made_by) == (
+        "victim",
+        cast.victim,
+        cast.victim_guardian,
+        people.school_a_staff,
+    )
+    info = ParentsInformation.objects.get(case=world.case_a, pupil=cast.victim)
+    assert (info.status, info.family) == ("informed", "victim")
     assert info.informed_at == contact.at
     assert not ParentsInformation.objects.filter(family="author").exists()
     assert AuditEvent.objects.filter(action=Action.FAMILY_CONTACT_RECORDED).count() == 1
     assert AuditEvent.objects.filter(action=Action.PARENTS_INFORMATION_CHANGED).count() == 1
     html = client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
-    assert "Informés le" in html
-    assert "Pas encore informés" in html  # the author's family
+    assert "informés le" in html
+    assert "pas encore informés" in html  # the authors' families
+    assert f"Famille de {cast.author} (auteur présumé)" in html
+    assert f"Famille de {cast.second_author} (auteur présumé)" in html
 
 
 def test_a_contact_without_the_box_does_not_inform(people, world, cast):
     families.record_family_contact(
         case=world.case_a,
         actor=people.coordinator,
-        family="author",
+        pupil=cast.author,
         at=timezone.now(),
         channel="meeting",
         made_by=people.coordinator,
@@ -77,13 +85,13 @@ def test_a_contact_without_the_box_does_not_inform(people, world, cast):
     assert not ParentsInformation.objects.exists()
 
 
-def test_the_first_informed_date_is_kept(people, world):
+def test_the_first_informed_date_is_kept(people, world, cast):
     earlier = timezone.now() - timedelta(days=3)
     for moment in (earlier, timezone.now() - timedelta(days=1)):
         families.record_family_contact(
             case=world.case_a,
             actor=people.coordinator,
-            family="author",
+            pupil=cast.author,
             at=moment,
             channel="phone",
             made_by=people.coordinator,
@@ -93,29 +101,30 @@ def test_the_first_informed_date_is_kept(people, world):
     assert ParentsInformation.objects.get(family="author").informed_at == earlier
 
 
-def test_the_exception_requires_a_reason(client, login, people, world):
+def test_the_exception_requires_a_reason(client, login, people, world, cast):
     login(client, people.coordinator)
-    response = client.post(exception_url(world.case_a), {"family": "victim", "reason": "   "})
+    victim = str(cast.victim.public_id)
+    response = client.post(exception_url(world.case_a), {"pupil": victim, "reason": "   "})
     assert response.status_code == 400
     assert "Expliquez pourquoi informer ces parents irait contre l’intérêt de l’enfant" in response.content.decode()
     assert not ParentsInformation.objects.exists()
     with pytest.raises(InterventionRefused):
-        families.document_exception(case=world.case_a, actor=people.coordinator, family="victim", reason="")
+        families.document_exception(case=world.case_a, actor=people.coordinator, pupil=cast.victim, reason="")
     assert not ParentsInformation.objects.exists()
     reason = "Le père est mis en cause dans des violences au domicile."
-    assert client.post(exception_url(world.case_a), {"family": "victim", "reason": reason}).status_code == 302
+    assert client.post(exception_url(world.case_a), {"pupil": victim, "reason": reason}).status_code == 302
     info = ParentsInformation.objects.get()
     assert (info.status, info.reason, info.informed_at) == ("exception", reason, None)
     html = client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
     assert reason in html
 
 
-def test_a_later_informing_contact_replaces_the_exception(people, world):
-    families.document_exception(case=world.case_a, actor=people.coordinator, family="author", reason="Danger.")
+def test_a_later_informing_contact_replaces_the_exception(people, world, cast):
+    families.document_exception(case=world.case_a, actor=people.coordinator, pupil=cast.author, reason="Danger.")
     families.record_family_contact(
         case=world.case_a,
         actor=people.coordinator,
-        family="author",
+        pupil=cast.author,
         at=timezone.now(),
         channel="phone",
         made_by=people.coordinator,
@@ -140,62 +149,197 @@ def test_invalid_contact_is_refused_and_nothing_saved(client, login, people, wor
     assert not ParentsInformation.objects.exists()
 
 
-def test_school_staff_record_contacts_but_the_exception_is_the_cells(client, login, people, world):
+def test_school_staff_record_contacts_but_the_exception_is_the_cells(client, login, people, world, cast):
     login(client, people.school_a_staff)
     assert client.get(contact_url(world.case_a)).status_code == 200
     assert client.get(exception_url(world.case_a)).status_code == 403
-    assert client.post(exception_url(world.case_a), {"family": "victim", "reason": "x"}).status_code == 403
+    forged = {"pupil": str(cast.victim.public_id), "reason": "x"}
+    assert client.post(exception_url(world.case_a), forged).status_code == 403
     assert not ParentsInformation.objects.exists()
 
 
-# --- Do not disclose to the family ---------------------------------------------------------------------
+# --- Families per pupil ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("flag", [True, False])
-def test_the_contact_form_warns_when_nothing_may_be_disclosed(client, login, people, world, flag):
-    world.case_a.do_not_disclose_to_family = flag
-    world.case_a.save()
+def test_two_alleged_authors_have_two_families_informed_separately(people, world, cast):
+    for pupil in (cast.author, cast.second_author):
+        families.record_family_contact(
+            case=world.case_a,
+            actor=people.coordinator,
+            pupil=pupil,
+            at=timezone.now() - timedelta(hours=1),
+            channel="meeting",
+            made_by=people.coordinator,
+            summary="Rendez-vous avec les parents.",
+            informed_of_situation=pupil == cast.author,
+        )
+    assert [f.pupil for f in families.families_of(world.case_a)] == [cast.victim, cast.author, cast.second_author]
+    assert {c.pupil for c in FamilyContact.objects.filter(family="author")} == {cast.author, cast.second_author}
+    info = ParentsInformation.objects.get()
+    assert (info.pupil, info.family, info.status) == (cast.author, "author", "informed")
+    families.document_exception(
+        case=world.case_a, actor=people.coordinator, pupil=cast.second_author, reason="Violences au domicile."
+    )
+    assert ParentsInformation.objects.get(pupil=cast.second_author).status == "exception"
+    assert ParentsInformation.objects.get(pupil=cast.author).status == "informed"
+
+
+@pytest.mark.parametrize("who", ["witness", "victim_guardian", "other_case"])
+def test_a_family_is_that_of_a_victim_or_alleged_author_of_the_case(client, login, people, world, cast, who):
+    other = involve(world.case_b, "victim", "Zoé", "Ailleurs")
+    pupil = other if who == "other_case" else getattr(cast, who)
+    login(client, people.coordinator)
+    response = client.post(contact_url(world.case_a), contact_payload(people, cast, pupil=str(pupil.public_id)))
+    assert response.status_code == 400
+    assert "Choisissez la famille contactée." in response.content.decode()
+    with pytest.raises(InterventionRefused):
+        families.record_family_contact(
+            case=world.case_a,
+            actor=people.coordinator,
+            pupil=pupil,
+            at=timezone.now(),
+            channel="phone",
+            made_by=people.coordinator,
+            summary="Appel.",
+        )
+    assert not FamilyContact.objects.exists()
+
+
+# --- « Ne pas informer » a family ----------------------------------------------------------------------
+
+
+def restrict_url(case):
+    return reverse("interventions:restriction_set", args=[case.public_id])
+
+
+def lift_url(case, restriction):
+    return reverse("interventions:restriction_lift", args=[case.public_id, restriction.public_id])
+
+
+def restrict(people, world, pupil, who="magistrate"):
+    return families.set_restriction(case=world.case_a, actor=getattr(people, who), pupil=pupil, reason=REASON)
+
+
+@pytest.mark.parametrize("whole_case", [False, True])
+def test_the_school_cannot_record_a_restricted_family_as_informed_by_form_or_forged_post(
+    client, login, people, world, cast, whole_case
+):
+    if whole_case:  # the instruction carried over from the former case-wide flag covers every family
+        FamilyRestriction.objects.create(case=world.case_a, pupil=None, reason="Consigne du dossier.")
+    else:
+        restrict(people, world, cast.victim)
     login(client, people.school_a_staff)
-    html = client.get(contact_url(world.case_a)).content.decode()
-    assert (NEUTRAL_WARNING in html) is flag
-    assert (
-        NEUTRAL_WARNING in client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
-    ) is flag
+    page = client.get(contact_url(world.case_a) + f"?famille={cast.victim.public_id}").content.decode()
+    assert RESTRICTION in page
+    assert REASON not in page  # the reason is the investigation's
+    response = client.post(contact_url(world.case_a), contact_payload(people, cast, informed_of_situation="on"))
+    assert response.status_code == 400
+    assert "vous ne pouvez pas enregistrer que cette famille a été informée" in response.content.decode()
+    assert not FamilyContact.objects.exists()
+    assert not ParentsInformation.objects.exists()
+    with pytest.raises(InterventionRefused, match="ne pas informer"):
+        families.record_family_contact(
+            case=world.case_a,
+            actor=people.coordinator,
+            pupil=cast.victim,
+            at=timezone.now(),
+            channel="phone",
+            made_by=people.coordinator,
+            summary="Appel.",
+            informed_of_situation=True,
+        )
+    assert not ParentsInformation.objects.exists()
+    # A contact that does not inform stays possible (the family may call), under the warning.
+    assert client.post(contact_url(world.case_a), contact_payload(people, cast)).status_code == 302
+    assert FamilyContact.objects.get().informed_of_situation is False
+    # Another family is not concerned by a family's instruction.
+    other = contact_payload(people, cast, pupil=str(cast.author.public_id), informed_of_situation="on")
+    expected = 400 if whole_case else 302
+    assert client.post(contact_url(world.case_a), other).status_code == expected
 
 
-def warning_pages(client, case) -> dict[str, str]:
-    return {
-        "contact form": client.get(contact_url(case)).content.decode(),
-        "case page": client.get(reverse("cases:detail", args=[case.public_id])).content.decode(),
-    }
+@pytest.mark.parametrize("name", ["coordinator", "school_a_staff", "police", "social_worker"])
+def test_only_the_judicial_side_sets_or_lifts_the_instruction(client, login, people, world, cast, name):
+    standing = restrict(people, world, cast.author)
+    member = getattr(people, name)
+    login(client, member)
+    assert client.get(restrict_url(world.case_a)).status_code == 403
+    forged = {"pupil": str(cast.victim.public_id), "reason": "Je décide.", "submission_token": new_token()}
+    assert client.post(restrict_url(world.case_a), forged).status_code == 403
+    assert client.get(lift_url(world.case_a, standing)).status_code == 403
+    lifted = {"reason": "Je lève.", "submission_token": new_token()}
+    assert client.post(lift_url(world.case_a, standing), lifted).status_code == 403
+    with pytest.raises(InterventionRefused):
+        families.set_restriction(case=world.case_a, actor=member, pupil=cast.victim, reason="Non.")
+    with pytest.raises(InterventionRefused):
+        families.lift_restriction(case=world.case_a, actor=member, restriction=standing, reason="Non.")
+    assert list(FamilyRestriction.objects.values_list("pupil", "lifted_at")) == [(cast.author.pk, None)]
 
 
-@pytest.mark.parametrize("name", ["school_a_staff", "coordinator"])
-def test_the_warning_says_nothing_of_the_judicial_track_to_who_does_not_read_it(client, login, people, world, name):
-    world.case_a.do_not_disclose_to_family = True
-    world.case_a.save()
-    login(client, getattr(people, name))
-    for where, html in warning_pages(client, world.case_a).items():
-        assert NEUTRAL_WARNING in html, where
-        assert WARNING not in html, where
-        assert "Le volet judiciaire de ce dossier" not in html, where
-        assert "démarche judiciaire" not in html, where
+def test_an_outsider_gets_404(client, login, people, world, cast):
+    standing = restrict(people, world, cast.author)
+    login(client, people.school_b_staff)
+    assert client.get(restrict_url(world.case_a)).status_code == 404
+    assert client.get(lift_url(world.case_a, standing)).status_code == 404
 
 
-def test_the_warning_keeps_its_judicial_wording_for_who_reads_the_judicial_part(client, login, people, world):
-    world.case_a.do_not_disclose_to_family = True
-    world.case_a.save()
-    world.case_a.co_workers.add(people.magistrate)  # on the case's team: records family contacts
+@pytest.mark.parametrize("name", ["magistrate", "prosecutor_delegate"])
+def test_the_judicial_side_sets_and_lifts_it_journaled_and_the_lead_is_told_nothing_more(
+    client, login, people, world, cast, name
+):
+    member = getattr(people, name)
+    login(client, member)
+    page = client.get(restrict_url(world.case_a)).content.decode()
+    assert f"Famille de {cast.second_author} (auteur présumé)" in page
+    data = {"pupil": str(cast.author.public_id), "reason": REASON, "submission_token": new_token()}
+    assert client.post(restrict_url(world.case_a), data).status_code == 302
+    assert client.post(restrict_url(world.case_a), data).status_code == 302  # the double click: recorded once
+    row = FamilyRestriction.objects.get()
+    assert (row.pupil, row.reason, row.set_by, row.lifted_at) == (cast.author, REASON, member, None)
+    world.case_a.refresh_from_db()
+    assert world.case_a.do_not_disclose_to_family
+    event = world.case_a.events.get(kind="disclosure")
+    assert event.compartment == "judicial" and REASON in event.text
+    assert AuditEvent.objects.filter(action=Action.CASE_CHANGED, detail__field="family_restriction").count() == 1
+    notice = Notification.objects.get(kind="family_restriction")
+    assert notice.membership == people.coordinator  # the case's lead
+    assert REASON not in notice.title and str(cast.author) not in notice.title
+    # A second instruction on the same family is refused; another family may get its own.
+    with pytest.raises(InterventionRefused, match="déjà posée"):
+        restrict(people, world, cast.author, who=name)
+    # Lifting is explicit: who, when, why.
+    response = client.post(lift_url(world.case_a, row), {"reason": "", "submission_token": new_token()})
+    assert response.status_code == 400
+    assert "Indiquez le motif" in response.content.decode()
+    lifted = {"reason": "Auditions terminées.", "submission_token": new_token()}
+    assert client.post(lift_url(world.case_a, row), lifted).status_code == 302
+    row.refresh_from_db()
+    assert (row.lifted_by, row.lift_reason) == (member, "Auditions terminées.")
+    assert row.lifted_at is not None
+    world.case_a.refresh_from_db()
+    assert not world.case_a.do_not_disclose_to_family
+    assert client.get(lift_url(world.case_a, row)).status_code == 404  # lifted: nothing more to lift
+    with pytest.raises(InterventionRefused, match="déjà levée"):
+        families.lift_restriction(case=world.case_a, actor=member, restriction=row, reason="Encore.")
+    assert world.case_a.events.filter(kind="disclosure").count() == 2
+
+
+def test_the_warning_shows_the_reason_only_to_the_judicial_side(client, login, people, world, cast):
+    restrict(people, world, cast.victim)
+    case_page = reverse("cases:detail", args=[world.case_a.public_id])
+    login(client, people.school_a_staff)
+    for url in (contact_url(world.case_a), case_page):
+        html = client.get(url).content.decode()
+        assert RESTRICTION in html, url
+        assert REASON not in html, url
     login(client, people.magistrate)
-    for where, html in warning_pages(client, world.case_a).items():
-        assert WARNING in html, where
-        assert "ne parlez d’aucune démarche judiciaire" in html, where
-        assert NEUTRAL_WARNING not in html, where
+    html = client.get(case_page).content.decode()
+    assert REASON in html
+    assert lift_url(world.case_a, FamilyRestriction.objects.get()) in html
 
 
 def test_family_facing_measures_never_list_a_judicial_measure(people, world, cast):
-    world.case_a.do_not_disclose_to_family = True
-    world.case_a.save()
+    restrict(people, world, cast.victim)
     today = timezone.localdate()
     core = measures.record_measure(
         case=world.case_a, actor=people.coordinator, category="protective", kind="adult_referent", starts_on=today

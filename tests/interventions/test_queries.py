@@ -1,5 +1,5 @@
 """The case page costs the same number of queries with one or many measures, interviews, series and
-family contacts (the interventions panel loads each kind of row in one query)."""
+family contacts, families and guardians (the interventions panel loads each kind of row in one query)."""
 
 import pytest
 from django.db import connection
@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from halte.cases.models import Guardianship
 from halte.interventions import families, interviews, measures, mpp
 from halte.interventions.models import FamilyContact, Interview, Measure, MppSeries
 
@@ -41,6 +42,9 @@ def add_rows(case, people, count: int, start: int) -> None:
             words="« Ça continue. »",
         )
         author = involve(case, "alleged_author", f"Auteur{i}", "Test")
+        # Each author's family comes with its guardian: families and guardians are read in fixed queries.
+        parent = involve(case, "guardian", f"Parent{i}", "Test", kind="adult")
+        Guardianship.objects.create(child=author, guardian=parent, relationship="mother")
         series = mpp.start_series(case=case, actor=people.coordinator, author=author)
         mpp.record_author_meeting(
             series=series, actor=people.coordinator, held_at=at(days_ago(20)), conducted_by=people.coordinator
@@ -56,7 +60,7 @@ def add_rows(case, people, count: int, start: int) -> None:
         families.record_family_contact(
             case=case,
             actor=people.coordinator,
-            family="victim" if i % 2 else "author",
+            pupil=victim.person if i % 2 else author,
             at=at(days_ago(3)),
             channel="phone",
             made_by=people.coordinator,

@@ -62,21 +62,24 @@ def test_the_status_follows_the_case_in_plain_words(reporter, people):
     assert "Le harcèlement a cessé." not in page  # the outcome's wording stays with the professionals
 
 
-def test_nothing_of_the_judicial_track_and_no_more_than_pris_en_charge_when_the_family_must_not_know(reporter, people):
+def test_a_neutral_status_that_still_moves_and_nothing_of_the_judicial_track_under_ne_pas_informer(reporter, people):
+    from halte.interventions import families
+    from tests.interventions.conftest import involve
+
     case = open_case(people)
-    case.start_intervention(actor=people.coordinator)
+    pupil = involve(case, "victim", "Léa", "Martin")
     Note.objects.create(case=case, compartment=Compartment.JUDICIAL, text=JUDICIAL_SECRET, author=people.magistrate)
-    case.refresh_from_db()
-    case_actions.set_disclosure(
-        case=case, actor=people.magistrate, do_not_disclose=True, reason="Enquête", expected_version=case.version
-    )
-    page = reporter.get(reverse("reports:mailbox")).content.decode()
+    families.set_restriction(case=case, actor=people.magistrate, pupil=pupil, reason="Enquête en cours")
     assert status_of(reporter) == "Pris en charge"
-    assert JUDICIAL_SECRET not in page
-    assert "Enquête" not in page
+    case.refresh_from_db()
+    case.start_intervention(actor=people.coordinator)
+    page = reporter.get(reverse("reports:mailbox")).content.decode()
+    assert status_of(reporter) == "En cours d’accompagnement"
+    for secret in (JUDICIAL_SECRET, "Enquête en cours", "ne pas informer", "Léa"):
+        assert secret not in page, secret
     case.refresh_from_db()
     case.close(actor=people.coordinator, outcome="stopped", reason="Fin.")
-    assert status_of(reporter) == "Pris en charge"
+    assert status_of(reporter) == "Suivi terminé"
 
 
 def test_a_reply_written_from_the_report_of_a_case_reaches_the_mailbox(reporter, client, login, people):

@@ -52,13 +52,13 @@ def form_page(
     anchor: str,
     intro: str = "",
     measure=None,
-    do_not_disclose: bool = False,
+    restrictions=None,
     status: int | None = None,
 ):
     """A page with one form. It shows case content, so its display is journaled with the compartments the
     member reads — and it shows nothing outside them: the people of the case (core) only to those who
-    read the core, the judicial wording of the « do not disclose » warning only to those who read the
-    judicial compartment."""
+    read the core; ``restrictions`` (the standing « ne pas informer » instructions) are shown as a
+    warning, their reason and author only to those who read the judicial compartment."""
     shown = case_access.compartments(request.membership, case)
     record_request(AuditAction.CASE_READ, request, target=case, detail={"compartments": sorted(shown), "page": page})
     if status is None:
@@ -70,7 +70,7 @@ def form_page(
         "submit_label": submit_label,
         "intro": intro,
         "measure": measure,
-        "do_not_disclose": do_not_disclose,
+        "restrictions": restrictions or [],
         "reads_core": Compartment.CORE in shown,
         "reads_judicial": Compartment.JUDICIAL in shown,
         "back_url": reverse("cases:detail", args=[case.public_id]) + f"#{anchor}",

@@ -1,6 +1,8 @@
-"""Contacts with both families, and the parents' information (informed, or the documented exception)."""
+"""The families of a case, one per pupil: contacts, the parents' information (informed, or the
+documented exception), and the judicial side's « ne pas informer » instruction, set and lifted."""
 
 from django.contrib import messages
+from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext as _
 
@@ -10,7 +12,8 @@ from halte.access.policy import Capability
 from halte.core import submission
 from halte.interventions import families
 from halte.interventions.common import InterventionRefused
-from halte.interventions.forms import FamilyContactForm, ParentsExceptionForm
+from halte.interventions.forms import FamilyContactForm, LiftRestrictionForm, ParentsExceptionForm, RestrictionForm
+from halte.interventions.models import FamilyRestriction
 
 from .base import back, case_for, fields, form_page, once, posted, require
 
@@ -21,7 +24,8 @@ ANCHOR = "titre-familles"
 def family_contact(request, public_id):
     case = case_for(request, public_id)
     require(access.can_record_family_contact(request.membership, case))
-    form = FamilyContactForm(posted(request), case=case, actor=request.membership)
+    initial = {"pupil": request.GET.get("famille", "")} if request.method == "GET" else None
+    form = FamilyContactForm(posted(request), case=case, actor=request.membership, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             with once(request, form, case, ANCHOR):
@@ -41,7 +45,7 @@ def family_contact(request, public_id):
         submit_label=_("Enregistrer le contact"),
         page="family_contact",
         anchor=ANCHOR,
-        do_not_disclose=case.do_not_disclose_to_family,
+        restrictions=families.active_restrictions(case),
     )
 
 
@@ -49,7 +53,7 @@ def family_contact(request, public_id):
 def parents_exception(request, public_id):
     case = case_for(request, public_id)
     require(access.can_document_parents_exception(request.membership, case))
-    form = ParentsExceptionForm(posted(request))
+    form = ParentsExceptionForm(posted(request), case=case)
     if request.method == "POST" and form.is_valid():
         try:
             families.document_exception(case=case, actor=request.membership, **form.cleaned_data)
@@ -70,11 +74,89 @@ def parents_exception(request, public_id):
             "Les parents sont informés de la situation, sauf si cela va contre l’intérêt de l’enfant "
             "(art. L.226-2-1 du code de l’action sociale et des familles). Cette décision s’écrit avec son motif."
         ),
-        do_not_disclose=case.do_not_disclose_to_family,
+        restrictions=families.active_restrictions(case),
+    )
+
+
+@policy.requires(Capability.READ_CASES)
+def restriction_set(request, public_id):
+    """The magistrate or the délégué du procureur: « ne pas informer » one pupil's family."""
+    case = case_for(request, public_id)
+    require(access.can_set_family_restriction(request.membership, case))
+    standing = families.active_restrictions(case)
+    # Families already under it stay in the choices (a double click must meet its token, not a refused
+    # choice); setting it twice is refused by the action.
+    form = RestrictionForm(posted(request), case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with once(request, form, case, ANCHOR):
+                families.set_restriction(case=case, actor=request.membership, **fields(form))
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
+        except InterventionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Consigne « ne pas informer » posée sur cette famille."))
+            return back(case, ANCHOR)
+    return form_page(
+        request,
+        case,
+        form=form,
+        title=_("Ne pas informer une famille — %(ref)s") % {"ref": case.reference},
+        submit_label=_("Poser la consigne"),
+        page="family_restriction",
+        anchor=ANCHOR,
+        intro=_(
+            "Tant que la consigne s’applique, personne ne peut enregistrer que cette famille a été informée "
+            "ni lui adresser de convocation ; la personne qui suit le dossier en est avertie, sans le motif."
+        ),
+        restrictions=standing,
+    )
+
+
+@policy.requires(Capability.READ_CASES)
+def restriction_lift(request, public_id, restriction_id):
+    case = case_for(request, public_id)
+    require(access.can_set_family_restriction(request.membership, case))
+    restriction = get_object_or_404(
+        FamilyRestriction.objects.select_related("pupil", "set_by__user"),
+        case=case,
+        public_id=restriction_id,
+        lifted_at__isnull=True,
+    )
+    form = LiftRestrictionForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            with once(request, form, case, ANCHOR):
+                families.lift_restriction(
+                    case=case, actor=request.membership, restriction=restriction, reason=form.cleaned_data["reason"]
+                )
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
+        except InterventionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Consigne « ne pas informer » levée."))
+            return back(case, ANCHOR)
+    return form_page(
+        request,
+        case,
+        form=form,
+        title=_("Lever la consigne « ne pas informer » — %(ref)s") % {"ref": case.reference},
+        submit_label=_("Lever la consigne"),
+        page="family_restriction_lift",
+        anchor=ANCHOR,
+        restrictions=[restriction],
     )
 
 
 urlpatterns = [
     path("dossiers/<uuid:public_id>/familles/contact/", family_contact, name="family_contact"),
     path("dossiers/<uuid:public_id>/familles/exception/", parents_exception, name="parents_exception"),
+    path("dossiers/<uuid:public_id>/familles/ne-pas-informer/", restriction_set, name="restriction_set"),
+    path(
+        "dossiers/<uuid:public_id>/familles/ne-pas-informer/<uuid:restriction_id>/lever/",
+        restriction_lift,
+        name="restriction_lift",
+    ),
 ]

@@ -1,0 +1,172 @@
+"""People who can be reached: the adults' contact details (postal address, phone, email) and the link
+between a pupil and their guardians (``Guardianship``: mother, father, tutor, other; who holds parental
+authority). A pupil may have several guardians; a guardian is an adult of the case (role « représentant
+légal »), picked among its adults or entered then. Access: ``access.interventions.can_add_guardian``.
+"""
+
+import re
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from halte.access.interventions import can_add_guardian
+from halte.audit.journal import record
+from halte.audit.models import Action as AuditAction
+
+from . import timeline
+from .enums import EventKind, PersonKind
+from .enums import Role as InvolvementRole
+from .models import Case, Guardianship, Involvement, Person
+
+PHONE_INVALID = gettext_lazy(
+    "Numéro de téléphone non reconnu : 10 chiffres commençant par 0 (06 12 34 56 78) ou un numéro "
+    "international commençant par + (+32 470 12 34 56)."
+)
+PUPIL_ROLES = (InvolvementRole.VICTIM, InvolvementRole.ALLEGED_AUTHOR, InvolvementRole.WITNESS)
+_SEPARATORS = re.compile(r"[\s.\-/()]")
+
+
+class GuardianRefused(Exception):
+    """A write refused for a reason the person can act on; ``message`` is French, for them."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def normalise_phone(value: str) -> str:
+    """A French number written « 06 12 34 56 78 » (from 0612345678, 06.12.34.56.78, +33 6 12 34 56 78,
+    0033…), an international one kept as « +<digits> »; ValueError when it is not a phone number."""
+    compact = _SEPARATORS.sub("", value or "")
+    if not compact:
+        return ""
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if compact.startswith("+33"):
+        compact = "0" + compact[3:]
+    if re.fullmatch(r"0[1-9]\d{8}", compact):
+        return " ".join(compact[i : i + 2] for i in range(0, 10, 2))
+    if re.fullmatch(r"\+[1-9]\d{6,14}", compact):
+        return compact
+    raise ValueError(str(PHONE_INVALID))
+
+
+def pupils_of(case: Case) -> list[Person]:
+    """The pupils of the case (victims, alleged authors, witnesses), once each, in the order they came."""
+    seen: dict[int, Person] = {}
+    rows = Involvement.objects.filter(case=case, role__in=PUPIL_ROLES, person__kind=PersonKind.PUPIL)
+    for row in rows.select_related("person").order_by("added_at", "id"):
+        seen.setdefault(row.person_id, row.person)
+    return list(seen.values())
+
+
+def adults_of(case: Case) -> list[Person]:
+    """The adults of the case, once each (any role)."""
+    seen: dict[int, Person] = {}
+    rows = Involvement.objects.filter(case=case, person__kind=PersonKind.ADULT).select_related("person")
+    for row in rows.order_by("added_at", "id"):
+        seen.setdefault(row.person_id, row.person)
+    return list(seen.values())
+
+
+def guardians_by_pupil(pupils: list[Person]) -> dict[int, list[Guardianship]]:
+    """Each pupil's guardians, those holding parental authority first (one query)."""
+    found: dict[int, list[Guardianship]] = {pupil.pk: [] for pupil in pupils}
+    rows = (
+        Guardianship.objects.filter(child__in=[p.pk for p in pupils])
+        .select_related("guardian", "child")
+        .order_by("-parental_authority", "id")
+    )
+    for row in rows:
+        found[row.child_id].append(row)
+    return found
+
+
+def add_guardian(
+    *,
+    case: Case,
+    actor,
+    child: Person,
+    relationship: str,
+    parental_authority: bool,
+    guardian: Person | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+    address: str = "",
+) -> Guardianship:
+    """Link ``child`` (a pupil of the case) to a guardian: ``guardian`` (an adult of the case), or a new
+    adult entered with their contact details. The guardian becomes « représentant légal » of the case."""
+    if not can_add_guardian(actor, case):
+        raise GuardianRefused(_("Vous ne pouvez pas ajouter de représentant légal sur ce dossier."))
+    if child.pk not in {pupil.pk for pupil in pupils_of(case)}:
+        raise GuardianRefused(_("Cet élève n’est pas un élève de ce dossier."))
+    if relationship not in Guardianship.Relationship.values:
+        raise GuardianRefused(_("Choisissez le lien avec l’élève."))
+    if guardian is not None and guardian.pk not in {adult.pk for adult in adults_of(case)}:
+        raise GuardianRefused(_("Choisissez un adulte de ce dossier, ou saisissez une nouvelle personne."))
+    if guardian is None and not first_name.strip():
+        raise GuardianRefused(_("Indiquez le prénom du représentant légal."))
+    try:
+        with transaction.atomic():
+            if guardian is None:
+                guardian = Person(
+                    kind=PersonKind.ADULT,
+                    first_name=first_name.strip(),
+                    last_name=last_name.strip(),
+                    email=email.strip(),
+                    phone=phone.strip(),
+                    address=address.strip(),
+                )
+                guardian.save()
+            Involvement.objects.get_or_create(case=case, person=guardian, role=InvolvementRole.GUARDIAN)
+            link = Guardianship.objects.create(
+                child=child,
+                guardian=guardian,
+                relationship=relationship,
+                parental_authority=parental_authority,
+                created_by=actor,
+            )
+            timeline.write(
+                case,
+                actor,
+                EventKind.PERSON,
+                _("%(guardian)s ajouté(e) : représentant légal de %(child)s (%(relationship)s).")
+                % {"guardian": guardian, "child": child, "relationship": link.get_relationship_display().lower()},
+            )
+            record(
+                AuditAction.CASE_PERSON_ADDED,
+                actor=actor.user,
+                membership=actor,
+                target=case,
+                detail={
+                    "role": InvolvementRole.GUARDIAN,
+                    "guardianship": str(link.public_id),
+                    "parental_authority": parental_authority,
+                },
+            )
+    except IntegrityError:
+        raise GuardianRefused(_("Cet adulte est déjà enregistré comme représentant légal de cet élève.")) from None
+    return link
+
+
+def update_contact(*, case: Case, actor, person: Person, email: str, phone: str, address: str) -> Person:
+    """Change an adult's contact details (an adult of the case only)."""
+    if not can_add_guardian(actor, case):
+        raise GuardianRefused(_("Vous ne pouvez pas modifier les coordonnées des personnes de ce dossier."))
+    if person.pk not in {adult.pk for adult in adults_of(case)}:
+        raise GuardianRefused(_("Les coordonnées s’enregistrent pour les adultes du dossier."))
+    with transaction.atomic():
+        Person.objects.filter(pk=person.pk).update(email=email.strip(), phone=phone.strip(), address=address.strip())
+        timeline.write(case, actor, EventKind.PERSON, _("Coordonnées de %(person)s mises à jour.") % {"person": person})
+        record(
+            AuditAction.CASE_CHANGED,
+            actor=actor.user,
+            membership=actor,
+            target=case,
+            detail={"field": "person_contact", "person": str(person.public_id)},
+        )
+    person.refresh_from_db()
+    return person
