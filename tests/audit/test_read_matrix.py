@@ -125,6 +125,15 @@ CASE_READS = {
     "cases:access_log": _case(),
     "cases:reassess": _case(),
     "cases:add_person": _case(),
+    "cases:print": _case(),
+    # The forms of the case page, each on its own page, name the case and some of its content.
+    "cases:transition": _case(lambda s: "close"),
+    "cases:share": _case(),
+    "cases:note": _case(),
+    "cases:follow_up": _case(
+        lambda s: s.case.follow_ups.get_or_create(day=7, defaults={"due_on": s.case.opened_at.date()})[0].public_id
+    ),
+    "cases:conflict": _case(),
     "interventions:measure_new": _case(),
     "interventions:measure_review": _case(lambda s: s.measure.public_id),
     "interventions:interview_new": _case(),
@@ -149,18 +158,13 @@ OTHER_READS = {
 POST_ONLY = {
     "reports:reply",
     "reports:take_charge",
-    "cases:transition",
     "cases:summary",
     "cases:assign",
-    "cases:share",
     "cases:revoke_share",
-    "cases:note",
-    "cases:follow_up",
     "cases:link",
     "cases:add_action",
     "cases:add_follow_up",
     "cases:disclosure",
-    "cases:conflict",
     "cases:complete_action",
     "cases:cancel_action",
     "interventions:series_outcome",
@@ -210,6 +214,8 @@ EXEMPT = {
     "reports:staff_new": "an empty intake form",
     "reports:mine": LIST,
     "cases:list": LIST,
+    "www:calendar": "dates with references, meeting and action titles as « Nos actions » and the meetings list "
+    "show them, no account of facts (tests/www/test_calendar.py: nothing the membership may not see)",
     "cases:deadlines": LIST,
     "cases:my_actions": LIST,
     "meetings:list": LIST,
