@@ -337,22 +337,6 @@ def _page_context(request, case: Case, shown: frozenset[str]) -> dict:
             context["action_form"] = ActionForm(case=case, judicial=Compartment.JUDICIAL in shown, prefix="action")
         if can_record:
             context["extra_follow_up_form"] = ExtraFollowUpForm(case=case, prefix="extra")
-        if context["can_manage"]:
-            members = (
-                Membership.objects.active().filter(role__in=access.CELL_ROLES).select_related("user", "organisation")
-            )
-            context.update(
-                # Own id prefixes: two forms of one page both carry a "version" field.
-                summary_form=SummaryForm(
-                    initial={"summary": case.summary, "version": case.version}, auto_id="resume-%s"
-                ),
-                assign_form=AssignForm(
-                    initial={"lead": case.lead, "co_workers": list(case.co_workers.all()), "version": case.version},
-                    members=members,
-                    auto_id="equipe-%s",
-                ),
-                link_form=LinkForm(),
-            )
     if context["can_share"]:
         context["shares"] = case.shares.select_related("organisation", "created_by__user")
     if context["can_health"]:
@@ -410,7 +394,7 @@ def print_view(request, public_id):
     if not shown:
         return render(request, "cases/detail_empty.html", {"case": case})
     context = _page_context(request, case, shown)
-    for form in ("summary_form", "assign_form", "link_form", "action_form", "extra_follow_up_form", "disclosure_form"):
+    for form in ("action_form", "extra_follow_up_form", "disclosure_form"):
         context.pop(form, None)
     context["printing"] = True
     return render(request, "cases/detail.html", context)
@@ -611,47 +595,66 @@ def do_transition(request, public_id, name):
 
 
 @policy.requires(Capability.READ_CASES)
-@require_POST
 def edit_summary(request, public_id):
+    """The summary of the situation, on its own page; saved only over the version it was read from."""
     case = _case_for(request, public_id)
     _require(access.can_manage(request.membership, case))
-    form = SummaryForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    try:
-        actions.update_summary(
-            case=case,
-            actor=request.membership,
-            summary=form.cleaned_data["summary"],
-            expected_version=form.cleaned_data["version"],
-        )
-    except actions.StaleCase as stale:
-        return _refused(request, case, stale.message)
-    messages.success(request, _("Résumé enregistré."))
-    return _back(case)
+    posted = request.method == "POST"
+    form = SummaryForm(request.POST if posted else None, initial={"summary": case.summary, "version": case.version})
+    if posted and form.is_valid():
+        try:
+            actions.update_summary(
+                case=case,
+                actor=request.membership,
+                summary=form.cleaned_data["summary"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except actions.StaleCase as stale:
+            form.add_error(None, stale.message)
+        else:
+            messages.success(request, _("Résumé enregistré."))
+            return _back(case)
+    return _form_page(
+        request,
+        case,
+        page_name="summary",
+        title=_("Résumé de la situation — dossier %(reference)s") % {"reference": case.reference},
+        form=form,
+        submit_label=_("Enregistrer le résumé"),
+    )
 
 
 @policy.requires(Capability.READ_CASES)
-@require_POST
 def edit_assignment(request, public_id):
+    """The lead and the co-workers of the case, on their own page."""
     case = _case_for(request, public_id)
     _require(access.can_manage(request.membership, case))
-    members = Membership.objects.active().filter(role__in=access.CELL_ROLES)
-    form = AssignForm(request.POST, members=members)
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    try:
-        actions.assign(
-            case=case,
-            actor=request.membership,
-            lead=form.cleaned_data["lead"],
-            co_workers=list(form.cleaned_data["co_workers"]),
-            expected_version=form.cleaned_data["version"],
-        )
-    except actions.StaleCase as stale:
-        return _refused(request, case, stale.message)
-    messages.success(request, _("Équipe du dossier enregistrée."))
-    return _back(case)
+    members = Membership.objects.active().filter(role__in=access.CELL_ROLES).select_related("user", "organisation")
+    posted = request.method == "POST"
+    initial = {"lead": case.lead, "co_workers": list(case.co_workers.all()), "version": case.version}
+    form = AssignForm(request.POST if posted else None, initial=initial, members=members)
+    if posted and form.is_valid():
+        try:
+            actions.assign(
+                case=case,
+                actor=request.membership,
+                lead=form.cleaned_data["lead"],
+                co_workers=list(form.cleaned_data["co_workers"]),
+                expected_version=form.cleaned_data["version"],
+            )
+        except actions.StaleCase as stale:
+            form.add_error(None, stale.message)
+        else:
+            messages.success(request, _("Équipe du dossier enregistrée."))
+            return _back(case)
+    return _form_page(
+        request,
+        case,
+        page_name="assignment",
+        title=_("Responsable et co-intervenants — dossier %(reference)s") % {"reference": case.reference},
+        form=form,
+        submit_label=_("Enregistrer l’équipe"),
+    )
 
 
 @policy.requires(Capability.READ_CASES)
@@ -869,31 +872,41 @@ def record_follow_up(request, public_id, follow_up_id):
 
 
 @policy.requires(Capability.READ_CASES)
-@require_POST
 def link_case(request, public_id):
+    """Link the case to another one, or merge it into another one, on its own page."""
     case = _case_for(request, public_id)
     _require(access.can_manage(request.membership, case))
-    form = LinkForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    other = (
-        access.visible_cases(request.membership).filter(reference=form.cleaned_data["other"].strip().upper()).first()
+    posted = request.method == "POST"
+    form = LinkForm(request.POST if posted else None)
+    if posted and form.is_valid():
+        reference = form.cleaned_data["other"].strip().upper()
+        other = access.visible_cases(request.membership).filter(reference=reference).first()
+        if other is None:
+            form.add_error("other", _("Aucun dossier ne porte cette référence."))
+        elif form.cleaned_data["kind"] == "merged" and not access.can_manage(request.membership, other):
+            raise PermissionDenied
+        else:
+            try:
+                if form.cleaned_data["kind"] == "merged":
+                    target = actions.merge(
+                        source=case, target=other, actor=request.membership, reason=form.cleaned_data["reason"]
+                    )
+                    messages.success(request, _("Dossier fusionné."))
+                    return _back(target)
+                actions.link(case=case, other=other, actor=request.membership, reason=form.cleaned_data["reason"])
+            except (actions.ActionRefused, workflow.TransitionNotAllowed) as refused:
+                form.add_error(None, refused.message)
+            else:
+                messages.success(request, _("Dossiers liés."))
+                return _back(case)
+    return _form_page(
+        request,
+        case,
+        page_name="link",
+        title=_("Lier ou fusionner le dossier %(reference)s") % {"reference": case.reference},
+        form=form,
+        submit_label=_("Enregistrer"),
     )
-    if other is None:
-        return _refused(request, case, _("Aucun dossier ne porte cette référence."))
-    try:
-        if form.cleaned_data["kind"] == "merged":
-            _require(access.can_manage(request.membership, other))
-            target = actions.merge(
-                source=case, target=other, actor=request.membership, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, _("Dossier fusionné."))
-            return _back(target)
-        actions.link(case=case, other=other, actor=request.membership, reason=form.cleaned_data["reason"])
-    except (actions.ActionRefused, workflow.TransitionNotAllowed) as refused:
-        return _refused(request, case, refused.message)
-    messages.success(request, _("Dossiers liés."))
-    return _back(case)
 
 
 __all__ = ["State"]

@@ -134,6 +134,9 @@ CASE_READS = {
         lambda s: s.case.follow_ups.get_or_create(day=7, defaults={"due_on": s.case.opened_at.date()})[0].public_id
     ),
     "cases:conflict": _case(),
+    "cases:summary": _case(),
+    "cases:assign": _case(),
+    "cases:link": _case(),
     "interventions:measure_new": _case(),
     "interventions:measure_review": _case(lambda s: s.measure.public_id),
     "interventions:interview_new": _case(),
@@ -158,10 +161,7 @@ OTHER_READS = {
 POST_ONLY = {
     "reports:reply",
     "reports:take_charge",
-    "cases:summary",
-    "cases:assign",
     "cases:revoke_share",
-    "cases:link",
     "cases:add_action",
     "cases:add_follow_up",
     "cases:disclosure",

@@ -166,6 +166,9 @@ def test_form_pages_answer_get_with_the_policy_decision(client, login, people, c
         reverse("cases:transition", args=[case.public_id, "start_monitoring"]),
         reverse("cases:share", args=[case.public_id]),
         reverse("cases:follow_up", args=[case.public_id, follow_up.public_id]),
+        reverse("cases:summary", args=[case.public_id]),
+        reverse("cases:assign", args=[case.public_id]),
+        reverse("cases:link", args=[case.public_id]),
     ]
     assert {url: client.get(url).status_code for url in urls} == dict.fromkeys(urls, code)
 
@@ -338,3 +341,28 @@ def test_completable_actions_is_can_complete_action_for_the_whole_case(people, c
     assert access.completable_actions(people.magistrate, case, actions) == {
         a.pk for a in actions if access.can_complete_action(people.magistrate, a)
     }
+
+
+def test_linking_to_an_unknown_or_invisible_case_says_so_on_its_page(client, login, people, case, world):
+    login(client, people.coordinator)
+    url = reverse("cases:link", args=[case.public_id])
+    response = client.post(url, {"other": "HS-2099-999999", "kind": "linked", "reason": "Même situation"})
+    assert response.status_code == 200
+    assert "Aucun dossier ne porte cette référence." in response.content.decode()
+    assert not case.links_out.exists()
+    done = client.post(url, {"other": world.case_b.reference.lower(), "kind": "linked", "reason": "Même élève"})
+    assert done.status_code == 302
+    assert case.links_out.count() == 1
+
+
+def test_the_summary_page_keeps_what_was_typed_when_the_case_changed_meanwhile(client, login, people, case):
+    login(client, people.coordinator)
+    url = reverse("cases:summary", args=[case.public_id])
+    stale = case.version
+    Case.objects.filter(pk=case.pk).update(version=stale + 1)
+    response = client.post(url, {"version": stale, "summary": "Mon nouveau résumé"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "modifié par quelqu’un d’autre" in page and "Mon nouveau résumé" in page
+    case.refresh_from_db()
+    assert case.summary == CORE_MARK
