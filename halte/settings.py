@@ -473,6 +473,22 @@ HALTE = {
     "STATE_BRANDING": env.bool("HALTE_STATE_BRANDING", default=True),
     "BRAND_LINES": env.list("HALTE_BRAND_LINES", default=["République", "française"]),
     "CONTACT_EMAIL": env.str("HALTE_CONTACT_EMAIL", default="cellule-harcelement@halte.localhost"),
+    # The cell itself, per département (code as schools carry it: "080"), as documents and emails name
+    # it — never the software's name. JSON: {"080": {"name": "…", "address": "line\\nline", "phone": "…",
+    # "email": "…"}}. A département without an entry is named from SERVICE_TAGLINE and CONTACT_EMAIL
+    # (halte.directory.cells).
+    "CELLS": env.json(
+        "HALTE_CELLS",
+        default={
+            "080": {
+                "name": "Cellule d’intervention rapide contre le harcèlement scolaire de la Somme",
+                # The cell's postal address is set by its installation (HALTE_CELLS), not guessed here.
+                "address": "",
+                "phone": "",
+                "email": "cellule-harcelement@halte.localhost",
+            }
+        },
+    ),
     "DPO_EMAIL": env.str("HALTE_DPO_EMAIL", default="dpo@halte.localhost"),
     "DEMO_DATA_ALLOWED": not PRODUCTION,
     # Where the quick-exit button leads: a neutral page that raises no question if seen on a screen.

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("halte.stats.urls")),
     path("connexion/", include("halte.accounts.urls")),
     path("habilitations/", include("halte.accounts.grant_urls")),
+    path("partenaires/", include("halte.directory.urls")),
     path("notifications/", include("halte.notifications.urls")),
     path("journal/", include("halte.audit.urls")),
     path("exploitation/envois/", include("halte.delivery.urls")),

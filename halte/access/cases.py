@@ -328,6 +328,46 @@ def owed_actions(membership) -> QuerySet[Action]:
     return mine.exclude(_conflicted(membership, OuterRef("case_id")))
 
 
+def can_open_action(membership, action: Action) -> bool:
+    """The action's own page (``/actions/<id>/``): whoever may read the action (``can_see_action``) —
+    the members of its owner organisation, with or without access to the case, and those who read
+    the action's compartment on its case. Another organisation, a conflicted one: no (404)."""
+    return can_see_action(membership, action)
+
+
+def can_open_case_of_action(membership, action: Action) -> bool:
+    """The action page links to its case only for a member who sees the case (through their role,
+    their school or an active share) and reads the action's compartment there."""
+    if not visible_cases(membership).filter(pk=action.case_id).exists():
+        return False
+    return can_read(membership, action.case, action.compartment)
+
+
+def can_report_difficulty(membership, action: Action) -> bool:
+    """Tell the cell that an open action cannot be done as asked: the members of its owner organisation
+    who read it."""
+    return can_see_action(membership, action) and owes_action(membership, action)
+
+
+def organisation_reads(organisation, case: Case, compartment: str) -> bool:
+    """Some active member of the organisation who reads cases reads this compartment of the case (its
+    role, its school or an active share), and the case is not withdrawn from them. False: an action
+    given to that organisation needs a share, or it is done from the action page alone."""
+    members = memberships_with(Capability.READ_CASES).filter(organisation=organisation)
+    for member in members:
+        if not visible_cases(member).filter(pk=case.pk).exists():
+            continue
+        if can_read(member, case, compartment):
+            return True
+    return False
+
+
+def proposable_compartments(organisation, compartment: str) -> list[str]:
+    """What the share proposed with an action prefills: the action's compartment, unless that kind of
+    organisation never receives it (``NEVER_SHARED``)."""
+    return [c for c in shareable_compartments(organisation) if c == compartment]
+
+
 def can_record_follow_up(membership, case: Case) -> bool:
     """Record a follow-up checkpoint or schedule an extra one: those who manage the case."""
     return can_manage(membership, case)

@@ -15,7 +15,9 @@ carries core facts):
   school or one of its other schools) — a school convenes its own pupils and their families.
 - *Compte rendu de réunion* and *courrier de clôture à la famille*: those who manage the case.
 
-Reading (listing, downloading) a document: the member reads every compartment the document contains,
+Reading (listing, downloading) a document: the member reads every compartment the document contains
+(but the reporter's identity in an art. 40 report, which its recipients — the parquet — read: the
+report is how the parquet learns who reported),
 on the case it belongs to, and what the document's kind reveals by itself (``access.timeline``:
 an art. 40 report is the judicial track, an information préoccupante the child-protection one) —
 unless the member may write that kind on the case (the coordinator sends the art. 40 report it
@@ -26,6 +28,7 @@ Outside ``visible_cases`` the case is a 404; otherwise a refusal is a 403.
 from collections.abc import Iterable
 
 from halte.accounts.models import Role
+from halte.cases.enums import Compartment
 from halte.cases.models import Case
 from halte.documents.models import Document, DocumentKind
 
@@ -94,8 +97,14 @@ def readable_documents(membership, case: Case, documents: Iterable[Document]) ->
             kinds[kind] = revealed is None or revealed in readable or can_generate(membership, case, kind)
         return kinds[kind]
 
+    def needed(document: Document) -> set[str]:
+        # The art. 40 report is how the parquet learns who reported: its recipients read that part of it.
+        if membership.role in RECIPIENTS.get(document.kind, ()):
+            return set(document.compartments) - {Compartment.REPORTER_IDENTITY}
+        return set(document.compartments)
+
     return [
         d
         for d in documents
-        if d.case_id == case.pk and d.compartments and set(d.compartments) <= readable and kind_readable(d.kind)
+        if d.case_id == case.pk and d.compartments and needed(d) <= readable and kind_readable(d.kind)
     ]

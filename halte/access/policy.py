@@ -51,6 +51,8 @@ class Capability(enum.StrEnum):
     SUPERVISE_DELIVERIES = "supervise_deliveries"
     # Ask for, confirm or refuse a membership that needs a second person (access/grants.py).
     MANAGE_GRANTS = "manage_grants"
+    # Keep the cell's directory of partners of one's département (access/partners.py).
+    MANAGE_PARTNERS = "manage_partners"
 
 
 _CASE_WORKERS = {Capability.USE_STAFF_AREA, Capability.READ_CASES}
@@ -67,6 +69,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_PREVENTION,
             Capability.VIEW_COVERAGE,
             Capability.MANAGE_GRANTS,
+            Capability.MANAGE_PARTNERS,
         }
     ),
     Role.MAGISTRATE: frozenset(_CASE_WORKERS | {Capability.VIEW_STATISTICS}),
@@ -297,6 +300,7 @@ STAFF_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Notifications"), "notifications:inbox", Capability.USE_STAFF_AREA),
     NavItem(_("Journal d'audit"), "audit:journal", Capability.VIEW_AUDIT_LOG),
     NavItem(_("Habilitations"), "grants:list", Capability.MANAGE_GRANTS),
+    NavItem(_("Partenaires"), "directory:partners", Capability.MANAGE_PARTNERS),
     NavItem(_("Envois"), "delivery:troubles", Capability.SUPERVISE_DELIVERIES),
     NavItem(_("Administration"), "admin:index", Capability.ADMINISTER),
 )

@@ -53,6 +53,7 @@ EVENT_COMPARTMENTS: dict[str, str] = {
     EventKind.ACTION: SUBJECT,  # the action's compartment (a judicial action stays judicial)
     EventKind.ACTION_DONE: SUBJECT,
     EventKind.ACTION_CANCELLED: SUBJECT,
+    EventKind.ACTION_DIFFICULTY: SUBJECT,
     EventKind.DISCLOSURE: JUDICIAL,  # « ne pas informer la famille » is asked by the investigation
     EventKind.SHARED: SUBJECT,  # share_compartment
     EventKind.SHARE_REVOKED: SUBJECT,  # share_compartment of the share revoked

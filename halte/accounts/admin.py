@@ -76,7 +76,7 @@ class UserCreationForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["email", "first_name", "last_name", "phone"]
+        fields = ["email", "civility", "first_name", "last_name", "title", "phone"]
 
     def clean_email(self):
         return normalise_email(self.cleaned_data["email"])
@@ -106,10 +106,15 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     inlines = [MembershipInline]
     fieldsets = [
         (None, {"fields": ["email"]}),
-        (gettext_lazy("Identité"), {"fields": ["first_name", "last_name", "phone"]}),
+        (gettext_lazy("Identité"), {"fields": ["civility", "first_name", "last_name", "title", "phone"]}),
         (gettext_lazy("État"), {"fields": ["is_active", "is_staff", "is_superuser", "last_login", "date_joined"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "first_name", "last_name", "phone"]})]
+    add_fieldsets = [
+        (
+            None,
+            {"classes": ["wide"], "fields": ["email", "civility", "first_name", "last_name", "title", "phone"]},
+        )
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["last_login", "date_joined"]

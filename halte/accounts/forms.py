@@ -145,3 +145,35 @@ class GrantDecisionForm(HalteForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class AccountIdentityForm(HalteForm):
+    """What a person says of herself on « Mon compte »: how to address her and her own title."""
+
+    civility = forms.ChoiceField(
+        label=_("Civilité"),
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Accorde les libellés de votre rôle dans les documents (« coordinatrice », « coordinateur »)."),
+    )
+    title = forms.CharField(
+        label=_("Fonction"),
+        max_length=150,
+        required=False,
+        help_text=_(
+            "Imprimée sous votre nom dans les documents que vous signez. Par exemple : "
+            "« Conseillère principale d’éducation », « Substitut du procureur chargé des mineurs »."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Civility
+
+        self.fields["civility"].choices = [*Civility.choices, ("", _("Ni l’un ni l’autre"))]
+
+    def clean_title(self):
+        value = " ".join(self.cleaned_data["title"].split())
+        if any(ord(char) < 32 or char in "<>" for char in value):
+            raise forms.ValidationError(_("La fonction ne peut contenir ni caractère de contrôle ni « < » ou « > »."))
+        return value

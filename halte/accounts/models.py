@@ -5,6 +5,7 @@ a trainer for an association; what they may see depends on the membership they p
 """
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -42,6 +43,30 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyste / comité de pilotage")
     DPO = "dpo", _("Délégué ou déléguée à la protection des données")
     ADMIN = "admin", _("Administrateur ou administratrice")
+
+
+class Civility(models.TextChoices):
+    """How a person wishes to be addressed; empty: neither (role labels stay in their inclusive form)."""
+
+    MADAME = "mme", _("Madame")
+    MONSIEUR = "m", _("Monsieur")
+
+
+# A role as it reads next to one person's name: (when she is « Madame », when he is « Monsieur »).
+# Without a civility the role's own inclusive label is used (``Role`` choices).
+ROLE_LABELS_BY_CIVILITY: dict[str, tuple[Any, Any]] = {
+    Role.COORDINATOR: (_("Coordinatrice de la cellule"), _("Coordinateur de la cellule")),
+    Role.MAGISTRATE: (_("Magistrate du parquet (mineurs)"), _("Magistrat du parquet (mineurs)")),
+    Role.PROSECUTOR_DELEGATE: (_("Déléguée du procureur"), _("Délégué du procureur")),
+    Role.EDUCATION_REFERENT: (_("Référente Éducation nationale"), _("Référent Éducation nationale")),
+    Role.SOCIAL_WORKER: (_("Travailleuse sociale"), _("Travailleur social")),
+    Role.SCHOOL_STAFF: (_("Personnel de l'établissement"), _("Personnel de l'établissement")),
+    Role.POLICE_LIAISON: (_("Correspondante police / gendarmerie"), _("Correspondant police / gendarmerie")),
+    Role.ASSOCIATION_WORKER: (_("Intervenante associative"), _("Intervenant associatif")),
+    Role.ANALYST: (_("Analyste / comité de pilotage"), _("Analyste / comité de pilotage")),
+    Role.DPO: (_("Déléguée à la protection des données"), _("Délégué à la protection des données")),
+    Role.ADMIN: (_("Administratrice"), _("Administrateur")),
+}
 
 
 class Organisation(models.Model):
@@ -113,6 +138,9 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     first_name = models.CharField(_("prénom"), max_length=150)
     last_name = models.CharField(_("nom"), max_length=150)
     phone = models.CharField(_("téléphone"), max_length=32, blank=True)
+    civility = models.CharField(_("civilité"), max_length=3, choices=Civility.choices, blank=True)
+    # The person's own title, printed under her name in documents (« Conseillère principale d'éducation »).
+    title = models.CharField(_("fonction"), max_length=150, blank=True)
     is_active = models.BooleanField(_("actif"), default=True)
     # Django's admin site flag; Halte's policy still requires the admin role and a verified login.
     is_staff = models.BooleanField(_("accès à l'administration technique"), default=False)
@@ -145,6 +173,16 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
 
     def get_short_name(self) -> str:
         return self.first_name
+
+    @property
+    def civility_abbreviation(self) -> str:
+        """« Mme », « M. » or nothing, as it goes before a name."""
+        abbreviations: dict[str, str] = {Civility.MADAME: "Mme", Civility.MONSIEUR: "M."}
+        return abbreviations.get(self.civility, "")
+
+    def formal_name(self) -> str:
+        """« Mme Claire Dubois », or the name alone without a civility."""
+        return f"{self.civility_abbreviation} {self.get_full_name()}".strip()
 
     def clean(self) -> None:
         super().clean()
@@ -182,6 +220,19 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_full_name()} — {self.get_role_display()} — {self.organisation}"
+
+    def role_label(self) -> str:
+        """The role as it reads next to this person's name: agreeing with her civility, else inclusive."""
+        labels = ROLE_LABELS_BY_CIVILITY.get(self.role)
+        if labels and self.user.civility == Civility.MADAME:
+            return str(labels[0])
+        if labels and self.user.civility == Civility.MONSIEUR:
+            return str(labels[1])
+        return str(self.get_role_display())
+
+    def person_title(self) -> str:
+        """What signs under this person's name: her own title when she gave one, else her role."""
+        return self.user.title or self.role_label()
 
     @property
     def school(self):

@@ -30,8 +30,15 @@ from halte.audit.models import Action
 
 from . import proconnect, throttle, twofactor
 from .addresses import normalise_email
-from .forms import EmailAuthenticationForm, EmailPasswordResetForm, EnrolmentForm, MembershipChoiceForm, TokenForm
-from .models import Membership
+from .forms import (
+    AccountIdentityForm,
+    EmailAuthenticationForm,
+    EmailPasswordResetForm,
+    EnrolmentForm,
+    MembershipChoiceForm,
+    TokenForm,
+)
+from .models import Membership, User
 
 
 def _next_url(request, default: str) -> str:
@@ -288,7 +295,25 @@ def proconnect_logged_out(request):
 @policy.verified
 @never_cache
 def account(request):
-    return render(request, "accounts/account.html", {"totp": twofactor.confirmed_totp(request.user)})
+    """The person's own account; she sets her civility and title here (journaled)."""
+    user = request.user
+    initial = {"civility": user.civility, "title": user.title}
+    form = AccountIdentityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changed = {
+            name: form.cleaned_data[name] for name in ("civility", "title") if form.cleaned_data[name] != initial[name]
+        }
+        if changed:
+            with transaction.atomic():
+                User.objects.filter(pk=user.pk).update(**changed)
+                record_request(
+                    Action.USER_CHANGED, request, target=user, detail={"fields": sorted(changed), "via": "account"}
+                )
+        messages.success(request, _("Votre civilité et votre fonction sont enregistrées."))
+        return redirect("accounts:account")
+    memberships = list(user.memberships.active().select_related("organisation", "user"))
+    context = {"totp": twofactor.confirmed_totp(user), "form": form, "memberships": memberships}
+    return render(request, "accounts/account.html", context, status=400 if form.errors else 200)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -37,6 +37,8 @@ class Action(models.TextChoices):
     MEMBERSHIP_CREATED = "accounts.membership_created", _("Rattachement créé")
     MEMBERSHIP_CHANGED = "accounts.membership_changed", _("Rattachement modifié")
     ORGANISATION_CHANGED = "accounts.organisation_changed", _("Structure créée ou modifiée")
+    PARTNER_CREATED = "directory.partner_created", _("Partenaire ajouté à l’annuaire de la cellule")
+    PARTNER_CHANGED = "directory.partner_changed", _("Partenaire de l’annuaire de la cellule modifié")
     ACCOUNTS_INSTALLED = "accounts.installed", _("Premier rattachement d’une installation neuve")
     GRANT_REQUESTED = "accounts.grant_requested", _("Habilitation demandée")
     GRANT_APPROVED = "accounts.grant_approved", _("Habilitation confirmée par une seconde personne")

@@ -1,9 +1,10 @@
-"""A synthetic population for the benchmarks, written through the project's own models.
+"""A synthetic population for the benchmarks, written through the project's own schema.
 
-Rows are built as the application builds them (model defaults, derived columns such as
-``School.search_text`` and ``Person.name_key``, audit digests computed by the journal's own
-``bulk_create``, reference counters moved past the numbers used) and inserted with ``bulk_create``
-in chunks, one transaction per chunk, so the audit chain trigger links every journal row.
+Rows are built as the application builds them (the models' defaults, derived columns such as
+``School.search_text`` and ``Person.name_key``, timeline compartments decided by the access policy,
+audit digests computed as the journal computes them, reference counters moved past the numbers used)
+and written with PostgreSQL's ``COPY`` (:mod:`halte.bench.rows`) in chunks, one transaction per chunk;
+the audit chain trigger links every journal row.
 
 Shape, for ``cases`` cases (fixed seed, so two runs of the same size build the same data):
 
@@ -23,19 +24,28 @@ load does the work due, proportional to those, and the second one finds nothing 
 """
 
 import base64
+import functools
 import hashlib
+import itertools
+import json
+import queue
 import random
+import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from halte.accounts.models import Membership, Organisation, OrganisationKind, Role, User
+from halte.audit import chain
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.cases import enums as case_enums
@@ -43,6 +53,7 @@ from halte.cases import timeline
 from halte.cases.models import (
     Action,
     Case,
+    Event,
     FollowUp,
     Involvement,
     Person,
@@ -61,8 +72,10 @@ from halte.meetings.models import AgendaItem, Meeting
 from halte.reports import enums as report_enums
 from halte.reports.models import Report, ReportedPupil
 
+from .rows import Table, Tables
+
 SEED = 20260
-CHUNK = 5_000
+CHUNK = 10_000
 PASSWORD = "Banc-d-essai-2026"  # noqa: S105 - synthetic accounts of a throwaway database
 DOMAIN = "banc.halte.test"
 TIMELINE_EVENTS = 500
@@ -203,10 +216,12 @@ def load(cases: int, *, stdout=None) -> tuple[Cast, LoadStats]:
 
     # --- Directory, organisations, accounts ----------------------------------------------------------
     import_schools(DEFAULT_DIRECTORY)
-    somme = list(School.objects.order_by("uai"))
-    synthetic = _synthetic_schools(max(1_000, cases // 200), rng)
+    somme = list(School.objects.order_by("uai").values_list("pk", flat=True))
+    synthetic = [school.pk for school in _synthetic_schools(max(1_000, cases // 200), rng)]
     stats.add("schools", len(somme) + len(synthetic))
-    bench_school = somme[0]
+    bench_school = School.objects.order_by("uai").first()
+    if bench_school is None:
+        raise RuntimeError("Banc d’essai : l’annuaire des établissements est vide.")
 
     dsden = Organisation.objects.create(name="DSDEN de la Somme (banc d’essai)", kind=OrganisationKind.EDUCATION)
     school_org = Organisation.objects.create(
@@ -220,56 +235,44 @@ def load(cases: int, *, stdout=None) -> tuple[Cast, LoadStats]:
         _account(f"coordination{n}@{DOMAIN}", "Coordination", f"N{n}", dsden, Role.COORDINATOR, password)
         for n in range(1, 4)
     ]
-    leads = [coordinator, *colleagues]
     stats.add("accounts", 2 + len(colleagues))
 
-    assessments = _assessments()
-    references: dict[tuple[str, int], int] = {}
-
-    def reference(name: str, prefix: str, at: datetime) -> str:
-        year = timezone.localtime(at).year
-        references[(name, year)] = references.get((name, year), 0) + 1
-        return f"{prefix}-{year}-{references[(name, year)]:06d}"
-
-    # Cases concentrated on the Somme schools (the bench school most of all), the rest spread out.
-    def pick_school() -> School:
+    def pick_school() -> int:
+        """Cases concentrated on the Somme schools (the bench school most of all), the rest spread out."""
         draw = rng.random()
         if draw < 0.02:
-            return bench_school
+            return bench_school.pk
         if draw < 0.6:
             return rng.choice(somme)
         return rng.choice(synthetic)
 
-    span = timedelta(days=3 * 365)
-    repeat_authors: list[Person] = []
+    population = _Population(
+        rng=rng,
+        now=now,
+        leads=[(m.pk, m.user_id) for m in (coordinator, *colleagues)],
+        dsden=dsden.pk,
+        school_org=school_org.pk,
+        bench_school=bench_school.pk,
+        pick_school=pick_school,
+    )
     done = 0
-    while done < cases:
-        size = min(CHUNK, cases - done)
-        with transaction.atomic():
-            _load_chunk(
-                size,
-                rng=rng,
-                now=now,
-                span=span,
-                leads=leads,
-                dsden=dsden,
-                school_org=school_org,
-                bench_school=bench_school,
-                pick_school=pick_school,
-                reference=reference,
-                assessments=assessments,
-                repeat_authors=repeat_authors,
-                stats=stats,
-            )
-        done += size
-        say(f"  {done} / {cases} dossiers\n")
+    # One thread builds the rows of a chunk while another writes the previous one (its own connection,
+    # one transaction per chunk): PostgreSQL digests a chunk while Python builds the next.
+    with Writer(population.tables) as writer:
+        while done < cases:
+            size = min(CHUNK, cases - done)
+            writer.put(population.chunk(size))
+            done += size
+            say(f"  {done} / {cases} dossiers\n")
 
     with transaction.atomic():
-        timeline_case = _timeline_case(now, coordinator, bench_school, reference, assessments, stats)
-        _queue_reports(max(10, cases * 3 // 100), rng, now, pick_school, reference, stats)
-        _meetings(rng, now, span, coordinator, stats)
-        for (name, year), value in references.items():
+        timeline_case = _timeline_case(now, coordinator, bench_school, population.reference, stats)
+        population.queue_reports(max(10, cases * 3 // 100))
+        _meetings(now, population.span, coordinator, stats)
+        for (name, year), value in population.references.items():
             Counter.objects.update_or_create(name=name, year=year, defaults={"value": value})
+    for name, count in population.tables.counts().items():
+        stats.add(name, count)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE") if connection.vendor == "postgresql" else None
     stats.seconds = time.perf_counter() - started
@@ -277,265 +280,412 @@ def load(cases: int, *, stdout=None) -> tuple[Cast, LoadStats]:
     return cast, stats
 
 
-def _load_chunk(
-    size,
-    *,
-    rng,
-    now,
-    span,
-    leads,
-    dsden,
-    school_org,
-    bench_school,
-    pick_school,
-    reference,
-    assessments,
-    repeat_authors,
-    stats,
-):
-    cases: list[Case] = []
-    for _ in range(size):
+class _Weighted:
+    """A weighted draw with its cumulative weights computed once (the loader draws millions)."""
+
+    def __init__(self, table):
+        self.values, weights = zip(*table, strict=True)
+        self.cumulative = list(itertools.accumulate(weights))
+
+    def __call__(self, rng: random.Random):
+        return rng.choices(self.values, cum_weights=self.cumulative)[0]
+
+
+_PRIORITY = _Weighted(PRIORITIES)
+_OPEN_STATE = _Weighted(OPEN_STATES)
+_QUALIFICATION = _Weighted(QUALIFICATIONS)
+_CHANNEL = _Weighted(CHANNELS)
+DAY = 86_400
+# Drawn millions of times: the choices listed once, JSON values serialised once.
+MIDNIGHT = dt_time(0, 0)
+OUTCOMES = list(case_enums.ClosureOutcome.values)
+REPORTER_KINDS = list(report_enums.ReporterKind.values)
+VIEWS = list(FollowUp.View.values)
+DETAILS = {priority: json.dumps({"priority": priority}) for priority in P.values}
+FORM_PAIRS = [json.dumps([a, b]) for a, b in itertools.permutations(report_enums.Form.values, 2)]
+
+
+@functools.cache
+def _name_key(first: str, last: str) -> str:
+    return name_key(first, last)  # what Person.save() derives
+
+
+class _Population:
+    """Writes the cases and everything hanging from them, one chunk of cases (one transaction) at a time.
+
+    Rows are plain dicts written by :mod:`halte.bench.rows` (``COPY``), their ids reserved first so that
+    a chunk's rows point at each other without reading anything back.
+    """
+
+    def __init__(self, *, rng, now, leads, dsden, school_org, bench_school, pick_school):
+        self.rng = rng
+        self.now = now
+        self.leads = leads  # (membership id, user id)
+        self.dsden = dsden
+        self.school_org = school_org
+        self.bench_school = bench_school
+        self.pick_school = pick_school
+        self.span = timedelta(days=3 * 365)
+        self.references: dict[tuple[str, int], int] = {}
+        self.assessments = {
+            priority: (json.dumps(criteria), json.dumps(fired), computed)
+            for priority, (criteria, fired, computed) in _assessments().items()
+        }
+        self.repeat_authors: list[int] = []  # person ids of a bounded pool of authors who come back
+        self.tables = Tables()
+        self.targets = {priority: targets(priority) for priority in P.values}
+        self.zone = timezone.get_current_timezone()
+        self.today = now.astimezone(self.zone).date()
+
+    def reference(self, name: str, prefix: str, at: datetime) -> str:
+        year = at.astimezone(self.zone).year
+        self.references[(name, year)] = self.references.get((name, year), 0) + 1
+        return f"{prefix}-{year}-{self.references[(name, year)]:06d}"
+
+    def _case(self, case_id: int) -> dict[str, Any]:
+        rng, now = self.rng, self.now
         closed = rng.random() < 0.7
-        priority = _weighted(rng, PRIORITIES)
+        priority = _PRIORITY(rng)
         if closed:
-            opened_at = now - timedelta(seconds=rng.uniform(20 * 86400, span.total_seconds()))
+            opened_at = now - timedelta(seconds=rng.uniform(20 * DAY, self.span.total_seconds()))
             state = S.CLOSED
         else:
-            state = _weighted(rng, OPEN_STATES)
+            state = _OPEN_STATE(rng)
             # A new case is triaged within the hour: older ones have moved on.
-            age = rng.uniform(60, 3600) if state == S.NEW else rng.uniform(3600, 150 * 86400)
+            age = rng.uniform(60, 3600) if state == S.NEW else rng.uniform(3600, 150 * DAY)
             opened_at = now - timedelta(seconds=age)
-        school = pick_school()
-        taken = opened_at + timedelta(hours=rng.uniform(1, 96)) if state != S.NEW else None
+        fresh = state == S.NEW
         closed_at = min(opened_at + timedelta(days=rng.uniform(10, 180)), now - timedelta(days=1)) if closed else None
-        cases.append(
-            Case(
-                reference=reference("case", "HS", opened_at),
-                state=state,
-                priority=priority,
-                qualification=_weighted(rng, QUALIFICATIONS),
-                summary=rng.choice(STORIES),
-                school=school,
-                lead=rng.choice(leads) if state != S.NEW else None,
-                opened_at=opened_at,
-                taken_in_charge_at=taken,
-                first_measure_at=opened_at + timedelta(days=rng.uniform(0.2, 3)) if state != S.NEW else None,
-                cell_meeting_at=opened_at + timedelta(hours=rng.uniform(2, 20))
-                if targets(priority)[CELL_MEETING] and state != S.NEW
-                else None,
-                closed_at=closed_at,
-                closure_outcome=rng.choice(case_enums.ClosureOutcome.values) if closed else "",
-                watch_until=(closed_at + timedelta(days=90)).date() if closed_at else None,
+        lead = None if fresh else rng.choice(self.leads)
+        return {
+            "id": case_id,
+            "public_id": uuid.uuid4(),
+            "reference": self.reference("case", "HS", opened_at),
+            "state": state,
+            "priority": priority,
+            "qualification": _QUALIFICATION(rng),
+            "summary": rng.choice(STORIES),
+            "school_id": self.pick_school(),
+            "lead_id": lead[0] if lead else None,
+            "opened_at": opened_at,
+            "taken_in_charge_at": None if fresh else opened_at + timedelta(hours=rng.uniform(1, 96)),
+            "first_measure_at": None if fresh else opened_at + timedelta(days=rng.uniform(0.2, 3)),
+            "cell_meeting_at": opened_at + timedelta(hours=rng.uniform(2, 20))
+            if self.targets[priority][CELL_MEETING] and not fresh
+            else None,
+            "closed_at": closed_at,
+            "closure_outcome": rng.choice(OUTCOMES) if closed else "",
+            "watch_until": (closed_at + timedelta(days=90)).date() if closed_at else None,
+            # Not columns: who acted on the case, for the rows below.
+            "_actor": lead or self.leads[0],
+        }
+
+    def _person(self, person_id: int, school_id: int, born: date) -> dict[str, Any]:
+        first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
+        return {
+            "id": person_id,
+            "kind": case_enums.PersonKind.PUPIL,
+            "first_name": first,
+            "last_name": last,
+            "birth_date": born,
+            "school_id": school_id,
+            "name_key": _name_key(first, last),
+        }
+
+    def chunk(self, size: int) -> list[tuple[type[Model], list[dict[str, Any]]]]:
+        """The rows of `size` more cases, their ids reserved, parents before children."""
+        rng, now, t = self.rng, self.now, self.tables
+        cases = [self._case(case_id) for case_id in t[Case].ids(size)]
+        report_ids = iter(t[Report].ids(size))
+        # Persons: a victim per case, a new alleged author unless a repeat author comes back (75 %); ids
+        # reserved for the most that may be needed (the ones left unused are a gap in the sequence).
+        person_ids = iter(t[Person].ids(2 * size))
+        reports, pupils, triages, persons, involvements, assessed, transitions = [], [], [], [], [], [], []
+        events, actions, follow_ups, measures, audit = [], [], [], [], []
+        for case in cases:
+            actor_id, actor_user = case.pop("_actor")
+            opened_at, state, priority = case["opened_at"], case["state"], case["priority"]
+            received_at = opened_at - timedelta(hours=rng.uniform(0.5, 72))
+            report_id = next(report_ids)
+            reports.append(
+                {
+                    "id": report_id,
+                    "reference": self.reference("report", "SIG", received_at),
+                    "channel": _CHANNEL(rng),
+                    "received_at": received_at,
+                    "status": report_enums.Status.CLOSED if state == S.CLOSED else report_enums.Status.IN_PROGRESS,
+                    "reporter_kind": rng.choice(REPORTER_KINDS),
+                    "school_id": case["school_id"],
+                    "forms": rng.choice(FORM_PAIRS),
+                    "description": case["summary"],
+                    "proposed_priority": priority,
+                    "first_read_at": received_at + timedelta(minutes=rng.uniform(5, 600)),
+                    "first_read_by_id": actor_id,
+                    "case_id": case["id"],
+                }
             )
-        )
-    Case.objects.bulk_create(cases, batch_size=CHUNK)
-    stats.add("cases", len(cases))
-    _case_rows(
-        cases,
-        rng=rng,
-        now=now,
-        leads=leads,
-        dsden=dsden,
-        school_org=school_org,
-        bench_school=bench_school,
-        reference=reference,
-        assessments=assessments,
-        repeat_authors=repeat_authors,
-        stats=stats,
-    )
-
-
-def _person(rng: random.Random, kind: str, school: School | None, born: date | None) -> Person:
-    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    person = Person(kind=kind, first_name=first, last_name=last, birth_date=born, school=school)
-    person.name_key = name_key(first, last)  # what Person.save() derives
-    return person
-
-
-def _case_rows(
-    cases, *, rng, now, leads, dsden, school_org, bench_school, reference, assessments, repeat_authors, stats
-):
-    reports, pupils, triages, persons, assessed, transitions = [], [], [], [], [], []
-    events: list[tuple] = []
-    actions, follow_ups, measures, audit = [], [], [], []
-    involvement_plan: list[tuple[Case, int, Person]] = []
-    for case in cases:
-        actor = case.lead or leads[0]
-        received_at = case.opened_at - timedelta(hours=rng.uniform(0.5, 72))
-        report = Report(
-            reference=reference("report", "SIG", received_at),
-            channel=_weighted(rng, CHANNELS),
-            received_at=received_at,
-            status=report_enums.Status.CLOSED if case.state == S.CLOSED else report_enums.Status.IN_PROGRESS,
-            reporter_kind=rng.choice(report_enums.ReporterKind.values),
-            school=case.school,
-            forms=rng.sample(report_enums.Form.values, 2),
-            description=case.summary,
-            proposed_priority=case.priority,
-            first_read_at=received_at + timedelta(minutes=rng.uniform(5, 600)),
-            first_read_by=actor,
-            case=case,
-        )
-        reports.append(report)
-        criteria, fired, computed = assessments.get(case.priority) or next(iter(assessments.values()))
-        assessed.append(
-            SeverityAssessment(
-                case=case,
-                version=1,
-                criteria=criteria,
-                computed_priority=computed,
-                fired_rules=fired,
-                priority=case.priority,
-                override_reason="" if computed == case.priority else "Éléments recueillis lors de l’appel.",
-                assessed_by=actor,
-                assessed_at=case.opened_at,
+            pupils.append({"report_id": report_id, "first_name": rng.choice(FIRST_NAMES), "role": "victim"})
+            pupils.append({"report_id": report_id, "first_name": rng.choice(FIRST_NAMES), "role": "alleged_author"})
+            triages.append(
+                {
+                    "report_id": report_id,
+                    "outcome": case_enums.TriageOutcome.OPEN_CASE,
+                    "qualification": case["qualification"],
+                    "case_id": case["id"],
+                    "decided_by_id": actor_id,
+                    "decided_at": opened_at,
+                }
             )
-        )
-        born = date(2008, 1, 1) + timedelta(days=rng.randrange(3650))
-        victim = _person(rng, case_enums.PersonKind.PUPIL, case.school, born)
-        persons.append(victim)
-        involvement_plan.append((case, 0, victim))
-        if repeat_authors and rng.random() < 0.75:
-            involvement_plan.append((case, 1, rng.choice(repeat_authors)))
-        else:
-            author = _person(
-                rng, case_enums.PersonKind.PUPIL, case.school, born + timedelta(days=rng.randrange(-400, 400))
+            criteria, fired, computed = self.assessments.get(priority) or next(iter(self.assessments.values()))
+            assessed.append(
+                {
+                    "case_id": case["id"],
+                    "version": 1,
+                    "criteria": criteria,
+                    "computed_priority": computed,
+                    "fired_rules": fired,
+                    "priority": priority,
+                    "override_reason": "" if computed == priority else "Éléments recueillis lors de l’appel.",
+                    "assessed_by_id": actor_id,
+                    "assessed_at": opened_at,
+                }
             )
-            persons.append(author)
-            involvement_plan.append((case, 1, author))
-            # A bounded pool of authors who may come back in later cases.
-            if len(repeat_authors) < AUTHOR_POOL:
-                repeat_authors.append(author)
+            born = date(2008, 1, 1) + timedelta(days=rng.randrange(3650))
+            victim = self._person(next(person_ids), case["school_id"], born)
+            persons.append(victim)
+            if not (self.repeat_authors and rng.random() < 0.75):
+                author = self._person(
+                    next(person_ids), case["school_id"], born + timedelta(days=rng.randrange(-400, 400))
+                )
+                persons.append(author)
+                author_id = author["id"]
+                if len(self.repeat_authors) < AUTHOR_POOL:
+                    self.repeat_authors.append(author_id)
+                else:
+                    self.repeat_authors[rng.randrange(AUTHOR_POOL)] = author_id
             else:
-                repeat_authors[rng.randrange(AUTHOR_POOL)] = author
-        events.append((case, actor, case_enums.EventKind.OPENED, "Dossier ouvert.", case.opened_at))
-        events.append((case, actor, case_enums.EventKind.ASSESSED, f"Gravité {case.priority}.", case.opened_at))
-        path = [(S.NEW, S.TRIAGED, "triage")]
-        if case.state in (S.IN_INTERVENTION, S.MONITORING, S.CLOSED, S.REOPENED):
-            path.append((S.TRIAGED, S.IN_INTERVENTION, "start_intervention"))
-        if case.state in (S.MONITORING, S.CLOSED):
-            path.append((S.IN_INTERVENTION, S.MONITORING, "start_monitoring"))
-        if case.state == S.CLOSED:
-            path.append((S.MONITORING, S.CLOSED, "close"))
-        if case.state == S.REOPENED:
-            path += [(S.IN_INTERVENTION, S.CLOSED, "close"), (S.CLOSED, S.REOPENED, "reopen")]
-        if case.state == S.NEW:
-            path = []
-        end = case.closed_at or now
-        for step, (before, after, name) in enumerate(path):
-            at = case.opened_at + (end - case.opened_at) * (step + 1) / (len(path) + 1)
-            transitions.append(Transition(case=case, name=name, from_state=before, to_state=after, actor=actor, at=at))
-            events.append((case, actor, case_enums.EventKind.TRANSITION, f"{before} → {after}", at))
-        open_case = case.state != S.CLOSED
-        # The steady state of a cell whose periodic pass runs every minute: what was due was done or
-        # reminded long ago; LATE of the open cases are behind (an action overdue, a follow-up missed).
-        late = open_case and rng.random() < LATE
-        if open_case:
-            due = now + timedelta(days=rng.uniform(-10, -1) if late else rng.uniform(1, 30))
-        else:
-            due = case.opened_at + timedelta(days=10)
-        actions.append(
-            Action(
-                case=case,
-                title="Entretien avec l’élève et sa famille",
-                owner_organisation=school_org if case.school_id == bench_school.pk else dsden,
-                owner=actor if rng.random() < 0.5 else None,
-                due_at=due,
-                status=case_enums.ActionStatus.OPEN if open_case else case_enums.ActionStatus.DONE,
-                completion_note="" if open_case else "Entretien mené.",
-                created_by=actor,
-                created_at=case.opened_at,
-                done_at=None if open_case else due,
-                done_by=None if open_case else actor,
-            )
-        )
-        for day in targets(case.priority)[FOLLOW_UP]:
-            due_on = timezone.localtime(case.opened_at).date() + timedelta(days=day)
-            finished = case.state == S.CLOSED or (due_on <= timezone.localdate(now) and not late)
-            follow_ups.append(
-                FollowUp(
-                    case=case,
-                    day=day,
-                    due_on=due_on,
-                    done_at=timezone.make_aware(datetime.combine(due_on, datetime.min.time())) if finished else None,
-                    victim_view=rng.choice(FollowUp.View.values) if finished else "",
-                    wellbeing=rng.randint(1, 5) if finished else None,
-                    decision=FollowUp.Decision.CONTINUE if finished else "",
-                    recorded_by=actor if finished else None,
+                author_id = rng.choice(self.repeat_authors)
+            for role, person_id in (
+                (case_enums.Role.VICTIM, victim["id"]),
+                (case_enums.Role.ALLEGED_AUTHOR, author_id),
+            ):
+                involvements.append(
+                    {"case_id": case["id"], "person_id": person_id, "role": role, "added_at": opened_at}
                 )
-            )
-        if rng.random() < 0.4:
-            measures.append(
-                Measure(
-                    case=case,
-                    category=MeasureCategory.PROTECTIVE,
-                    kind=MeasureKind.ADULT_REFERENT,
-                    person=victim,
-                    starts_on=timezone.localtime(case.opened_at).date() + timedelta(days=2),
-                    status=Measure.Status.ENDED if case.state == S.CLOSED else Measure.Status.ACTIVE,
-                    created_by=actor,
-                    created_at=case.opened_at,
+
+            def event(kind, text, at, case_id=case["id"], actor_id=actor_id):
+                events.append(timeline.row(case_id, actor_id, kind, text, at))
+
+            event(case_enums.EventKind.OPENED, "Dossier ouvert.", opened_at)
+            event(case_enums.EventKind.ASSESSED, f"Gravité {priority}.", opened_at)
+            end = case["closed_at"] or now
+            path = PATHS[state]
+            for step, (before, after, name) in enumerate(path):
+                at = opened_at + (end - opened_at) * (step + 1) / (len(path) + 1)
+                transitions.append(
+                    {
+                        "case_id": case["id"],
+                        "name": name,
+                        "from_state": before,
+                        "to_state": after,
+                        "actor_id": actor_id,
+                        "at": at,
+                    }
                 )
+                event(case_enums.EventKind.TRANSITION, f"{before} → {after}", at)
+            open_case = state != S.CLOSED
+            # The steady state of a cell whose periodic pass runs every minute: what was due was done or
+            # reminded long ago; LATE of the open cases are behind (an action overdue, a follow-up missed).
+            late = open_case and rng.random() < LATE
+            if open_case:
+                due = now + timedelta(days=rng.uniform(-10, -1) if late else rng.uniform(1, 30))
+            else:
+                due = opened_at + timedelta(days=10)
+            actions.append(
+                {
+                    "case_id": case["id"],
+                    "title": "Entretien avec l’élève et sa famille",
+                    "owner_organisation_id": self.school_org if case["school_id"] == self.bench_school else self.dsden,
+                    "owner_id": actor_id if rng.random() < 0.5 else None,
+                    "due_at": due,
+                    "status": case_enums.ActionStatus.OPEN if open_case else case_enums.ActionStatus.DONE,
+                    "completion_note": "" if open_case else "Entretien mené.",
+                    "created_by_id": actor_id,
+                    "created_at": opened_at,
+                    "done_at": None if open_case else due,
+                    "done_by_id": None if open_case else actor_id,
+                }
             )
-        audit.append(
-            AuditEvent(
-                at=case.opened_at,
-                actor_id=actor.user_id,
-                membership=actor,
-                action=AuditAction.CASE_OPENED,
-                target_type="cases.case",
-                target_id=str(case.public_id),
-                target_label=case.reference,
-                detail={"priority": case.priority},
+            opened_on = opened_at.astimezone(self.zone).date()
+            for day in self.targets[priority][FOLLOW_UP]:
+                due_on = opened_on + timedelta(days=day)
+                finished = state == S.CLOSED or (due_on <= self.today and not late)
+                follow_ups.append(
+                    {
+                        "case_id": case["id"],
+                        "day": day,
+                        "due_on": due_on,
+                        "done_at": datetime.combine(due_on, MIDNIGHT, tzinfo=self.zone) if finished else None,
+                        "victim_view": rng.choice(VIEWS) if finished else "",
+                        "wellbeing": rng.randint(1, 5) if finished else None,
+                        "decision": FollowUp.Decision.CONTINUE if finished else "",
+                        "recorded_by_id": actor_id if finished else None,
+                    }
+                )
+            if rng.random() < 0.4:
+                measures.append(
+                    {
+                        "case_id": case["id"],
+                        "category": MeasureCategory.PROTECTIVE,
+                        "kind": MeasureKind.ADULT_REFERENT,
+                        "person_id": victim["id"],
+                        "starts_on": opened_on + timedelta(days=2),
+                        "status": Measure.Status.ENDED if state == S.CLOSED else Measure.Status.ACTIVE,
+                        "created_by_id": actor_id,
+                        "created_at": opened_at,
+                    }
+                )
+            entry = {
+                "at": opened_at,
+                "actor_id": actor_user,
+                "membership_id": actor_id,
+                "action": AuditAction.CASE_OPENED,
+                "target_type": "cases.case",
+                "target_id": str(case["public_id"]),
+                "target_label": case["reference"],
+                "detail": {"priority": priority},
+            }
+            entry["digest"] = chain.digest(**entry)  # what AuditEvent's bulk_create computes
+            entry["detail"] = DETAILS[priority]
+            audit.append(entry)
+        batches: list[tuple[type[Model], list[dict[str, Any]]]] = [(Case, cases), (Report, reports), (Person, persons)]
+        for model, rows in (
+            (ReportedPupil, pupils),
+            (Triage, triages),
+            (Involvement, involvements),
+            (SeverityAssessment, assessed),
+            (Transition, transitions),
+            (Event, events),
+            (Action, actions),
+            (FollowUp, follow_ups),
+            (Measure, measures),
+            (AuditEvent, audit),
+        ):
+            batches.append((model, _with_ids(t[model], rows)))
+        return batches
+
+    def queue_reports(self, count: int) -> None:
+        """Reports not triaged yet: the coordinator's queue (a few nobody has opened)."""
+        rng, now = self.rng, self.now
+        reports = []
+        for n in range(count):
+            unread = n % 10 == 0
+            # Nobody has opened a report only for minutes: the safety net escalates it within the hour.
+            minutes = rng.uniform(1, 30) if unread else rng.uniform(60, 60 * 24 * 20)
+            received_at = now - timedelta(minutes=minutes)
+            reports.append(
+                {
+                    "reference": self.reference("report", "SIG", received_at),
+                    "channel": _CHANNEL(rng),
+                    "received_at": received_at,
+                    "reporter_kind": rng.choice(REPORTER_KINDS),
+                    "school_id": self.pick_school(),
+                    "forms": rng.choice(FORM_PAIRS),
+                    "description": rng.choice(STORIES),
+                    "proposed_priority": _PRIORITY(rng),
+                    "is_worrying": rng.random() < 0.05,
+                    "first_read_at": None if unread else received_at + timedelta(minutes=30),
+                }
             )
-        )
-    Report.objects.bulk_create(reports, batch_size=CHUNK)
-    for report, case in zip(reports, cases, strict=True):
-        pupils.append(ReportedPupil(report=report, first_name=rng.choice(FIRST_NAMES), role="victim"))
-        pupils.append(ReportedPupil(report=report, first_name=rng.choice(FIRST_NAMES), role="alleged_author"))
-        triages.append(
-            Triage(
-                report=report,
-                outcome=case_enums.TriageOutcome.OPEN_CASE,
-                qualification=case.qualification,
-                case=case,
-                decided_by=report.first_read_by,
-                decided_at=case.opened_at,
-            )
-        )
-    Person.objects.bulk_create(persons, batch_size=CHUNK)
-    involvements = []
-    for case, role, person in involvement_plan:
-        involvements.append(
-            Involvement(
-                case=case,
-                person=person,
-                role=case_enums.Role.VICTIM if role == 0 else case_enums.Role.ALLEGED_AUTHOR,
-                added_at=case.opened_at,
-            )
-        )
-    batches: tuple[tuple[Any, list], ...] = (
-        (ReportedPupil, pupils),
-        (Triage, triages),
-        (Involvement, involvements),
-        (SeverityAssessment, assessed),
-        (Transition, transitions),
-        (Action, actions),
-        (FollowUp, follow_ups),
-        (Measure, measures),
-    )
-    timeline.write_many(events)  # each line's compartment decided by the access policy
-    stats.add("event", len(events))
-    for model, rows in batches:
-        model.objects.bulk_create(rows, batch_size=CHUNK)
-        stats.add(model._meta.model_name or "", len(rows))
-    AuditEvent.objects.bulk_create(audit, batch_size=CHUNK)
-    stats.add("reports", len(reports))
-    stats.add("persons", len(persons))
-    stats.add("auditevent", len(audit))
+        self.tables[Report].write(_with_ids(self.tables[Report], reports))
 
 
-def _timeline_case(now, coordinator, school, reference, assessments, stats) -> Case:
+class Writer:
+    """Writes the chunks handed to it in a thread of its own, one transaction per chunk, in order.
+
+    At most one chunk waits while another is written, so memory stays bounded; a failure in the thread
+    is raised again by the next ``put`` or at the end.
+    """
+
+    def __init__(self, tables: Tables):
+        self.tables = tables
+        self.chunks: queue.Queue = queue.Queue(maxsize=1)
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="bench-writer", daemon=True)
+        # Inside a transaction (the loader's own tests) another connection would not see its rows:
+        # the chunks are then written in place, in that transaction.
+        self.threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
+
+    def __enter__(self) -> "Writer":
+        if self.threaded:
+            self.thread.start()
+        return self
+
+    def put(self, batches) -> None:
+        if not self.threaded:
+            self._write(batches)
+            return
+        if self.failure:
+            raise self.failure
+        self.chunks.put(batches)
+
+    def __exit__(self, *exc) -> None:
+        if not self.threaded:
+            return
+        self.chunks.put(None)
+        self.thread.join()
+        if self.failure and exc[0] is None:
+            raise self.failure
+
+    def _write(self, batches) -> None:
+        with transaction.atomic():
+            for model, rows in batches:
+                self.tables[model].write(rows)
+
+    def _run(self) -> None:
+        try:
+            while (batches := self.chunks.get()) is not None:
+                self._write(batches)
+        except BaseException as error:
+            self.failure = error
+            while self.chunks.get() is not None:
+                pass  # drain: the building thread learns of the failure at its next put
+        finally:
+            connections.close_all()
+
+
+def _with_ids(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for row, row_id in zip(rows, table.ids(len(rows)), strict=True):
+        row["id"] = row_id
+    return rows
+
+
+# The transitions that lead a case to its state, as the workflow records them.
+PATHS: dict[str, list[tuple[str, str, str]]] = {
+    S.NEW: [],
+    S.TRIAGED: [(S.NEW, S.TRIAGED, "triage")],
+    S.IN_INTERVENTION: [(S.NEW, S.TRIAGED, "triage"), (S.TRIAGED, S.IN_INTERVENTION, "start_intervention")],
+    S.MONITORING: [
+        (S.NEW, S.TRIAGED, "triage"),
+        (S.TRIAGED, S.IN_INTERVENTION, "start_intervention"),
+        (S.IN_INTERVENTION, S.MONITORING, "start_monitoring"),
+    ],
+    S.CLOSED: [
+        (S.NEW, S.TRIAGED, "triage"),
+        (S.TRIAGED, S.IN_INTERVENTION, "start_intervention"),
+        (S.IN_INTERVENTION, S.MONITORING, "start_monitoring"),
+        (S.MONITORING, S.CLOSED, "close"),
+    ],
+    S.REOPENED: [
+        (S.NEW, S.TRIAGED, "triage"),
+        (S.TRIAGED, S.IN_INTERVENTION, "start_intervention"),
+        (S.IN_INTERVENTION, S.CLOSED, "close"),
+        (S.CLOSED, S.REOPENED, "reopen"),
+    ],
+}
+
+
+def _timeline_case(now, coordinator, school, reference, stats) -> Case:
     opened_at = now - timedelta(days=60)
     case = Case.objects.create(
         reference=reference("case", "HS", opened_at),
@@ -548,6 +698,7 @@ def _timeline_case(now, coordinator, school, reference, assessments, stats) -> C
         opened_at=opened_at,
         taken_in_charge_at=opened_at + timedelta(hours=2),
     )
+    assessments = _assessments()
     criteria, fired, computed = assessments.get(P.P2) or next(iter(assessments.values()))
     SeverityAssessment.objects.create(
         case=case,
@@ -571,38 +722,12 @@ def _timeline_case(now, coordinator, school, reference, assessments, stats) -> C
         )
         for n in range(TIMELINE_EVENTS)
     )
-    stats.add("cases", 1)
+    stats.add("case", 1)
     stats.add("event", TIMELINE_EVENTS)
     return case
 
 
-def _queue_reports(count, rng, now, pick_school, reference, stats) -> None:
-    """Reports not triaged yet: the coordinator's queue (a few nobody has opened)."""
-    reports = []
-    for n in range(count):
-        unread = n % 10 == 0
-        # Nobody has opened a report only for minutes: the safety net escalates it within the hour.
-        minutes = rng.uniform(1, 30) if unread else rng.uniform(60, 60 * 24 * 20)
-        received_at = now - timedelta(minutes=minutes)
-        reports.append(
-            Report(
-                reference=reference("report", "SIG", received_at),
-                channel=_weighted(rng, CHANNELS),
-                received_at=received_at,
-                reporter_kind=rng.choice(report_enums.ReporterKind.values),
-                school=pick_school(),
-                forms=rng.sample(report_enums.Form.values, 2),
-                description=rng.choice(STORIES),
-                proposed_priority=_weighted(rng, PRIORITIES),
-                is_worrying=rng.random() < 0.05,
-                first_read_at=None if unread else received_at + timedelta(minutes=30),
-            )
-        )
-    Report.objects.bulk_create(reports, batch_size=CHUNK)
-    stats.add("reports", len(reports))
-
-
-def _meetings(rng, now, span, coordinator, stats) -> None:
+def _meetings(now, span, coordinator, stats) -> None:
     weeks = int(span.days / 7)
     meetings = [
         Meeting(

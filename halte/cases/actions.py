@@ -5,7 +5,7 @@ inside the transaction, notifications sent after commit. Changes to a case that 
 at the same time carry ``expected_version``: a stale version is refused with :class:`StaleCase`.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
@@ -27,7 +27,7 @@ from halte.notifications.service import notify
 from halte.reports.enums import Status as ReportStatus
 
 from . import targets, timeline
-from .enums import ActionStatus, Compartment, EventKind, Priority, Qualification, State, TriageOutcome
+from .enums import ActionStatus, Compartment, EventKind, PersonKind, Priority, Qualification, State, TriageOutcome
 from .models import Action, Case, Event, FollowUp, Involvement, Link, Note, Person, SeverityAssessment, Share, Triage
 from .severity import Assessment, Criteria, assess
 
@@ -86,6 +86,17 @@ def case_url(case: Case) -> str:
 
 
 @dataclass
+class ReportedPupilChoice:
+    """A pupil of the report confirmed at triage: an existing record to reuse, or the names of a new one."""
+
+    role: str
+    person: Person | None = None
+    first_name: str = ""
+    last_name: str = ""
+    class_name: str = ""
+
+
+@dataclass
 class TriageDecision:
     outcome: str
     qualification: str
@@ -98,6 +109,8 @@ class TriageDecision:
     redirected_to: str = ""
     # Open a new case linked to this (closed) one: the same people, a new situation.
     link_to: Case | None = None
+    # The pupils of the report the coordinator kept (those dropped are not here): the case's people.
+    pupils: list[ReportedPupilChoice] = field(default_factory=list)
 
 
 def triage_report(*, report, actor: Membership, decision: TriageDecision) -> Triage:
@@ -129,6 +142,8 @@ def triage_report(*, report, actor: Membership, decision: TriageDecision) -> Tri
             _attach(report=report, case=case, actor=actor)
         elif not decision.reason.strip():
             raise ActionRefused(_("Indiquez le motif."))
+        if case is not None:
+            _add_reported_pupils(case=case, report=report, actor=actor, pupils=decision.pupils)
         report.case = case
         report.status = ReportStatus.CLOSED if case is None else ReportStatus.IN_PROGRESS
         report.save(update_fields=["case", "status"])
@@ -154,6 +169,42 @@ def triage_report(*, report, actor: Membership, decision: TriageDecision) -> Tri
             detail={"outcome": decision.outcome, "case": case.reference if case else None},
         )
     return triage
+
+
+def _add_reported_pupils(*, case: Case, report, actor, pupils: list[ReportedPupilChoice]) -> None:
+    """The pupils kept at triage become the case's people: a chosen record is reused (a pupil already
+    in the case in that role is not added twice), otherwise a pupil record of the report's school is
+    created. Each addition is on the timeline and in the journal."""
+    for chosen in pupils:
+        person = chosen.person
+        reused = person is not None
+        if person is None:
+            person = Person(
+                kind=PersonKind.PUPIL,
+                first_name=chosen.first_name.strip(),
+                last_name=chosen.last_name.strip(),
+                class_name=chosen.class_name.strip(),
+                school=report.school,
+            )
+            person.save()
+        involvement, created = Involvement.objects.get_or_create(case=case, person=person, role=chosen.role)
+        if not created:
+            continue
+        text = _("%(person)s ajouté(e) : %(role)s (élève cité dans le signalement %(ref)s).") % {
+            "person": person,
+            "role": involvement.get_role_display(),
+            "ref": report.reference,
+        }
+        _event(case, actor, "person", text)
+        _audit(
+            AuditAction.CASE_PERSON_ADDED,
+            actor,
+            case,
+            role=chosen.role,
+            report=report.reference,
+            person=str(person.public_id),
+            reused=reused,
+        )
 
 
 def _refuse_if_triaged(report) -> None:
@@ -428,6 +479,26 @@ def add_follow_up(*, case: Case, actor, due_on: date) -> FollowUp:
 # --- Actions (what an organisation owes the case) ---------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ShareRequest:
+    """The share proposed with an action, so that its owner organisation can read what the action
+    needs: compartments, legal basis, expiry (``share``'s arguments)."""
+
+    compartments: list[str]
+    legal_basis: str
+    expires_on: date
+
+
+SHARE_NOT_ALLOWED = gettext_lazy(
+    "Vous ne pouvez pas partager ce dossier : seule la coordination de la cellule partage un dossier. "
+    "Rien n’a été enregistré : décochez le partage, ou demandez-le à la coordination."
+)
+
+
+def action_url(action: Action) -> str:
+    return reverse("cases:action", args=[action.public_id])
+
+
 def create_action(
     *,
     case: Case,
@@ -437,10 +508,17 @@ def create_action(
     owner: Membership | None = None,
     due_at=None,
     compartment: str = Compartment.CORE,
+    share_with: ShareRequest | None = None,
 ) -> Action:
-    """Give an organisation something to do on a case; its members who read cases are told (a link, no
-    content). An action outside the core goes only to an organisation, and a person, who read that
-    compartment of the case (``access.can_own_action``)."""
+    """Give an organisation something to do on a case; its members who read cases are told (a link to
+    the action's page, no content). An action outside the core goes only to an organisation, and a
+    person, who read that compartment of the case (``access.can_own_action``).
+
+    ``share_with``: a share of the case with the owner organisation, created in the same transaction
+    (by someone allowed to share, ``access.can_share``), journaled like any share: the action and its
+    share are saved together or not at all."""
+    from halte.access.cases import can_share
+
     if owner is not None and owner.organisation_id != owner_organisation.pk:
         raise ActionRefused(_("La personne responsable doit appartenir à la structure responsable."))
     if owner is not None and not can_read_case_content(owner):
@@ -449,11 +527,23 @@ def create_action(
         raise ActionRefused(_("Indiquez l’action à mener."))
     if not owner_organisation.is_active:
         raise ActionRefused(_("Cette structure n’est plus active : choisissez-en une autre."))
-    if not can_own_action(owner_organisation, case, compartment):
-        raise ActionRefused(str(JUDICIAL_OWNER_REFUSED))
-    if owner is not None and compartment != Compartment.CORE and not can_read(owner, case, compartment):
-        raise ActionRefused(str(JUDICIAL_PERSON_REFUSED))
+    if share_with is not None and not can_share(actor, case):
+        raise ActionRefused(str(SHARE_NOT_ALLOWED))
     with transaction.atomic():
+        if share_with is not None:
+            share(
+                case=case,
+                actor=actor,
+                organisation=owner_organisation,
+                compartments=list(share_with.compartments),
+                legal_basis=share_with.legal_basis,
+                expires_on=share_with.expires_on,
+            )
+        # Checked once the share is written: a judicial action may go with the judicial share it needs.
+        if not can_own_action(owner_organisation, case, compartment):
+            raise ActionRefused(str(JUDICIAL_OWNER_REFUSED))
+        if owner is not None and compartment != Compartment.CORE and not can_read(owner, case, compartment):
+            raise ActionRefused(str(JUDICIAL_PERSON_REFUSED))
         _bump(case, None)
         action = Action.objects.create(
             case=case,
@@ -471,7 +561,13 @@ def create_action(
             _("Action confiée à %(org)s : %(title)s") % {"org": owner_organisation.name, "title": title},
             subject=compartment,
         )
-        _audit(AuditAction.CASE_ACTION_CREATED, actor, case, action_id=str(action.public_id))
+        _audit(
+            AuditAction.CASE_ACTION_CREATED,
+            actor,
+            case,
+            action_id=str(action.public_id),
+            shared=share_with is not None,
+        )
         members = memberships_with(Capability.READ_CASES).filter(organisation=owner_organisation)
         if compartment != Compartment.CORE:
             members = [m for m in members if can_read(m, case, compartment)]
@@ -479,9 +575,48 @@ def create_action(
             memberships=[owner] if owner is not None else members,
             kind=Kind.ACTION_ASSIGNED,
             title=_("Nouvelle action pour votre structure (dossier %(ref)s)") % {"ref": case.reference},
-            url=reverse("cases:my_actions"),
+            url=action_url(action),
         )
     return action
+
+
+def report_difficulty(*, action: Action, actor, text: str) -> Action:
+    """The owner organisation tells the cell that an open action cannot be done as asked (no contact
+    with the family, a share needed…). A line of the case's history in the action's compartment; the
+    action's creator and the case lead are told (a link to the action, never the text)."""
+    if not text.strip():
+        raise ActionRefused(_("Décrivez la difficulté rencontrée."))
+    with transaction.atomic():
+        locked = (
+            Action.objects.select_for_update(of=("self",))
+            .select_related("case__lead__user", "owner_organisation", "created_by__user")
+            .get(pk=action.pk)
+        )
+        if locked.status != ActionStatus.OPEN:
+            raise ActionRefused(_("Cette action est déjà terminée ou annulée."))
+        case = locked.case
+        values = {"org": locked.owner_organisation.name, "title": locked.title, "text": text}
+        _event(
+            case,
+            actor,
+            EventKind.ACTION_DIFFICULTY,
+            _("Difficulté signalée (%(org)s) sur l’action « %(title)s » : %(text)s") % values,
+            subject=locked.compartment,
+        )
+        _audit(AuditAction.CASE_ACTION_CHANGED, actor, case, action_id=str(locked.public_id), difficulty=True)
+        told = [
+            m
+            for m in (locked.created_by, case.lead)
+            if m is not None and m.user_id != actor.user_id and can_see_action(m, locked)
+        ]
+        notify(
+            memberships=told,
+            kind=Kind.ACTION_DIFFICULTY,
+            title=_("Dossier %(ref)s : une difficulté est signalée sur une action") % {"ref": case.reference},
+            url=action_url(locked),
+            email_title=_("Une difficulté est signalée sur une action d’un dossier que vous suivez"),
+        )
+    return locked
 
 
 def complete_action(*, action: Action, actor, note: str) -> Action:

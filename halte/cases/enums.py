@@ -58,6 +58,7 @@ class EventKind(models.TextChoices):
     ACTION = "action", _("Action confiée")
     ACTION_DONE = "action_done", _("Action réalisée")
     ACTION_CANCELLED = "action_cancelled", _("Action annulée")
+    ACTION_DIFFICULTY = "action_difficulty", _("Difficulté sur une action")
     DISCLOSURE = "disclosure", _("Ne pas informer la famille")
     SHARED = "shared", _("Partage")
     SHARE_REVOKED = "share_revoked", _("Partage révoqué")

@@ -1,12 +1,13 @@
 """Forms of the cases screens. Labels for professionals, errors that say what to do."""
 
 import dataclasses
+from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from halte.access.cases import can_own_action, can_read
+from halte.access.cases import can_own_action, can_read, shareable_compartments
 from halte.access.policy import Capability, memberships_with
 from halte.accounts.models import Membership, Organisation
 from halte.core.submission import SubmissionTokenMixin
@@ -14,7 +15,7 @@ from halte.forms import HalteForm
 from halte.reports.forms import TextField
 
 from . import enums, targets
-from .actions import JUDICIAL_OWNER_REFUSED, JUDICIAL_PERSON_REFUSED, too_far
+from .actions import JUDICIAL_OWNER_REFUSED, JUDICIAL_PERSON_REFUSED, ShareRequest, too_far
 from .models import Case, FollowUp
 from .severity import CRITERIA_LABELS, Criteria, PhysicalViolence
 from .workflow import DEFAULT_WATCH_DAYS, MAX_WATCH_DAYS
@@ -103,6 +104,70 @@ class TriageForm(HalteForm):
         return data
 
 
+# The roles a pupil named in a report can take in the case (as the reporter said, or corrected).
+PUPIL_ROLES = [(role.value, role.label) for role in (enums.Role.VICTIM, enums.Role.ALLEGED_AUTHOR, enums.Role.WITNESS)]
+NEW_PERSON = "nouvelle"
+
+
+class ReportedPupilForm(HalteForm):
+    """One pupil named in the report, confirmed at triage: kept (as written or corrected) or dropped,
+    and, when a person record of the same school bears a close name, that record reused or not."""
+
+    decision = forms.ChoiceField(
+        label=_("Ajouter cet élève au dossier ?"),
+        choices=[("keep", _("Oui, l’ajouter")), ("drop", _("Non, ne pas l’ajouter"))],
+        widget=forms.RadioSelect,
+        initial="keep",
+    )
+    first_name = TextField(label=_("Prénom"), max_length=100, required=False)
+    last_name = TextField(label=_("Nom"), max_length=100, required=False)
+    class_name = TextField(label=_("Classe"), max_length=50, required=False)
+    role = forms.ChoiceField(label=_("Rôle dans la situation"), choices=PUPIL_ROLES)
+    person = forms.ChoiceField(
+        label=_("Cet élève a peut-être déjà une fiche dans cet établissement"),
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def __init__(self, *args, suggestions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.suggestions = list(suggestions)
+        if self.suggestions:
+            choices = [(str(s.person.public_id), self.describe(s)) for s in self.suggestions]
+            self.fields["person"].choices = [*choices, (NEW_PERSON, _("Aucune de ces fiches : créer une fiche"))]
+            self.fields["person"].help_text = _(
+                "Reprendre la fiche existante relie ce dossier à ses autres dossiers ; n’en créez une "
+                "nouvelle que s’il s’agit d’un autre élève."
+            )
+        else:
+            del self.fields["person"]
+
+    @staticmethod
+    def describe(suggestion) -> str:
+        person = suggestion.person
+        parts = [str(person)]
+        if person.class_name:
+            parts.append(person.class_name)
+        if person.birth_date:
+            parts.append(_("né(e) le %(date)s") % {"date": person.birth_date.strftime("%d/%m/%Y")})
+        return f"{' — '.join(parts)} ({', '.join(suggestion.reasons)})"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") != "keep":
+            return data
+        if not (data.get("first_name") or "").strip():
+            self.add_error("first_name", _("Indiquez au moins le prénom, ou choisissez de ne pas ajouter cet élève."))
+        if self.suggestions and not data.get("person"):
+            self.add_error("person", _("Choisissez une fiche existante ou la création d’une nouvelle fiche."))
+        return data
+
+    def chosen_person(self):
+        """The existing record chosen, or None for a new one."""
+        chosen = self.cleaned_data.get("person")
+        return next((s.person for s in self.suggestions if str(s.person.public_id) == chosen), None)
+
+
 class VersionedForm(HalteForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -130,7 +195,7 @@ class AssignForm(VersionedForm):
         self.fields["lead"].queryset = members
         self.fields["co_workers"].queryset = members
         self.fields["lead"].label_from_instance = self.fields["co_workers"].label_from_instance = lambda m: (
-            f"{m.user.get_full_name()} — {m.get_role_display()} ({m.organisation.short_name or m.organisation})"
+            f"{m.user.get_full_name()} — {m.role_label()} ({m.organisation.short_name or m.organisation})"
         )
 
 
@@ -268,7 +333,96 @@ def _membership_label(membership: Membership) -> str:
     return f"{membership.user.get_full_name()} — {organisation.short_name or organisation.name}"
 
 
-class ActionForm(SubmissionTokenMixin, HalteForm):
+# How long the share proposed with an action lasts by default: the time to carry the action out.
+SHARE_PROPOSAL_DAYS = 90
+
+
+def _share_proposal_expiry():
+    return timezone.localdate() + timedelta(days=SHARE_PROPOSAL_DAYS)
+
+
+class ShareProposalMixin:
+    """The share proposed with an action (the case page's action form, the meeting's decision form):
+    unchecked, the action goes out alone and its owner organisation works from the action's page;
+    checked, the owner organisation is given the chosen compartments of the case, with the legal basis
+    and the expiry, in the same transaction as the action. Compartments the organisation's kind never
+    receives (``NEVER_SHARED``) are refused, whatever was posted."""
+
+    SHARE_DETAILS = ("share_compartments", "share_legal_basis", "share_expires_on")
+
+    def has_changed(self) -> bool:
+        """A form left blank but for the share's prefilled details is still blank (a formset's spare
+        decision lines)."""
+        return any(name not in self.SHARE_DETAILS for name in self.changed_data)  # type: ignore[attr-defined]
+
+    def add_share_fields(self) -> None:
+        fields = self.fields  # type: ignore[attr-defined]
+        fields["share"] = forms.BooleanField(
+            label=_("Partager aussi le dossier avec cette structure"),
+            help_text=_(
+                "À cocher si la structure n’a pas accès au dossier et en a besoin pour mener l’action "
+                "(une association, la police ou la gendarmerie n’y ont accès que par un partage). "
+                "Sans partage, elle voit seulement l’action, l’établissement et la personne à contacter."
+            ),
+            required=False,
+        )
+        fields["share_compartments"] = forms.MultipleChoiceField(
+            label=_("Volets à partager"),
+            choices=[(c.value, c.label) for c in enums.SHAREABLE],
+            widget=forms.CheckboxSelectMultiple,
+            initial=[enums.Compartment.CORE],
+            required=False,
+        )
+        fields["share_legal_basis"] = forms.ChoiceField(
+            label=_("Fondement juridique du partage"),
+            choices=enums.LegalBasis.choices,
+            initial=enums.LegalBasis.CONVENTION,
+            required=False,
+        )
+        fields["share_expires_on"] = forms.DateField(
+            label=_("Partage valable jusqu’au"),
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            initial=_share_proposal_expiry,
+            required=False,
+        )
+
+    def clean_share_proposal(self, organisation) -> None:
+        data = self.cleaned_data  # type: ignore[attr-defined]
+        if not data.get("share"):
+            return
+        add_error = self.add_error  # type: ignore[attr-defined]
+        chosen = data.get("share_compartments") or []
+        if not chosen:
+            add_error("share_compartments", _("Choisissez au moins un volet à partager."))
+        elif organisation is not None:
+            refused = set(chosen) - set(shareable_compartments(organisation))
+            if refused:
+                labels = ", ".join(str(enums.Compartment(code).label) for code in sorted(refused))
+                add_error(
+                    "share_compartments",
+                    _("Ces volets ne sont jamais partagés avec %(org)s : %(labels)s.")
+                    % {"org": organisation.name, "labels": labels},
+                )
+        if not data.get("share_legal_basis"):
+            add_error("share_legal_basis", _("Choisissez le fondement juridique du partage."))
+        expires_on = data.get("share_expires_on")
+        if expires_on is None:
+            add_error("share_expires_on", _("Indiquez jusqu’à quand le partage est valable."))
+        elif expires_on < timezone.localdate():
+            add_error("share_expires_on", _("Choisissez une date à venir."))
+
+    def share_request(self) -> ShareRequest | None:
+        data = self.cleaned_data  # type: ignore[attr-defined]
+        if not data.get("share"):
+            return None
+        return ShareRequest(
+            compartments=sorted(data["share_compartments"]),
+            legal_basis=data["share_legal_basis"],
+            expires_on=data["share_expires_on"],
+        )
+
+
+class ActionForm(ShareProposalMixin, SubmissionTokenMixin, HalteForm):
     """A new action of the action plan: what, which organisation, who (optional), by when."""
 
     title = TextField(label=_("Action à mener"), max_length=255)
@@ -301,6 +455,7 @@ class ActionForm(SubmissionTokenMixin, HalteForm):
         self.fields["owner"].label_from_instance = _membership_label
         if not judicial:
             del self.fields["judicial"]
+        self.add_share_fields()
 
     def clean_due_at(self):
         value = self.cleaned_data["due_at"]
@@ -318,12 +473,14 @@ class ActionForm(SubmissionTokenMixin, HalteForm):
         if owner is not None and organisation is not None and owner.organisation_id != organisation.pk:
             self.add_error("owner", _("La personne responsable doit appartenir à la structure responsable."))
         compartment = self.compartment()
-        if organisation is not None and not can_own_action(organisation, self.case, compartment):
+        shared = compartment in (data.get("share_compartments") or []) if data.get("share") else False
+        if organisation is not None and not shared and not can_own_action(organisation, self.case, compartment):
             self.add_error("owner_organisation", JUDICIAL_OWNER_REFUSED)
         elif (
             owner is not None and compartment != enums.Compartment.CORE and not can_read(owner, self.case, compartment)
         ):
             self.add_error("owner", JUDICIAL_PERSON_REFUSED)
+        self.clean_share_proposal(organisation)
         return data
 
 
@@ -332,14 +489,22 @@ BACK_CHOICES = [("case", "case"), ("list", "list")]
 
 class CompleteActionForm(HalteForm):
     note = TextField(
-        label=_("Ce qui a été fait"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}), required=True
+        label=_("Ce qui a été fait"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=True,
+        error_messages={"required": _("Indiquez ce qui a été fait.")},
     )
     back = forms.ChoiceField(widget=forms.HiddenInput, choices=BACK_CHOICES, required=False)
 
 
 class CancelActionForm(HalteForm):
     reason = TextField(
-        label=_("Motif de l’annulation"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}), required=True
+        label=_("Motif de l’annulation"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=True,
+        error_messages={"required": _("Indiquez le motif de l’annulation.")},
     )
     back = forms.ChoiceField(widget=forms.HiddenInput, choices=BACK_CHOICES, required=False)
 
@@ -347,6 +512,17 @@ class CancelActionForm(HalteForm):
         # Shown next to the completion form of the same action (same prefix): ids of its own.
         kwargs.setdefault("auto_id", "annuler_%s")
         super().__init__(*args, **kwargs)
+
+
+class DifficultyForm(SubmissionTokenMixin, HalteForm):
+    """« Signaler une difficulté » on an action: what stands in the way."""
+
+    text = TextField(
+        label=_("La difficulté rencontrée"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Par exemple : la famille ne répond pas, il manque un élément du dossier pour agir."),
+    )
 
 
 class DisclosureForm(VersionedForm):

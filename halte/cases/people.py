@@ -185,7 +185,9 @@ def _matches(fragment: str) -> Q:
     )
 
 
-def _candidates(tokens: list[str], *, birth_date: datetime.date | None, kind: str | None) -> QuerySet[Person]:
+def _candidates(
+    tokens: list[str], *, birth_date: datetime.date | None, kind: str | None, school_id: int | None = None
+) -> QuerySet[Person]:
     """At most CANDIDATE_LIMIT persons sharing a name fragment, those sharing the most first.
 
     ``name_key`` holds folded tokens, so plain ``contains`` works the same on SQLite and PostgreSQL;
@@ -208,6 +210,8 @@ def _candidates(tokens: list[str], *, birth_date: datetime.date | None, kind: st
         people = people.filter(Q(birth_date__isnull=True) | Q(birth_date=birth_date))
     if kind:
         people = people.filter(kind=kind)
+    if school_id is not None:
+        people = people.filter(school_id=school_id)
     return people.annotate(hits=hits).order_by("-hits", "pk")[:CANDIDATE_LIMIT]
 
 
@@ -233,19 +237,21 @@ def suggest_people(
     last_name: str = "",
     birth_date: datetime.date | None = None,
     kind: str | None = None,
+    school_id: int | None = None,
     limit: int = 5,
 ) -> list[Suggestion]:
     """Existing person records that probably are the person being typed in, best first.
 
     One query: the database narrows the table to the persons sharing a name fragment (and not born on
-    another known date, and of the given kind); Python scores at most CANDIDATE_LIMIT of them.
+    another known date, and of the given kind, and of the given school); Python scores at most
+    CANDIDATE_LIMIT of them.
     """
     typed_first, typed_last = _field_tokens(first_name), _field_tokens(last_name)
     if not typed_first and not typed_last:
         return []
     suggestions = [
         suggestion
-        for person in _candidates(typed_first + typed_last, birth_date=birth_date, kind=kind)
+        for person in _candidates(typed_first + typed_last, birth_date=birth_date, kind=kind, school_id=school_id)
         if (suggestion := _score(person, typed_first, typed_last, birth_date)) is not None
     ]
     suggestions.sort(key=lambda s: (-s.score, s.person.birth_date != birth_date, s.person.name_key, s.person.pk or 0))

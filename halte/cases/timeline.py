@@ -26,3 +26,10 @@ def write_many(lines, *, batch_size: int = 5_000) -> list[Event]:
         compartment = event_compartment(kind, subject[0] if subject else None)
         events.append(Event(case=case, kind=kind, text=text, actor=actor, compartment=compartment, at=at))
     return Event.objects.bulk_create(events, batch_size=batch_size)
+
+
+def row(case_id: int, actor_id: int | None, kind: str, text: str, at, subject: str | None = None) -> dict:
+    """A line as a plain row, for the benchmark's ``COPY`` loader (``halte.bench.rows``), its compartment
+    decided as by ``write``."""
+    compartment = event_compartment(kind, subject)
+    return {"case_id": case_id, "kind": kind, "compartment": compartment, "text": text, "actor_id": actor_id, "at": at}

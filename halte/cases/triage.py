@@ -15,6 +15,12 @@ sliced subqueries), and the prefetches of their people and reports.
 
 And the other **reports still waiting for a decision** that may tell the same situation
 (:func:`waiting_twins_for`): two calls about one child often arrive before either is triaged.
+
+Finally the **pupils named in the report** (:func:`pupil_proposals`), proposed as the people of the case
+the decision opens or attaches to: each one kept (as written, or corrected) or dropped, in the role the
+report gave, and, when a pupil record of the same school bears a close name (the suggestions of
+:mod:`halte.cases.people`), that record proposed for reuse rather than a duplicate — pre-selected when
+the normalised names are the same.
 """
 
 import functools
@@ -24,12 +30,14 @@ from datetime import timedelta
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from halte.reports.models import Report, ReportedPupil
 
-from .enums import OPEN_STATES, State
+from .enums import OPEN_STATES, PersonKind, State
+from .forms import NEW_PERSON, ReportedPupilForm
 from .models import Case, Involvement
-from .people import name_key, name_tokens
+from .people import Suggestion, name_key, name_tokens, suggest_people
 
 WINDOW = timedelta(days=60)
 CLOSED_WINDOW = timedelta(days=730)
@@ -193,3 +201,66 @@ def waiting_twins_for(report, waiting, *, limit: int = 5) -> list[WaitingTwin]:
         )
     found.sort(key=lambda twin: (-len(twin.names), -twin.report.received_at.timestamp()))
     return found[:limit]
+
+
+# --- The pupils of the report, proposed as the people of the case ----------------------------------
+
+
+CORRECTED_NAME_MATCHES = gettext_lazy(
+    "Le nom corrigé ressemble à d’autres fiches de cet établissement : choisissez l’une d’elles, ou de "
+    "nouveau la création d’une fiche."
+)
+
+
+@dataclass
+class PupilProposal:
+    pupil: ReportedPupil
+    form: ReportedPupilForm
+    # Public ids of the records proposed on the page: a record proposed only after the name was
+    # corrected must be seen before a new record is created beside it.
+    shown: str
+
+
+def _same_school(report, first_name: str, last_name: str) -> list[Suggestion]:
+    if report.school_id is None or not (first_name or last_name).strip():
+        return []
+    return suggest_people(first_name=first_name, last_name=last_name, kind=PersonKind.PUPIL, school_id=report.school_id)
+
+
+def pupil_proposals(report, data=None, *, bound: bool = False) -> list[PupilProposal]:
+    """One form per pupil of the report. ``data`` is the posted page (the corrected names are looked
+    up as well as the reported ones); the forms are bound, and so show their errors, only when
+    ``bound`` (the decision is being recorded). One query per pupil, and one more per corrected name."""
+    proposals = []
+    for pupil in report.pupils.all():
+        prefix = f"eleve-{pupil.pk}"
+        suggestions = _same_school(report, pupil.first_name, pupil.last_name)
+        typed = {"first_name": pupil.first_name, "last_name": pupil.last_name}
+        if data is not None:
+            typed = {name: data.get(f"{prefix}-{name}", value) for name, value in typed.items()}
+            if name_key(typed["first_name"], typed["last_name"]) != name_key(pupil.first_name, pupil.last_name):
+                known = {s.person.pk for s in suggestions}
+                extra = _same_school(report, typed["first_name"], typed["last_name"])
+                suggestions = [s for s in extra if s.person.pk not in known] + suggestions
+        same = name_key(typed["first_name"], typed["last_name"])
+        reuse = next((s.person for s in suggestions if s.person.name_key == same), None)
+        initial = {
+            "decision": "keep",
+            "first_name": pupil.first_name,
+            "last_name": pupil.last_name,
+            "class_name": pupil.class_name,
+            "role": pupil.role,
+            "person": str(reuse.public_id) if reuse else (NEW_PERSON if suggestions else ""),
+        }
+        if data is not None and not bound:
+            # « Réévaluer la priorité » posts the page: keep what was typed, without errors yet.
+            initial.update({name: data[f"{prefix}-{name}"] for name in initial if f"{prefix}-{name}" in data})
+        form = ReportedPupilForm(data if bound else None, prefix=prefix, initial=initial, suggestions=suggestions)
+        shown = ",".join(str(s.person.public_id) for s in suggestions)
+        if bound and form.is_valid() and form.cleaned_data["decision"] == "keep":
+            seen = set(filter(None, str(data.get(f"{prefix}-shown", "")).split(",")))
+            unseen = [s for s in suggestions if str(s.person.public_id) not in seen]
+            if unseen and form.chosen_person() is None:
+                form.add_error("person", str(CORRECTED_NAME_MATCHES))
+        proposals.append(PupilProposal(pupil=pupil, form=form, shown=shown))
+    return proposals

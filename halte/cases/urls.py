@@ -26,6 +26,8 @@ urlpatterns = [
     path("dossiers/<uuid:public_id>/famille/", views_plan.set_disclosure, name="disclosure"),
     path("dossiers/<uuid:public_id>/conflit/", conflicts.declare, name="conflict"),
     path("actions/", views_plan.my_actions, name="my_actions"),
+    path("actions/<uuid:action_id>/", views_plan.action_detail, name="action"),
     path("actions/<uuid:action_id>/faite/", views_plan.complete_action, name="complete_action"),
+    path("actions/<uuid:action_id>/difficulte/", views_plan.report_difficulty, name="report_difficulty"),
     path("actions/<uuid:action_id>/annuler/", views_plan.cancel_action, name="cancel_action"),
 ]

@@ -36,12 +36,9 @@ from halte.reports import actions as report_actions
 from . import actions, clocks, page, panels, people, severity, workflow
 from .enums import OPEN_STATES, ActionStatus, Compartment, State, TriageOutcome
 from .forms import (
-    ActionForm,
     AssignForm,
-    CancelActionForm,
     CaseFilterForm,
     CloseForm,
-    CompleteActionForm,
     CriteriaForm,
     DisclosureForm,
     ExtraFollowUpForm,
@@ -57,7 +54,7 @@ from .forms import (
     VersionedForm,
 )
 from .models import Action, Case, FollowUp, Involvement, Person, Share
-from .triage import candidates_for, waiting_twins_for
+from .triage import candidates_for, pupil_proposals, waiting_twins_for
 
 PAGE_SIZE = 25
 
@@ -86,13 +83,15 @@ def triage(request, public_id):
     posted = request.method == "POST"
     data, link_reference = _proposal_choice(request.POST) if posted else (request.POST, "")
     criteria_form = CriteriaForm(data if posted else None, initial=initial, prefix="c")
-    triage_form = TriageForm(data if posted and "decide" in data else None, prefix="t")
+    deciding = posted and "decide" in data
+    triage_form = TriageForm(data if deciding else None, prefix="t")
+    pupils = pupil_proposals(report, data if posted else None, bound=deciding)
     assessment = None
     if criteria_form.is_valid():
         assessment = severity.assess(criteria_form.criteria(), criteria_form.cleaned_data["qualification"])
     elif not posted:
         assessment = severity.assess(severity.criteria_from_report(report), qualification)
-    if posted and "decide" in data and criteria_form.is_valid() and triage_form.is_valid():
+    if deciding and criteria_form.is_valid() and triage_form.is_valid() and _pupils_valid(triage_form, pupils):
         chosen = triage_form.cleaned_data
         visible = access.visible_cases(request.membership)
         attach_to = link_to = None
@@ -116,6 +115,7 @@ def triage(request, public_id):
                 follow_up_on=chosen["follow_up_on"],
                 redirected_to=chosen["redirected_to"],
                 link_to=link_to,
+                pupils=_kept_pupils(pupils),
             )
             try:
                 result = actions.triage_report(report=report, actor=request.membership, decision=decision)
@@ -128,9 +128,13 @@ def triage(request, public_id):
                 if result.case:
                     return redirect("cases:detail", result.case.public_id)
                 return redirect("reports:queue")
-    # Reading the report to triage it is reading it: the safety net of unread reports stops.
-    if not report_actions.mark_read(report=report, actor=request.membership):
-        record_request(AuditAction.REPORT_READ, request, target=report, detail={"page": "triage"})
+    # Reading the report to triage it is reading it: the safety net of unread reports stops. The pupil
+    # records of the school proposed for reuse are shown too: journaled, as on the « add a person » page.
+    suggested = sorted({str(s.person.public_id) for proposal in pupils for s in proposal.form.suggestions})
+    first_read = report_actions.mark_read(report=report, actor=request.membership)
+    if not first_read or suggested:
+        detail = {"page": "triage", **({"suggested": suggested} if suggested else {})}
+        record_request(AuditAction.REPORT_READ, request, target=report, detail=detail)
     found = candidates_for(report)
     context = {
         "report": report,
@@ -139,9 +143,40 @@ def triage(request, public_id):
         "candidates": [c for c in found if not c.reopen],
         "criteria_form": criteria_form,
         "triage_form": triage_form,
+        "pupils": pupils,
         "assessment": assessment,
     }
     return render(request, "cases/triage.html", context)
+
+
+# Decisions that give the report a case, and so the case its people.
+WITH_A_CASE = (TriageOutcome.OPEN_CASE, TriageOutcome.HAND_BACK, TriageOutcome.ATTACH)
+
+
+def _pupils_valid(triage_form, pupils) -> bool:
+    """The pupils' confirmations matter only to a decision that gives the report a case."""
+    if triage_form.cleaned_data["outcome"] not in WITH_A_CASE:
+        return True
+    return all(proposal.form.is_valid() for proposal in pupils)
+
+
+def _kept_pupils(pupils) -> list[actions.ReportedPupilChoice]:
+    kept = []
+    for proposal in pupils:
+        form = proposal.form
+        if not form.is_valid() or form.cleaned_data["decision"] != "keep":
+            continue
+        data = form.cleaned_data
+        kept.append(
+            actions.ReportedPupilChoice(
+                role=data["role"],
+                person=form.chosen_person(),
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                class_name=data["class_name"],
+            )
+        )
+    return kept
 
 
 def _proposal_choice(posted):
@@ -334,7 +369,7 @@ def _page_context(request, case: Case, shown: frozenset[str]) -> dict:
             can_write_core=access.can_write_note(membership, case, Compartment.CORE),
         )
         if access.can_add_action(membership, case):
-            context["action_form"] = ActionForm(case=case, judicial=Compartment.JUDICIAL in shown, prefix="action")
+            context["can_add_action"] = True
         if can_record:
             context["extra_follow_up_form"] = ExtraFollowUpForm(case=case, prefix="extra")
     if context["can_share"]:
@@ -402,7 +437,7 @@ def print_view(request, public_id):
 
 def _action_rows(membership, case: Case, shown, now) -> list[dict]:
     """The actions of the case the member reads (judicial ones for judicial readers only), each with
-    its badge and, for those who may, the forms to complete or cancel it."""
+    its badge and whether the member may complete or cancel it."""
     rows = []
     actions_list = list(
         case.actions.filter(compartment__in=shown).select_related("owner_organisation", "owner__user", "done_by__user")
@@ -411,10 +446,8 @@ def _action_rows(membership, case: Case, shown, now) -> list[dict]:
     for action in actions_list:
         action.case = case  # the case already fetched, its shares prefetched: no query per row
         row = {"action": action, "state": _action_state(action, case, now)}
-        if action.status == ActionStatus.OPEN and action.pk in completable:
-            prefix = f"action-{action.pk}"
-            row["complete_form"] = CompleteActionForm(prefix=prefix, initial={"back": "case"})
-            row["cancel_form"] = CancelActionForm(prefix=prefix, initial={"back": "case"})
+        # Completing and cancelling are pages of their own (``views_plan``): a link per open action.
+        row["can_complete"] = action.status == ActionStatus.OPEN and action.pk in completable
         rows.append(row)
     return rows
 

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.db.models import Exists, F, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_POST
 from halte.access import cases as access
 from halte.access import policy
 from halte.access.policy import Capability
+from halte.accounts.models import Membership, Role
 from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.core import submission
@@ -31,6 +33,7 @@ from .forms import (
     ActionForm,
     CancelActionForm,
     CompleteActionForm,
+    DifficultyForm,
     DisclosureForm,
     ExtraFollowUpForm,
     MyActionsFilterForm,
@@ -90,12 +93,7 @@ def my_actions(request):
     page = BoundedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     items = []
     for action in page:
-        item = {"action": action, "badge": _badge(action, now)}
-        if action.status == ActionStatus.OPEN:
-            prefix = f"action-{action.pk}"
-            item["complete_form"] = CompleteActionForm(prefix=prefix, initial={"back": "list"})
-            item["cancel_form"] = CancelActionForm(prefix=prefix, initial={"back": "list"})
-        items.append(item)
+        items.append({"action": action, "badge": _badge(action, now)})
     record_request(
         AuditAction.CASE_READ,
         request,
@@ -114,44 +112,116 @@ def my_actions(request):
     return render(request, "cases/my_actions.html", context)
 
 
-# --- Completing and cancelling an action -----------------------------------------------------------
+# --- The action's own page, completing, cancelling, reporting a difficulty ---------------------------
 
 
 def _action_for(request, action_id) -> Action:
-    queryset = access.visible_actions(request.membership).select_related("case", "owner_organisation")
+    queryset = access.visible_actions(request.membership).select_related(
+        "case__school",
+        "case__lead__user",
+        "case__lead__organisation",
+        "owner_organisation",
+        "owner__user",
+        "created_by__user",
+        "created_by__organisation",
+        "done_by__user",
+    )
     action = get_object_or_404(queryset, public_id=action_id)
-    if not access.can_see_action(request.membership, action):
+    if not access.can_open_action(request.membership, action):
         raise Http404
     return action
 
 
-def _after_action(request, action: Action):
-    """Back where the member came from: the case page when asked and visible, else « Nos actions »."""
-    wants_case = request.POST.get(f"action-{action.pk}-back") == "case"
-    if wants_case and access.visible_cases(request.membership).filter(pk=action.case_id).exists():
-        return _back(action.case)
-    return redirect("cases:my_actions")
+def _journal_action_read(request, action: Action, page: str) -> None:
+    """The action's pages show its title and its case's reference, school and lead: a read of the case."""
+    record_request(
+        AuditAction.CASE_READ,
+        request,
+        target=action.case,
+        detail={"page": page, "action": str(action.public_id), "compartments": [action.compartment]},
+    )
 
 
-def _finish(request, action_id, *, form_class, field: str, finish, missing: str, done: str):
-    """Complete or cancel an action: the same checks, one note or reason, back where the member was."""
-    action = _action_for(request, action_id)
-    _require(access.can_complete_action(request.membership, action))
-    form = form_class(request.POST, prefix=f"action-{action.pk}")
-    if not form.is_valid():
-        messages.error(request, missing)
-        return _after_action(request, action)
-    try:
-        finish(action=action, actor=request.membership, **{field: form.cleaned_data[field]})
-    except actions.ActionRefused as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, done)
-    return _after_action(request, action)
+def _contacts(action: Action) -> list[dict]:
+    """Who the owner organisation calls about the action: the case lead, and whoever gave the action
+    when it is someone else; without either, the cell's coordination."""
+    rows: list[dict] = []
+    seen: set[int] = set()
+    for membership, why in (
+        (action.case.lead, _("Responsable du dossier")),
+        (action.created_by, _("A confié l’action")),
+    ):
+        if membership is not None and membership.pk not in seen and membership.is_active:
+            seen.add(membership.pk)
+            rows.append({"membership": membership, "why": why})
+    if not rows:
+        coordinators = Membership.objects.active().filter(role=Role.COORDINATOR).select_related("user", "organisation")
+        rows = [{"membership": m, "why": _("Coordination de la cellule")} for m in coordinators[:3]]
+    return rows
 
 
 @policy.requires(Capability.READ_CASES)
-@require_POST
+def action_detail(request, action_id):
+    """The action's own page: what to do, by when, on which case, who asked and whom to call; the case
+    itself only through a link, and only for who may open it."""
+    action = _action_for(request, action_id)
+    membership = request.membership
+    _journal_action_read(request, action, "action")
+    is_open = action.status == ActionStatus.OPEN
+    context = {
+        "action": action,
+        "case": action.case,
+        "badge": _badge(action, timezone.now()),
+        "contacts": _contacts(action),
+        "decision": getattr(action, "decision", None),
+        "can_open_case": access.can_open_case_of_action(membership, action),
+        "owes": access.owes_action(membership, action),
+        "can_complete": is_open and access.can_complete_action(membership, action),
+        "can_report": is_open and access.can_report_difficulty(membership, action),
+    }
+    return render(request, "cases/action.html", context)
+
+
+def _action_page(request, action: Action, form, *, title: str, submit: str, intro: str = "", status: int = 200):
+    context = {"action": action, "form": form, "title": title, "submit_label": submit, "intro": intro}
+    return render(request, "cases/action_form.html", context, status=status)
+
+
+def _finish(request, action_id, *, form_class, field: str, finish, title: str, submit: str, done: str):
+    """Complete or cancel an action on its own page: one note or reason, then back to the action."""
+    action = _action_for(request, action_id)
+    _require(access.can_complete_action(request.membership, action))
+    prefix = f"action-{action.pk}"
+    if request.method != "POST":
+        if action.status != ActionStatus.OPEN:
+            messages.info(request, _("Cette action est déjà terminée ou annulée."))
+            return redirect("cases:action", action.public_id)
+        _journal_action_read(request, action, field)
+        # From the case page (« ?depuis=dossier »): back to the case once done.
+        initial = {"back": "case"} if request.GET.get("depuis") == "dossier" else {}
+        return _action_page(request, action, form_class(prefix=prefix, initial=initial), title=title, submit=submit)
+    form = form_class(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            finish(action=action, actor=request.membership, **{field: form.cleaned_data[field]})
+        except actions.ActionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, done)
+            return _after_action(request, action)
+    _journal_action_read(request, action, field)
+    return _action_page(request, action, form, title=title, submit=submit)
+
+
+def _after_action(request, action: Action):
+    """Back to the case when the member came from it and may open it, else to the action's page."""
+    wants_case = request.POST.get(f"action-{action.pk}-back") == "case"
+    if wants_case and access.can_open_case_of_action(request.membership, action):
+        return _back(action.case)
+    return redirect("cases:action", action.public_id)
+
+
+@policy.requires(Capability.READ_CASES)
 def complete_action(request, action_id):
     return _finish(
         request,
@@ -159,13 +229,13 @@ def complete_action(request, action_id):
         form_class=CompleteActionForm,
         field="note",
         finish=actions.complete_action,
-        missing=_("Rien n’a été enregistré : indiquez ce qui a été fait."),
+        title=_("Marquer l’action comme faite"),
+        submit=_("Enregistrer : action faite"),
         done=_("Action enregistrée comme faite."),
     )
 
 
 @policy.requires(Capability.READ_CASES)
-@require_POST
 def cancel_action(request, action_id):
     return _finish(
         request,
@@ -173,41 +243,94 @@ def cancel_action(request, action_id):
         form_class=CancelActionForm,
         field="reason",
         finish=actions.cancel_action,
-        missing=_("Rien n’a été enregistré : indiquez le motif de l’annulation."),
+        title=_("Annuler l’action"),
+        submit=_("Annuler cette action"),
         done=_("Action annulée."),
     )
+
+
+@policy.requires(Capability.READ_CASES)
+def report_difficulty(request, action_id):
+    """« Signaler une difficulté »: the owner organisation tells the cell; the action stays open."""
+    action = _action_for(request, action_id)
+    _require(access.can_report_difficulty(request.membership, action))
+    title, submit = _("Signaler une difficulté"), _("Envoyer à la cellule")
+    intro = _(
+        "Ce que vous écrivez rejoint l’historique du dossier ; la personne qui suit le dossier est prévenue. "
+        "L’action reste à faire."
+    )
+    posted = request.method == "POST"
+    form = DifficultyForm(request.POST if posted else None)
+    if posted and form.is_valid():
+        try:
+            with submission.once(form.cleaned_data[submission.FIELD], user=request.user) as spent:
+                actions.report_difficulty(action=action, actor=request.membership, text=form.cleaned_data["text"])
+                spent.leads_to(reverse("cases:action", args=[action.public_id]))
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already, fallback="cases:my_actions")
+        except actions.ActionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Difficulté transmise à la cellule."))
+            return redirect("cases:action", action.public_id)
+    _journal_action_read(request, action, "difficulty")
+    return _action_page(request, action, form, title=title, submit=submit, intro=intro)
 
 
 # --- On the case page ------------------------------------------------------------------------------
 
 
 @policy.requires(Capability.READ_CASES)
-@require_POST
 def add_action(request, public_id):
+    """« Ajouter une action » on its own page: the action, its owner, its due time, and the share the
+    owner organisation needs when it cannot read the case."""
     case = _case_for(request, public_id)
     _require(access.can_add_action(request.membership, case))
     judicial = access.can_read(request.membership, case, Compartment.JUDICIAL)
-    form = ActionForm(request.POST, case=case, judicial=judicial, prefix="action")
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    data = form.cleaned_data
-    try:
-        with _once(request, form, case):
-            actions.create_action(
-                case=case,
-                actor=request.membership,
-                title=data["title"],
-                owner_organisation=data["owner_organisation"],
-                owner=data["owner"],
-                due_at=data["due_at"],
-                compartment=Compartment.JUDICIAL if data.get("judicial") else Compartment.CORE,
-            )
-    except submission.AlreadySubmitted as already:
-        return submission.already_done(request, already)
-    except actions.ActionRefused as refused:
-        return _refused(request, case, refused.message)
-    messages.success(request, _("Action ajoutée au plan d’action. La structure responsable est prévenue."))
-    return _back(case)
+    posted = request.method == "POST"
+    form = ActionForm(request.POST if posted else None, case=case, judicial=judicial, prefix="action")
+    if not access.can_share(request.membership, case):
+        for name in ("share", *ActionForm.SHARE_DETAILS):
+            del form.fields[name]
+    if posted and form.is_valid():
+        data = form.cleaned_data
+        share_with = form.share_request() if "share" in form.fields else None
+        try:
+            with _once(request, form, case):
+                actions.create_action(
+                    case=case,
+                    actor=request.membership,
+                    title=data["title"],
+                    owner_organisation=data["owner_organisation"],
+                    owner=data["owner"],
+                    due_at=data["due_at"],
+                    compartment=form.compartment(),
+                    share_with=share_with,
+                )
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
+        except actions.ActionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Action ajoutée au plan d’action. La structure responsable est prévenue."))
+            organisation = data["owner_organisation"]
+            if share_with is None and not access.organisation_reads(organisation, case, form.compartment()):
+                messages.warning(
+                    request,
+                    _(
+                        "%(org)s n’a pas accès à ce dossier : elle voit seulement l’action, l’établissement et la "
+                        "personne à contacter. Partagez le dossier si l’action le demande."
+                    )
+                    % {"org": organisation.name},
+                )
+            return _back(case)
+    record_request(AuditAction.CASE_READ, request, target=case, detail={"page": "add_action", "compartments": ["core"]})
+    context = {
+        "case": case,
+        "form": form,
+        "shared_with": sorted({s.organisation.name for s in case.shares.active().select_related("organisation")}),
+    }
+    return render(request, "cases/add_action.html", context)
 
 
 @policy.requires(Capability.READ_CASES)

@@ -22,7 +22,7 @@ from halte.accounts.models import Membership, Organisation, OrganisationKind, Ro
 from halte.audit.journal import record
 from halte.audit.models import Action
 from halte.directory.importer import DEFAULT_DIRECTORY, import_schools
-from halte.directory.models import School
+from halte.directory.models import Partner, School
 from halte.prevention.enums import Issuer, Theme
 from halte.prevention.models import Approval, Programme
 from halte.reports.models import Report
@@ -134,6 +134,49 @@ def ensure_allowed() -> None:
         raise ImproperlyConfigured("Les données de démonstration ne peuvent pas être chargées en production.")
 
 
+# How each demo person is addressed and the title printed under her name (never changed once set).
+DEMO_TITLES: dict[str, tuple[str, str]] = {
+    "coordination": ("mme", "Coordinatrice départementale de la cellule"),
+    "magistrat": ("m", "Substitut du procureur chargé des mineurs"),
+    "delegue.procureur": ("mme", "Déléguée du procureur"),
+    "referent.education": ("m", "Référent harcèlement de la DSDEN"),
+    "assistante.sociale": ("mme", "Assistante sociale du Département"),
+    "cpe.lejeune": ("mme", "Conseillère principale d’éducation"),
+    "principal.boisleau": ("m", "Principal du collège"),
+    "police": ("m", ""),
+    "gendarmerie": ("mme", ""),
+    "association": ("mme", "Intervenante de l’association"),
+    "analyste": ("m", ""),
+    "dpo": ("mme", ""),
+    "admin": ("m", ""),
+}
+
+# The cell's directory of partners in the Somme: documents are addressed to them. Emails are fictitious.
+DEMO_PARTNERS: list[dict[str, str]] = [
+    {
+        "kind": "parquet_minors",
+        "name": "Tribunal judiciaire d’Amiens",
+        "service": "Parquet des mineurs",
+        "address": "14 rue Robert de Luzarches\n80027 Amiens Cedex 1",
+        "email": "parquet.mineurs@demo.halte.localhost",
+    },
+    {
+        "kind": "crip",
+        "name": "Conseil départemental de la Somme",
+        "service": "Cellule de recueil des informations préoccupantes (CRIP)",
+        "address": "43 rue de la République\n80026 Amiens Cedex 1",
+        "email": "crip@demo.halte.localhost",
+    },
+    {
+        "kind": "dsden",
+        "name": "DSDEN de la Somme",
+        "service": "Service vie scolaire",
+        "address": "20 boulevard d’Alsace-Lorraine\n80063 Amiens Cedex 9",
+        "email": "vie-scolaire@demo.halte.localhost",
+    },
+]
+
+
 def load_demo() -> LoadResult:
     ensure_allowed()  # before touching any database
     return _load()
@@ -166,6 +209,9 @@ def _load() -> LoadResult:
                 user.is_staff = user.is_superuser = True
                 user.save(update_fields=["is_staff", "is_superuser"])
             result.users_created += 1
+        civility, title = DEMO_TITLES.get(account.email, ("", ""))
+        if not user.civility and civility:
+            User.objects.filter(pk=user.pk).update(civility=civility, title=title)
         if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
             TOTPDevice.objects.create(
                 user=user, name="Application d'authentification", key=demo_totp_key(email), confirmed=True
@@ -180,6 +226,8 @@ def _load() -> LoadResult:
             )
             result.memberships_created += created
 
+    for entry in DEMO_PARTNERS:
+        Partner.objects.get_or_create(departement="080", name=entry["name"], service=entry["service"], defaults=entry)
     result.prevention_created = _load_prevention(organisations)
     result.reports_created = _load_situations()
     result.meetings_created = _load_meeting()

@@ -1,8 +1,11 @@
-"""The school directory: every establishment known by its UAI, from the official annuaire."""
+"""The school directory: every establishment known by its UAI, from the official annuaire; and the
+cell's directory of partners per département (parquet, CRIP, DSDEN, police, gendarmerie…)."""
 
 import unicodedata
+import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -76,3 +79,55 @@ class School(models.Model):
         # A derived column, not business logic: it must never go stale, whoever saves the row.
         self.search_text = fold(f"{self.name} {self.commune} {self.postcode} {self.uai}")
         super().save(*args, **kwargs)
+
+
+class PartnerKind(models.TextChoices):
+    """What a partner of the cell is: it decides which documents may be addressed to it."""
+
+    PARQUET = "parquet", _("Parquet du tribunal judiciaire")
+    PARQUET_MINORS = "parquet_minors", _("Parquet des mineurs du tribunal judiciaire")
+    CRIP = "crip", _("Cellule de recueil des informations préoccupantes (CRIP) du Département")
+    DSDEN = "dsden", _("Services départementaux de l’Éducation nationale (DSDEN)")
+    POLICE = "police", _("Police nationale")
+    GENDARMERIE = "gendarmerie", _("Gendarmerie nationale")
+    PREFECTURE = "prefecture", _("Préfecture")
+    ASSOCIATION = "association", _("Association")
+    OTHER = "other", _("Autre partenaire")
+
+
+# The partners a document may be addressed to, by document kind (halte.documents).
+ART_40_RECIPIENT_KINDS = (PartnerKind.PARQUET_MINORS, PartnerKind.PARQUET)
+IP_RECIPIENT_KINDS = (PartnerKind.CRIP,)
+
+
+class Partner(models.Model):
+    """One entry of the cell's directory of partners in a département: who to write to, where.
+
+    Edited by the coordination of that département (``halte.access.partners``); documents take their
+    recipients from it. Never deleted: an entry that no longer serves is made inactive.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    departement = models.CharField(_("département"), max_length=3)
+    kind = models.CharField(_("type"), max_length=32, choices=PartnerKind.choices)
+    name = models.CharField(_("nom"), max_length=255)
+    service = models.CharField(_("service"), max_length=255, blank=True)
+    address = models.TextField(_("adresse postale"), max_length=500)
+    email = models.EmailField(_("adresse électronique"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("en service"), default=True)
+    updated_at = models.DateTimeField(_("modifié le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("partenaire")
+        verbose_name_plural = _("partenaires")
+        ordering = ["departement", "kind", "name", "service"]
+        constraints = [
+            models.UniqueConstraint(fields=["departement", "name", "service"], name="partner_unique_per_departement"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} — {self.service}" if self.service else self.name
+
+    def address_lines(self) -> list[str]:
+        return [line.strip() for line in self.address.splitlines() if line.strip()]

@@ -16,11 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from halte.access.cases import compartments
+from halte.access.partners import document_recipients
 from halte.access.timeline import document_compartment
 from halte.audit.journal import record
 from halte.audit.models import Action as AuditAction
 from halte.cases import timeline
 from halte.cases.models import Case, Person
+from halte.directory.models import Partner
 from halte.meetings.models import Meeting
 
 from . import content, pdf, storage
@@ -41,13 +43,17 @@ def build(
     recipient: Person | None = None,
     meeting: Meeting | None = None,
     convocation: ConvocationDetails | None = None,
+    partner: Partner | None = None,
 ) -> content.Built:
     """What the document of ``kind`` says when ``author`` generates it now (no file, no row)."""
     readable = compartments(author, case)
+    recipients = document_recipients(author, case, kind)
     if kind == DocumentKind.ART_40:
-        return content.art40(case, author=author, readable=readable, now=now)
+        return content.art40(case, author=author, readable=readable, now=now, partner=partner, recipients=recipients)
     if kind == DocumentKind.INFORMATION_PREOCCUPANTE:
-        return content.information_preoccupante(case, author=author, readable=readable, now=now)
+        return content.information_preoccupante(
+            case, author=author, readable=readable, now=now, partner=partner, recipients=recipients
+        )
     if kind == DocumentKind.CONVOCATION:
         if recipient is None or convocation is None:
             raise DocumentRefused(_("Indiquez le destinataire, la date, l’heure, le lieu et l’objet."))
@@ -71,6 +77,7 @@ def generate(
     recipient: Person | None = None,
     meeting: Meeting | None = None,
     convocation: ConvocationDetails | None = None,
+    partner: Partner | None = None,
     now: datetime | None = None,
 ) -> Document:
     """Build, render, encrypt and keep one document of the case; journal it and note it on the timeline.
@@ -80,7 +87,14 @@ def generate(
     """
     now = now or timezone.now()
     built = build(
-        case=case, author=actor, kind=kind, now=now, recipient=recipient, meeting=meeting, convocation=convocation
+        case=case,
+        author=actor,
+        kind=kind,
+        now=now,
+        recipient=recipient,
+        meeting=meeting,
+        convocation=convocation,
+        partner=partner,
     )
     data = pdf.render_pdf(built.template, built.context)
     public_id = uuid.uuid4()
@@ -122,6 +136,7 @@ def generate(
                     "compartments": used,
                     "sha256": stored.sha256,
                     "size": stored.size,
+                    **({"addressed_to": str(partner.public_id)} if partner is not None else {}),
                 },
             )
     except BaseException:

@@ -9,7 +9,12 @@ them; it returns the template, its context and the compartments whose content it
   minutes carry only the core decisions of their case's agenda item.
 - Health notes go only into the information préoccupante, and only when the author reads HEALTH.
 - Judicial notes and measures go only into the art. 40 report, and only when the author reads JUDICIAL.
-- The reporter's identity never goes into a document.
+- The reporter's identity (REPORTER_IDENTITY) goes only into the art. 40 report, and only when the
+  author reads it; otherwise the report says the cell knows it and how the parquet may obtain it.
+- The art. 40 report and the information préoccupante are addressed to a partner of the cell's
+  directory (``directory.Partner``, chosen on the form), printed with its postal address; every
+  document names the cell of the case's département (``directory.cells``), never the software.
+- Signatures carry the author's civility and own title (``Membership.person_title``).
 - Documents for families (convocation, closure letter) say nothing of the judicial track and name
   the author for the cell, never their role or organisation (a parquet's letterhead tells a story).
 """
@@ -26,9 +31,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from halte.accounts.models import Role
 from halte.cases.enums import ClosureOutcome, Compartment
 from halte.cases.enums import Role as InvolvementRole
 from halte.cases.models import Case, Note, Person
+from halte.directory.cells import cell_for, departement_of
+from halte.directory.models import Partner
 from halte.interventions import measures as intervention_measures
 from halte.interventions.models import (
     Family,
@@ -44,6 +52,7 @@ from halte.reports.models import Evidence
 from .models import DocumentKind
 
 CORE, HEALTH, JUDICIAL = Compartment.CORE, Compartment.HEALTH, Compartment.JUDICIAL
+IDENTITY = Compartment.REPORTER_IDENTITY
 
 CONFIDENTIAL = gettext_lazy("Document confidentiel — données d’un mineur")
 STOP_HARCELEMENT = "3018"
@@ -101,29 +110,67 @@ class Built:
 # --- Shared pieces -------------------------------------------------------------------------------
 
 
-def _author(membership, *, family_facing: bool) -> dict[str, str]:
+# Roles whose title would tell a family that the justice or the police look at the situation.
+JUDICIAL_SIDE_ROLES = frozenset({Role.MAGISTRATE, Role.PROSECUTOR_DELEGATE, Role.POLICE_LIAISON})
+
+
+def _author(membership, *, family_facing: bool, cell) -> dict[str, str]:
     user = membership.user
-    name = user.get_full_name() or user.email
+    name = user.formal_name() or user.email
     if family_facing:
-        return {"name": name, "role": "", "organisation": _("pour la cellule %(service)s") % _service()}
-    return {"name": name, "role": str(membership.get_role_display()), "organisation": str(membership.organisation)}
+        title = "" if membership.role in JUDICIAL_SIDE_ROLES else membership.person_title()
+        return {"name": name, "role": title, "organisation": _("pour la %(cell)s") % {"cell": _lower_first(cell.name)}}
+    return {"name": name, "role": membership.person_title(), "organisation": str(membership.organisation)}
 
 
-def _service() -> dict[str, str]:
-    return {"service": settings.HALTE["SERVICE_NAME"]}
+def _lower_first(text: str) -> str:
+    """« Cellule de… » as it reads after an article (« pour la cellule de… »)."""
+    return text[:1].lower() + text[1:] if text[:1].isupper() and text[1:2].islower() else text
 
 
 def _common(case: Case, author, now: datetime, kind: str, *, family_facing: bool = False) -> dict[str, Any]:
+    cell = cell_for(departement_of(case, author))
     return {
         "HALTE": settings.HALTE,
+        "cell": cell,
         "confidential": CONFIDENTIAL,
         "kind_label": str(DocumentKind(kind).label),
         "case": case,
         "reference": case.reference,
         "generated_at": timezone.localtime(now),
-        "author": _author(author, family_facing=family_facing),
+        "author": _author(author, family_facing=family_facing, cell=cell),
         "family_facing": family_facing,
+        "partner": None,
     }
+
+
+def _check_partner(partner: Partner | None, recipients) -> None:
+    if partner is not None and not recipients.filter(pk=partner.pk).exists():
+        raise DocumentRefused(_("Ce destinataire n’est pas dans l’annuaire des partenaires du département du dossier."))
+
+
+def _reporters(case: Case, readable: frozenset[str]) -> dict[str, Any]:
+    """Who reported, for the art. 40 report: their identity when the author reads it, else how to get it."""
+    rows = []
+    for report in case.reports.select_related("created_by__user", "created_by__organisation").order_by(
+        "received_at", "id"
+    ):
+        row: dict[str, Any] = {"reference": report.reference, "kind": report.get_reporter_kind_display()}
+        if IDENTITY in readable:
+            filer = report.created_by
+            row.update(
+                anonymous=report.is_anonymous and not (report.reporter_name or report.reporter_email),
+                name=report.reporter_name,
+                email=report.reporter_email,
+                phone=report.reporter_phone,
+                filed_by=(
+                    f"{filer.user.formal_name()}, {filer.person_title()} — {filer.organisation}" if filer else ""
+                ),
+            )
+        rows.append(row)
+    shown = IDENTITY in readable
+    identified = shown and any(r["name"] or r["email"] or r["phone"] or r["filed_by"] for r in rows)
+    return {"shown": shown, "identified": identified, "rows": rows}
 
 
 def _involved(case: Case) -> dict[str, list[Person]]:
@@ -134,7 +181,13 @@ def _involved(case: Case) -> dict[str, list[Person]]:
     return by_role
 
 
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
 def _reports(case: Case) -> list[dict[str, Any]]:
+    """The reports of the case; a narrative the case's summary already carries (triage copies it) is
+    printed once, in the summary."""
     rows = []
     for report in case.reports.select_related("school").order_by("received_at", "id"):
         rows.append(
@@ -149,6 +202,7 @@ def _reports(case: Case) -> list[dict[str, Any]]:
                 "since": report.get_since_display() if report.since else "",
                 "frequency": report.get_frequency_display() if report.frequency else "",
                 "description": report.description,
+                "in_summary": bool(case.summary) and _same_text(report.description, case.summary),
             }
         )
     return rows
@@ -195,12 +249,18 @@ def _require_core(readable: frozenset[str]) -> None:
 # --- Builders --------------------------------------------------------------------------------------
 
 
-def art40(case: Case, *, author, readable: frozenset[str], now: datetime) -> Built:
+def art40(
+    case: Case, *, author, readable: frozenset[str], now: datetime, partner: Partner | None = None, recipients=None
+) -> Built:
     """Signalement au procureur de la République (art. 40 CPP)."""
     _require_core(readable)
+    if recipients is not None:
+        _check_partner(partner, recipients)
     people = _involved(case)
     context = _common(case, author, now, DocumentKind.ART_40)
     context.update(
+        partner=partner,
+        reporters=_reporters(case, readable),
         reports=_reports(case),
         victims=people[InvolvementRole.VICTIM],
         authors=people[InvolvementRole.ALLEGED_AUTHOR],
@@ -213,6 +273,8 @@ def art40(case: Case, *, author, readable: frozenset[str], now: datetime) -> Bui
         judicial_measures=[],
     )
     used: set[str] = {CORE}
+    if context["reporters"]["identified"]:
+        used.add(IDENTITY)
     if JUDICIAL in readable:
         context["judicial_notes"] = _notes(case, JUDICIAL)
         context["judicial_measures"] = _measures(case, JUDICIAL)
@@ -231,9 +293,13 @@ def _parents_informed(case: Case) -> dict[str, Any]:
     return {"known": True, "informed": informed, "at": at, "reason": info.reason}
 
 
-def information_preoccupante(case: Case, *, author, readable: frozenset[str], now: datetime) -> Built:
+def information_preoccupante(
+    case: Case, *, author, readable: frozenset[str], now: datetime, partner: Partner | None = None, recipients=None
+) -> Built:
     """Information préoccupante à la cellule départementale (CRIP)."""
     _require_core(readable)
+    if recipients is not None:
+        _check_partner(partner, recipients)
     people = _involved(case)
     victims = people[InvolvementRole.VICTIM]
     if not victims:
@@ -242,6 +308,7 @@ def information_preoccupante(case: Case, *, author, readable: frozenset[str], no
         )
     context = _common(case, author, now, DocumentKind.INFORMATION_PREOCCUPANTE)
     context.update(
+        partner=partner,
         victims=victims,
         guardians=victim_side_guardians(case, people[InvolvementRole.GUARDIAN]),
         reports=_reports(case),
@@ -331,8 +398,8 @@ def minutes(case: Case, *, author, readable: frozenset[str], now: datetime, meet
         member = invitation.membership
         attendees.setdefault(str(member.organisation), []).append(
             {
-                "name": member.user.get_full_name() or member.user.email,
-                "role": str(member.get_role_display()),
+                "name": member.user.formal_name() or member.user.email,
+                "role": member.person_title(),
                 "attendance": str(invitation.get_attendance_display()),
             }
         )

@@ -29,12 +29,12 @@ from halte.cases.models import Case
 from halte.core import submission
 
 from . import actions, storage
-from .forms import ClosureLetterForm, ConvocationForm, GenerateForm, MinutesForm
+from .forms import AddressedForm, ClosureLetterForm, ConvocationForm, GenerateForm, MinutesForm
 from .models import Document, DocumentKind
 
 FORMS: dict[str, type[GenerateForm]] = {
-    DocumentKind.ART_40: GenerateForm,
-    DocumentKind.INFORMATION_PREOCCUPANTE: GenerateForm,
+    DocumentKind.ART_40: AddressedForm,
+    DocumentKind.INFORMATION_PREOCCUPANTE: AddressedForm,
     DocumentKind.CONVOCATION: ConvocationForm,
     DocumentKind.MINUTES: MinutesForm,
     DocumentKind.CLOSURE_LETTER: ClosureLetterForm,
@@ -84,7 +84,7 @@ def generate(request, public_id, kind):
     membership = request.membership
     _require(access.can_generate(membership, case, kind))
     posted = request.method == "POST"
-    form = FORMS[kind](request.POST if posted else None, case=case)
+    form = FORMS[kind](request.POST if posted else None, case=case, membership=membership, kind=kind)
     if posted and form.is_valid():
         try:
             # One post, one document: a double click does not write the PDF twice.

@@ -29,7 +29,7 @@ from halte.accounts.models import Membership, Organisation
 from halte.audit.journal import record
 from halte.audit.models import Action as AuditAction
 from halte.cases import timeline
-from halte.cases.actions import ActionRefused, create_action
+from halte.cases.actions import ActionRefused, ShareRequest, create_action
 from halte.cases.enums import EventKind
 from halte.cases.models import Case
 from halte.notifications.models import Kind
@@ -463,6 +463,8 @@ class DecisionData:
     owner_organisation: Organisation
     owner: Membership | None
     due_at: datetime
+    # The share of the case proposed with the decision, created with its action (``create_action``).
+    share_with: ShareRequest | None = None
 
 
 def _check_decision(decision: DecisionData) -> None:
@@ -512,6 +514,7 @@ def record_minutes(
                     owner_organisation=decision.owner_organisation,
                     owner=decision.owner,
                     due_at=decision.due_at,
+                    share_with=decision.share_with,
                 )
             except ActionRefused as refused:
                 raise MeetingRefused(refused.message) from refused

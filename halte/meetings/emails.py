@@ -21,6 +21,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from halte.core import mail
+from halte.directory.cells import cell_of_membership
 
 from . import ical
 from .models import Meeting
@@ -113,7 +114,9 @@ def _body(meeting: Meeting, kind: str) -> str:
     else:
         attachment = _("Le fichier joint ajoute la réunion à votre agenda.")
     notice = _("Ce message ne contient volontairement aucune information sur les dossiers. Merci de ne pas y répondre.")
-    return f"{_('Bonjour,')}\n\n{intro}\n\n{details}\n\n{where}\n\n{attachment}\n{notice}\n"
+    # Signed by the cell of the organiser's département (halte.directory.cells), never by the software.
+    cell = cell_of_membership(meeting.organiser)
+    return f"{_('Bonjour,')}\n\n{intro}\n\n{details}\n\n{where}\n\n{attachment}\n{notice}\n\n{cell.name}\n"
 
 
 def prepare(meeting: Meeting, recipients: Iterable, *, kind: str, now=None) -> list[dict]:

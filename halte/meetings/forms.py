@@ -14,6 +14,7 @@ from halte.access import meetings as access
 from halte.access.cases import CELL_ROLES
 from halte.access.policy import Capability, memberships_with
 from halte.accounts.models import Membership, Organisation
+from halte.cases.forms import ShareProposalMixin
 from halte.core.submission import SubmissionTokenMixin
 from halte.forms import HalteForm
 from halte.reports.forms import TextField
@@ -37,7 +38,7 @@ def _no_reference(value: str) -> str:
 
 def member_label(membership: Membership) -> str:
     organisation = membership.organisation.short_name or membership.organisation.name
-    return f"{membership.user.get_full_name()} — {membership.get_role_display()} ({organisation})"
+    return f"{membership.user.get_full_name()} — {membership.role_label()} ({organisation})"
 
 
 def local_datetime(day, at: time) -> datetime:
@@ -402,7 +403,7 @@ class MinutesForm(SubmissionTokenMixin, HalteForm):
     )
 
 
-class DecisionForm(HalteForm):
+class DecisionForm(ShareProposalMixin, HalteForm):
     title = TextField(label=_("Décision (action à mener)"), max_length=255, required=False)
     owner_organisation = forms.ModelChoiceField(
         label=_("Structure responsable"), queryset=Organisation.objects.none(), required=False
@@ -415,7 +416,14 @@ class DecisionForm(HalteForm):
     )
 
     def __init__(
-        self, *args, organisations=None, members=None, member_choices=None, followed_organisation_ids=None, **kwargs
+        self,
+        *args,
+        organisations=None,
+        members=None,
+        member_choices=None,
+        followed_organisation_ids=None,
+        proposes_share=True,
+        **kwargs,
     ):
         """`members` validates the owner; `member_choices` (grouped by organisation) lists them once
         for every form of the formset instead of one query per form, and `followed_organisation_ids`
@@ -428,6 +436,8 @@ class DecisionForm(HalteForm):
         if member_choices is not None:
             self.fields["owner"].choices = member_choices
         self.followed_organisation_ids = followed_organisation_ids
+        if proposes_share:  # only for who may share the case (``access.cases.can_share``)
+            self.add_share_fields()
 
     def clean(self):
         data = super().clean()
@@ -446,6 +456,7 @@ class DecisionForm(HalteForm):
             self.add_error("owner_organisation", _("Cette structure n’a personne qui puisse suivre un dossier."))
         if owner is not None and organisation is not None and owner.organisation_id != organisation.pk:
             self.add_error("owner", _("La personne responsable doit appartenir à la structure responsable."))
+        self.clean_share_proposal(organisation)
         return data
 
     def _followed_organisation_ids(self) -> set[int]:

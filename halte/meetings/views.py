@@ -422,20 +422,25 @@ def item_detail(request, public_id, item_id):
     form = formset = None
     if can_write:
         form = MinutesForm(request.POST if posted else None, initial={"minutes": item.minutes}, prefix="cr")
+        proposes_share = case_access.can_share(membership, item.case)
         formset = DecisionFormSet(
-            request.POST if posted else None, prefix="decisions", form_kwargs=decision_form_kwargs()
+            request.POST if posted else None,
+            prefix="decisions",
+            form_kwargs={**decision_form_kwargs(), "proposes_share": proposes_share},
         )
         if posted:
             form_ok, formset_ok = form.is_valid(), formset.is_valid()
             if form_ok and formset_ok:
                 decisions = [
                     actions.DecisionData(
-                        title=data["title"],
-                        owner_organisation=data["owner_organisation"],
-                        owner=data["owner"],
-                        due_at=_due_at(data["due_on"]),
+                        title=f.cleaned_data["title"],
+                        owner_organisation=f.cleaned_data["owner_organisation"],
+                        owner=f.cleaned_data["owner"],
+                        due_at=_due_at(f.cleaned_data["due_on"]),
+                        share_with=f.share_request(),
                     )
-                    for data in (f.cleaned_data for f in formset.forms if f.has_changed())
+                    for f in formset.forms
+                    if f.has_changed()
                 ]
                 try:
                     # One post, one set of decisions: a double click does not create the actions twice.
@@ -450,6 +455,7 @@ def item_detail(request, public_id, item_id):
                     form.add_error(None, refused.message)
                 else:
                     messages.success(request, _("Compte rendu enregistré."))
+                    _say_who_works_without_the_case(request, item.case, decisions)
                     return redirect("meetings:item", meeting.public_id, item.public_id)
     record_request(
         AuditAction.MEETING_READ,
@@ -470,8 +476,31 @@ def item_detail(request, public_id, item_id):
         "formset": formset,
         "has_started": meeting.starts_at <= timezone.now(),
         "can_write": can_write,
+        # Who already reads the case through a share: the decision form says who will need one.
+        "proposes_share": can_write and case_access.can_share(membership, item.case),
+        "shared_with": sorted(
+            {share.organisation.name for share in item.case.shares.active().select_related("organisation")}
+        )
+        if can_write
+        else [],
     }
     return render(request, "meetings/item.html", context)
+
+
+def _say_who_works_without_the_case(request, case, decisions) -> None:
+    """An organisation given a decision without a share, and that cannot read the case: it works
+    from the action's page (the action, the school, the person to contact). Said, not refused."""
+    for decision in decisions:
+        organisation = decision.owner_organisation
+        if decision.share_with is None and not case_access.organisation_reads(organisation, case, case_access.CORE):
+            messages.warning(
+                request,
+                _(
+                    "%(org)s n’a pas accès au dossier %(ref)s : elle voit seulement l’action, l’établissement "
+                    "et la personne à contacter. Partagez le dossier si l’action le demande."
+                )
+                % {"org": organisation.name, "ref": case.reference},
+            )
 
 
 # --- From the case page ----------------------------------------------------------------------------

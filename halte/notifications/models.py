@@ -32,6 +32,7 @@ class Kind(models.TextChoices):
     WATCH_REMINDER = "watch_reminder", _("Dossier en veille à vérifier")
     CASE_OUTCOME = "case_outcome", _("Suites données à un dossier")
     ACTION_DONE = "action_done", _("Action réalisée ou annulée")
+    ACTION_DIFFICULTY = "action_difficulty", _("Difficulté signalée sur une action")
     FOLLOW_UP_ALERT = "follow_up_alert", _("Point de suivi : renforcer l’intervention")
     ACCESS_GRANT = "access_grant", _("Habilitation à confirmer ou accordée")
 

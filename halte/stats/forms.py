@@ -28,6 +28,18 @@ def territory_choices(directory: Directory) -> list:
     ]
 
 
+class MonthInput(forms.TextInput):
+    """``<input type="month">``: browsers without a month picker show a text box (hence the help text).
+    HTML allows no ``maxlength`` on it: the length is checked by the form alone."""
+
+    input_type = "month"
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
 class FilterForm(HalteForm):
     annee = forms.TypedChoiceField(label=_("Année scolaire"), coerce=int, required=False)
     du = forms.CharField(
@@ -35,14 +47,14 @@ class FilterForm(HalteForm):
         help_text=_("Format : AAAA-MM, par exemple 2025-09"),
         max_length=7,
         required=False,
-        widget=forms.TextInput(attrs={"type": "month", "inputmode": "numeric"}),
+        widget=MonthInput(attrs={"inputmode": "numeric"}),
     )
     au = forms.CharField(
         label=_("au mois (inclus)"),
         help_text=_("Format : AAAA-MM, par exemple 2026-02"),
         max_length=7,
         required=False,
-        widget=forms.TextInput(attrs={"type": "month", "inputmode": "numeric"}),
+        widget=MonthInput(attrs={"inputmode": "numeric"}),
     )
     territoire = forms.ChoiceField(label=_("Territoire"), required=False)
     niveau = forms.ChoiceField(label=_("Type d’établissement"), required=False)

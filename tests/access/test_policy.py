@@ -99,6 +99,8 @@ STAFF_PAGES = {
     "admin:accounts_membership_add": {"admin"},
     "admin:accounts_membershipgrant_changelist": {"admin"},
     "grants:list": {"admin", "coordinator"},
+    "directory:partners": {"coordinator"},
+    "directory:partner_new": {"coordinator"},
     "delivery:troubles": {"admin"},
 }
 

@@ -277,3 +277,37 @@ def test_the_public_pages_keep_their_html_error_pages(client, db):
     response = client.get("/nulle-part/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+# --- A malformed report identifier ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "pas-un-uuid",
+        "42",
+        "00000000-0000-0000-0000-00000000000g",  # one letter outside hexadecimal
+        "00000000-0000-0000-0000-0000000000000",  # one digit too many
+        "%00",
+        "%C3%A9t%C3%A9",
+        "..%2F..%2Fetc%2Fpasswd",
+        "x" * 300,
+        "00000000-0000-0000-0000-000000000000/",  # a trailing slash is no redirect to an HTML page
+    ],
+)
+@pytest.mark.parametrize("with_key", [False, True])
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_malformed_report_id_gets_the_documented_json_404(client, raw_key, settings, tail, with_key, debug):
+    """``GET /api/v1/reports/<id>`` documents a 404 as ``{"detail": "…"}``: a malformed identifier gets
+    that answer too, even from a browser asking for HTML and whether DEBUG shows Django's page or not."""
+    settings.DEBUG = debug
+    headers = {"HTTP_X_API_KEY": raw_key} if with_key else {}
+
+    response = client.get(f"{URL.rstrip('/')}/{tail}", HTTP_ACCEPT="text/html,application/xhtml+xml", **headers)
+
+    answer = assert_french_json(response, 404)
+    assert set(answer) == {"detail"}
+    assert isinstance(answer["detail"], str)
+    assert answer["detail"].startswith("Introuvable")
+    assert b"<html" not in response.content.lower()

@@ -115,6 +115,19 @@ def _report(*extra):
     return lambda s: ([s.report.public_id, *(e(s) for e in extra)], s.report)
 
 
+def _action(scene):
+    """An open action of the scene's case, owed by the coordinator's own organisation (so that
+    « Signaler une difficulté » opens for them too)."""
+    from halte.cases.models import Action as CaseAction
+
+    return CaseAction.objects.create(
+        case=scene.case,
+        title="Proposer un accompagnement",
+        owner_organisation=scene.case.lead.organisation,
+        created_by=scene.case.lead,
+    )
+
+
 # Pages and files that show a case's or a report's content: URL arguments and the object the read row names.
 CASE_READS = {
     "reports:detail": _report(),
@@ -148,6 +161,11 @@ CASE_READS = {
     "documents:generate": _case(lambda s: "convocation"),
     "documents:download": _case(lambda s: s.document.public_id),
     "meetings:item": lambda s: ([s.meeting.public_id, s.item.public_id], s.case),
+    "cases:add_action": _case(),
+    "cases:action": lambda s: ([_action(s).public_id], s.case),
+    "cases:complete_action": lambda s: ([_action(s).public_id], s.case),
+    "cases:cancel_action": lambda s: ([_action(s).public_id], s.case),
+    "cases:report_difficulty": lambda s: ([_action(s).public_id], s.case),
 }
 
 # Journaled reads whose object is not a case: a meeting (its agenda names cases), the workshops' calendar.
@@ -162,11 +180,8 @@ POST_ONLY = {
     "reports:reply",
     "reports:take_charge",
     "cases:revoke_share",
-    "cases:add_action",
     "cases:add_follow_up",
     "cases:disclosure",
-    "cases:complete_action",
-    "cases:cancel_action",
     "interventions:series_outcome",
     "interventions:series_switch",
     "interventions:series_keep_going",
@@ -202,6 +217,9 @@ EXEMPT = {
     "reports:quick_exit": PUBLIC,
     "reports:start": "the public form: the reporter's own draft",
     "reports:step": "the public form: the reporter's own draft",
+    "directory:partners": "the cell's directory of partners: names and addresses of services, never a case",
+    "directory:partner_new": "adds a partner to the directory (journaled); no case content",
+    "directory:partner_edit": "edits a partner of the directory (journaled); no case content",
     "delivery:troubles": "the administrator's failed deliveries: titles and recipients, never content",
     "delivery:retry": "queues a failed delivery again (administrators only, journaled as an administration change)",
     "reports:keep_alive": "keeps the reporter's own draft alive; answers no content",

@@ -19,7 +19,7 @@ from django_otp.oath import totp
 from halte.accounts.models import Membership
 from halte.cases import actions as case_actions
 from halte.cases.enums import ActionStatus, ClosureOutcome, State
-from halte.cases.models import Action, Case, FollowUp, Involvement
+from halte.cases.models import Action, Case, FollowUp, Person
 from halte.cases.severity import criteria_from_report
 from halte.demo.loader import account_sheet, load_demo
 from halte.directory.models import School
@@ -146,6 +146,11 @@ def field(text: str) -> re.Pattern:
     return re.compile(rf"^\s*{re.escape(text)}\s*\*?\s*$")
 
 
+def pupil_section(page, name: str):
+    """The confirmation block of one pupil of the report, on the triage page."""
+    return page.locator("section", has=page.get_by_role("heading", name=re.compile(rf"^{re.escape(name)} —")))
+
+
 def nav(page, label: str) -> None:
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name=label, exact=True).click()
 
@@ -211,6 +216,9 @@ def test_cell_meets_decides_follows_up_closes_and_reopens(page, open_as, accessi
     page.wait_for_url("**/trier/")
     accessible(page)
     assert "Priorité proposée : P2" in page.locator("main").inner_text()
+    # The report's pupils are proposed as the case's people: the coordinator adds their classes.
+    pupil_section(page, "Léa Martin").get_by_label("Classe").fill("5e B")
+    pupil_section(page, "Hugo Petit").get_by_label("Classe").fill("5e C")
     page.get_by_text("Ouvrir un dossier", exact=True).click()
     page.get_by_role("button", name="Enregistrer la décision").click()
     page.wait_for_url("**/dossiers/*/")
@@ -219,15 +227,13 @@ def test_cell_meets_decides_follows_up_closes_and_reopens(page, open_as, accessi
     assert case.priority == "P2"
     assert case.state == State.TRIAGED
 
-    # 2. Triage does not turn the report's pupils into people of the case: the coordinator adds them.
-    assert not Involvement.objects.filter(case=case).exists()
-    assert "Personne n’est encore enregistré dans ce dossier." in page.locator("main").inner_text()
-    add_person(page, accessible, role="Victime", first_name="Léa", last_name="Martin", class_name="5e B")
-    add_person(page, accessible, role="Auteur présumé", first_name="Hugo", last_name="Petit", class_name="5e C")
-    assert set(case.involvements.values_list("person__last_name", "role")) == {
-        ("Martin", "victim"),
-        ("Petit", "alleged_author"),
+    # 2. The pupils of the report are the case's people; a witness the mother named is added by hand.
+    assert set(case.involvements.values_list("person__last_name", "person__class_name", "role")) == {
+        ("Martin", "5e B", "victim"),
+        ("Petit", "5e C", "alleged_author"),
     }
+    add_person(page, accessible, role="Témoin", first_name="Chloé", last_name="Bernard", class_name="5e B")
+    assert case.involvements.count() == 3
 
     # 3. The cell meets. Tomorrow at 14:00: the form refuses a past date.
     nav(page, "Réunions")
@@ -316,16 +322,22 @@ def test_cell_meets_decides_follows_up_closes_and_reopens(page, open_as, accessi
     assert SCHOOL_DECISION in listed
     assert DEPARTEMENT_DECISION not in listed
     row = school.locator("tr", has_text=SCHOOL_DECISION)
-    row.get_by_text("Marquer comme faite").click()
+    row.get_by_role("link", name=SCHOOL_DECISION, exact=True).click()
+    school.wait_for_url(f"**/actions/{school_action.public_id}/")
     accessible(school)
-    row.get_by_label("Ce qui a été fait").fill("Mme Morel est l'adulte référente de Léa ; l'équipe est prévenue.")
-    submit(school, row.get_by_role("button", name="Enregistrer : action faite"), "Action enregistrée comme faite.")
+    school.get_by_role("link", name="Marquer comme faite").click()
+    school.wait_for_url("**/faite/")
+    accessible(school)
+    school.get_by_label("Ce qui a été fait").fill("Mme Morel est l'adulte référente de Léa ; l'équipe est prévenue.")
+    submit(school, school.get_by_role("button", name="Enregistrer : action faite"), "Action enregistrée comme faite.")
     accessible(school)
     school_action.refresh_from_db()
     departement_action.refresh_from_db()
     assert school_action.status == ActionStatus.DONE
     assert school_action.done_by.user.email.startswith("cpe.lejeune@")
     assert departement_action.status == ActionStatus.OPEN
+    nav(school, "Nos actions")
+    school.wait_for_url("**/actions/")
     school.get_by_role("link", name="Terminées (30 derniers jours)").click()
     school.wait_for_url("**/actions/?status=finished")
     accessible(school)
@@ -383,11 +395,19 @@ def test_cell_meets_decides_follows_up_closes_and_reopens(page, open_as, accessi
     first_callout = main.locator(".fr-callout").first
     assert f"Dossier clos — rouvrir ? ({case.reference})" in first_callout.inner_text()
     assert "petit" in first_callout.inner_text().lower()  # « Noms en commun » (folded names)
+    # Hugo's record is proposed for reuse (same name, same school) and already chosen.
+    hugo = pupil_section(page, "Hugo Petit")
+    assert hugo.get_by_role("radio", name=re.compile(r"^Hugo Petit — 5e C")).is_checked()
     first_callout.get_by_role("button", name="Rattacher et rouvrir").click()
     page.wait_for_url(f"**/dossiers/{case.public_id}/")
     accessible(page)
     case.refresh_from_db()
     assert case.state == State.REOPENED
+    assert Person.objects.filter(first_name="Hugo", last_name="Petit").count() == 1
+    assert set(case.involvements.values_list("person__first_name", "role")) >= {
+        ("Hugo", "alleged_author"),
+        ("Inès", "victim"),
+    }
     assert set(case.reports.values_list("pk", flat=True)) == {report.pk, again.pk}
     # The checkpoint that proposed closing is older than the reopening: nothing proposes closing now.
     assert "Le dernier point de suivi propose de clore le dossier" not in page.locator("main").inner_text()

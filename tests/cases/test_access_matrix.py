@@ -72,6 +72,8 @@ URL_MATRIX = {
     "cases:disclosure": ("post", "disclosure"),
     "cases:complete_action": ("post", "action"),
     "cases:cancel_action": ("post", "action"),
+    "cases:action": ("get", "action_page"),
+    "cases:report_difficulty": ("post", "difficulty"),
     "cases:conflict": ("post", "coordinator"),
 }
 
@@ -84,6 +86,28 @@ ACTION_EXPECTED = {
     "prosecutor_delegate": 403,
     "education_referent": 403,
     "social_worker": 403,
+    "school_a_staff": 403,
+    "school_b_staff": 404,
+    "police": 404,
+    "association_worker": "ok",
+    **NO_CONTENT,
+}
+
+
+# The action's own page: whoever reads the action — its owner organisation (the association, which does
+# not see case_a) and those who read the core of case_a; the police read only its judicial part.
+ACTION_PAGE_EXPECTED = {
+    **dict.fromkeys(CELL, "ok"),
+    "school_a_staff": "ok",
+    "school_b_staff": 404,
+    "police": 404,
+    "association_worker": "ok",
+    **NO_CONTENT,
+}
+
+# « Signaler une difficulté »: the owner organisation only; those who read the action without owing it: 403.
+DIFFICULTY_EXPECTED = {
+    **dict.fromkeys(CELL, 403),
     "school_a_staff": 403,
     "school_b_staff": 404,
     "police": 404,
@@ -174,7 +198,7 @@ def _args(url_name, world, people):
         # Each role meets the police share active, whatever the previous role did to it.
         case.shares.update(revoked_at=None, revoked_by=None)
         return [case.public_id, case.shares.first().public_id]
-    if url_name in ("cases:complete_action", "cases:cancel_action"):
+    if url_name in ("cases:complete_action", "cases:cancel_action", "cases:action", "cases:report_difficulty"):
         return [_matrix_action(people, world).public_id]
     if url_name == "cases:follow_up":
         follow_up = _matrix_follow_up(world)
@@ -230,6 +254,7 @@ WRITES = {
     "cases:disclosure": "case",
     "cases:complete_action": "actions",
     "cases:cancel_action": "actions",
+    "cases:report_difficulty": "events",
     "cases:conflict": "conflicts",
 }
 
@@ -259,7 +284,11 @@ TOKEN_FIELDS = {
     "cases:note": "submission_token",
     "cases:add_action": "action-submission_token",
     "cases:add_follow_up": "extra-submission_token",
+    "cases:report_difficulty": "submission_token",
 }
+
+
+SPECIAL = {"action": ACTION_EXPECTED, "action_page": ACTION_PAGE_EXPECTED, "difficulty": DIFFICULTY_EXPECTED}
 
 
 def test_every_post_url_says_what_it_writes():
@@ -294,6 +323,8 @@ def test_case_action_matrix(client, login, people, world, url_name):
             data = {f"{prefix}-victim_view": "better", f"{prefix}-wellbeing": "4", f"{prefix}-decision": "continue"}
         if url_name == "cases:add_follow_up":
             data = {"extra-due_on": (timezone.localdate() + timedelta(days=30)).isoformat()}
+        if rule == "difficulty":
+            data = {"text": "La famille ne répond pas au téléphone."}
         if rule == "action":
             action = _matrix_action(people, world)
             field = "note" if url_name == "cases:complete_action" else "reason"
@@ -303,7 +334,7 @@ def test_case_action_matrix(client, login, people, world, url_name):
         before = _snapshot(world)
         response = client.post(url, data) if method == "post" else client.get(url)
         after = _snapshot(world)
-        want = ACTION_EXPECTED[name] if rule == "action" else _expected(rule, name)
+        want = SPECIAL[rule][name] if rule in SPECIAL else _expected(rule, name)
         if want == "ok":
             wrote = method == "get" or after[WRITES[url_name]] != before[WRITES[url_name]]
             seen[name] = "ok" if response.status_code in (200, 302) and wrote else (response.status_code, "not written")

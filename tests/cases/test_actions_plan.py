@@ -72,7 +72,7 @@ def test_the_coordinator_adds_an_action_and_the_owner_organisation_is_told(clien
     assert AuditEvent.objects.filter(action=AuditAction.CASE_ACTION_CREATED, target_id=str(case.public_id)).exists()
     notification = Notification.objects.get(recipient=people.association_worker.user)
     assert notification.kind == Kind.ACTION_ASSIGNED
-    assert notification.url == reverse("cases:my_actions")
+    assert notification.url == reverse("cases:action", args=[action.public_id])  # the action's own page
     assert "Proposer" not in notification.title
 
 
@@ -133,7 +133,7 @@ def test_control_characters_never_reach_the_database(client, login, people, case
 def test_only_judicial_readers_may_file_a_judicial_action_and_only_they_read_it(client, login, people, case):
     case.co_workers.add(people.magistrate)
     login(client, people.magistrate)
-    form = client.get(reverse("cases:detail", args=[case.public_id])).context["action_form"]
+    form = client.get(reverse("cases:add_action", args=[case.public_id])).context["form"]
     assert "judicial" in form.fields
     client.post(
         reverse("cases:add_action", args=[case.public_id]),
@@ -155,7 +155,8 @@ def test_only_judicial_readers_may_file_a_judicial_action_and_only_they_read_it(
         page = client.get(reverse("cases:detail", args=[case.public_id]))
         assert JUDICIAL_TITLE not in page.content.decode(), name
         if name == "coordinator":
-            assert "judicial" not in page.context["action_form"].fields
+            form = client.get(reverse("cases:add_action", args=[case.public_id])).context["form"]
+            assert "judicial" not in form.fields
 
 
 # --- Completing and cancelling ------------------------------------------------------------------------
@@ -175,7 +176,8 @@ def test_a_member_of_the_owner_organisation_completes_from_nos_actions_without_s
         reverse("cases:complete_action", args=[action.public_id]),
         {f"action-{action.pk}-note": "Famille rencontrée le 3 mars.", f"action-{action.pk}-back": "case"},
     )
-    assert response.url == reverse("cases:my_actions")  # the case is not visible: back to the list
+    # The case is not visible: back to the action's own page.
+    assert response.url == reverse("cases:action", args=[action.public_id])
     action.refresh_from_db()
     assert (action.status, action.done_by, action.completion_note) == (
         "done",
@@ -197,7 +199,11 @@ def test_completing_from_the_case_page_returns_to_it(client, login, people, case
     login(client, people.school_a_staff)
     page = client.get(reverse("cases:detail", args=[case.public_id]))
     row = next(r for r in page.context["actions_list"] if r["action"].pk == action.pk)
-    assert "complete_form" in row
+    assert row["can_complete"]
+    link = reverse("cases:complete_action", args=[action.public_id]) + "?depuis=dossier"
+    assert link in page.content.decode()
+    form = client.get(link).context["form"]
+    assert form["back"].value() == "case"
     response = client.post(
         reverse("cases:complete_action", args=[action.public_id]),
         {f"action-{action.pk}-note": "Adulte référent désigné.", f"action-{action.pk}-back": "case"},
@@ -210,7 +216,7 @@ def test_a_note_is_required_and_a_finished_action_cannot_be_finished_again(clien
     login(client, people.coordinator)
     url = reverse("cases:complete_action", args=[action.public_id])
     response = client.post(url, {f"action-{action.pk}-note": "  "}, follow=True)
-    assert "indiquez ce qui a été fait" in response.content.decode()
+    assert "Indiquez ce qui a été fait" in response.content.decode()
     action.refresh_from_db()
     assert action.status == "open"
     client.post(url, {f"action-{action.pk}-note": "Fait."})
@@ -350,11 +356,11 @@ def test_the_navigation_line_target_exists():
     assert reverse("cases:my_actions") == "/actions/"
 
 
-def test_create_action_links_to_nos_actions(people, case):
-    actions.create_action(
+def test_create_action_links_to_the_action_page(people, case):
+    action = actions.create_action(
         case=case, actor=people.coordinator, title="Voir", owner_organisation=people.school_a_staff.organisation
     )
-    assert Notification.objects.get(recipient=people.school_a_staff.user).url == "/actions/"
+    assert Notification.objects.get(recipient=people.school_a_staff.user).url == f"/actions/{action.public_id}/"
 
 
 def test_an_inactive_organisation_receives_no_action(people, case):
@@ -484,7 +490,7 @@ def test_members_who_never_read_cases_are_neither_told_nor_offered_as_owners(cli
     told = {n.recipient_id for n in Notification.objects.filter(kind=Kind.ACTION_ASSIGNED)}
     assert told == {people.coordinator.user_id, people.education_referent.user_id}
     login(client, people.coordinator)
-    form = client.get(reverse("cases:detail", args=[case.public_id])).context["action_form"]
+    form = client.get(reverse("cases:add_action", args=[case.public_id])).context["form"]
     offered = set(form.fields["owner"].queryset)
     assert people.education_referent in offered
     assert not offered & {people.dpo, people.admin, people.analyst}

@@ -48,6 +48,7 @@ EXPECTED = {
     "action": SUBJECT,
     "action_done": SUBJECT,
     "action_cancelled": SUBJECT,
+    "action_difficulty": SUBJECT,
     "disclosure": JUDICIAL,
     "shared": SUBJECT,
     "share_revoked": SUBJECT,

@@ -36,6 +36,19 @@ def a_report(people, description="Des élèves insultent Jade tous les jours dan
     return submit_report(data=data, actor=people.coordinator).report
 
 
+def pupils_as_shown(page) -> dict:
+    """The pupils' confirmations as the triage page proposes them (each kept, records as pre-selected)."""
+    data = {}
+    for proposal in page.context["pupils"]:
+        form = proposal.form
+        for name, field in form.fields.items():
+            value = form.initial.get(name, field.initial)
+            if value not in (None, ""):
+                data[form.add_prefix(name)] = value
+        data[f"eleve-{proposal.pupil.pk}-shown"] = proposal.shown
+    return data
+
+
 def triage_post(client, report, outcome, qualification="bullying", **extra):
     page = client.get(reverse("cases:triage", args=[report.public_id]))
     assert page.status_code == 200
@@ -49,6 +62,7 @@ def triage_post(client, report, outcome, qualification="bullying", **extra):
         elif value is not None:
             data[f"c-{name}"] = value
     data["c-qualification"] = qualification
+    data.update(pupils_as_shown(page))
     data["t-outcome"] = outcome
     data["decide"] = "1"
     data.update({f"t-{k}": v for k, v in extra.items()})

@@ -14,6 +14,7 @@ from halte.reports.actions import PupilData, ReportData, submit_report
 from halte.reports.models import Report
 
 from .conftest import make_case
+from .test_triage import pupils_as_shown
 
 
 @pytest.fixture(autouse=True)
@@ -165,4 +166,5 @@ def _criteria_data(page) -> dict:
         elif value is not None:
             data[f"c-{name}"] = value
     data["c-qualification"] = "bullying"
+    data.update(pupils_as_shown(page))
     return data

@@ -86,9 +86,12 @@ def test_generate_post_matrix(client, login, people, world):
     pupil = Person.objects.create(kind="pupil", first_name="Léa", last_name="Martin")
     Involvement.objects.create(case=world.case_a, person=pupil, role="victim")
     url = reverse("documents:generate", args=[world.case_a.public_id, "convocation"])
+    on = timezone.localdate() + timedelta(days=2)
+    while on.weekday() >= 5:  # a weekend asks for a confirmation (test_ready_to_send)
+        on += timedelta(days=1)
     data = {
         "recipient": str(pupil.public_id),
-        "on": (timezone.localdate() + timedelta(days=2)).isoformat(),
+        "on": on.isoformat(),
         "at": "10:00",
         "place": "Collège A",
         "purpose": "Faire le point",
@@ -200,3 +203,16 @@ def test_unknown_kind_is_never_allowed(people, world):
 def test_a_document_without_compartments_is_read_by_nobody(people, world):
     document = stored_document(world.case_a, people.coordinator, compartments=())
     assert not any(access.can_read_document(m, document) for m in people.all().values())
+
+
+def test_the_parquet_reads_the_reporter_s_identity_its_art40_report_carries(client, login, people, world):
+    """An art. 40 report written by the coordinator names who reported (reporter identity): the parquet it
+    is addressed to reads it; the social worker, who may write one but does not read that identity, not."""
+    document = stored_document(
+        world.case_a, people.coordinator, kind="art40", compartments=("core", "reporter_identity")
+    )
+    url = reverse("documents:download", args=[world.case_a.public_id, document.public_id])
+    seen = {name: status_for(client, login, getattr(people, name), url) for name in ALL}
+    allowed = {"coordinator", "magistrate", "prosecutor_delegate"}
+    assert {name for name, code in seen.items() if code == 200} == allowed
+    assert seen["social_worker"] == 403 and seen["school_a_staff"] == 403

@@ -14,6 +14,7 @@ from halte.access.documents import can_generate
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.cases.models import Action, Case, Event
+from halte.directory.cells import cell_for, departement_of
 from halte.documents import actions, content, storage
 from halte.documents.content import ConvocationDetails
 from halte.documents.models import Document
@@ -65,9 +66,11 @@ def assert_letterhead(data, document, settings):
     """Every document: service and operator, the confidentiality mention, the case, the date, the author."""
     author = document.generated_by.user.get_full_name()
     day = dateformat.format(timezone.localtime(document.generated_at), "j F Y")
+    cell = cell_for(departement_of(document.case, document.generated_by))
+    assert_absent(data, f"cellule {settings.HALTE['SERVICE_NAME']}")  # the cell, never the software
     assert_present(
         data,
-        settings.HALTE["SERVICE_NAME"],
+        cell.name,
         settings.HALTE["OPERATOR_NAME"],
         "Document confidentiel — données d’un mineur",
         document.case.reference,
@@ -112,10 +115,11 @@ def test_art40_report_has_every_section_and_the_childs_words_verbatim(filled, wo
         "ne mène pas d’enquête",
         "Signature",
     )
-    # The coordinator reads neither the health nor the judicial compartment; nobody's identity as reporter.
-    assert_absent(data, HEALTH_MARK, JUDICIAL_MARK, JUDICIAL_MEASURE, "Volet judiciaire", IDENTITY_MARK)
+    # The coordinator reads neither the health nor the judicial compartment; she reads who reported.
+    assert_absent(data, HEALTH_MARK, JUDICIAL_MARK, JUDICIAL_MEASURE, "Volet judiciaire")
+    assert_present(data, "Personne qui a signalé les faits", IDENTITY_MARK)
     assert_absent(data, WITNESS_WORDS)  # the child's words are the victim's
-    assert document.compartments == ["core"]
+    assert document.compartments == ["core", "reporter_identity"]
     assert document.kind == "art40" and document.title.endswith(world.case_a.reference)
 
 
@@ -372,7 +376,7 @@ def test_generation_is_journaled_and_noted_on_the_timeline(filled, world, people
     assert event.target_type == "cases.case" and event.target_id == str(world.case_a.public_id)
     assert event.detail["document"] == str(document.public_id)
     assert event.detail["sha256"] == document.sha256
-    assert event.detail["compartments"] == ["core"]
+    assert event.detail["compartments"] == ["core", "reporter_identity"]  # the coordinator reads who reported
     line = Event.objects.get(case=world.case_a, kind="document_generated")
     assert (
         line.compartment == "judicial" and line.actor == people.coordinator

@@ -13,6 +13,7 @@ from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.cases.models import Case
 from halte.core.submission import new_token
+from halte.directory.models import Partner
 from halte.documents.models import Document
 
 from .conftest import CORE_MARK, contains, stored_document
@@ -33,6 +34,8 @@ def test_school_staff_convene_a_family_of_their_school_s_case(client, login, peo
     assert page.status_code == 200
     assert "Sophie Martin" in page.content.decode()  # the recipients offered
     on = timezone.localdate() + timedelta(days=5)
+    while on.weekday() >= 5:  # a weekend asks for a confirmation (test_ready_to_send)
+        on += timedelta(days=1)
     response = client.post(
         url,
         {
@@ -106,7 +109,15 @@ def test_an_unknown_kind_is_not_found(client, login, people, world):
 
 def test_download_serves_the_exact_bytes_whose_hash_is_stored(client, login, people, world, filled):
     login(client, people.coordinator)
-    client.post(generate_url(world.case_a, "art40"), {"submission_token": new_token()})
+    parquet = Partner.objects.create(
+        departement=people.coordinator.organisation.departement,
+        kind="parquet",
+        name="Tribunal judiciaire d’Amiens",
+        address="14 rue Robert de Luzarches\n80027 Amiens Cedex 1",
+    )
+    client.post(
+        generate_url(world.case_a, "art40"), {"partner": str(parquet.public_id), "submission_token": new_token()}
+    )
     document = Document.objects.get()
     response = client.get(download_url(document))
     assert response.status_code == 200

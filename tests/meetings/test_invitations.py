@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
+from halte.directory.cells import cell_of_membership
 from halte.meetings import actions
 from halte.meetings.models import Invitation, Meeting
 from halte.notifications.models import Kind, Notification
@@ -103,6 +104,8 @@ def test_the_email_says_when_where_and_links_but_names_no_case(with_cases, peopl
     assert str(local.day) in message.body
     assert meeting.place in message.body
     assert reverse("meetings:detail", args=[meeting.public_id]) in message.body
+    # Signed by the cell of the organiser's département, not by the software.
+    assert cell_of_membership(meeting.organiser).name in message.body
     ics = calendar_part(message).get_payload(decode=True).decode()
     for text in (message.subject, message.body, ics):
         assert "HS-2026" not in text

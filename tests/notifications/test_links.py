@@ -111,6 +111,13 @@ def case_work(people):
         title="Rencontrer la famille",
         owner_organisation=people.association_worker.organisation,
     )
+    other = actions.create_action(
+        case=case,
+        actor=people.coordinator,
+        title="Proposer un accompagnement",
+        owner_organisation=people.association_worker.organisation,
+    )
+    actions.report_difficulty(action=other, actor=people.association_worker, text="La famille ne répond pas.")
     actions.complete_action(action=action, actor=people.association_worker, note="Rencontrée mardi.")
     judicial = actions.create_action(
         case=case,
@@ -225,6 +232,7 @@ SCENARIOS = {
         Kind.SHARE,
         Kind.ACTION_ASSIGNED,
         Kind.ACTION_DONE,
+        Kind.ACTION_DIFFICULTY,
         Kind.FOLLOW_UP_ALERT,
         Kind.CASE_OUTCOME,
     },

@@ -1,0 +1,38 @@
+"""Filters of the PDF templates."""
+
+from django import template
+
+register = template.Library()
+
+# Quotation marks a member may have typed around words already: the template adds its own guillemets.
+_OPENING = '«“„"‹'
+_CLOSING = '»”"›'
+_SPACES = " \t\r\n\u00a0\u202f"
+
+
+@register.filter
+def unquoted(text) -> str:
+    """Words as typed, without the quotation marks around the whole of them, so that « » is never doubled.
+
+    Only a pair that encloses everything is removed: « Elle m’a dit « dégage » » keeps its inner quote.
+    """
+    value = str(text or "").strip(_SPACES)
+    while len(value) >= 2 and value[0] in _OPENING and value[-1] in _CLOSING:
+        inner = value[1:-1]
+        if _opens_inside(inner):
+            break
+        value = inner.strip(_SPACES)
+    return value
+
+
+def _opens_inside(inner: str) -> bool:
+    """The first mark closes before the end: « a » et « b » is two quotes, not one to strip."""
+    depth = 0
+    for char in inner:
+        if char in "«“„‹":
+            depth += 1
+        elif char in "»”›":
+            if depth == 0:
+                return True
+            depth -= 1
+    return False
