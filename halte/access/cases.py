@@ -458,3 +458,20 @@ def without_conflicts(memberships, case: Case) -> list:
         if email
     }
     return [m for m in memberships if m.organisation_id not in withdrawn and m.user.email.lower() not in named]
+
+
+def completable_actions(membership, case: Case, actions) -> set[int]:
+    """The ids of the case's actions that ``can_complete_action`` allows, decided once for the case
+    (one conflict check, one reading of its compartments and of the case's team) rather than per
+    action: the case page lists them all. Same rule as ``can_complete_action``."""
+    if not can_read_case_content(membership) or is_conflicted(membership, case):
+        return set()
+    readable = compartments(membership, case)
+    manages = can_manage(membership, case)
+    allowed = set()
+    for action in actions:
+        owes = owes_action(membership, action)
+        sees = (owes or CORE in readable) if action.compartment == CORE else (action.compartment in readable)
+        if sees and (owes or manages):
+            allowed.add(action.pk)
+    return allowed

@@ -288,6 +288,7 @@ STAFF_NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Mes échéances"), "cases:deadlines", Capability.READ_CASES),
     NavItem(_("Nos actions"), "cases:my_actions", Capability.READ_CASES),
     NavItem(_("Réunions"), "meetings:list", Capability.READ_CASES),
+    NavItem(_("Calendrier"), "www:calendar", Capability.READ_CASES),
     NavItem(_("Signalements de ma structure"), "reports:mine", Capability.FILE_REPORTS),
     NavItem(_("Ateliers"), "prevention:requests", Capability.REQUEST_WORKSHOPS),
     NavItem(_("Ateliers"), "prevention:requests", Capability.MANAGE_PREVENTION),

@@ -9,15 +9,15 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from halte.access import cases as access
 from halte.access import policy
 from halte.access.policy import Capability
-from halte.audit.journal import record
+from halte.audit.journal import record, record_request
 from halte.audit.models import Action as AuditAction
 from halte.forms import HalteForm
 
@@ -76,27 +76,44 @@ def case_panel(request, case, shown) -> Panel | None:
     if not access.can_declare_conflict(membership, case):
         return None
     conflicts = list(case.conflicts.select_related("organisation", "decided_by__user"))
-    candidates = access.conflict_candidates(case)
-    if not conflicts and not candidates.exists():
+    can_declare = access.conflict_candidates(case).exists()
+    if not conflicts and not can_declare:
         return None
-    form = ConflictForm(case=case) if candidates.exists() else None
-    return Panel("cases/_conflicts.html", {"conflicts": conflicts, "conflict_form": form, "case": case})
+    return Panel("cases/_conflicts.html", {"conflicts": conflicts, "can_declare": can_declare, "case": case})
 
 
 @policy.requires(Capability.READ_CASES)
-@require_POST
 def declare(request, public_id):
+    """The coordinator's decision on its own page: which school to set aside and why."""
     case = get_object_or_404(access.visible_cases(request.membership), public_id=public_id)
     if not access.can_declare_conflict(request.membership, case):
         raise PermissionDenied
-    form = ConflictForm(request.POST, case=case)
-    if not form.is_valid():
-        messages.error(request, _("Rien n’a été enregistré : choisissez l’établissement et donnez le motif."))
-        return redirect("cases:detail", case.public_id)
-    try:
-        declare_conflict(case=case, actor=request.membership, **form.cleaned_data)
-    except ConflictRefused as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, _("L’établissement ne voit plus ce dossier."))
-    return redirect("cases:detail", case.public_id)
+    form = ConflictForm(request.POST if request.method == "POST" else None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            declare_conflict(case=case, actor=request.membership, **form.cleaned_data)
+        except ConflictRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("L’établissement ne voit plus ce dossier."))
+            return redirect("cases:detail", case.public_id)
+    # The page names the case and the schools of the adults it names: a read of the case.
+    record_request(AuditAction.CASE_READ, request, target=case, detail={"page": "conflict"})
+    has_candidates = access.conflict_candidates(case).exists()
+    return render(
+        request,
+        "cases/form_page.html",
+        {
+            "case": case,
+            "title": _("Conflit d’intérêts — dossier %(reference)s") % {"reference": case.reference},
+            "intro": _(
+                "Un adulte d’un établissement est cité comme auteur présumé. Vous pouvez retirer ce dossier "
+                "à cet établissement : ses membres ne le verront plus, ni ses actions. L’adulte cité, "
+                "s’il a un compte, ne voit jamais ce dossier."
+            ),
+            "form": form if has_candidates else None,
+            "refusal": None if has_candidates else _("Aucun établissement ne peut être écarté de ce dossier."),
+            "submit_label": _("Écarter l’établissement du dossier"),
+            "back_url": reverse("cases:detail", args=[case.public_id]),
+        },
+    )

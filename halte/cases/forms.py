@@ -213,6 +213,34 @@ class TransitionForm(VersionedForm):
     )
 
 
+class ReasonedTransitionForm(VersionedForm):
+    """A change of state that needs a reason (reopen, redirect), on its own page."""
+
+    reason = TextField(
+        label=_("Motif"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Indiquez le motif.")},
+    )
+
+
+class CloseForm(VersionedForm):
+    """Closing a case: its outcome, why, and how long the watch period keeps reminders running."""
+
+    outcome = forms.ChoiceField(
+        label=_("Issue du dossier"),
+        choices=[("", "—"), *enums.ClosureOutcome.choices],
+        error_messages={"required": _("Choisissez l’issue du dossier.")},
+    )
+    reason = TextField(
+        label=_("Motif de la clôture"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Indiquez le motif.")},
+    )
+    watch_days = TransitionForm.base_fields["watch_days"]
+
+
 class ShareForm(SubmissionTokenMixin, HalteForm):
     organisation = forms.ModelChoiceField(label=_("Structure"), queryset=Organisation.objects.none())
     compartments = forms.MultipleChoiceField(

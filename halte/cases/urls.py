@@ -10,6 +10,7 @@ urlpatterns = [
     path("echeances/", views.deadlines, name="deadlines"),
     path("dossiers/<uuid:public_id>/", views.detail, name="detail"),
     path("dossiers/<uuid:public_id>/consultations/", views.access_log, name="access_log"),
+    path("dossiers/<uuid:public_id>/imprimer/", views.print_view, name="print"),
     path("dossiers/<uuid:public_id>/etat/<slug:name>/", views.do_transition, name="transition"),
     path("dossiers/<uuid:public_id>/resume/", views.edit_summary, name="summary"),
     path("dossiers/<uuid:public_id>/equipe/", views.edit_assignment, name="assign"),

@@ -15,7 +15,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from halte.access import cases as access
@@ -32,22 +34,24 @@ from halte.core import submission
 from halte.core.paging import BoundedPaginator
 from halte.reports import actions as report_actions
 
-from . import actions, clocks, panels, people, severity, workflow
+from . import actions, clocks, page, panels, people, severity, workflow
 from .enums import OPEN_STATES, ActionStatus, Compartment, State, TriageOutcome
 from .forms import (
     AssignForm,
     CaseFilterForm,
+    CloseForm,
     CriteriaForm,
     ExtraFollowUpForm,
     FollowUpForm,
     LinkForm,
     NoteForm,
     PersonForm,
+    ReasonedTransitionForm,
     ReassessForm,
     ShareForm,
     SummaryForm,
-    TransitionForm,
     TriageForm,
+    VersionedForm,
 )
 from .models import Action, Case, FollowUp, Involvement, Person, Share
 from .triage import candidates_for, pupil_proposals, waiting_twins_for
@@ -309,20 +313,15 @@ def _timeline_page(events, request) -> dict:
     }
 
 
-@policy.requires(Capability.READ_CASES)
-def detail(request, public_id):
-    case = _case_for(request, public_id)
-    prefetch_related_objects([case], *access.COMPARTMENT_PREFETCH)
+def _page_context(request, case: Case, shown: frozenset[str]) -> dict:
+    """What the case page and its print view show of the case: only the compartments in ``shown``.
+    A fixed number of queries whatever the number of rows (pinned by tests/cases/test_case_page_scale.py)."""
     membership = request.membership
-    shown = access.compartments(membership, case)
-    record_request(AuditAction.CASE_READ, request, target=case, detail={"compartments": sorted(shown)})
-    if not shown:
-        # Shared with the organisation but nothing readable (e.g. expired compartment): say so, show nothing.
-        return render(request, "cases/detail_empty.html", {"case": case})
     now = timezone.now()
-    context = {
+    context: dict = {
         "case": case,
         "shown": shown,
+        "now": now,
         "can_core": Compartment.CORE in shown,
         "can_health": Compartment.HEALTH in shown,
         "can_judicial": Compartment.JUDICIAL in shown,
@@ -338,18 +337,20 @@ def detail(request, public_id):
         prefetch_related_objects([case], *clocks.prefetch())
         case_clocks = clocks.clocks_for(case, now, readable=shown)
         follow_ups = list(case.follow_ups.all())
+        involvements = list(case.involvements.select_related("person", "person__school"))
+        clock_rows = _clock_rows(case, case_clocks, now)
+        action_rows = _action_rows(membership, case, shown, now)
+        can_record = access.can_record_follow_up(membership, case) and case.state in OPEN_STATES
         context.update(
-            clocks=_clock_rows(case, case_clocks, now),
+            clocks=clock_rows,
             rag=clocks.worst_state(case_clocks, now),
-            involvements=case.involvements.select_related("person", "person__school"),
+            involvements=involvements,
             people_rows=_people_rows(membership, case),
             reports=case.reports.prefetch_related("pupils"),
             assessments=case.assessments.select_related("assessed_by__user"),
-            actions_list=_action_rows(membership, case, shown, now),
+            actions_list=action_rows,
             follow_ups=follow_ups,
-            follow_up_rows=_follow_up_rows(
-                follow_ups, access.can_record_follow_up(membership, case) and case.state in OPEN_STATES
-            ),
+            follow_up_rows=_follow_up_rows(follow_ups, can_record),
             links=[*case.links_out.select_related("to_case"), *case.links_in.select_related("from_case")],
             notes_core=case.notes.filter(compartment=Compartment.CORE).select_related("author__user"),
             transitions=workflow.available(case) if context["can_manage"] else [],
@@ -357,55 +358,79 @@ def detail(request, public_id):
             repeats=[{"repeat": r, "notice": people.presumption_notice(r)} for r in people.repeats_for_case(case)]
             if access.can_see_repeats(membership, case)
             else [],
+            summary=page.summary(
+                case,
+                involvements=involvements,
+                clock_rows=clock_rows,
+                action_rows=action_rows,
+                follow_ups=follow_ups,
+                now=now,
+                next_meeting=_next_meeting(case, now),
+            ),
+            can_write_core=access.can_write_note(membership, case, Compartment.CORE),
         )
         if access.can_add_action(membership, case):
             context["can_add_action"] = True
-        if access.can_record_follow_up(membership, case) and case.state in OPEN_STATES:
+        if can_record:
             context["extra_follow_up_form"] = ExtraFollowUpForm(case=case, prefix="extra")
-        if context["can_manage"]:
-            members = (
-                Membership.objects.active().filter(role__in=access.CELL_ROLES).select_related("user", "organisation")
-            )
-            context.update(
-                # Own id prefixes: two forms of one page both carry a "version" field.
-                summary_form=SummaryForm(
-                    initial={"summary": case.summary, "version": case.version}, auto_id="resume-%s"
-                ),
-                assign_form=AssignForm(
-                    initial={"lead": case.lead, "co_workers": list(case.co_workers.all()), "version": case.version},
-                    members=members,
-                    auto_id="equipe-%s",
-                ),
-                transition_form=TransitionForm(initial={"version": case.version}),
-                person_form=PersonForm(),
-                link_form=LinkForm(),
-                reassess_form=ReassessForm(initial={"version": case.version}),
-            )
     if context["can_share"]:
         shares = case.shares.select_related("organisation", "created_by__user")
         context["shares"] = [share for share in shares if access.can_manage_share(membership, share)]
-        context["share_form"] = ShareForm(allowed=access.share_compartments_for(membership, case))
     if context["can_health"]:
         context["notes_health"] = case.notes.filter(compartment=Compartment.HEALTH).select_related("author__user")
-        context["health_form"] = (
-            NoteForm(initial={"compartment": Compartment.HEALTH}, auto_id="note-sante-%s")
-            if access.can_write_note(membership, case, Compartment.HEALTH)
-            else None
-        )
+        context["can_write_health"] = access.can_write_note(membership, case, Compartment.HEALTH)
     if context["can_judicial"]:
         # « Ne pas informer » is set per family, on its own page (interventions.restriction_set).
         context["can_restrict_families"] = access.can_set_disclosure(membership, case)
         context["notes_judicial"] = case.notes.filter(compartment=Compartment.JUDICIAL).select_related("author__user")
-        context["judicial_form"] = (
-            NoteForm(initial={"compartment": Compartment.JUDICIAL}, auto_id="note-justice-%s")
-            if access.can_write_note(membership, case, Compartment.JUDICIAL)
-            else None
-        )
-    if context["can_core"] and access.can_write_note(membership, case, Compartment.CORE):
-        context["core_form"] = NoteForm(initial={"compartment": Compartment.CORE}, auto_id="note-dossier-%s")
+        context["can_write_judicial"] = access.can_write_note(membership, case, Compartment.JUDICIAL)
     if context["can_identity"]:
         context["identities"] = [r for r in case.reports.all() if not r.is_anonymous]
     context["panels"] = panels.panels_for(request, case, shown)
+    context["sections"] = page.sections(
+        context, [page.Section(anchor, title) for anchor, title in panels.sections_of(context["panels"])]
+    )
+    return context
+
+
+def _next_meeting(case: Case, now):
+    """The next planned meeting of the cell with the case on its agenda (its date only: the meetings
+    section of the page says the same to every core reader)."""
+    from halte.meetings.models import Meeting
+
+    return (
+        Meeting.objects.filter(items__case=case, status=Meeting.Status.PLANNED, starts_at__gte=now)
+        .order_by("starts_at", "id")
+        .first()
+    )
+
+
+@policy.requires(Capability.READ_CASES)
+def detail(request, public_id):
+    case = _case_for(request, public_id)
+    prefetch_related_objects([case], *access.COMPARTMENT_PREFETCH)
+    shown = access.compartments(request.membership, case)
+    record_request(AuditAction.CASE_READ, request, target=case, detail={"compartments": sorted(shown)})
+    if not shown:
+        # Shared with the organisation but nothing readable (e.g. expired compartment): say so, show nothing.
+        return render(request, "cases/detail_empty.html", {"case": case})
+    return render(request, "cases/detail.html", _page_context(request, case, shown))
+
+
+@policy.requires(Capability.READ_CASES)
+def print_view(request, public_id):
+    """The case as the member reads it, to print: the same compartments as the case page, no form,
+    journaled as a read of the case."""
+    case = _case_for(request, public_id)
+    prefetch_related_objects([case], *access.COMPARTMENT_PREFETCH)
+    shown = access.compartments(request.membership, case)
+    record_request(AuditAction.CASE_READ, request, target=case, detail={"page": "print", "compartments": sorted(shown)})
+    if not shown:
+        return render(request, "cases/detail_empty.html", {"case": case})
+    context = _page_context(request, case, shown)
+    for form in ("action_form", "extra_follow_up_form"):
+        context.pop(form, None)
+    context["printing"] = True
     return render(request, "cases/detail.html", context)
 
 
@@ -413,14 +438,15 @@ def _action_rows(membership, case: Case, shown, now) -> list[dict]:
     """The actions of the case the member reads (judicial ones for judicial readers only), each with
     its badge and whether the member may complete or cancel it."""
     rows = []
-    actions_list = case.actions.filter(compartment__in=shown).select_related(
-        "owner_organisation", "owner__user", "done_by__user"
+    actions_list = list(
+        case.actions.filter(compartment__in=shown).select_related("owner_organisation", "owner__user", "done_by__user")
     )
+    completable = access.completable_actions(membership, case, actions_list)
     for action in actions_list:
         action.case = case  # the case already fetched, its shares prefetched: no query per row
         row = {"action": action, "state": _action_state(action, case, now)}
         # Completing and cancelling are pages of their own (``views_plan``): a link per open action.
-        row["can_complete"] = action.status == ActionStatus.OPEN and access.can_complete_action(membership, action)
+        row["can_complete"] = action.status == ActionStatus.OPEN and action.pk in completable
         rows.append(row)
     return rows
 
@@ -455,13 +481,14 @@ def _reached(case: Case, clock) -> bool:
 
 
 def _follow_up_rows(follow_ups, can_record: bool) -> list[dict]:
-    """Each checkpoint with its own form (own prefix: several forms on one page, unique ids)."""
+    """Each checkpoint, with a link to its own form page where the member may record it (the first
+    one pending stands out)."""
     rows = []
     first_pending = True
     for follow_up in follow_ups:
         row: dict = {"follow_up": follow_up}
         if follow_up.done_at is None and can_record:
-            row["form"] = FollowUpForm(prefix=f"suivi-{follow_up.pk}")
+            row["can_record"] = True
             row["open"] = first_pending
             first_pending = False
         rows.append(row)
@@ -532,75 +559,148 @@ def _invalid(request, case, form):
     return _refused(request, case, _("Rien n’a été enregistré : %(errors)s") % {"errors": errors})
 
 
+def _form_page(request, case, *, page_name: str, title, form, submit_label, **extra):
+    """A form of the case page on its own page: the case's reference in the title, the form, a way
+    back. Showing it is a read of the case (it names the case, and often some of its content)."""
+    record_request(AuditAction.CASE_READ, request, target=case, detail={"page": page_name})
+    context = {
+        "case": case,
+        "title": title,
+        "form": form,
+        "submit_label": submit_label,
+        "back_url": reverse("cases:detail", args=[case.public_id]),
+        **extra,
+    }
+    return render(request, "cases/form_page.html", context)
+
+
+def _transition_form(spec, data=None, *, case):
+    """The form of one change of state: closing asks for the outcome and the watch period, a few
+    others for a reason, the rest for nothing but the version the page was built from."""
+    if spec.name == "close":
+        form_class: type[VersionedForm] = CloseForm
+    elif spec.needs_reason:
+        form_class = ReasonedTransitionForm
+    else:
+        form_class = VersionedForm
+    return form_class(data, initial={"version": case.version}, auto_id=f"{spec.name}-%s")
+
+
 @policy.requires(Capability.READ_CASES)
-@require_POST
 def do_transition(request, public_id, name):
+    """Move the case to another state (closing it with its outcome and watch period): a page of its
+    own, the case's version compared under lock so that nothing is saved over someone else's change."""
     case = _case_for(request, public_id)
     _require(access.can_manage(request.membership, case))
-    if name not in workflow.TRANSITIONS:
+    spec = workflow.TRANSITIONS.get(name)
+    if spec is None:
         raise PermissionDenied
-    form = TransitionForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    data = form.cleaned_data
-    kwargs = {}
-    if name in ("close", "reopen", "redirect"):
-        kwargs["reason"] = data["reason"]
+    form = _transition_form(spec, request.POST if request.method == "POST" else None, case=case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        kwargs = {}
+        if name in ("close", "reopen", "redirect"):
+            kwargs["reason"] = data.get("reason", "")
+        if name == "close":
+            kwargs["outcome"] = data["outcome"]
+            kwargs["watch_days"] = workflow.DEFAULT_WATCH_DAYS if data["watch_days"] is None else data["watch_days"]
+        try:
+            actions.transition(
+                case=case, actor=request.membership, name=name, expected_version=data["version"], **kwargs
+            )
+        except (actions.StaleCase, workflow.TransitionNotAllowed) as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("État du dossier mis à jour."))
+            return _back(case)
+    allowed = case.state in spec.sources
     if name == "close":
-        if not data["outcome"]:
-            return _refused(request, case, _("Choisissez l’issue du dossier."))
-        kwargs["outcome"] = data["outcome"]
-        kwargs["watch_days"] = workflow.DEFAULT_WATCH_DAYS if data["watch_days"] is None else data["watch_days"]
-    try:
-        actions.transition(case=case, actor=request.membership, name=name, expected_version=data["version"], **kwargs)
-    except (actions.StaleCase, workflow.TransitionNotAllowed) as refused:
-        return _refused(request, case, refused.message)
-    messages.success(request, _("État du dossier mis à jour."))
-    return _back(case)
+        title = _("Clore le dossier %(reference)s") % {"reference": case.reference}
+        intro = _(
+            "Si le harcèlement a cessé, closez le dossier : une période de veille garde des rappels après la clôture."
+        )
+    else:
+        title = _("%(label)s — dossier %(reference)s") % {"label": spec.label, "reference": case.reference}
+        intro = _("Le dossier passera de l’état « %(from)s » à l’état « %(to)s ».") % {
+            "from": case.get_state_display(),
+            "to": State(spec.target).label,
+        }
+    return _form_page(
+        request,
+        case,
+        page_name=f"transition:{name}",
+        title=title,
+        form=form if allowed else None,
+        submit_label=_("Clore le dossier") if name == "close" else spec.label,
+        intro=intro,
+        refusal=None
+        if allowed
+        else _("Ce changement n’est pas possible : le dossier est « %(state)s ».")
+        % {"state": case.get_state_display()},
+    )
 
 
 @policy.requires(Capability.READ_CASES)
-@require_POST
 def edit_summary(request, public_id):
+    """The summary of the situation, on its own page; saved only over the version it was read from."""
     case = _case_for(request, public_id)
     _require(access.can_manage(request.membership, case))
-    form = SummaryForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    try:
-        actions.update_summary(
-            case=case,
-            actor=request.membership,
-            summary=form.cleaned_data["summary"],
-            expected_version=form.cleaned_data["version"],
-        )
-    except actions.StaleCase as stale:
-        return _refused(request, case, stale.message)
-    messages.success(request, _("Résumé enregistré."))
-    return _back(case)
+    posted = request.method == "POST"
+    form = SummaryForm(request.POST if posted else None, initial={"summary": case.summary, "version": case.version})
+    if posted and form.is_valid():
+        try:
+            actions.update_summary(
+                case=case,
+                actor=request.membership,
+                summary=form.cleaned_data["summary"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except actions.StaleCase as stale:
+            form.add_error(None, stale.message)
+        else:
+            messages.success(request, _("Résumé enregistré."))
+            return _back(case)
+    return _form_page(
+        request,
+        case,
+        page_name="summary",
+        title=_("Résumé de la situation — dossier %(reference)s") % {"reference": case.reference},
+        form=form,
+        submit_label=_("Enregistrer le résumé"),
+    )
 
 
 @policy.requires(Capability.READ_CASES)
-@require_POST
 def edit_assignment(request, public_id):
+    """The lead and the co-workers of the case, on their own page."""
     case = _case_for(request, public_id)
     _require(access.can_manage(request.membership, case))
-    members = Membership.objects.active().filter(role__in=access.CELL_ROLES)
-    form = AssignForm(request.POST, members=members)
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    try:
-        actions.assign(
-            case=case,
-            actor=request.membership,
-            lead=form.cleaned_data["lead"],
-            co_workers=list(form.cleaned_data["co_workers"]),
-            expected_version=form.cleaned_data["version"],
-        )
-    except actions.StaleCase as stale:
-        return _refused(request, case, stale.message)
-    messages.success(request, _("Équipe du dossier enregistrée."))
-    return _back(case)
+    members = Membership.objects.active().filter(role__in=access.CELL_ROLES).select_related("user", "organisation")
+    posted = request.method == "POST"
+    initial = {"lead": case.lead, "co_workers": list(case.co_workers.all()), "version": case.version}
+    form = AssignForm(request.POST if posted else None, initial=initial, members=members)
+    if posted and form.is_valid():
+        try:
+            actions.assign(
+                case=case,
+                actor=request.membership,
+                lead=form.cleaned_data["lead"],
+                co_workers=list(form.cleaned_data["co_workers"]),
+                expected_version=form.cleaned_data["version"],
+            )
+        except actions.StaleCase as stale:
+            form.add_error(None, stale.message)
+        else:
+            messages.success(request, _("Équipe du dossier enregistrée."))
+            return _back(case)
+    return _form_page(
+        request,
+        case,
+        page_name="assignment",
+        title=_("Responsable et co-intervenants — dossier %(reference)s") % {"reference": case.reference},
+        form=form,
+        submit_label=_("Enregistrer l’équipe"),
+    )
 
 
 @policy.requires(Capability.READ_CASES)
@@ -645,23 +745,37 @@ def reassess(request, public_id):
 
 
 @policy.requires(Capability.READ_CASES)
-@require_POST
 def add_share(request, public_id):
+    """The case's shares, to revoke, and a new one: organisation, compartments, legal basis, expiry."""
     case = _case_for(request, public_id)
     _require(access.can_share(request.membership, case))
-    form = ShareForm(request.POST, allowed=access.share_compartments_for(request.membership, case))
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    fields = {name: value for name, value in form.cleaned_data.items() if name != submission.FIELD}
-    try:
-        with _once(request, form, case):
-            actions.share(case=case, actor=request.membership, **fields)
-    except submission.AlreadySubmitted as already:
-        return submission.already_done(request, already)
-    except actions.ActionRefused as refused:
-        return _refused(request, case, refused.message)
-    messages.success(request, _("Dossier partagé."))
-    return _back(case)
+    allowed = access.share_compartments_for(request.membership, case)
+    form = ShareForm(request.POST if request.method == "POST" else None, allowed=allowed)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: value for name, value in form.cleaned_data.items() if name != submission.FIELD}
+        try:
+            with _once(request, form, case):
+                actions.share(case=case, actor=request.membership, **fields)
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
+        except actions.ActionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Dossier partagé."))
+            return _back(case)
+    return _form_page(
+        request,
+        case,
+        page_name="shares",
+        title=_("Partager le dossier %(reference)s") % {"reference": case.reference},
+        form=form,
+        submit_label=_("Partager"),
+        shares=[
+            share
+            for share in case.shares.select_related("organisation", "created_by__user")
+            if access.can_manage_share(request.membership, share)
+        ],
+    )
 
 
 @policy.requires(Capability.READ_CASES)
@@ -679,27 +793,49 @@ def revoke_share(request, public_id, share_id):
     except actions.ActionRefused as refused:
         return _refused(request, case, refused.message)
     messages.success(request, _("Partage révoqué."))
-    return _back(case)
+    return redirect("cases:share", case.public_id)
+
+
+# The compartment of a note page, as its address says it (?volet=…).
+NOTE_VOLETS = {"dossier": Compartment.CORE, "sante": Compartment.HEALTH, "judiciaire": Compartment.JUDICIAL}
+NOTE_TITLES = {
+    Compartment.CORE: gettext_lazy("Notes du dossier %(reference)s"),
+    Compartment.HEALTH: gettext_lazy("Notes du volet santé et accompagnement — %(reference)s"),
+    Compartment.JUDICIAL: gettext_lazy("Notes du volet judiciaire — %(reference)s"),
+}
 
 
 @policy.requires(Capability.READ_CASES)
-@require_POST
 def add_note(request, public_id):
+    """The notes of one compartment and a new one, for who may write there (``?volet=sante``…)."""
     case = _case_for(request, public_id)
-    form = NoteForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    compartment = form.cleaned_data["compartment"]
+    if request.method == "POST":
+        compartment = request.POST.get("compartment", "")
+    else:
+        compartment = NOTE_VOLETS.get(request.GET.get("volet", "dossier"), "")
+    if compartment not in NOTE_TITLES:
+        raise PermissionDenied
     _require(access.can_write_note(request.membership, case, compartment))
-    try:
-        with _once(request, form, case):
-            actions.add_note(
-                case=case, actor=request.membership, compartment=compartment, text=form.cleaned_data["text"]
-            )
-    except submission.AlreadySubmitted as already:
-        return submission.already_done(request, already)
-    messages.success(request, _("Note ajoutée."))
-    return _back(case)
+    form = NoteForm(request.POST if request.method == "POST" else None, initial={"compartment": compartment})
+    if request.method == "POST" and form.is_valid():
+        try:
+            with _once(request, form, case):
+                actions.add_note(
+                    case=case, actor=request.membership, compartment=compartment, text=form.cleaned_data["text"]
+                )
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
+        messages.success(request, _("Note ajoutée."))
+        return _back(case)
+    return _form_page(
+        request,
+        case,
+        page_name=f"notes:{compartment}",
+        title=NOTE_TITLES[compartment] % {"reference": case.reference},
+        form=form,
+        submit_label=_("Ajouter la note"),
+        notes=case.notes.filter(compartment=compartment).select_related("author__user"),
+    )
 
 
 @policy.requires(Capability.READ_CASES)
@@ -755,61 +891,89 @@ def add_person(request, public_id):
 
 
 @policy.requires(Capability.READ_CASES)
-@require_POST
 def record_follow_up(request, public_id, follow_up_id):
+    """One follow-up checkpoint: the pupil's view, well-being, the decision. Recorded once (the
+    action refuses a checkpoint already recorded)."""
     case = _case_for(request, public_id)
     _require(access.can_record_follow_up(request.membership, case))
     follow_up = get_object_or_404(FollowUp, case=case, public_id=follow_up_id)
-    form = FollowUpForm(request.POST, prefix=f"suivi-{follow_up.pk}")
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    try:
-        actions.record_follow_up(follow_up=follow_up, actor=request.membership, **form.cleaned_data)
-    except actions.ActionRefused as refused:
-        return _refused(request, case, refused.message)
-    decision = form.cleaned_data["decision"]
-    if decision == FollowUp.Decision.CLOSE and not access.can_manage(request.membership, case):
-        # The school proposes; closing is the cell's (the proposal shows on the case page).
-        messages.success(request, _("Point de suivi enregistré. La proposition de clôture est transmise à la cellule."))
-        return _back(case)
-    if decision == FollowUp.Decision.CLOSE:
-        messages.success(
-            request, _("Point de suivi enregistré. Vous proposez la clôture : le formulaire est ci-dessous.")
+    form = FollowUpForm(request.POST if request.method == "POST" else None, prefix=f"suivi-{follow_up.pk}")
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_follow_up(follow_up=follow_up, actor=request.membership, **form.cleaned_data)
+        except actions.ActionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            decision = form.cleaned_data["decision"]
+            if decision == FollowUp.Decision.CLOSE and not access.can_manage(request.membership, case):
+                # The school proposes; closing is the cell's (the proposal shows on the case page).
+                messages.success(
+                    request, _("Point de suivi enregistré. La proposition de clôture est transmise à la cellule.")
+                )
+                return _back(case)
+            if decision == FollowUp.Decision.CLOSE:
+                messages.success(
+                    request, _("Point de suivi enregistré. Vous proposez la clôture : voici le formulaire.")
+                )
+                return redirect("cases:transition", case.public_id, "close")
+            if decision == FollowUp.Decision.ESCALATE:
+                messages.success(request, _("Point de suivi enregistré. La coordination est alertée."))
+            else:
+                messages.success(request, _("Point de suivi enregistré."))
+            return _back(case)
+    done = follow_up.done_at is not None
+    return _form_page(
+        request,
+        case,
+        page_name="follow_up",
+        title=_("Point de suivi J+%(day)s — dossier %(reference)s")
+        % {"day": follow_up.day, "reference": case.reference},
+        form=None if done else form,
+        submit_label=_("Enregistrer ce point de suivi"),
+        intro=_(
+            "Prévu le %(date)s. Demandez à l’élève comment la situation évolue selon lui ou elle, et notez ses mots."
         )
-        return redirect(reverse("cases:detail", args=[case.public_id]) + "#cloture")
-    if decision == FollowUp.Decision.ESCALATE:
-        messages.success(request, _("Point de suivi enregistré. La coordination est alertée."))
-    else:
-        messages.success(request, _("Point de suivi enregistré."))
-    return _back(case)
+        % {"date": date_format(follow_up.due_on, "j F Y")},
+        refusal=_("Ce point de suivi est déjà enregistré.") if done else None,
+    )
 
 
 @policy.requires(Capability.READ_CASES)
-@require_POST
 def link_case(request, public_id):
+    """Link the case to another one, or merge it into another one, on its own page."""
     case = _case_for(request, public_id)
     _require(access.can_manage(request.membership, case))
-    form = LinkForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    other = (
-        access.visible_cases(request.membership).filter(reference=form.cleaned_data["other"].strip().upper()).first()
+    posted = request.method == "POST"
+    form = LinkForm(request.POST if posted else None)
+    if posted and form.is_valid():
+        reference = form.cleaned_data["other"].strip().upper()
+        other = access.visible_cases(request.membership).filter(reference=reference).first()
+        if other is None:
+            form.add_error("other", _("Aucun dossier ne porte cette référence."))
+        elif form.cleaned_data["kind"] == "merged" and not access.can_manage(request.membership, other):
+            raise PermissionDenied
+        else:
+            try:
+                if form.cleaned_data["kind"] == "merged":
+                    target = actions.merge(
+                        source=case, target=other, actor=request.membership, reason=form.cleaned_data["reason"]
+                    )
+                    messages.success(request, _("Dossier fusionné."))
+                    return _back(target)
+                actions.link(case=case, other=other, actor=request.membership, reason=form.cleaned_data["reason"])
+            except (actions.ActionRefused, workflow.TransitionNotAllowed) as refused:
+                form.add_error(None, refused.message)
+            else:
+                messages.success(request, _("Dossiers liés."))
+                return _back(case)
+    return _form_page(
+        request,
+        case,
+        page_name="link",
+        title=_("Lier ou fusionner le dossier %(reference)s") % {"reference": case.reference},
+        form=form,
+        submit_label=_("Enregistrer"),
     )
-    if other is None:
-        return _refused(request, case, _("Aucun dossier ne porte cette référence."))
-    try:
-        if form.cleaned_data["kind"] == "merged":
-            _require(access.can_manage(request.membership, other))
-            target = actions.merge(
-                source=case, target=other, actor=request.membership, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, _("Dossier fusionné."))
-            return _back(target)
-        actions.link(case=case, other=other, actor=request.membership, reason=form.cleaned_data["reason"])
-    except (actions.ActionRefused, workflow.TransitionNotAllowed) as refused:
-        return _refused(request, case, refused.message)
-    messages.success(request, _("Dossiers liés."))
-    return _back(case)
 
 
 __all__ = ["State"]

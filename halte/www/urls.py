@@ -11,6 +11,7 @@ urlpatterns = [
     path("donnees-personnelles/", views.privacy, name="privacy"),
     path("espace/", views.staff_home, name="staff_home"),
     path("espace/recherche/", views.search, name="search"),
+    path("calendrier/", views.calendar, name="calendar"),
     path("healthz", views.healthz, name="healthz"),
     path("exploitation/metriques", views.metrics, name="metrics"),
     path("robots.txt", views.robots_txt, name="robots_txt"),

@@ -22,6 +22,7 @@ from halte.audit.models import Action as AuditAction
 from halte.core.faults import CONNECTION_FAULTS
 from halte.forms import HalteForm
 
+from . import calendar as calendar_module
 from . import search as search_module
 from . import today
 
@@ -53,6 +54,33 @@ def privacy(request):
 def staff_home(request):
     """« Aujourd'hui »: what this membership has to do today (``today.py``), then its shortcuts."""
     return render(request, "www/staff_home.html", {"today": today.today_for(request.membership)})
+
+
+@policy.requires(Capability.READ_CASES)
+def calendar(request):
+    """Meetings, workshops and due dates by month or week, or as a list (``calendar.py``): only what
+    the membership may see (``access/calendar.py``)."""
+    today_ = timezone.localdate()
+    view, day = calendar_module.parse(request.GET.get("vue"), request.GET.get("date"), today_)
+    start, end = calendar_module.period(view, day)
+    found = calendar_module.entries(request.membership, start, end)
+    days = calendar_module.by_day(found)
+    previous, following = calendar_module.neighbours(view, day)
+    context = {
+        "view": view,
+        "views": calendar_module.VIEWS,
+        "day": day,
+        "today": today_,
+        "start": start,
+        "end": end,
+        "previous": previous,
+        "following": following,
+        "weeks": calendar_module.weeks(start, end, days) if view != calendar_module.LIST else [],
+        "list_days": sorted(days.items()),
+        "count": len(found),
+        "weekdays": [_("lundi"), _("mardi"), _("mercredi"), _("jeudi"), _("vendredi"), _("samedi"), _("dimanche")],
+    }
+    return render(request, "www/calendar.html", context)
 
 
 class SearchForm(HalteForm):

@@ -91,6 +91,7 @@ ALL = {
 STAFF_PAGES = {
     "www:staff_home": ALL,
     "www:search": ALL - {"analyst", "dpo", "admin"},
+    "www:calendar": ALL - {"analyst", "dpo", "admin"},
     "accounts:account": ALL,
     "audit:journal": {"dpo", "admin"},
     "admin:index": {"admin"},

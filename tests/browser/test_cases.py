@@ -70,7 +70,10 @@ def test_triage_to_p2_share_with_police_who_sees_only_judicial(page, browser, li
     Note.objects.create(case=case, compartment="judicial", text="Enquête ouverte, audition prévue.", author=case.lead)
     Note.objects.create(case=case, compartment="health", text="Suivi psychologique engagé.", author=case.lead)
 
-    share = page.locator("form[action$='/partages/']")
+    page.get_by_role("link", name="Partager ou révoquer un partage").click()
+    page.wait_for_url("**/partages/")
+    assert_accessible(page)
+    share = page.locator("main form[novalidate]")
     share.get_by_label("Structure").select_option(
         label="Direction interdépartementale de la police nationale de la Somme"
     )

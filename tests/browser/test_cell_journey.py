@@ -184,9 +184,10 @@ def fill_decision(page, number: int, *, title: str, organisation: str, due_on) -
 
 
 def record_follow_up(page, follow_up: FollowUp, *, view: str, wellbeing: int, decision: str) -> None:
-    form = page.locator(f"form[action$='/suivis/{follow_up.public_id}/']")
-    if not form.is_visible():
-        page.locator(f"h3#suivi-{follow_up.public_id} + details > summary").click()
+    """From the case page, the checkpoint's own page: record it, back where it leads."""
+    page.locator(f"a[href$='/suivis/{follow_up.public_id}/']").click()
+    page.wait_for_url(f"**/suivis/{follow_up.public_id}/")
+    form = page.locator("main form[novalidate]")
     form.get_by_text(view, exact=True).click()  # DSFR radios are styled through their label
     form.get_by_text(str(wellbeing), exact=True).click()
     form.get_by_text(decision, exact=True).click()
@@ -361,10 +362,10 @@ def test_cell_meets_decides_follows_up_closes_and_reopens(page, open_as, accessi
     assert (j7.victim_view, j7.wellbeing, j7.decision) == ("better", 4, "continue")
     assert (j30.victim_view, j30.wellbeing, j30.decision) == ("better", 5, "close")
 
-    # 6. Closure, proposed by the last checkpoint; the default 90-day watch is kept.
-    closure = page.locator("#cloture")
-    assert "Le dernier point de suivi propose de clore le dossier" in closure.inner_text()
-    closure.get_by_label("Issue").select_option(label=str(ClosureOutcome.STOPPED.label))
+    # 6. Closure, proposed by the last checkpoint: its form comes next; the default 90-day watch is kept.
+    page.wait_for_url(f"**/dossiers/{case.public_id}/etat/close/")
+    closure = page.locator("main form[novalidate]")
+    closure.get_by_label("Issue du dossier").select_option(label=str(ClosureOutcome.STOPPED.label))
     closure.get_by_label("Motif de la clôture").fill("Léa dit que tout va bien depuis un mois ; plus aucun message.")
     submit(page, closure.get_by_role("button", name="Clore le dossier"), "État du dossier mis à jour.")
     accessible(page)

@@ -52,6 +52,7 @@ ALL_MARKS = {CORE_MARK, HEALTH_MARK, JUDICIAL_MARK, IDENTITY_MARK}
 URL_MATRIX = {
     "cases:detail": ("get", "detail"),
     "cases:access_log": ("get", "coordinator"),
+    "cases:print": ("get", "detail"),
     "cases:transition": ("post", "manage"),
     "cases:summary": ("post", "manage"),
     "cases:assign": ("post", "manage"),

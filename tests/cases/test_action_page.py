@@ -280,10 +280,10 @@ def test_a_refused_action_takes_its_share_back(people, case):
 
 
 def test_only_someone_allowed_to_share_may_propose_a_share(client, login, people, case):
-    """The magistrate on the case may add actions but not share: no share field, a forged one ignored,
+    """The education referent on the case may add actions but not share: no share field, a forged one ignored,
     and the domain refuses it."""
-    case.co_workers.add(people.magistrate)
-    login(client, people.magistrate)
+    case.co_workers.add(people.education_referent)
+    login(client, people.education_referent)
     form = client.get(reverse("cases:add_action", args=[case.public_id])).context["form"]
     assert "share" not in form.fields
     client.post(
@@ -295,7 +295,7 @@ def test_only_someone_allowed_to_share_may_propose_a_share(client, login, people
     with pytest.raises(actions.ActionRefused, match="seule la coordination"):
         actions.create_action(
             case=case,
-            actor=people.magistrate,
+            actor=people.education_referent,
             title=TITLE,
             owner_organisation=people.association_worker.organisation,
             share_with=actions.ShareRequest(

@@ -90,3 +90,61 @@ def test_a_page_beyond_the_history_is_empty_not_an_error(client, login, people, 
     response = client.get(reverse("cases:detail", args=[case.public_id]), {"historique": "40"})
     assert response.status_code == 200
     assert "Ligne 0000" not in response.content.decode()
+
+
+def add_rows(case, people, count, *, start=0):
+    """People, actions of each compartment, follow-ups, notes, shares and meetings: every kind of row
+    the case page and its summary list."""
+    from halte.cases.models import Action, FollowUp, Involvement, Person, Share
+    from halte.meetings.models import AgendaItem
+    from tests.meetings.conftest import make_meeting
+
+    coordinator = people.coordinator
+    for index in range(start, start + count):
+        person = Person.objects.create(kind="pupil", first_name=f"Élève{index}", last_name="Nom")
+        Involvement.objects.create(case=case, person=person, role="victim" if index % 2 else "alleged_author")
+        for compartment, owner in (
+            (Compartment.CORE, coordinator),
+            (Compartment.HEALTH, people.social_worker),
+            (Compartment.JUDICIAL, people.magistrate),
+        ):
+            Action.objects.create(
+                case=case,
+                title=f"Action {index}",
+                compartment=compartment,
+                owner_organisation=owner.organisation,
+                owner=owner,
+                due_at=timezone.now() + timedelta(days=index + 1),
+                created_by=coordinator,
+            )
+            Note.objects.create(case=case, compartment=compartment, text=f"Note {index}", author=owner)
+        FollowUp.objects.create(case=case, day=100 + index, due_on=timezone.localdate() + timedelta(days=index))
+        meeting = make_meeting(coordinator, timezone.now() + timedelta(days=index + 1))
+        AgendaItem.objects.create(meeting=meeting, case=case, position=0, reason=AgendaItem.Reason.NEW_URGENT)
+    Share.objects.create(
+        case=case,
+        organisation=people.police.organisation,
+        compartments=[Compartment.JUDICIAL],
+        legal_basis="art_40",
+        expires_on=timezone.localdate() + timedelta(days=30 + start),
+        created_by=coordinator,
+    )
+
+
+@pytest.mark.parametrize("name", ["coordinator", "social_worker", "magistrate", "school_a_staff"])
+@pytest.mark.parametrize("url_name", ["cases:detail", "cases:print"])
+def test_the_case_page_and_its_summary_cost_the_same_queries_with_many_rows(
+    client, login, people, case, name, url_name
+):
+    """Two people, actions, notes, follow-ups and meetings, or twenty-five of each: the same queries."""
+    membership = getattr(people, name)
+    case.co_workers.add(people.social_worker, people.magistrate)
+    login(client, membership)
+    url = reverse(url_name, args=[case.public_id])
+    add_rows(case, people, 2)
+    few, page = queries_of(client, url)
+    assert "Élève1 Nom" in page
+    add_rows(case, people, 23, start=2)
+    many, page = queries_of(client, url)
+    assert "Élève24 Nom" in page
+    assert many == few

@@ -76,9 +76,11 @@ def test_closing_without_an_outcome_is_refused(client, login, people, case):
 
 def test_the_closure_form_carries_the_watch_period(client, login, people, case):
     login(client, people.coordinator)
-    page = client.get(reverse("cases:detail", args=[case.public_id])).content.decode()
+    close_url = reverse("cases:transition", args=[case.public_id, "close"])
+    assert f'href="{close_url}"' in client.get(reverse("cases:detail", args=[case.public_id])).content.decode()
+    page = client.get(close_url).content.decode()  # the closure form, on its own page
     assert 'name="watch_days"' in page
-    assert 'for="veille-close"' in page
+    assert 'for="close-watch_days"' in page
 
 
 # --- Watch reminders ------------------------------------------------------------------------------------

@@ -45,8 +45,8 @@ def test_checkpoints_follow_the_priority(priority, days):
 
 def test_the_form_uses_radios_in_fieldsets(client, login, people, case):
     login(client, people.coordinator)
-    page = client.get(reverse("cases:detail", args=[case.public_id])).content.decode()
     for follow_up in case.follow_ups.all():
+        page = client.get(reverse("cases:follow_up", args=[case.public_id, follow_up.public_id])).content.decode()
         for field in ("victim_view", "wellbeing", "decision"):
             assert f'id="radio-id_suivi-{follow_up.pk}-{field}"' in page
             assert f'type="radio" name="suivi-{follow_up.pk}-{field}"' in page
@@ -117,10 +117,11 @@ def test_proposing_closure_brings_the_closure_form_forward(client, login, people
     assert "propose de clore" not in page
     follow_up = case.follow_ups.get(day=7)
     response = post_follow_up(client, case, follow_up, victim_view="better", wellbeing="5", decision="close")
-    assert response.url == reverse("cases:detail", args=[case.public_id]) + "#cloture"
+    close_url = reverse("cases:transition", args=[case.public_id, "close"])
+    assert response.url == close_url  # straight to the closure form
     page = client.get(reverse("cases:detail", args=[case.public_id])).content.decode()
     assert "Le dernier point de suivi propose de clore le dossier" in page
-    assert 'class="fr-callout fr-mt-2w" id="cloture"' in page
+    assert f'href="{close_url}"' in page
 
 
 def test_a_checkpoint_cannot_be_recorded_twice_and_bad_input_saves_nothing(client, login, people, case):
@@ -138,7 +139,7 @@ def test_a_checkpoint_cannot_be_recorded_twice_and_bad_input_saves_nothing(clien
     response = post_follow_up(client, case, follow_up, victim_view="worse", wellbeing="1", decision="escalate")
     follow_up.refresh_from_db()
     assert follow_up.victim_view == "better"
-    assert "déjà enregistré" in client.get(reverse("cases:detail", args=[case.public_id])).content.decode()
+    assert "déjà enregistré" in response.content.decode()  # said on the checkpoint's page
     assert AuditEvent.objects.filter(action=AuditAction.CASE_FOLLOW_UP).count() == 1
 
 

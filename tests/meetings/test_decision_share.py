@@ -110,9 +110,9 @@ def test_spare_lines_with_the_prefilled_share_stay_blank(client, login, people, 
 
 
 def test_who_may_not_share_is_not_offered_the_share_and_cannot_forge_it(client, login, people, cell):
-    """The magistrate on the case writes minutes but does not share: no share field, a forged one ignored."""
-    cell.case_a.co_workers.add(people.magistrate)
-    login(client, people.magistrate)
+    """The education referent on the case writes minutes but does not share: no share field, a forged one ignored."""
+    cell.case_a.co_workers.add(people.education_referent)
+    login(client, people.education_referent)
     form = client.get(url_of(cell.item_a)).context["formset"].forms[0]
     assert "share" not in form.fields
     association = people.association_worker.organisation
