@@ -35,7 +35,7 @@ from halte.accounts.models import Role
 from halte.cases.enums import ClosureOutcome, Compartment
 from halte.cases.enums import Role as InvolvementRole
 from halte.cases.guardians import guardians_by_pupil, pupils_of
-from halte.cases.models import Case, Guardianship, Note, Person
+from halte.cases.models import Case, Guardianship, Involvement, Note, Person
 from halte.directory.cells import cell_for, departement_of
 from halte.directory.models import Partner
 from halte.interventions import families as intervention_families
@@ -359,16 +359,32 @@ def closure_recipients(case: Case) -> list[tuple[Person, list[str]]]:
 
 
 def victim_side_guardians(case: Case, guardians: list[Person]) -> list[Person]:
-    """The guardians of the case, less those the family contacts show as the alleged author's family only.
-
-    A case records guardians without saying whose; a contact with the author's family names them.
-    """
+    """The guardians of the case on the victim's side: less those linked (``Guardianship``) only to
+    pupils of the case who are not its victims — an alleged author's or a witness's parents — and less
+    those the family contacts show as the alleged author's family only (a guardian no link names)."""
+    victims = set(
+        Involvement.objects.filter(case=case, role=InvolvementRole.VICTIM).values_list("person_id", flat=True)
+    )
+    pupils = {pupil.pk for pupil in pupils_of(case)}
+    wards: dict[int, set[int]] = {}
+    for guardian_id, child_id in Guardianship.objects.filter(
+        guardian__in=[person.pk for person in guardians], child_id__in=pupils
+    ).values_list("guardian_id", "child_id"):
+        wards.setdefault(guardian_id, set()).add(child_id)
     families: dict[int, set[str]] = {}
     for person_id, family in FamilyContact.objects.filter(case=case, person__isnull=False).values_list(
         "person_id", "family"
     ):
         families.setdefault(person_id, set()).add(family)
-    return [person for person in guardians if families.get(person.pk) != {Family.AUTHOR}]
+    kept = []
+    for person in guardians:
+        linked = wards.get(person.pk)
+        if linked is not None:
+            if linked & victims:
+                kept.append(person)
+        elif families.get(person.pk) != {Family.AUTHOR}:
+            kept.append(person)
+    return kept
 
 
 def _people_with_roles(case: Case, roles: Sequence[str]) -> list[tuple[Person, list[str]]]:
@@ -507,6 +523,14 @@ def closure_letter(case: Case, *, author, readable: frozenset[str], now: datetim
     if recipient is not None and recipient.pk not in {person.pk for person, _roles in closure_recipients(case)}:
         raise DocumentRefused(_("Cette personne n’est pas un représentant légal de ce dossier."))
     victims = _involved(case)[InvolvementRole.VICTIM]
+    # A family the parquet asked not to inform is not written to (as for a convocation).
+    if any(intervention_families.is_restricted(case, victim) for victim in victims):
+        raise DocumentRefused(
+            _(
+                "La famille de l’élève est sous la consigne « ne pas informer » (besoin de l’enquête) : "
+                "aucun courrier ne peut lui être adressé tant que la consigne n’est pas levée."
+            )
+        )
     context = _common(case, author, now, DocumentKind.CLOSURE_LETTER, family_facing=True)
     context.update(
         recipient=recipient,

@@ -566,3 +566,29 @@ def test_closure_letter_draws_on_the_interventions_definition_of_family_facing_m
 
     monkeypatch.setattr(intervention_measures, "family_facing_measures", narrower)
     assert "Adulte référent nommé" not in closure_letter_measures(case, people)
+
+
+def test_an_alleged_author_s_parent_linked_to_that_pupil_is_never_on_the_victim_s_side(filled, world, people):
+    """A guardian added on the alleged author (a Guardianship, no family contact yet) is that child's
+    parent: absent from the IP's guardians, and no closure letter may be addressed to them."""
+    from halte.interventions.models import FamilyContact
+
+    FamilyContact.objects.filter(person=filled.author_guardian).delete()
+    _document, data = make(world.case_a, people.coordinator, "ip")
+    assert_present(data, "MARTIN Sophie")
+    assert_absent(data, "DURAND Marc", "06 98 76 54 32")
+    case = close(world.case_a)
+    assert filled.author_guardian.pk not in {person.pk for person, _roles in content.closure_recipients(case)}
+    with pytest.raises(actions.DocumentRefused):
+        actions.generate(case=case, actor=people.coordinator, kind="closure_letter", recipient=filled.author_guardian)
+
+
+def test_no_closure_letter_to_a_family_the_parquet_asked_not_to_inform(filled, world, people):
+    from halte.interventions import families
+
+    case = close(world.case_a)
+    families.set_restriction(case=case, actor=people.magistrate, pupil=filled.victim, reason="Audition à venir")
+    before = Document.objects.count()
+    with pytest.raises(actions.DocumentRefused, match="ne pas informer"):
+        actions.generate(case=case, actor=people.coordinator, kind="closure_letter", recipient=filled.guardian)
+    assert Document.objects.count() == before
