@@ -246,6 +246,13 @@ def can_manage_share(membership, share: Share) -> bool:
     return all(can_share_compartment(membership, share.case, c) for c in share.compartments)
 
 
+def shared_with_names(membership, case: Case) -> list[str]:
+    """The organisations the case is shared with, as the sharing section lists them to this member:
+    only the shares it may manage (a judicial share does not exist for the coordination)."""
+    shares = case.shares.active().select_related("organisation", "case")
+    return sorted({share.organisation.name for share in shares if can_manage_share(membership, share)})
+
+
 def can_write_note(membership, case: Case, compartment: str) -> bool:
     if compartment == IDENTITY:
         return False

@@ -327,7 +327,7 @@ def add_action(request, public_id):
     context = {
         "case": case,
         "form": form,
-        "shared_with": sorted({s.organisation.name for s in case.shares.active().select_related("organisation")}),
+        "shared_with": access.shared_with_names(request.membership, case),
     }
     return render(request, "cases/add_action.html", context)
 

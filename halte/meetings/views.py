@@ -478,11 +478,7 @@ def item_detail(request, public_id, item_id):
         "can_write": can_write,
         # Who already reads the case through a share: the decision form says who will need one.
         "proposes_share": can_write and case_access.can_share(membership, item.case),
-        "shared_with": sorted(
-            {share.organisation.name for share in item.case.shares.active().select_related("organisation")}
-        )
-        if can_write
-        else [],
+        "shared_with": case_access.shared_with_names(membership, item.case) if can_write else [],
     }
     return render(request, "meetings/item.html", context)
 

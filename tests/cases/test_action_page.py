@@ -405,3 +405,30 @@ def test_the_page_is_linked_from_nos_actions_today_and_the_notification(client, 
     assert page_url(action) in client.get(reverse("cases:my_actions")).content.decode()
     assert page_url(action) in client.get(reverse("www:staff_home")).content.decode()
     assert Notification.objects.get(membership=people.association_worker).url == page_url(action)
+
+
+def test_the_coordination_is_not_told_of_a_judicial_share_when_it_gives_an_action(client, login, people, case):
+    """« Dossier déjà partagé avec » lists only the shares the member may manage: the parquet's judicial
+    share with a police unit does not exist for the coordination."""
+    police = people.police.organisation
+    Share.objects.create(
+        case=case,
+        organisation=police,
+        compartments=["judicial"],
+        legal_basis="art40",
+        expires_on=timezone.localdate() + timedelta(days=30),
+        created_by=people.magistrate,
+    )
+    Share.objects.create(
+        case=case,
+        organisation=people.association_worker.organisation,
+        compartments=["core"],
+        legal_basis="convention",
+        expires_on=timezone.localdate() + timedelta(days=30),
+        created_by=people.coordinator,
+    )
+    login(client, people.coordinator)
+    response = client.get(reverse("cases:add_action", args=[case.public_id]))
+    assert response.context["shared_with"] == [people.association_worker.organisation.name]
+    assert f"Dossier déjà partagé avec : {people.association_worker.organisation.name}." in response.content.decode()
+    assert police.name not in response.context["shared_with"]
