@@ -33,6 +33,15 @@ def with_share(compartments=("core",), basis="secret_partage"):
 
 
 def test_the_decision_form_proposes_the_share_prefilled(client, login, people, cell):
+    # The parquet's judicial share with the police (the cell fixture) does not exist for the coordination.
+    Share.objects.create(
+        case=cell.case_a,
+        organisation=people.association_worker.organisation,
+        compartments=["core"],
+        legal_basis="convention",
+        expires_on=timezone.localdate() + timedelta(days=30),
+        created_by=people.coordinator,
+    )
     login(client, people.coordinator)
     response = client.get(url_of(cell.item_a))
     first = response.context["formset"].forms[0]
@@ -40,7 +49,8 @@ def test_the_decision_form_proposes_the_share_prefilled(client, login, people, c
     assert first["share_legal_basis"].initial == "convention"
     page = response.content.decode()
     assert "Partager aussi le dossier avec cette structure" in page
-    assert "Dossier déjà partagé avec : DIPN de la Somme." in page
+    assert f"Dossier déjà partagé avec : {people.association_worker.organisation.name}." in page
+    assert "DIPN de la Somme" not in response.context["shared_with"]
 
 
 def test_a_decision_with_its_share_opens_the_case_to_the_association(client, login, people, cell):
