@@ -27,7 +27,17 @@ from halte.notifications.service import notify
 from halte.reports.enums import Status as ReportStatus
 
 from . import targets, timeline
-from .enums import ActionStatus, Compartment, EventKind, PersonKind, Priority, Qualification, State, TriageOutcome
+from .enums import (
+    OPEN_STATES,
+    ActionStatus,
+    Compartment,
+    EventKind,
+    PersonKind,
+    Priority,
+    Qualification,
+    State,
+    TriageOutcome,
+)
 from .models import Action, Case, Event, FollowUp, Involvement, Link, Note, Person, SeverityAssessment, Share, Triage
 from .severity import Assessment, Criteria, assess
 
@@ -68,6 +78,14 @@ def _bump(case: Case, expected_version: int | None) -> None:
     if rows.update(version=F("version") + 1, updated_at=timezone.now()) != 1:
         raise StaleCase()
     case.refresh_from_db(fields=["version", "updated_at"])
+
+
+def _require_open(case: Case) -> None:
+    """Follow-ups belong to an open case (read again after ``_bump`` took its row: a closure that
+    committed first is seen)."""
+    case.refresh_from_db(fields=["state"])
+    if case.state not in OPEN_STATES:
+        raise ActionRefused(_("Ce dossier est clos : rouvrez-le pour enregistrer ou prévoir un point de suivi."))
 
 
 def _event(case: Case, actor, kind: str, text: str, subject: str | None = None) -> Event:
@@ -407,6 +425,7 @@ def record_follow_up(
             raise ActionRefused(_("Ce point de suivi est déjà enregistré."))
         case = locked.case
         _bump(case, None)
+        _require_open(case)
         locked.done_at = timezone.now()
         locked.victim_view = victim_view
         locked.wellbeing = wellbeing
@@ -458,6 +477,7 @@ def add_follow_up(*, case: Case, actor, due_on: date) -> FollowUp:
     day = (due_on - opened_on).days
     with transaction.atomic():
         _bump(case, None)
+        _require_open(case)
         if FollowUp.objects.filter(case=case, day=day).exists():
             raise ActionRefused(_("Un point de suivi est déjà prévu ce jour-là."))
         try:

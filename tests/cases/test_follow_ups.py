@@ -189,3 +189,25 @@ def test_an_extra_checkpoint_more_than_a_year_after_the_opening_is_refused(clien
     assert case.follow_ups.get(due_on=last).day == 365
     page = client.get(reverse("cases:detail", args=[case.public_id])).content.decode()
     assert f'max="{last.isoformat()}"' in page
+
+
+def test_no_checkpoint_is_recorded_nor_added_on_a_closed_case(client, login, people, case):
+    """The links are gone from a closed case's page; a forged post is refused too, and the school's
+    « renforcer » cannot alert the coordinators about a case already closed."""
+    from halte.cases.models import Case
+
+    Case.objects.filter(pk=case.pk).update(state="closed", closed_at=timezone.now(), closure_outcome="stopped")
+    login(client, people.coordinator)
+    follow_up = case.follow_ups.get(day=7)
+    response = post_follow_up(client, case, follow_up, victim_view="worse", wellbeing="1", decision="escalate")
+    assert "Ce dossier est clos" in response.content.decode()
+    follow_up.refresh_from_db()
+    assert follow_up.done_at is None
+    assert not Notification.objects.exists()
+    on = timezone.localdate() + timedelta(days=3)
+    client.post(
+        reverse("cases:add_follow_up", args=[case.public_id]),
+        {"extra-due_on": on.isoformat(), "extra-submission_token": new_token()},
+    )
+    assert case.follow_ups.count() == 3
+    assert not AuditEvent.objects.filter(action=AuditAction.CASE_FOLLOW_UP).exists()
