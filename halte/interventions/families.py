@@ -31,7 +31,8 @@ from halte.access.interventions import (
 from halte.audit.models import Action as AuditAction
 from halte.cases.enums import EventKind, PersonKind
 from halte.cases.enums import Role as InvolvementRole
-from halte.cases.models import Case, Involvement, Person
+from halte.cases.guardians import pupils_of
+from halte.cases.models import Case, Guardianship, Involvement, Person
 
 from .common import InterventionRefused, audit, case_url, check_not_future, event, is_involved, lock_case
 from .measures import family_facing_measures
@@ -146,6 +147,14 @@ def record_family_contact(
         raise InterventionRefused(_("Résumez l’échange."))
     if person is not None and not is_involved(case, person):
         raise InterventionRefused(_("La personne contactée doit être une personne du dossier."))
+    if person is not None and not _of_family(case, family.pupil, person):
+        raise InterventionRefused(
+            _(
+                "La personne contactée n’est pas de la famille de %(pupil)s : choisissez l’élève ou l’un de "
+                "ses représentants légaux."
+            )
+            % {"pupil": family.pupil}
+        )
     check_not_future(at, str(FUTURE_CONTACT))
     with transaction.atomic():
         lock_case(case)
@@ -181,6 +190,20 @@ def record_family_contact(
         if informed_of_situation:
             _mark_informed(case=case, actor=actor, family=family, at=at)
     return contact
+
+
+def _of_family(case: Case, pupil: Person, person: Person) -> bool:
+    """The person contacted belongs to the pupil's family: the pupil, one of the pupil's guardians, or
+    an adult of the case linked to no pupil of it (a guardian recorded before the links existed). A
+    parent linked to another pupil is that pupil's family — under its own « ne pas informer » maybe."""
+    if person.pk == pupil.pk:
+        return True
+    wards = set(Guardianship.objects.filter(guardian=person).values_list("child_id", flat=True))
+    if pupil.pk in wards:
+        return True
+    if person.kind == PersonKind.PUPIL:
+        return False
+    return not wards & {other.pk for other in pupils_of(case)}
 
 
 def _mark_informed(*, case: Case, actor, family: FamilyOf, at: datetime) -> None:

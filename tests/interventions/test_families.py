@@ -365,3 +365,23 @@ def test_family_facing_measures_never_list_a_judicial_measure(people, world, cas
     )
     assert set(families.family_facing_measures(world.case_a)) == {core, disciplinary}
     assert set(measures.family_facing_measures(world.case_a)) == {core, disciplinary}
+
+
+def test_a_parent_of_a_restricted_family_cannot_be_recorded_informed_under_another_family(
+    client, login, people, world, cast
+):
+    """The victim's mother is under « ne pas informer »: choosing the author's family with her as the
+    person contacted does not get round it — a parent linked to a pupil belongs to that pupil's family."""
+    from halte.cases.models import Guardianship
+
+    Guardianship.objects.create(child=cast.victim, guardian=cast.victim_guardian, relationship="mother")
+    restrict(people, world, cast.victim)
+    login(client, people.school_a_staff)
+    forged = contact_payload(people, cast, pupil=str(cast.author.public_id), informed_of_situation="on")
+    response = client.post(contact_url(world.case_a), forged)
+    assert response.status_code == 400
+    assert "n’est pas de la famille de" in response.content.decode()
+    assert not FamilyContact.objects.exists()
+    assert not ParentsInformation.objects.exists()
+    # Her own family's contact, not informing, stays possible.
+    assert client.post(contact_url(world.case_a), contact_payload(people, cast)).status_code == 302
