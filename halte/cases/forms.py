@@ -375,7 +375,9 @@ class ShareProposalMixin:
         decision lines)."""
         return any(name not in self.SHARE_DETAILS for name in self.changed_data)  # type: ignore[attr-defined]
 
-    def add_share_fields(self) -> None:
+    def add_share_fields(self, allowed: list[str] | None = None) -> None:
+        """`allowed`: the compartments the member may share on this case (``access.cases
+        .share_compartments_for``); a compartment they may not share is not offered."""
         fields = self.fields  # type: ignore[attr-defined]
         fields["share"] = forms.BooleanField(
             label=_("Partager aussi le dossier avec cette structure"),
@@ -388,7 +390,7 @@ class ShareProposalMixin:
         )
         fields["share_compartments"] = forms.MultipleChoiceField(
             label=_("Volets à partager"),
-            choices=[(c.value, c.label) for c in enums.SHAREABLE],
+            choices=[(c.value, c.label) for c in enums.SHAREABLE if allowed is None or c.value in allowed],
             widget=forms.CheckboxSelectMultiple,
             initial=[enums.Compartment.CORE],
             required=False,
@@ -461,7 +463,7 @@ class ActionForm(ShareProposalMixin, SubmissionTokenMixin, HalteForm):
         label=_("Action du volet judiciaire (visible seulement de ceux qui lisent ce volet)"), required=False
     )
 
-    def __init__(self, *args, case: Case, judicial: bool = False, **kwargs):
+    def __init__(self, *args, case: Case, judicial: bool = False, share_allowed: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
         organisations = Organisation.objects.filter(is_active=True).order_by("name")
@@ -475,7 +477,7 @@ class ActionForm(ShareProposalMixin, SubmissionTokenMixin, HalteForm):
         self.fields["owner"].label_from_instance = _membership_label
         if not judicial:
             del self.fields["judicial"]
-        self.add_share_fields()
+        self.add_share_fields(share_allowed)
 
     def clean_due_at(self):
         value = self.cleaned_data["due_at"]

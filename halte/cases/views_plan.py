@@ -287,7 +287,13 @@ def add_action(request, public_id):
     _require(access.can_add_action(request.membership, case))
     judicial = access.can_read(request.membership, case, Compartment.JUDICIAL)
     posted = request.method == "POST"
-    form = ActionForm(request.POST if posted else None, case=case, judicial=judicial, prefix="action")
+    form = ActionForm(
+        request.POST if posted else None,
+        case=case,
+        judicial=judicial,
+        share_allowed=access.share_compartments_for(request.membership, case),
+        prefix="action",
+    )
     if not access.can_share(request.membership, case):
         for name in ("share", *ActionForm.SHARE_DETAILS):
             del form.fields[name]

@@ -423,6 +423,7 @@ class DecisionForm(ShareProposalMixin, HalteForm):
         member_choices=None,
         followed_organisation_ids=None,
         proposes_share=True,
+        share_allowed=None,
         **kwargs,
     ):
         """`members` validates the owner; `member_choices` (grouped by organisation) lists them once
@@ -437,7 +438,7 @@ class DecisionForm(ShareProposalMixin, HalteForm):
             self.fields["owner"].choices = member_choices
         self.followed_organisation_ids = followed_organisation_ids
         if proposes_share:  # only for who may share the case (``access.cases.can_share``)
-            self.add_share_fields()
+            self.add_share_fields(share_allowed)
 
     def clean(self):
         data = super().clean()

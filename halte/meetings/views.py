@@ -426,7 +426,11 @@ def item_detail(request, public_id, item_id):
         formset = DecisionFormSet(
             request.POST if posted else None,
             prefix="decisions",
-            form_kwargs={**decision_form_kwargs(), "proposes_share": proposes_share},
+            form_kwargs={
+                **decision_form_kwargs(),
+                "proposes_share": proposes_share,
+                "share_allowed": case_access.share_compartments_for(membership, item.case),
+            },
         )
         if posted:
             form_ok, formset_ok = form.is_valid(), formset.is_valid()

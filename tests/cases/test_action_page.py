@@ -432,3 +432,12 @@ def test_the_coordination_is_not_told_of_a_judicial_share_when_it_gives_an_actio
     assert response.context["shared_with"] == [people.association_worker.organisation.name]
     assert f"Dossier déjà partagé avec : {people.association_worker.organisation.name}." in response.content.decode()
     assert police.name not in response.context["shared_with"]
+
+
+def test_the_share_proposed_with_an_action_offers_only_what_the_member_may_share(client, login, people, case):
+    """The coordination shares the core and health parts, never the judicial one it does not read."""
+    login(client, people.coordinator)
+    form = client.get(reverse("cases:add_action", args=[case.public_id])).context["form"]
+    offered = {value for value, _label in form.fields["share_compartments"].choices}
+    assert "judicial" not in offered
+    assert "core" in offered

@@ -47,6 +47,8 @@ def test_the_decision_form_proposes_the_share_prefilled(client, login, people, c
     first = response.context["formset"].forms[0]
     assert first["share_compartments"].initial == ["core"]
     assert first["share_legal_basis"].initial == "convention"
+    # The coordination does not read the judicial part: it is not offered to share it.
+    assert "judicial" not in {value for value, _label in first.fields["share_compartments"].choices}
     page = response.content.decode()
     assert "Partager aussi le dossier avec cette structure" in page
     assert f"Dossier déjà partagé avec : {people.association_worker.organisation.name}." in page
