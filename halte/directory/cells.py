@@ -24,6 +24,14 @@ class Cell:
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def subject(self) -> str:
+        """The name at the head of a sentence: « La cellule … porte à votre connaissance », not
+        « Cellule … porte »; a name that is not « Cellule … » (« Le GIP … ») is taken as written."""
+        if self.name[:8].lower() == "cellule ":
+            return "La c" + self.name[1:]
+        return self.name
+
 
 def cell_for(departement: str) -> Cell:
     """The cell of ``departement`` as the settings describe it."""

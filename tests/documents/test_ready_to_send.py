@@ -117,6 +117,8 @@ def test_art40_is_ready_to_send(filled, world, titled, partners, settings):
         == []
     )
     assert lacks(data, "cellule Halte", "Coordinateur ou coordinatrice") == []
+    # The cell at the head of its sentence takes its article.
+    assert has(data, "La cellule d’intervention rapide contre le harcèlement scolaire de la Somme porte") == []
     event = AuditEvent.objects.get(action=AuditAction.DOCUMENT_GENERATED)
     assert event.detail["addressed_to"] == str(partners["parquet"].public_id)
 
@@ -174,6 +176,7 @@ def test_every_other_kind_is_tagged_with_the_cell_and_a_signature_with_the_title
                 place="Collège A",
                 purpose="Point",
                 contact="CPE",
+                pupil=filled.victim,
             ),
         }
     elif kind == "minutes":
@@ -245,12 +248,13 @@ def test_unusual_times():
     assert not unusual_time(_next(1), time(17, 30))
 
 
-def _post(client, case, person, on, at, **extra):
+def _post(client, case, link, on, at, **extra):
+    """A convocation posted to a guardian: the recipient is her link to the pupil (``Guardianship``)."""
     from halte.core.submission import new_token
 
     url = reverse("documents:generate", args=[case.public_id, "convocation"])
     data = {
-        "recipient": str(person.public_id),
+        "recipient": str(link.public_id),
         "on": on.isoformat(),
         "at": at.strftime("%H:%M"),
         "place": "Collège A",
@@ -265,13 +269,13 @@ def _post(client, case, person, on, at, **extra):
 def test_a_saturday_evening_convocation_needs_a_confirmation(client, login, filled, world, people):
     login(client, people.coordinator)
     saturday = _next(5)
-    response = _post(client, world.case_a, filled.guardian, saturday, time(17, 30))
+    response = _post(client, world.case_a, filled.guardian_link, saturday, time(17, 30))
     assert response.status_code == 200
     page = response.content.decode()
     assert "Jour ou heure inhabituels" in page and "week-end" in page
     assert 'name="confirm_time"' in page
     assert not world.case_a.documents.exists()
-    response = _post(client, world.case_a, filled.guardian, saturday, time(17, 30), confirm_time="on")
+    response = _post(client, world.case_a, filled.guardian_link, saturday, time(17, 30), confirm_time="on")
     assert response.status_code == 302
     assert world.case_a.documents.filter(kind="convocation").count() == 1
 
@@ -282,7 +286,7 @@ def test_a_weekday_convocation_asks_nothing(client, login, filled, world, people
     assert 'name="confirm_time"' not in response.content.decode()
     form = ConvocationForm(
         {
-            "recipient": str(filled.guardian.public_id),
+            "recipient": str(filled.guardian_link.public_id),
             "on": _next(1).isoformat(),
             "at": "10:00",
             "place": "x",
