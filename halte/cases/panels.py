@@ -57,6 +57,7 @@ PANEL_SECTIONS: dict[str, Callable[[dict[str, Any]], list[tuple[str, Any]]]] = {
     ],
     "meetings/_case_panel.html": lambda context: [("titre-reunions", _("Réunions de la cellule"))],
     "documents/_panel.html": lambda context: [("titre-documents", _("Documents"))],
+    "judicial/panel.html": lambda context: [("titre-volet-judiciaire", _("Volet judiciaire"))],
     "reports/custody/_panel.html": lambda context: [("titre-scelle", _("Pièces et scellé numérique"))],
 }
 

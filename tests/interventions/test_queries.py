@@ -64,7 +64,7 @@ def add_rows(case, people, count: int, start: int) -> None:
             at=at(days_ago(3)),
             channel="phone",
             made_by=people.coordinator,
-            person=victim.person,
+            person=victim.person if i % 2 else author,  # someone of the family contacted
             summary="Appel.",
             informed_of_situation=True,
         )

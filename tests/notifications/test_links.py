@@ -210,6 +210,9 @@ def meetings_and_mpp(people):
     held = timezone.now() - timedelta(days=20)
     mpp.record_author_meeting(series=series, actor=people.coordinator, held_at=held, conducted_by=people.coordinator)
     mpp.propose_switches(timezone.now())
+    from halte.interventions import families
+
+    families.set_restriction(case=case, actor=people.magistrate, pupil=author, reason="Audition à venir.")
 
 
 def access_grants(people):
@@ -246,7 +249,7 @@ SCENARIOS = {
         Kind.WORKSHOP_DELIVERED,
         Kind.WORKSHOP_CANCELLED,
     },
-    meetings_and_mpp: {Kind.MEETING_INVITATION, Kind.MPP_SWITCH},
+    meetings_and_mpp: {Kind.MEETING_INVITATION, Kind.MPP_SWITCH, Kind.FAMILY_RESTRICTION},
     access_grants: {Kind.ACCESS_GRANT},
 }
 
