@@ -70,10 +70,14 @@ def test_triage_to_p2_share_with_police_who_sees_only_judicial(page, browser, li
     Note.objects.create(case=case, compartment="judicial", text="Enquête ouverte, audition prévue.", author=case.lead)
     Note.objects.create(case=case, compartment="health", text="Suivi psychologique engagé.", author=case.lead)
 
-    page.get_by_role("link", name="Partager ou révoquer un partage").click()
-    page.wait_for_url("**/partages/")
-    assert_accessible(page)
-    share = page.locator("main form[novalidate]")
+    # The judicial part is the parquet's to share (the coordination does not read it).
+    magistrate = browser.new_context(base_url=live_server.url, locale="fr-FR").new_page()
+    log_in(magistrate, Role.MAGISTRATE)
+    magistrate.goto(f"/dossiers/{case.public_id}/")
+    magistrate.get_by_role("link", name="Partager ou révoquer un partage").click()
+    magistrate.wait_for_url("**/partages/")
+    assert_accessible(magistrate)
+    share = magistrate.locator("main form[novalidate]")
     share.get_by_label("Structure").select_option(
         label="Direction interdépartementale de la police nationale de la Somme"
     )
@@ -81,8 +85,9 @@ def test_triage_to_p2_share_with_police_who_sees_only_judicial(page, browser, li
     share.get_by_label("Fondement juridique").select_option("art40")
     share.get_by_label("Partage valable jusqu’au").fill("2099-12-31")
     share.get_by_role("button", name="Partager").click()
-    page.wait_for_selector("text=Dossier partagé.")
-    assert_accessible(page)
+    magistrate.wait_for_selector("text=Dossier partagé.")
+    assert_accessible(magistrate)
+    magistrate.context.close()
     page.goto("/dossiers/")
     assert_accessible(page)
     page.goto(f"/dossiers/{case.public_id}/consultations/")

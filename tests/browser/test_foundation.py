@@ -50,7 +50,7 @@ def test_demo_coordinator_logs_in_with_keyboard_only(page, assert_accessible):
     page.keyboard.press("Enter")
     page.wait_for_url("**/espace/")
     assert page.locator("main h1").inner_text().startswith("Bonjour Claire")
-    assert "Coordinateur ou coordinatrice de la cellule" in page.content()
+    assert "Coordinatrice de la cellule" in page.content()  # the role agrees with the person (Mme)
     assert_accessible(page)
 
 
