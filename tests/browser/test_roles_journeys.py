@@ -118,9 +118,9 @@ def test_the_cpe_runs_the_shared_concern_method_an_interview_and_a_follow_up(pag
 
     # The J+7 checkpoint.
     follow_up = FollowUp.objects.get(case=case)
-    form = page.locator(f"form[action$='/suivis/{follow_up.public_id}/']")
-    if not form.is_visible():  # a checkpoint due today is shown open
-        page.locator(f"h3#suivi-{follow_up.public_id} + details > summary").click()
+    page.goto(f"/dossiers/{case.public_id}/suivis/{follow_up.public_id}/")  # the checkpoint's own page
+    assert_accessible(page)
+    form = page.locator("main form").filter(has=page.get_by_label("Observations"))
     prefix = f"id_suivi-{follow_up.pk}"
     page.locator(f"label[for={prefix}-victim_view_0]").click()  # « Mieux »
     page.locator(f"label[for={prefix}-wellbeing_3]").click()  # 4 out of 5
@@ -167,6 +167,8 @@ def test_the_magistrate_records_the_judicial_facts_and_shares_the_judicial_part(
 
     # The judicial part shared with the police unit, with its legal basis and an expiry.
     until = timezone.localdate() + timedelta(days=90)
+    page.goto(f"/dossiers/{case.public_id}/partages/")  # the sharing page
+    assert_accessible(page)
     page.get_by_label("Structure").select_option(label=police.name)
     page.locator("label[for=id_compartments_1]").click()  # « Volet judiciaire »
     page.get_by_label("Fondement juridique").select_option("art40")
