@@ -129,6 +129,30 @@ class TriageDecision:
     link_to: Case | None = None
     # The pupils of the report the coordinator kept (those dropped are not here): the case's people.
     pupils: list[ReportedPupilChoice] = field(default_factory=list)
+    # Attaching to a case of another school brings the report's pupils, and with them their families
+    # and any « ne pas informer » they carry, into that school's case: only once confirmed.
+    confirm_other_school: bool = False
+
+
+def other_school_of(report, case: Case):
+    """The case's school when it is not the report's (nor one of the case's other schools), else None."""
+    if report.school_id is None or case.school_id is None or case.school_id == report.school_id:
+        return None
+    if case.other_schools.filter(pk=report.school_id).exists():
+        return None
+    return case.school
+
+
+def other_school_warning(report, case: Case) -> str:
+    """The warning shown before attaching a report to a case of another school (empty when it is not)."""
+    school = other_school_of(report, case)
+    if school is None:
+        return ""
+    return _(
+        "Le dossier %(ref)s appartient à un autre établissement (%(school)s) que celui du signalement : les élèves "
+        "du signalement et leurs familles y seront rattachés, et le personnel de %(school)s les verra. Cochez "
+        "la case de confirmation pour rattacher quand même."
+    ) % {"ref": case.reference, "school": school}
 
 
 def triage_report(*, report, actor: Membership, decision: TriageDecision) -> Triage:
@@ -157,6 +181,9 @@ def triage_report(*, report, actor: Membership, decision: TriageDecision) -> Tri
             case = decision.attach_to
             if case is None:
                 raise ActionRefused(_("Choisissez le dossier auquel rattacher ce signalement."))
+            warning = other_school_warning(report, case)
+            if warning and not decision.confirm_other_school:
+                raise ActionRefused(warning)
             _attach(report=report, case=case, actor=actor)
         elif not decision.reason.strip():
             raise ActionRefused(_("Indiquez le motif."))

@@ -74,6 +74,14 @@ class TriageForm(HalteForm):
         required=False,
         help_text=_("Par exemple HS-2026-000042."),
     )
+    confirm_other_school = forms.BooleanField(
+        label=_("Je confirme le rattachement à un dossier d’un autre établissement"),
+        required=False,
+        help_text=_(
+            "Seulement si le dossier choisi appartient à un autre établissement que celui du signalement : "
+            "ses élèves et leurs familles y seront rattachés."
+        ),
+    )
     follow_up_on = forms.DateField(
         label=_("Point de suivi avec l’établissement le"),
         required=False,

@@ -116,6 +116,7 @@ def triage(request, public_id):
                 redirected_to=chosen["redirected_to"],
                 link_to=link_to,
                 pupils=_kept_pupils(pupils),
+                confirm_other_school=chosen["confirm_other_school"],
             )
             try:
                 result = actions.triage_report(report=report, actor=request.membership, decision=decision)

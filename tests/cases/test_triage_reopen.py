@@ -168,3 +168,52 @@ def _criteria_data(page) -> dict:
     data["c-qualification"] = "bullying"
     data.update(pupils_as_shown(page))
     return data
+
+
+# --- Attaching to a case of another school ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["reopen", "attach"])
+def test_attaching_to_another_school_s_case_is_refused_until_confirmed(client, login, people, how):
+    """The report's pupils (and their families, their guardians, any « ne pas informer ») go with it:
+    into another school's case only on an explicit confirmation, after a warning naming that school."""
+    other_school = people.school_b_staff.school
+    closed = a_closed_case(people, "HS-2025-000011", other_school, names=(("Kévin", "Martin"),))
+    report = a_report(people, people.school_a_staff.school)
+    login(client, people.coordinator)
+    url = reverse("cases:triage", args=[report.public_id])
+    data = _criteria_data(client.get(url))
+    if how == "reopen":
+        data["reopen"] = closed.reference
+    else:
+        data.update({"decide": "1", "t-outcome": "attach", "t-attach_to": closed.reference})
+    refused = client.post(url, data)
+    assert refused.status_code == 200
+    html = refused.content.decode()
+    assert f"appartient à un autre établissement ({other_school})" in html
+    assert "Je confirme le rattachement à un dossier d’un autre établissement" in html
+    report.refresh_from_db()
+    assert report.case is None
+    assert not hasattr(report, "triage")
+    closed.refresh_from_db()
+    assert closed.state == State.CLOSED
+    assert closed.involvements.count() == 1  # nobody of the report was carried in
+
+    data["t-confirm_other_school"] = "on"
+    confirmed = client.post(url, data)
+    assert confirmed.status_code == 302
+    report.refresh_from_db()
+    assert report.case == closed
+
+
+def test_attaching_within_the_same_school_asks_no_confirmation(client, login, people):
+    school = people.school_a_staff.school
+    open_case = make_case("HS-2025-000012", school, people.coordinator)
+    report = a_report(people, school)
+    login(client, people.coordinator)
+    url = reverse("cases:triage", args=[report.public_id])
+    data = _criteria_data(client.get(url))
+    data.update({"decide": "1", "t-outcome": "attach", "t-attach_to": open_case.reference})
+    assert client.post(url, data).status_code == 302
+    report.refresh_from_db()
+    assert report.case == open_case
