@@ -70,6 +70,13 @@ def adults_of(case: Case) -> list[Person]:
     return list(seen.values())
 
 
+def other_cases_count(person: Person, case: Case) -> int:
+    """How many other cases this person is involved in: a person record is shared between cases, so an
+    edit made from one case shows in the others. A number only — never which cases (the member may not
+    read them)."""
+    return Involvement.objects.filter(person=person).exclude(case=case).values("case_id").distinct().count()
+
+
 def guardians_by_pupil(pupils: list[Person]) -> dict[int, list[Guardianship]]:
     """Each pupil's guardians, those holding parental authority first (one query)."""
     found: dict[int, list[Guardianship]] = {pupil.pk: [] for pupil in pupils}

@@ -74,6 +74,8 @@ def guardian_add(request, public_id, person_id):
             "submit_label": _("Ajouter le représentant légal"),
             "current": guardians.guardians_by_pupil([child])[child.pk],
             "child": child,
+            # The link is the pupil's, whatever the case: it shows in the pupil's other cases too.
+            "other_cases": guardians.other_cases_count(child, case),
         },
     )
 
@@ -104,5 +106,6 @@ def person_contact(request, public_id, person_id):
             "form": form,
             "title": _("Coordonnées de %(name)s — %(ref)s") % {"name": person, "ref": case.reference},
             "submit_label": _("Enregistrer les coordonnées"),
+            "other_cases": guardians.other_cases_count(person, case),
         },
     )

@@ -184,3 +184,24 @@ def test_a_pupil_is_added_without_contact_details(client, login, people, world):
     )
     assert "Les coordonnées d’un élève sont celles de ses représentants légaux" in response.content.decode()
     assert not Person.objects.filter(last_name="Nouvelle").exists()
+
+
+def test_the_edit_page_says_the_person_is_in_other_cases_without_naming_them(client, login, people, world):
+    """A person record is shared between cases: editing it from one case changes it in the others. The
+    school of case A is told how many, never which (it cannot read school B's case)."""
+    adult = involve(world.case_a, "guardian", "Marc", "Bernard", kind="adult")
+    url = contact_url(world.case_a, adult)
+    login(client, people.school_a_staff)
+    alone = client.get(url).content.decode()
+    assert "figure aussi dans" not in alone
+    Involvement.objects.create(case=world.case_b, person=adult, role="guardian")
+    Involvement.objects.create(case=world.revoked, person=adult, role="reporter")
+    html = client.get(url).content.decode()
+    assert "Cette personne figure aussi dans 2 autres dossiers : la modification s’y appliquera." in html
+    for other in (world.case_b, world.revoked):
+        assert other.reference not in html
+        assert str(other.public_id) not in html
+    child = involve(world.case_a, "victim", "Jo", "Bernard")
+    Involvement.objects.create(case=world.case_b, person=child, role="witness")
+    page = client.get(guardian_url(world.case_a, child)).content.decode()
+    assert "Cette personne figure aussi dans 1 autre dossier : la modification s’y appliquera." in page
