@@ -21,8 +21,8 @@ Writing:
   when the judicial compartment is shared with their organisation;
 - switching a shared-concern series to the sanctions track, or deciding to keep going when Halte
   proposes it: the coordinator or the lead of the case;
-- documenting that the parents are not informed because it would go against the child's interest:
-  cell members who manage the case;
+- documenting that the parents are not informed because it would go against the child's interest,
+  and lifting that decision: cell members who manage the case;
 - « ne pas informer » a pupil's family (the investigation requires it), and lifting it: the magistrate
   and the délégué du procureur reading the judicial compartment; its reason is read only there;
 - linking a pupil to a guardian, and the adults' contact details: those who manage the case and the

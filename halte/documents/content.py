@@ -397,7 +397,7 @@ def _people_with_roles(case: Case, roles: Sequence[str]) -> list[tuple[Person, l
 
 def convocation(case: Case, *, author, readable: frozenset[str], now: datetime, recipient: Person, details) -> Built:
     """Convocation of a pupil's legal guardian about that pupil: when, where, why, whom to contact.
-    Refused when that pupil's family is under « ne pas informer ». Nothing judicial."""
+    Refused when that pupil's family is held back (``families.convocation_refusal``). Nothing judicial."""
     _require_core(readable)
     pupil = details.pupil
     link = next(
@@ -415,14 +415,10 @@ def convocation(case: Case, *, author, readable: frozenset[str], now: datetime, 
                 "parentale : ajoutez-le depuis le dossier, avec son adresse."
             )
         )
-    if intervention_families.is_restricted(case, pupil):
-        raise DocumentRefused(
-            _(
-                "Consigne « ne pas informer » sur la famille de %(pupil)s : aucune convocation ne peut lui être "
-                "adressée tant que la consigne n’est pas levée."
-            )
-            % {"pupil": pupil}
-        )
+    # « Ne pas informer » on this case or on another, or the cell's child-interest exception.
+    refusal = intervention_families.convocation_refusal(case, pupil)
+    if refusal:
+        raise DocumentRefused(refusal)
     context = _common(case, author, now, DocumentKind.CONVOCATION, family_facing=True)
     context.update(
         recipient=recipient,

@@ -30,15 +30,21 @@ def _person_choices(people_with_roles) -> list[tuple[str, str]]:
     return [(str(person.public_id), f"{person} — {', '.join(roles)}") for person, roles in people_with_roles]
 
 
-def _convocation_label(link, restricted: bool) -> str:
+def _convocation_label(link, hold) -> str:
     label = _("%(guardian)s — %(relationship)s de %(pupil)s") % {
         "guardian": link.guardian,
         "relationship": link.get_relationship_display().lower(),
         "pupil": link.child,
     }
-    if restricted:
-        label += " — " + str(_("consigne « ne pas informer » : pas de convocation"))
-    return label
+    if hold is None:
+        return label
+    if hold.kind == families.Hold.RESTRICTION:
+        note = _("consigne « ne pas informer » : pas de convocation")
+    elif hold.kind == families.Hold.ELSEWHERE:
+        note = _("consigne : ne pas contacter cette famille sans l’accord de la coordination")
+    else:
+        note = _("parents non informés (intérêt de l’enfant) : pas de convocation")
+    return f"{label} — {note}"
 
 
 class GenerateForm(SubmissionTokenMixin, HalteForm):
@@ -149,10 +155,10 @@ class ConvocationForm(GenerateForm):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, case=case, **kwargs)
         self._links = {str(link.public_id): link for link in content.convocation_recipients(case)}
-        restricted = {link.child_id for link in self._links.values() if families.is_restricted(case, link.child)}
+        holds = families.holds_on(case, {link.child_id: link.child for link in self._links.values()}.values())
         self.fields["recipient"].choices = [
             ("", "—"),
-            *[(key, _convocation_label(link, link.child_id in restricted)) for key, link in self._links.items()],
+            *[(key, _convocation_label(link, holds.get(link.child_id))) for key, link in self._links.items()],
         ]
         # The confirmation is asked only once the date and time given fall on a weekend or an evening.
         self.time_warning = self._posted_time_warning()

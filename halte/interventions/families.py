@@ -6,10 +6,13 @@ A family is that of one pupil of the case (a case with two alleged authors has t
 the pupil and the adults linked to them (``cases.Guardianship``). A contact where the family was told
 of the situation, the measures and its rights records (or updates) « parents informés » for it.
 
-« Ne pas informer » (:class:`~.models.FamilyRestriction`) is the one rule: set with a reason by the
-magistrate or the délégué du procureur, lifted explicitly, journaled in the judicial part of the
-timeline. While it stands on a family, recording it as informed is refused, and so is a convocation
-addressed to it (``documents.content.convocation``); contacts stay possible, under a warning.
+« Ne pas informer » (:class:`~.models.FamilyRestriction`) is set with a reason by the magistrate or
+the délégué du procureur, lifted explicitly, journaled in the judicial part of the timeline. It follows
+the family into every other case where it appears, in neutral words there. With the cell's
+child-interest exception it makes the holds on a family (:func:`holds_on`): while one stands, recording
+the family as informed is refused, and so is a convocation addressed to it
+(``documents.content.convocation``); an interview with a family under « ne pas informer » is refused
+but to the judicial side (``interviews.refuse_if_family_held``); contacts stay possible, under a warning.
 ``Case.do_not_disclose_to_family`` mirrors "some family is under it" for banners and letters.
 Family-facing outputs draw their measures from :func:`family_facing_measures` (never a judicial one).
 """
@@ -47,6 +50,37 @@ RESTRICTED_INFORMED = gettext_lazy(
     "a été informée tant que la consigne n’est pas levée."
 )
 RESTRICTION_NEEDS_REASON = gettext_lazy("Indiquez le motif : sans motif, rien n’est enregistré.")
+# A standing instruction on another case follows the family here, in words that tell nothing of it:
+# neither its reason nor the other case (the member may not read them).
+ELSEWHERE_INFORMED = gettext_lazy(
+    "Consigne sur la famille de %(pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
+    "Vous ne pouvez pas enregistrer qu’elle a été informée."
+)
+CHILD_INTEREST_INFORMED = gettext_lazy(
+    "La coordination a décidé de ne pas informer les parents de %(pupil)s (intérêt de l’enfant) : vous ne pouvez "
+    "pas enregistrer que cette famille a été informée tant que cette décision n’est pas levée."
+)
+RESTRICTED_CONVOCATION = gettext_lazy(
+    "Consigne « ne pas informer » sur la famille de %(pupil)s : aucune convocation ne peut lui être "
+    "adressée tant que la consigne n’est pas levée."
+)
+ELSEWHERE_CONVOCATION = gettext_lazy(
+    "Consigne sur la famille de %(pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
+    "Aucune convocation ne peut lui être adressée."
+)
+CHILD_INTEREST_CONVOCATION = gettext_lazy(
+    "La coordination a décidé de ne pas informer les parents de %(pupil)s (intérêt de l’enfant) : aucune "
+    "convocation ne peut leur être adressée tant que cette décision n’est pas levée."
+)
+RESTRICTED_INTERVIEW = gettext_lazy(
+    "Consigne « ne pas informer » sur la famille de %(pupil)s : un entretien avec cette famille ne peut pas "
+    "être enregistré tant que la consigne n’est pas levée (seuls le magistrat et le délégué du procureur le "
+    "peuvent)."
+)
+ELSEWHERE_INTERVIEW = gettext_lazy(
+    "Consigne sur la famille de %(pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
+    "Un entretien avec cette famille ne peut pas être enregistré."
+)
 
 FAMILY_ROLES = (InvolvementRole.VICTIM, InvolvementRole.ALLEGED_AUTHOR)
 
@@ -114,6 +148,105 @@ def covered(restrictions: list[FamilyRestriction], pupil: Person) -> FamilyRestr
     return next((row for row in restrictions if row.pupil_id is None), None)
 
 
+# --- What holds back contacting a family ----------------------------------------------------------
+
+
+class Hold:
+    """Why a family of the case may not be told, strongest first."""
+
+    RESTRICTION = "restriction"  # « ne pas informer » on this case (judicial side)
+    ELSEWHERE = "elsewhere"  # « ne pas informer » on another case, following the family here
+    CHILD_INTEREST = "child_interest"  # the cell's documented exception on this case
+
+
+@dataclass(frozen=True)
+class FamilyHold:
+    pupil: Person
+    kind: str
+
+
+def _restricted_pupils_elsewhere(case: Case):
+    """The pupils whose family is under a standing instruction on a case other than ``case``: named by
+    it, or of a family the case-wide instruction of that case covers (a subquery)."""
+    standing = FamilyRestriction.objects.filter(lifted_at__isnull=True).exclude(case=case)
+    named = standing.filter(pupil__isnull=False).values("pupil_id")
+    whole = Involvement.objects.filter(
+        case__in=standing.filter(pupil__isnull=True).values("case_id"),
+        role__in=FAMILY_ROLES,
+        person__kind=PersonKind.PUPIL,
+    ).values("person_id")
+    return Person.objects.filter(Q(pk__in=named) | Q(pk__in=whole)).values("pk")
+
+
+def held_elsewhere(case: Case, pupils) -> set[int]:
+    """Among ``pupils``, those whose family is under « ne pas informer » on another case — the pupil
+    themself, or a brother or sister sharing a guardian with a pupil under it (the same parents are
+    reached either way). One query, whatever the other cases are; it never says which."""
+    ids = [pupil.pk for pupil in pupils]
+    if not ids:
+        return set()
+    restricted = _restricted_pupils_elsewhere(case)
+    shares_a_guardian = Q(guardianships__guardian__wards__child__in=restricted)
+    rows = Person.objects.filter(pk__in=ids).filter(Q(pk__in=restricted) | shares_a_guardian)
+    return set(rows.values_list("pk", flat=True).distinct())
+
+
+def holds_on(case: Case, pupils) -> dict[int, FamilyHold]:
+    """What holds back contacting each pupil's family on this case, the strongest hold per pupil: this
+    case's « ne pas informer », one on another case, or the cell's child-interest exception (three
+    queries, whatever the number of pupils)."""
+    pupils = list(pupils)
+    restrictions = active_restrictions(case)
+    elsewhere = held_elsewhere(case, pupils)
+    exceptions = set(
+        ParentsInformation.objects.filter(
+            case=case, pupil__in=[p.pk for p in pupils], status=ParentsInformation.Status.EXCEPTION
+        ).values_list("pupil_id", flat=True)
+    )
+    found: dict[int, FamilyHold] = {}
+    for pupil in pupils:
+        if covered(restrictions, pupil) is not None:
+            found[pupil.pk] = FamilyHold(pupil, Hold.RESTRICTION)
+        elif pupil.pk in elsewhere:
+            found[pupil.pk] = FamilyHold(pupil, Hold.ELSEWHERE)
+        elif pupil.pk in exceptions:
+            found[pupil.pk] = FamilyHold(pupil, Hold.CHILD_INTEREST)
+    return found
+
+
+def hold_for(case: Case, pupil: Person) -> str | None:
+    """The kind of hold on this pupil's family on this case, or None."""
+    hold = holds_on(case, [pupil]).get(pupil.pk)
+    return hold.kind if hold is not None else None
+
+
+def case_holds(case: Case) -> list[FamilyHold]:
+    """The holds on the families of the case, for the warnings of the pages where one may contact them."""
+    holds = holds_on(case, [family.pupil for family in families_of(case)])
+    return list(holds.values())
+
+
+INFORMED_REFUSALS = {
+    Hold.RESTRICTION: RESTRICTED_INFORMED,
+    Hold.ELSEWHERE: ELSEWHERE_INFORMED,
+    Hold.CHILD_INTEREST: CHILD_INTEREST_INFORMED,
+}
+CONVOCATION_REFUSALS = {
+    Hold.RESTRICTION: RESTRICTED_CONVOCATION,
+    Hold.ELSEWHERE: ELSEWHERE_CONVOCATION,
+    Hold.CHILD_INTEREST: CHILD_INTEREST_CONVOCATION,
+}
+# An interview with the family is refused under « ne pas informer », here or elsewhere; the cell's own
+# exception leaves it to the cell (it decided, it knows why).
+INTERVIEW_REFUSALS = {Hold.RESTRICTION: RESTRICTED_INTERVIEW, Hold.ELSEWHERE: ELSEWHERE_INTERVIEW}
+
+
+def convocation_refusal(case: Case, pupil: Person) -> str | None:
+    """Why no convocation may be addressed to this pupil's family, or None."""
+    kind = hold_for(case, pupil)
+    return str(CONVOCATION_REFUSALS[kind]) % {"pupil": pupil} if kind else None
+
+
 def _family_or_refuse(case: Case, pupil: Person | None) -> FamilyOf:
     family = family_of(case, pupil) if pupil is not None else None
     if family is None:
@@ -159,8 +292,9 @@ def record_family_contact(
     with transaction.atomic():
         lock_case(case)
         # Checked under the case's lock: an instruction set meanwhile is seen (it locks the case too).
-        if informed_of_situation and is_restricted(case, family.pupil):
-            raise InterventionRefused(str(RESTRICTED_INFORMED) % {"pupil": family.pupil})
+        held = hold_for(case, family.pupil) if informed_of_situation else None
+        if held is not None:
+            raise InterventionRefused(str(INFORMED_REFUSALS[held]) % {"pupil": family.pupil})
         contact = FamilyContact.objects.create(
             case=case,
             family=family.side,
@@ -268,6 +402,36 @@ def document_exception(*, case: Case, actor, pupil: Person | None, reason: str) 
             status="exception",
         )
     return row
+
+
+def lift_exception(*, case: Case, actor, pupil: Person | None, reason: str) -> None:
+    """The cell lifts its decision not to inform these parents (the danger has passed): the family may be
+    convoked and recorded as informed again. Explicit, with a reason, journaled like the decision."""
+    if not can_document_parents_exception(actor, case):
+        raise InterventionRefused(_("Vous ne pouvez pas documenter cette décision sur ce dossier."))
+    family = _family_or_refuse(case, pupil)
+    if not reason.strip():
+        raise InterventionRefused(str(RESTRICTION_NEEDS_REASON))
+    with transaction.atomic():
+        lock_case(case)
+        removed, _rows = ParentsInformation.objects.filter(
+            case=case, pupil=family.pupil, status=ParentsInformation.Status.EXCEPTION
+        ).delete()
+        if not removed:
+            raise InterventionRefused(_("Aucune décision de ne pas informer ces parents n’est en cours."))
+        text = _("Décision de ne pas informer les parents levée (famille de %(pupil)s) — %(reason)s") % {
+            "pupil": family.pupil,
+            "reason": reason.strip(),
+        }
+        event(case, actor, "parents_information", text)
+        audit(
+            AuditAction.PARENTS_INFORMATION_CHANGED,
+            actor,
+            case,
+            family=family.side,
+            pupil=str(family.pupil.public_id),
+            status="exception_lifted",
+        )
 
 
 # --- « Ne pas informer » ----------------------------------------------------------------------------
@@ -381,12 +545,20 @@ def lift_restriction(*, case: Case, actor, restriction: FamilyRestriction, reaso
 
 
 __all__ = [
+    "FamilyHold",
     "FamilyOf",
+    "Hold",
     "active_restrictions",
+    "case_holds",
+    "convocation_refusal",
     "document_exception",
     "families_of",
     "family_facing_measures",
+    "held_elsewhere",
+    "hold_for",
+    "holds_on",
     "is_restricted",
+    "lift_exception",
     "lift_restriction",
     "record_family_contact",
     "restriction_for",

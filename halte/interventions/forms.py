@@ -13,6 +13,7 @@ from halte.directory.models import School
 from halte.forms import HalteForm
 from halte.reports.forms import TextField
 
+from .interviews import held_involvements
 from .measures import CONCERNED_ROLES, ENDS_BEFORE_START
 from .models import (
     CATEGORY_KINDS,
@@ -224,8 +225,11 @@ class InterviewForm(SubmissionTokenMixin, HalteForm):
             .order_by("person__last_name", "pk")
         )
         self.involvements = {str(i.pk): i for i in rows}
+        held = held_involvements(case, self.involvements.values())
+        held_note = " — " + str(_("famille sous consigne : pas d’entretien avec la famille"))
         self.fields["involvement"].choices = [
-            (key, f"{i.person} — {str(i.get_role_display()).lower()}") for key, i in self.involvements.items()
+            (key, f"{i.person} — {str(i.get_role_display()).lower()}{held_note if i.pk in held else ''}")
+            for key, i in self.involvements.items()
         ]
         self.fields["conducted_by"].queryset = team_for(case, actor)
         self.fields["conducted_by"].initial = actor.public_id

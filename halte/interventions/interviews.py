@@ -1,16 +1,19 @@
 """Interviews with the people of a case: the victim (whose words are kept exactly as spoken), the
 witnesses, the alleged authors and the legal guardians. Meetings of the shared-concern method are
-interviews too, recorded through :mod:`halte.interventions.mpp`."""
+interviews too, recorded through :mod:`halte.interventions.mpp`. An interview with a family under
+« ne pas informer » (here or on another case) is refused but to the judicial side."""
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from halte.access.interventions import can_record_interview
+from halte.access.interventions import can_record_interview, can_set_family_restriction
 from halte.audit.models import Action as AuditAction
-from halte.cases.models import Case, Involvement
+from halte.cases.enums import PersonKind
+from halte.cases.models import Case, Guardianship, Involvement, Person
 
 from .common import InterventionRefused, audit, check_not_future, event, lock_case
+from .families import INTERVIEW_REFUSALS, families_of, holds_on
 from .models import Interview
 
 # The methods of an ordinary interview; the two MPP methods belong to a series.
@@ -26,6 +29,59 @@ def interview_text(interview: Interview) -> str:
         "kind": interview.get_kind_display().lower(),
         "by": interview.conducted_by.user.get_full_name(),
     }
+
+
+def family_pupils(case: Case, involvement: Involvement, method: str) -> list[Person]:
+    """The pupils whose family an interview reaches: with the family (« entretien avec la famille »)
+    about a pupil, that pupil's; with a legal guardian, the families of the pupils of the case they are
+    linked to — all of the case's families when linked to none (a guardian recorded before the links:
+    whose parent they are is not known, so every instruction applies). A pupil heard alone reaches
+    no family."""
+    person = involvement.person
+    if person.kind == PersonKind.PUPIL:
+        return [person] if method == Interview.Method.JOINT else []
+    if involvement.role != Interview.Kind.GUARDIAN:
+        return []
+    pupils = [family.pupil for family in families_of(case)]
+    wards = set(Guardianship.objects.filter(guardian=person).values_list("child_id", flat=True))
+    linked = [pupil for pupil in pupils if pupil.pk in wards]
+    return linked if wards else pupils
+
+
+def refuse_if_family_held(case: Case, actor, involvement: Involvement, method: str) -> None:
+    """An interview with a family under « ne pas informer » (on this case or on another) is refused,
+    except to the judicial side, who set the instruction and may decide to meet the family."""
+    if can_set_family_restriction(actor, case):
+        return
+    for hold in holds_on(case, family_pupils(case, involvement, method)).values():
+        if hold.kind in INTERVIEW_REFUSALS:
+            raise InterventionRefused(str(INTERVIEW_REFUSALS[hold.kind]) % {"pupil": hold.pupil})
+
+
+def held_involvements(case: Case, involvements) -> set[int]:
+    """Among these involvements, those an interview « avec la famille » would be refused for (a fixed
+    number of queries): the form marks them, so the warning is there as the person is chosen."""
+    involvements = list(involvements)
+    pupils = [family.pupil for family in families_of(case)]
+    held = {pk for pk, hold in holds_on(case, pupils).items() if hold.kind in INTERVIEW_REFUSALS}
+    if not held:
+        return set()
+    guardians = [i.person_id for i in involvements if i.role == Interview.Kind.GUARDIAN]
+    wards: dict[int, set[int]] = {}
+    for guardian_id, child_id in Guardianship.objects.filter(guardian__in=guardians).values_list(
+        "guardian_id", "child_id"
+    ):
+        wards.setdefault(guardian_id, set()).add(child_id)
+    found = set()
+    for involvement in involvements:
+        if involvement.person.kind == PersonKind.PUPIL:
+            if involvement.person_id in held:
+                found.add(involvement.pk)
+        elif involvement.role == Interview.Kind.GUARDIAN:
+            linked = wards.get(involvement.person_id)
+            if linked is None or linked & held:
+                found.add(involvement.pk)
+    return found
 
 
 def record_interview(
@@ -54,6 +110,8 @@ def record_interview(
         raise InterventionRefused(_("Écrivez les paroles de l’élève ou la synthèse de l’entretien."))
     with transaction.atomic():
         lock_case(case)
+        # Under the case's lock, like « famille informée »: an instruction set meanwhile is seen.
+        refuse_if_family_held(case, actor, involvement, method)
         interview = Interview.objects.create(
             case=case,
             person=involvement.person,

@@ -106,6 +106,8 @@ def _families(membership, case, *, reads_judicial: bool) -> dict:
 
     family_list = families.families_of(case)
     restrictions = families.active_restrictions(case)
+    # An instruction on another case follows the family here, in neutral words (one more query).
+    elsewhere = families.held_elsewhere(case, [family.pupil for family in family_list])
     guardians = guardians_by_pupil([family.pupil for family in family_list])
     informed: dict = {}
     for row in ParentsInformation.objects.filter(case=case):
@@ -121,6 +123,7 @@ def _families(membership, case, *, reads_judicial: bool) -> dict:
             "anchor": f"famille-{family.pupil.public_id}",
             "guardians": guardians.get(family.pupil.pk, []),
             "restriction": families.covered(restrictions, family.pupil),
+            "held_elsewhere": family.pupil.pk in elsewhere,
             "info": informed.get(family.pupil.pk),
             "contacts": by_pupil.get(family.pupil.pk, []),
         }

@@ -19,7 +19,7 @@ from django.utils import timezone
 from halte.audit.models import Action, AuditEvent
 from halte.cases.models import Case
 from halte.interventions import mpp
-from halte.interventions.models import FamilyRestriction, Measure, MeasureCategory, MeasureKind
+from halte.interventions.models import FamilyRestriction, Measure, MeasureCategory, MeasureKind, ParentsInformation
 from halte.meetings.models import AgendaItem
 from halte.reports.actions import PupilData, ReportData, submit_report
 from tests.documents.conftest import stored_document
@@ -164,6 +164,15 @@ CASE_READS = {
     "interventions:series_victim_point": _case(lambda s: s.series.public_id),
     "interventions:family_contact": _case(),
     "interventions:parents_exception": _case(),
+    "interventions:parents_exception_lift": _case(
+        lambda s: (
+            ParentsInformation.objects.get_or_create(
+                case=s.case,
+                pupil=s.pupil,
+                defaults={"family": "victim", "status": "exception", "reason": "Danger.", "recorded_by": s.case.lead},
+            )[0].pupil.public_id
+        )
+    ),
     "interventions:restriction_set": _case(),
     "interventions:restriction_lift": _case(lambda s: s.restriction.public_id),
     "cases:guardian_add": _case(lambda s: s.pupil.public_id),

@@ -301,6 +301,62 @@ def test_a_convocation_to_a_family_under_ne_pas_informer_is_refused(filled, worl
     )
 
 
+def test_the_cells_child_interest_exception_refuses_a_convocation_until_lifted(filled, world, people):
+    from halte.interventions import families
+
+    families.document_exception(
+        case=world.case_a, actor=people.coordinator, pupil=filled.author, reason="Violences au domicile."
+    )
+
+    def convoke():
+        return make(
+            world.case_a,
+            people.school_a_staff,
+            "convocation",
+            recipient=filled.author_guardian,
+            convocation=convocation_details(pupil=filled.author),
+        )
+
+    with pytest.raises(actions.DocumentRefused, match="intérêt de l’enfant"):
+        convoke()
+    assert not Document.objects.exists()
+    families.lift_exception(case=world.case_a, actor=people.coordinator, pupil=filled.author, reason="Danger écarté.")
+    document, _data = convoke()
+    assert document.recipient == filled.author_guardian
+
+
+def test_an_instruction_on_another_case_refuses_the_convocation_in_neutral_words(filled, world, people):
+    """The author's family is under « ne pas informer » on school B's case: no convocation from case A,
+    and the refusal says neither why nor where."""
+    from halte.cases.models import Involvement
+    from halte.interventions import families
+
+    Involvement.objects.create(case=world.case_b, person=filled.author, role="victim")
+    restriction = families.set_restriction(
+        case=world.case_b, actor=people.magistrate, pupil=filled.author, reason="Perquisition prévue."
+    )
+    with pytest.raises(actions.DocumentRefused) as refused:
+        actions.generate(
+            case=world.case_a,
+            actor=people.school_a_staff,
+            kind="convocation",
+            recipient=filled.author_guardian,
+            convocation=convocation_details(pupil=filled.author),
+        )
+    message = str(refused.value)
+    assert "sans l’accord de la coordination" in message
+    assert "Perquisition" not in message and world.case_b.reference not in message
+    assert not Document.objects.exists()
+    families.lift_restriction(case=world.case_b, actor=people.magistrate, restriction=restriction, reason="Fait.")
+    make(
+        world.case_a,
+        people.school_a_staff,
+        "convocation",
+        recipient=filled.author_guardian,
+        convocation=convocation_details(pupil=filled.author),
+    )
+
+
 def test_a_convocation_goes_only_to_someone_of_the_case(filled, world, people):
     from halte.cases.models import Person
 

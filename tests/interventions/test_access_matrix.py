@@ -94,6 +94,7 @@ URL_MATRIX = {
     "interventions:series_keep_going": ("post", "series_switch"),
     "interventions:family_contact": ("get", "school_work"),
     "interventions:parents_exception": ("get", "cell"),
+    "interventions:parents_exception_lift": ("get", "cell"),
     "interventions:restriction_set": ("get", "judicial_side"),
     "interventions:restriction_lift": ("get", "judicial_side"),
 }
@@ -162,6 +163,14 @@ def _url(url_name: str, made: dict, judicial: bool = False) -> str:
         return reverse(url_name, args=[case.public_id, measure.public_id])
     if url_name.startswith("interventions:series_") and url_name != "interventions:series_start":
         return reverse(url_name, args=[case.public_id, made["series"].public_id])
+    if url_name == "interventions:parents_exception_lift":  # each role meets a standing exception
+        author = case.involvements.filter(role="alleged_author").order_by("id").first().person
+        ParentsInformation.objects.get_or_create(
+            case=case,
+            pupil=author,
+            defaults={"family": "author", "status": "exception", "reason": "Danger.", "recorded_by": case.lead},
+        )
+        return reverse(url_name, args=[case.public_id, author.public_id])
     if url_name == "interventions:restriction_lift":  # each role meets a standing instruction
         standing = FamilyRestriction.objects.filter(case=case, lifted_at__isnull=True).first()
         if standing is None:
@@ -267,6 +276,7 @@ def _post_data(url_name, made, people, name):
             "reason": "Besoin de l’enquête.",
         },
         "interventions:restriction_lift": {"reason": "Auditions faites."},
+        "interventions:parents_exception_lift": {"reason": "Le danger est écarté."},
     }[url_name] | ({"submission_token": new_token()} if url_name in CREATION_FORMS else {})
 
 
@@ -279,6 +289,7 @@ CREATION_FORMS = {
     "interventions:family_contact",
     "interventions:restriction_set",
     "interventions:restriction_lift",
+    "interventions:parents_exception_lift",
 }
 
 

@@ -119,18 +119,27 @@ def test_the_exception_requires_a_reason(client, login, people, world, cast):
     assert reason in html
 
 
-def test_a_later_informing_contact_replaces_the_exception(people, world, cast):
+def test_an_informing_contact_replaces_the_exception_only_once_it_is_lifted(people, world, cast):
+    """The exception blocks « famille informée » (it used to be silently overwritten by the next contact)."""
     families.document_exception(case=world.case_a, actor=people.coordinator, pupil=cast.author, reason="Danger.")
-    families.record_family_contact(
-        case=world.case_a,
-        actor=people.coordinator,
-        pupil=cast.author,
-        at=timezone.now(),
-        channel="phone",
-        made_by=people.coordinator,
-        summary="Danger écarté, famille informée.",
-        informed_of_situation=True,
-    )
+
+    def inform():
+        families.record_family_contact(
+            case=world.case_a,
+            actor=people.coordinator,
+            pupil=cast.author,
+            at=timezone.now(),
+            channel="phone",
+            made_by=people.coordinator,
+            summary="Danger écarté, famille informée.",
+            informed_of_situation=True,
+        )
+
+    with pytest.raises(InterventionRefused, match="intérêt de l’enfant"):
+        inform()
+    assert ParentsInformation.objects.get().status == "exception"
+    families.lift_exception(case=world.case_a, actor=people.coordinator, pupil=cast.author, reason="Danger écarté.")
+    inform()
     info = ParentsInformation.objects.get()
     assert (info.status, info.reason) == ("informed", "")
 

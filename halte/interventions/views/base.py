@@ -11,6 +11,7 @@ from halte.cases.enums import Compartment
 from halte.cases.models import Case
 from halte.core import submission
 from halte.core.submission import fields  # noqa: F401 - the views take it from here
+from halte.interventions import families
 
 FORM_PAGE = "interventions/form_page.html"
 
@@ -53,12 +54,15 @@ def form_page(
     intro: str = "",
     measure=None,
     restrictions=None,
+    holds=None,
     status: int | None = None,
 ):
     """A page with one form. It shows case content, so its display is journaled with the compartments the
     member reads — and it shows nothing outside them: the people of the case (core) only to those who
     read the core; ``restrictions`` (the standing « ne pas informer » instructions) are shown as a
-    warning, their reason and author only to those who read the judicial compartment."""
+    warning, their reason and author only to those who read the judicial compartment; ``holds`` (the other
+    holds on the case's families: an instruction on another case, in neutral words, and the cell's
+    child-interest exception, ``families.case_holds``) as a second warning."""
     shown = case_access.compartments(request.membership, case)
     record_request(AuditAction.CASE_READ, request, target=case, detail={"compartments": sorted(shown), "page": page})
     if status is None:
@@ -71,6 +75,7 @@ def form_page(
         "intro": intro,
         "measure": measure,
         "restrictions": restrictions or [],
+        "holds": [hold for hold in holds or [] if hold.kind != families.Hold.RESTRICTION],
         "reads_core": Compartment.CORE in shown,
         "reads_judicial": Compartment.JUDICIAL in shown,
         "back_url": reverse("cases:detail", args=[case.public_id]) + f"#{anchor}",

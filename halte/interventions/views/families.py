@@ -13,7 +13,7 @@ from halte.core import submission
 from halte.interventions import families
 from halte.interventions.common import InterventionRefused
 from halte.interventions.forms import FamilyContactForm, LiftRestrictionForm, ParentsExceptionForm, RestrictionForm
-from halte.interventions.models import FamilyRestriction
+from halte.interventions.models import FamilyRestriction, ParentsInformation
 
 from .base import back, case_for, fields, form_page, once, posted, require
 
@@ -46,6 +46,7 @@ def family_contact(request, public_id):
         page="family_contact",
         anchor=ANCHOR,
         restrictions=families.active_restrictions(case),
+        holds=families.case_holds(case),
     )
 
 
@@ -75,6 +76,44 @@ def parents_exception(request, public_id):
             "(art. L.226-2-1 du code de l’action sociale et des familles). Cette décision s’écrit avec son motif."
         ),
         restrictions=families.active_restrictions(case),
+    )
+
+
+@policy.requires(Capability.READ_CASES)
+def parents_exception_lift(request, public_id, pupil_id):
+    """The cell lifts its decision not to inform one family's parents (the child's interest allows it now)."""
+    case = case_for(request, public_id)
+    require(access.can_document_parents_exception(request.membership, case))
+    row = get_object_or_404(
+        ParentsInformation.objects.select_related("pupil"),
+        case=case,
+        pupil__public_id=pupil_id,
+        status=ParentsInformation.Status.EXCEPTION,
+    )
+    form = LiftRestrictionForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            with once(request, form, case, ANCHOR):
+                families.lift_exception(
+                    case=case, actor=request.membership, pupil=row.pupil, reason=form.cleaned_data["reason"]
+                )
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
+        except InterventionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Décision levée : les parents peuvent être informés et convoqués."))
+            return back(case, ANCHOR)
+    return form_page(
+        request,
+        case,
+        form=form,
+        title=_("Lever la décision de ne pas informer les parents de %(pupil)s — %(ref)s")
+        % {"pupil": row.pupil, "ref": case.reference},
+        submit_label=_("Lever la décision"),
+        page="parents_exception_lift",
+        anchor=ANCHOR,
+        intro=_("Motif de la décision : %(reason)s") % {"reason": row.reason},
     )
 
 
@@ -153,6 +192,11 @@ def restriction_lift(request, public_id, restriction_id):
 urlpatterns = [
     path("dossiers/<uuid:public_id>/familles/contact/", family_contact, name="family_contact"),
     path("dossiers/<uuid:public_id>/familles/exception/", parents_exception, name="parents_exception"),
+    path(
+        "dossiers/<uuid:public_id>/familles/exception/<uuid:pupil_id>/lever/",
+        parents_exception_lift,
+        name="parents_exception_lift",
+    ),
     path("dossiers/<uuid:public_id>/familles/ne-pas-informer/", restriction_set, name="restriction_set"),
     path(
         "dossiers/<uuid:public_id>/familles/ne-pas-informer/<uuid:restriction_id>/lever/",

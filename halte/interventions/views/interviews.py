@@ -8,7 +8,7 @@ from halte.access import interventions as access
 from halte.access import policy
 from halte.access.policy import Capability
 from halte.core import submission
-from halte.interventions import interviews
+from halte.interventions import families, interviews
 from halte.interventions.common import InterventionRefused
 from halte.interventions.forms import InterviewForm
 
@@ -41,6 +41,9 @@ def interview_new(request, public_id):
         submit_label=_("Enregistrer l’entretien"),
         page="interview_new",
         anchor=ANCHOR,
+        # Which families are under an instruction, before anyone is chosen (no script needed).
+        restrictions=families.active_restrictions(case),
+        holds=families.case_holds(case),
         intro=_(
             "Chaque personne est entendue séparément. Pour la victime et les témoins, recopiez leurs paroles "
             "exactement comme elles ont été dites."

@@ -1,0 +1,269 @@
+"""What holds back contacting a family, on this case and beyond it: « ne pas informer » follows a
+pupil's family into every case where that family may be contacted (in neutral words there, never the
+reason nor the other case), an interview with a family under it is refused but to the judicial side,
+and the cell's « parents non informés (intérêt de l'enfant) » blocks what it says until it is lifted."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from halte.cases.models import Guardianship, Involvement
+from halte.core.submission import new_token
+from halte.interventions import families
+from halte.interventions.common import InterventionRefused
+from halte.interventions.models import FamilyContact, FamilyRestriction, Interview, ParentsInformation
+
+from .conftest import involve
+
+REASON = "Garde à vue du père prévue par les enquêteurs."
+NEUTRAL = "ne pas contacter cette famille sans l’accord de la coordination"
+OWN_WARNING = "Consigne « ne pas informer »"
+INTERVIEW_REFUSED = "ntretien avec cette famille ne peut pas être enregistré"
+CHILD_INTEREST = "intérêt de l’enfant"
+
+
+def contact_url(case):
+    return reverse("interventions:family_contact", args=[case.public_id])
+
+
+def interview_url(case):
+    return reverse("interventions:interview_new", args=[case.public_id])
+
+
+def case_url(case):
+    return reverse("cases:detail", args=[case.public_id])
+
+
+def past(days=1):
+    return timezone.localtime(timezone.now() - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+
+
+def contact(member, pupil, person=None, informed=False):
+    data = {
+        "pupil": str(pupil.public_id),
+        "at": past(),
+        "channel": "phone",
+        "made_by": str(member.public_id),
+        "person": str(person.public_id) if person else "",
+        "summary": "Appel.",
+        "submission_token": new_token(),
+    }
+    if informed:
+        data["informed_of_situation"] = "on"
+    return data
+
+
+def interview(case, member, person, role, method="joint"):
+    return {
+        "involvement": str(case.involvements.get(person=person, role=role).pk),
+        "method": method,
+        "held_at": past(),
+        "conducted_by": str(member.public_id),
+        "summary": "Entretien.",
+        "submission_token": new_token(),
+    }
+
+
+def restrict_on_a(people, world, pupil):
+    return families.set_restriction(case=world.case_a, actor=people.magistrate, pupil=pupil, reason=REASON)
+
+
+# --- 1b. « Ne pas informer » follows the family into its other cases ---------------------------------
+
+
+@pytest.fixture
+def on_b(world, cast):
+    """Hugo, alleged author on case A, is a victim on school B's case; his father Marc is on both."""
+    Guardianship.objects.create(
+        child=cast.author, guardian=cast.author_guardian, relationship="father", parental_authority=True
+    )
+    Involvement.objects.create(case=world.case_b, person=cast.author, role="victim")
+    Involvement.objects.create(case=world.case_b, person=cast.author_guardian, role="guardian")
+    return world.case_b
+
+
+@pytest.mark.parametrize("whole_case", [False, True])
+def test_an_instruction_on_case_a_holds_the_family_on_case_b_in_neutral_words(
+    client, login, people, world, cast, on_b, whole_case
+):
+    if whole_case:
+        FamilyRestriction.objects.create(case=world.case_a, pupil=None, reason=REASON)
+    else:
+        restrict_on_a(people, world, cast.author)
+    staff = people.school_b_staff  # reads case B, not case A
+    login(client, staff)
+    for url in (contact_url(on_b), interview_url(on_b), case_url(on_b)):
+        html = client.get(url).content.decode()
+        assert NEUTRAL in html, url
+        assert REASON not in html, url
+        # (the fixture's people carry case A's reference in their names: set them aside first)
+        bare = html.replace(cast.author.last_name, "").replace(cast.author_guardian.last_name, "")
+        assert world.case_a.reference not in bare and str(world.case_a.public_id) not in html, url
+        assert OWN_WARNING not in html, url  # nothing says it is an investigation's instruction
+    # « Famille informée » is refused, as on case A; a contact that does not inform stays possible.
+    refused = client.post(contact_url(on_b), contact(staff, cast.author, cast.author_guardian, informed=True))
+    assert refused.status_code == 400
+    assert NEUTRAL in refused.content.decode()
+    assert not ParentsInformation.objects.exists()
+    assert client.post(contact_url(on_b), contact(staff, cast.author, cast.author_guardian)).status_code == 302
+    # An interview with the family, or with the father, is refused; Hugo heard alone is not.
+    for data in (
+        interview(on_b, staff, cast.author, "victim", method="joint"),
+        interview(on_b, staff, cast.author_guardian, "guardian", method="hearing"),
+    ):
+        response = client.post(interview_url(on_b), data)
+        assert response.status_code == 400
+        assert INTERVIEW_REFUSED in response.content.decode()
+        assert REASON not in response.content.decode()
+    assert not Interview.objects.exists()
+    alone = client.post(interview_url(on_b), interview(on_b, staff, cast.author, "victim", method="hearing"))
+    assert alone.status_code == 302
+
+
+def test_a_brother_sharing_the_father_is_held_too_and_lifting_frees_both(people, world, cast, on_b):
+    restriction = restrict_on_a(people, world, cast.author)
+    brother = involve(on_b, "alleged_author", "Tom", "Bernard")
+    Guardianship.objects.create(child=brother, guardian=cast.author_guardian, relationship="father")
+    stranger = involve(on_b, "alleged_author", "Jules", "Autre")
+    assert families.held_elsewhere(on_b, [cast.author, brother, stranger]) == {cast.author.pk, brother.pk}
+    assert families.held_elsewhere(world.case_a, [cast.author]) == set()  # there, it is the case's own
+    with pytest.raises(InterventionRefused, match=NEUTRAL):
+        families.record_family_contact(
+            case=on_b,
+            actor=people.coordinator,
+            pupil=brother,
+            at=timezone.now(),
+            channel="phone",
+            made_by=people.coordinator,
+            summary="Appel.",
+            informed_of_situation=True,
+        )
+    families.lift_restriction(case=world.case_a, actor=people.magistrate, restriction=restriction, reason="Fini.")
+    assert families.held_elsewhere(on_b, [cast.author, brother]) == set()
+    families.record_family_contact(
+        case=on_b,
+        actor=people.coordinator,
+        pupil=brother,
+        at=timezone.now(),
+        channel="phone",
+        made_by=people.coordinator,
+        summary="Appel.",
+        informed_of_situation=True,
+    )
+    assert ParentsInformation.objects.get().pupil == brother
+
+
+# --- 2. No interview with a family under « ne pas informer » on its own case ------------------------
+
+
+def test_the_interview_form_lists_the_families_under_instruction_and_refuses_a_family_interview(
+    client, login, people, world, cast
+):
+    Guardianship.objects.create(child=cast.author, guardian=cast.author_guardian, relationship="father")
+    restrict_on_a(people, world, cast.author)
+    staff = people.school_a_staff
+    login(client, staff)
+    page = client.get(interview_url(world.case_a)).content.decode()
+    assert OWN_WARNING in page
+    assert f"Famille de {cast.author}" in page
+    assert REASON not in page
+    # The choices themselves say it, as the person is picked: the pupil, and the father linked to him.
+    note = "famille sous consigne : pas d’entretien avec la famille"
+    assert f"{cast.author} — auteur présumé — {note}" in page
+    assert f"{cast.author_guardian} — représentant légal — {note}" in page
+    assert f"{cast.victim} — victime — {note}" not in page
+    for data in (
+        interview(world.case_a, staff, cast.author, "alleged_author", method="joint"),
+        interview(world.case_a, staff, cast.author_guardian, "guardian", method="hearing"),
+        interview(world.case_a, staff, cast.author_guardian, "guardian", method="phone"),
+    ):
+        response = client.post(interview_url(world.case_a), data)
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert INTERVIEW_REFUSED in html
+        assert OWN_WARNING in html  # the warning stays on the page that refused
+    assert not Interview.objects.exists()
+    # The pupil heard alone, and another family, are not concerned.
+    alone = interview(world.case_a, staff, cast.author, "alleged_author", method="hearing")
+    assert client.post(interview_url(world.case_a), alone).status_code == 302
+    other = interview(world.case_a, staff, cast.victim, "victim", method="joint")
+    assert client.post(interview_url(world.case_a), other).status_code == 302
+    assert Interview.objects.count() == 2
+
+
+def test_the_judicial_side_may_record_the_family_interview(client, login, people, world, cast):
+    restrict_on_a(people, world, cast.author)
+    delegate = people.prosecutor_delegate
+    world.case_a.co_workers.add(delegate)  # on the case: records interviews
+    login(client, delegate)
+    data = interview(world.case_a, delegate, cast.author, "alleged_author", method="joint")
+    assert client.post(interview_url(world.case_a), data).status_code == 302
+    assert Interview.objects.get().method == "joint"
+    # The coordinator, on the same case, may not.
+    with pytest.raises(InterventionRefused, match=INTERVIEW_REFUSED):
+        from halte.interventions import interviews
+
+        interviews.record_interview(
+            case=world.case_a,
+            actor=people.coordinator,
+            involvement=world.case_a.involvements.get(person=cast.author),
+            held_at=timezone.now(),
+            conducted_by=people.coordinator,
+            method="joint",
+            summary="Entretien.",
+        )
+
+
+# --- 3. « Parents non informés (intérêt de l'enfant) » blocks what it says ---------------------------
+
+
+def exception_lift_url(case, pupil):
+    return reverse("interventions:parents_exception_lift", args=[case.public_id, pupil.public_id])
+
+
+def test_the_child_interest_exception_refuses_famille_informee_until_lifted(client, login, people, world, cast):
+    families.document_exception(
+        case=world.case_a, actor=people.coordinator, pupil=cast.author, reason="Violences au domicile."
+    )
+    staff = people.school_a_staff
+    login(client, staff)
+    page = client.get(contact_url(world.case_a)).content.decode()
+    assert "parents non informés (intérêt de l’enfant)" in page
+    refused = client.post(contact_url(world.case_a), contact(staff, cast.author, informed=True))
+    assert refused.status_code == 400
+    assert CHILD_INTEREST in refused.content.decode()
+    with pytest.raises(InterventionRefused, match=CHILD_INTEREST):
+        families.record_family_contact(
+            case=world.case_a,
+            actor=people.coordinator,
+            pupil=cast.author,
+            at=timezone.now(),
+            channel="phone",
+            made_by=people.coordinator,
+            summary="Appel.",
+            informed_of_situation=True,
+        )
+    info = ParentsInformation.objects.get()
+    assert (info.status, info.reason) == ("exception", "Violences au domicile.")
+    assert not FamilyContact.objects.filter(informed_of_situation=True).exists()
+    # Another family is not concerned.
+    assert client.post(contact_url(world.case_a), contact(staff, cast.victim, informed=True)).status_code == 302
+
+    # Lifting: the cell only, with a reason, journaled; then the family may be recorded informed.
+    url = exception_lift_url(world.case_a, cast.author)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"reason": "Je lève.", "submission_token": new_token()}).status_code == 403
+    login(client, people.coordinator)
+    assert url in client.get(case_url(world.case_a)).content.decode()
+    empty = client.post(url, {"reason": " ", "submission_token": new_token()})
+    assert empty.status_code == 400
+    assert ParentsInformation.objects.filter(status="exception").exists()
+    assert client.post(url, {"reason": "Le danger est écarté.", "submission_token": new_token()}).status_code == 302
+    assert not ParentsInformation.objects.filter(pupil=cast.author).exists()
+    assert world.case_a.events.filter(text__contains="Le danger est écarté.").exists()
+    assert client.get(url).status_code == 404  # nothing left to lift
+    login(client, staff)
+    assert client.post(contact_url(world.case_a), contact(staff, cast.author, informed=True)).status_code == 302
+    assert ParentsInformation.objects.get(pupil=cast.author).status == "informed"
