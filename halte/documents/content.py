@@ -370,14 +370,15 @@ def _family_interviews(case: Case, members: dict[int, str]) -> list[dict[str, An
 def _ip_restrictions(case: Case, victims: list[Person], readable: frozenset[str]) -> list[dict[str, Any]]:
     """The parquet's standing « ne pas informer » instructions the CRIP must know before contacting the
     family of a child the IP describes: one on that family, or one on every family of the case. Their
-    reason is the investigation's: printed only when the author reads the judicial part."""
+    reason and date are the investigation's (as on the case page): printed only when the author reads
+    the judicial part."""
     restrictions = intervention_families.active_restrictions(case)
     shows_reason = JUDICIAL in readable
     victim_ids = {victim.pk for victim in victims}
     rows = [
         {
             "pupil": row.pupil,
-            "since": timezone.localtime(row.set_at),
+            "since": timezone.localtime(row.set_at) if shows_reason else None,
             "reason": row.reason if shows_reason else "",
         }
         for row in restrictions
@@ -417,7 +418,7 @@ def information_preoccupante(
         health_notes=[],
     )
     used: set[str] = {CORE}
-    if any(row["reason"] for row in context["restrictions"]):
+    if any(row["reason"] or row["since"] for row in context["restrictions"]):
         used.add(JUDICIAL)
     if HEALTH in readable:
         context["health_notes"] = _notes(case, HEALTH)
