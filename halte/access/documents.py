@@ -17,8 +17,8 @@ carries core facts):
 - *Compte rendu de réunion* and *courrier de clôture à la famille*: those who manage the case.
 
 Reading (listing, downloading) a document: the member reads every compartment the document contains
-(but the reporter's identity in an art. 40 report, which its recipients — the parquet — read: the
-report is how the parquet learns who reported),
+(but the reporter's identity in a document addressed to the parquet, which the parquet reads: the
+art. 40 report is how the parquet learns who reported),
 on the case it belongs to, and what the document's kind reveals by itself (``access.timeline``:
 an art. 40 report is the judicial track, an information préoccupante the child-protection one) —
 unless the member may write that kind on the case (the coordinator sends the art. 40 report it
@@ -31,9 +31,11 @@ from collections.abc import Iterable
 from halte.accounts.models import Role
 from halte.cases.enums import Compartment
 from halte.cases.models import Case
+from halte.directory.models import Partner, PartnerKind
 from halte.documents.models import Document, DocumentKind
 
 from .cases import CORE, can_manage, can_read, compartments, is_school_case
+from .partners import RECIPIENT_KINDS
 from .timeline import DOCUMENT_KIND_COMPARTMENT
 
 # Roles that may generate a kind on any case whose core they read, besides those who manage it.
@@ -62,6 +64,26 @@ RECIPIENTS: dict[str, frozenset[str]] = {
     DocumentKind.ART_40: frozenset({Role.MAGISTRATE, Role.PROSECUTOR_DELEGATE}),
     DocumentKind.INFORMATION_PREOCCUPANTE: frozenset({Role.MAGISTRATE, Role.PROSECUTOR_DELEGATE}),
 }
+
+
+# The parquet, as a recipient: its entries in the directory, and its members.
+PARQUET_PARTNER_KINDS = frozenset({PartnerKind.PARQUET, PartnerKind.PARQUET_MINORS})
+PARQUET_ROLES = frozenset({Role.MAGISTRATE, Role.PROSECUTOR_DELEGATE})
+
+
+def addressed_to_parquet(kind: str) -> bool:
+    """Every recipient a document of ``kind`` may be addressed to is the parquet (``RECIPIENT_KINDS``)."""
+    kinds = RECIPIENT_KINDS.get(kind, ())
+    return bool(kinds) and set(kinds) <= PARQUET_PARTNER_KINDS
+
+
+def may_name_reporter(kind: str, partner: Partner | None = None) -> bool:
+    """The reporter's identity may appear only where the recipient is the parquet: a kind addressed to the
+    parquet alone and, when the recipient is known, a parquet of the directory. Whether the author reads
+    that identity is the other condition (``compartments``)."""
+    if not addressed_to_parquet(kind):
+        return False
+    return partner is None or partner.kind in PARQUET_PARTNER_KINDS
 
 
 def _may_author(membership, case: Case, kind: str, *, manages: bool) -> bool:
@@ -102,8 +124,8 @@ def readable_documents(membership, case: Case, documents: Iterable[Document]) ->
         return kinds[kind]
 
     def needed(document: Document) -> set[str]:
-        # The art. 40 report is how the parquet learns who reported: its recipients read that part of it.
-        if membership.role in RECIPIENTS.get(document.kind, ()):
+        # A document addressed to the parquet is how it learns who reported: its members read that part.
+        if membership.role in PARQUET_ROLES and addressed_to_parquet(document.kind):
             return set(document.compartments) - {Compartment.REPORTER_IDENTITY}
         return set(document.compartments)
 

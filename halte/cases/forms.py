@@ -16,7 +16,7 @@ from halte.reports.forms import TextField
 
 from . import enums, targets
 from .actions import JUDICIAL_OWNER_REFUSED, JUDICIAL_PERSON_REFUSED, ShareRequest, too_far
-from .forms_people import ContactFieldsMixin
+from .forms_people import ContactFieldsMixin, birth_date_field, clean_birth_date_value
 from .models import Case, FollowUp
 from .severity import CRITERIA_LABELS, Criteria, PhysicalViolence
 from .workflow import DEFAULT_WATCH_DAYS, MAX_WATCH_DAYS
@@ -286,9 +286,7 @@ class PersonForm(ContactFieldsMixin, SubmissionTokenMixin, HalteForm):
     kind = forms.ChoiceField(label=_("Type"), choices=enums.PersonKind.choices)
     first_name = TextField(label=_("Prénom"), max_length=100)
     last_name = TextField(label=_("Nom"), max_length=100, required=False)
-    birth_date = forms.DateField(
-        label=_("Date de naissance"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    birth_date = birth_date_field()
     class_name = TextField(label=_("Classe"), max_length=50, required=False)
     existing = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
@@ -297,21 +295,22 @@ class PersonForm(ContactFieldsMixin, SubmissionTokenMixin, HalteForm):
     def clean(self):
         super().clean()
         data = self.cleaned_data
-        if data.get("kind") == "pupil" and any(data.get(name) for name in ("email", "phone", "address")):
+        pupil = data.get("kind") == "pupil"
+        if pupil and any(data.get(name) for name in ("email", "phone")):
             self.add_error(
-                "address",
+                "phone",
                 _(
-                    "Les coordonnées d’un élève sont celles de ses représentants légaux : enregistrez l’élève sans "
-                    "coordonnées, puis ajoutez ses représentants légaux depuis le dossier."
+                    "Le téléphone et l’adresse électronique d’un élève sont ceux de ses représentants légaux : "
+                    "laissez-les vides (l’adresse postale de l’élève peut être indiquée), puis ajoutez ses "
+                    "représentants légaux depuis le dossier."
                 ),
             )
+        if "birth_date" in data:
+            try:
+                data["birth_date"] = clean_birth_date_value(data["birth_date"], pupil=pupil)
+            except forms.ValidationError as error:
+                self.add_error("birth_date", error)
         return data
-
-    def clean_birth_date(self):
-        value = self.cleaned_data.get("birth_date")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError(_("La date de naissance ne peut pas être dans le futur."))
-        return value
 
 
 class FollowUpForm(HalteForm):

@@ -1,14 +1,16 @@
-"""Forms for the people who can be reached: an adult's contact details, and a pupil's guardian (an
-adult of the case, or one entered then). Bad input gets a French message on its field."""
+"""Forms for the people who can be reached: an adult's contact details, a pupil's date of birth and
+home address, and a pupil's guardian (an adult of the case, or one entered then). Bad input gets a
+French message on its field."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from halte.core.submission import SubmissionTokenMixin
 from halte.forms import HalteForm
 from halte.reports.forms import TextField
 
-from .guardians import normalise_phone
+from .guardians import check_birth_date, normalise_phone
 from .models import Guardianship, Person
 
 EMAIL_INVALID = _("Adresse électronique non reconnue : elle s’écrit comme prenom.nom@exemple.fr.")
@@ -37,13 +39,47 @@ class ContactFieldsMixin(forms.Form):
             raise forms.ValidationError(str(error)) from None
 
     def clean_address(self):
-        # Lines kept as typed (an envelope has several), trailing spaces and empty lines dropped.
-        value = self.cleaned_data.get("address") or ""
-        return "\n".join(line.strip() for line in value.splitlines() if line.strip())
+        return clean_address(self.cleaned_data.get("address") or "")
+
+
+def clean_address(value: str) -> str:
+    """Lines kept as typed (an envelope has several), trailing spaces and empty lines dropped."""
+    return "\n".join(line.strip() for line in value.splitlines() if line.strip())
+
+
+def birth_date_field() -> forms.DateField:
+    return forms.DateField(
+        label=_("Date de naissance"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Date non reconnue : indiquez le jour, le mois et l’année (4 chiffres).")},
+    )
+
+
+def clean_birth_date_value(value, *, pupil: bool):
+    try:
+        check_birth_date(value, timezone.localdate(), pupil=pupil)
+    except ValueError as error:
+        raise forms.ValidationError(str(error)) from None
+    return value
 
 
 class ContactForm(ContactFieldsMixin, SubmissionTokenMixin, HalteForm):
     pass
+
+
+class PupilIdentityForm(SubmissionTokenMixin, HalteForm):
+    """A pupil's date of birth and home address: what the CRIP needs to identify the child. Their phone
+    and email are their guardians'."""
+
+    birth_date = birth_date_field()
+    address = ContactFieldsMixin.base_fields["address"]
+
+    def clean_birth_date(self):
+        return clean_birth_date_value(self.cleaned_data.get("birth_date"), pupil=True)
+
+    def clean_address(self):
+        return clean_address(self.cleaned_data.get("address") or "")
 
 
 class GuardianForm(ContactFieldsMixin, SubmissionTokenMixin, HalteForm):

@@ -1,12 +1,16 @@
-"""People who can be reached: the adults' contact details (postal address, phone, email) and the link
+"""People who can be reached: the adults' contact details (postal address, phone, email), a pupil's
+date of birth and home address (what the CRIP needs to identify the child; a pupil's phone and email
+are their guardians'), and the link
 between a pupil and their guardians (``Guardianship``: mother, father, tutor, other; who holds parental
 authority). A pupil may have several guardians; a guardian is an adult of the case (role « représentant
 légal »), picked among its adults or entered then. Access: ``access.interventions.can_add_guardian``.
 """
 
 import re
+from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +27,14 @@ PHONE_INVALID = gettext_lazy(
     "Numéro de téléphone non reconnu : 10 chiffres commençant par 0 (06 12 34 56 78) ou un numéro "
     "international commençant par + (+32 470 12 34 56)."
 )
+BIRTH_DATE_FUTURE = gettext_lazy("La date de naissance ne peut pas être dans le futur.")
+PUPIL_TOO_YOUNG = gettext_lazy(
+    "Un élève a au moins %(age)s ans : vérifiez la date de naissance (jour, mois, puis année sur 4 chiffres)."
+)
+PUPIL_TOO_OLD = gettext_lazy(
+    "Un élève a au plus %(age)s ans : vérifiez la date de naissance (jour, mois, puis année sur 4 chiffres)."
+)
+PUPIL_MIN_AGE, PUPIL_MAX_AGE = 3, 25
 PUPIL_ROLES = (InvolvementRole.VICTIM, InvolvementRole.ALLEGED_AUTHOR, InvolvementRole.WITNESS)
 _SEPARATORS = re.compile(r"[\s.\-/()]")
 
@@ -50,6 +62,22 @@ def normalise_phone(value: str) -> str:
     if re.fullmatch(r"\+[1-9]\d{6,14}", compact):
         return compact
     raise ValueError(str(PHONE_INVALID))
+
+
+def age_on(birth_date: date, today: date) -> int:
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+def check_birth_date(value: date | None, today: date, *, pupil: bool) -> None:
+    """ValueError (French message) for a birth date in the future, or a pupil's outside 3 to 25 years."""
+    if value is None:
+        return
+    if value > today:
+        raise ValueError(str(BIRTH_DATE_FUTURE))
+    if pupil and age_on(value, today) < PUPIL_MIN_AGE:
+        raise ValueError(str(PUPIL_TOO_YOUNG % {"age": PUPIL_MIN_AGE}))
+    if pupil and age_on(value, today) > PUPIL_MAX_AGE:
+        raise ValueError(str(PUPIL_TOO_OLD % {"age": PUPIL_MAX_AGE}))
 
 
 def pupils_of(case: Case) -> list[Person]:
@@ -174,6 +202,35 @@ def update_contact(*, case: Case, actor, person: Person, email: str, phone: str,
             membership=actor,
             target=case,
             detail={"field": "person_contact", "person": str(person.public_id)},
+        )
+    person.refresh_from_db()
+    return person
+
+
+def update_pupil_identity(*, case: Case, actor, person: Person, birth_date: date | None, address: str) -> Person:
+    """Change a pupil's date of birth and home address (a pupil of the case only)."""
+    if not can_add_guardian(actor, case):
+        raise GuardianRefused(_("Vous ne pouvez pas modifier les coordonnées des personnes de ce dossier."))
+    if person.pk not in {pupil.pk for pupil in pupils_of(case)}:
+        raise GuardianRefused(_("La date de naissance et l’adresse s’enregistrent ici pour les élèves du dossier."))
+    try:
+        check_birth_date(birth_date, timezone.localdate(), pupil=True)
+    except ValueError as error:
+        raise GuardianRefused(str(error)) from None
+    with transaction.atomic():
+        Person.objects.filter(pk=person.pk).update(birth_date=birth_date, address=address.strip())
+        timeline.write(
+            case,
+            actor,
+            EventKind.PERSON,
+            _("Date de naissance et adresse de %(person)s mises à jour.") % {"person": person},
+        )
+        record(
+            AuditAction.CASE_CHANGED,
+            actor=actor.user,
+            membership=actor,
+            target=case,
+            detail={"field": "pupil_identity", "person": str(person.public_id)},
         )
     person.refresh_from_db()
     return person

@@ -618,7 +618,7 @@ def do_transition(request, public_id, name):
     if name == "close":
         title = _("Clore le dossier %(reference)s") % {"reference": case.reference}
         intro = _(
-            "Si le harcèlement a cessé, closez le dossier : une période de veille garde des rappels après la clôture."
+            "Si le harcèlement a cessé, clôturez le dossier : une période de veille garde des rappels après la clôture."
         )
     else:
         title = _("%(label)s — dossier %(reference)s") % {"label": spec.label, "reference": case.reference}

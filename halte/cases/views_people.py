@@ -1,7 +1,8 @@
 """People who can be reached: a pupil's guardians (added from the case page: an adult of the case, or
-one entered then) and an adult's contact details. Thin views: the case through ``visible_cases``
-(404 outside it), the person among the case's own (404 otherwise), ``can_add_guardian`` (403), one
-action, back to the case; every display is journaled as a read of the case."""
+one entered then), an adult's contact details, a pupil's date of birth and home address. Thin views:
+the case through ``visible_cases`` (404 outside it), the person among the case's own (404 otherwise),
+``can_add_guardian`` (403), one action, back to the case; every display is journaled as a read of the
+case."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +19,7 @@ from halte.core import submission
 
 from . import guardians
 from .enums import PersonKind
-from .forms_people import ContactForm, GuardianForm
+from .forms_people import ContactForm, GuardianForm, PupilIdentityForm
 from .models import Case, Person
 from .views import _require
 
@@ -29,8 +30,11 @@ def _case_for(request, public_id) -> Case:
     return get_object_or_404(access.visible_cases(request.membership).select_related("school"), public_id=public_id)
 
 
-def _person_of(case: Case, person_id, kind: str) -> Person:
-    return get_object_or_404(Person.objects.filter(involvements__case=case, kind=kind).distinct(), public_id=person_id)
+def _person_of(case: Case, person_id, kind: str | None = None) -> Person:
+    people = Person.objects.filter(involvements__case=case)
+    if kind is not None:
+        people = people.filter(kind=kind)
+    return get_object_or_404(people.distinct(), public_id=person_id)
 
 
 def _back(case: Case):
@@ -84,7 +88,9 @@ def guardian_add(request, public_id, person_id):
 def person_contact(request, public_id, person_id):
     case = _case_for(request, public_id)
     _require(can_add_guardian(request.membership, case))
-    person = _person_of(case, person_id, PersonKind.ADULT)
+    person = _person_of(case, person_id)
+    if person.kind == PersonKind.PUPIL:
+        return _pupil_identity(request, case, person)
     initial = {"email": person.email, "phone": person.phone, "address": person.address}
     form = ContactForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -107,5 +113,34 @@ def person_contact(request, public_id, person_id):
             "title": _("Coordonnées de %(name)s — %(ref)s") % {"name": person, "ref": case.reference},
             "submit_label": _("Enregistrer les coordonnées"),
             "other_cases": guardians.other_cases_count(person, case),
+        },
+    )
+
+
+def _pupil_identity(request, case: Case, person: Person):
+    """A pupil's date of birth and home address (the CRIP's information préoccupante prints them)."""
+    initial = {"birth_date": person.birth_date, "address": person.address}
+    form = PupilIdentityForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with submission.once(form.cleaned_data[submission.FIELD], user=request.user, leads_to=_back(case)):
+                guardians.update_pupil_identity(
+                    case=case, actor=request.membership, person=person, **submission.fields(form)
+                )
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
+        except guardians.GuardianRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Date de naissance et adresse enregistrées."))
+            return redirect(_back(case))
+    return _page(
+        request,
+        case,
+        "pupil_identity",
+        {
+            "form": form,
+            "title": _("Date de naissance et adresse de %(name)s — %(ref)s") % {"name": person, "ref": case.reference},
+            "submit_label": _("Enregistrer"),
         },
     )

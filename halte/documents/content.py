@@ -9,8 +9,16 @@ them; it returns the template, its context and the compartments whose content it
   minutes carry only the core decisions of their case's agenda item.
 - Health notes go only into the information préoccupante, and only when the author reads HEALTH.
 - Judicial notes and measures go only into the art. 40 report, and only when the author reads JUDICIAL.
-- The reporter's identity (REPORTER_IDENTITY) goes only into the art. 40 report, and only when the
-  author reads it; otherwise the report says the cell knows it and how the parquet may obtain it.
+- The reporter's identity (REPORTER_IDENTITY) goes only where the recipient is the parquet
+  (``access.documents.may_name_reporter``: the art. 40 report addressed to a parquet of the directory),
+  and only when the author reads it; otherwise the report says the cell knows it and how the parquet
+  may obtain it.
+- The information préoccupante passes on the parquet's standing « ne pas informer » instruction on the
+  child's family (or on every family of the case), with its reason only when the author reads the
+  judicial part; its measures include the interviews held with the child's family.
+- Letters to a guardian agree with them, from their link to the pupil (``cases.Guardianship``: mother,
+  father, other): « Madame, » / « Monsieur, », « représentante légale » / « représentant légal »;
+  both forms only when the link says nothing of it (a tutor, « autre »).
 - The art. 40 report and the information préoccupante are addressed to a partner of the cell's
   directory (``directory.Partner``, chosen on the form), printed with its postal address; every
   document names the cell of the case's département (``directory.cells``), never the software.
@@ -27,10 +35,12 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from halte.access.documents import may_name_reporter
 from halte.accounts.models import Role
 from halte.cases.enums import ClosureOutcome, Compartment
 from halte.cases.enums import Role as InvolvementRole
@@ -154,7 +164,8 @@ def _check_partner(partner: Partner | None, recipients) -> None:
 
 
 def _reporters(case: Case, readable: frozenset[str]) -> dict[str, Any]:
-    """Who reported, for the art. 40 report: their identity when the author reads it, else how to get it."""
+    """Who reported, for the art. 40 report: their identity when the author reads it (and the recipient
+    is the parquet: the caller leaves IDENTITY out of ``readable`` otherwise), else how to get it."""
     rows = []
     for report in case.reports.select_related("created_by__user", "created_by__organisation").order_by(
         "received_at", "id"
@@ -262,9 +273,11 @@ def art40(
         _check_partner(partner, recipients)
     people = _involved(case)
     context = _common(case, author, now, DocumentKind.ART_40)
+    # Who reported is named only to the parquet, whatever the author reads.
+    named = readable if may_name_reporter(DocumentKind.ART_40, partner) else readable - {IDENTITY}
     context.update(
         partner=partner,
-        reporters=_reporters(case, readable),
+        reporters=_reporters(case, named),
         reports=_reports(case),
         victims=people[InvolvementRole.VICTIM],
         authors=people[InvolvementRole.ALLEGED_AUTHOR],
@@ -308,6 +321,74 @@ def _ip_guardians(case: Case, victims: list[Person], guardians: list[Person]) ->
     }
 
 
+def _family_members(pupil_guardians: list[dict[str, Any]], guardians: list[Person]) -> dict[int, str]:
+    """The children the IP describes and their guardians, each with how the IP names them."""
+    members: dict[int, str] = {}
+    for entry in pupil_guardians:
+        members[entry["pupil"].pk] = str(entry["pupil"])
+        for link in entry["links"]:
+            members.setdefault(
+                link.guardian_id,
+                _("%(guardian)s (%(relationship)s de %(child)s)")
+                % {
+                    "guardian": link.guardian,
+                    "relationship": link.get_relationship_display().lower(),
+                    "child": link.child,
+                },
+            )
+    for person in guardians:
+        members.setdefault(person.pk, str(person))
+    return members
+
+
+def _family_interviews(case: Case, members: dict[int, str]) -> list[dict[str, Any]]:
+    """The interviews held with the family of the children the IP describes (a guardian heard, or an
+    interview with the family): when, how, who held it, with whom. Never another pupil's family."""
+    rows = []
+    interviews = (
+        Interview.objects.filter(case=case, person__in=list(members))
+        .filter(Q(kind=Interview.Kind.GUARDIAN) | Q(method=Interview.Method.JOINT))
+        .select_related("person", "conducted_by__user", "conducted_by__organisation")
+        .order_by("held_at", "id")
+    )
+    for interview in interviews:
+        member = interview.conducted_by
+        rows.append(
+            {
+                "held_at": timezone.localtime(interview.held_at),
+                "method": interview.get_method_display(),
+                "by": member.user.formal_name() or member.user.email,
+                "by_role": member.person_title(),
+                "by_organisation": str(member.organisation),
+                "with": members[interview.person_id],
+                "also_present": interview.also_present,
+            }
+        )
+    return rows
+
+
+def _ip_restrictions(case: Case, victims: list[Person], readable: frozenset[str]) -> list[dict[str, Any]]:
+    """The parquet's standing « ne pas informer » instructions the CRIP must know before contacting the
+    family of a child the IP describes: one on that family, or one on every family of the case. Their
+    reason and date are the investigation's (as on the case page): printed only when the author reads
+    the judicial part."""
+    restrictions = intervention_families.active_restrictions(case)
+    shows_reason = JUDICIAL in readable
+    victim_ids = {victim.pk for victim in victims}
+    rows = [
+        {
+            "pupil": row.pupil,
+            "since": timezone.localtime(row.set_at) if shows_reason else None,
+            "reason": row.reason if shows_reason else "",
+        }
+        for row in restrictions
+        if row.pupil_id is None or row.pupil_id in victim_ids
+    ]
+    if not restrictions and case.do_not_disclose_to_family:  # the flag alone, from before the families
+        rows.append({"pupil": None, "since": None, "reason": ""})
+    return rows
+
+
 def information_preoccupante(
     case: Case, *, author, readable: frozenset[str], now: datetime, partner: Partner | None = None, recipients=None
 ) -> Built:
@@ -322,18 +403,23 @@ def information_preoccupante(
             _("Ajoutez d’abord au dossier l’élève concerné (rôle « victime ») : l’information préoccupante le décrit.")
         )
     context = _common(case, author, now, DocumentKind.INFORMATION_PREOCCUPANTE)
+    family = _ip_guardians(case, victims, people[InvolvementRole.GUARDIAN])
     context.update(
         partner=partner,
         victims=victims,
-        **_ip_guardians(case, victims, people[InvolvementRole.GUARDIAN]),
+        **family,
         reports=_reports(case),
         words=_victim_words(case),
         family_contacts=_family_contacts(case, Family.VICTIM),
+        family_interviews=_family_interviews(case, _family_members(family["pupil_guardians"], family["guardians"])),
         measures=_measures(case, CORE),
         parents=_parents_informed(case),
+        restrictions=_ip_restrictions(case, victims, readable),
         health_notes=[],
     )
     used: set[str] = {CORE}
+    if any(row["reason"] or row["since"] for row in context["restrictions"]):
+        used.add(JUDICIAL)
     if HEALTH in readable:
         context["health_notes"] = _notes(case, HEALTH)
         if context["health_notes"]:
@@ -395,6 +481,30 @@ def _people_with_roles(case: Case, roles: Sequence[str]) -> list[tuple[Person, l
     return list(found.values())
 
 
+@dataclass(frozen=True)
+class Addressing:
+    """How a letter speaks to a guardian, from their link to the pupil: ``gender`` is "f" (a mother),
+    "m" (a father) or "" when the link does not say (a tutor, « autre », no link): then both forms."""
+
+    gender: str = ""
+
+    @property
+    def salutation(self) -> str:
+        return {"f": _("Madame,"), "m": _("Monsieur,")}.get(self.gender, _("Madame, Monsieur,"))
+
+    @property
+    def closing(self) -> str:
+        """The formal address inside the closing formula (« agréer, Madame, l’expression… »)."""
+        return {"f": _("Madame"), "m": _("Monsieur")}.get(self.gender, _("Madame, Monsieur"))
+
+
+def addressing(link: Guardianship | None) -> Addressing:
+    if link is None:
+        return Addressing()
+    genders: dict[str, str] = {Guardianship.Relationship.MOTHER: "f", Guardianship.Relationship.FATHER: "m"}
+    return Addressing(genders.get(link.relationship, ""))
+
+
 def convocation(case: Case, *, author, readable: frozenset[str], now: datetime, recipient: Person, details) -> Built:
     """Convocation of a pupil's legal guardian about that pupil: when, where, why, whom to contact.
     Refused when that pupil's family is held back (``families.convocation_refusal``). Nothing judicial."""
@@ -423,6 +533,7 @@ def convocation(case: Case, *, author, readable: frozenset[str], now: datetime, 
     context.update(
         recipient=recipient,
         relationship=link.get_relationship_display(),
+        addressing=addressing(link),
         pupil=pupil,
         pupil_school=pupil.school or case.school,
         details=details,
@@ -528,8 +639,13 @@ def closure_letter(case: Case, *, author, readable: frozenset[str], now: datetim
             )
         )
     context = _common(case, author, now, DocumentKind.CLOSURE_LETTER, family_facing=True)
+    link = None
+    if recipient is not None:  # their link to the child the letter is about, else to another victim
+        links = Guardianship.objects.filter(guardian=recipient, child__in=[victim.pk for victim in victims])
+        link = next((row for row in links if victims and row.child_id == victims[0].pk), None) or links.first()
     context.update(
         recipient=recipient,
+        addressing=addressing(link),
         child=victims[0] if victims else None,
         outcome=OUTCOME_WORDS.get(ClosureOutcome(case.closure_outcome), OUTCOME_WORDS[ClosureOutcome.OTHER]),
         measures=[{"label": m.get_kind_display(), "since": m.starts_on} for m in _closure_letter_measures(case)],

@@ -163,27 +163,84 @@ def test_an_adult_s_contact_details_are_edited_and_validated(client, login, peop
     assert client.post(url, {**data, "submission_token": new_token()}).status_code == 302
     adult.refresh_from_db()
     assert (adult.phone, adult.email, adult.address) == (data["phone"], data["email"], data["address"])
-    pupil = involve(world.case_a, "victim", "Jo", "B")
-    assert client.get(contact_url(world.case_a, pupil)).status_code == 404  # a pupil's are their guardians'
     login(client, people.school_b_staff)
     assert client.get(url).status_code == 404
 
 
-def test_a_pupil_is_added_without_contact_details(client, login, people, world):
+def _years_ago(years: int, days: int = 0):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return (today.replace(year=today.year - years, day=min(today.day, 28)) + timedelta(days=days)).isoformat()
+
+
+def test_a_pupil_is_added_with_an_address_but_no_phone_nor_email(client, login, people, world):
     login(client, people.coordinator)
-    response = client.post(
-        reverse("cases:add_person", args=[world.case_a.public_id]),
-        {
-            "role": "victim",
-            "kind": "pupil",
-            "first_name": "Léa",
-            "last_name": "Nouvelle",
-            "phone": "06 12 34 56 78",
-            "submission_token": new_token(),
-        },
+    url = reverse("cases:add_person", args=[world.case_a.public_id])
+    pupil = {"role": "victim", "kind": "pupil", "first_name": "Léa", "last_name": "Nouvelle"}
+    response = client.post(url, {**pupil, "phone": "06 12 34 56 78", "submission_token": new_token()})
+    assert "Le téléphone et l’adresse électronique d’un élève sont ceux de ses représentants légaux" in (
+        response.content.decode()
     )
-    assert "Les coordonnées d’un élève sont celles de ses représentants légaux" in response.content.decode()
+    response = client.post(url, {**pupil, "birth_date": _years_ago(2), "submission_token": new_token()})
+    assert "Un élève a au moins 3 ans" in response.content.decode()
     assert not Person.objects.filter(last_name="Nouvelle").exists()
+    data = {**pupil, "birth_date": "2013-05-06", "address": "3 rue des Lilas\n80000 Amiens"}
+    assert client.post(url, {**data, "submission_token": new_token()}).status_code == 302
+    added = Person.objects.get(last_name="Nouvelle")
+    assert (added.birth_date.isoformat(), added.address) == ("2013-05-06", "3 rue des Lilas\n80000 Amiens")
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "message"),
+    [
+        (_years_ago(-1), "La date de naissance ne peut pas être dans le futur."),
+        (_years_ago(2, days=10), "Un élève a au moins 3 ans"),
+        (_years_ago(26, days=-10), "Un élève a au plus 25 ans"),
+        ("31/02/2013", "Date non reconnue"),
+    ],
+)
+def test_a_pupil_s_birth_date_is_refused_in_french(client, login, people, world, pupil, birth_date, message):
+    login(client, people.school_a_staff)
+    response = client.post(
+        contact_url(world.case_a, pupil),
+        {"birth_date": birth_date, "address": "1 rue Haute", "submission_token": new_token()},
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    pupil.refresh_from_db()
+    assert (pupil.birth_date, pupil.address) == (None, "")
+
+
+def test_a_pupil_s_birth_date_and_address_are_entered_on_her_page(client, login, people, world, pupil):
+    login(client, people.school_a_staff)
+    url = contact_url(world.case_a, pupil)
+    page = client.get(url).content.decode()
+    assert "Date de naissance" in page and "Adresse postale" in page
+    assert 'name="phone"' not in page and 'name="email"' not in page  # a pupil's are their guardians'
+    data = {"birth_date": "2013-05-06", "address": " 3 rue des Lilas \n\n80000 Amiens", "phone": "06 12 34 56 78"}
+    assert client.post(url, {**data, "submission_token": new_token()}).status_code == 302
+    pupil.refresh_from_db()
+    assert (pupil.birth_date.isoformat(), pupil.address, pupil.phone) == (
+        "2013-05-06",
+        "3 rue des Lilas\n80000 Amiens",
+        "",
+    )
+    case_page = client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
+    assert "06/05/2013" in case_page
+    assert AuditEvent.objects.filter(action=Action.CASE_CHANGED, detail__field="pupil_identity").count() == 1
+    from datetime import date
+
+    with pytest.raises(guardians.GuardianRefused):  # the action checks it too
+        guardians.update_pupil_identity(
+            case=world.case_a, actor=people.coordinator, person=pupil, birth_date=date(1990, 1, 1), address=""
+        )
+    login(client, people.school_b_staff)
+    assert client.get(url).status_code == 404
+    login(client, people.police)
+    assert client.post(url, {**data, "submission_token": new_token()}).status_code in (403, 404)
 
 
 def test_the_edit_page_says_the_person_is_in_other_cases_without_naming_them(client, login, people, world):
