@@ -5,6 +5,7 @@ form, call one action, redirect. Every display of a case page is journaled with 
 shown.
 """
 
+import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -519,7 +520,33 @@ def access_log(request, public_id):
         .order_by("-at", "-id")
     )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    action_ids = {
+        str(event.detail.get(key))
+        for event in page
+        for key in ("action", "action_id")
+        if isinstance(event.detail, dict) and event.detail.get(key)
+    }
+    action_compartments = {
+        str(public_id): compartment
+        for public_id, compartment in Action.objects.filter(
+            case=case, public_id__in=[value for value in action_ids if _is_uuid(value)]
+        ).values_list("public_id", "compartment")
+    }
+    for event in page:
+        touched = access.journal_entry_compartments(event.action, event.detail or {}, action_compartments)
+        if access.can_see_journal_entry(request.membership, case, touched):
+            event.shown_action = event.get_action_display()
+        else:
+            event.shown_action = AuditAction.CASE_READ.label
     return render(request, "cases/access_log.html", {"case": case, "page": page})
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 # --- Forms acting on a case -----------------------------------------------------------------------
