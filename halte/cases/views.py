@@ -516,7 +516,7 @@ def access_log(request, public_id):
     record_request(AuditAction.CASE_READ, request, target=case, detail={"page": "access_log"})
     events = (
         AuditEvent.objects.filter(target_type="cases.case", target_id=str(case.public_id))
-        .select_related("actor", "membership__organisation")
+        .select_related("actor", "membership__organisation", "membership__user")
         .order_by("-at", "-id")
     )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
