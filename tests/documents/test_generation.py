@@ -17,10 +17,10 @@ from halte.cases.models import Action, Case, Event
 from halte.directory.cells import cell_for, departement_of
 from halte.documents import actions, content, storage
 from halte.documents.content import ConvocationDetails
-from halte.meetings.models import Meeting
 from halte.documents.models import Document
 from halte.interventions import measures as intervention_measures
 from halte.interventions.models import Measure, ParentsInformation
+from halte.meetings.models import Meeting
 from halte.reports import vault
 
 from .conftest import (
