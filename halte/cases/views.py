@@ -618,10 +618,10 @@ def do_transition(request, public_id, name):
     """Move the case to another state (closing it with its outcome and watch period): a page of its
     own, the case's version compared under lock so that nothing is saved over someone else's change."""
     case = _case_for(request, public_id)
-    _require(access.can_manage(request.membership, case))
     spec = workflow.TRANSITIONS.get(name)
     if spec is None:
-        raise PermissionDenied
+        raise Http404  # no such change of state: the address does not exist
+    _require(access.can_manage(request.membership, case))
     form = _transition_form(spec, request.POST if request.method == "POST" else None, case=case)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -224,6 +224,29 @@ def test_a_transition_on_a_stale_version_is_refused_on_its_page(client, login, p
     assert case.state == "in_intervention"
 
 
+def test_a_bogus_transition_name_is_404_for_who_may_manage_the_case(client, login, people, case):
+    login(client, people.coordinator)
+    url = reverse("cases:transition", args=[case.public_id, "teleport"])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"version": case.version}).status_code == 404
+
+
+@pytest.mark.parametrize("version", ["abc", "", "-1", "1e9999"])
+@pytest.mark.parametrize("page", ["summary", "transition"])
+def test_a_malformed_version_shows_the_form_again_with_what_to_do(client, login, people, case, version, page):
+    login(client, people.coordinator)
+    if page == "summary":
+        url, data = reverse("cases:summary", args=[case.public_id]), {"summary": "Nouveau résumé"}
+    else:
+        url, data = reverse("cases:transition", args=[case.public_id, "close"]), {"reason": "R", "outcome": "stopped"}
+    response = client.post(url, {**data, "version": version})
+    assert response.status_code == 200
+    page_text = response.content.decode()
+    assert "Rechargez la page" in page_text and 'name="version"' in page_text
+    case.refresh_from_db()
+    assert case.state == "in_intervention" and case.summary != "Nouveau résumé"
+
+
 def test_closing_from_its_page(client, login, people, case):
     login(client, people.coordinator)
     url = reverse("cases:transition", args=[case.public_id, "close"])

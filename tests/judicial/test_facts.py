@@ -153,6 +153,8 @@ def test_bad_input_gets_a_french_message_and_saves_nothing(client, login, people
     response = client.post(url(world.case_a), valid() | bad)
     assert response.status_code == 400
     assert "Rien n’a été enregistré" in response.content.decode()
+    if "version" in bad:  # a hidden field: its message is shown above the form, saying what to do
+        assert "Rechargez la page" in response.content.decode()
     assert not JudicialFacts.objects.filter(version__gt=0).exists()
 
 
