@@ -137,6 +137,10 @@ def triage(request, public_id):
         detail = {"page": "triage", **({"suggested": suggested} if suggested else {})}
         record_request(AuditAction.REPORT_READ, request, target=report, detail=detail)
     found = candidates_for(report)
+    if not triage_form.is_bound and not found:
+        # Nothing already open or closed may tell the same story: what comes next is opening the case.
+        # With candidates the coordinator chooses between them and a new case; nothing is picked for her.
+        triage_form.initial["outcome"] = TriageOutcome.OPEN_CASE
     context = {
         "report": report,
         "waiting_twins": waiting_twins_for(report, reports_to_triage(request.membership)),
