@@ -42,7 +42,6 @@ from .forms import (
     CaseFilterForm,
     CloseForm,
     CriteriaForm,
-    ExtraFollowUpForm,
     FollowUpForm,
     LinkForm,
     NoteForm,
@@ -377,7 +376,7 @@ def _page_context(request, case: Case, shown: frozenset[str]) -> dict:
         if access.can_add_action(membership, case):
             context["can_add_action"] = True
         if can_record:
-            context["extra_follow_up_form"] = ExtraFollowUpForm(case=case, prefix="extra")
+            context["can_add_follow_up"] = True
     if context["can_share"]:
         shares = case.shares.select_related("organisation", "created_by__user")
         context["shares"] = [share for share in shares if access.can_manage_share(membership, share)]
@@ -433,8 +432,7 @@ def print_view(request, public_id):
     if not shown:
         return render(request, "cases/detail_empty.html", {"case": case})
     context = _page_context(request, case, shown)
-    for form in ("action_form", "extra_follow_up_form"):
-        context.pop(form, None)
+    context.pop("action_form", None)
     context["printing"] = True
     return render(request, "cases/detail.html", context)
 

@@ -153,6 +153,9 @@ def test_the_case_page_links_to_the_form_pages_and_has_no_inline_note_or_share_f
     assert f'href="{detail}imprimer/"' in page
     assert f'action="{detail}notes/"' not in page
     assert f'action="{detail}partages/"' not in page
+    # The extra follow-up too has a page of its own, linked, no longer a form folded in the case page.
+    assert f'href="{detail}suivis/ajouter/"' in page
+    assert f'action="{detail}suivis/ajouter/"' not in page and 'name="extra-due_on"' not in page
 
 
 @pytest.mark.parametrize(
@@ -170,10 +173,11 @@ def test_form_pages_answer_get_with_the_policy_decision(client, login, people, c
         reverse("cases:summary", args=[case.public_id]),
         reverse("cases:assign", args=[case.public_id]),
         reverse("cases:link", args=[case.public_id]),
+        reverse("cases:add_follow_up", args=[case.public_id]),
     ]
     expected = dict.fromkeys(urls, code)
-    if name == "school_a_staff":  # the school records the follow-ups of its own cases
-        expected[urls[3]] = 200
+    if name == "school_a_staff":  # the school records the follow-ups of its own cases, and adds some
+        expected[urls[3]] = expected[urls[7]] = 200
     assert {url: client.get(url).status_code for url in urls} == expected
 
 
