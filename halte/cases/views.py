@@ -536,10 +536,9 @@ def access_log(request, public_id):
     }
     for event in page:
         touched = access.journal_entry_compartments(event.action, event.detail or {}, action_compartments)
-        if access.can_see_journal_entry(request.membership, case, touched):
-            event.shown_action = event.get_action_display()
-        else:
-            event.shown_action = AuditAction.CASE_READ.label
+        shown = access.can_see_journal_entry(request.membership, case, touched)
+        # What the row says the person did (read by the template as ``event.shown_action``).
+        event.shown_action = event.get_action_display() if shown else AuditAction.CASE_READ.label  # type: ignore[attr-defined]
     return render(request, "cases/access_log.html", {"case": case, "page": page})
 
 

@@ -16,7 +16,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from halte.access import cases as access
 from halte.access import policy
@@ -38,7 +37,7 @@ from .forms import (
     MyActionsFilterForm,
 )
 from .models import Action
-from .views import _back, _case_for, _form_page, _invalid, _once, _refused, _require
+from .views import _back, _case_for, _form_page, _once, _require
 
 PAGE_SIZE = 25
 FINISHED_WINDOW = timedelta(days=30)
