@@ -1,7 +1,29 @@
 """The base of every Halte form: DSFR rendering, optional fields marked as the DSFR now asks."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
+
+# What a person can do when a hidden field of the page she posted is unreadable (a page kept open from
+# an older version of the application, or altered): nothing she typed is wrong, the page is.
+STALE_PAGE_MESSAGE = _(
+    "Cette page n’est plus à jour ou a été altérée : rien n’a été enregistré. "
+    "Rechargez la page, puis recommencez (copiez d’abord ce que vous avez saisi)."
+)
+
+
+class VersionField(forms.IntegerField):
+    """The version of a record the form was read from, posted back to refuse a save over someone
+    else's change. Malformed, it is a page to reload, said in French above the form."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 2**31 - 1)
+        messages = dict.fromkeys(("required", "invalid", "min_value", "max_value"), STALE_PAGE_MESSAGE)
+        kwargs["error_messages"] = {**messages, **kwargs.get("error_messages", {})}
+        super().__init__(**kwargs)
 
 
 class HalteForm(DsfrBaseForm):
@@ -10,3 +32,11 @@ class HalteForm(DsfrBaseForm):
         context = forms.Form.get_context(self)
         context["DSFR_MARK_OPTIONAL_FIELDS"] = True
         return context
+
+    def _post_clean(self):
+        """An error on a hidden field is shown nowhere next to it: it goes above the form, once."""
+        super()._post_clean()
+        for name in [name for name in self._errors if name in self.fields and self.fields[name].widget.is_hidden]:
+            for message in self._errors.pop(name):
+                if message not in self.non_field_errors():
+                    self.add_error(None, message)

@@ -270,6 +270,39 @@ def can_see_access_log(membership, case: Case) -> bool:
     return membership.role == Role.COORDINATOR and can_read(membership, case, CORE)
 
 
+# Journal entries that touch a compartment by their nature rather than by their detail.
+_JOURNAL_PAGES = {"judicial_facts": JUDICIAL}
+_JOURNAL_ACTIONS = {"judicial.facts_changed": JUDICIAL}
+
+
+def journal_entry_compartments(action: str, detail: dict, action_compartments: dict[str, str]) -> set[str]:
+    """The compartments a journal entry on a case tells something about: those named in its detail
+    (``compartments``, ``compartment``), those of its page or its kind, that of the action it concerns
+    (``action_compartments``: action public id -> compartment)."""
+    touched: set[str] = set()
+    named = detail.get("compartments")
+    if isinstance(named, list):
+        touched.update(str(name) for name in named)
+    if isinstance(detail.get("compartment"), str):
+        touched.add(detail["compartment"])
+    if detail.get("page") in _JOURNAL_PAGES:
+        touched.add(_JOURNAL_PAGES[detail["page"]])
+    if action in _JOURNAL_ACTIONS:
+        touched.add(_JOURNAL_ACTIONS[action])
+    for key in ("action", "action_id"):
+        if detail.get(key) in action_compartments:
+            touched.add(action_compartments[detail[key]])
+    return touched
+
+
+def can_see_journal_entry(membership, case: Case, touched: set[str]) -> bool:
+    """The access log shows what an entry was only to those who read every compartment it touches; to
+    the others it is a mere visit of the case (they learn who came, not what of a part they do not
+    read was consulted or written). A read of the case page by the parquet touches the judicial part
+    only because the parquet reads it: what the viewer sees there is the visit, never the content."""
+    return touched <= compartments(membership, case)
+
+
 # --- Action plans, follow-ups, closure, the judicial "do not disclose" flag ---------------------------
 
 # Justice roles who decide that nothing may be disclosed to the families while the investigation runs.

@@ -235,7 +235,7 @@ def _add_reported_pupils(*, case: Case, report, actor, pupils: list[ReportedPupi
         involvement, created = Involvement.objects.get_or_create(case=case, person=person, role=chosen.role)
         if not created:
             continue
-        text = _("%(person)s ajouté(e) : %(role)s (élève cité dans le signalement %(ref)s).") % {
+        text = _("Ajout de %(person)s au dossier : %(role)s (élève cité dans le signalement %(ref)s).") % {
             "person": person,
             "role": involvement.get_role_display(),
             "ref": report.reference,
@@ -829,7 +829,7 @@ def add_person(*, case: Case, actor, role: str, person: Person | None = None, **
             case,
             actor,
             "person",
-            _("%(person)s ajouté(e) : %(role)s.")
+            _("Ajout de %(person)s au dossier : %(role)s.")
             % {
                 "person": person,
                 "role": involvement.get_role_display(),

@@ -11,7 +11,7 @@ from halte.access.cases import can_own_action, can_read, shareable_compartments
 from halte.access.policy import Capability, memberships_with
 from halte.accounts.models import Membership, Organisation
 from halte.core.submission import SubmissionTokenMixin
-from halte.forms import HalteForm
+from halte.forms import HalteForm, VersionField
 from halte.reports.forms import TextField
 
 from . import enums, targets
@@ -178,7 +178,7 @@ class ReportedPupilForm(HalteForm):
 
 
 class VersionedForm(HalteForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionField(min_value=1)
 
 
 class ReassessForm(VersionedForm):

@@ -168,7 +168,7 @@ def add_guardian(
                 case,
                 actor,
                 EventKind.PERSON,
-                _("%(guardian)s ajouté(e) : représentant légal de %(child)s (%(relationship)s).")
+                _("Ajout de %(guardian)s au dossier : représentant légal de %(child)s (%(relationship)s).")
                 % {"guardian": guardian, "child": child, "relationship": link.get_relationship_display().lower()},
             )
             record(

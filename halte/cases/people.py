@@ -38,6 +38,7 @@ FIELD_MIN = 0.75  # each compared name field must be at least this similar
 NAME_MIN = 0.8  # and the name as a whole at least this similar
 COMPOUND_FACTOR = 0.9  # « Marie » for « Marie-Claire »: likely, not certain
 ONE_FIELD_FACTOR = 0.85  # only the first name (or only the last name) could be compared
+SAME_SOUND = 0.96  # « Lukas » for « Lucas »: said the same, just below the same spelling
 SWAP_FACTOR = 0.95  # swapped names rank just below the same names typed the right way round
 SAME_TOKENS_SCORE = 0.95  # same name parts, split differently between first and last name
 NAME_WEIGHT = 0.85  # final score = NAME_WEIGHT × name similarity + BIRTH_DATE_WEIGHT if same birth date
@@ -70,6 +71,39 @@ def name_key(first_name: str, last_name: str) -> str:
     return " ".join(name_tokens(first_name, last_name))
 
 
+# How a folded name sounds: letters written differently for one sound in the names met in French
+# schools (« Lukas » / « Lucas », « Mathis » / « Matis », « Sofia » / « Sophia », « Yanis » / « Ianis »).
+_SOUNDS = (
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"(?<=[tcr])h|^h"), ""),
+    (re.compile(r"qu|ck|q"), "k"),
+    (re.compile(r"c(?=[eiy])"), "s"),
+    (re.compile(r"c"), "k"),
+    (re.compile(r"y"), "i"),
+    (re.compile(r"w"), "v"),
+    (re.compile(r"(.)\1+"), r"\1"),
+)
+# The spellings a fragment of a typed name may take in a stored one (one kind of change at a time), so
+# that the database brings « Lucas » for « Lukas » through the same ``contains`` on ``name_key``.
+_SPELLINGS = (("k", "c"), ("c", "k"), ("k", "qu"), ("qu", "c"), ("ph", "f"), ("f", "ph"), ("y", "i"), ("i", "y"))
+
+
+def sound_key(token: str) -> str:
+    """A folded name token as it sounds: « lukas » and « lucas » both give « lukas »."""
+    for pattern, replacement in _SOUNDS:
+        token = pattern.sub(replacement, token)
+    return token
+
+
+def spellings(token: str) -> list[str]:
+    """The token and its other spellings for the same sound (see ``_SPELLINGS``), in a stable order."""
+    found = {token}
+    for written, other in _SPELLINGS:
+        if written in token:
+            found.add(token.replace(written, other))
+    return sorted(found)
+
+
 # --- Suggestions -----------------------------------------------------------------------------------
 
 
@@ -98,6 +132,9 @@ def _compare_field(typed: list[str], stored: list[str]) -> _FieldMatch:
     # « N'Diaye » / « Ndiaye », « Marie-Claire » / « Marie Claire », « Claire Marie » / « Marie Claire ».
     if typed_compact == stored_compact or sorted(typed) == sorted(stored):
         return _FieldMatch(1.0, "exact")
+    # « Lukas » / « Lucas »: written differently, said the same.
+    if sound_key(typed_compact) == sound_key(stored_compact):
+        return _FieldMatch(SAME_SOUND, "sound")
     whole = _ratio(typed_compact, stored_compact)
     if len(typed) == len(stored) > 1:
         # « Marie-Claire » / « Marie-Louise » share a lot of letters but are two names: compare part by part.
@@ -127,6 +164,8 @@ def _compare_names(
     for label, match in pairs:
         if match.how == "compound":
             reasons.append(f"{label} composé ou partiel")
+        elif match.how == "sound":
+            reasons.append(f"{label} qui se prononce de même")
         elif match.how == "typo":
             reasons.append(f"orthographe proche du {label}")
     if len(pairs) == 1:
@@ -163,13 +202,14 @@ def _fragments(tokens: list[str]) -> dict[str, int]:
     through the trigram index on ``name_key``. A 2-letter name (« Li », « Bo ») is searched as a whole
     token (see ``_matches``); a single letter (« N » of « N'Diaye ») would match everybody."""
     weights: dict[str, int] = {}
-    for token in tokens:
-        if len(token) < 2:
+    for typed in tokens:
+        if len(typed) < 2:
             continue
-        weights[token] = weights.get(token, 0) + 4
-        if len(token) >= 4:
-            for end in (token[:3], token[-3:]):
-                weights[end] = weights.get(end, 0) + 1
+        for token in spellings(typed):
+            weights[token] = weights.get(token, 0) + (4 if token == typed else 2)
+            if len(token) >= 4:
+                for end in (token[:3], token[-3:]):
+                    weights[end] = weights.get(end, 0) + 1
     return weights
 
 

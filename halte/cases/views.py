@@ -5,6 +5,7 @@ form, call one action, redirect. Every display of a case page is journaled with 
 shown.
 """
 
+import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -41,7 +42,6 @@ from .forms import (
     CaseFilterForm,
     CloseForm,
     CriteriaForm,
-    ExtraFollowUpForm,
     FollowUpForm,
     LinkForm,
     NoteForm,
@@ -137,6 +137,10 @@ def triage(request, public_id):
         detail = {"page": "triage", **({"suggested": suggested} if suggested else {})}
         record_request(AuditAction.REPORT_READ, request, target=report, detail=detail)
     found = candidates_for(report)
+    if not triage_form.is_bound and not found:
+        # Nothing already open or closed may tell the same story: what comes next is opening the case.
+        # With candidates the coordinator chooses between them and a new case; nothing is picked for her.
+        triage_form.initial["outcome"] = TriageOutcome.OPEN_CASE
     context = {
         "report": report,
         "waiting_twins": waiting_twins_for(report, reports_to_triage(request.membership)),
@@ -373,7 +377,7 @@ def _page_context(request, case: Case, shown: frozenset[str]) -> dict:
         if access.can_add_action(membership, case):
             context["can_add_action"] = True
         if can_record:
-            context["extra_follow_up_form"] = ExtraFollowUpForm(case=case, prefix="extra")
+            context["can_add_follow_up"] = True
     if context["can_share"]:
         shares = case.shares.select_related("organisation", "created_by__user")
         context["shares"] = [share for share in shares if access.can_manage_share(membership, share)]
@@ -429,8 +433,7 @@ def print_view(request, public_id):
     if not shown:
         return render(request, "cases/detail_empty.html", {"case": case})
     context = _page_context(request, case, shown)
-    for form in ("action_form", "extra_follow_up_form"):
-        context.pop(form, None)
+    context.pop("action_form", None)
     context["printing"] = True
     return render(request, "cases/detail.html", context)
 
@@ -516,11 +519,36 @@ def access_log(request, public_id):
     record_request(AuditAction.CASE_READ, request, target=case, detail={"page": "access_log"})
     events = (
         AuditEvent.objects.filter(target_type="cases.case", target_id=str(case.public_id))
-        .select_related("actor", "membership__organisation")
+        .select_related("actor", "membership__organisation", "membership__user")
         .order_by("-at", "-id")
     )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    action_ids = {
+        str(event.detail.get(key))
+        for event in page
+        for key in ("action", "action_id")
+        if isinstance(event.detail, dict) and event.detail.get(key)
+    }
+    action_compartments = {
+        str(public_id): compartment
+        for public_id, compartment in Action.objects.filter(
+            case=case, public_id__in=[value for value in action_ids if _is_uuid(value)]
+        ).values_list("public_id", "compartment")
+    }
+    for event in page:
+        touched = access.journal_entry_compartments(event.action, event.detail or {}, action_compartments)
+        shown = access.can_see_journal_entry(request.membership, case, touched)
+        # What the row says the person did (read by the template as ``event.shown_action``).
+        event.shown_action = event.get_action_display() if shown else AuditAction.CASE_READ.label  # type: ignore[attr-defined]
     return render(request, "cases/access_log.html", {"case": case, "page": page})
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 # --- Forms acting on a case -----------------------------------------------------------------------
@@ -592,10 +620,10 @@ def do_transition(request, public_id, name):
     """Move the case to another state (closing it with its outcome and watch period): a page of its
     own, the case's version compared under lock so that nothing is saved over someone else's change."""
     case = _case_for(request, public_id)
-    _require(access.can_manage(request.membership, case))
     spec = workflow.TRANSITIONS.get(name)
     if spec is None:
-        raise PermissionDenied
+        raise Http404  # no such change of state: the address does not exist
+    _require(access.can_manage(request.membership, case))
     form = _transition_form(spec, request.POST if request.method == "POST" else None, case=case)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

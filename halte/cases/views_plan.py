@@ -16,7 +16,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from halte.access import cases as access
 from halte.access import policy
@@ -38,7 +37,7 @@ from .forms import (
     MyActionsFilterForm,
 )
 from .models import Action
-from .views import _back, _case_for, _invalid, _once, _refused, _require
+from .views import _back, _case_for, _form_page, _once, _require
 
 PAGE_SIZE = 25
 FINISHED_WINDOW = timedelta(days=30)
@@ -339,19 +338,29 @@ def add_action(request, public_id):
 
 
 @policy.requires(Capability.READ_CASES)
-@require_POST
 def add_follow_up(request, public_id):
+    """An extra follow-up checkpoint, on its own page like the other forms of the case."""
     case = _case_for(request, public_id)
     _require(access.can_record_follow_up(request.membership, case))
-    form = ExtraFollowUpForm(request.POST, case=case, prefix="extra")
-    if not form.is_valid():
-        return _invalid(request, case, form)
-    try:
-        with _once(request, form, case):
-            actions.add_follow_up(case=case, actor=request.membership, due_on=form.cleaned_data["due_on"])
-    except submission.AlreadySubmitted as already:
-        return submission.already_done(request, already)
-    except actions.ActionRefused as refused:
-        return _refused(request, case, refused.message)
-    messages.success(request, _("Point de suivi supplémentaire prévu."))
-    return _back(case)
+    posted = request.method == "POST"
+    form = ExtraFollowUpForm(request.POST if posted else None, case=case, prefix="extra")
+    if posted and form.is_valid():
+        try:
+            with _once(request, form, case):
+                actions.add_follow_up(case=case, actor=request.membership, due_on=form.cleaned_data["due_on"])
+        except submission.AlreadySubmitted as already:
+            return submission.already_done(request, already)
+        except actions.ActionRefused as refused:
+            form.add_error("due_on", refused.message)
+        else:
+            messages.success(request, _("Point de suivi supplémentaire prévu."))
+            return _back(case)
+    return _form_page(
+        request,
+        case,
+        page_name="add_follow_up",
+        title=_("Point de suivi supplémentaire — dossier %(reference)s") % {"reference": case.reference},
+        form=form,
+        submit_label=_("Prévoir ce point de suivi"),
+        intro=_("Un point avec l’élève en plus de ceux déjà prévus : demandez-lui comment la situation évolue."),
+    )

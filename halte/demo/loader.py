@@ -62,7 +62,7 @@ ORGANISATIONS: list[tuple[str, str, OrganisationKind, str | None]] = [
         None,
     ),
     ("Collège Amiral Lejeune", "Clg Amiral Lejeune", OrganisationKind.SCHOOL, "0800020M"),
-    ("Collège du Bois L' Eau", "Clg du Bois L' Eau", OrganisationKind.SCHOOL, "0800022P"),
+    ("Collège du Bois L'Eau", "Clg du Bois L'Eau", OrganisationKind.SCHOOL, "0800022P"),
 ]
 
 
@@ -91,7 +91,7 @@ ACCOUNTS: list[DemoAccount] = [
     ),
     DemoAccount("assistante.sociale", "Sophie", "Caron", Role.SOCIAL_WORKER, "Département 80"),
     DemoAccount("cpe.lejeune", "Nadia", "Morel", Role.SCHOOL_STAFF, "Clg Amiral Lejeune"),
-    DemoAccount("principal.boisleau", "Thierry", "Dumont", Role.SCHOOL_STAFF, "Clg du Bois L' Eau"),
+    DemoAccount("principal.boisleau", "Thierry", "Dumont", Role.SCHOOL_STAFF, "Clg du Bois L'Eau"),
     DemoAccount("police", "Éric", "Lemaire", Role.POLICE_LIAISON, "Police 80"),
     DemoAccount("gendarmerie", "Laure", "Fournier", Role.POLICE_LIAISON, "Gendarmerie 80"),
     DemoAccount("association", "Inès", "Roussel", Role.ASSOCIATION_WORKER, "Parole d'élèves 80"),
@@ -117,6 +117,7 @@ def base32(hex_key: str) -> str:
 @dataclass
 class LoadResult:
     organisations_created: int = 0
+    organisations_renamed: int = 0
     users_created: int = 0
     memberships_created: int = 0
     schools_created: int = 0
@@ -191,10 +192,19 @@ def _load() -> LoadResult:
     organisations: dict[str, Organisation] = {}
     for name, short_name, kind, uai in ORGANISATIONS:
         school = School.objects.get(uai=uai) if uai else None
-        organisation, created = Organisation.objects.get_or_create(
-            name=name,
-            defaults={"short_name": short_name, "kind": kind, "school": school, "departement": "080"},
-        )
+        defaults = {"short_name": short_name, "kind": kind, "school": school, "departement": "080"}
+        if school is not None:
+            # A school's organisation is found by its school, so that one loaded under an older spelling
+            # (« Collège du Bois L' Eau ») is renamed rather than doubled.
+            organisation, created = Organisation.objects.get_or_create(
+                school=school, defaults={"name": name, **defaults}
+            )
+            if not created and (organisation.name, organisation.short_name) != (name, short_name):
+                organisation.name, organisation.short_name = name, short_name
+                organisation.save(update_fields=["name", "short_name"])
+                result.organisations_renamed += 1
+        else:
+            organisation, created = Organisation.objects.get_or_create(name=name, defaults=defaults)
         result.organisations_created += created
         organisations[short_name] = organisation
 

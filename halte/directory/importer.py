@@ -450,16 +450,16 @@ def _coordinate(limit: int) -> Callable[[str], Decimal | None]:
 _ELISION_SPACE = re.compile(r"\b(?P<elided>[cdjlmnst]|qu|jusqu|lorsqu|puisqu)(?P<mark>['’]) +(?=\w)", re.IGNORECASE)
 
 
-def _name(raw: str) -> str:
+def tidy_name(raw: str) -> str:
     """A name as people write it: no space after an elided article (« L' Eau » -> « L'Eau »)."""
     return _ELISION_SPACE.sub(lambda match: match["elided"] + match["mark"], raw)
 
 
 CONVERTERS: dict[str, Callable[[str], Any]] = {
     "uai": _uai,
-    "name": _name,
-    "address": _name,
-    "commune": _name,
+    "name": tidy_name,
+    "address": tidy_name,
+    "commune": tidy_name,
     "kind": _kind,
     "sector": _sector,
     "departement": _departement,

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from halte.forms import HalteForm
+from halte.forms import HalteForm, VersionField
 from halte.reports.forms import TextField
 
 from .models import FactsEstablished, InvestigationStatus
@@ -32,4 +32,4 @@ class JudicialFactsForm(HalteForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    version = VersionField()

@@ -96,7 +96,7 @@ def _body(meeting: Meeting, kind: str) -> str:
     values = {
         "title": meeting.title,
         "when": when(meeting),
-        "place": meeting.place,
+        "place": meeting.where,
         "link": f"{settings.SITE_URL}{meeting_url(meeting)}",
     }
     if kind == CANCEL:

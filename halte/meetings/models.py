@@ -43,6 +43,15 @@ class Meeting(models.Model):
         return f"{self.title} — {timezone.localtime(self.starts_at):%d/%m/%Y %H:%M}"
 
     @property
+    def where(self) -> str:
+        """Where it takes place as a reader needs it: the place of a meeting in person; the way a
+        distance meeting is held (« Par téléphone »), with its place when one was given."""
+        if self.mode == self.Mode.IN_PERSON:
+            return self.place
+        how = str(self.get_mode_display())
+        return f"{how} — {self.place}" if self.place else how
+
+    @property
     def recorded_after_the_fact(self) -> bool:
         """Entered once it had taken place (an emergency meeting by phone this morning)."""
         return self.created_at > self.starts_at

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from halte.directory.models import Sector
-from halte.forms import HalteForm
+from halte.forms import HalteForm, VersionField
 from halte.reports.enums import Channel
 from halte.reports.forms import TextField
 
@@ -172,4 +172,4 @@ class YearlyReportForm(HalteForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    version = VersionField()

@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from halte.access import search as access
 from halte.cases.enums import PersonKind
 from halte.cases.models import Case, Involvement
-from halte.cases.people import name_score, name_tokens
+from halte.cases.people import name_score, name_tokens, spellings
 from halte.directory.models import School
 from halte.reports.models import Report, ReportedPupil
 
@@ -42,8 +43,11 @@ CANDIDATE_LIMIT = 300  # rows per source handed over for scoring
 RESULT_LIMIT = 50  # per group
 SCHOOL_LIMIT = 50  # schools a query may stand for
 
-# « HS-2026-000042 », « hs 2026 42 », « SIG-2026 », « 000042 »: a prefix, then digits and dashes.
-_REFERENCE = re.compile(r"(?P<prefix>HS|SIG)?-?(?P<body>[0-9][0-9-]*)?")
+# « HS-2026-000042 », « hs 2026 42 », « hs2026000042 », « 000042 »: a prefix, then digits in groups.
+_REFERENCE = re.compile(r"(?P<prefix>HS|SIG)?-?(?P<body>[0-9]+(?:-[0-9]+)*)?-?")
+_SEPARATORS = re.compile(r"[\s_./-]+")
+YEAR_DIGITS, NUMBER_DIGITS = 4, 6  # « HS-2026-000042 » (``core.references``)
+REFERENCE_YEARS = 10  # a bare number is looked for among the references of this many past years
 
 # Scores: an exact reference first, then a partial one, then names (0.8 to 1), then schools.
 EXACT_REFERENCE, PARTIAL_REFERENCE, SCHOOL_SCORE = 3.0, 2.0, 0.5
@@ -77,19 +81,69 @@ class Results:
         return len(self.cases) + len(self.reports)
 
 
-def reference_fragment(query: str) -> tuple[str | None, str] | None:
-    """(prefix, normalised fragment) when the query reads as a reference or part of one, else None:
-    « hs 2026-000042 » → ("HS", "HS-2026-000042"), « SIG2026 » → ("SIG", "SIG-2026"),
-    « 000042 » → (None, "000042"). Spaces count as dashes; a query without a digit is no reference."""
-    compact = re.sub(r"[\s_]+", "-", query.strip().upper())
+@dataclass(frozen=True)
+class ReferenceQuery:
+    """What a query typed as a reference stands for, as lookups an index serves: whole references
+    (equality) or the starts of references (« HS-2026- »). Never a fragment inside a reference."""
+
+    prefix: str | None  # "HS" (cases), "SIG" (reports) or None (either)
+    exact: tuple[str, ...]
+    starts: tuple[str, ...] = ()
+
+    def lookup(self, prefix: str) -> Q | None:
+        """The condition on ``reference`` for the references of one prefix, None when none can match."""
+        condition = Q()
+        exact = [ref for ref in self.exact if ref.startswith(f"{prefix}-")]
+        if exact:
+            condition |= Q(reference__in=exact)
+        for start in self.starts:
+            if start.startswith(f"{prefix}-"):
+                condition |= Q(reference__startswith=start)
+        return condition or None
+
+
+def reference_years() -> list[int]:
+    this_year = timezone.localdate().year
+    return list(range(this_year, this_year - REFERENCE_YEARS, -1))
+
+
+def _numbered(prefix: str | None, prefixes: tuple[str, ...], year: str, number: str) -> ReferenceQuery:
+    """A year and a number: the reference with the number zero-padded (« 42 » → « 000042 »); a number
+    typed with its leading zeros but not to the end (« 0000 ») is also the start of the numbers."""
+    if len(year) != YEAR_DIGITS or not 1 <= len(number) <= NUMBER_DIGITS:
+        return ReferenceQuery(prefix, ())
+    exact = tuple(f"{p}-{year}-{int(number):0{NUMBER_DIGITS}d}" for p in prefixes)
+    partial = number.startswith("0") and len(number) < NUMBER_DIGITS
+    starts = tuple(f"{p}-{year}-{number}" for p in prefixes) if partial else ()
+    return ReferenceQuery(prefix, exact, starts)
+
+
+def reference_query(query: str) -> ReferenceQuery | None:
+    """The references a query stands for when it reads as one, else None. Separators (spaces, dashes,
+    dots, slashes) may be anywhere or nowhere, the case does not matter and the number is zero-padded:
+    « HS-2026-2 », « hs2026000002 » and « HS 2026 000002 » all stand for HS-2026-000002. A bare number
+    (« 42 ») is that number in any recent year; « HS-2026 » is the start of that year's references. A
+    query without a digit is no reference."""
+    compact = _SEPARATORS.sub("-", query.strip().upper()).strip("-")
     match = _REFERENCE.fullmatch(compact)
     if match is None or not match.group("body"):
         return None
-    prefix, body = match.group("prefix"), match.group("body").strip("-")
-    body = re.sub(r"-{2,}", "-", body)
+    prefix = match.group("prefix")
+    prefixes = (prefix,) if prefix else ("HS", "SIG")
+    groups = match.group("body").split("-")
+    digits = "".join(groups)
+    if len(groups) > 1:
+        return _numbered(prefix, prefixes, groups[0], "".join(groups[1:]))
+    if len(digits) > YEAR_DIGITS + (0 if prefix else NUMBER_DIGITS):
+        return _numbered(prefix, prefixes, digits[:YEAR_DIGITS], digits[YEAR_DIGITS:])
     if prefix:
-        return prefix, f"{prefix}-{body}"
-    return None, body
+        return ReferenceQuery(
+            prefix, (), (f"{prefix}-{digits}-" if len(digits) == YEAR_DIGITS else f"{prefix}-{digits}",)
+        )
+    if len(digits) > NUMBER_DIGITS:
+        return ReferenceQuery(None, ())
+    exact = tuple(f"{p}-{year}-{int(digits):0{NUMBER_DIGITS}d}" for p in prefixes for year in reference_years())
+    return ReferenceQuery(None, exact)
 
 
 def _readings(query: str) -> list[tuple[str, str]]:
@@ -107,12 +161,13 @@ def _fragments(query: str) -> list[str]:
     """Folded pieces a matching name must contain one of: whole tokens, and the three first and last
     letters of longer ones so that a typo inside a name still brings its row."""
     pieces: set[str] = set()
-    for token in name_tokens(query):
-        if len(token) < 2:
+    for typed in name_tokens(query):
+        if len(typed) < 2:
             continue  # « N » of « N'Diaye » would bring everybody
-        pieces.add(token)
-        if len(token) >= 4:
-            pieces.update({token[:3], token[-3:]})
+        for token in spellings(typed):  # « Lukas » brings « Lucas » (``cases.people.spellings``)
+            pieces.add(token)
+            if len(token) >= 4:
+                pieces.update({token[:3], token[-3:]})
     return sorted(pieces)
 
 
@@ -191,17 +246,17 @@ def _person_reason(involvement: Involvement) -> str:
     }
 
 
-def _match_cases(membership, query: str, reference: tuple[str | None, str] | None, schools: list[int]):
+def _match_cases(membership, query: str, reference: ReferenceQuery | None, schools: list[int]):
     hits: dict[int, Hit] = {}
 
     def hit(case_id: int) -> Hit:
         return hits.setdefault(case_id, Hit())
 
-    if reference is not None and reference[0] in (None, "HS"):
-        fragment = reference[1]
-        found = access.reference_searchable_cases(membership).filter(reference__contains=fragment)
+    condition = reference.lookup("HS") if reference is not None else None
+    if reference is not None and condition is not None:
+        found = access.reference_searchable_cases(membership).filter(condition)
         for pk, ref in found.values_list("pk", "reference")[:CANDIDATE_LIMIT]:
-            exact = ref == fragment
+            exact = ref in reference.exact
             hit(pk).add(EXACT_REFERENCE if exact else PARTIAL_REFERENCE, _("Référence"))
     if reference is None:
         readings = _readings(query)
@@ -217,17 +272,17 @@ def _match_cases(membership, query: str, reference: tuple[str | None, str] | Non
     return hits
 
 
-def _match_reports(membership, query: str, reference: tuple[str | None, str] | None, schools: list[int]):
+def _match_reports(membership, query: str, reference: ReferenceQuery | None, schools: list[int]):
     hits: dict[int, Hit] = {}
     reports = access.searchable_reports(membership)
 
     def hit(report_id: int) -> Hit:
         return hits.setdefault(report_id, Hit())
 
-    if reference is not None and reference[0] in (None, "SIG"):
-        fragment = reference[1]
-        for pk, ref in reports.filter(reference__contains=fragment).values_list("pk", "reference")[:CANDIDATE_LIMIT]:
-            hit(pk).add(EXACT_REFERENCE if ref == fragment else PARTIAL_REFERENCE, _("Référence"))
+    condition = reference.lookup("SIG") if reference is not None else None
+    if reference is not None and condition is not None:
+        for pk, ref in reports.filter(condition).values_list("pk", "reference")[:CANDIDATE_LIMIT]:
+            hit(pk).add(EXACT_REFERENCE if ref in reference.exact else PARTIAL_REFERENCE, _("Référence"))
     if reference is None:
         readings = _readings(query)
         for pupil in pupil_candidates(reports, query):
@@ -260,7 +315,7 @@ def _ranked(hits: dict[int, Hit], objects: QuerySet) -> tuple[list[Hit], bool]:
 def search(membership, query: str) -> Results:
     """What this membership finds for a query (already checked for length: see ``SearchForm``)."""
     query = query.strip()
-    reference = reference_fragment(query)
+    reference = reference_query(query)
     schools = _schools(query) if reference is None else []
     case_hits = _match_cases(membership, query, reference, schools)
     searches_reports = access.may_search_reports(membership)

@@ -13,7 +13,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from halte.accounts.models import OrganisationKind, Role
+from halte.accounts.models import Civility, OrganisationKind, Role
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.cases import actions
@@ -99,6 +99,30 @@ def test_the_owner_association_sees_what_to_do_and_whom_to_call_but_not_the_case
     assert CORE_MARK not in page  # the case's facts never show without a share
     assert reverse("cases:detail", args=[case.public_id]) not in page
     assert client.get(reverse("cases:detail", args=[case.public_id])).status_code == 404
+
+
+def test_the_contact_reads_with_her_own_title_or_the_role_agreeing_with_her(client, login, people, case, action):
+    lead = people.coordinator
+    lead.user.civility = Civility.MADAME
+    lead.user.save(update_fields=["civility"])
+    login(client, people.association_worker)
+    page = client.get(page_url(action)).content.decode()
+    assert "Coordinatrice de la cellule" in page
+    assert str(lead.get_role_display()) not in page  # « Coordinateur ou coordinatrice »
+    lead.user.title = "Cheffe de projet de la cellule"
+    lead.user.save(update_fields=["title"])
+    page = client.get(page_url(action)).content.decode()
+    assert "Cheffe de projet de la cellule" in page and "Coordinatrice de la cellule" not in page
+
+
+def test_the_access_log_names_each_visitor_with_her_own_title(client, login, people, case):
+    people.coordinator.user.civility = Civility.MADAME
+    people.coordinator.user.save(update_fields=["civility"])
+    login(client, people.coordinator)
+    client.get(reverse("cases:detail", args=[case.public_id]))
+    page = client.get(reverse("cases:access_log", args=[case.public_id])).content.decode()
+    assert "Coordinatrice de la cellule" in page
+    assert str(people.coordinator.get_role_display()) not in page
 
 
 def test_the_page_is_a_journaled_read_of_the_case(client, login, people, case, action):

@@ -153,6 +153,9 @@ def test_the_case_page_links_to_the_form_pages_and_has_no_inline_note_or_share_f
     assert f'href="{detail}imprimer/"' in page
     assert f'action="{detail}notes/"' not in page
     assert f'action="{detail}partages/"' not in page
+    # The extra follow-up too has a page of its own, linked, no longer a form folded in the case page.
+    assert f'href="{detail}suivis/ajouter/"' in page
+    assert f'action="{detail}suivis/ajouter/"' not in page and 'name="extra-due_on"' not in page
 
 
 @pytest.mark.parametrize(
@@ -170,10 +173,11 @@ def test_form_pages_answer_get_with_the_policy_decision(client, login, people, c
         reverse("cases:summary", args=[case.public_id]),
         reverse("cases:assign", args=[case.public_id]),
         reverse("cases:link", args=[case.public_id]),
+        reverse("cases:add_follow_up", args=[case.public_id]),
     ]
     expected = dict.fromkeys(urls, code)
-    if name == "school_a_staff":  # the school records the follow-ups of its own cases
-        expected[urls[3]] = 200
+    if name == "school_a_staff":  # the school records the follow-ups of its own cases, and adds some
+        expected[urls[3]] = expected[urls[7]] = 200
     assert {url: client.get(url).status_code for url in urls} == expected
 
 
@@ -222,6 +226,29 @@ def test_a_transition_on_a_stale_version_is_refused_on_its_page(client, login, p
     assert "rien n’a été enregistré" in response.content.decode().lower()
     case.refresh_from_db()
     assert case.state == "in_intervention"
+
+
+def test_a_bogus_transition_name_is_404_for_who_may_manage_the_case(client, login, people, case):
+    login(client, people.coordinator)
+    url = reverse("cases:transition", args=[case.public_id, "teleport"])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"version": case.version}).status_code == 404
+
+
+@pytest.mark.parametrize("version", ["abc", "", "-1", "1e9999"])
+@pytest.mark.parametrize("page", ["summary", "transition"])
+def test_a_malformed_version_shows_the_form_again_with_what_to_do(client, login, people, case, version, page):
+    login(client, people.coordinator)
+    if page == "summary":
+        url, data = reverse("cases:summary", args=[case.public_id]), {"summary": "Nouveau résumé"}
+    else:
+        url, data = reverse("cases:transition", args=[case.public_id, "close"]), {"reason": "R", "outcome": "stopped"}
+    response = client.post(url, {**data, "version": version})
+    assert response.status_code == 200
+    page_text = response.content.decode()
+    assert "Rechargez la page" in page_text and 'name="version"' in page_text
+    case.refresh_from_db()
+    assert case.state == "in_intervention" and case.summary != "Nouveau résumé"
 
 
 def test_closing_from_its_page(client, login, people, case):

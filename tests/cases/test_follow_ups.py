@@ -152,10 +152,12 @@ def test_an_extra_checkpoint_can_be_added_on_a_free_day(client, login, people, c
     added = case.follow_ups.get(day=day)
     assert added.due_on == on
     assert AuditEvent.objects.filter(action=AuditAction.CASE_FOLLOW_UP, detail__added=True).exists()
-    response = client.post(url, {"extra-due_on": on.isoformat(), "extra-submission_token": new_token()}, follow=True)
-    assert "déjà prévu ce jour-là" in response.content.decode()
-    response = client.post(url, {"extra-due_on": "2001-01-01", "extra-submission_token": new_token()}, follow=True)
-    assert "Choisissez une date à venir" in response.content.decode()
+    # Refused on its own page, the form shown again with the reason next to the date.
+    response = client.post(url, {"extra-due_on": on.isoformat(), "extra-submission_token": new_token()})
+    assert response.status_code == 200 and "déjà prévu ce jour-là" in response.content.decode()
+    assert 'name="extra-due_on"' in response.content.decode()
+    response = client.post(url, {"extra-due_on": "2001-01-01", "extra-submission_token": new_token()})
+    assert response.status_code == 200 and "Choisissez une date à venir" in response.content.decode()
     assert case.follow_ups.count() == 4
 
 
@@ -187,7 +189,7 @@ def test_an_extra_checkpoint_more_than_a_year_after_the_opening_is_refused(clien
     assert not AuditEvent.objects.filter(action=AuditAction.CASE_FOLLOW_UP).exists()
     client.post(url, {"extra-due_on": last.isoformat(), "extra-submission_token": new_token()})
     assert case.follow_ups.get(due_on=last).day == 365
-    page = client.get(reverse("cases:detail", args=[case.public_id])).content.decode()
+    page = client.get(url).content.decode()
     assert f'max="{last.isoformat()}"' in page
 
 

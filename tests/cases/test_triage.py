@@ -1,5 +1,6 @@
 """Triage through HTTP: the coordinator turns reports into cases, or decides otherwise, with reasons."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -192,6 +193,21 @@ def test_candidates_show_the_same_school_cases_with_shared_names(client, login, 
     candidates = page.context["candidates"]
     assert [c.case for c in candidates] == [Case.objects.get()]
     assert "kevin" in candidates[0].shared_names
+
+
+def test_the_decision_defaults_to_opening_a_case_unless_an_existing_case_may_be_the_same(client, login, people):
+    first = a_report(people)
+    login(client, people.coordinator)
+    page = client.get(reverse("cases:triage", args=[first.public_id]))
+    # What a coordinator does with a report that matches nothing: open its case (never « nouveau »).
+    assert page.context["triage_form"]["outcome"].initial == "open_case"
+    radios = re.findall(r"<input[^>]*>", page.content.decode())
+    assert [tag for tag in radios if 'value="open_case"' in tag and "checked" in tag]
+    triage_post(client, first, "open_case")
+    second = a_report(people, description="Encore Kevin.")
+    page = client.get(reverse("cases:triage", args=[second.public_id]))
+    # A case that may tell the same story: the coordinator chooses, nothing is picked for her.
+    assert page.context["candidates"] and page.context["triage_form"]["outcome"].initial is None
 
 
 def test_a_report_cannot_be_triaged_twice(client, login, people):

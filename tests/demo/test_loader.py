@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -93,3 +94,24 @@ def test_demo_cell_meeting_is_planned_with_the_open_case_on_its_agenda(db):
     case = Case.objects.get()
     assert [item.case for item in meeting.items.all()] == [case]
     assert not meeting.invitations.exists()  # the coordinator sends them; the demo emails nobody
+
+
+ELISION_APART = re.compile(r"\b\w+['’] +\w")
+
+
+def test_no_demo_name_keeps_the_stray_space_after_an_elision_even_on_a_database_loaded_before(db):
+    load_demo()
+    # A database loaded with « Collège du Bois L' Eau » gets its school's organisation renamed, not doubled.
+    Organisation.objects.filter(school__uai="0800022P").update(
+        name="Collège du Bois L' Eau", short_name="Clg du Bois L' Eau"
+    )
+    load_demo()
+    organisation = Organisation.objects.get(school__uai="0800022P")
+    assert (organisation.name, organisation.short_name) == ("Collège du Bois L'Eau", "Clg du Bois L'Eau")
+    names = [
+        *Organisation.objects.values_list("name", flat=True),
+        *Organisation.objects.values_list("short_name", flat=True),
+        *School.objects.values_list("name", flat=True),
+        *(row["organisation"] for row in account_sheet()),
+    ]
+    assert [name for name in names if ELISION_APART.search(name)] == []

@@ -17,6 +17,7 @@ from halte.directory.importer import (
     ImportAborted,
     ImportFileError,
     import_schools,
+    tidy_name,
 )
 from halte.directory.management.commands.import_schools import Command
 from halte.directory.models import School, SchoolKind, Sector
@@ -567,3 +568,17 @@ def test_command_file_error_exits_with_a_non_zero_status(db, tmp_path, monkeypat
     assert exit_info.value.code == 1
     assert "points-virgules" in err.getvalue()
     assert out.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "tidy"),
+    [
+        ("Collège du Bois L' Eau", "Collège du Bois L'Eau"),
+        ("Collège Jean D’  Alembert", "Collège Jean D’Alembert"),
+        ("Rue de l' Église", "Rue de l'Église"),
+        ("Collège Jusqu' Ici", "Collège Jusqu'Ici"),
+        ("Collège d'Ailly", "Collège d'Ailly"),
+    ],
+)
+def test_a_name_loses_the_space_after_an_elision_and_nothing_else(raw, tidy):
+    assert tidy_name(raw) == tidy

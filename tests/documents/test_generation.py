@@ -20,6 +20,7 @@ from halte.documents.content import ConvocationDetails
 from halte.documents.models import Document
 from halte.interventions import measures as intervention_measures
 from halte.interventions.models import Measure, ParentsInformation
+from halte.meetings.models import Meeting
 from halte.reports import vault
 
 from .conftest import (
@@ -397,6 +398,14 @@ def test_minutes_carry_this_case_only(filled, world, people, settings):
     _document, by_magistrate = make(world.case_a, people.magistrate, "minutes", meeting=filled.meeting)
     assert_absent(by_magistrate, DECISION_JUDICIAL, MINUTES_B, DECISION_B)
     assert document.meeting == filled.meeting and document.compartments == ["core"]
+
+
+@pytest.mark.parametrize(("mode", "said"), [("phone", "Par téléphone"), ("video", "En visioconférence")])
+def test_minutes_of_a_meeting_held_at_a_distance_say_how_instead_of_a_blank_place(filled, world, people, mode, said):
+    Meeting.objects.filter(pk=filled.meeting.pk).update(mode=mode, place="")
+    filled.meeting.refresh_from_db()
+    _document, data = make(world.case_a, people.coordinator, "minutes", meeting=filled.meeting)
+    assert_present(data, "Lieu", said)
 
 
 def test_minutes_need_the_case_on_the_agenda(filled, world, people):

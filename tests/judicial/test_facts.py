@@ -153,4 +153,22 @@ def test_bad_input_gets_a_french_message_and_saves_nothing(client, login, people
     response = client.post(url(world.case_a), valid() | bad)
     assert response.status_code == 400
     assert "Rien n’a été enregistré" in response.content.decode()
+    if "version" in bad:  # a hidden field: its message is shown above the form, saying what to do
+        assert "Rechargez la page" in response.content.decode()
     assert not JudicialFacts.objects.filter(version__gt=0).exists()
+
+
+def test_the_coordinators_access_log_shows_the_parquets_visit_but_not_its_judicial_work(client, login, people, world):
+    login(client, people.magistrate)
+    assert client.get(url(world.case_a)).status_code == 200
+    assert client.post(url(world.case_a), valid()).status_code == 302
+    client.logout()
+    login(client, people.coordinator)
+    response = client.get(reverse("cases:access_log", args=[world.case_a.public_id]))
+    assert response.status_code == 200
+    rows = [row for row in response.context["page"] if row.membership_id == people.magistrate.pk]
+    # Two entries of the magistrate (the page read, the save), both shown as a mere visit of the case.
+    assert [row.shown_action for row in rows] == [str(AuditAction.CASE_READ.label)] * 2
+    html = response.content.decode()
+    assert str(AuditAction.JUDICIAL_FACTS_CHANGED.label) not in html
+    assert "judicial" not in html and "judiciaire" not in html.lower()

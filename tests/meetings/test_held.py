@@ -62,6 +62,24 @@ def test_an_emergency_phone_meeting_is_recorded_with_its_real_date_and_no_email(
     assert "Par téléphone" in page and "enregistrée après coup" in page
 
 
+def test_a_meeting_recorded_after_the_fact_is_not_said_to_wait_for_its_invitations(client, login, people):
+    meeting = actions.record_held(
+        actor=people.coordinator,
+        title="Urgence",
+        starts_at=a_while_ago(hours=3),
+        duration_minutes=15,
+        mode=Meeting.Mode.VIDEO,
+        place="",
+        attendees=[people.coordinator, people.magistrate],
+    )
+    as_member(client, login, people.coordinator)
+    page = client.get(reverse("meetings:detail", args=[meeting.public_id])).content.decode()
+    assert "Pas encore" not in page and "Invitation envoyée" not in page
+    assert "Réunion enregistrée après coup" in page
+    listing = client.get(reverse("meetings:list")).content.decode()
+    assert "En visioconférence" in listing
+
+
 def test_its_agenda_and_minutes_are_written_after_the_fact(client, login, people):
     meeting = actions.record_held(
         actor=people.coordinator,

@@ -3,24 +3,36 @@ bad input (in French, never a 500), and that every search is journaled. Who find
 in tests/cases/test_search_access_matrix.py."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from halte.audit.models import Action, AuditEvent
 from halte.cases.models import Case, Involvement, Person
 from halte.reports.models import Report, ReportedPupil
 from halte.www import search as search_module
-from halte.www.search import reference_fragment
+from halte.www.search import reference_query
+
+ANY_YEAR_42 = tuple(f"{prefix}-{year}-000042" for prefix in ("HS", "SIG") for year in search_module.reference_years())
 
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
-        ("HS-2026-000042", ("HS", "HS-2026-000042")),
-        ("hs 2026-000042", ("HS", "HS-2026-000042")),
-        ("HS2026", ("HS", "HS-2026")),
-        ("sig-2026-000007", ("SIG", "SIG-2026-000007")),
-        ("000042", (None, "000042")),
-        (" 2026  42 ", (None, "2026-42")),
+        ("HS-2026-000042", ("HS", ("HS-2026-000042",), ())),
+        ("hs 2026-000042", ("HS", ("HS-2026-000042",), ())),
+        ("HS-2026-42", ("HS", ("HS-2026-000042",), ())),  # the number zero-padded
+        ("hs2026000042", ("HS", ("HS-2026-000042",), ())),  # no separator at all
+        ("HS 2026 000042", ("HS", ("HS-2026-000042",), ())),
+        ("HS/2026/42", ("HS", ("HS-2026-000042",), ())),
+        ("HS2026", ("HS", (), ("HS-2026-",))),
+        ("HS-20", ("HS", (), ("HS-20",))),
+        ("HS-2026-0000", ("HS", ("HS-2026-000000",), ("HS-2026-0000",))),  # typed with its zeros, not to the end
+        ("sig-2026-000007", ("SIG", ("SIG-2026-000007",), ())),
+        ("000042", (None, ANY_YEAR_42, ())),
+        ("42", (None, ANY_YEAR_42, ())),
+        (" 2026  42 ", (None, ("HS-2026-000042", "SIG-2026-000042"), ())),
+        ("HS-2026-1234567", ("HS", (), ())),  # too long a number: a reference that cannot exist
         ("Lucas", None),
         ("HS", None),
         ("HS-abc", None),
@@ -28,8 +40,9 @@ from halte.www.search import reference_fragment
         ("1' OR '1'='1", None),
     ],
 )
-def test_reference_fragment(typed, expected):
-    assert reference_fragment(typed) == expected
+def test_reference_query(typed, expected):
+    parsed = reference_query(typed)
+    assert (parsed and (parsed.prefix, parsed.exact, parsed.starts)) == expected
 
 
 @pytest.fixture
@@ -92,8 +105,25 @@ def test_references_exact_and_partial(client, people, login, cases):
     assert set(found(client, "HS-2026-000042")[0]) == {"HS-2026-000042"}
     assert set(found(client, "000042")[0]) == {"HS-2026-000042"}
     assert set(found(client, "hs 2026")[0]) == {"HS-2026-000042", "HS-2026-000043", "HS-2026-000142"}
-    assert set(found(client, "42")[0]) == {"HS-2026-000042", "HS-2026-000142"}
+    # A bare number is the number of a reference, of any year: « 42 » is not « 142 ».
+    assert set(found(client, "42")[0]) == {"HS-2026-000042"}
     assert found(client, "SIG-2026-000042")[0] == []  # a report reference never returns a case
+
+
+@pytest.mark.parametrize("typed", ["HS-2026-42", "hs2026000042", "HS 2026 000042", "hs-2026-000042 "])
+def test_a_reference_typed_any_way_finds_its_case_by_an_exact_lookup(client, people, login, cases, typed):
+    login(client, people.coordinator)
+    with CaptureQueriesContext(connection) as queries:
+        assert found(client, typed)[0] == ["HS-2026-000042"]
+    # Index-friendly: the reference is looked up by equality, never by a LIKE starting with a wildcard.
+    assert not [q["sql"] for q in queries.captured_queries if "reference" in q["sql"] and "LIKE '%" in q["sql"]]
+
+
+def test_a_name_that_sounds_the_same_finds_the_pupil(client, people, login, cases):
+    login(client, people.coordinator)
+    assert "HS-2026-000042" in found(client, "Lukas")[0]
+    assert found(client, "Lukas Martin")[0][0] == "HS-2026-000042"
+    assert "HS-2026-000043" in found(client, "Lea Ndiaye")[0]
 
 
 def test_school_name_uai_and_commune(client, people, login, cases):
