@@ -99,6 +99,44 @@ def _flush_past_the_journal_guards():
     DatabaseOperations.sql_flush = original
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_listed_once():
+    """Each test client builds its own request handler, and WhiteNoise's middleware then lists and stats
+    every static file (about a quarter of a second) — once per test. Production builds it once per
+    worker process. Here the listing is made once per test process and set of settings, then shared."""
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    original = WhiteNoiseMiddleware.__init__
+    listed: dict[tuple, dict] = {}
+
+    def __init__(self, get_response=None, settings=settings):
+        key = tuple(
+            str(getattr(settings, name, None))
+            for name in (
+                "STATIC_ROOT",
+                "STATIC_URL",
+                "DEBUG",
+                "WHITENOISE_USE_FINDERS",
+                "WHITENOISE_AUTOREFRESH",
+                "WHITENOISE_MAX_AGE",
+                "WHITENOISE_ROOT",
+                "STATICFILES_DIRS",
+            )
+        )
+        if key not in listed:
+            original(self, get_response, settings)
+            listed[key] = self.files
+            return
+        self.add_files = self.add_files_from_finders = lambda *args, **kwargs: None
+        original(self, get_response, settings)
+        del self.add_files, self.add_files_from_finders
+        self.files = listed[key]
+
+    WhiteNoiseMiddleware.__init__ = __init__
+    yield
+    WhiteNoiseMiddleware.__init__ = original
+
+
 @dataclass
 class People:
     """One active membership per role, plus school staff of two different schools."""
