@@ -52,7 +52,12 @@ class SubmissionTokenMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields[FIELD] = forms.CharField(  # type: ignore[attr-defined]
-            widget=forms.HiddenInput, initial=new_token(), required=True, max_length=64
+            widget=forms.HiddenInput,
+            initial=new_token(),
+            required=True,
+            max_length=64,
+            # Whatever is wrong with it, the page is to reload: one message, wherever the form shows it.
+            error_messages={"required": EXPIRED, "max_length": EXPIRED},
         )
 
     def clean_submission_token(self) -> str:
