@@ -10,6 +10,8 @@ from halte.accounts.models import Membership, MembershipGrant, Role
 from halte.demo.loader import account_sheet, load_demo
 from tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory
 
+from .conftest import axe_violations
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -140,3 +142,20 @@ def test_dpo_audit_journal_is_accessible(page, assert_accessible):
     page.wait_for_url("**/journal/")
     assert "Connexion réussie" in page.content()
     assert_accessible(page)
+
+
+def test_the_accessibility_check_does_fail_on_an_inaccessible_page(browser):
+    """The check that every journey relies on finds what it must: an image without text alternative, a
+    field without label — and again after a navigation (axe is injected per page)."""
+    context = browser.new_context()
+    page = context.new_page()
+    broken = '<html lang="fr"><title>t</title><main><img src="data:,"><input id="a"></main></html>'
+    try:
+        for _ in range(2):
+            page.set_content(broken)
+            found = {violation.split(" ")[0] for violation in axe_violations(page)}
+            assert {"image-alt", "label"} <= found, found
+            page.set_content('<html lang="fr"><title>t</title><main><h1>Bien</h1></main></html>')
+            assert axe_violations(page) == []
+    finally:
+        context.close()
