@@ -284,6 +284,10 @@ def _s3_delete(config: StorageConfig, relative: str) -> None:
         raise _unavailable(config, "delete", error) from error
 
 
+# Keys per listing request: S3's own maximum (a test lowers it to walk several pages on a few objects).
+LIST_PAGE = 1000
+
+
 def _s3_listing(config: StorageConfig, area: str) -> Iterator[Listed]:
     from botocore.exceptions import ClientError
 
@@ -292,7 +296,7 @@ def _s3_listing(config: StorageConfig, area: str) -> Iterator[Listed]:
     token: dict[str, str] = {}
     while True:
         try:
-            page = _s3_call(config, "list", client.list_objects_v2, Prefix=start, **token)
+            page = _s3_call(config, "list", client.list_objects_v2, Prefix=start, MaxKeys=LIST_PAGE, **token)
         except ClientError as error:
             raise _unavailable(config, "list", error) from error
         for item in page.get("Contents", ()):

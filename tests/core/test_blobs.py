@@ -162,11 +162,17 @@ def test_objects_not_written_by_halte_are_never_listed(s3, s3_server):
     assert [item.path for item in blobs.listing("vault")] == ["vault/2026/12/good.bin"]
 
 
-def test_listing_pages_through_more_than_a_thousand_objects(s3):
-    names = [f"vault/2026/12/{n:05d}.bin" for n in range(1005)]
+def test_listing_pages_through_several_pages_of_objects(s3, monkeypatch):
+    """S3 answers a listing a page of keys at a time (1,000 at most): every page is walked."""
+    monkeypatch.setattr(blobs, "LIST_PAGE", 7)
+    names = [f"vault/2026/12/{n:05d}.bin" for n in range(23)]
     for name in names:
         blobs.write_new(name, b"x")
+    calls = []
+    original = blobs._s3_call
+    monkeypatch.setattr(blobs, "_s3_call", lambda *args, **kwargs: calls.append(args[1]) or original(*args, **kwargs))
     assert [item.path for item in blobs.listing("vault")] == names
+    assert calls.count("list") == 4  # 7 + 7 + 7 + 2
 
 
 def test_a_store_that_does_not_answer_is_an_oserror_not_a_crash(settings, s3):
