@@ -5,6 +5,7 @@ form, call one action, redirect. Every display of a case page is journaled with 
 shown.
 """
 
+import heapq
 import uuid
 from urllib.parse import urlencode
 
@@ -264,9 +265,16 @@ def case_list(request):
     return render(request, "cases/list.html", {"form": form, "page": page, "rows": rows, "query": query.urlencode()})
 
 
+# « Mes échéances » shows the soonest clocks of all the member's open cases, this many at most.
+DEADLINES_SHOWN = 200
+DEADLINES_CHUNK = 500
+
+
 @policy.requires(Capability.READ_CASES)
 def deadlines(request):
-    """« Mes échéances »: clocks of my cases and actions my organisation owes, soonest first."""
+    """« Mes échéances »: clocks of my cases and actions my organisation owes, soonest first. Every open
+    case of mine is read (in chunks, one set of queries per chunk), so that the soonest are never missed
+    behind an arbitrary first few hundred."""
     membership = request.membership
     mine = (
         access.visible_cases(membership)
@@ -276,22 +284,41 @@ def deadlines(request):
             | Exists(Case.co_workers.through.objects.filter(case_id=OuterRef("pk"), membership_id=membership.pk))
         )
         .select_related("school")
-        .prefetch_related(*_clock_prefetch())[:200]
+        .prefetch_related(*_clock_prefetch())
+        .order_by("pk")
     )
     now = timezone.now()
-    due = []
-    for case in mine:
-        for clock in clocks.clocks_for(case, now, readable=access.compartments(membership, case)):
-            if clock.done_at is None:
-                due.append({"case": case, "clock": clock, "state": clock.state(now)})
-    due.sort(key=lambda row: row["clock"].due_at)  # type: ignore[attr-defined]
+    pending = (
+        {"case": case, "clock": clock}
+        for case in mine.iterator(chunk_size=DEADLINES_CHUNK)
+        for clock in clocks.clocks_for(case, now, readable=access.compartments(membership, case))
+        if clock.done_at is None
+    )
+    counted = _Counted(pending)
+    due = heapq.nsmallest(DEADLINES_SHOWN, counted, key=lambda row: (row["clock"].due_at, row["case"].pk))
+    for row in due:
+        row["state"] = row["clock"].state(now)
     owed = (
         access.owed_actions(membership)
         .filter(status=ActionStatus.OPEN, case__in=access.visible_cases(membership))
         .select_related("case")
         .order_by("due_at")[:200]
     )
-    return render(request, "cases/deadlines.html", {"due": due, "owed": owed, "now": now})
+    context = {"due": due, "further": counted.seen - len(due), "owed": owed, "now": now}
+    return render(request, "cases/deadlines.html", context)
+
+
+class _Counted:
+    """An iterable that counts what it hands on."""
+
+    def __init__(self, items):
+        self.items = items
+        self.seen = 0
+
+    def __iter__(self):
+        for item in self.items:
+            self.seen += 1
+            yield item
 
 
 # --- The case page -------------------------------------------------------------------------------

@@ -105,6 +105,29 @@ def test_the_actions_count_is_bounded_too(client, login, people, monkeypatch):
     assert "Plus de 10 actions" in client.get(reverse("cases:my_actions")).content.decode()
 
 
+def test_my_deadlines_show_the_soonest_whatever_the_number_of_my_cases(client, login, people, monkeypatch):
+    """« Mes échéances » shows a bounded number of rows, and they are the soonest of all my cases — not
+    the clocks of whichever cases the database happened to return first."""
+    from halte.cases import views
+
+    monkeypatch.setattr(views, "DEADLINES_SHOWN", 3)
+    login(client, people.coordinator)
+    cases = add_cases(12, people=people)
+    Action.objects.all().delete()
+    FollowUp.objects.all().delete()
+    now = timezone.now()
+    Case.objects.update(taken_in_charge_at=now, first_measure_at=now, cell_meeting_at=now)
+    # The soonest checkpoints belong to the last cases created: a first-come selection misses them.
+    for index, case in enumerate(cases):
+        FollowUp.objects.create(case=case, day=7, due_on=(now + timedelta(days=40 - index)).date())
+    page = client.get(reverse("cases:deadlines")).content.decode()
+    soonest = [case.reference for case in cases[-3:]]
+    for reference in soonest:
+        assert reference in page, reference
+    assert cases[0].reference not in page
+    assert "9 autres échéances, plus lointaines" in page
+
+
 # --- PostgreSQL: the plans ------------------------------------------------------------------------
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans: PostgreSQL")
