@@ -270,6 +270,17 @@ def can_see_access_log(membership, case: Case) -> bool:
     return membership.role == Role.COORDINATOR and can_read(membership, case, CORE)
 
 
+def organisations_hidden_from_log(membership, case: Case) -> set[int]:
+    """Organisations whose visits the access log does not list to this member: those that came through
+    a share (live or revoked) it may not see, and through no share it may see. Listing their visits
+    would tell the coordination of a judicial share that exists nowhere else for her."""
+    seen: set[int] = set()
+    unseen: set[int] = set()
+    for share in case.shares.select_related("case"):
+        (seen if can_manage_share(membership, share) else unseen).add(share.organisation_id)
+    return unseen - seen
+
+
 # Journal entries that touch a compartment by their nature rather than by their detail.
 _JOURNAL_PAGES = {"judicial_facts": JUDICIAL}
 _JOURNAL_ACTIONS = {"judicial.facts_changed": JUDICIAL}

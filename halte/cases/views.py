@@ -546,6 +546,7 @@ def access_log(request, public_id):
     record_request(AuditAction.CASE_READ, request, target=case, detail={"page": "access_log"})
     events = (
         AuditEvent.objects.filter(target_type="cases.case", target_id=str(case.public_id))
+        .exclude(membership__organisation_id__in=access.organisations_hidden_from_log(request.membership, case))
         .select_related("actor", "membership__organisation", "membership__user")
         .order_by("-at", "-id")
     )

@@ -214,6 +214,10 @@ def server_error(request):
     return HttpResponse(template.render({"HALTE": settings.HALTE}), status=500)
 
 
+# Where the public (a child, a parent) posts forms; every other form is staff's.
+PUBLIC_FORM_PATHS = ("/signaler/", "/suivi/", "/sortie/", "/urgence/")
+
+
 def csrf_failure(request, reason=""):
     """A form refused because its security cookie did not come back (cookies blocked, page kept open
     for hours, private window closed meanwhile). Said plainly, with the quick exit and a way back:
@@ -221,7 +225,7 @@ def csrf_failure(request, reason=""):
     from halte.reports import voice
     from halte.reports.views.public import reporter_voice
 
-    public = not request.path.startswith(("/connexion/", "/administration/"))
+    public = request.path == "/" or request.path.startswith(PUBLIC_FORM_PATHS)
     chosen = reporter_voice(request) if public else voice.VOUS
     with voice.speaking(chosen):
         return render(request, "www/errors/csrf.html", {"public": public}, status=403)

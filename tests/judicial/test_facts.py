@@ -172,3 +172,31 @@ def test_the_coordinators_access_log_shows_the_parquets_visit_but_not_its_judici
     html = response.content.decode()
     assert str(AuditAction.JUDICIAL_FACTS_CHANGED.label) not in html
     assert "judicial" not in html and "judiciaire" not in html.lower()
+
+
+def test_the_access_log_does_not_give_away_a_share_the_coordinator_does_not_see(client, login, people, world):
+    """The parquet shares the judicial part with the police: the coordination does not learn the share
+    exists (no sharing section lists it), so the log of visits does not list the police's visit either."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from halte.cases.models import Share
+
+    Share.objects.create(
+        case=world.case_a,
+        organisation=people.police.organisation,
+        compartments=["judicial", "core"],
+        legal_basis="art40",
+        expires_on=timezone.localdate() + timedelta(days=30),
+        created_by=people.magistrate,
+    )
+    login(client, people.police)
+    assert client.get(reverse("cases:detail", args=[world.case_a.public_id])).status_code == 200
+    client.logout()
+    login(client, people.coordinator)
+    response = client.get(reverse("cases:access_log", args=[world.case_a.public_id]))
+    visitors = {row.membership_id for row in response.context["page"]}
+    assert people.coordinator.pk in visitors
+    assert people.police.pk not in visitors
+    assert people.police.organisation.name not in response.content.decode()

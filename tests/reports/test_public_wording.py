@@ -307,3 +307,15 @@ def test_a_parent_mailbox_says_vous(client, people):
     response = client.post(reverse("reports:mailbox"), {"body": ""})
     page = assert_error_page(response)
     assert "Écrivez quelque chose ici." in page
+
+
+def test_a_refused_staff_form_speaks_to_a_professional(client, login, people):
+    """A coordinator whose form expired is not told to call the 3018 in the words of a child."""
+    login(client, people.coordinator)
+    client.handler.enforce_csrf_checks = True
+    response = client.post(reverse("reports:staff_new"), {})
+    assert response.status_code == 403
+    page = html.unescape(response.content.decode())
+    assert "Le formulaire a expiré ou votre session a pris fin" in page
+    for childish in ("Ton navigateur", "appelle le 3018", "Appelle le 17", "Recommencer le signalement"):
+        assert childish not in page, childish
