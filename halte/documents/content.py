@@ -237,7 +237,7 @@ def _victim_words(case: Case) -> list[Interview]:
 
 
 def _family_contacts(case: Case, family: str | None = None) -> list[FamilyContact]:
-    contacts = FamilyContact.objects.filter(case=case).select_related("person")
+    contacts = FamilyContact.objects.filter(case=case).select_related("person", "pupil")
     if family is not None:
         contacts = contacts.filter(family=family)
     return list(contacts.order_by("at", "id"))

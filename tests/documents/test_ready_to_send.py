@@ -643,3 +643,25 @@ def test_no_text_says_closez():
         if "closez" in path.read_text(encoding="utf-8").casefold()
     ]
     assert found == []
+
+
+def test_the_art40_says_which_pupil_s_family_each_contact_was_with(filled, world, people):
+    """Two alleged authors, two families: « Famille de l'auteur présumé » alone does not say which."""
+    from halte.cases.models import Involvement, Person
+    from halte.documents import content, pdf
+    from halte.interventions.models import FamilyContact
+
+    enzo = Person.objects.create(kind="pupil", first_name="Enzo", last_name="Petitjean")
+    Involvement.objects.create(case=world.case_a, person=enzo, role="alleged_author")
+    FamilyContact.objects.create(
+        case=world.case_a,
+        family="author",
+        pupil=enzo,
+        at=timezone.now(),
+        channel="letter",
+        made_by=people.coordinator,
+        summary="Courrier aux parents d'Enzo.",
+    )
+    built = content.art40(world.case_a, author=people.coordinator, readable=IDENTITY_READERS, now=timezone.now())
+    html = compact(pdf.render_html(built.template, built.context))
+    assert compact("(Enzo Petitjean)") in html
