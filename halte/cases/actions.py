@@ -39,7 +39,7 @@ from .enums import (
     TriageOutcome,
 )
 from .models import Action, Case, Event, FollowUp, Involvement, Link, Note, Person, SeverityAssessment, Share, Triage
-from .severity import Assessment, Criteria, assess
+from .severity import Assessment, Criteria, assess, more_urgent
 
 
 class StaleCase(Exception):
@@ -185,6 +185,7 @@ def triage_report(*, report, actor: Membership, decision: TriageDecision) -> Tri
             if warning and not decision.confirm_other_school:
                 raise ActionRefused(warning)
             _attach(report=report, case=case, actor=actor)
+            _raise_on_attach(report=report, case=case, actor=actor, decision=decision, assessment=assessment)
         elif not decision.reason.strip():
             raise ActionRefused(_("Indiquez le motif."))
         if case is not None:
@@ -350,6 +351,71 @@ def _attach(*, report, case: Case, actor) -> None:
     _event(case, actor, "report_attached", _("Signalement %(ref)s rattaché.") % {"ref": report.reference})
     if case.state == State.CLOSED:
         case.reopen(actor=actor, reason=_("Nouveau signalement %(ref)s.") % {"ref": report.reference})
+
+
+def _raise_on_attach(*, report, case: Case, actor, decision: TriageDecision, assessment: Assessment) -> None:
+    """A report attached to a case (or reopening it) whose triage retained a more urgent priority than
+    the case's raises the case at once, as a manual reassessment would: a new assessment version with
+    the case's criteria and the report's merged, the new priority (its clocks follow), the timeline, the
+    journal, the critical alert when a critical criterion is there, and the lead and the coordinators
+    told. A less urgent report changes nothing: attaching never lowers a priority."""
+    reported = decision.override_priority or assessment.priority
+    # The case's row, locked: a reassessment committed meanwhile is the one compared with.
+    current_priority, qualification = (
+        Case.objects.select_for_update().filter(pk=case.pk).values_list("priority", "qualification").get()
+    )
+    if not more_urgent(reported, current_priority):
+        return
+    _bump(case, None)
+    latest = case.assessments.order_by("-version").first()
+    known = Criteria.from_dict(latest.criteria) if latest else Criteria()
+    criteria = known.merged_with(decision.criteria)
+    merged = assess(criteria, qualification)
+    if decision.override_priority:
+        priority, reason = decision.override_priority, decision.override_reason
+    elif more_urgent(reported, merged.priority):
+        # The case's qualification weighs the facts less than the triage's did: the triage's priority stands.
+        priority = reported
+        reason = _("Priorité retenue au tri du signalement %(ref)s.") % {"ref": report.reference}
+    else:
+        priority, reason = merged.priority, ""
+    version = (latest.version if latest else 0) + 1
+    SeverityAssessment.objects.create(
+        case=case,
+        version=version,
+        criteria=criteria.to_dict(),
+        computed_priority=merged.priority,
+        fired_rules=merged.fired_rules_json(),
+        priority=priority,
+        override_reason=reason if priority != merged.priority else "",
+        assessed_by=actor,
+    )
+    Case.objects.filter(pk=case.pk).update(priority=priority)
+    text = _("Gravité réévaluée (version %(v)s) : %(p)s, après le rattachement du signalement %(ref)s.") % {
+        "v": version,
+        "p": priority,
+        "ref": report.reference,
+    }
+    _event(case, actor, "assessed", text)
+    _audit(AuditAction.CASE_ASSESSED, actor, case, version=version, priority=priority, report=report.reference)
+    # Those the critical alert reached are not told twice.
+    alerted: set[int] = set()
+    if merged.critical_codes:
+        _critical_alert(case=case, actor=actor, assessment=merged)
+        alerted_roles = [Role.COORDINATOR, Role.MAGISTRATE]
+        alerted = set(Membership.objects.active().filter(role__in=alerted_roles).values_list("pk", flat=True))
+    coordinators = Membership.objects.active().filter(role=Role.COORDINATOR).select_related("user", "organisation")
+    recipients = [m for m in coordinators if m.pk not in alerted]
+    case.refresh_from_db(fields=["lead"])
+    if case.lead is not None and case.lead_id not in alerted:
+        recipients.append(case.lead)
+    title = _("Dossier %(case)s passé en %(p)s : signalement %(ref)s rattaché") % {
+        "case": case.reference,
+        "p": priority,
+        "ref": report.reference,
+    }
+    notify(memberships=recipients, kind=Kind.WORRYING_REPORT, title=title, url=case_url(case))
+    case.refresh_from_db(fields=["priority"])
 
 
 # --- Assessment, assignment, summary -------------------------------------------------------------

@@ -114,6 +114,31 @@ class Criteria:
             values[f.name] = value
         return cls(**values)
 
+    def merged_with(self, other: "Criteria") -> "Criteria":
+        """What two accounts of one situation say together (a case's criteria and a new report's): a
+        criterion ticked by either stays ticked, the larger number of authors and the more serious
+        physical violence are kept. Never less than either."""
+        values: dict[str, Any] = {}
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if f.name == "physical_violence":
+                values[f.name] = max(mine, theirs, key=VIOLENCE_ORDER.index)
+            elif isinstance(mine, bool):
+                values[f.name] = mine or theirs
+            else:
+                values[f.name] = max(mine, theirs)
+        return Criteria(**values)
+
+
+# Physical violence, from the least to the most serious (what a merge keeps).
+VIOLENCE_ORDER = [level.value for level in PhysicalViolence]
+
+
+def more_urgent(priority: str, than: str) -> bool:
+    """Whether ``priority`` is more urgent than ``than`` (P1 is the most urgent)."""
+    order = list(Priority.values)
+    return order.index(priority) < order.index(than)
+
 
 # The French label of each criterion, in the order of the triage form.
 CRITERIA_LABELS: dict[str, Label] = {
