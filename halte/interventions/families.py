@@ -8,11 +8,13 @@ of the situation, the measures and its rights records (or updates) « parents in
 
 « Ne pas informer » (:class:`~.models.FamilyRestriction`) is set with a reason by the magistrate or
 the délégué du procureur, lifted explicitly, journaled in the judicial part of the timeline. It follows
-the family into every other case where it appears, in neutral words there. With the cell's
-child-interest exception it makes the holds on a family (:func:`holds_on`): while one stands, recording
-the family as informed is refused, and so is a convocation addressed to it
-(``documents.content.convocation``); an interview with a family under « ne pas informer » is refused
-but to the judicial side (``interviews.refuse_if_family_held``); contacts stay possible, under a warning.
+the family into every other case where it appears, in neutral words there, and the family's guardians
+themselves: a parent held through one child is held for every other child of hers
+(:func:`guardian_holds`). With the cell's child-interest exception it makes the holds on a family
+(:func:`holds_on`): while one stands, recording the family as informed is refused, and so is a
+convocation addressed to it (``documents.content.convocation``); an interview with a family under
+« ne pas informer » is refused but to the judicial side (``interviews.refuse_if_family_held``); contacts
+stay possible, under a warning.
 ``Case.do_not_disclose_to_family`` mirrors "some family is under it" for banners and letters.
 Family-facing outputs draw their measures from :func:`family_facing_measures` (never a judicial one).
 """
@@ -237,9 +239,9 @@ def holds_on(case: Case, pupils) -> dict[int, FamilyHold]:
     # A case-wide instruction covers the families of this case: a sibling's only if they are one of them.
     families_here = (
         set(
-            Involvement.objects.filter(
-                case=case, role__in=FAMILY_ROLES, person__in=concerned - set(ids)
-            ).values_list("person_id", flat=True)
+            Involvement.objects.filter(case=case, role__in=FAMILY_ROLES, person__in=concerned - set(ids)).values_list(
+                "person_id", flat=True
+            )
         )
         if whole_case
         else set()

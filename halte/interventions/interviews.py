@@ -70,7 +70,9 @@ def held_involvements(case: Case, involvements) -> set[int]:
     guardians = [i.person_id for i in involvements if i.role == Interview.Kind.GUARDIAN]
     held_guardians = {
         pk
-        for pk, hold in guardian_holds(case, [i.person for i in involvements if i.role == Interview.Kind.GUARDIAN]).items()
+        for pk, hold in guardian_holds(
+            case, [i.person for i in involvements if i.role == Interview.Kind.GUARDIAN]
+        ).items()
         if hold.kind in INTERVIEW_REFUSALS
     }
     if not held and not held_guardians:
