@@ -526,7 +526,8 @@ def convocation(case: Case, *, author, readable: frozenset[str], now: datetime, 
             )
         )
     # « Ne pas informer » on this case or on another, or the cell's child-interest exception.
-    refusal = intervention_families.convocation_refusal(case, pupil)
+    # The recipient herself too: a parent held through another child of hers.
+    refusal = intervention_families.convocation_refusal(case, pupil, recipient)
     if refusal:
         raise DocumentRefused(refusal)
     context = _common(case, author, now, DocumentKind.CONVOCATION, family_facing=True)
@@ -630,12 +631,24 @@ def closure_letter(case: Case, *, author, readable: frozenset[str], now: datetim
     if recipient is not None and recipient.pk not in {person.pk for person, _roles in closure_recipients(case)}:
         raise DocumentRefused(_("Cette personne n’est pas un représentant légal de ce dossier."))
     victims = _involved(case)[InvolvementRole.VICTIM]
-    # A family the parquet asked not to inform is not written to (as for a convocation).
-    if any(intervention_families.is_restricted(case, victim) for victim in victims):
+    # A family the parquet asked not to inform is not written to (as for a convocation), here or on
+    # another case, nor is a guardian held through another child of hers.
+    holds = list(intervention_families.holds_on(case, victims).values())
+    if recipient is not None:
+        holds.extend(intervention_families.guardian_holds(case, [recipient]).values())
+    kinds = {hold.kind for hold in holds}
+    if intervention_families.Hold.RESTRICTION in kinds:
         raise DocumentRefused(
             _(
                 "La famille de l’élève est sous la consigne « ne pas informer » (besoin de l’enquête) : "
                 "aucun courrier ne peut lui être adressé tant que la consigne n’est pas levée."
+            )
+        )
+    if intervention_families.Hold.ELSEWHERE in kinds:
+        raise DocumentRefused(
+            _(
+                "Consigne sur cette famille : ne pas contacter cette famille sans l’accord de la coordination. "
+                "Aucun courrier ne peut lui être adressé."
             )
         )
     context = _common(case, author, now, DocumentKind.CLOSURE_LETTER, family_facing=True)

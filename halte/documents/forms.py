@@ -155,10 +155,16 @@ class ConvocationForm(GenerateForm):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, case=case, **kwargs)
         self._links = {str(link.public_id): link for link in content.convocation_recipients(case)}
-        holds = families.holds_on(case, {link.child_id: link.child for link in self._links.values()}.values())
+        links = self._links.values()
+        holds = families.holds_on(case, {link.child_id: link.child for link in links}.values())
+        # The guardian herself is flagged too, when held through another child of hers.
+        held_guardians = families.guardian_holds(case, {link.guardian_id: link.guardian for link in links}.values())
         self.fields["recipient"].choices = [
             ("", "—"),
-            *[(key, _convocation_label(link, holds.get(link.child_id))) for key, link in self._links.items()],
+            *[
+                (key, _convocation_label(link, holds.get(link.child_id) or held_guardians.get(link.guardian_id)))
+                for key, link in self._links.items()
+            ],
         ]
         # The confirmation is asked only once the date and time given fall on a weekend or an evening.
         self.time_warning = self._posted_time_warning()

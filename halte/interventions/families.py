@@ -8,11 +8,13 @@ of the situation, the measures and its rights records (or updates) « parents in
 
 « Ne pas informer » (:class:`~.models.FamilyRestriction`) is set with a reason by the magistrate or
 the délégué du procureur, lifted explicitly, journaled in the judicial part of the timeline. It follows
-the family into every other case where it appears, in neutral words there. With the cell's
-child-interest exception it makes the holds on a family (:func:`holds_on`): while one stands, recording
-the family as informed is refused, and so is a convocation addressed to it
-(``documents.content.convocation``); an interview with a family under « ne pas informer » is refused
-but to the judicial side (``interviews.refuse_if_family_held``); contacts stay possible, under a warning.
+the family into every other case where it appears, in neutral words there, and the family's guardians
+themselves: a parent held through one child is held for every other child of hers
+(:func:`guardian_holds`). With the cell's child-interest exception it makes the holds on a family
+(:func:`holds_on`): while one stands, recording the family as informed is refused, and so is a
+convocation addressed to it (``documents.content.convocation``); an interview with a family under
+« ne pas informer » is refused but to the judicial side (``interviews.refuse_if_family_held``); contacts
+stay possible, under a warning.
 ``Case.do_not_disclose_to_family`` mirrors "some family is under it" for banners and letters.
 Family-facing outputs draw their measures from :func:`family_facing_measures` (never a judicial one).
 """
@@ -191,27 +193,112 @@ def held_elsewhere(case: Case, pupils) -> set[int]:
     return set(rows.values_list("pk", flat=True).distinct())
 
 
+STRENGTH = (Hold.RESTRICTION, Hold.ELSEWHERE, Hold.CHILD_INTEREST)
+
+
+def _strongest(kinds) -> str | None:
+    kinds = set(kinds)
+    return next((kind for kind in STRENGTH if kind in kinds), None)
+
+
+def _siblings(pupils: list[int]) -> dict[int, set[int]]:
+    """For each of these pupils, the other children of their guardians, on any case (two queries)."""
+    guardians: dict[int, set[int]] = {}
+    for child_id, guardian_id in Guardianship.objects.filter(child__in=pupils).values_list("child_id", "guardian_id"):
+        guardians.setdefault(child_id, set()).add(guardian_id)
+    wards: dict[int, set[int]] = {}
+    every_guardian = {pk for found in guardians.values() for pk in found}
+    for guardian_id, child_id in Guardianship.objects.filter(guardian__in=every_guardian).values_list(
+        "guardian_id", "child_id"
+    ):
+        wards.setdefault(guardian_id, set()).add(child_id)
+    return {
+        pupil: {child for guardian in guardians.get(pupil, ()) for child in wards.get(guardian, ())} - {pupil}
+        for pupil in pupils
+    }
+
+
 def holds_on(case: Case, pupils) -> dict[int, FamilyHold]:
     """What holds back contacting each pupil's family on this case, the strongest hold per pupil: this
-    case's « ne pas informer », one on another case, or the cell's child-interest exception (three
-    queries, whatever the number of pupils)."""
+    case's « ne pas informer », one on another case, or the cell's child-interest exception — on the
+    pupil's family, or on that of a brother or sister sharing a guardian with them (the same parent is
+    reached either way; a fixed number of queries, whatever the number of pupils)."""
     pupils = list(pupils)
+    ids = [pupil.pk for pupil in pupils]
     restrictions = active_restrictions(case)
     elsewhere = held_elsewhere(case, pupils)
+    siblings = _siblings(ids)
+    concerned = set(ids) | {pk for found in siblings.values() for pk in found}
     exceptions = set(
         ParentsInformation.objects.filter(
-            case=case, pupil__in=[p.pk for p in pupils], status=ParentsInformation.Status.EXCEPTION
+            case=case, pupil__in=concerned, status=ParentsInformation.Status.EXCEPTION
         ).values_list("pupil_id", flat=True)
     )
+    named = {row.pupil_id for row in restrictions if row.pupil_id is not None}
+    whole_case = any(row.pupil_id is None for row in restrictions)
+    # A case-wide instruction covers the families of this case: a sibling's only if they are one of them.
+    families_here = (
+        set(
+            Involvement.objects.filter(case=case, role__in=FAMILY_ROLES, person__in=concerned - set(ids)).values_list(
+                "person_id", flat=True
+            )
+        )
+        if whole_case
+        else set()
+    )
+
+    def own(pk: int, passed: bool) -> list[str]:
+        kinds = []
+        if pk in named or (whole_case and (passed or pk in families_here)):
+            kinds.append(Hold.RESTRICTION)
+        if pk in exceptions:
+            kinds.append(Hold.CHILD_INTEREST)
+        return kinds
+
     found: dict[int, FamilyHold] = {}
     for pupil in pupils:
-        if covered(restrictions, pupil) is not None:
-            found[pupil.pk] = FamilyHold(pupil, Hold.RESTRICTION)
-        elif pupil.pk in elsewhere:
-            found[pupil.pk] = FamilyHold(pupil, Hold.ELSEWHERE)
-        elif pupil.pk in exceptions:
-            found[pupil.pk] = FamilyHold(pupil, Hold.CHILD_INTEREST)
+        kinds = own(pupil.pk, True)
+        if pupil.pk in elsewhere:
+            kinds.append(Hold.ELSEWHERE)
+        for sibling in siblings.get(pupil.pk, ()):
+            kinds.extend(own(sibling, False))
+        kind = _strongest(kinds)
+        if kind is not None:
+            found[pupil.pk] = FamilyHold(pupil, kind)
     return found
+
+
+def guardian_holds(case: Case, guardians) -> dict[int, FamilyHold]:
+    """Among these adults, those held back on this case: a guardian is held when the family of any
+    child she is the guardian of (on any case) is held. The hold names her child on this case, or —
+    when the child is on no pupil of it — herself, so that nothing tells of another case."""
+    guardians = {person.pk: person for person in guardians if person.kind != PersonKind.PUPIL}
+    links = list(Guardianship.objects.filter(guardian__in=list(guardians)).select_related("child"))
+    if not links:
+        return {}
+    holds = holds_on(case, {link.child_id: link.child for link in links}.values())
+    here = set(
+        Involvement.objects.filter(case=case, person__in=[link.child_id for link in links]).values_list(
+            "person_id", flat=True
+        )
+    )
+    found: dict[int, FamilyHold] = {}
+    for link in links:
+        hold = holds.get(link.child_id)
+        if hold is None:
+            continue
+        named = link.child if link.child_id in here else guardians[link.guardian_id]
+        current = found.get(link.guardian_id)
+        if current is None or STRENGTH.index(hold.kind) < STRENGTH.index(current.kind):
+            found[link.guardian_id] = FamilyHold(named, hold.kind)
+    return found
+
+
+def person_hold(case: Case, person: Person) -> FamilyHold | None:
+    """The hold on the person contacted herself: a pupil's family's, or a guardian's (``guardian_holds``)."""
+    if person.kind == PersonKind.PUPIL:
+        return holds_on(case, [person]).get(person.pk)
+    return guardian_holds(case, [person]).get(person.pk)
 
 
 def hold_for(case: Case, pupil: Person) -> str | None:
@@ -241,10 +328,13 @@ CONVOCATION_REFUSALS = {
 INTERVIEW_REFUSALS = {Hold.RESTRICTION: RESTRICTED_INTERVIEW, Hold.ELSEWHERE: ELSEWHERE_INTERVIEW}
 
 
-def convocation_refusal(case: Case, pupil: Person) -> str | None:
-    """Why no convocation may be addressed to this pupil's family, or None."""
+def convocation_refusal(case: Case, pupil: Person, recipient: Person | None = None) -> str | None:
+    """Why no convocation may be addressed to this pupil's family, or to this guardian of it, or None."""
     kind = hold_for(case, pupil)
-    return str(CONVOCATION_REFUSALS[kind]) % {"pupil": pupil} if kind else None
+    if kind:
+        return str(CONVOCATION_REFUSALS[kind]) % {"pupil": pupil}
+    hold = person_hold(case, recipient) if recipient is not None else None
+    return str(CONVOCATION_REFUSALS[hold.kind]) % {"pupil": hold.pupil} if hold else None
 
 
 def _family_or_refuse(case: Case, pupil: Person | None) -> FamilyOf:
@@ -292,9 +382,13 @@ def record_family_contact(
     with transaction.atomic():
         lock_case(case)
         # Checked under the case's lock: an instruction set meanwhile is seen (it locks the case too).
+        # The family's hold, then the person's own: a parent held through another child of hers.
         held = hold_for(case, family.pupil) if informed_of_situation else None
         if held is not None:
             raise InterventionRefused(str(INFORMED_REFUSALS[held]) % {"pupil": family.pupil})
+        through = person_hold(case, person) if informed_of_situation and person is not None else None
+        if through is not None:
+            raise InterventionRefused(str(INFORMED_REFUSALS[through.kind]) % {"pupil": through.pupil})
         contact = FamilyContact.objects.create(
             case=case,
             family=family.side,
@@ -554,12 +648,14 @@ __all__ = [
     "document_exception",
     "families_of",
     "family_facing_measures",
+    "guardian_holds",
     "held_elsewhere",
     "hold_for",
     "holds_on",
     "is_restricted",
     "lift_exception",
     "lift_restriction",
+    "person_hold",
     "record_family_contact",
     "restriction_for",
     "set_restriction",

@@ -13,7 +13,7 @@ from halte.cases.enums import PersonKind
 from halte.cases.models import Case, Guardianship, Involvement, Person
 
 from .common import InterventionRefused, audit, check_not_future, event, lock_case
-from .families import INTERVIEW_REFUSALS, families_of, holds_on
+from .families import INTERVIEW_REFUSALS, families_of, guardian_holds, holds_on
 from .models import Interview
 
 # The methods of an ordinary interview; the two MPP methods belong to a series.
@@ -53,7 +53,10 @@ def refuse_if_family_held(case: Case, actor, involvement: Involvement, method: s
     except to the judicial side, who set the instruction and may decide to meet the family."""
     if can_set_family_restriction(actor, case):
         return
-    for hold in holds_on(case, family_pupils(case, involvement, method)).values():
+    holds = list(holds_on(case, family_pupils(case, involvement, method)).values())
+    if involvement.role == Interview.Kind.GUARDIAN:  # the guardian herself, held through any child of hers
+        holds.extend(guardian_holds(case, [involvement.person]).values())
+    for hold in holds:
         if hold.kind in INTERVIEW_REFUSALS:
             raise InterventionRefused(str(INTERVIEW_REFUSALS[hold.kind]) % {"pupil": hold.pupil})
 
@@ -64,9 +67,16 @@ def held_involvements(case: Case, involvements) -> set[int]:
     involvements = list(involvements)
     pupils = [family.pupil for family in families_of(case)]
     held = {pk for pk, hold in holds_on(case, pupils).items() if hold.kind in INTERVIEW_REFUSALS}
-    if not held:
-        return set()
     guardians = [i.person_id for i in involvements if i.role == Interview.Kind.GUARDIAN]
+    held_guardians = {
+        pk
+        for pk, hold in guardian_holds(
+            case, [i.person for i in involvements if i.role == Interview.Kind.GUARDIAN]
+        ).items()
+        if hold.kind in INTERVIEW_REFUSALS
+    }
+    if not held and not held_guardians:
+        return set()
     wards: dict[int, set[int]] = {}
     for guardian_id, child_id in Guardianship.objects.filter(guardian__in=guardians).values_list(
         "guardian_id", "child_id"
@@ -79,7 +89,7 @@ def held_involvements(case: Case, involvements) -> set[int]:
                 found.add(involvement.pk)
         elif involvement.role == Interview.Kind.GUARDIAN:
             linked = wards.get(involvement.person_id)
-            if linked is None or linked & held:
+            if involvement.person_id in held_guardians or (held and (linked is None or linked & held)):
                 found.add(involvement.pk)
     return found
 

@@ -657,3 +657,56 @@ def test_no_closure_letter_to_a_family_the_parquet_asked_not_to_inform(filled, w
     with pytest.raises(actions.DocumentRefused, match="ne pas informer"):
         actions.generate(case=case, actor=people.coordinator, kind="closure_letter", recipient=filled.guardian)
     assert Document.objects.count() == before
+
+
+def test_a_convocation_to_a_held_guardian_about_another_pupil_is_refused_and_flagged(filled, world, people):
+    """Kévin's family is under « ne pas informer »; his father is then linked to Léa too. Convoking him
+    about Léa reaches the family the parquet asked not to inform: refused, and flagged in the choices,
+    until the instruction is lifted."""
+    from halte.cases.models import Guardianship
+    from halte.documents.forms import ConvocationForm
+    from halte.interventions import families
+
+    restriction = families.set_restriction(
+        case=world.case_a, actor=people.magistrate, pupil=filled.author, reason="Enquête."
+    )
+    link = Guardianship.objects.create(child=filled.victim, guardian=filled.author_guardian, relationship="father")
+
+    def convoke():
+        return make(
+            world.case_a,
+            people.coordinator,
+            "convocation",
+            recipient=filled.author_guardian,
+            convocation=convocation_details(pupil=filled.victim),
+        )
+
+    with pytest.raises(actions.DocumentRefused, match="ne pas informer"):
+        convoke()
+    assert not Document.objects.exists()
+    labels = dict(ConvocationForm(case=world.case_a).fields["recipient"].choices)
+    assert "pas de convocation" in labels[str(link.public_id)]
+    families.lift_restriction(case=world.case_a, actor=people.magistrate, restriction=restriction, reason="Fait.")
+    labels = dict(ConvocationForm(case=world.case_a).fields["recipient"].choices)
+    assert "pas de convocation" not in labels[str(link.public_id)]
+    document, _data = convoke()
+    assert document.recipient == filled.author_guardian
+
+
+def test_no_closure_letter_to_a_guardian_whose_other_child_s_family_is_held(filled, world, people):
+    from halte.cases.models import Guardianship, Involvement, Person
+    from halte.interventions import families
+
+    brother = Person.objects.create(kind="pupil", first_name="Théo", last_name="Martin")
+    Guardianship.objects.create(child=brother, guardian=filled.guardian, relationship="mother")
+    Involvement.objects.create(case=world.case_b, person=brother, role="victim")
+    restriction = families.set_restriction(
+        case=world.case_b, actor=people.magistrate, pupil=brother, reason="Perquisition prévue."
+    )
+    case = close(world.case_a)
+    with pytest.raises(actions.DocumentRefused, match="sans l’accord de la coordination") as refused:
+        actions.generate(case=case, actor=people.coordinator, kind="closure_letter", recipient=filled.guardian)
+    assert "Perquisition" not in str(refused.value)
+    assert not Document.objects.filter(kind="closure_letter").exists()
+    families.lift_restriction(case=world.case_b, actor=people.magistrate, restriction=restriction, reason="Fait.")
+    make(case, people.coordinator, "closure_letter", recipient=filled.guardian)

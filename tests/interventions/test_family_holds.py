@@ -267,3 +267,98 @@ def test_the_child_interest_exception_refuses_famille_informee_until_lifted(clie
     login(client, staff)
     assert client.post(contact_url(world.case_a), contact(staff, cast.author, informed=True)).status_code == 302
     assert ParentsInformation.objects.get(pupil=cast.author).status == "informed"
+
+
+# --- 4. « Ne pas informer » follows the guardian herself ------------------------------------------
+
+
+@pytest.fixture
+def shared_mother(people, world, cast):
+    """Hugo's family is under « ne pas informer » on case A; his parent Marc is then added as guardian of
+    Noah, another pupil of the same case (the coordinator records a second family link)."""
+    Guardianship.objects.create(child=cast.author, guardian=cast.author_guardian, relationship="father")
+    Guardianship.objects.create(child=cast.second_author, guardian=cast.author_guardian, relationship="father")
+    return restrict_on_a(people, world, cast.author)
+
+
+def test_informed_through_a_held_guardian_of_another_pupil_is_refused_until_lifted(
+    client, login, people, world, cast, shared_mother
+):
+    staff = people.school_a_staff
+    login(client, staff)
+    url = contact_url(world.case_a)
+    # Through the held guardian, and with « Non précisé » (no person) for that family: both refused.
+    for person in (cast.author_guardian, None):
+        refused = client.post(url, contact(staff, cast.second_author, person, informed=True))
+        assert refused.status_code == 400, person
+        assert "ne pas informer" in refused.content.decode()
+    assert not ParentsInformation.objects.exists()
+    assert not FamilyContact.objects.exists()
+    # A contact that does not inform stays possible.
+    assert client.post(url, contact(staff, cast.second_author, cast.author_guardian)).status_code == 302
+    families.lift_restriction(case=world.case_a, actor=people.magistrate, restriction=shared_mother, reason="Fini.")
+    assert client.post(url, contact(staff, cast.second_author, cast.author_guardian, informed=True)).status_code == 302
+    assert ParentsInformation.objects.get().pupil == cast.second_author
+
+
+def test_a_family_interview_through_a_held_guardian_is_refused_until_lifted(
+    client, login, people, world, cast, shared_mother
+):
+    staff = people.school_a_staff
+    login(client, staff)
+    joint = interview(world.case_a, staff, cast.second_author, "alleged_author", method="joint")
+    refused = client.post(interview_url(world.case_a), joint)
+    assert refused.status_code == 400
+    assert INTERVIEW_REFUSED in refused.content.decode()
+    assert not Interview.objects.exists()
+    assert not families.holds_on(world.case_a, [cast.victim])  # another family is not concerned
+    families.lift_restriction(case=world.case_a, actor=people.magistrate, restriction=shared_mother, reason="Fini.")
+    joint["submission_token"] = new_token()
+    assert client.post(interview_url(world.case_a), joint).status_code == 302
+
+
+def test_a_held_guardian_linked_to_no_pupil_of_the_case_is_held_there_too(people, world, cast):
+    """Marc is Hugo's father; Hugo's family is under « ne pas informer » on case A. On school B's case
+    Marc is a guardian linked to none of its pupils: he may not be recorded as having informed a family
+    there, nor met in an interview — in neutral words, never the reason."""
+    Guardianship.objects.create(child=cast.author, guardian=cast.author_guardian, relationship="father")
+    restriction = restrict_on_a(people, world, cast.author)
+    case_b = world.case_b
+    pupil_b = involve(case_b, "victim", "Zoé", "Autre")
+    Involvement.objects.create(case=case_b, person=cast.author_guardian, role="guardian")
+    from halte.interventions import interviews
+
+    def inform():
+        return families.record_family_contact(
+            case=case_b,
+            actor=people.coordinator,
+            pupil=pupil_b,
+            person=cast.author_guardian,
+            at=timezone.now(),
+            channel="phone",
+            made_by=people.coordinator,
+            summary="Appel.",
+            informed_of_situation=True,
+        )
+
+    def hear():
+        return interviews.record_interview(
+            case=case_b,
+            actor=people.coordinator,
+            involvement=case_b.involvements.get(person=cast.author_guardian),
+            held_at=timezone.now(),
+            conducted_by=people.coordinator,
+            method="hearing",
+            summary="Entretien.",
+        )
+
+    with pytest.raises(InterventionRefused, match=NEUTRAL) as refused:
+        inform()
+    assert REASON not in str(refused.value) and str(cast.author) not in str(refused.value)
+    with pytest.raises(InterventionRefused, match=INTERVIEW_REFUSED):
+        hear()
+    held = interviews.held_involvements(case_b, case_b.involvements.select_related("person"))
+    assert case_b.involvements.get(person=cast.author_guardian).pk in held
+    families.lift_restriction(case=world.case_a, actor=people.magistrate, restriction=restriction, reason="Fini.")
+    inform()
+    hear()
