@@ -25,6 +25,7 @@ from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.core import submission
 from halte.core.paging import BoundedPaginator
+from halte.interventions import families
 
 from . import actions, clocks
 from .enums import ActionStatus, Compartment
@@ -176,6 +177,9 @@ def action_detail(request, action_id):
         "owes": access.owes_action(membership, action),
         "can_complete": is_open and access.can_complete_action(membership, action),
         "can_report": is_open and access.can_report_difficulty(membership, action),
+        # A family of the case may not be contacted (« ne pas informer », here or on another case, or the
+        # cell's exception): said where the call is prepared, in words that name neither family nor reason.
+        "family_caution": is_open and bool(families.case_holds(action.case)),
     }
     return render(request, "cases/action.html", context)
 

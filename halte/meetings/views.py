@@ -27,6 +27,7 @@ from halte.access.policy import Capability
 from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.core import submission
+from halte.interventions import families
 
 from . import actions, agenda, emails, ical
 from .forms import (
@@ -483,6 +484,7 @@ def item_detail(request, public_id, item_id):
         # Who already reads the case through a share: the decision form says who will need one.
         "proposes_share": can_write and case_access.can_share(membership, item.case),
         "shared_with": case_access.shared_with_names(membership, item.case) if can_write else [],
+        "family_caution": can_write and bool(families.case_holds(item.case)),
     }
     return render(request, "meetings/item.html", context)
 

@@ -465,3 +465,20 @@ def test_the_share_proposed_with_an_action_offers_only_what_the_member_may_share
     offered = {value for value, _label in form.fields["share_compartments"].choices}
     assert "judicial" not in offered
     assert "core" in offered
+
+
+def test_the_action_page_warns_of_a_family_under_instruction_in_neutral_words(client, login, people, case, action):
+    """« Appeler la mère de … » handed to an association while the parquet says « ne pas informer » that
+    family: the page where the call is prepared says so — without the reason nor whose family it is."""
+    from halte.cases.models import Involvement, Person
+    from halte.interventions import families
+
+    login(client, people.association_worker)
+    caution = "Consigne sur une famille de ce dossier"
+    assert caution not in client.get(page_url(action)).content.decode()
+    pupil = Person.objects.create(kind="pupil", first_name="Chloé", last_name="Marchal")
+    Involvement.objects.create(case=case, person=pupil, role="victim")
+    families.set_restriction(case=case, actor=people.magistrate, pupil=pupil, reason="Audition prévue jeudi.")
+    html = client.get(page_url(action)).content.decode()
+    assert caution in html
+    assert "Audition prévue" not in html and "Marchal" not in html

@@ -131,3 +131,20 @@ def test_who_may_not_share_is_not_offered_the_share_and_cannot_forge_it(client, 
     client.post(url_of(cell.item_a), post_data(decisions=[decision(association, **with_share())]))
     assert Action.objects.filter(case=cell.case_a, owner_organisation=association).count() == 1
     assert not Share.objects.filter(organisation=association).exists()
+
+
+def test_the_decision_form_warns_of_a_family_under_instruction(client, login, people, cell):
+    """The cell decides « appeler la mère » while the parquet said « ne pas informer » that family: the
+    decision form says so before anyone is handed the call."""
+    from halte.cases.models import Involvement, Person
+    from halte.interventions import families
+
+    login(client, people.coordinator)
+    caution = "Consigne sur une famille de ce dossier"
+    assert caution not in client.get(url_of(cell.item_a)).content.decode()
+    pupil = Person.objects.create(kind="pupil", first_name="Chloé", last_name="Marchal")
+    Involvement.objects.create(case=cell.case_a, person=pupil, role="victim")
+    families.set_restriction(case=cell.case_a, actor=people.magistrate, pupil=pupil, reason="Audition prévue jeudi.")
+    html = client.get(url_of(cell.item_a)).content.decode()
+    assert caution in html
+    assert "Audition prévue" not in html
