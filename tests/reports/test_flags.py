@@ -315,3 +315,16 @@ def test_a_long_account_without_punctuation_is_read_in_one_pass():
     # The longest account the form accepts, made of the words the patterns start with: no blow-up.
     text = ("mon pere ma mere se me je tu il elle coups photo " * 400)[:20_000]
     assert detect(text=text, forms=[], signs=[], immediate_danger=False).hits is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ma fille reçoit des menaces sur snap depuis la rentrée.", set()),
+        ("il me menace sur snap de mettre mes nudes dans le groupe", {"sexual"}),
+        ("il me menace de publier un snap de moi", {"sexual"}),
+    ],
+)
+def test_threats_on_snapchat_are_not_sextortion_but_a_threat_about_a_picture_is(text, expected):
+    hits = detect(text=text, forms=[], signs=[], immediate_danger=False).hits
+    assert {hit.flag for hit in hits if hit.level == "critical"} == expected

@@ -389,7 +389,9 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("sexual", "intime|intimes …3 <media>"),
     Signal("sexual", "<media>|<filmer> …4 sous|dessous …2 jupe|robe|porte|cabine|douche"),
     Signal("sexual", "<media>|<filmer>|<regarder> …6 pendant|quand …3 <reflechi> <se_changer>"),
-    Signal("sexual", "<chantage> …8 <media>|<nudite>|<nudes>", clause=True),
+    Signal("sexual", "<chantage> …8 <nudite>|<nudes>", clause=True),
+    # A threat about a picture is sextortion; « des menaces sur snap » names the platform, not a picture.
+    Signal("sexual", "<chantage> …8 <media>", clause=True, unless=("sur|via|par|en snap|story|storie|live",)),
     # Touching: « il me touche », « elle m'a touchée là où je voulais pas », « il se frotte contre moi ».
     Signal(
         "sexual",
