@@ -32,7 +32,7 @@ from halte.accounts.models import Membership
 from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
-from halte.core import submission
+from halte.core import references, submission
 from halte.core.paging import BoundedPaginator
 from halte.reports import actions as report_actions
 
@@ -97,11 +97,11 @@ def triage(request, public_id):
         visible = access.visible_cases(request.membership)
         attach_to = link_to = None
         if chosen["attach_to"]:
-            attach_to = visible.filter(reference=chosen["attach_to"].strip().upper()).first()
+            attach_to = visible.filter(reference=references.typed(chosen["attach_to"])).first()
             if attach_to is None:
                 triage_form.add_error("attach_to", _("Aucun dossier ne porte cette référence."))
         if link_reference:
-            link_to = visible.filter(reference=link_reference.strip().upper()).first()
+            link_to = visible.filter(reference=references.typed(link_reference)).first()
             if link_to is None:
                 triage_form.add_error(None, _("Aucun dossier ne porte cette référence."))
         if not triage_form.errors:
@@ -1003,7 +1003,7 @@ def link_case(request, public_id):
     posted = request.method == "POST"
     form = LinkForm(request.POST if posted else None)
     if posted and form.is_valid():
-        reference = form.cleaned_data["other"].strip().upper()
+        reference = references.typed(form.cleaned_data["other"])
         other = access.visible_cases(request.membership).filter(reference=reference).first()
         if other is None:
             form.add_error("other", _("Aucun dossier ne porte cette référence."))

@@ -12,6 +12,7 @@ length as a reference, and ``settle`` takes the number at the very end and puts 
 placeholder in every row that carries it, in one statement on PostgreSQL.
 """
 
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -42,6 +43,19 @@ def _field(model: type[Model] | Model, name: str) -> Field:
 
 def _format(prefix: str, year: int, value: int, digits: int) -> str:
     return f"{prefix}-{year}-{value:0{digits}d}"
+
+
+_TYPED = re.compile(r"(?P<prefix>[A-Z]+)[\s./-]*(?P<year>\d{4})[\s./-]*(?P<number>\d{1,9})")
+
+
+def typed(text: str, *, digits: int = 6) -> str:
+    """A reference as people type it (« hs 2026 1 », « HS2026000001 », « HS-2026-1 ») in its own form
+    (« HS-2026-000001 »); anything else comes back trimmed and upper-cased, to be found or not as it is."""
+    cleaned = text.strip().upper()
+    match = _TYPED.fullmatch(cleaned)
+    if match is None or len(match["number"].lstrip("0")) > digits:
+        return cleaned
+    return _format(match["prefix"], int(match["year"]), int(match["number"]), digits)
 
 
 def next_reference(name: str, prefix: str, *, digits: int = 6) -> str:

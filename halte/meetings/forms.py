@@ -15,6 +15,7 @@ from halte.access.cases import CELL_ROLES
 from halte.access.policy import Capability, memberships_with
 from halte.accounts.models import Membership, Organisation
 from halte.cases.forms import ShareProposalMixin
+from halte.core import references
 from halte.core.submission import SubmissionTokenMixin
 from halte.forms import HalteForm
 from halte.reports.forms import TextField
@@ -171,7 +172,7 @@ class AddItemForm(HalteForm):
     )
 
     def clean_reference(self) -> str:
-        return self.cleaned_data["reference"].strip().upper()
+        return references.typed(self.cleaned_data["reference"])
 
 
 class ProposalForm(HalteForm):

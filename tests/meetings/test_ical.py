@@ -160,6 +160,10 @@ def test_the_download_is_the_calendar_of_the_meeting(client, login, people):
     meeting = make_meeting(people.coordinator, datetime(2027, 6, 10, 14, tzinfo=PARIS))
     for name in ("magistrate", "school_a_staff", "school_b_staff"):
         Invitation.objects.create(meeting=meeting, membership=getattr(people, name))
+    # Names no one else of the cast may carry by chance (the factories draw names at random).
+    for other, last_name in ((people.school_a_staff, "Invitéedailleurs"), (people.school_b_staff, "Autrinvité")):
+        other.user.last_name = last_name
+        other.user.save(update_fields=["last_name"])
     login(client, people.magistrate)
     response = client.get(f"/cellule/reunions/{meeting.public_id}/invitation.ics")
     assert response.status_code == 200

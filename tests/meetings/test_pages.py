@@ -373,6 +373,10 @@ def test_adding_by_reference(client, login, people, planned):
     assert client.post(url, {"reference": " hs-2026-000007 "}).status_code == 302
     assert references(planned) == ["HS-2026-000007"]
     assert planned.items.get().reason == AgendaItem.Reason.ADDED
+    # Typed as the header search accepts it: spaces, no zeros.
+    assert client.post(url, {"reference": "hs 2026 8"}).status_code == 302
+    assert references(planned) == ["HS-2026-000007", "HS-2026-000008"]
+    planned.items.filter(case=target).delete()
     for reference, message in [
         ("HS-2026-000007", "déjà à l’ordre du jour"),
         ("HS-2026-999999", "Aucun dossier ne porte cette référence."),
