@@ -462,13 +462,19 @@ def _mark_informed(*, case: Case, actor, family: FamilyOf, at: datetime) -> None
     )
 
 
-def document_exception(*, case: Case, actor, pupil: Person | None, reason: str) -> ParentsInformation:
-    """These parents are not informed: it would go against the child's interest. The reason is required."""
+def _exception_family(case: Case, actor, pupil: Person | None, reason: str, needs_reason) -> FamilyOf:
+    """The family the cell's exception is about, once the actor may decide it and gave a reason."""
     if not can_document_parents_exception(actor, case):
         raise InterventionRefused(_("Vous ne pouvez pas documenter cette décision sur ce dossier."))
     family = _family_or_refuse(case, pupil)
     if not reason.strip():
-        raise InterventionRefused(str(EXCEPTION_NEEDS_REASON))
+        raise InterventionRefused(str(needs_reason))
+    return family
+
+
+def document_exception(*, case: Case, actor, pupil: Person | None, reason: str) -> ParentsInformation:
+    """These parents are not informed: it would go against the child's interest. The reason is required."""
+    family = _exception_family(case, actor, pupil, reason, EXCEPTION_NEEDS_REASON)
     with transaction.atomic():
         lock_case(case)
         row, _created = ParentsInformation.objects.update_or_create(
@@ -501,11 +507,7 @@ def document_exception(*, case: Case, actor, pupil: Person | None, reason: str) 
 def lift_exception(*, case: Case, actor, pupil: Person | None, reason: str) -> None:
     """The cell lifts its decision not to inform these parents (the danger has passed): the family may be
     convoked and recorded as informed again. Explicit, with a reason, journaled like the decision."""
-    if not can_document_parents_exception(actor, case):
-        raise InterventionRefused(_("Vous ne pouvez pas documenter cette décision sur ce dossier."))
-    family = _family_or_refuse(case, pupil)
-    if not reason.strip():
-        raise InterventionRefused(str(RESTRICTION_NEEDS_REASON))
+    family = _exception_family(case, actor, pupil, reason, RESTRICTION_NEEDS_REASON)
     with transaction.atomic():
         lock_case(case)
         removed, _rows = ParentsInformation.objects.filter(
