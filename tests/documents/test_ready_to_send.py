@@ -665,3 +665,18 @@ def test_the_art40_says_which_pupil_s_family_each_contact_was_with(filled, world
     built = content.art40(world.case_a, author=people.coordinator, readable=IDENTITY_READERS, now=timezone.now())
     html = compact(pdf.render_html(built.template, built.context))
     assert compact("(Enzo Petitjean)") in html
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Enzo Petit", "d’Enzo Petit"),
+        ("Hugo Roy", "d’Hugo Roy"),
+        ("Élise Noor", "d’Élise Noor"),
+        ("Léa Martin", "de Léa Martin"),
+    ],
+)
+def test_a_name_takes_de_or_its_elision(name, expected):
+    from halte.documents.templatetags.document_text import of_name
+
+    assert of_name(name) == expected

@@ -36,3 +36,14 @@ def _opens_inside(inner: str) -> bool:
                 return True
             depth -= 1
     return False
+
+
+_ELIDED_BEFORE = "aàâäeéèêëiîïoôöuùûüyhAÀÂÄEÉÈÊËIÎÏOÔÖUÙÛÜYH"
+
+
+@register.filter
+def of_name(name) -> str:
+    """« de » before a name, elided before a vowel or a mute h as French writes it: « d’Enzo »,
+    « d’Hugo », « de Lucas »."""
+    value = str(name or "").strip()
+    return f"d’{value}" if value[:1] in _ELIDED_BEFORE and value else f"de {value}"
