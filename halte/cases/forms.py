@@ -296,6 +296,11 @@ class PersonForm(ContactFieldsMixin, SubmissionTokenMixin, HalteForm):
         super().clean()
         data = self.cleaned_data
         pupil = data.get("kind") == "pupil"
+        if pupil and data.get("role") == enums.Role.GUARDIAN:
+            self.add_error(
+                "role",
+                _("Un élève ne peut pas être représentant légal : choisissez le type « Adulte » pour un parent."),
+            )
         if pupil and any(data.get(name) for name in ("email", "phone")):
             self.add_error(
                 "phone",

@@ -262,3 +262,12 @@ def test_the_edit_page_says_the_person_is_in_other_cases_without_naming_them(cli
     Involvement.objects.create(case=world.case_b, person=child, role="witness")
     page = client.get(guardian_url(world.case_a, child)).content.decode()
     assert "Cette personne figure aussi dans 1 autre dossier : la modification s’y appliquera." in page
+
+
+def test_a_pupil_cannot_be_added_as_a_legal_guardian(client, login, people, world):
+    login(client, people.coordinator)
+    url = reverse("cases:add_person", args=[world.case_a.public_id])
+    data = {"role": "guardian", "kind": "pupil", "first_name": "Kid", "last_name": "Tuteur"}
+    response = client.post(url, {**data, "submission_token": new_token()})
+    assert "Un élève ne peut pas être représentant légal" in response.content.decode()
+    assert not Person.objects.filter(last_name="Tuteur").exists()
