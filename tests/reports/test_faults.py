@@ -32,6 +32,7 @@ from halte.delivery.models import Job
 from halte.notifications.models import Notification
 from halte.reports import drafts, vault
 from halte.reports.models import Evidence, IdempotencyRecord, Report, ReportedPupil
+from tests.conftest import empty_the_database
 from tests.factories import MembershipFactory, OrganisationFactory, SchoolFactory
 
 from .helpers import draft_of, fill_until_finish, jpeg_with_gps, post_step
@@ -41,8 +42,6 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="faults are injected into PostgreSQL"),
 ]
 faulty = pytest.mark.usefixtures("committed_db")
-# Tables that hold no data of a test (what migrations put there, which other tests rely on).
-KEPT_TABLES = {"django_migrations", "django_content_type", "auth_permission"}
 
 ARRIVED = "ton signalement est bien arrivé"
 NOT_SAVED = "rien n’a été enregistré : réessaie"
@@ -55,19 +54,15 @@ LOCK_KEY = 7_300_310  # advisory lock that holds a COMMIT open while it is kille
 
 @pytest.fixture
 def committed_db(django_db_setup, django_db_blocker):
-    """Real commits on the test database (a fault during COMMIT needs one), emptied afterwards in one
-    TRUNCATE: Django's flush would also rebuild content types and permissions, ten seconds a test."""
+    """Real commits on the test database (a fault during COMMIT needs one), emptied afterwards as a
+    transactional test's database is (tests/conftest.py)."""
     with django_db_blocker.unblock():
         if not connection.settings_dict["NAME"].startswith("test_"):
             # pytest-django creates the test database only for tests marked django_db: with none
             # selected (``-k``), select test_the_email_task_commits_or_rolls_back_with_the_report too.
             pytest.skip("no test database: select a django_db test of this module as well")
         yield
-        tables = set(connection.introspection.django_table_names(only_existing=True)) - KEPT_TABLES
-        # The journal's guards refuse TRUNCATE: the test database's owner empties it as a replica would.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL session_replication_role = replica")
-            cursor.execute("TRUNCATE {} CASCADE".format(", ".join(connection.ops.quote_name(t) for t in tables)))
+        empty_the_database()
 
 
 @pytest.fixture
@@ -316,7 +311,6 @@ def send(client):
 def test_the_email_task_commits_or_rolls_back_with_the_report(coordinators):
     """The email jobs are written inside the report's transaction: a rolled-back report leaves no
     job, a saved one cannot lose them (no step between the commit and the enqueue)."""
-    from django.db import transaction
 
     from halte.reports import actions
 
