@@ -72,9 +72,10 @@ check-deploy: install
 	HALTE_RECEIPT_KEYS=check:check-deploy-only-receipt-secret-0123456789 \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
-# Two cores on CI: one worker per core, idle workers steal the long browser journeys' neighbours.
+# Two cores on CI: one worker per core, idle workers steal the long browser journeys' neighbours. The
+# slowest tests are listed at the end of each run, so that a test that grows slow is seen.
 pytest: install
-	$(VENV)/bin/pytest -n auto --dist worksteal
+	$(VENV)/bin/pytest -n auto --dist worksteal --durations=30
 
 ## bench: build a synthetic population of BENCH_CASES cases in a PostgreSQL database of its own
 ## (halte_bench, dropped after the run), serve it with the production settings and gunicorn, print one

@@ -600,10 +600,11 @@ def test_the_selection_never_misses_a_case_that_owes_a_notice_and_leaves_out_tho
     while instant < paris("2026-11-29 00:00"):
         cases = list(Case.objects.prefetch_related("follow_ups", "clock_notices", "actions"))
         owing = {case.pk for case in cases if _owing(case, instant)}
-        selected = set(Case.objects.filter(clocks._attention_filter(instant)).values_list("pk", flat=True))
+        attention = clocks._attention_filter(instant)  # built once: its 36 subqueries cost more than the query
+        selected = set(Case.objects.filter(attention).values_list("pk", flat=True))
         assert owing <= selected, instant
         clocks.tick(instant)
-        after = set(Case.objects.filter(clocks._attention_filter(instant)).values_list("pk", flat=True))
+        after = set(Case.objects.filter(attention).values_list("pk", flat=True))
         same_day = {case.pk for case in cases if case.priority == "P1"}
         assert after <= same_day, (instant, after - same_day)
         narrowed += len(selected - after)
