@@ -9,7 +9,7 @@ légal »), picked among its adults or entered then. Access: ``access.interventi
 import re
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -115,6 +115,37 @@ def guardians_by_pupil(pupils: list[Person]) -> dict[int, list[Guardianship]]:
     )
     for row in rows:
         found[row.child_id].append(row)
+    return found
+
+
+def households(people) -> dict[int, set[int]]:
+    """For each of these people (ids), everyone joined to them through guardian links, themselves
+    included: their guardians, those guardians' other children, these children's other guardians, and
+    so on — the households a blended family connects. A parent reached through any of them is the same
+    parent, so a hold on one family of the household holds them all.
+
+    One query, whatever the length of the chain: a recursive CTE (SQLite and PostgreSQL alike). Its
+    ``UNION`` drops a pair already reached, so a cycle (two parents of the same two children) ends; each
+    step follows a link from either end, through the indexes on ``child_id`` and ``guardian_id``."""
+    ids = sorted({int(pk) for pk in people})
+    if not ids:
+        return {}
+    quote = connection.ops.quote_name
+    person, link = quote(Person._meta.db_table), quote(Guardianship._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"WITH RECURSIVE reach(origin, member) AS ("
+        f" SELECT id, id FROM {person} WHERE id IN ({placeholders})"
+        f" UNION"
+        f" SELECT reach.origin, CASE WHEN link.child_id = reach.member THEN link.guardian_id ELSE link.child_id END"
+        f" FROM reach JOIN {link} link ON link.child_id = reach.member OR link.guardian_id = reach.member"
+        f") SELECT origin, member FROM reach"
+    )
+    found: dict[int, set[int]] = {pk: {pk} for pk in ids}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        for origin, member in cursor.fetchall():
+            found[origin].add(member)
     return found
 
 

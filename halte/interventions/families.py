@@ -10,7 +10,8 @@ of the situation, the measures and its rights records (or updates) « parents in
 the délégué du procureur, lifted explicitly, journaled in the judicial part of the timeline. It follows
 the family into every other case where it appears, in neutral words there, and the family's guardians
 themselves: a parent held through one child is held for every other child of hers
-(:func:`guardian_holds`). With the cell's child-interest exception it makes the holds on a family
+(:func:`guardian_holds`), and so is every child of the household those parents join
+(``cases.guardians.households``). With the cell's child-interest exception it makes the holds on a family
 (:func:`holds_on`): while one stands, recording the family as informed is refused, and so is a
 convocation addressed to it (``documents.content.convocation``); an interview with a family under
 « ne pas informer » is refused but to the judicial side (``interviews.refuse_if_family_held``); contacts
@@ -36,7 +37,7 @@ from halte.access.interventions import (
 from halte.audit.models import Action as AuditAction
 from halte.cases.enums import EventKind, PersonKind
 from halte.cases.enums import Role as InvolvementRole
-from halte.cases.guardians import pupils_of
+from halte.cases.guardians import households, pupils_of
 from halte.cases.models import Case, Guardianship, Involvement, Person
 
 from .common import InterventionRefused, audit, case_url, check_not_future, event, is_involved, lock_case
@@ -180,17 +181,22 @@ def _restricted_pupils_elsewhere(case: Case):
     return Person.objects.filter(Q(pk__in=named) | Q(pk__in=whole)).values("pk")
 
 
-def held_elsewhere(case: Case, pupils) -> set[int]:
+def held_elsewhere(case: Case, pupils, reach: dict[int, set[int]] | None = None) -> set[int]:
     """Among ``pupils``, those whose family is under « ne pas informer » on another case — the pupil
-    themself, or a brother or sister sharing a guardian with a pupil under it (the same parents are
-    reached either way). One query, whatever the other cases are; it never says which."""
+    themself, or a child of their household (``cases.guardians.households``: the same parents are
+    reached either way). Two queries, whatever the other cases are (one when ``reach`` is given); it
+    never says which."""
     ids = [pupil.pk for pupil in pupils]
     if not ids:
         return set()
-    restricted = _restricted_pupils_elsewhere(case)
-    shares_a_guardian = Q(guardianships__guardian__wards__child__in=restricted)
-    rows = Person.objects.filter(pk__in=ids).filter(Q(pk__in=restricted) | shares_a_guardian)
-    return set(rows.values_list("pk", flat=True).distinct())
+    reach = reach if reach is not None else households(ids)
+    everyone = {pk for pupil in ids for pk in reach.get(pupil, {pupil})}
+    restricted = set(
+        Person.objects.filter(pk__in=everyone)
+        .filter(pk__in=_restricted_pupils_elsewhere(case))
+        .values_list("pk", flat=True)
+    )
+    return {pupil for pupil in ids if reach.get(pupil, {pupil}) & restricted}
 
 
 STRENGTH = (Hold.RESTRICTION, Hold.ELSEWHERE, Hold.CHILD_INTEREST)
@@ -201,34 +207,22 @@ def _strongest(kinds) -> str | None:
     return next((kind for kind in STRENGTH if kind in kinds), None)
 
 
-def _siblings(pupils: list[int]) -> dict[int, set[int]]:
-    """For each of these pupils, the other children of their guardians, on any case (two queries)."""
-    guardians: dict[int, set[int]] = {}
-    for child_id, guardian_id in Guardianship.objects.filter(child__in=pupils).values_list("child_id", "guardian_id"):
-        guardians.setdefault(child_id, set()).add(guardian_id)
-    wards: dict[int, set[int]] = {}
-    every_guardian = {pk for found in guardians.values() for pk in found}
-    for guardian_id, child_id in Guardianship.objects.filter(guardian__in=every_guardian).values_list(
-        "guardian_id", "child_id"
-    ):
-        wards.setdefault(guardian_id, set()).add(child_id)
-    return {
-        pupil: {child for guardian in guardians.get(pupil, ()) for child in wards.get(guardian, ())} - {pupil}
-        for pupil in pupils
-    }
-
-
 def holds_on(case: Case, pupils) -> dict[int, FamilyHold]:
     """What holds back contacting each pupil's family on this case, the strongest hold per pupil: this
     case's « ne pas informer », one on another case, or the cell's child-interest exception — on the
-    pupil's family, or on that of a brother or sister sharing a guardian with them (the same parent is
-    reached either way; a fixed number of queries, whatever the number of pupils)."""
+    pupil's family, or on that of any child of the pupil's household (the children joined to them
+    through shared guardians, however many links away: a parent is the same parent whichever child the
+    contact is about). A fixed number of queries, whatever the number of pupils or the length of the
+    chain."""
     pupils = list(pupils)
     ids = [pupil.pk for pupil in pupils]
+    if not ids:
+        return {}
+    reach = households(ids)
     restrictions = active_restrictions(case)
-    elsewhere = held_elsewhere(case, pupils)
-    siblings = _siblings(ids)
-    concerned = set(ids) | {pk for found in siblings.values() for pk in found}
+    elsewhere = held_elsewhere(case, pupils, reach)
+    relatives = {pk: reach.get(pk, {pk}) - {pk} for pk in ids}
+    concerned = set(ids) | {pk for found in relatives.values() for pk in found}
     exceptions = set(
         ParentsInformation.objects.filter(
             case=case, pupil__in=concerned, status=ParentsInformation.Status.EXCEPTION
@@ -236,7 +230,7 @@ def holds_on(case: Case, pupils) -> dict[int, FamilyHold]:
     )
     named = {row.pupil_id for row in restrictions if row.pupil_id is not None}
     whole_case = any(row.pupil_id is None for row in restrictions)
-    # A case-wide instruction covers the families of this case: a sibling's only if they are one of them.
+    # A case-wide instruction covers the families of this case: a relative's only if they are one of them.
     families_here = (
         set(
             Involvement.objects.filter(case=case, role__in=FAMILY_ROLES, person__in=concerned - set(ids)).values_list(
@@ -260,8 +254,8 @@ def holds_on(case: Case, pupils) -> dict[int, FamilyHold]:
         kinds = own(pupil.pk, True)
         if pupil.pk in elsewhere:
             kinds.append(Hold.ELSEWHERE)
-        for sibling in siblings.get(pupil.pk, ()):
-            kinds.extend(own(sibling, False))
+        for relative in relatives[pupil.pk]:
+            kinds.extend(own(relative, False))
         kind = _strongest(kinds)
         if kind is not None:
             found[pupil.pk] = FamilyHold(pupil, kind)

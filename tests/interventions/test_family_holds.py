@@ -6,6 +6,8 @@ and the cell's « parents non informés (intérêt de l'enfant) » blocks what i
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -362,3 +364,88 @@ def test_a_held_guardian_linked_to_no_pupil_of_the_case_is_held_there_too(people
     families.lift_restriction(case=world.case_a, actor=people.magistrate, restriction=restriction, reason="Fini.")
     inform()
     hear()
+
+
+# --- 5. A hold reaches the whole household, through every shared guardian -------------------------
+
+
+def link(child, guardian, relationship="mother"):
+    return Guardianship.objects.create(child=child, guardian=guardian, relationship=relationship)
+
+
+@pytest.fixture
+def blended(world, cast):
+    """A blended family: Hugo (A) and Noah (B) share their father Marc (G1); Noah and Tom (C) share their
+    mother Julie (G2). Tom is an alleged author on school B's case, where Julie is his guardian."""
+    julie = involve(world.case_a, "guardian", "Julie", "Roux", kind="adult")
+    link(cast.author, cast.author_guardian, "father")
+    link(cast.second_author, cast.author_guardian, "father")
+    link(cast.second_author, julie, "mother")
+    tom = involve(world.case_b, "alleged_author", "Tom", "Roux")
+    Involvement.objects.create(case=world.case_b, person=julie, role="guardian")
+    link(tom, julie, "mother")
+    return tom, julie
+
+
+def test_an_instruction_on_a_s_family_reaches_c_through_b_s_other_parent(people, world, cast, blended):
+    tom, julie = blended
+    restriction = restrict_on_a(people, world, cast.author)
+    on_a = families.holds_on(world.case_a, [cast.author, cast.second_author, cast.victim])
+    assert {pk: hold.kind for pk, hold in on_a.items()} == {
+        cast.author.pk: families.Hold.RESTRICTION,
+        cast.second_author.pk: families.Hold.RESTRICTION,
+    }
+    # On school B's case, Tom's family is held in neutral words, and so is his mother Julie.
+    assert families.held_elsewhere(world.case_b, [tom]) == {tom.pk}
+    assert families.hold_for(world.case_b, tom) == families.Hold.ELSEWHERE
+    assert families.person_hold(world.case_b, julie).kind == families.Hold.ELSEWHERE
+    with pytest.raises(InterventionRefused, match=NEUTRAL):
+        families.record_family_contact(
+            case=world.case_b,
+            actor=people.coordinator,
+            pupil=tom,
+            person=julie,
+            at=timezone.now(),
+            channel="phone",
+            made_by=people.coordinator,
+            summary="Appel.",
+            informed_of_situation=True,
+        )
+    assert "sans l’accord de la coordination" in families.convocation_refusal(world.case_b, tom, julie)
+    families.lift_restriction(case=world.case_a, actor=people.magistrate, restriction=restriction, reason="Fini.")
+    assert not families.holds_on(world.case_b, [tom])
+    assert not families.holds_on(world.case_a, [cast.author, cast.second_author])
+
+
+def test_the_cells_exception_on_a_reaches_c_on_the_same_case(people, world, cast, blended):
+    tom, _julie = blended
+    Involvement.objects.create(case=world.case_a, person=tom, role="alleged_author")
+    families.document_exception(case=world.case_a, actor=people.coordinator, pupil=cast.author, reason="Danger.")
+    holds = families.holds_on(world.case_a, [tom, cast.victim])
+    assert list(holds) == [tom.pk]
+    assert holds[tom.pk].kind == families.Hold.CHILD_INTEREST
+
+
+def test_a_cycle_of_shared_guardians_ends_and_costs_the_same_queries_as_one_step(
+    people, world, cast, django_assert_num_queries
+):
+    """A ring of four children and four parents, each child sharing a parent with the next (P1–G1–P2–G2–
+    P3–G3–P4–G4–P1), and two parents of the same two children (G1 and G5 of P1 and P2): the closure ends,
+    holds every child of the ring — P1 is two parents away from P3 — and nobody outside it, in the same
+    number of queries as a single link."""
+    case = world.case_a
+    link(cast.author, cast.author_guardian, "father")
+    with CaptureQueriesContext(connection) as one_step:
+        families.holds_on(case, [cast.author])
+    pupils = [involve(case, "alleged_author", f"Enfant{i}", "Roux") for i in range(1, 5)]
+    parents = [involve(case, "guardian", f"Parent{i}", "Roux", kind="adult") for i in range(1, 6)]
+    for i in range(4):
+        link(pupils[i], parents[i])
+        link(pupils[(i + 1) % 4], parents[i])
+    link(pupils[0], parents[4], "father")
+    link(pupils[1], parents[4], "father")
+    restrict_on_a(people, world, pupils[2])
+    with django_assert_num_queries(len(one_step)):
+        holds = families.holds_on(case, [*pupils, cast.victim, cast.author])
+    assert set(holds) == {pupil.pk for pupil in pupils}
+    assert {hold.kind for hold in holds.values()} == {families.Hold.RESTRICTION}
