@@ -302,12 +302,20 @@ def art40(
 
 
 def _parents_informed(case: Case) -> dict[str, Any]:
+    """Whether the victim's parents were informed. Parents told before the cell decided not to inform
+    them were informed (``informed``, ``at``); the decision then follows (``since``, ``reason``)."""
     info = ParentsInformation.objects.filter(case=case, family=Family.VICTIM).first()
     if info is None:
-        return {"known": False, "informed": False, "at": None, "reason": ""}
-    informed = info.status == ParentsInformation.Status.INFORMED
+        return {"known": False, "informed": False, "at": None, "since": None, "reason": ""}
     at = timezone.localtime(info.informed_at) if info.informed_at else None
-    return {"known": True, "informed": informed, "at": at, "reason": info.reason}
+    exception = info.status == ParentsInformation.Status.EXCEPTION
+    return {
+        "known": True,
+        "informed": at is not None or not exception,
+        "at": at,
+        "since": timezone.localtime(info.recorded_at) if exception else None,
+        "reason": info.reason if exception else "",
+    }
 
 
 def _ip_guardians(case: Case, victims: list[Person], guardians: list[Person]) -> dict[str, Any]:

@@ -467,25 +467,35 @@ def _exception_family(case: Case, actor, pupil: Person | None, reason: str, need
 
 
 def document_exception(*, case: Case, actor, pupil: Person | None, reason: str) -> ParentsInformation:
-    """These parents are not informed: it would go against the child's interest. The reason is required."""
+    """These parents are not informed: it would go against the child's interest. The reason is required.
+
+    Parents already informed keep the date they were told (``informed_at``): the decision is about what
+    comes next — no « informée », no convocation — and the past contact stays true in the status, the
+    case page and the documents; lifting the decision gives back « informés le »."""
     family = _exception_family(case, actor, pupil, reason, EXCEPTION_NEEDS_REASON)
     with transaction.atomic():
         lock_case(case)
+        # ``informed_at`` is left out of the defaults: a date already recorded stays, a new row has none.
         row, _created = ParentsInformation.objects.update_or_create(
             case=case,
             pupil=family.pupil,
             defaults={
                 "family": family.side,
                 "status": ParentsInformation.Status.EXCEPTION,
-                "informed_at": None,
                 "reason": reason,
                 "recorded_by": actor,
                 "recorded_at": timezone.now(),
             },
         )
-        text = _("Parents non informés (famille de %(pupil)s) : contraire à l’intérêt de l’enfant, motif consigné.") % {
-            "pupil": family.pupil
-        }
+        if row.informed_at is not None:
+            text = _(
+                "Parents de %(pupil)s informés le %(day)s : la cellule décide de ne plus les informer, contraire "
+                "à l’intérêt de l’enfant, motif consigné."
+            ) % {"pupil": family.pupil, "day": timezone.localtime(row.informed_at).strftime("%d/%m/%Y")}
+        else:
+            text = _(
+                "Parents non informés (famille de %(pupil)s) : contraire à l’intérêt de l’enfant, motif consigné."
+            ) % {"pupil": family.pupil}
         event(case, actor, "parents_information", text)
         audit(
             AuditAction.PARENTS_INFORMATION_CHANGED,
@@ -504,10 +514,15 @@ def lift_exception(*, case: Case, actor, pupil: Person | None, reason: str) -> N
     family = _exception_family(case, actor, pupil, reason, RESTRICTION_NEEDS_REASON)
     with transaction.atomic():
         lock_case(case)
-        removed, _rows = ParentsInformation.objects.filter(
+        standing = ParentsInformation.objects.filter(
             case=case, pupil=family.pupil, status=ParentsInformation.Status.EXCEPTION
-        ).delete()
-        if not removed:
+        )
+        # Parents informed before the decision are informed again, as of that date; others, as before it.
+        restored = standing.filter(informed_at__isnull=False).update(
+            status=ParentsInformation.Status.INFORMED, reason="", recorded_by=actor, recorded_at=timezone.now()
+        )
+        removed, _rows = standing.filter(informed_at__isnull=True).delete()
+        if not restored and not removed:
             raise InterventionRefused(_("Aucune décision de ne pas informer ces parents n’est en cours."))
         text = _("Décision de ne pas informer les parents levée (famille de %(pupil)s) — %(reason)s") % {
             "pupil": family.pupil,

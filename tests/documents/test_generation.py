@@ -220,6 +220,23 @@ def test_an_ip_needs_the_child(world, people):
 # --- Convocation -------------------------------------------------------------------------------------
 
 
+def test_information_preoccupante_says_the_parents_were_informed_before_the_cell_decided_not_to_inform_them(
+    filled, world, people
+):
+    """Told on a day, then the cell's exception: the IP says both, truthfully — never « non »."""
+    informed_at = timezone.now() - timedelta(days=5)
+    ParentsInformation.objects.filter(case=world.case_a).update(informed_at=informed_at)
+    _document, data = make(world.case_a, people.coordinator, "ip")
+    assert_present(
+        data,
+        "Parents informés : oui",
+        dateformat.format(timezone.localtime(informed_at), "j F Y"),
+        "la cellule a décidé de ne plus les informer",
+        PARENTS_REASON,
+    )
+    assert_absent(data, "Parents informés : non")
+
+
 def convocation_details(days=3, pupil=None):
     return ConvocationDetails(
         on=timezone.localdate() + timedelta(days=days),

@@ -144,6 +144,83 @@ def test_an_informing_contact_replaces_the_exception_only_once_it_is_lifted(peop
     assert (info.status, info.reason) == ("informed", "")
 
 
+def test_informed_then_the_exception_supersedes_what_comes_next_and_keeps_the_past_truthfully(
+    client, login, people, world, cast
+):
+    """The author's parents were told on Monday; on Wednesday the cell decides that telling them more
+    would go against the child's interest. From then on: no « informée », no convocation (even for a
+    contact dated before the decision); the row, the timeline and the case page still say that they were
+    informed on Monday, then the decision. Lifting the decision gives back « informés le » Monday."""
+    monday = timezone.now() - timedelta(days=3)
+    families.record_family_contact(
+        case=world.case_a,
+        actor=people.coordinator,
+        pupil=cast.author,
+        at=monday,
+        channel="phone",
+        made_by=people.coordinator,
+        summary="Parents informés de la situation.",
+        informed_of_situation=True,
+    )
+    reason = "Le père menace l’enfant depuis qu’il sait."
+    families.document_exception(case=world.case_a, actor=people.coordinator, pupil=cast.author, reason=reason)
+    info = ParentsInformation.objects.get()
+    assert (info.status, info.informed_at, info.reason) == ("exception", monday, reason)
+    monday_text = timezone.localtime(monday).strftime("%d/%m/%Y")
+    line = world.case_a.events.filter(kind="parents_information").order_by("-id").first()
+    assert f"informés le {monday_text}" in line.text
+    assert "ne plus" in line.text
+    login(client, people.coordinator)
+    html = client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
+    status = html[html.index(f"Famille de {cast.author} (auteur présumé)") :]
+    status = status[: status.index("Famille de", 10)]
+    assert f"informés le {monday_text}" in status
+    assert reason in status
+    assert "Non informés" not in status  # they were: the decision is about what comes next
+    # What comes next is refused — a contact dated before the decision too.
+    for moment in (timezone.now(), monday + timedelta(hours=1)):
+        with pytest.raises(InterventionRefused, match="intérêt de l’enfant"):
+            families.record_family_contact(
+                case=world.case_a,
+                actor=people.coordinator,
+                pupil=cast.author,
+                at=moment,
+                channel="phone",
+                made_by=people.coordinator,
+                summary="Appel.",
+                informed_of_situation=True,
+            )
+    assert "intérêt de l’enfant" in families.convocation_refusal(world.case_a, cast.author)
+    assert FamilyContact.objects.filter(informed_of_situation=True).count() == 1  # Monday's, kept
+    families.lift_exception(case=world.case_a, actor=people.coordinator, pupil=cast.author, reason="Père éloigné.")
+    info = ParentsInformation.objects.get()
+    assert (info.status, info.informed_at, info.reason) == ("informed", monday, "")
+    assert families.hold_for(world.case_a, cast.author) is None
+
+
+def test_the_exception_after_informed_does_not_move_the_reporter_s_status(people, world, cast):
+    """The reporter's mailbox says that the cell works, never what it decided about a family."""
+    from halte.cases.feedback import reporter_status
+
+    report = world.case_a.reports.get()
+    before = reporter_status(report)
+    families.record_family_contact(
+        case=world.case_a,
+        actor=people.coordinator,
+        pupil=cast.victim,
+        at=timezone.now(),
+        channel="phone",
+        made_by=people.coordinator,
+        summary="Appel.",
+        informed_of_situation=True,
+    )
+    families.document_exception(case=world.case_a, actor=people.coordinator, pupil=cast.victim, reason="Danger.")
+    report.refresh_from_db()
+    after = reporter_status(report)
+    assert after == before
+    assert "parent" not in str(after.explanation).lower()
+
+
 def test_invalid_contact_is_refused_and_nothing_saved(client, login, people, world, cast):
     login(client, people.school_a_staff)
     future = client.post(
