@@ -301,10 +301,58 @@ def hold_for(case: Case, pupil: Person) -> str | None:
     return hold.kind if hold is not None else None
 
 
+@dataclass(frozen=True)
+class CaseHolds:
+    """What holds back the families of a case, as the refusals apply it: ``by_family`` the hold on each
+    family (by pupil id, :func:`holds_on`); ``guardians`` the holds on the case's guardians that no
+    family of the case carries — a guardian linked to none of its pupils' families, held through a child
+    of hers elsewhere (:func:`guardian_holds`, named by herself, never the other child)."""
+
+    by_family: dict[int, FamilyHold]
+    guardians: list[FamilyHold]
+
+    def listed(self) -> list[FamilyHold]:
+        return [*self.by_family.values(), *self.guardians]
+
+
+def holds_of_case(case: Case, family_list: list[FamilyOf] | None = None) -> CaseHolds:
+    """The holds on every family and guardian of the case: the one source the case page's families block,
+    the contact, interview and convocation pages draw their warnings from. A guardian linked to a family
+    of the case is that family's household: its hold is the family's. A fixed number of queries."""
+    family_list = families_of(case) if family_list is None else family_list
+    pupils = [family.pupil for family in family_list]
+    by_family = holds_on(case, pupils)
+    guardians = {
+        row.person_id: row.person
+        for row in Involvement.objects.filter(
+            case=case, role=InvolvementRole.GUARDIAN, person__kind=PersonKind.ADULT
+        ).select_related("person")
+    }
+    linked = set(
+        Guardianship.objects.filter(guardian__in=list(guardians), child__in=pupils).values_list(
+            "guardian_id", flat=True
+        )
+    )
+    others = guardian_holds(case, [person for pk, person in guardians.items() if pk not in linked])
+    return CaseHolds(by_family=by_family, guardians=list(others.values()))
+
+
 def case_holds(case: Case) -> list[FamilyHold]:
-    """The holds on the families of the case, for the warnings of the pages where one may contact them."""
-    holds = holds_on(case, [family.pupil for family in families_of(case)])
-    return list(holds.values())
+    """The holds on the families of the case and on its guardians, for the warnings of the pages where
+    one may contact them."""
+    return holds_of_case(case).listed()
+
+
+def beyond(restrictions: list[FamilyRestriction], holds: list[FamilyHold]) -> list[FamilyHold]:
+    """Among ``holds``, those the list of this case's standing instructions does not already show: a
+    family held through a relative's instruction, an instruction elsewhere, the cell's exception."""
+    return [
+        hold
+        for hold in holds
+        if hold.kind != Hold.RESTRICTION
+        or hold.pupil.kind != PersonKind.PUPIL
+        or covered(restrictions, hold.pupil) is None
+    ]
 
 
 INFORMED_REFUSALS = {
@@ -654,6 +702,8 @@ __all__ = [
     "FamilyOf",
     "Hold",
     "active_restrictions",
+    "CaseHolds",
+    "beyond",
     "case_holds",
     "convocation_refusal",
     "document_exception",
@@ -662,6 +712,7 @@ __all__ = [
     "guardian_holds",
     "held_elsewhere",
     "hold_for",
+    "holds_of_case",
     "holds_on",
     "is_restricted",
     "lift_exception",

@@ -449,3 +449,93 @@ def test_a_cycle_of_shared_guardians_ends_and_costs_the_same_queries_as_one_step
         holds = families.holds_on(case, [*pupils, cast.victim, cast.author])
     assert set(holds) == {pupil.pk for pupil in pupils}
     assert {hold.kind for hold in holds.values()} == {families.Hold.RESTRICTION}
+
+
+# --- 6. Every page that shows the families shows the holds the refusals apply ----------------------
+
+HOUSEHOLD_RESTRICTION = "liée par ses représentants légaux à une famille sous la consigne « ne pas informer »"
+
+
+def family_block(html, pupil):
+    """The part of the case page's families block about this pupil's family."""
+    start = html.index(f'id="famille-{pupil.public_id}"')
+    ends = [end for end in (html.find("<h3", start), html.find("</section>", start)) if end != -1]
+    return html[start : min(ends)]
+
+
+def families_section(html):
+    start = html.index('id="titre-familles"')
+    return html[start : html.index("</section>", start)]
+
+
+@pytest.fixture
+def brothers(cast):
+    """Hugo and Noah, both alleged authors on case A, share their father Marc."""
+    link(cast.author, cast.author_guardian, "father")
+    link(cast.second_author, cast.author_guardian, "father")
+
+
+def test_a_family_held_through_a_brother_on_the_same_case_is_flagged_on_every_page(
+    client, login, people, world, cast, brothers
+):
+    restrict_on_a(people, world, cast.author)
+    assert families.hold_for(world.case_a, cast.second_author) == families.Hold.RESTRICTION  # what refuses
+    login(client, people.school_a_staff)
+    page = client.get(case_url(world.case_a)).content.decode()
+    assert HOUSEHOLD_RESTRICTION in family_block(page, cast.second_author)
+    assert OWN_WARNING in family_block(page, cast.author)
+    assert OWN_WARNING not in family_block(page, cast.victim)
+    assert REASON not in page
+    convocation = reverse("documents:generate", args=[world.case_a.public_id, "convocation"])
+    for url in (contact_url(world.case_a), interview_url(world.case_a), convocation):
+        html = client.get(url).content.decode()
+        assert f"Famille de {cast.second_author} : {HOUSEHOLD_RESTRICTION}" in html, url
+        assert f"Famille de {cast.victim} :" not in html, url
+
+
+def test_a_family_held_through_a_brother_s_exception_is_flagged(client, login, people, world, cast, brothers):
+    families.document_exception(case=world.case_a, actor=people.coordinator, pupil=cast.author, reason="Danger.")
+    assert families.hold_for(world.case_a, cast.second_author) == families.Hold.CHILD_INTEREST
+    login(client, people.school_a_staff)
+    page = client.get(case_url(world.case_a)).content.decode()
+    block = family_block(page, cast.second_author)
+    assert "lié à cette famille par ses représentants légaux" in block
+    assert CHILD_INTEREST in block
+    assert CHILD_INTEREST not in family_block(page, cast.victim)
+
+
+def test_a_guardian_held_through_a_child_of_another_case_is_flagged_in_neutral_words(
+    client, login, people, world, cast
+):
+    """Marc, Hugo's father, is a guardian on school B's case linked to none of its pupils; Hugo's family
+    is under « ne pas informer » on case A. The refusals hold Marc on case B: so do its pages."""
+    link(cast.author, cast.author_guardian, "father")
+    restrict_on_a(people, world, cast.author)
+    case_b = world.case_b
+    pupil_b = involve(case_b, "victim", "Zoé", "Autre")
+    Involvement.objects.create(case=case_b, person=cast.author_guardian, role="guardian")
+    assert families.person_hold(case_b, cast.author_guardian).kind == families.Hold.ELSEWHERE  # what refuses
+    login(client, people.school_b_staff)
+    page = client.get(case_url(case_b)).content.decode()
+    section = families_section(page)
+    assert f"{cast.author_guardian} : {NEUTRAL}" in section
+    assert NEUTRAL not in family_block(page, pupil_b)
+    html = client.get(contact_url(case_b)).content.decode()
+    assert f"{cast.author_guardian} : {NEUTRAL}" in html
+    for text in (page, html):
+        bare = text.replace(cast.author_guardian.last_name, "")
+        assert REASON not in text and world.case_a.reference not in bare and str(cast.author) not in text
+
+
+def test_the_families_block_flags_exactly_the_families_the_refusals_hold(client, login, people, world, cast, blended):
+    """The blended family A–B–C of section 5, all three on case A, the instruction on A: each family's
+    block carries a warning if and only if « famille informée » is refused for it."""
+    tom, _julie = blended
+    Involvement.objects.create(case=world.case_a, person=tom, role="alleged_author")
+    restrict_on_a(people, world, cast.author)
+    login(client, people.coordinator)
+    page = client.get(case_url(world.case_a)).content.decode()
+    for pupil in (cast.victim, cast.author, cast.second_author, tom):
+        held = families.hold_for(world.case_a, pupil) is not None
+        assert ("fr-alert" in family_block(page, pupil)) is held, pupil
+    assert families.hold_for(world.case_a, tom) == families.Hold.RESTRICTION
