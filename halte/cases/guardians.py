@@ -149,6 +149,28 @@ def households(people) -> dict[int, set[int]]:
     return found
 
 
+def lock_households(people) -> None:
+    """Lock the rows of these people's households (``households``), in the order of their ids, for the
+    rest of the transaction. Every write that changes what holds a family back (« ne pas informer », the
+    cell's exception, a guardian link) or depends on it (« informée », an interview, a convocation) takes
+    them after its case row, so the later one waits for the earlier and then sees what it wrote — on any
+    case, since the households are shared between cases. A link committed between the reading of the
+    households and the lock may have joined another one: the households are read again and what was added
+    is locked, until they stay the same (each round only grows them). Nothing on SQLite, which has no row
+    locks and lets one writer at a time."""
+    if not connection.features.has_select_for_update:
+        return
+    ids = {int(pk) for pk in people if pk is not None}
+    locked: set[int] = set()
+    while True:
+        members = {pk for found in households(ids).values() for pk in found}
+        if members <= locked:
+            return
+        rows = Person.objects.select_for_update().filter(pk__in=sorted(members - locked)).order_by("pk")
+        list(rows.values_list("pk", flat=True))
+        locked |= members
+
+
 def add_guardian(
     *,
     case: Case,
@@ -177,6 +199,10 @@ def add_guardian(
         raise GuardianRefused(_("Indiquez le prénom du représentant légal."))
     try:
         with transaction.atomic():
+            # The case row, then the households the link joins, as the family writes take them: a family
+            # recorded informed, or convoked, meanwhile is either before the link or sees it.
+            Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
+            lock_households([child.pk, guardian.pk if guardian is not None else None])
             if guardian is None:
                 guardian = Person(
                     kind=PersonKind.ADULT,

@@ -40,7 +40,16 @@ from halte.cases.enums import Role as InvolvementRole
 from halte.cases.guardians import households, pupils_of
 from halte.cases.models import Case, Guardianship, Involvement, Person
 
-from .common import InterventionRefused, audit, case_url, check_not_future, event, is_involved, lock_case
+from .common import (
+    InterventionRefused,
+    audit,
+    case_url,
+    check_not_future,
+    event,
+    is_involved,
+    lock_case,
+    lock_families,
+)
 from .measures import family_facing_measures
 from .models import Family, FamilyContact, FamilyRestriction, ParentsInformation
 
@@ -422,8 +431,9 @@ def record_family_contact(
         )
     check_not_future(at, str(FUTURE_CONTACT))
     with transaction.atomic():
-        lock_case(case)
-        # Checked under the case's lock: an instruction set meanwhile is seen (it locks the case too).
+        lock_families(case, [family.pupil, person])
+        # Checked under the locks of the case and of the households: an instruction, an exception or a
+        # guardian link written meanwhile, on this case or another, is seen (they take the same locks).
         # The family's hold, then the person's own: a parent held through another child of hers.
         held = hold_for(case, family.pupil) if informed_of_situation else None
         if held is not None:
@@ -522,7 +532,7 @@ def document_exception(*, case: Case, actor, pupil: Person | None, reason: str) 
     case page and the documents; lifting the decision gives back « informés le »."""
     family = _exception_family(case, actor, pupil, reason, EXCEPTION_NEEDS_REASON)
     with transaction.atomic():
-        lock_case(case)
+        lock_families(case, [family.pupil])
         # ``informed_at`` is left out of the defaults: a date already recorded stays, a new row has none.
         row, _created = ParentsInformation.objects.update_or_create(
             case=case,
@@ -621,7 +631,7 @@ def set_restriction(*, case: Case, actor, pupil: Person | None, reason: str) -> 
     if not reason.strip():
         raise InterventionRefused(str(RESTRICTION_NEEDS_REASON))
     with transaction.atomic():
-        case = lock_case(case)
+        case = lock_families(case, [family.pupil])
         if FamilyRestriction.objects.filter(case=case, pupil=family.pupil, lifted_at__isnull=True).exists():
             raise InterventionRefused(_("La consigne est déjà posée sur cette famille."))
         try:
