@@ -503,14 +503,21 @@ def _mark_informed(*, case: Case, actor, family: FamilyOf, at: datetime) -> None
             "recorded_at": timezone.now(),
         },
     )
-    event(case, actor, "parents_information", _("Parents informés : famille de %(pupil)s.") % {"pupil": family.pupil})
+    text = _("Parents informés : famille de %(pupil)s.") % {"pupil": family.pupil}
+    _parents_information_changed(case, actor, family, text, status="informed")
+
+
+def _parents_information_changed(case: Case, actor, family: FamilyOf, text: str, *, status: str) -> None:
+    """The timeline line and the journal row of a change of a family's parents' information (informed,
+    the cell's exception, its lifting), written in the caller's transaction."""
+    event(case, actor, "parents_information", text)
     audit(
         AuditAction.PARENTS_INFORMATION_CHANGED,
         actor,
         case,
         family=family.side,
         pupil=str(family.pupil.public_id),
-        status="informed",
+        status=status,
     )
 
 
@@ -554,15 +561,7 @@ def document_exception(*, case: Case, actor, pupil: Person | None, reason: str) 
             text = _(
                 "Parents non informés (famille de %(pupil)s) : contraire à l’intérêt de l’enfant, motif consigné."
             ) % {"pupil": family.pupil}
-        event(case, actor, "parents_information", text)
-        audit(
-            AuditAction.PARENTS_INFORMATION_CHANGED,
-            actor,
-            case,
-            family=family.side,
-            pupil=str(family.pupil.public_id),
-            status="exception",
-        )
+        _parents_information_changed(case, actor, family, text, status="exception")
     return row
 
 
@@ -586,15 +585,7 @@ def lift_exception(*, case: Case, actor, pupil: Person | None, reason: str) -> N
             "pupil": family.pupil,
             "reason": reason.strip(),
         }
-        event(case, actor, "parents_information", text)
-        audit(
-            AuditAction.PARENTS_INFORMATION_CHANGED,
-            actor,
-            case,
-            family=family.side,
-            pupil=str(family.pupil.public_id),
-            status="exception_lifted",
-        )
+        _parents_information_changed(case, actor, family, text, status="exception_lifted")
 
 
 # --- « Ne pas informer » ----------------------------------------------------------------------------

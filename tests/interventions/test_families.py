@@ -196,6 +196,11 @@ def test_informed_then_the_exception_supersedes_what_comes_next_and_keeps_the_pa
     info = ParentsInformation.objects.get()
     assert (info.status, info.informed_at, info.reason) == ("informed", monday, "")
     assert families.hold_for(world.case_a, cast.author) is None
+    journal = AuditEvent.objects.filter(action=Action.PARENTS_INFORMATION_CHANGED).order_by("id")
+    assert [row.detail["status"] for row in journal] == ["informed", "exception", "exception_lifted"]
+    assert {row.detail["pupil"] for row in journal} == {str(cast.author.public_id)}
+    lines = world.case_a.events.filter(kind="parents_information").order_by("id")
+    assert len(lines) == 3 and "Père éloigné." in lines[2].text
 
 
 def test_the_exception_after_informed_does_not_move_the_reporter_s_status(people, world, cast):
