@@ -132,14 +132,15 @@ def households(people) -> dict[int, set[int]]:
         return {}
     quote = connection.ops.quote_name
     person, link = quote(Person._meta.db_table), quote(Guardianship._meta.db_table)
+    # Only quoted table names and one placeholder per id are put into the text; the ids are parameters.
     placeholders = ", ".join(["%s"] * len(ids))
     sql = (
-        f"WITH RECURSIVE reach(origin, member) AS ("
+        "WITH RECURSIVE reach(origin, member) AS ("  # noqa: S608
         f" SELECT id, id FROM {person} WHERE id IN ({placeholders})"
-        f" UNION"
-        f" SELECT reach.origin, CASE WHEN link.child_id = reach.member THEN link.guardian_id ELSE link.child_id END"
+        " UNION"
+        " SELECT reach.origin, CASE WHEN link.child_id = reach.member THEN link.guardian_id ELSE link.child_id END"
         f" FROM reach JOIN {link} link ON link.child_id = reach.member OR link.guardian_id = reach.member"
-        f") SELECT origin, member FROM reach"
+        ") SELECT origin, member FROM reach"
     )
     found: dict[int, set[int]] = {pk: {pk} for pk in ids}
     with connection.cursor() as cursor:

@@ -699,11 +699,11 @@ def lift_restriction(*, case: Case, actor, restriction: FamilyRestriction, reaso
 
 
 __all__ = [
+    "CaseHolds",
     "FamilyHold",
     "FamilyOf",
     "Hold",
     "active_restrictions",
-    "CaseHolds",
     "beyond",
     "case_holds",
     "convocation_refusal",

@@ -11,15 +11,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from halte.cases.models import Guardianship, Involvement
+from halte.cases.models import Involvement
 from halte.core.submission import new_token
 from halte.interventions import families
 from halte.interventions.common import InterventionRefused
 from halte.interventions.models import FamilyContact, FamilyRestriction, Interview, ParentsInformation
 
 from .conftest import involve
+from .factories import REASON, inform, link, restrict
 
-REASON = "Garde à vue du père prévue par les enquêteurs."
 NEUTRAL = "ne pas contacter cette famille sans l’accord de la coordination"
 OWN_WARNING = "Consigne « ne pas informer »"
 INTERVIEW_REFUSED = "ntretien avec cette famille ne peut pas être enregistré"
@@ -69,7 +69,7 @@ def interview(case, member, person, role, method="joint"):
 
 
 def restrict_on_a(people, world, pupil):
-    return families.set_restriction(case=world.case_a, actor=people.magistrate, pupil=pupil, reason=REASON)
+    return restrict(world.case_a, people.magistrate, pupil, REASON)
 
 
 # --- 1b. « Ne pas informer » follows the family into its other cases ---------------------------------
@@ -78,9 +78,7 @@ def restrict_on_a(people, world, pupil):
 @pytest.fixture
 def on_b(world, cast):
     """Hugo, alleged author on case A, is a victim on school B's case; his father Marc is on both."""
-    Guardianship.objects.create(
-        child=cast.author, guardian=cast.author_guardian, relationship="father", parental_authority=True
-    )
+    link(cast.author, cast.author_guardian, "father", parental_authority=True)
     Involvement.objects.create(case=world.case_b, person=cast.author, role="victim")
     Involvement.objects.create(case=world.case_b, person=cast.author_guardian, role="guardian")
     return world.case_b
@@ -127,33 +125,15 @@ def test_an_instruction_on_case_a_holds_the_family_on_case_b_in_neutral_words(
 def test_a_brother_sharing_the_father_is_held_too_and_lifting_frees_both(people, world, cast, on_b):
     restriction = restrict_on_a(people, world, cast.author)
     brother = involve(on_b, "alleged_author", "Tom", "Bernard")
-    Guardianship.objects.create(child=brother, guardian=cast.author_guardian, relationship="father")
+    link(brother, cast.author_guardian, "father")
     stranger = involve(on_b, "alleged_author", "Jules", "Autre")
     assert families.held_elsewhere(on_b, [cast.author, brother, stranger]) == {cast.author.pk, brother.pk}
     assert families.held_elsewhere(world.case_a, [cast.author]) == set()  # there, it is the case's own
     with pytest.raises(InterventionRefused, match=NEUTRAL):
-        families.record_family_contact(
-            case=on_b,
-            actor=people.coordinator,
-            pupil=brother,
-            at=timezone.now(),
-            channel="phone",
-            made_by=people.coordinator,
-            summary="Appel.",
-            informed_of_situation=True,
-        )
+        inform(on_b, people.coordinator, brother)
     families.lift_restriction(case=world.case_a, actor=people.magistrate, restriction=restriction, reason="Fini.")
     assert families.held_elsewhere(on_b, [cast.author, brother]) == set()
-    families.record_family_contact(
-        case=on_b,
-        actor=people.coordinator,
-        pupil=brother,
-        at=timezone.now(),
-        channel="phone",
-        made_by=people.coordinator,
-        summary="Appel.",
-        informed_of_situation=True,
-    )
+    inform(on_b, people.coordinator, brother)
     assert ParentsInformation.objects.get().pupil == brother
 
 
@@ -163,7 +143,7 @@ def test_a_brother_sharing_the_father_is_held_too_and_lifting_frees_both(people,
 def test_the_interview_form_lists_the_families_under_instruction_and_refuses_a_family_interview(
     client, login, people, world, cast
 ):
-    Guardianship.objects.create(child=cast.author, guardian=cast.author_guardian, relationship="father")
+    link(cast.author, cast.author_guardian, "father")
     restrict_on_a(people, world, cast.author)
     staff = people.school_a_staff
     login(client, staff)
@@ -237,16 +217,7 @@ def test_the_child_interest_exception_refuses_famille_informee_until_lifted(clie
     assert refused.status_code == 400
     assert CHILD_INTEREST in refused.content.decode()
     with pytest.raises(InterventionRefused, match=CHILD_INTEREST):
-        families.record_family_contact(
-            case=world.case_a,
-            actor=people.coordinator,
-            pupil=cast.author,
-            at=timezone.now(),
-            channel="phone",
-            made_by=people.coordinator,
-            summary="Appel.",
-            informed_of_situation=True,
-        )
+        inform(world.case_a, people.coordinator, cast.author)
     info = ParentsInformation.objects.get()
     assert (info.status, info.reason) == ("exception", "Violences au domicile.")
     assert not FamilyContact.objects.filter(informed_of_situation=True).exists()
@@ -278,8 +249,8 @@ def test_the_child_interest_exception_refuses_famille_informee_until_lifted(clie
 def shared_mother(people, world, cast):
     """Hugo's family is under « ne pas informer » on case A; his parent Marc is then added as guardian of
     Noah, another pupil of the same case (the coordinator records a second family link)."""
-    Guardianship.objects.create(child=cast.author, guardian=cast.author_guardian, relationship="father")
-    Guardianship.objects.create(child=cast.second_author, guardian=cast.author_guardian, relationship="father")
+    link(cast.author, cast.author_guardian, "father")
+    link(cast.second_author, cast.author_guardian, "father")
     return restrict_on_a(people, world, cast.author)
 
 
@@ -323,25 +294,15 @@ def test_a_held_guardian_linked_to_no_pupil_of_the_case_is_held_there_too(people
     """Marc is Hugo's father; Hugo's family is under « ne pas informer » on case A. On school B's case
     Marc is a guardian linked to none of its pupils: he may not be recorded as having informed a family
     there, nor met in an interview — in neutral words, never the reason."""
-    Guardianship.objects.create(child=cast.author, guardian=cast.author_guardian, relationship="father")
+    link(cast.author, cast.author_guardian, "father")
     restriction = restrict_on_a(people, world, cast.author)
     case_b = world.case_b
     pupil_b = involve(case_b, "victim", "Zoé", "Autre")
     Involvement.objects.create(case=case_b, person=cast.author_guardian, role="guardian")
     from halte.interventions import interviews
 
-    def inform():
-        return families.record_family_contact(
-            case=case_b,
-            actor=people.coordinator,
-            pupil=pupil_b,
-            person=cast.author_guardian,
-            at=timezone.now(),
-            channel="phone",
-            made_by=people.coordinator,
-            summary="Appel.",
-            informed_of_situation=True,
-        )
+    def tell():
+        return inform(case_b, people.coordinator, pupil_b, person=cast.author_guardian)
 
     def hear():
         return interviews.record_interview(
@@ -355,22 +316,18 @@ def test_a_held_guardian_linked_to_no_pupil_of_the_case_is_held_there_too(people
         )
 
     with pytest.raises(InterventionRefused, match=NEUTRAL) as refused:
-        inform()
+        tell()
     assert REASON not in str(refused.value) and str(cast.author) not in str(refused.value)
     with pytest.raises(InterventionRefused, match=INTERVIEW_REFUSED):
         hear()
     held = interviews.held_involvements(case_b, case_b.involvements.select_related("person"))
     assert case_b.involvements.get(person=cast.author_guardian).pk in held
     families.lift_restriction(case=world.case_a, actor=people.magistrate, restriction=restriction, reason="Fini.")
-    inform()
+    tell()
     hear()
 
 
 # --- 5. A hold reaches the whole household, through every shared guardian -------------------------
-
-
-def link(child, guardian, relationship="mother"):
-    return Guardianship.objects.create(child=child, guardian=guardian, relationship=relationship)
 
 
 @pytest.fixture
@@ -400,17 +357,7 @@ def test_an_instruction_on_a_s_family_reaches_c_through_b_s_other_parent(people,
     assert families.hold_for(world.case_b, tom) == families.Hold.ELSEWHERE
     assert families.person_hold(world.case_b, julie).kind == families.Hold.ELSEWHERE
     with pytest.raises(InterventionRefused, match=NEUTRAL):
-        families.record_family_contact(
-            case=world.case_b,
-            actor=people.coordinator,
-            pupil=tom,
-            person=julie,
-            at=timezone.now(),
-            channel="phone",
-            made_by=people.coordinator,
-            summary="Appel.",
-            informed_of_situation=True,
-        )
+        inform(world.case_b, people.coordinator, tom, person=julie)
     assert "sans l’accord de la coordination" in families.convocation_refusal(world.case_b, tom, julie)
     families.lift_restriction(case=world.case_a, actor=people.magistrate, restriction=restriction, reason="Fini.")
     assert not families.holds_on(world.case_b, [tom])

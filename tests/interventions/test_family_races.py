@@ -21,22 +21,15 @@ from halte.documents.models import Document
 from halte.interventions import families
 from halte.interventions.common import InterventionRefused
 from halte.interventions.models import FamilyContact, FamilyRestriction, ParentsInformation
+from tests.documents.conftest import _isolated_storage  # noqa: F401 - autouse: documents in the test's folder
 from tests.races import in_threads, join, on_postgresql, wait_until, waiting_for_locks
 
 from .conftest import involve
+from .factories import inform, link, restrict
 
 pytestmark = [on_postgresql, pytest.mark.django_db(transaction=True)]
 
 NEUTRAL = "ne pas contacter cette famille sans l’accord de la coordination"
-
-
-@pytest.fixture(autouse=True)
-def _storage_in_tmp(settings, tmp_path, monkeypatch):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.VAR_DIR = tmp_path / "var"
-    settings.PRODUCTION = False
-    monkeypatch.delenv("HALTE_EVIDENCE_KEYS", raising=False)
-    monkeypatch.delenv("HALTE_EVIDENCE_KEYS_FILE", raising=False)
 
 
 class Pause:
@@ -75,34 +68,25 @@ def race(first, second, pause: Pause, timeout=20.0):
     return results[0], later[0]
 
 
-def inform(case, people, pupil):
-    return lambda: families.record_family_contact(
-        case=case,
-        actor=people.coordinator,
-        pupil=pupil,
-        at=timezone.now(),
-        channel="phone",
-        made_by=people.coordinator,
-        summary="Appel.",
-        informed_of_situation=True,
-    )
+def informing(case, people, pupil):
+    return lambda: inform(case, people.coordinator, pupil)
 
 
 @pytest.fixture
 def tom_on_b(world, cast):
     """Tom, a victim on school B's case, and Hugo (alleged author on case A) share their father Marc."""
-    Guardianship.objects.create(child=cast.author, guardian=cast.author_guardian, relationship="father")
+    link(cast.author, cast.author_guardian, "father")
     tom = involve(world.case_b, "victim", "Tom", "Bernard")
     Involvement.objects.create(case=world.case_b, person=cast.author_guardian, role="guardian")
     return tom
 
 
 def test_informed_on_case_b_waits_for_ne_pas_informer_being_set_on_case_a(people, world, cast, tom_on_b, monkeypatch):
-    Guardianship.objects.create(child=tom_on_b, guardian=cast.author_guardian, relationship="father")
+    link(tom_on_b, cast.author_guardian, "father")
     pause = Pause(monkeypatch, families, "event")
     restriction, informed = race(
-        lambda: families.set_restriction(case=world.case_a, actor=people.magistrate, pupil=cast.author, reason="Enquête."),
-        inform(world.case_b, people, tom_on_b),
+        lambda: restrict(world.case_a, people.magistrate, cast.author, "Enquête."),
+        informing(world.case_b, people, tom_on_b),
         pause,
     )
     assert isinstance(restriction, FamilyRestriction), restriction
@@ -117,7 +101,7 @@ def test_informed_waits_for_the_guardian_link_that_joins_the_family_to_a_held_on
 ):
     """Hugo's family is under « ne pas informer » on case A; on case B, Marc is being linked to Tom
     while someone records Tom's family as informed."""
-    families.set_restriction(case=world.case_a, actor=people.magistrate, pupil=cast.author, reason="Enquête.")
+    restrict(world.case_a, people.magistrate, cast.author, "Enquête.")
     pause = Pause(monkeypatch, timeline, "write")
 
     def link():
@@ -130,7 +114,7 @@ def test_informed_waits_for_the_guardian_link_that_joins_the_family_to_a_held_on
             parental_authority=True,
         )
 
-    linked, informed = race(link, inform(world.case_b, people, tom_on_b), pause)
+    linked, informed = race(link, informing(world.case_b, people, tom_on_b), pause)
     assert isinstance(linked, Guardianship), linked
     assert isinstance(informed, InterventionRefused), informed
     assert NEUTRAL in informed.message
@@ -140,9 +124,7 @@ def test_informed_waits_for_the_guardian_link_that_joins_the_family_to_a_held_on
 def test_a_convocation_waits_for_ne_pas_informer_being_set_and_is_refused(people, world, cast, monkeypatch):
     """The PDF is built outside any transaction; the refusal is checked again under the locks, so an
     instruction committed while it was rendered stops it."""
-    Guardianship.objects.create(
-        child=cast.author, guardian=cast.author_guardian, relationship="father", parental_authority=True
-    )
+    link(cast.author, cast.author_guardian, "father", parental_authority=True)
     details = ConvocationDetails(
         on=timezone.localdate() + timedelta(days=3),
         at=timezone.localtime().time().replace(hour=14, minute=30, second=0, microsecond=0),
@@ -163,7 +145,7 @@ def test_a_convocation_waits_for_ne_pas_informer_being_set_and_is_refused(people
         )
 
     restriction, convocation = race(
-        lambda: families.set_restriction(case=world.case_a, actor=people.magistrate, pupil=cast.author, reason="Enquête."),
+        lambda: restrict(world.case_a, people.magistrate, cast.author, "Enquête."),
         convoke,
         pause,
         timeout=60.0,
