@@ -9,7 +9,7 @@ légal »), picked among its adults or entered then. Access: ``access.interventi
 import re
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -118,6 +118,60 @@ def guardians_by_pupil(pupils: list[Person]) -> dict[int, list[Guardianship]]:
     return found
 
 
+def households(people) -> dict[int, set[int]]:
+    """For each of these people (ids), everyone joined to them through guardian links, themselves
+    included: their guardians, those guardians' other children, these children's other guardians, and
+    so on — the households a blended family connects. A parent reached through any of them is the same
+    parent, so a hold on one family of the household holds them all.
+
+    One query, whatever the length of the chain: a recursive CTE (SQLite and PostgreSQL alike). Its
+    ``UNION`` drops a pair already reached, so a cycle (two parents of the same two children) ends; each
+    step follows a link from either end, through the indexes on ``child_id`` and ``guardian_id``."""
+    ids = sorted({int(pk) for pk in people})
+    if not ids:
+        return {}
+    quote = connection.ops.quote_name
+    person, link = quote(Person._meta.db_table), quote(Guardianship._meta.db_table)
+    # Only quoted table names and one placeholder per id are put into the text; the ids are parameters.
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        "WITH RECURSIVE reach(origin, member) AS ("  # noqa: S608
+        f" SELECT id, id FROM {person} WHERE id IN ({placeholders})"
+        " UNION"
+        " SELECT reach.origin, CASE WHEN link.child_id = reach.member THEN link.guardian_id ELSE link.child_id END"
+        f" FROM reach JOIN {link} link ON link.child_id = reach.member OR link.guardian_id = reach.member"
+        ") SELECT origin, member FROM reach"
+    )
+    found: dict[int, set[int]] = {pk: {pk} for pk in ids}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        for origin, member in cursor.fetchall():
+            found[origin].add(member)
+    return found
+
+
+def lock_households(people) -> None:
+    """Lock the rows of these people's households (``households``), in the order of their ids, for the
+    rest of the transaction. Every write that changes what holds a family back (« ne pas informer », the
+    cell's exception, a guardian link) or depends on it (« informée », an interview, a convocation) takes
+    them after its case row, so the later one waits for the earlier and then sees what it wrote — on any
+    case, since the households are shared between cases. A link committed between the reading of the
+    households and the lock may have joined another one: the households are read again and what was added
+    is locked, until they stay the same (each round only grows them). Nothing on SQLite, which has no row
+    locks and lets one writer at a time."""
+    if not connection.features.has_select_for_update:
+        return
+    ids = {int(pk) for pk in people if pk is not None}
+    locked: set[int] = set()
+    while True:
+        members = {pk for found in households(ids).values() for pk in found}
+        if members <= locked:
+            return
+        rows = Person.objects.select_for_update().filter(pk__in=sorted(members - locked)).order_by("pk")
+        list(rows.values_list("pk", flat=True))
+        locked |= members
+
+
 def add_guardian(
     *,
     case: Case,
@@ -146,6 +200,10 @@ def add_guardian(
         raise GuardianRefused(_("Indiquez le prénom du représentant légal."))
     try:
         with transaction.atomic():
+            # The case row, then the households the link joins, as the family writes take them: a family
+            # recorded informed, or convoked, meanwhile is either before the link or sees it.
+            Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
+            lock_households([child.pk, guardian.pk if guardian is not None else None])
             if guardian is None:
                 guardian = Person(
                     kind=PersonKind.ADULT,

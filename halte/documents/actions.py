@@ -23,6 +23,7 @@ from halte.audit.models import Action as AuditAction
 from halte.cases import timeline
 from halte.cases.models import Case, Person
 from halte.directory.models import Partner
+from halte.interventions.common import lock_families
 from halte.meetings.models import Meeting
 
 from . import content, pdf, storage
@@ -32,6 +33,22 @@ from .models import Document, DocumentKind
 __all__ = ["ConvocationDetails", "DocumentRefused", "build", "generate"]
 
 EVENT_KIND = "document_generated"
+
+
+# Letters to a family: refused while the family is held back (``content.family_refusal``).
+FAMILY_LETTERS = (DocumentKind.CONVOCATION, DocumentKind.CLOSURE_LETTER)
+
+
+def _check_the_family_again(case: Case, kind: str, recipient, convocation) -> None:
+    """The PDF was built from the holds read before it was rendered; an instruction, an exception or a
+    guardian link written meanwhile would not stop it. Under the locks the family writes take (the case,
+    then the households concerned), the refusal is checked again before the letter is kept."""
+    pupil = convocation.pupil if convocation is not None else None
+    people = content.family_letter_people(case, kind, recipient=recipient, pupil=pupil)
+    lock_families(case, people)
+    refusal = content.family_refusal(case, kind, recipient=recipient, pupil=pupil)
+    if refusal:
+        raise DocumentRefused(refusal)
 
 
 def build(
@@ -102,6 +119,8 @@ def generate(
     used = built.compartment_list()
     try:
         with transaction.atomic():
+            if kind in FAMILY_LETTERS:
+                _check_the_family_again(case, kind, recipient, convocation)
             document = Document.objects.create(
                 public_id=public_id,
                 case=case,

@@ -302,12 +302,20 @@ def art40(
 
 
 def _parents_informed(case: Case) -> dict[str, Any]:
+    """Whether the victim's parents were informed. Parents told before the cell decided not to inform
+    them were informed (``informed``, ``at``); the decision then follows (``since``, ``reason``)."""
     info = ParentsInformation.objects.filter(case=case, family=Family.VICTIM).first()
     if info is None:
-        return {"known": False, "informed": False, "at": None, "reason": ""}
-    informed = info.status == ParentsInformation.Status.INFORMED
+        return {"known": False, "informed": False, "at": None, "since": None, "reason": ""}
     at = timezone.localtime(info.informed_at) if info.informed_at else None
-    return {"known": True, "informed": informed, "at": at, "reason": info.reason}
+    exception = info.status == ParentsInformation.Status.EXCEPTION
+    return {
+        "known": True,
+        "informed": at is not None or not exception,
+        "at": at,
+        "since": timezone.localtime(info.recorded_at) if exception else None,
+        "reason": info.reason if exception else "",
+    }
 
 
 def _ip_guardians(case: Case, victims: list[Person], guardians: list[Person]) -> dict[str, Any]:
@@ -505,6 +513,46 @@ def addressing(link: Guardianship | None) -> Addressing:
     return Addressing(genders.get(link.relationship, ""))
 
 
+def family_refusal(case: Case, kind: str, *, recipient: Person | None, pupil: Person | None = None) -> str | None:
+    """Why this letter may not go to this family, or None: a convocation, under any hold on the family of
+    the pupil it is about or on the recipient (« ne pas informer » here or elsewhere, the cell's
+    exception); a closure letter, under either « ne pas informer » on the victims' families or on the
+    recipient. The recipient
+    herself counts: a parent held through another child of hers. Checked when the letter is built, and
+    again under the families' locks just before it is kept (``actions.generate``)."""
+    if kind == DocumentKind.CONVOCATION:
+        if pupil is None:
+            return None
+        return intervention_families.convocation_refusal(case, pupil, recipient)
+    if kind != DocumentKind.CLOSURE_LETTER:
+        return None
+    holds = list(intervention_families.holds_on(case, _involved(case)[InvolvementRole.VICTIM]).values())
+    if recipient is not None:
+        holds.extend(intervention_families.guardian_holds(case, [recipient]).values())
+    kinds = {hold.kind for hold in holds}
+    if intervention_families.Hold.RESTRICTION in kinds:
+        return _(
+            "La famille de l’élève est sous la consigne « ne pas informer » (besoin de l’enquête) : "
+            "aucun courrier ne peut lui être adressé tant que la consigne n’est pas levée."
+        )
+    if intervention_families.Hold.ELSEWHERE in kinds:
+        return _(
+            "Consigne sur cette famille : ne pas contacter cette famille sans l’accord de la coordination. "
+            "Aucun courrier ne peut lui être adressé."
+        )
+    return None
+
+
+def family_letter_people(case: Case, kind: str, *, recipient: Person | None, pupil: Person | None) -> list[Person]:
+    """Whose households a letter of ``kind`` depends on (:func:`family_refusal`): none but for a letter to
+    a family."""
+    if kind == DocumentKind.CONVOCATION:
+        return [person for person in (pupil, recipient) if person is not None]
+    if kind == DocumentKind.CLOSURE_LETTER:
+        return [*_involved(case)[InvolvementRole.VICTIM], *([recipient] if recipient is not None else [])]
+    return []
+
+
 def convocation(case: Case, *, author, readable: frozenset[str], now: datetime, recipient: Person, details) -> Built:
     """Convocation of a pupil's legal guardian about that pupil: when, where, why, whom to contact.
     Refused when that pupil's family is held back (``families.convocation_refusal``). Nothing judicial."""
@@ -525,9 +573,7 @@ def convocation(case: Case, *, author, readable: frozenset[str], now: datetime, 
                 "parentale : ajoutez-le depuis le dossier, avec son adresse."
             )
         )
-    # « Ne pas informer » on this case or on another, or the cell's child-interest exception.
-    # The recipient herself too: a parent held through another child of hers.
-    refusal = intervention_families.convocation_refusal(case, pupil, recipient)
+    refusal = family_refusal(case, DocumentKind.CONVOCATION, recipient=recipient, pupil=pupil)
     if refusal:
         raise DocumentRefused(refusal)
     context = _common(case, author, now, DocumentKind.CONVOCATION, family_facing=True)
@@ -631,26 +677,9 @@ def closure_letter(case: Case, *, author, readable: frozenset[str], now: datetim
     if recipient is not None and recipient.pk not in {person.pk for person, _roles in closure_recipients(case)}:
         raise DocumentRefused(_("Cette personne n’est pas un représentant légal de ce dossier."))
     victims = _involved(case)[InvolvementRole.VICTIM]
-    # A family the parquet asked not to inform is not written to (as for a convocation), here or on
-    # another case, nor is a guardian held through another child of hers.
-    holds = list(intervention_families.holds_on(case, victims).values())
-    if recipient is not None:
-        holds.extend(intervention_families.guardian_holds(case, [recipient]).values())
-    kinds = {hold.kind for hold in holds}
-    if intervention_families.Hold.RESTRICTION in kinds:
-        raise DocumentRefused(
-            _(
-                "La famille de l’élève est sous la consigne « ne pas informer » (besoin de l’enquête) : "
-                "aucun courrier ne peut lui être adressé tant que la consigne n’est pas levée."
-            )
-        )
-    if intervention_families.Hold.ELSEWHERE in kinds:
-        raise DocumentRefused(
-            _(
-                "Consigne sur cette famille : ne pas contacter cette famille sans l’accord de la coordination. "
-                "Aucun courrier ne peut lui être adressé."
-            )
-        )
+    refusal = family_refusal(case, DocumentKind.CLOSURE_LETTER, recipient=recipient)
+    if refusal:
+        raise DocumentRefused(refusal)
     context = _common(case, author, now, DocumentKind.CLOSURE_LETTER, family_facing=True)
     link = None
     if recipient is not None:  # their link to the child the letter is about, else to another victim

@@ -120,7 +120,7 @@ def generate(request, public_id, kind):
         # The families a convocation may not be addressed to, as a warning before anything is typed.
         context["restrictions"] = families.active_restrictions(case)
         context["reads_judicial"] = Compartment.JUDICIAL in readable
-        context["holds"] = [h for h in families.case_holds(case) if h.kind != families.Hold.RESTRICTION]
+        context["holds"] = families.beyond(context["restrictions"], families.case_holds(case))
     return render(request, "documents/generate.html", context, status=200)
 
 

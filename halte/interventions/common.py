@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from halte.audit.journal import record
 from halte.cases import timeline
+from halte.cases.guardians import lock_households
 from halte.cases.models import Case, Event, Involvement, Person
 
 
@@ -23,6 +24,16 @@ class InterventionRefused(Exception):
 def lock_case(case: Case) -> Case:
     """Lock the case row for the rest of the transaction (no-op on SQLite)."""
     return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def lock_families(case: Case, people) -> Case:
+    """Lock the case row, then the rows of the households of these people (``cases.guardians.
+    lock_households``), in that order, for the rest of the transaction: what every write about a family's
+    holds takes, so that an instruction, an exception or a guardian link being written on any case is
+    seen by a check made under these locks, or waits for it. No-op on SQLite."""
+    locked = lock_case(case)
+    lock_households(person.pk if isinstance(person, Person) else person for person in people if person is not None)
+    return locked
 
 
 def event(case: Case, actor, kind: str, text: str, subject: str | None = None) -> Event:

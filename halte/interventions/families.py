@@ -10,7 +10,8 @@ of the situation, the measures and its rights records (or updates) « parents in
 the délégué du procureur, lifted explicitly, journaled in the judicial part of the timeline. It follows
 the family into every other case where it appears, in neutral words there, and the family's guardians
 themselves: a parent held through one child is held for every other child of hers
-(:func:`guardian_holds`). With the cell's child-interest exception it makes the holds on a family
+(:func:`guardian_holds`), and so is every child of the household those parents join
+(``cases.guardians.households``). With the cell's child-interest exception it makes the holds on a family
 (:func:`holds_on`): while one stands, recording the family as informed is refused, and so is a
 convocation addressed to it (``documents.content.convocation``); an interview with a family under
 « ne pas informer » is refused but to the judicial side (``interviews.refuse_if_family_held``); contacts
@@ -36,10 +37,19 @@ from halte.access.interventions import (
 from halte.audit.models import Action as AuditAction
 from halte.cases.enums import EventKind, PersonKind
 from halte.cases.enums import Role as InvolvementRole
-from halte.cases.guardians import pupils_of
+from halte.cases.guardians import households, pupils_of
 from halte.cases.models import Case, Guardianship, Involvement, Person
 
-from .common import InterventionRefused, audit, case_url, check_not_future, event, is_involved, lock_case
+from .common import (
+    InterventionRefused,
+    audit,
+    case_url,
+    check_not_future,
+    event,
+    is_involved,
+    lock_case,
+    lock_families,
+)
 from .measures import family_facing_measures
 from .models import Family, FamilyContact, FamilyRestriction, ParentsInformation
 
@@ -180,17 +190,22 @@ def _restricted_pupils_elsewhere(case: Case):
     return Person.objects.filter(Q(pk__in=named) | Q(pk__in=whole)).values("pk")
 
 
-def held_elsewhere(case: Case, pupils) -> set[int]:
+def held_elsewhere(case: Case, pupils, reach: dict[int, set[int]] | None = None) -> set[int]:
     """Among ``pupils``, those whose family is under « ne pas informer » on another case — the pupil
-    themself, or a brother or sister sharing a guardian with a pupil under it (the same parents are
-    reached either way). One query, whatever the other cases are; it never says which."""
+    themself, or a child of their household (``cases.guardians.households``: the same parents are
+    reached either way). Two queries, whatever the other cases are (one when ``reach`` is given); it
+    never says which."""
     ids = [pupil.pk for pupil in pupils]
     if not ids:
         return set()
-    restricted = _restricted_pupils_elsewhere(case)
-    shares_a_guardian = Q(guardianships__guardian__wards__child__in=restricted)
-    rows = Person.objects.filter(pk__in=ids).filter(Q(pk__in=restricted) | shares_a_guardian)
-    return set(rows.values_list("pk", flat=True).distinct())
+    reach = reach if reach is not None else households(ids)
+    everyone = {pk for pupil in ids for pk in reach.get(pupil, {pupil})}
+    restricted = set(
+        Person.objects.filter(pk__in=everyone)
+        .filter(pk__in=_restricted_pupils_elsewhere(case))
+        .values_list("pk", flat=True)
+    )
+    return {pupil for pupil in ids if reach.get(pupil, {pupil}) & restricted}
 
 
 STRENGTH = (Hold.RESTRICTION, Hold.ELSEWHERE, Hold.CHILD_INTEREST)
@@ -201,34 +216,22 @@ def _strongest(kinds) -> str | None:
     return next((kind for kind in STRENGTH if kind in kinds), None)
 
 
-def _siblings(pupils: list[int]) -> dict[int, set[int]]:
-    """For each of these pupils, the other children of their guardians, on any case (two queries)."""
-    guardians: dict[int, set[int]] = {}
-    for child_id, guardian_id in Guardianship.objects.filter(child__in=pupils).values_list("child_id", "guardian_id"):
-        guardians.setdefault(child_id, set()).add(guardian_id)
-    wards: dict[int, set[int]] = {}
-    every_guardian = {pk for found in guardians.values() for pk in found}
-    for guardian_id, child_id in Guardianship.objects.filter(guardian__in=every_guardian).values_list(
-        "guardian_id", "child_id"
-    ):
-        wards.setdefault(guardian_id, set()).add(child_id)
-    return {
-        pupil: {child for guardian in guardians.get(pupil, ()) for child in wards.get(guardian, ())} - {pupil}
-        for pupil in pupils
-    }
-
-
 def holds_on(case: Case, pupils) -> dict[int, FamilyHold]:
     """What holds back contacting each pupil's family on this case, the strongest hold per pupil: this
     case's « ne pas informer », one on another case, or the cell's child-interest exception — on the
-    pupil's family, or on that of a brother or sister sharing a guardian with them (the same parent is
-    reached either way; a fixed number of queries, whatever the number of pupils)."""
+    pupil's family, or on that of any child of the pupil's household (the children joined to them
+    through shared guardians, however many links away: a parent is the same parent whichever child the
+    contact is about). A fixed number of queries, whatever the number of pupils or the length of the
+    chain."""
     pupils = list(pupils)
     ids = [pupil.pk for pupil in pupils]
+    if not ids:
+        return {}
+    reach = households(ids)
     restrictions = active_restrictions(case)
-    elsewhere = held_elsewhere(case, pupils)
-    siblings = _siblings(ids)
-    concerned = set(ids) | {pk for found in siblings.values() for pk in found}
+    elsewhere = held_elsewhere(case, pupils, reach)
+    relatives = {pk: reach.get(pk, {pk}) - {pk} for pk in ids}
+    concerned = set(ids) | {pk for found in relatives.values() for pk in found}
     exceptions = set(
         ParentsInformation.objects.filter(
             case=case, pupil__in=concerned, status=ParentsInformation.Status.EXCEPTION
@@ -236,7 +239,7 @@ def holds_on(case: Case, pupils) -> dict[int, FamilyHold]:
     )
     named = {row.pupil_id for row in restrictions if row.pupil_id is not None}
     whole_case = any(row.pupil_id is None for row in restrictions)
-    # A case-wide instruction covers the families of this case: a sibling's only if they are one of them.
+    # A case-wide instruction covers the families of this case: a relative's only if they are one of them.
     families_here = (
         set(
             Involvement.objects.filter(case=case, role__in=FAMILY_ROLES, person__in=concerned - set(ids)).values_list(
@@ -260,8 +263,8 @@ def holds_on(case: Case, pupils) -> dict[int, FamilyHold]:
         kinds = own(pupil.pk, True)
         if pupil.pk in elsewhere:
             kinds.append(Hold.ELSEWHERE)
-        for sibling in siblings.get(pupil.pk, ()):
-            kinds.extend(own(sibling, False))
+        for relative in relatives[pupil.pk]:
+            kinds.extend(own(relative, False))
         kind = _strongest(kinds)
         if kind is not None:
             found[pupil.pk] = FamilyHold(pupil, kind)
@@ -307,10 +310,58 @@ def hold_for(case: Case, pupil: Person) -> str | None:
     return hold.kind if hold is not None else None
 
 
+@dataclass(frozen=True)
+class CaseHolds:
+    """What holds back the families of a case, as the refusals apply it: ``by_family`` the hold on each
+    family (by pupil id, :func:`holds_on`); ``guardians`` the holds on the case's guardians that no
+    family of the case carries — a guardian linked to none of its pupils' families, held through a child
+    of hers elsewhere (:func:`guardian_holds`, named by herself, never the other child)."""
+
+    by_family: dict[int, FamilyHold]
+    guardians: list[FamilyHold]
+
+    def listed(self) -> list[FamilyHold]:
+        return [*self.by_family.values(), *self.guardians]
+
+
+def holds_of_case(case: Case, family_list: list[FamilyOf] | None = None) -> CaseHolds:
+    """The holds on every family and guardian of the case: the one source the case page's families block,
+    the contact, interview and convocation pages draw their warnings from. A guardian linked to a family
+    of the case is that family's household: its hold is the family's. A fixed number of queries."""
+    family_list = families_of(case) if family_list is None else family_list
+    pupils = [family.pupil for family in family_list]
+    by_family = holds_on(case, pupils)
+    guardians = {
+        row.person_id: row.person
+        for row in Involvement.objects.filter(
+            case=case, role=InvolvementRole.GUARDIAN, person__kind=PersonKind.ADULT
+        ).select_related("person")
+    }
+    linked = set(
+        Guardianship.objects.filter(guardian__in=list(guardians), child__in=pupils).values_list(
+            "guardian_id", flat=True
+        )
+    )
+    others = guardian_holds(case, [person for pk, person in guardians.items() if pk not in linked])
+    return CaseHolds(by_family=by_family, guardians=list(others.values()))
+
+
 def case_holds(case: Case) -> list[FamilyHold]:
-    """The holds on the families of the case, for the warnings of the pages where one may contact them."""
-    holds = holds_on(case, [family.pupil for family in families_of(case)])
-    return list(holds.values())
+    """The holds on the families of the case and on its guardians, for the warnings of the pages where
+    one may contact them."""
+    return holds_of_case(case).listed()
+
+
+def beyond(restrictions: list[FamilyRestriction], holds: list[FamilyHold]) -> list[FamilyHold]:
+    """Among ``holds``, those the list of this case's standing instructions does not already show: a
+    family held through a relative's instruction, an instruction elsewhere, the cell's exception."""
+    return [
+        hold
+        for hold in holds
+        if hold.kind != Hold.RESTRICTION
+        or hold.pupil.kind != PersonKind.PUPIL
+        or covered(restrictions, hold.pupil) is None
+    ]
 
 
 INFORMED_REFUSALS = {
@@ -380,8 +431,9 @@ def record_family_contact(
         )
     check_not_future(at, str(FUTURE_CONTACT))
     with transaction.atomic():
-        lock_case(case)
-        # Checked under the case's lock: an instruction set meanwhile is seen (it locks the case too).
+        lock_families(case, [family.pupil, person])
+        # Checked under the locks of the case and of the households: an instruction, an exception or a
+        # guardian link written meanwhile, on this case or another, is seen (they take the same locks).
         # The family's hold, then the person's own: a parent held through another child of hers.
         held = hold_for(case, family.pupil) if informed_of_situation else None
         if held is not None:
@@ -451,14 +503,21 @@ def _mark_informed(*, case: Case, actor, family: FamilyOf, at: datetime) -> None
             "recorded_at": timezone.now(),
         },
     )
-    event(case, actor, "parents_information", _("Parents informés : famille de %(pupil)s.") % {"pupil": family.pupil})
+    text = _("Parents informés : famille de %(pupil)s.") % {"pupil": family.pupil}
+    _parents_information_changed(case, actor, family, text, status="informed")
+
+
+def _parents_information_changed(case: Case, actor, family: FamilyOf, text: str, *, status: str) -> None:
+    """The timeline line and the journal row of a change of a family's parents' information (informed,
+    the cell's exception, its lifting), written in the caller's transaction."""
+    event(case, actor, "parents_information", text)
     audit(
         AuditAction.PARENTS_INFORMATION_CHANGED,
         actor,
         case,
         family=family.side,
         pupil=str(family.pupil.public_id),
-        status="informed",
+        status=status,
     )
 
 
@@ -473,34 +532,36 @@ def _exception_family(case: Case, actor, pupil: Person | None, reason: str, need
 
 
 def document_exception(*, case: Case, actor, pupil: Person | None, reason: str) -> ParentsInformation:
-    """These parents are not informed: it would go against the child's interest. The reason is required."""
+    """These parents are not informed: it would go against the child's interest. The reason is required.
+
+    Parents already informed keep the date they were told (``informed_at``): the decision is about what
+    comes next — no « informée », no convocation — and the past contact stays true in the status, the
+    case page and the documents; lifting the decision gives back « informés le »."""
     family = _exception_family(case, actor, pupil, reason, EXCEPTION_NEEDS_REASON)
     with transaction.atomic():
-        lock_case(case)
+        lock_families(case, [family.pupil])
+        # ``informed_at`` is left out of the defaults: a date already recorded stays, a new row has none.
         row, _created = ParentsInformation.objects.update_or_create(
             case=case,
             pupil=family.pupil,
             defaults={
                 "family": family.side,
                 "status": ParentsInformation.Status.EXCEPTION,
-                "informed_at": None,
                 "reason": reason,
                 "recorded_by": actor,
                 "recorded_at": timezone.now(),
             },
         )
-        text = _("Parents non informés (famille de %(pupil)s) : contraire à l’intérêt de l’enfant, motif consigné.") % {
-            "pupil": family.pupil
-        }
-        event(case, actor, "parents_information", text)
-        audit(
-            AuditAction.PARENTS_INFORMATION_CHANGED,
-            actor,
-            case,
-            family=family.side,
-            pupil=str(family.pupil.public_id),
-            status="exception",
-        )
+        if row.informed_at is not None:
+            text = _(
+                "Parents de %(pupil)s informés le %(day)s : la cellule décide de ne plus les informer, contraire "
+                "à l’intérêt de l’enfant, motif consigné."
+            ) % {"pupil": family.pupil, "day": timezone.localtime(row.informed_at).strftime("%d/%m/%Y")}
+        else:
+            text = _(
+                "Parents non informés (famille de %(pupil)s) : contraire à l’intérêt de l’enfant, motif consigné."
+            ) % {"pupil": family.pupil}
+        _parents_information_changed(case, actor, family, text, status="exception")
     return row
 
 
@@ -510,24 +571,21 @@ def lift_exception(*, case: Case, actor, pupil: Person | None, reason: str) -> N
     family = _exception_family(case, actor, pupil, reason, RESTRICTION_NEEDS_REASON)
     with transaction.atomic():
         lock_case(case)
-        removed, _rows = ParentsInformation.objects.filter(
+        standing = ParentsInformation.objects.filter(
             case=case, pupil=family.pupil, status=ParentsInformation.Status.EXCEPTION
-        ).delete()
-        if not removed:
+        )
+        # Parents informed before the decision are informed again, as of that date; others, as before it.
+        restored = standing.filter(informed_at__isnull=False).update(
+            status=ParentsInformation.Status.INFORMED, reason="", recorded_by=actor, recorded_at=timezone.now()
+        )
+        removed, _rows = standing.filter(informed_at__isnull=True).delete()
+        if not restored and not removed:
             raise InterventionRefused(_("Aucune décision de ne pas informer ces parents n’est en cours."))
         text = _("Décision de ne pas informer les parents levée (famille de %(pupil)s) — %(reason)s") % {
             "pupil": family.pupil,
             "reason": reason.strip(),
         }
-        event(case, actor, "parents_information", text)
-        audit(
-            AuditAction.PARENTS_INFORMATION_CHANGED,
-            actor,
-            case,
-            family=family.side,
-            pupil=str(family.pupil.public_id),
-            status="exception_lifted",
-        )
+        _parents_information_changed(case, actor, family, text, status="exception_lifted")
 
 
 # --- « Ne pas informer » ----------------------------------------------------------------------------
@@ -564,7 +622,7 @@ def set_restriction(*, case: Case, actor, pupil: Person | None, reason: str) -> 
     if not reason.strip():
         raise InterventionRefused(str(RESTRICTION_NEEDS_REASON))
     with transaction.atomic():
-        case = lock_case(case)
+        case = lock_families(case, [family.pupil])
         if FamilyRestriction.objects.filter(case=case, pupil=family.pupil, lifted_at__isnull=True).exists():
             raise InterventionRefused(_("La consigne est déjà posée sur cette famille."))
         try:
@@ -641,10 +699,12 @@ def lift_restriction(*, case: Case, actor, restriction: FamilyRestriction, reaso
 
 
 __all__ = [
+    "CaseHolds",
     "FamilyHold",
     "FamilyOf",
     "Hold",
     "active_restrictions",
+    "beyond",
     "case_holds",
     "convocation_refusal",
     "document_exception",
@@ -653,6 +713,7 @@ __all__ = [
     "guardian_holds",
     "held_elsewhere",
     "hold_for",
+    "holds_of_case",
     "holds_on",
     "is_restricted",
     "lift_exception",

@@ -12,7 +12,7 @@ from halte.audit.models import Action as AuditAction
 from halte.cases.enums import PersonKind
 from halte.cases.models import Case, Guardianship, Involvement, Person
 
-from .common import InterventionRefused, audit, check_not_future, event, lock_case
+from .common import InterventionRefused, audit, check_not_future, event, lock_families
 from .families import INTERVIEW_REFUSALS, families_of, guardian_holds, holds_on
 from .models import Interview
 
@@ -119,8 +119,12 @@ def record_interview(
     if not words.strip() and not summary.strip():
         raise InterventionRefused(_("Écrivez les paroles de l’élève ou la synthèse de l’entretien."))
     with transaction.atomic():
-        lock_case(case)
-        # Under the case's lock, like « famille informée »: an instruction set meanwhile is seen.
+        # Under the locks of « famille informée » (the case, the households of the person heard and, for a
+        # guardian, of the case's families): an instruction or a guardian link written meanwhile is seen.
+        people = [involvement.person]
+        if involvement.role == Interview.Kind.GUARDIAN:
+            people += [family.pupil for family in families_of(case)]
+        lock_families(case, people)
         refuse_if_family_held(case, actor, involvement, method)
         interview = Interview.objects.create(
             case=case,

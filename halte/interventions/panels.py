@@ -99,15 +99,17 @@ def _mpp(membership, case) -> dict:
 
 
 def _families(membership, case, *, reads_judicial: bool) -> dict:
-    """One block per pupil's family: its guardians, the « ne pas informer » instruction covering it, its
-    parents' information and its contacts. Rows older than families per pupil that named no pupil are
-    listed under their side. A fixed number of queries."""
+    """One block per pupil's family: its guardians, what holds it back (``families.holds_of_case``, as the
+    refusals apply it), its parents' information and its contacts; above them, the guardians held through
+    a child of theirs that no family of the case carries. Rows older than families per pupil that named
+    no pupil are listed under their side. A fixed number of queries."""
     from halte.cases.guardians import guardians_by_pupil
 
     family_list = families.families_of(case)
     restrictions = families.active_restrictions(case)
-    # An instruction on another case follows the family here, in neutral words (one more query).
-    elsewhere = families.held_elsewhere(case, [family.pupil for family in family_list])
+    # The holds the refusals apply, from the same source (an instruction here, through a relative, on
+    # another case in neutral words, the cell's exception; the guardians held through a child elsewhere).
+    holds = families.holds_of_case(case, family_list)
     guardians = guardians_by_pupil([family.pupil for family in family_list])
     informed: dict = {}
     for row in ParentsInformation.objects.filter(case=case):
@@ -123,7 +125,7 @@ def _families(membership, case, *, reads_judicial: bool) -> dict:
             "anchor": f"famille-{family.pupil.public_id}",
             "guardians": guardians.get(family.pupil.pk, []),
             "restriction": families.covered(restrictions, family.pupil),
-            "held_elsewhere": family.pupil.pk in elsewhere,
+            "hold": holds.by_family.get(family.pupil.pk),
             "info": informed.get(family.pupil.pk),
             "contacts": by_pupil.get(family.pupil.pk, []),
         }
@@ -139,6 +141,7 @@ def _families(membership, case, *, reads_judicial: bool) -> dict:
         "rows": rows,
         "unnamed": unnamed,
         "case_wide": [row for row in restrictions if row.pupil_id is None],
+        "held_guardians": holds.guardians,
         "can_record": access.can_record_family_contact(membership, case),
         "can_document_exception": access.can_document_parents_exception(membership, case),
         "can_restrict": can_restrict,

@@ -18,10 +18,12 @@ from halte.directory.cells import cell_for, departement_of
 from halte.documents import actions, content, storage
 from halte.documents.content import ConvocationDetails
 from halte.documents.models import Document
+from halte.interventions import families
 from halte.interventions import measures as intervention_measures
 from halte.interventions.models import Measure, ParentsInformation
 from halte.meetings.models import Meeting
 from halte.reports import vault
+from tests.interventions.factories import link, restrict
 
 from .conftest import (
     AUTHOR_FAMILY,
@@ -168,14 +170,14 @@ def test_information_preoccupante_has_identity_parents_account_and_parents_infor
 
 
 def test_information_preoccupante_lists_each_child_s_guardians_with_authority_address_and_phone(filled, world, people):
-    from halte.cases.models import Guardianship, Person
+    from halte.cases.models import Person
 
     father = Person.objects.create(
         kind="adult", first_name="Paul", last_name="Martin", address="12 rue Jean Jaurès, 80100 Abbeville"
     )
     father.phone = "06 11 22 33 44"
     father.save()
-    Guardianship.objects.create(child=filled.victim, guardian=father, relationship="father", parental_authority=False)
+    link(filled.victim, father, "father", parental_authority=False)
     _document, data = make(world.case_a, people.coordinator, "ip")
     assert_present(
         data,
@@ -218,6 +220,23 @@ def test_an_ip_needs_the_child(world, people):
 
 
 # --- Convocation -------------------------------------------------------------------------------------
+
+
+def test_information_preoccupante_says_the_parents_were_informed_before_the_cell_decided_not_to_inform_them(
+    filled, world, people
+):
+    """Told on a day, then the cell's exception: the IP says both, truthfully — never « non »."""
+    informed_at = timezone.now() - timedelta(days=5)
+    ParentsInformation.objects.filter(case=world.case_a).update(informed_at=informed_at)
+    _document, data = make(world.case_a, people.coordinator, "ip")
+    assert_present(
+        data,
+        "Parents informés : oui",
+        dateformat.format(timezone.localtime(informed_at), "j F Y"),
+        "la cellule a décidé de ne plus les informer",
+        PARENTS_REASON,
+    )
+    assert_absent(data, "Parents informés : non")
 
 
 def convocation_details(days=3, pupil=None):
@@ -280,9 +299,7 @@ def test_a_convocation_is_never_addressed_to_a_pupil_nor_outside_parental_author
 
 
 def test_a_convocation_to_a_family_under_ne_pas_informer_is_refused(filled, world, people):
-    from halte.interventions import families
-
-    families.set_restriction(case=world.case_a, actor=people.magistrate, pupil=filled.author, reason="Enquête.")
+    restrict(world.case_a, people.magistrate, filled.author, "Enquête.")
     with pytest.raises(actions.DocumentRefused, match="ne pas informer"):
         actions.generate(
             case=world.case_a,
@@ -303,8 +320,6 @@ def test_a_convocation_to_a_family_under_ne_pas_informer_is_refused(filled, worl
 
 
 def test_the_cells_child_interest_exception_refuses_a_convocation_until_lifted(filled, world, people):
-    from halte.interventions import families
-
     families.document_exception(
         case=world.case_a, actor=people.coordinator, pupil=filled.author, reason="Violences au domicile."
     )
@@ -330,12 +345,9 @@ def test_an_instruction_on_another_case_refuses_the_convocation_in_neutral_words
     """The author's family is under « ne pas informer » on school B's case: no convocation from case A,
     and the refusal says neither why nor where."""
     from halte.cases.models import Involvement
-    from halte.interventions import families
 
     Involvement.objects.create(case=world.case_b, person=filled.author, role="victim")
-    restriction = families.set_restriction(
-        case=world.case_b, actor=people.magistrate, pupil=filled.author, reason="Perquisition prévue."
-    )
+    restriction = restrict(world.case_b, people.magistrate, filled.author, "Perquisition prévue.")
     with pytest.raises(actions.DocumentRefused) as refused:
         actions.generate(
             case=world.case_a,
@@ -649,10 +661,8 @@ def test_an_alleged_author_s_parent_linked_to_that_pupil_is_never_on_the_victim_
 
 
 def test_no_closure_letter_to_a_family_the_parquet_asked_not_to_inform(filled, world, people):
-    from halte.interventions import families
-
     case = close(world.case_a)
-    families.set_restriction(case=case, actor=people.magistrate, pupil=filled.victim, reason="Audition à venir")
+    restrict(case, people.magistrate, filled.victim, "Audition à venir")
     before = Document.objects.count()
     with pytest.raises(actions.DocumentRefused, match="ne pas informer"):
         actions.generate(case=case, actor=people.coordinator, kind="closure_letter", recipient=filled.guardian)
@@ -663,14 +673,10 @@ def test_a_convocation_to_a_held_guardian_about_another_pupil_is_refused_and_fla
     """Kévin's family is under « ne pas informer »; his father is then linked to Léa too. Convoking him
     about Léa reaches the family the parquet asked not to inform: refused, and flagged in the choices,
     until the instruction is lifted."""
-    from halte.cases.models import Guardianship
     from halte.documents.forms import ConvocationForm
-    from halte.interventions import families
 
-    restriction = families.set_restriction(
-        case=world.case_a, actor=people.magistrate, pupil=filled.author, reason="Enquête."
-    )
-    link = Guardianship.objects.create(child=filled.victim, guardian=filled.author_guardian, relationship="father")
+    restriction = restrict(world.case_a, people.magistrate, filled.author, "Enquête.")
+    guardianship = link(filled.victim, filled.author_guardian, "father")
 
     def convoke():
         return make(
@@ -685,24 +691,21 @@ def test_a_convocation_to_a_held_guardian_about_another_pupil_is_refused_and_fla
         convoke()
     assert not Document.objects.exists()
     labels = dict(ConvocationForm(case=world.case_a).fields["recipient"].choices)
-    assert "pas de convocation" in labels[str(link.public_id)]
+    assert "pas de convocation" in labels[str(guardianship.public_id)]
     families.lift_restriction(case=world.case_a, actor=people.magistrate, restriction=restriction, reason="Fait.")
     labels = dict(ConvocationForm(case=world.case_a).fields["recipient"].choices)
-    assert "pas de convocation" not in labels[str(link.public_id)]
+    assert "pas de convocation" not in labels[str(guardianship.public_id)]
     document, _data = convoke()
     assert document.recipient == filled.author_guardian
 
 
 def test_no_closure_letter_to_a_guardian_whose_other_child_s_family_is_held(filled, world, people):
-    from halte.cases.models import Guardianship, Involvement, Person
-    from halte.interventions import families
+    from halte.cases.models import Involvement, Person
 
     brother = Person.objects.create(kind="pupil", first_name="Théo", last_name="Martin")
-    Guardianship.objects.create(child=brother, guardian=filled.guardian, relationship="mother")
+    link(brother, filled.guardian)
     Involvement.objects.create(case=world.case_b, person=brother, role="victim")
-    restriction = families.set_restriction(
-        case=world.case_b, actor=people.magistrate, pupil=brother, reason="Perquisition prévue."
-    )
+    restriction = restrict(world.case_b, people.magistrate, brother, "Perquisition prévue.")
     case = close(world.case_a)
     with pytest.raises(actions.DocumentRefused, match="sans l’accord de la coordination") as refused:
         actions.generate(case=case, actor=people.coordinator, kind="closure_letter", recipient=filled.guardian)

@@ -17,6 +17,7 @@ from halte.interventions.models import FamilyContact, FamilyRestriction, Parents
 from halte.notifications.models import Notification
 
 from .conftest import involve
+from .factories import inform, link, restrict
 
 RESTRICTION = "Consigne « ne pas informer »"
 REASON = "Audition des parents de Hugo prévue par les enquêteurs."
@@ -88,16 +89,7 @@ def test_a_contact_without_the_box_does_not_inform(people, world, cast):
 def test_the_first_informed_date_is_kept(people, world, cast):
     earlier = timezone.now() - timedelta(days=3)
     for moment in (earlier, timezone.now() - timedelta(days=1)):
-        families.record_family_contact(
-            case=world.case_a,
-            actor=people.coordinator,
-            pupil=cast.author,
-            at=moment,
-            channel="phone",
-            made_by=people.coordinator,
-            summary="Appel.",
-            informed_of_situation=True,
-        )
+        inform(world.case_a, people.coordinator, cast.author, at=moment)
     assert ParentsInformation.objects.get(family="author").informed_at == earlier
 
 
@@ -123,25 +115,71 @@ def test_an_informing_contact_replaces_the_exception_only_once_it_is_lifted(peop
     """The exception blocks « famille informée » (it used to be silently overwritten by the next contact)."""
     families.document_exception(case=world.case_a, actor=people.coordinator, pupil=cast.author, reason="Danger.")
 
-    def inform():
-        families.record_family_contact(
-            case=world.case_a,
-            actor=people.coordinator,
-            pupil=cast.author,
-            at=timezone.now(),
-            channel="phone",
-            made_by=people.coordinator,
-            summary="Danger écarté, famille informée.",
-            informed_of_situation=True,
-        )
+    def tell():
+        inform(world.case_a, people.coordinator, cast.author, summary="Danger écarté, famille informée.")
 
     with pytest.raises(InterventionRefused, match="intérêt de l’enfant"):
-        inform()
+        tell()
     assert ParentsInformation.objects.get().status == "exception"
     families.lift_exception(case=world.case_a, actor=people.coordinator, pupil=cast.author, reason="Danger écarté.")
-    inform()
+    tell()
     info = ParentsInformation.objects.get()
     assert (info.status, info.reason) == ("informed", "")
+
+
+def test_informed_then_the_exception_supersedes_what_comes_next_and_keeps_the_past_truthfully(
+    client, login, people, world, cast
+):
+    """The author's parents were told on Monday; on Wednesday the cell decides that telling them more
+    would go against the child's interest. From then on: no « informée », no convocation (even for a
+    contact dated before the decision); the row, the timeline and the case page still say that they were
+    informed on Monday, then the decision. Lifting the decision gives back « informés le » Monday."""
+    monday = timezone.now() - timedelta(days=3)
+    inform(world.case_a, people.coordinator, cast.author, at=monday, summary="Parents informés de la situation.")
+    reason = "Le père menace l’enfant depuis qu’il sait."
+    families.document_exception(case=world.case_a, actor=people.coordinator, pupil=cast.author, reason=reason)
+    info = ParentsInformation.objects.get()
+    assert (info.status, info.informed_at, info.reason) == ("exception", monday, reason)
+    monday_text = timezone.localtime(monday).strftime("%d/%m/%Y")
+    line = world.case_a.events.filter(kind="parents_information").order_by("-id").first()
+    assert f"informés le {monday_text}" in line.text
+    assert "ne plus" in line.text
+    login(client, people.coordinator)
+    html = client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
+    status = html[html.index(f"Famille de {cast.author} (auteur présumé)") :]
+    status = status[: status.index("Famille de", 10)]
+    assert f"informés le {monday_text}" in status
+    assert reason in status
+    assert "Non informés" not in status  # they were: the decision is about what comes next
+    # What comes next is refused — a contact dated before the decision too.
+    for moment in (timezone.now(), monday + timedelta(hours=1)):
+        with pytest.raises(InterventionRefused, match="intérêt de l’enfant"):
+            inform(world.case_a, people.coordinator, cast.author, at=moment)
+    assert "intérêt de l’enfant" in families.convocation_refusal(world.case_a, cast.author)
+    assert FamilyContact.objects.filter(informed_of_situation=True).count() == 1  # Monday's, kept
+    families.lift_exception(case=world.case_a, actor=people.coordinator, pupil=cast.author, reason="Père éloigné.")
+    info = ParentsInformation.objects.get()
+    assert (info.status, info.informed_at, info.reason) == ("informed", monday, "")
+    assert families.hold_for(world.case_a, cast.author) is None
+    journal = AuditEvent.objects.filter(action=Action.PARENTS_INFORMATION_CHANGED).order_by("id")
+    assert [row.detail["status"] for row in journal] == ["informed", "exception", "exception_lifted"]
+    assert {row.detail["pupil"] for row in journal} == {str(cast.author.public_id)}
+    lines = world.case_a.events.filter(kind="parents_information").order_by("id")
+    assert len(lines) == 3 and "Père éloigné." in lines[2].text
+
+
+def test_the_exception_after_informed_does_not_move_the_reporter_s_status(people, world, cast):
+    """The reporter's mailbox says that the cell works, never what it decided about a family."""
+    from halte.cases.feedback import reporter_status
+
+    report = world.case_a.reports.get()
+    before = reporter_status(report)
+    inform(world.case_a, people.coordinator, cast.victim)
+    families.document_exception(case=world.case_a, actor=people.coordinator, pupil=cast.victim, reason="Danger.")
+    report.refresh_from_db()
+    after = reporter_status(report)
+    assert after == before
+    assert "parent" not in str(after.explanation).lower()
 
 
 def test_invalid_contact_is_refused_and_nothing_saved(client, login, people, world, cast):
@@ -202,15 +240,7 @@ def test_a_family_is_that_of_a_victim_or_alleged_author_of_the_case(client, logi
     assert response.status_code == 400
     assert "Choisissez la famille contactée." in response.content.decode()
     with pytest.raises(InterventionRefused):
-        families.record_family_contact(
-            case=world.case_a,
-            actor=people.coordinator,
-            pupil=pupil,
-            at=timezone.now(),
-            channel="phone",
-            made_by=people.coordinator,
-            summary="Appel.",
-        )
+        inform(world.case_a, people.coordinator, pupil, informed=False)
     assert not FamilyContact.objects.exists()
 
 
@@ -225,7 +255,7 @@ def lift_url(case, restriction):
     return reverse("interventions:restriction_lift", args=[case.public_id, restriction.public_id])
 
 
-def restrict(people, world, pupil, who="magistrate"):
+def restrict_on_a(people, world, pupil, who="magistrate"):
     return families.set_restriction(case=world.case_a, actor=getattr(people, who), pupil=pupil, reason=REASON)
 
 
@@ -236,7 +266,7 @@ def test_the_school_cannot_record_a_restricted_family_as_informed_by_form_or_for
     if whole_case:  # the instruction carried over from the former case-wide flag covers every family
         FamilyRestriction.objects.create(case=world.case_a, pupil=None, reason="Consigne du dossier.")
     else:
-        restrict(people, world, cast.victim)
+        restrict_on_a(people, world, cast.victim)
     login(client, people.school_a_staff)
     page = client.get(contact_url(world.case_a) + f"?famille={cast.victim.public_id}").content.decode()
     assert RESTRICTION in page
@@ -247,16 +277,7 @@ def test_the_school_cannot_record_a_restricted_family_as_informed_by_form_or_for
     assert not FamilyContact.objects.exists()
     assert not ParentsInformation.objects.exists()
     with pytest.raises(InterventionRefused, match="ne pas informer"):
-        families.record_family_contact(
-            case=world.case_a,
-            actor=people.coordinator,
-            pupil=cast.victim,
-            at=timezone.now(),
-            channel="phone",
-            made_by=people.coordinator,
-            summary="Appel.",
-            informed_of_situation=True,
-        )
+        inform(world.case_a, people.coordinator, cast.victim)
     assert not ParentsInformation.objects.exists()
     # A contact that does not inform stays possible (the family may call), under the warning.
     assert client.post(contact_url(world.case_a), contact_payload(people, cast)).status_code == 302
@@ -269,7 +290,7 @@ def test_the_school_cannot_record_a_restricted_family_as_informed_by_form_or_for
 
 @pytest.mark.parametrize("name", ["coordinator", "school_a_staff", "police", "social_worker"])
 def test_only_the_judicial_side_sets_or_lifts_the_instruction(client, login, people, world, cast, name):
-    standing = restrict(people, world, cast.author)
+    standing = restrict_on_a(people, world, cast.author)
     member = getattr(people, name)
     login(client, member)
     assert client.get(restrict_url(world.case_a)).status_code == 403
@@ -279,14 +300,14 @@ def test_only_the_judicial_side_sets_or_lifts_the_instruction(client, login, peo
     lifted = {"reason": "Je lève.", "submission_token": new_token()}
     assert client.post(lift_url(world.case_a, standing), lifted).status_code == 403
     with pytest.raises(InterventionRefused):
-        families.set_restriction(case=world.case_a, actor=member, pupil=cast.victim, reason="Non.")
+        restrict(world.case_a, member, cast.victim, "Non.")
     with pytest.raises(InterventionRefused):
         families.lift_restriction(case=world.case_a, actor=member, restriction=standing, reason="Non.")
     assert list(FamilyRestriction.objects.values_list("pupil", "lifted_at")) == [(cast.author.pk, None)]
 
 
 def test_an_outsider_gets_404(client, login, people, world, cast):
-    standing = restrict(people, world, cast.author)
+    standing = restrict_on_a(people, world, cast.author)
     login(client, people.school_b_staff)
     assert client.get(restrict_url(world.case_a)).status_code == 404
     assert client.get(lift_url(world.case_a, standing)).status_code == 404
@@ -315,7 +336,7 @@ def test_the_judicial_side_sets_and_lifts_it_journaled_and_the_lead_is_told_noth
     assert REASON not in notice.title and str(cast.author) not in notice.title
     # A second instruction on the same family is refused; another family may get its own.
     with pytest.raises(InterventionRefused, match="déjà posée"):
-        restrict(people, world, cast.author, who=name)
+        restrict_on_a(people, world, cast.author, who=name)
     # Lifting is explicit: who, when, why.
     response = client.post(lift_url(world.case_a, row), {"reason": "", "submission_token": new_token()})
     assert response.status_code == 400
@@ -334,7 +355,7 @@ def test_the_judicial_side_sets_and_lifts_it_journaled_and_the_lead_is_told_noth
 
 
 def test_the_warning_shows_the_reason_only_to_the_judicial_side(client, login, people, world, cast):
-    restrict(people, world, cast.victim)
+    restrict_on_a(people, world, cast.victim)
     case_page = reverse("cases:detail", args=[world.case_a.public_id])
     login(client, people.school_a_staff)
     for url in (contact_url(world.case_a), case_page):
@@ -348,7 +369,7 @@ def test_the_warning_shows_the_reason_only_to_the_judicial_side(client, login, p
 
 
 def test_family_facing_measures_never_list_a_judicial_measure(people, world, cast):
-    restrict(people, world, cast.victim)
+    restrict_on_a(people, world, cast.victim)
     today = timezone.localdate()
     core = measures.record_measure(
         case=world.case_a, actor=people.coordinator, category="protective", kind="adult_referent", starts_on=today
@@ -381,10 +402,8 @@ def test_a_parent_of_a_restricted_family_cannot_be_recorded_informed_under_anoth
 ):
     """The victim's mother is under « ne pas informer »: choosing the author's family with her as the
     person contacted does not get round it — a parent linked to a pupil belongs to that pupil's family."""
-    from halte.cases.models import Guardianship
-
-    Guardianship.objects.create(child=cast.victim, guardian=cast.victim_guardian, relationship="mother")
-    restrict(people, world, cast.victim)
+    link(cast.victim, cast.victim_guardian)
+    restrict_on_a(people, world, cast.victim)
     login(client, people.school_a_staff)
     forged = contact_payload(people, cast, pupil=str(cast.author.public_id), informed_of_situation="on")
     response = client.post(contact_url(world.case_a), forged)

@@ -60,9 +60,10 @@ def form_page(
     """A page with one form. It shows case content, so its display is journaled with the compartments the
     member reads — and it shows nothing outside them: the people of the case (core) only to those who
     read the core; ``restrictions`` (the standing « ne pas informer » instructions) are shown as a
-    warning, their reason and author only to those who read the judicial compartment; ``holds`` (the other
-    holds on the case's families: an instruction on another case, in neutral words, and the cell's
-    child-interest exception, ``families.case_holds``) as a second warning."""
+    warning, their reason and author only to those who read the judicial compartment; ``holds``
+    (``families.case_holds``: what else holds the case's families and guardians back — a relative's
+    instruction, one on another case in neutral words, the cell's child-interest exception) as a second
+    warning, less what the first already shows (``families.beyond``)."""
     shown = case_access.compartments(request.membership, case)
     record_request(AuditAction.CASE_READ, request, target=case, detail={"compartments": sorted(shown), "page": page})
     if status is None:
@@ -75,7 +76,7 @@ def form_page(
         "intro": intro,
         "measure": measure,
         "restrictions": restrictions or [],
-        "holds": [hold for hold in holds or [] if hold.kind != families.Hold.RESTRICTION],
+        "holds": families.beyond(restrictions or [], holds or []),
         "reads_core": Compartment.CORE in shown,
         "reads_judicial": Compartment.JUDICIAL in shown,
         "back_url": reverse("cases:detail", args=[case.public_id]) + f"#{anchor}",
