@@ -64,12 +64,26 @@ ROLE_COMPARTMENTS: dict[str, frozenset[str]] = {
     Role.ASSOCIATION_WORKER: frozenset(),
 }
 
-# Whatever a share says, some organisations never receive some compartments.
-NEVER_SHARED: dict[str, frozenset[str]] = {
-    OrganisationKind.POLICE: frozenset({HEALTH}),
-    OrganisationKind.GENDARMERIE: frozenset({HEALTH}),
-    OrganisationKind.SCHOOL: frozenset({HEALTH, JUDICIAL}),
-}
+# The judicial part (qualification, investigation, the parquet's decisions) goes to the parquet's side
+# and to the police or gendarmerie unit it works with, never further (product brief, § access).
+JUDICIAL_RECIPIENTS = frozenset({OrganisationKind.PARQUET, OrganisationKind.POLICE, OrganisationKind.GENDARMERIE})
+# Health notes never go to the police, the gendarmerie or a school.
+HEALTH_REFUSED = frozenset({OrganisationKind.POLICE, OrganisationKind.GENDARMERIE, OrganisationKind.SCHOOL})
+
+
+def _never_shared(kind: str) -> frozenset[str]:
+    refused = set()
+    if kind in HEALTH_REFUSED:
+        refused.add(HEALTH)
+    if kind not in JUDICIAL_RECIPIENTS:
+        refused.add(JUDICIAL)
+    return frozenset(refused)
+
+
+# Whatever a share says, some organisations never receive some compartments; reads apply it too, so a
+# share written before a rule grants nothing the rule refuses. A new kind of organisation gets no
+# judicial part until it is named above.
+NEVER_SHARED: dict[str, frozenset[str]] = {kind: _never_shared(kind) for kind in OrganisationKind.values}
 
 # Roles allowed to know that a person appears in other cases (presumption of innocence applies).
 REPEAT_ROLES = frozenset({Role.COORDINATOR, Role.MAGISTRATE, Role.PROSECUTOR_DELEGATE, Role.EDUCATION_REFERENT})

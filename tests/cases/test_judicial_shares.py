@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from halte.access import cases as access
+from halte.accounts.models import OrganisationKind, Role
 from halte.cases import actions
 from halte.cases.models import Share
 from halte.core.submission import new_token
+from tests.factories import MembershipFactory, OrganisationFactory
 
 UNTIL = (timezone.localdate() + timedelta(days=60)).isoformat()
 
@@ -116,3 +118,53 @@ def test_the_school_staff_cannot_share_its_own_case_even_the_core(client, login,
     data = share_data(people, ["judicial"])
     assert client.post(reverse("cases:share", args=[world.case_a.public_id]), data).status_code == 403
     assert client.post(reverse("cases:share", args=[world.case_b.public_id]), data).status_code == 404
+
+
+# The judicial part (qualification, investigation, the parquet's decisions) goes to the parquet's side
+# and to the police or gendarmerie unit it works with — never to an association, a local authority, the
+# Département, the Région, the prefecture, the DSDEN or a school, whatever the legal basis.
+JUDICIAL_RECIPIENTS = {OrganisationKind.PARQUET, OrganisationKind.POLICE, OrganisationKind.GENDARMERIE}
+
+
+@pytest.mark.parametrize("kind", [kind for kind in OrganisationKind.values if kind not in JUDICIAL_RECIPIENTS])
+def test_the_judicial_part_is_never_shared_outside_the_parquet_police_and_gendarmerie(people, world, kind):
+    if kind == OrganisationKind.SCHOOL:
+        organisation = people.school_b_staff.organisation
+    else:
+        organisation = OrganisationFactory(kind=kind)
+    until = timezone.localdate() + timedelta(days=60)
+    with pytest.raises(actions.ActionRefused, match="ne peuvent pas être partagés"):
+        actions.share(
+            case=world.case_a,
+            actor=people.magistrate,
+            organisation=organisation,
+            compartments=["judicial"],
+            legal_basis="art40",
+            expires_on=until,
+        )
+    assert "judicial" not in access.shareable_compartments(organisation)
+    # A share written before this rule grants nothing of the judicial part either.
+    Share.objects.create(
+        case=world.case_a,
+        organisation=organisation,
+        compartments=["core", "judicial"],
+        legal_basis="convention",
+        expires_on=until,
+        created_by=people.magistrate,
+    )
+    member = MembershipFactory(organisation=organisation, role=Role.ASSOCIATION_WORKER)
+    assert "judicial" not in access.compartments(member, world.case_a)
+
+
+@pytest.mark.parametrize("kind", sorted(JUDICIAL_RECIPIENTS))
+def test_the_magistrate_may_share_the_judicial_part_with_the_parquet_police_and_gendarmerie(people, world, kind):
+    organisation = OrganisationFactory(kind=kind)
+    row = actions.share(
+        case=world.case_a,
+        actor=people.magistrate,
+        organisation=organisation,
+        compartments=["judicial"],
+        legal_basis="art40",
+        expires_on=timezone.localdate() + timedelta(days=60),
+    )
+    assert row.compartments == ["judicial"]
