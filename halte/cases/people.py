@@ -72,7 +72,8 @@ def name_key(first_name: str, last_name: str) -> str:
 
 
 # How a folded name sounds: letters written differently for one sound in the names met in French
-# schools (« Lukas » / « Lucas », « Mathis » / « Matis », « Sofia » / « Sophia », « Yanis » / « Ianis »).
+# schools (« Lukas » / « Lucas », « Mathis » / « Matis », « Sofia » / « Sophia », « Yanis » / « Ianis »,
+# « Lefebvre » / « Lefèvre »).
 _SOUNDS = (
     (re.compile(r"ph"), "f"),
     (re.compile(r"(?<=[tcr])h|^h"), ""),
@@ -81,6 +82,7 @@ _SOUNDS = (
     (re.compile(r"c"), "k"),
     (re.compile(r"y"), "i"),
     (re.compile(r"w"), "v"),
+    (re.compile(r"bv"), "v"),  # « Lefebvre » / « Lefèvre »
     (re.compile(r"(.)\1+"), r"\1"),
 )
 # The spellings a fragment of a typed name may take in a stored one (one kind of change at a time), so
@@ -298,16 +300,19 @@ def suggest_people(
     return suggestions[:limit]
 
 
-def name_score(typed_first: str, typed_last: str, *, first_name: str, last_name: str) -> float | None:
+def name_score(
+    typed_first: str, typed_last: str, *, first_name: str, last_name: str, minimum: float = NAME_MIN
+) -> float | None:
     """How alike a typed name and a stored one are, judged exactly as :func:`suggest_people` judges them
-    (accents, case, compound names, swaps, small typos), or None when they are too far apart.
+    (accents, case, compound names, swaps, small typos), or None when they are too far apart
+    (below `minimum`).
 
     For searches that choose their own candidates (the staff search, scoped to what a membership may
     see) and still want the same notion of « probably the same name ».
     """
     stored = Person(first_name=first_name or "", last_name=last_name or "")
     found = _name_similarity(_field_tokens(typed_first), _field_tokens(typed_last), stored)
-    if found is None or found[0] < NAME_MIN:
+    if found is None or found[0] < minimum:
         return None
     return found[0]
 

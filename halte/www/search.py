@@ -42,6 +42,11 @@ MAX_WORDS = 6  # a name is rarely longer; bounds the readings tried per candidat
 CANDIDATE_LIMIT = 300  # rows per source handed over for scoring
 RESULT_LIMIT = 50  # per group
 SCHOOL_LIMIT = 50  # schools a query may stand for
+# A name found by the search may be a little further from what was typed than a repeat suggestion:
+# a surname is often typed alone (compared with one field, so at most 0.85) and misspelt (« Lefebvre »
+# for « Lefèvre », « Martn »), the results are limited to what the membership may see and ranked by
+# likeness, and nothing is merged on the strength of a search. Repeat detection keeps ``NAME_MIN``.
+SEARCH_NAME_MIN = 0.7
 
 # « HS-2026-000042 », « hs 2026 42 », « hs2026000042 », « 000042 »: a prefix, then digits in groups.
 _REFERENCE = re.compile(r"(?P<prefix>HS|SIG)?-?(?P<body>[0-9]+(?:-[0-9]+)*)?-?")
@@ -172,7 +177,10 @@ def _fragments(query: str) -> list[str]:
 
 
 def _best_score(readings: list[tuple[str, str]], first_name: str, last_name: str) -> float | None:
-    scores = [name_score(first, last, first_name=first_name, last_name=last_name) for first, last in readings]
+    scores = [
+        name_score(first, last, first_name=first_name, last_name=last_name, minimum=SEARCH_NAME_MIN)
+        for first, last in readings
+    ]
     found = [s for s in scores if s is not None]
     return max(found) if found else None
 

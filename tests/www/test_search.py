@@ -119,6 +119,30 @@ def test_a_reference_typed_any_way_finds_its_case_by_an_exact_lookup(client, peo
     assert not [q["sql"] for q in queries.captured_queries if "reference" in q["sql"] and "LIKE '%" in q["sql"]]
 
 
+@pytest.mark.parametrize(
+    ("query", "reference"),
+    [
+        ("Lefebvre", "HS-2026-000142"),  # « Lefèvre »: the most common confusion of all
+        ("Lefevbre", "HS-2026-000142"),  # letters swapped
+        ("Lefèvr", "HS-2026-000142"),  # the end not typed yet
+        ("Martn", "HS-2026-000042"),  # a letter missing
+        ("NDiaye-Dubos", "HS-2026-000043"),
+    ],
+)
+def test_a_misspelt_surname_typed_alone_finds_its_case(client, people, login, cases, query, reference):
+    """Coordinators often type a surname alone: its spelling is tolerated as in a whole name, the search
+    being scoped to what the person may see and its results ranked, not merged."""
+    login(client, people.coordinator)
+    assert reference in found(client, query)[0]
+
+
+def test_no_result_is_said_in_french(client, people, login, cases):
+    login(client, people.coordinator)
+    page = client.get(reverse("www:search"), {"q": "Zyxwvut"}).content.decode()
+    assert "Aucun résultat pour « Zyxwvut »" in page
+    assert "0 résultats" not in page
+
+
 def test_a_name_that_sounds_the_same_finds_the_pupil(client, people, login, cases):
     login(client, people.coordinator)
     assert "HS-2026-000042" in found(client, "Lukas")[0]
