@@ -13,12 +13,12 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from halte.accounts.models import Civility, OrganisationKind, Role
+from halte.accounts.models import Civility, Membership, OrganisationKind, Role
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.cases import actions
 from halte.cases.enums import Compartment, LegalBasis
-from halte.cases.models import Action, ConflictOfInterest, Event, Share
+from halte.cases.models import Action, Case, ConflictOfInterest, Event, Share
 from halte.core.submission import new_token
 from halte.notifications.models import Kind, Notification
 from tests.factories import MembershipFactory, OrganisationFactory
@@ -482,3 +482,35 @@ def test_the_action_page_warns_of_a_family_under_instruction_in_neutral_words(cl
     html = client.get(page_url(action)).content.decode()
     assert caution in html
     assert "Audition prévue" not in html and "Marchal" not in html
+
+
+def test_without_a_lead_nor_a_giver_the_contacts_are_the_coordinators_of_the_case_s_departement(
+    client, login, people, case, action
+):
+    """Halte is national: the coordination to call is that of the case's territory (its school's
+    département), never a coordinator of another département, however many there are."""
+    Case.objects.filter(pk=case.pk).update(lead=None)
+    Action.objects.filter(pk=action.pk).update(created_by=None)
+    # « DSDEN de l’Aisne » sorts before « DSDEN de la Somme »: an unscoped « first three » lists them.
+    elsewhere = OrganisationFactory(name="DSDEN de l’Aisne", kind=OrganisationKind.EDUCATION, departement="002")
+    strangers = [MembershipFactory(organisation=elsewhere, role=Role.COORDINATOR) for _n in range(3)]
+    login(client, people.association_worker)
+    page = client.get(page_url(action)).content.decode()
+    assert people.coordinator.user.email in page
+    assert "Coordination de la cellule" in page
+    for stranger in strangers:
+        assert stranger.user.email not in page
+
+
+def test_with_no_coordinator_in_the_case_s_departement_none_from_elsewhere_is_listed(
+    client, login, people, case, action
+):
+    Case.objects.filter(pk=case.pk).update(lead=None)
+    Action.objects.filter(pk=action.pk).update(created_by=None)
+    Membership.objects.filter(pk=people.coordinator.pk).update(is_active=False)
+    elsewhere = OrganisationFactory(name="DSDEN de l’Aisne", kind=OrganisationKind.EDUCATION, departement="002")
+    stranger = MembershipFactory(organisation=elsewhere, role=Role.COORDINATOR)
+    login(client, people.association_worker)
+    page = client.get(page_url(action)).content.decode()
+    assert stranger.user.email not in page
+    assert "Aucune personne à contacter n’est enregistrée pour le territoire de ce dossier" in page
