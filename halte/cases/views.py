@@ -911,12 +911,19 @@ def add_person(request, public_id):
                     actions.add_person(case=case, actor=request.membership, role=data["role"], person=person)
             except submission.AlreadySubmitted as already:
                 return submission.already_done(request, already)
-            messages.success(request, _("Personne ajoutée au dossier."))
-            return _back(case)
-        suggestions = people.suggest_people(
-            first_name=data["first_name"], last_name=data["last_name"], birth_date=data["birth_date"], kind=data["kind"]
-        )
-        if not suggestions or "create" in request.POST:
+            except actions.ActionRefused as refused:
+                form.add_error("role", refused.message)
+            else:
+                messages.success(request, _("Personne ajoutée au dossier."))
+                return _back(case)
+        else:
+            suggestions = people.suggest_people(
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                birth_date=data["birth_date"],
+                kind=data["kind"],
+            )
+        if not form.errors and (not suggestions or "create" in request.POST):
             try:
                 with _once(request, form, case):
                     actions.add_person(
@@ -935,8 +942,11 @@ def add_person(request, public_id):
                     )
             except submission.AlreadySubmitted as already:
                 return submission.already_done(request, already)
-            messages.success(request, _("Personne ajoutée au dossier."))
-            return _back(case)
+            except actions.ActionRefused as refused:
+                form.add_error("role", refused.message)
+            else:
+                messages.success(request, _("Personne ajoutée au dossier."))
+                return _back(case)
     # The page names the case's people and, when suggested, people already known in other cases.
     record_request(
         AuditAction.CASE_READ,
@@ -944,7 +954,10 @@ def add_person(request, public_id):
         target=case,
         detail={"page": "people", "suggested": [str(s.person.public_id) for s in suggestions]},
     )
-    return render(request, "cases/add_person.html", {"case": case, "form": form, "suggestions": suggestions})
+    status = 400 if form.errors else 200
+    return render(
+        request, "cases/add_person.html", {"case": case, "form": form, "suggestions": suggestions}, status=status
+    )
 
 
 @policy.requires(Capability.READ_CASES)
