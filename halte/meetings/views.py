@@ -220,7 +220,7 @@ def detail(request, public_id):
         own_invitation = None
     else:
         invitations = []
-        own_invitation = meeting.invitations.filter(membership=membership).first()
+        own_invitation = meeting.invitations.filter(membership=membership).select_related("membership__user").first()
     items = list(
         meeting.items.select_related("case")
         .prefetch_related("case__shares", "case__other_schools")  # compartments() per case without queries

@@ -236,7 +236,7 @@ def test_an_invitee_sees_only_their_own_invitation(client, login, people, two_sc
     as_member(client, login, people.school_a_staff)
     page = client.get(reverse("meetings:detail", args=[two_schools.public_id])).content.decode()
     assert "Vous êtes invité(e) à cette réunion." in page
-    assert "Absence excusée" in page  # their own attendance
+    assert "Excusé(e)" in page  # their own attendance (no civility: the inclusive word)
     assert "INVITE-B" not in page
     assert people.school_b_staff.organisation.name not in page
     assert "Personnes invitées" not in page
@@ -518,3 +518,57 @@ def test_the_meeting_page_query_count_does_not_grow_with_the_agenda(client, logi
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+# --- Attendance reads as a word about the person --------------------------------------------------
+
+
+def _civility(membership, civility):
+    membership.user.civility = civility
+    membership.user.save(update_fields=["civility"])
+
+
+def test_attendance_reads_as_a_word_about_each_person_agreeing_with_her(client, login, people):
+    """The column is « Présence »; the value is what a coordinator writes next to a name: « A pris part »,
+    « Excusée », « Absent », or the inclusive « Excusé(e) » without a civility."""
+    from halte.accounts.models import Civility
+
+    meeting = make_meeting(people.coordinator, timezone.now() - timedelta(hours=3))
+    rows = [
+        (people.magistrate, Civility.MADAME, "excused", "Excusée"),
+        (people.police, Civility.MONSIEUR, "absent", "Absent"),
+        (people.social_worker, Civility.MADAME, "absent", "Absente"),
+        (people.school_a_staff, "", "excused", "Excusé(e)"),
+        (people.education_referent, Civility.MADAME, "present", "A pris part"),
+    ]
+    for membership, civility, attendance, _word in rows:
+        _civility(membership, civility)
+        Invitation.objects.create(meeting=meeting, membership=membership, attendance=attendance)
+    as_member(client, login, people.coordinator)
+    page = client.get(reverse("meetings:detail", args=[meeting.public_id])).content.decode()
+    for membership, *_given, word in rows:
+        name = membership.user.get_full_name()
+        row = page[page.index(name) :].split("</tr>")[0]
+        assert f"<td>{word}</td>" in row, (name, word)
+    assert "<td>Présence</td>" not in page and "<td>Absence" not in page
+    # The radio buttons of « Relever les présences » agree too.
+    invitation = Invitation.objects.get(membership=people.magistrate)
+    field = client.get(reverse("meetings:detail", args=[meeting.public_id])).context["attendance_form"][
+        f"presence_{invitation.pk}"
+    ]
+    assert [str(label) for _value, label in field.field.choices] == [
+        "Non renseignée",
+        "A pris part",
+        "Excusée",
+        "Absente",
+    ]
+
+
+def test_an_invitee_reads_her_own_attendance_agreeing_with_her(client, login, people, two_schools):
+    from halte.accounts.models import Civility
+
+    _civility(people.school_a_staff, Civility.MADAME)
+    as_member(client, login, people.school_a_staff)
+    page = client.get(reverse("meetings:detail", args=[two_schools.public_id])).content.decode()
+    assert "Votre présence :" in page and "Excusée" in page
+    assert "Absence excusée" not in page
