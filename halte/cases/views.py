@@ -34,6 +34,7 @@ from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.core import references, submission
 from halte.core.paging import BoundedPaginator
+from halte.forms import form_status
 from halte.reports import actions as report_actions
 
 from . import actions, clocks, page, panels, people, severity, workflow
@@ -152,7 +153,8 @@ def triage(request, public_id):
         "pupils": pupils,
         "assessment": assessment,
     }
-    return render(request, "cases/triage.html", context)
+    # « Réévaluer la priorité » posts the page without deciding: shown again, nothing refused.
+    return render(request, "cases/triage.html", context, status=400 if deciding else 200)
 
 
 # Decisions that give the report a case, and so the case its people.
@@ -628,7 +630,7 @@ def _form_page(request, case, *, page_name: str, title, form, submit_label, **ex
         "back_url": reverse("cases:detail", args=[case.public_id]),
         **extra,
     }
-    return render(request, "cases/form_page.html", context)
+    return render(request, "cases/form_page.html", context, status=form_status(request))
 
 
 def _transition_form(spec, data=None, *, case):
@@ -798,6 +800,7 @@ def reassess(request, public_id):
         request,
         "cases/reassess.html",
         {"case": case, "criteria_form": criteria_form, "form": form, "assessment": assessment},
+        status=400 if posted and "decide" in request.POST else 200,
     )
 
 
@@ -954,6 +957,7 @@ def add_person(request, public_id):
         target=case,
         detail={"page": "people", "suggested": [str(s.person.public_id) for s in suggestions]},
     )
+    # Posted without « create », the suggestions are shown: nothing refused yet.
     status = 400 if form.errors else 200
     return render(
         request, "cases/add_person.html", {"case": case, "form": form, "suggestions": suggestions}, status=status

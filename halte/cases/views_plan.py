@@ -26,6 +26,7 @@ from halte.audit.models import Action as AuditAction
 from halte.core import submission
 from halte.core.paging import BoundedPaginator
 from halte.directory.cells import departement_of
+from halte.forms import form_status
 from halte.interventions import families
 
 from . import actions, clocks
@@ -193,9 +194,9 @@ def action_detail(request, action_id):
     return render(request, "cases/action.html", context)
 
 
-def _action_page(request, action: Action, form, *, title: str, submit: str, intro: str = "", status: int = 200):
+def _action_page(request, action: Action, form, *, title: str, submit: str, intro: str = ""):
     context = {"action": action, "form": form, "title": title, "submit_label": submit, "intro": intro}
-    return render(request, "cases/action_form.html", context, status=status)
+    return render(request, "cases/action_form.html", context, status=form_status(request))
 
 
 def _finish(request, action_id, *, form_class, field: str, finish, title: str, submit: str, done: str):
@@ -347,7 +348,7 @@ def add_action(request, public_id):
         "form": form,
         "shared_with": access.shared_with_names(request.membership, case),
     }
-    return render(request, "cases/add_action.html", context)
+    return render(request, "cases/add_action.html", context, status=form_status(request))
 
 
 @policy.requires(Capability.READ_CASES)

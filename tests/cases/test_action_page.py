@@ -263,7 +263,7 @@ def test_a_forged_share_of_a_compartment_never_shared_is_refused_and_nothing_is_
         reverse("cases:add_action", args=[case.public_id]),
         action_post(people, people.police.organisation, **share_fields(compartments)),
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "jamais partagés avec DIPN de la Somme" in response.content.decode()
     assert not Action.objects.exists()
     assert not Share.objects.exists()
@@ -352,7 +352,7 @@ def test_a_past_expiry_or_a_missing_basis_is_a_french_message(client, login, peo
         action_post(people, people.association_worker.organisation, **fields),
     )
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Choisissez une date à venir" in page
     assert "Choisissez le fondement juridique du partage" in page
     assert "Rien n’a été enregistré" in page
@@ -368,7 +368,7 @@ def test_the_association_completes_from_the_action_page(client, login, people, a
     url = reverse("cases:complete_action", args=[action.public_id])
     assert client.get(url).status_code == 200
     response = client.post(url, {f"action-{action.pk}-note": "   "})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Indiquez ce qui a été fait" in response.content.decode()
     action.refresh_from_db()
     assert action.status == "open"
@@ -405,7 +405,7 @@ def test_an_empty_difficulty_is_a_french_message(client, login, people, action):
     response = client.post(
         reverse("cases:report_difficulty", args=[action.public_id]), {"text": " ", "submission_token": new_token()}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Rien n’a été enregistré" in response.content.decode()
     assert not Event.objects.filter(kind="action_difficulty").exists()
 

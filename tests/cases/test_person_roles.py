@@ -163,7 +163,7 @@ def test_the_triage_refuses_a_forged_guardian_role_and_creates_nobody(client, lo
     report = a_report(people, [PupilData(first_name="Jade", role="victim")])
     login(client, people.coordinator)
     response, _data = decide(client, report, changes={"Jade": {"role": "guardian"}})
-    assert response.status_code != 302
+    assert response.status_code == 400
     assert "Sélectionnez un choix valide" in response.content.decode()
     assert not Case.objects.exists() and not Person.objects.exists()
 

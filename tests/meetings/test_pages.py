@@ -94,7 +94,7 @@ def test_bad_input_is_answered_in_french(client, login, people, overrides, messa
     response = client.post(
         reverse("meetings:schedule"), form_data(timezone.localdate() + timedelta(days=3), **overrides)
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode().replace("\u202f", " ").replace("&nbsp;", " ")
     assert not Meeting.objects.exists()
 
@@ -118,7 +118,7 @@ def two_years_after(day):
 def test_dates_out_of_range_are_refused_in_french(client, login, people, day, start, message):
     as_member(client, login, people.coordinator)
     response = client.post(reverse("meetings:schedule"), form_data(timezone.localdate(), start, day=day))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert not Meeting.objects.exists()
 
@@ -127,7 +127,7 @@ def test_a_meeting_is_planned_at_most_two_years_ahead(client, login, people):
     as_member(client, login, people.coordinator)
     latest = two_years_after(timezone.localdate())
     response = client.post(reverse("meetings:schedule"), form_data(latest + timedelta(days=1)))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert f"au plus tard le {latest:%d/%m/%Y}" in response.content.decode()
     assert not Meeting.objects.exists()
     response = client.post(reverse("meetings:schedule"), form_data(latest))
@@ -154,7 +154,7 @@ def test_editing_refuses_a_date_too_far_ahead(client, login, people):
     url = reverse("meetings:edit", args=[meeting.public_id])
     for day in ("9999-12-31", (two_years_after(timezone.localdate()) + timedelta(days=1)).isoformat()):
         response = client.post(url, form_data(timezone.localdate(), "23:00", day=day))
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "Choisissez une date dans les deux ans qui viennent" in response.content.decode()
     meeting.refresh_from_db()
     assert (meeting.starts_at, meeting.sequence) == (before, 0)
@@ -167,7 +167,7 @@ def test_an_hour_that_does_not_exist_is_refused(client, login, people):
     as_member(client, login, people.coordinator)
     day = next_spring_forward(timezone.localdate())
     response = client.post(reverse("meetings:schedule"), form_data(day, "02:30"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Cette heure n’existe pas ce jour-là" in response.content.decode()
     assert not Meeting.objects.exists()
 
@@ -190,7 +190,7 @@ def test_cancelling_through_the_page_needs_a_reason(client, login, people, djang
     as_member(client, login, people.coordinator)
     url = reverse("meetings:cancel", args=[meeting.public_id])
     response = client.post(url, {"reason": "  "})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Ce champ est obligatoire." in response.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"reason": "Reportée faute de quorum"})
