@@ -12,6 +12,13 @@ STALE_PAGE_MESSAGE = _(
 )
 
 
+def form_status(request) -> int:
+    """The status of a page that shows a form: 400 when it answers a post — a form posted and accepted
+    leads elsewhere (a redirect), so a form shown again was refused and carries its French messages —,
+    200 otherwise. DSFR pages show the messages whatever the status."""
+    return 400 if request.method == "POST" else 200
+
+
 class VersionField(forms.IntegerField):
     """The version of a record the form was read from, posted back to refuse a save over someone
     else's change. Malformed, it is a page to reload, said in French above the form."""

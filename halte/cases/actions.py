@@ -26,7 +26,7 @@ from halte.notifications.models import Kind
 from halte.notifications.service import notify
 from halte.reports.enums import Status as ReportStatus
 
-from . import targets, timeline
+from . import roles, targets, timeline
 from .enums import (
     OPEN_STATES,
     ActionStatus,
@@ -224,6 +224,7 @@ def _add_reported_pupils(*, case: Case, report, actor, pupils: list[ReportedPupi
     for chosen in pupils:
         person = chosen.person
         reused = person is not None
+        _refuse_unsuited_role(person.kind if person is not None else PersonKind.PUPIL, chosen.role)
         if person is None:
             person = Person(
                 kind=PersonKind.PUPIL,
@@ -885,7 +886,18 @@ def add_note(*, case: Case, actor, compartment: str, text: str) -> Note:
     return note
 
 
+def _refuse_unsuited_role(kind: str, role: str) -> None:
+    """The rule of :mod:`halte.cases.roles`, whoever adds the person: an adult is never a victim, a
+    pupil never a legal guardian."""
+    message = roles.refusal(kind, role)
+    if message is not None:
+        raise ActionRefused(message)
+
+
 def add_person(*, case: Case, actor, role: str, person: Person | None = None, **fields) -> Involvement:
+    """Add a person to the case in a role: an existing record (its own kind counts, not what was
+    typed), or a new one made of ``fields``."""
+    _refuse_unsuited_role(person.kind if person is not None else fields.get("kind", ""), role)
     with transaction.atomic():
         if person is None:
             person = Person(**fields)

@@ -19,7 +19,7 @@ from halte.access import policy
 from halte.access.policy import Capability
 from halte.audit.journal import record, record_request
 from halte.audit.models import Action as AuditAction
-from halte.forms import HalteForm
+from halte.forms import HalteForm, form_status
 
 from .models import Case, ConflictOfInterest
 from .panels import Panel
@@ -116,4 +116,5 @@ def declare(request, public_id):
             "submit_label": _("Écarter l’établissement du dossier"),
             "back_url": reverse("cases:detail", args=[case.public_id]),
         },
+        status=form_status(request),
     )

@@ -14,7 +14,7 @@ from halte.core.submission import SubmissionTokenMixin
 from halte.forms import HalteForm, VersionField
 from halte.reports.forms import TextField
 
-from . import enums, targets
+from . import enums, roles, targets
 from .actions import JUDICIAL_OWNER_REFUSED, JUDICIAL_PERSON_REFUSED, ShareRequest, too_far
 from .forms_people import ContactFieldsMixin, birth_date_field, clean_birth_date_value
 from .models import Case, FollowUp
@@ -114,7 +114,9 @@ class TriageForm(HalteForm):
 
 
 # The roles a pupil named in a report can take in the case (as the reporter said, or corrected).
-PUPIL_ROLES = [(role.value, role.label) for role in (enums.Role.VICTIM, enums.Role.ALLEGED_AUTHOR, enums.Role.WITNESS)]
+PUPIL_ROLES = roles.choices_for(
+    enums.PersonKind.PUPIL, (enums.Role.VICTIM, enums.Role.ALLEGED_AUTHOR, enums.Role.WITNESS)
+)
 NEW_PERSON = "nouvelle"
 
 
@@ -296,11 +298,10 @@ class PersonForm(ContactFieldsMixin, SubmissionTokenMixin, HalteForm):
         super().clean()
         data = self.cleaned_data
         pupil = data.get("kind") == "pupil"
-        if pupil and data.get("role") == enums.Role.GUARDIAN:
-            self.add_error(
-                "role",
-                _("Un élève ne peut pas être représentant légal : choisissez le type « Adulte » pour un parent."),
-            )
+        if data.get("kind") and data.get("role"):
+            unsuited = roles.refusal(data["kind"], data["role"])
+            if unsuited is not None:
+                self.add_error("role", unsuited)
         if pupil and any(data.get(name) for name in ("email", "phone")):
             self.add_error(
                 "phone",

@@ -34,6 +34,7 @@ from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.core import references, submission
 from halte.core.paging import BoundedPaginator
+from halte.forms import form_status
 from halte.reports import actions as report_actions
 
 from . import actions, clocks, page, panels, people, severity, workflow
@@ -152,7 +153,8 @@ def triage(request, public_id):
         "pupils": pupils,
         "assessment": assessment,
     }
-    return render(request, "cases/triage.html", context)
+    # « Réévaluer la priorité » posts the page without deciding: shown again, nothing refused.
+    return render(request, "cases/triage.html", context, status=400 if deciding else 200)
 
 
 # Decisions that give the report a case, and so the case its people.
@@ -628,7 +630,7 @@ def _form_page(request, case, *, page_name: str, title, form, submit_label, **ex
         "back_url": reverse("cases:detail", args=[case.public_id]),
         **extra,
     }
-    return render(request, "cases/form_page.html", context)
+    return render(request, "cases/form_page.html", context, status=form_status(request))
 
 
 def _transition_form(spec, data=None, *, case):
@@ -798,6 +800,7 @@ def reassess(request, public_id):
         request,
         "cases/reassess.html",
         {"case": case, "criteria_form": criteria_form, "form": form, "assessment": assessment},
+        status=400 if posted and "decide" in request.POST else 200,
     )
 
 
@@ -911,12 +914,19 @@ def add_person(request, public_id):
                     actions.add_person(case=case, actor=request.membership, role=data["role"], person=person)
             except submission.AlreadySubmitted as already:
                 return submission.already_done(request, already)
-            messages.success(request, _("Personne ajoutée au dossier."))
-            return _back(case)
-        suggestions = people.suggest_people(
-            first_name=data["first_name"], last_name=data["last_name"], birth_date=data["birth_date"], kind=data["kind"]
-        )
-        if not suggestions or "create" in request.POST:
+            except actions.ActionRefused as refused:
+                form.add_error("role", refused.message)
+            else:
+                messages.success(request, _("Personne ajoutée au dossier."))
+                return _back(case)
+        else:
+            suggestions = people.suggest_people(
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                birth_date=data["birth_date"],
+                kind=data["kind"],
+            )
+        if not form.errors and (not suggestions or "create" in request.POST):
             try:
                 with _once(request, form, case):
                     actions.add_person(
@@ -935,8 +945,11 @@ def add_person(request, public_id):
                     )
             except submission.AlreadySubmitted as already:
                 return submission.already_done(request, already)
-            messages.success(request, _("Personne ajoutée au dossier."))
-            return _back(case)
+            except actions.ActionRefused as refused:
+                form.add_error("role", refused.message)
+            else:
+                messages.success(request, _("Personne ajoutée au dossier."))
+                return _back(case)
     # The page names the case's people and, when suggested, people already known in other cases.
     record_request(
         AuditAction.CASE_READ,
@@ -944,7 +957,11 @@ def add_person(request, public_id):
         target=case,
         detail={"page": "people", "suggested": [str(s.person.public_id) for s in suggestions]},
     )
-    return render(request, "cases/add_person.html", {"case": case, "form": form, "suggestions": suggestions})
+    # Posted without « create », the suggestions are shown: nothing refused yet.
+    status = 400 if form.errors else 200
+    return render(
+        request, "cases/add_person.html", {"case": case, "form": form, "suggestions": suggestions}, status=status
+    )
 
 
 @policy.requires(Capability.READ_CASES)

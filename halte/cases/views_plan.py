@@ -25,6 +25,8 @@ from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.core import submission
 from halte.core.paging import BoundedPaginator
+from halte.directory.cells import departement_of
+from halte.forms import form_status
 from halte.interventions import families
 
 from . import actions, clocks
@@ -143,7 +145,8 @@ def _journal_action_read(request, action: Action, page: str) -> None:
 
 def _contacts(action: Action) -> list[dict]:
     """Who the owner organisation calls about the action: the case lead, and whoever gave the action
-    when it is someone else; without either, the cell's coordination."""
+    when it is someone else; without either, the coordination of the case's territory (its school's
+    département, else the owner organisation's): never a coordinator of another département."""
     rows: list[dict] = []
     seen: set[int] = set()
     for membership, why in (
@@ -154,7 +157,14 @@ def _contacts(action: Action) -> list[dict]:
             seen.add(membership.pk)
             rows.append({"membership": membership, "why": why})
     if not rows:
-        coordinators = Membership.objects.active().filter(role=Role.COORDINATOR).select_related("user", "organisation")
+        departement = departement_of(action.case) or action.owner_organisation.departement
+        if not departement:
+            return rows
+        coordinators = (
+            Membership.objects.active()
+            .filter(role=Role.COORDINATOR, organisation__departement=departement)
+            .select_related("user", "organisation")
+        )
         rows = [{"membership": m, "why": _("Coordination de la cellule")} for m in coordinators[:3]]
     return rows
 
@@ -184,9 +194,9 @@ def action_detail(request, action_id):
     return render(request, "cases/action.html", context)
 
 
-def _action_page(request, action: Action, form, *, title: str, submit: str, intro: str = "", status: int = 200):
+def _action_page(request, action: Action, form, *, title: str, submit: str, intro: str = ""):
     context = {"action": action, "form": form, "title": title, "submit_label": submit, "intro": intro}
-    return render(request, "cases/action_form.html", context, status=status)
+    return render(request, "cases/action_form.html", context, status=form_status(request))
 
 
 def _finish(request, action_id, *, form_class, field: str, finish, title: str, submit: str, done: str):
@@ -338,7 +348,7 @@ def add_action(request, public_id):
         "form": form,
         "shared_with": access.shared_with_names(request.membership, case),
     }
-    return render(request, "cases/add_action.html", context)
+    return render(request, "cases/add_action.html", context, status=form_status(request))
 
 
 @policy.requires(Capability.READ_CASES)

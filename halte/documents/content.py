@@ -617,7 +617,7 @@ def minutes(case: Case, *, author, readable: frozenset[str], now: datetime, meet
             {
                 "name": member.user.formal_name() or member.user.email,
                 "role": member.person_title(),
-                "attendance": str(invitation.get_attendance_display()),
+                "attendance": invitation.attendance_label(),
             }
         )
     # Core decisions only: judicial content goes into the art. 40 report alone, health into the IP alone.

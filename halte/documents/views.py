@@ -27,6 +27,7 @@ from halte.audit.models import Action as AuditAction
 from halte.cases.enums import Compartment
 from halte.cases.models import Case
 from halte.core import submission
+from halte.forms import form_status
 from halte.interventions import families
 
 from . import actions, storage
@@ -121,7 +122,7 @@ def generate(request, public_id, kind):
         context["restrictions"] = families.active_restrictions(case)
         context["reads_judicial"] = Compartment.JUDICIAL in readable
         context["holds"] = families.beyond(context["restrictions"], families.case_holds(case))
-    return render(request, "documents/generate.html", context, status=200)
+    return render(request, "documents/generate.html", context, status=form_status(request))
 
 
 @policy.requires(Capability.READ_CASES)

@@ -14,7 +14,7 @@ from halte.forms import HalteForm
 from halte.reports.forms import TextField
 
 from .interviews import held_involvements
-from .measures import CONCERNED_ROLES, ENDS_BEFORE_START
+from .measures import CONCERNED_ROLES, CONFIRM_LABEL, ENDS_BEFORE_START, role_conflict
 from .models import (
     CATEGORY_KINDS,
     FamilyContact,
@@ -94,6 +94,8 @@ def _team_field(label):
 
 # --- Measures --------------------------------------------------------------------------------------
 
+CONFIRM = "confirm_person"
+
 
 class MeasureForm(SubmissionTokenMixin, HalteForm):
     category = forms.ChoiceField(label=_("Catégorie"))
@@ -135,6 +137,9 @@ class MeasureForm(SubmissionTokenMixin, HalteForm):
             del self.fields["person"]
         if len(categories) == 1:
             self.fields["category"].initial = categories[0]
+        if self.is_bound and shows_people:
+            # Shown only on the page that answers a measure going against the pupil's role (see clean).
+            self.fields[CONFIRM] = forms.BooleanField(label=CONFIRM_LABEL, required=False)
 
     def clean_receiving_school(self):
         uai = (self.cleaned_data.get("receiving_school") or "").strip().upper()
@@ -165,6 +170,13 @@ class MeasureForm(SubmissionTokenMixin, HalteForm):
                     _("Un établissement d’accueil ne s’indique que pour un changement d’établissement."),
                 )
         data["person"] = person_from(self.case, data.get("person") or "") if "person" in self.fields else None
+        against, warning = role_conflict(self.case, data["person"], data.get("kind") or "")
+        if not against:
+            # Nothing to confirm: no checkbox on the page (a box ticked in advance confirms nothing).
+            self.fields.pop(CONFIRM, None)
+            data[CONFIRM] = False
+        elif not data.get(CONFIRM):
+            self.add_error(CONFIRM, warning)
         return data
 
 

@@ -19,7 +19,7 @@ from halte.access.interventions import can_read_interventions, can_record_measur
 from halte.audit.models import Action as AuditAction
 from halte.cases.enums import Compartment
 from halte.cases.enums import Role as InvolvementRole
-from halte.cases.models import Case, Person
+from halte.cases.models import Case, Involvement, Person
 
 from .common import InterventionRefused, audit, event, is_involved, lock_case, stop_first_measure_clock
 from .models import CATEGORY_KINDS, Measure, MeasureCategory, MeasureKind
@@ -30,6 +30,11 @@ IN_PLACE = (Measure.Status.ACTIVE, Measure.Status.ENDED)
 UNDER_WAY = (Measure.Status.PLANNED, Measure.Status.ACTIVE)
 # Pupils a measure can concern.
 CONCERNED_ROLES = (InvolvementRole.VICTIM, InvolvementRole.ALLEGED_AUTHOR, InvolvementRole.WITNESS)
+
+
+class NeedsConfirmation(InterventionRefused):
+    """A measure refused until the person recording it confirms it against the pupil's role."""
+
 
 ENDS_BEFORE_START = gettext_lazy("La date de fin ne peut pas être antérieure à la date de début.")
 
@@ -62,6 +67,78 @@ def check_measure(
         raise InterventionRefused(_("Un établissement d’accueil ne s’indique que pour un changement d’établissement."))
 
 
+# Measures taken against the author of the facts, and the one taken to protect the victim.
+AGAINST_THE_AUTHOR = (
+    *CATEGORY_KINDS[MeasureCategory.DISCIPLINARY],
+    MeasureKind.AUTHOR_SCHOOL_CHANGE,
+)
+FOR_THE_VICTIM = (MeasureKind.VICTIM_SCHOOL_CHANGE,)
+CONFIRM_LABEL = gettext_lazy("Je confirme cette mesure pour cet élève, malgré son rôle dans le dossier")
+
+
+def role_conflict(case: Case, person: Person | None, kind: str) -> tuple[list[str], str]:
+    """A measure that goes against the pupil's role in the case: a sanction (or the author's change of
+    school) for a victim, the victim's change of school for an alleged author. Returns the roles it goes
+    against and the French warning that explains it, or ``([], "")``. A pupil may be both victim and
+    alleged author on a case: the warning then says so."""
+    if person is None or (kind not in AGAINST_THE_AUTHOR and kind not in FOR_THE_VICTIM):
+        return [], ""
+    held = set(Involvement.objects.filter(case=case, person=person).values_list("role", flat=True))
+    victim, author = InvolvementRole.VICTIM in held, InvolvementRole.ALLEGED_AUTHOR in held
+    names = {
+        "person": str(person),
+        "kind": MeasureKind(kind).label,
+        "victim": InvolvementRole.VICTIM.label,
+        "author": InvolvementRole.ALLEGED_AUTHOR.label,
+    }
+    both = _("%(person)s figure dans ce dossier à la fois comme « %(victim)s » et comme « %(author)s ».") % names
+    if kind in AGAINST_THE_AUTHOR and victim:
+        against = [InvolvementRole.VICTIM.value]
+        if author:
+            text = (
+                both
+                + " "
+                + _(
+                    "« %(kind)s » est une mesure prise contre l’auteur des faits : vérifiez qu’elle répond bien aux "
+                    "actes de cet élève, et non au harcèlement subi."
+                )
+                % names
+            )
+        else:
+            text = (
+                _(
+                    "%(person)s figure dans ce dossier comme « %(victim)s ». « %(kind)s » est une mesure prise "
+                    "contre l’auteur des faits : enregistrée pour la victime, elle la sanctionnerait d’avoir subi le "
+                    "harcèlement. Pour protéger cet élève, choisissez plutôt une mesure de protection."
+                )
+                % names
+            )
+    elif kind in FOR_THE_VICTIM and author:
+        against = [InvolvementRole.ALLEGED_AUTHOR.value]
+        if victim:
+            text = (
+                both
+                + " "
+                + _(
+                    "Le « %(kind)s » protège la victime : vérifiez qu’il s’agit bien de protéger cet élève, et non "
+                    "d’éloigner un auteur présumé."
+                )
+                % names
+            )
+        else:
+            text = (
+                _(
+                    "%(person)s figure dans ce dossier comme « %(author)s ». Le « %(kind)s » protège la victime : "
+                    "pour éloigner un auteur présumé, choisissez « Changement d’établissement de l’auteur »."
+                )
+                % names
+            )
+    else:
+        return [], ""
+    confirm = _("Pour l’enregistrer malgré tout, cochez « %(label)s ».") % {"label": CONFIRM_LABEL}
+    return against, f"{text} {confirm}"
+
+
 def measure_event_text(kind: str, compartment: str, person: Person | None) -> str:
     """The timeline line of a new measure. A judicial line never names anyone: it is read by those who
     read the judicial compartment only (the police on a shared case), and the people are core content."""
@@ -85,8 +162,11 @@ def record_measure(
     review_on: date | None = None,
     status: str = Measure.Status.ACTIVE,
     receiving_school=None,
+    confirmed: bool = False,
 ) -> Measure:
-    """Add a measure to the register of a case. A protective measure in place stops the first-measure clock."""
+    """Add a measure to the register of a case. A protective measure in place stops the first-measure clock.
+    A measure that goes against the pupil's role (:func:`role_conflict`) is refused with its warning
+    unless ``confirmed``; confirmed, the journal keeps the roles it went against."""
     if not can_record_measure(actor, case, category):
         raise InterventionRefused(_("Vous ne pouvez pas enregistrer ce type de mesure sur ce dossier."))
     check_measure(
@@ -104,6 +184,9 @@ def record_measure(
         raise InterventionRefused(_("Vous ne consultez pas les personnes de ce dossier : n’indiquez pas d’élève."))
     if person is not None and not is_involved(case, person, CONCERNED_ROLES):
         raise InterventionRefused(_("L’élève concerné doit être une personne du dossier."))
+    against, warning = role_conflict(case, person, kind)
+    if against and not confirmed:
+        raise NeedsConfirmation(warning)
     compartment = compartment_of(category)
     with transaction.atomic():
         lock_case(case)
@@ -132,6 +215,7 @@ def record_measure(
             kind=kind,
             compartment=compartment,
             first_protective_measure=bool(first),
+            **({"confirmed_against_role": against} if against else {}),
         )
     return measure
 

@@ -381,7 +381,7 @@ class AttendanceForm(HalteForm):
             widget.inline = True  # type: ignore[attr-defined]  # read by the DSFR radio template
             self.fields[self.field_name(invitation)] = forms.ChoiceField(
                 label=member_label(invitation.membership),
-                choices=Invitation.Attendance.choices,
+                choices=invitation.attendance_choices(),
                 required=False,
                 widget=widget,
                 initial=invitation.attendance,

@@ -2,6 +2,7 @@
 each case and the decisions taken, each decision being an action of the case (``cases.Action``)."""
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -59,11 +60,13 @@ class Meeting(models.Model):
 
 class Invitation(models.Model):
     class Attendance(models.TextChoices):
-        # Words that agree with everyone: « Présent » said of a woman is a mistake on a record.
+        # What a coordinator writes next to a name under « Présence » (never « Présence » again: the
+        # heading is not a value). These are the inclusive forms, for a person without a civility;
+        # ``Invitation.attendance_label`` agrees them with her or him (« Excusée », « Absent »).
         UNKNOWN = "", _("Non renseignée")
-        PRESENT = "present", _("Présence")
-        EXCUSED = "excused", _("Absence excusée")
-        ABSENT = "absent", _("Absence")
+        PRESENT = "present", _("A pris part")
+        EXCUSED = "excused", _("Excusé(e)")
+        ABSENT = "absent", _("Absent(e)")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
     membership = models.ForeignKey(
@@ -79,6 +82,32 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting} — {self.membership}"
+
+    def attendance_choices(self) -> list[tuple[str, str]]:
+        """The attendance choices as they read next to this person's name (``attendance_label``)."""
+        return [(value, self.word_for(value)) for value in self.Attendance.values]
+
+    def attendance_label(self) -> str:
+        """« A pris part », « Excusée », « Absent »…: agreeing with the person's civility, else inclusive."""
+        return self.word_for(self.attendance)
+
+    def word_for(self, value: str) -> str:
+        from halte.accounts.models import Civility
+
+        words = ATTENDANCE_BY_CIVILITY.get(value)
+        civility = self.membership.user.civility
+        if words and civility == Civility.MADAME:
+            return str(words[0])
+        if words and civility == Civility.MONSIEUR:
+            return str(words[1])
+        return str(self.Attendance(value).label)
+
+
+# An attendance as it reads next to one person's name: (when she is « Madame », when he is « Monsieur »).
+ATTENDANCE_BY_CIVILITY: dict[str, tuple[Any, Any]] = {
+    Invitation.Attendance.EXCUSED: (_("Excusée"), _("Excusé")),
+    Invitation.Attendance.ABSENT: (_("Absente"), _("Absent")),
+}
 
 
 class AgendaItem(models.Model):

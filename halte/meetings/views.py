@@ -27,6 +27,7 @@ from halte.access.policy import Capability
 from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.core import submission
+from halte.forms import form_status
 from halte.interventions import families
 
 from . import actions, agenda, emails, ical
@@ -133,7 +134,7 @@ def schedule(request):
         done = _("Réunion programmée. Préparez maintenant l’ordre du jour et les invitations.")
         if response := _create_once(request, form, actions.schedule, done):
             return response
-    return render(request, "meetings/form.html", {"form": form, "meeting": None})
+    return render(request, "meetings/form.html", {"form": form, "meeting": None}, status=form_status(request))
 
 
 @policy.requires(Capability.PLAN_MEETINGS)
@@ -144,7 +145,7 @@ def record_held(request):
         done = _("Réunion enregistrée comme tenue. Ajoutez maintenant les dossiers examinés et leur compte rendu.")
         if response := _create_once(request, form, actions.record_held, done):
             return response
-    return render(request, "meetings/held_form.html", {"form": form})
+    return render(request, "meetings/held_form.html", {"form": form}, status=form_status(request))
 
 
 @policy.requires(Capability.PLAN_MEETINGS)
@@ -165,7 +166,7 @@ def edit(request, public_id):
             else:
                 messages.info(request, _("Rien n’a changé."))
             return _back(meeting)
-    return render(request, "meetings/form.html", {"form": form, "meeting": meeting})
+    return render(request, "meetings/form.html", {"form": form, "meeting": meeting}, status=form_status(request))
 
 
 @policy.requires(Capability.PLAN_MEETINGS)
@@ -183,7 +184,7 @@ def cancel(request, public_id):
         else:
             messages.success(request, _("Réunion annulée. Les personnes invitées reçoivent l’annulation."))
             return _back(meeting)
-    return render(request, "meetings/cancel.html", {"form": form, "meeting": meeting})
+    return render(request, "meetings/cancel.html", {"form": form, "meeting": meeting}, status=form_status(request))
 
 
 @policy.requires(Capability.PLAN_MEETINGS)
@@ -220,7 +221,7 @@ def detail(request, public_id):
         own_invitation = None
     else:
         invitations = []
-        own_invitation = meeting.invitations.filter(membership=membership).first()
+        own_invitation = meeting.invitations.filter(membership=membership).select_related("membership__user").first()
     items = list(
         meeting.items.select_related("case")
         .prefetch_related("case__shares", "case__other_schools")  # compartments() per case without queries
@@ -365,7 +366,7 @@ def invitations(request, public_id):
                 % {"sent": result.sent, "removed": result.removed},
             )
             return _back(meeting)
-    return render(request, "meetings/invitations.html", {"form": form, "meeting": meeting})
+    return render(request, "meetings/invitations.html", {"form": form, "meeting": meeting}, status=form_status(request))
 
 
 @policy.requires(Capability.PLAN_MEETINGS)
@@ -486,7 +487,7 @@ def item_detail(request, public_id, item_id):
         "shared_with": case_access.shared_with_names(membership, item.case) if can_write else [],
         "family_caution": can_write and bool(families.case_holds(item.case)),
     }
-    return render(request, "meetings/item.html", context)
+    return render(request, "meetings/item.html", context, status=form_status(request))
 
 
 def _say_who_works_without_the_case(request, case, decisions) -> None:

@@ -20,6 +20,7 @@ from halte.access import stats as access
 from halte.access.policy import Capability
 from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
+from halte.forms import form_status
 
 from . import periods, publication
 from .exports import WRITERS
@@ -137,7 +138,7 @@ def yearly_report_edit(request, year):
         "form": form,
         "is_current": year == periods.current_school_year(),
     }
-    return render(request, "stats/yearly_report_edit.html", context)
+    return render(request, "stats/yearly_report_edit.html", context, status=form_status(request))
 
 
 @policy.requires(Capability.PUBLISH_STATISTICS)

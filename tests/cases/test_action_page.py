@@ -13,12 +13,12 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from halte.accounts.models import Civility, OrganisationKind, Role
+from halte.accounts.models import Civility, Membership, OrganisationKind, Role
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
 from halte.cases import actions
 from halte.cases.enums import Compartment, LegalBasis
-from halte.cases.models import Action, ConflictOfInterest, Event, Share
+from halte.cases.models import Action, Case, ConflictOfInterest, Event, Share
 from halte.core.submission import new_token
 from halte.notifications.models import Kind, Notification
 from tests.factories import MembershipFactory, OrganisationFactory
@@ -263,7 +263,7 @@ def test_a_forged_share_of_a_compartment_never_shared_is_refused_and_nothing_is_
         reverse("cases:add_action", args=[case.public_id]),
         action_post(people, people.police.organisation, **share_fields(compartments)),
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "jamais partagés avec DIPN de la Somme" in response.content.decode()
     assert not Action.objects.exists()
     assert not Share.objects.exists()
@@ -352,7 +352,7 @@ def test_a_past_expiry_or_a_missing_basis_is_a_french_message(client, login, peo
         action_post(people, people.association_worker.organisation, **fields),
     )
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Choisissez une date à venir" in page
     assert "Choisissez le fondement juridique du partage" in page
     assert "Rien n’a été enregistré" in page
@@ -368,7 +368,7 @@ def test_the_association_completes_from_the_action_page(client, login, people, a
     url = reverse("cases:complete_action", args=[action.public_id])
     assert client.get(url).status_code == 200
     response = client.post(url, {f"action-{action.pk}-note": "   "})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Indiquez ce qui a été fait" in response.content.decode()
     action.refresh_from_db()
     assert action.status == "open"
@@ -405,7 +405,7 @@ def test_an_empty_difficulty_is_a_french_message(client, login, people, action):
     response = client.post(
         reverse("cases:report_difficulty", args=[action.public_id]), {"text": " ", "submission_token": new_token()}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Rien n’a été enregistré" in response.content.decode()
     assert not Event.objects.filter(kind="action_difficulty").exists()
 
@@ -482,3 +482,35 @@ def test_the_action_page_warns_of_a_family_under_instruction_in_neutral_words(cl
     html = client.get(page_url(action)).content.decode()
     assert caution in html
     assert "Audition prévue" not in html and "Marchal" not in html
+
+
+def test_without_a_lead_nor_a_giver_the_contacts_are_the_coordinators_of_the_case_s_departement(
+    client, login, people, case, action
+):
+    """Halte is national: the coordination to call is that of the case's territory (its school's
+    département), never a coordinator of another département, however many there are."""
+    Case.objects.filter(pk=case.pk).update(lead=None)
+    Action.objects.filter(pk=action.pk).update(created_by=None)
+    # « DSDEN de l’Aisne » sorts before « DSDEN de la Somme »: an unscoped « first three » lists them.
+    elsewhere = OrganisationFactory(name="DSDEN de l’Aisne", kind=OrganisationKind.EDUCATION, departement="002")
+    strangers = [MembershipFactory(organisation=elsewhere, role=Role.COORDINATOR) for _n in range(3)]
+    login(client, people.association_worker)
+    page = client.get(page_url(action)).content.decode()
+    assert people.coordinator.user.email in page
+    assert "Coordination de la cellule" in page
+    for stranger in strangers:
+        assert stranger.user.email not in page
+
+
+def test_with_no_coordinator_in_the_case_s_departement_none_from_elsewhere_is_listed(
+    client, login, people, case, action
+):
+    Case.objects.filter(pk=case.pk).update(lead=None)
+    Action.objects.filter(pk=action.pk).update(created_by=None)
+    Membership.objects.filter(pk=people.coordinator.pk).update(is_active=False)
+    elsewhere = OrganisationFactory(name="DSDEN de l’Aisne", kind=OrganisationKind.EDUCATION, departement="002")
+    stranger = MembershipFactory(organisation=elsewhere, role=Role.COORDINATOR)
+    login(client, people.association_worker)
+    page = client.get(page_url(action)).content.decode()
+    assert stranger.user.email not in page
+    assert "Aucune personne à contacter n’est enregistrée pour le territoire de ce dossier" in page

@@ -111,7 +111,7 @@ def test_bad_input_gets_a_french_message_not_an_error(client, login, people, cas
         field: value,
     }
     response = client.post(reverse("cases:add_action", args=[case.public_id]), data, follow=True)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert not Action.objects.exists()
 

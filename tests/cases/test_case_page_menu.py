@@ -208,7 +208,7 @@ def test_closing_without_an_outcome_saves_nothing_and_says_why(client, login, pe
     login(client, people.coordinator)
     url = reverse("cases:transition", args=[case.public_id, "close"])
     response = client.post(url, {"version": case.version, "reason": "", "outcome": ""})
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     assert "Choisissez l’issue du dossier." in page and "Indiquez le motif." in page
     assert "<title>\n    Erreur :" in page or "Erreur :" in page.split("</title>")[0]
@@ -222,7 +222,7 @@ def test_a_transition_on_a_stale_version_is_refused_on_its_page(client, login, p
     stale = case.version
     Case.objects.filter(pk=case.pk).update(version=stale + 1)
     response = client.post(url, {"version": stale, "reason": "Ça va mieux", "outcome": "stopped", "watch_days": "90"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "rien n’a été enregistré" in response.content.decode().lower()
     case.refresh_from_db()
     assert case.state == "in_intervention"
@@ -244,7 +244,7 @@ def test_a_malformed_version_shows_the_form_again_with_what_to_do(client, login,
     else:
         url, data = reverse("cases:transition", args=[case.public_id, "close"]), {"reason": "R", "outcome": "stopped"}
     response = client.post(url, {**data, "version": version})
-    assert response.status_code == 200
+    assert response.status_code == 400
     page_text = response.content.decode()
     assert "Rechargez la page" in page_text and 'name="version"' in page_text
     case.refresh_from_db()
@@ -293,7 +293,7 @@ def test_a_share_in_the_past_is_refused_in_french(client, login, people, case):
     }
     before = Share.objects.filter(case=case).count()
     response = client.post(url, data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Choisissez une date à venir." in response.content.decode()
     assert Share.objects.filter(case=case).count() == before
 
@@ -302,7 +302,7 @@ def test_an_empty_note_is_refused_and_a_double_post_writes_one(client, login, pe
     login(client, people.social_worker)
     url = reverse("cases:note", args=[case.public_id])
     response = client.post(url, {"compartment": "health", "text": "  ", "submission_token": new_token()})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert Note.objects.filter(case=case, compartment=Compartment.HEALTH).count() == 1  # the world's own
     data = {"compartment": "health", "text": "Suivi psychologique proposé", "submission_token": new_token()}
     assert client.post(url, data).status_code == 302
@@ -316,7 +316,7 @@ def test_a_follow_up_page_records_once_and_says_so_after(client, login, people, 
     url = reverse("cases:follow_up", args=[case.public_id, follow_up.public_id])
     prefix = f"suivi-{follow_up.pk}"
     bad = client.post(url, {f"{prefix}-victim_view": "better"})
-    assert bad.status_code == 200
+    assert bad.status_code == 400
     follow_up.refresh_from_db()
     assert follow_up.done_at is None
     data = {f"{prefix}-victim_view": "better", f"{prefix}-wellbeing": "4", f"{prefix}-decision": "close"}
@@ -324,7 +324,7 @@ def test_a_follow_up_page_records_once_and_says_so_after(client, login, people, 
     assert response.status_code == 302
     assert response.url == reverse("cases:transition", args=[case.public_id, "close"])
     again = client.post(url, data)
-    assert again.status_code == 200
+    assert again.status_code == 400
     assert "déjà enregistré" in again.content.decode()
     assert "Ce point de suivi est déjà enregistré." in client.get(url).content.decode()
 
@@ -338,7 +338,7 @@ def test_the_conflict_page(client, login, people, case):
     url = reverse("cases:conflict", args=[case.public_id])
     assert people.school_a_staff.organisation.name in client.get(url).content.decode()
     empty = client.post(url, {"organisation": str(people.school_a_staff.organisation.pk), "reason": ""})
-    assert empty.status_code == 200
+    assert empty.status_code == 400
     assert not case.conflicts.exists()
     done = client.post(url, {"organisation": str(people.school_a_staff.organisation.pk), "reason": "Mis en cause"})
     assert done.status_code == 302
@@ -378,7 +378,7 @@ def test_linking_to_an_unknown_or_invisible_case_says_so_on_its_page(client, log
     login(client, people.coordinator)
     url = reverse("cases:link", args=[case.public_id])
     response = client.post(url, {"other": "HS-2099-999999", "kind": "linked", "reason": "Même situation"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Aucun dossier ne porte cette référence." in response.content.decode()
     assert not case.links_out.exists()
     done = client.post(url, {"other": world.case_b.reference.lower(), "kind": "linked", "reason": "Même élève"})
@@ -392,7 +392,7 @@ def test_the_summary_page_keeps_what_was_typed_when_the_case_changed_meanwhile(c
     stale = case.version
     Case.objects.filter(pk=case.pk).update(version=stale + 1)
     response = client.post(url, {"version": stale, "summary": "Mon nouveau résumé"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     assert "modifié par quelqu’un d’autre" in page and "Mon nouveau résumé" in page
     case.refresh_from_db()

@@ -154,10 +154,10 @@ def test_an_extra_checkpoint_can_be_added_on_a_free_day(client, login, people, c
     assert AuditEvent.objects.filter(action=AuditAction.CASE_FOLLOW_UP, detail__added=True).exists()
     # Refused on its own page, the form shown again with the reason next to the date.
     response = client.post(url, {"extra-due_on": on.isoformat(), "extra-submission_token": new_token()})
-    assert response.status_code == 200 and "déjà prévu ce jour-là" in response.content.decode()
+    assert response.status_code == 400 and "déjà prévu ce jour-là" in response.content.decode()
     assert 'name="extra-due_on"' in response.content.decode()
     response = client.post(url, {"extra-due_on": "2001-01-01", "extra-submission_token": new_token()})
-    assert response.status_code == 200 and "Choisissez une date à venir" in response.content.decode()
+    assert response.status_code == 400 and "Choisissez une date à venir" in response.content.decode()
     assert case.follow_ups.count() == 4
 
 

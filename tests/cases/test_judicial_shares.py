@@ -62,7 +62,7 @@ def test_a_forged_judicial_share_by_the_coordinator_is_refused(client, login, pe
     login(client, people.coordinator)
     for compartments in (["judicial"], ["core", "judicial"]):
         response = client.post(reverse("cases:share", args=[world.case_b.public_id]), share_data(people, compartments))
-        assert response.status_code == 200  # the share page again, with what is wrong
+        assert response.status_code == 400  # the share page again, with what is wrong
         assert Share.objects.count() == before
     assert "Sélectionnez un choix valide" in response.content.decode()
     with pytest.raises(actions.ActionRefused):

@@ -110,7 +110,7 @@ def test_override_without_reason_is_refused(client, login, people):
     report = a_report(people)
     login(client, people.coordinator)
     response = triage_post(client, report, "open_case", override_priority="P1")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Expliquez pourquoi" in response.content.decode()
     assert not Case.objects.exists()
     response = triage_post(client, report, "open_case", override_priority="P1", override_reason="Fratrie déjà suivie.")
@@ -138,7 +138,7 @@ def test_a_hand_back_follow_up_more_than_a_year_ahead_is_refused_in_french(clien
     last = timezone.localdate() + timedelta(days=365)
     for far in (last + timedelta(days=1), date(2199, 1, 1)):
         response = triage_post(client, report, "hand_back", qualification="conflict", follow_up_on=far.isoformat())
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert f"au plus tard le {last:%d/%m/%Y}" in response.content.decode()
     assert not Case.objects.exists()
     decision = actions.TriageDecision(
@@ -159,7 +159,7 @@ def test_decisions_without_a_case_need_a_reason(client, login, people, outcome):
     report = a_report(people)
     login(client, people.coordinator)
     response = triage_post(client, report, outcome)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not Triage.objects.exists()
     extra = {"reason": "Relève d'un conflit familial.", "redirected_to": "Service social de secteur"}
     response = triage_post(client, report, outcome, **extra)

@@ -236,7 +236,7 @@ def test_a_forged_record_choice_is_refused_with_a_french_message(client, login, 
 
     response, _data = decide(client, report, changes={"Jade": {"person": str(stranger.public_id)}})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not Case.objects.exists()
     assert "Sélectionnez un choix valide" in response.content.decode()
 
@@ -247,7 +247,7 @@ def test_a_kept_pupil_without_a_first_name_is_refused_and_nothing_is_created(cli
 
     response, _data = decide(client, report, changes={"Jade": {"first_name": "  "}})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Indiquez au moins le prénom" in response.content.decode()
     assert not Case.objects.exists() and not Person.objects.exists()
     assert not hasattr(type(report).objects.get(pk=report.pk), "triage")
@@ -264,7 +264,7 @@ def test_a_corrected_name_matching_a_known_pupil_is_shown_before_a_new_record(cl
     response, data = decide(client, report, page=page, changes={"Jad": {"first_name": "Jade", "last_name": "Martin"}})
 
     # The corrected name matches a record: shown first, nothing created.
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not Case.objects.exists()
     proposal = response.context["pupils"][0]
     assert [s.person for s in proposal.form.suggestions] == [known]

@@ -188,7 +188,7 @@ def test_attaching_to_another_school_s_case_is_refused_until_confirmed(client, l
     else:
         data.update({"decide": "1", "t-outcome": "attach", "t-attach_to": closed.reference})
     refused = client.post(url, data)
-    assert refused.status_code == 200
+    assert refused.status_code == 400
     html = refused.content.decode()
     assert f"appartient à un autre établissement ({other_school})" in html
     assert "Je confirme le rattachement à un dossier d’un autre établissement" in html

@@ -399,7 +399,8 @@ def test_minutes_carry_this_case_only(filled, world, people, settings):
         "DSDEN de la Somme",
         "Parquet d'Amiens",
         "Présence",
-        "Absence excusée",
+        "A pris part",
+        "Excusé(e)",  # the magistrate gave no civility: the inclusive word
         MINUTES_A,
         DECISION_A,
         "Collège A",  # owner organisation of the decision
@@ -410,6 +411,17 @@ def test_minutes_carry_this_case_only(filled, world, people, settings):
     _document, by_magistrate = make(world.case_a, people.magistrate, "minutes", meeting=filled.meeting)
     assert_absent(by_magistrate, DECISION_JUDICIAL, MINUTES_B, DECISION_B)
     assert document.meeting == filled.meeting and document.compartments == ["core"]
+    assert_absent(data, "Absence excusée")
+
+
+def test_minutes_say_each_attendance_agreeing_with_the_person(filled, world, people):
+    from halte.accounts.models import Civility
+
+    people.magistrate.user.civility = Civility.MADAME
+    people.magistrate.user.save(update_fields=["civility"])
+    _document, data = make(world.case_a, people.coordinator, "minutes", meeting=filled.meeting)
+    assert_present(data, "Excusée")
+    assert_absent(data, "Excusé(e)")
 
 
 @pytest.mark.parametrize(("mode", "said"), [("phone", "Par téléphone"), ("video", "En visioconférence")])

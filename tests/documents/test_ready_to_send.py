@@ -276,7 +276,7 @@ def test_a_saturday_evening_convocation_needs_a_confirmation(client, login, fill
     login(client, people.coordinator)
     saturday = _next(5)
     response = _post(client, world.case_a, filled.guardian_link, saturday, time(17, 30))
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     assert "Jour ou heure inhabituels" in page and "week-end" in page
     assert 'name="confirm_time"' in page
@@ -318,7 +318,7 @@ def test_without_a_partner_the_form_says_what_to_do(client, login, filled, world
     url = reverse("documents:generate", args=[world.case_a.public_id, "art40"])
     assert "Aucun destinataire dans l’annuaire" in client.get(url).content.decode()
     response = client.post(url, {"partner": "", "submission_token": new_token()})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not world.case_a.documents.exists()
 
 

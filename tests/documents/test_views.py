@@ -72,7 +72,7 @@ def test_a_past_date_is_refused_in_french_and_nothing_is_generated(client, login
             "contact": "Mme Roux",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Choisissez une date à venir." in response.content.decode()
     assert not Document.objects.exists()
 
@@ -80,7 +80,7 @@ def test_a_past_date_is_refused_in_french_and_nothing_is_generated(client, login
 def test_a_refusal_of_the_case_is_shown_on_the_form(client, login, people, world):
     login(client, people.coordinator)
     response = client.post(generate_url(world.case_a, "closure_letter"), {"submission_token": new_token()})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "n’est pas clos" in response.content.decode()
     assert not Document.objects.exists()
 
@@ -283,7 +283,7 @@ def test_a_convocation_to_a_restricted_family_is_refused_even_forged(client, log
         "contact": "Mme Roux",
     }
     response = client.post(url, forged)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "aucune convocation ne peut lui être adressée" in response.content.decode()
     assert not Document.objects.exists()
     # A pupil is never offered nor accepted as the addressee.

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from halte.audit.models import Action, AuditEvent
-from halte.cases.models import Case, Event
+from halte.cases.models import Case, Event, Involvement
 from halte.core.submission import new_token
 from halte.interventions import measures
 from halte.interventions.common import InterventionRefused
@@ -309,3 +309,96 @@ def test_case_milestone_is_set_once_even_with_a_stale_case_object(people, world)
     )
     world.case_a.refresh_from_db()
     assert world.case_a.first_measure_at == first
+
+
+# --- A sanction on the victim, the victim's change of school on the author: confirmed, or refused ------
+
+CONFIRM = "confirm_person"
+
+
+@pytest.mark.parametrize(
+    ("category", "kind", "who"),
+    [
+        ("disciplinary", "warning", "victim"),
+        ("disciplinary", "permanent_exclusion", "victim"),
+        ("school_change", "author_school_change", "victim"),
+        ("school_change", "victim_school_change", "author"),
+    ],
+)
+def test_a_measure_against_the_pupil_s_role_asks_for_a_confirmation(
+    client, login, people, world, cast, category, kind, who
+):
+    SchoolFactory(uai="0801234A")
+    person = getattr(cast, who)
+    login(client, people.coordinator)
+    data = payload(category=category, kind=kind, person=str(person.public_id))
+    if category == "school_change":
+        data["receiving_school"] = "0801234A"
+    refused = client.post(new_url(world.case_a), data)
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert str(person) in html
+    assert "Je confirme" in html
+    assert not Measure.objects.exists()
+    assert not AuditEvent.objects.filter(action=Action.MEASURE_RECORDED).exists()
+    # The same page, ticked: recorded, and the journal says it was confirmed against the pupil's role.
+    confirmed = client.post(new_url(world.case_a), {**data, CONFIRM: "on"})
+    assert confirmed.status_code == 302
+    measure = Measure.objects.get()
+    assert (measure.kind, measure.person) == (kind, person)
+    detail = AuditEvent.objects.get(action=Action.MEASURE_RECORDED).detail
+    assert detail["confirmed_against_role"] == (["victim"] if who == "victim" else ["alleged_author"])
+
+
+def test_the_warning_explains_why_and_says_when_the_pupil_is_also_an_author(client, login, people, world, cast):
+    login(client, people.coordinator)
+    html = client.post(
+        new_url(world.case_a), payload(category="disciplinary", kind="reprimand", person=str(cast.victim.public_id))
+    ).content.decode()
+    assert "« Victime »" in html and "sanction" in html
+    assert "à la fois" not in html
+    Involvement.objects.create(case=world.case_a, person=cast.victim, role="alleged_author")
+    html = client.post(
+        new_url(world.case_a), payload(category="disciplinary", kind="reprimand", person=str(cast.victim.public_id))
+    ).content.decode()
+    assert "à la fois comme « Victime » et comme « Auteur présumé »" in html
+    assert not Measure.objects.exists()
+
+
+def test_the_checkbox_is_asked_only_when_the_measure_goes_against_the_pupil_s_role(client, login, people, world, cast):
+    login(client, people.coordinator)
+    assert CONFIRM not in client.get(new_url(world.case_a)).content.decode()
+    fine = [
+        ("disciplinary", "warning", cast.author),
+        ("protective", "adult_referent", cast.victim),
+        ("disciplinary", "warning", cast.witness),
+        ("educational", "restorative", cast.victim),
+    ]
+    for category, kind, person in fine:
+        response = client.post(
+            new_url(world.case_a), payload(category=category, kind=kind, person=str(person.public_id))
+        )
+        assert response.status_code == 302, (kind, person)
+    assert Measure.objects.count() == len(fine)
+    assert not any(
+        "confirmed_against_role" in e.detail for e in AuditEvent.objects.filter(action=Action.MEASURE_RECORDED)
+    )
+
+
+def test_the_domain_refuses_a_sanction_on_the_victim_without_the_confirmation(people, world, cast):
+    def record(**extra):
+        return measures.record_measure(
+            case=world.case_a,
+            actor=people.coordinator,
+            category="disciplinary",
+            kind="school_exclusion",
+            starts_on=timezone.localdate(),
+            person=cast.victim,
+            **extra,
+        )
+
+    with pytest.raises(InterventionRefused) as refused:
+        record()
+    assert str(cast.victim) in refused.value.message
+    assert not Measure.objects.exists()
+    assert record(confirmed=True).person == cast.victim

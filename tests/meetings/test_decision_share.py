@@ -92,7 +92,7 @@ def test_a_forged_health_share_to_the_police_saves_nothing(client, login, people
     login(client, people.coordinator)
     forged = decision(people.police.organisation, **with_share(["core", "health"], "art40"))
     response = client.post(url_of(cell.item_a), post_data(decisions=[forged]))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "jamais partagés avec DIPN de la Somme" in response.content.decode()
     nothing_saved(cell)
     assert Share.objects.filter(case=cell.case_a).count() == 1  # the fixture's judicial share only

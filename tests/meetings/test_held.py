@@ -115,7 +115,7 @@ def test_what_cannot_be_a_past_meeting_is_refused_in_french_and_nothing_is_saved
 ):
     as_member(client, login, people.coordinator)
     response = client.post(reverse("meetings:record_held"), held_form(people, a_while_ago(hours=1), **overrides))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in " ".join(response.context["form"].errors[field])
     assert not Meeting.objects.exists()
 

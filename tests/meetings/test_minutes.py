@@ -120,7 +120,7 @@ def test_an_invalid_decision_saves_nothing(client, login, people, cell):
         },
     ]
     response = client.post(url_of(cell.item_a), post_data(decisions=decisions))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "La personne responsable doit appartenir à la structure responsable." in response.content.decode()
     nothing_saved(cell)
 
@@ -171,7 +171,7 @@ def test_a_refusal_inside_the_transaction_rolls_everything_back(people, cell):
 def test_bad_input_is_answered_in_french(client, login, people, cell, data, message):
     login(client, people.coordinator)
     response = client.post(url_of(cell.item_a), data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     assert message in page.replace("\u202f", "").replace("&nbsp;", "").replace(" ", " ")
     nothing_saved(cell)
@@ -191,7 +191,7 @@ def test_minutes_wait_for_the_meeting_to_begin(client, login, people, cell):
     response = client.get(url_of(cell.item_a))
     assert "Le compte rendu s’écrit une fois la réunion commencée." in response.content.decode()
     response = client.post(url_of(cell.item_a), post_data())
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Le compte rendu s’écrit une fois la réunion commencée." in response.content.decode()
     nothing_saved(cell)
 
@@ -270,7 +270,7 @@ def test_an_owner_who_never_reads_cases_is_refused(client, login, people, cell, 
         "due_on": in_days(3),
     }
     response = client.post(url_of(cell.item_a), post_data(decisions=[decision]))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Sélectionnez un choix valide." in response.content.decode()
     nothing_saved(cell)
 
@@ -280,7 +280,7 @@ def test_an_organisation_where_nobody_reads_cases_is_refused(client, login, peop
     login(client, people.coordinator)
     decision = {"title": "Suivre", "owner_organisation": people.analyst.organisation_id, "due_on": in_days(3)}
     response = client.post(url_of(cell.item_a), post_data(decisions=[decision]))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Cette structure n’a personne qui puisse suivre un dossier." in response.content.decode()
     nothing_saved(cell)
 

@@ -94,7 +94,7 @@ def test_bad_input_is_answered_in_french(client, login, people, overrides, messa
     response = client.post(
         reverse("meetings:schedule"), form_data(timezone.localdate() + timedelta(days=3), **overrides)
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode().replace("\u202f", " ").replace("&nbsp;", " ")
     assert not Meeting.objects.exists()
 
@@ -118,7 +118,7 @@ def two_years_after(day):
 def test_dates_out_of_range_are_refused_in_french(client, login, people, day, start, message):
     as_member(client, login, people.coordinator)
     response = client.post(reverse("meetings:schedule"), form_data(timezone.localdate(), start, day=day))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert not Meeting.objects.exists()
 
@@ -127,7 +127,7 @@ def test_a_meeting_is_planned_at_most_two_years_ahead(client, login, people):
     as_member(client, login, people.coordinator)
     latest = two_years_after(timezone.localdate())
     response = client.post(reverse("meetings:schedule"), form_data(latest + timedelta(days=1)))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert f"au plus tard le {latest:%d/%m/%Y}" in response.content.decode()
     assert not Meeting.objects.exists()
     response = client.post(reverse("meetings:schedule"), form_data(latest))
@@ -154,7 +154,7 @@ def test_editing_refuses_a_date_too_far_ahead(client, login, people):
     url = reverse("meetings:edit", args=[meeting.public_id])
     for day in ("9999-12-31", (two_years_after(timezone.localdate()) + timedelta(days=1)).isoformat()):
         response = client.post(url, form_data(timezone.localdate(), "23:00", day=day))
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "Choisissez une date dans les deux ans qui viennent" in response.content.decode()
     meeting.refresh_from_db()
     assert (meeting.starts_at, meeting.sequence) == (before, 0)
@@ -167,7 +167,7 @@ def test_an_hour_that_does_not_exist_is_refused(client, login, people):
     as_member(client, login, people.coordinator)
     day = next_spring_forward(timezone.localdate())
     response = client.post(reverse("meetings:schedule"), form_data(day, "02:30"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Cette heure n’existe pas ce jour-là" in response.content.decode()
     assert not Meeting.objects.exists()
 
@@ -190,7 +190,7 @@ def test_cancelling_through_the_page_needs_a_reason(client, login, people, djang
     as_member(client, login, people.coordinator)
     url = reverse("meetings:cancel", args=[meeting.public_id])
     response = client.post(url, {"reason": "  "})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Ce champ est obligatoire." in response.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"reason": "Reportée faute de quorum"})
@@ -236,7 +236,7 @@ def test_an_invitee_sees_only_their_own_invitation(client, login, people, two_sc
     as_member(client, login, people.school_a_staff)
     page = client.get(reverse("meetings:detail", args=[two_schools.public_id])).content.decode()
     assert "Vous êtes invité(e) à cette réunion." in page
-    assert "Absence excusée" in page  # their own attendance
+    assert "Excusé(e)" in page  # their own attendance (no civility: the inclusive word)
     assert "INVITE-B" not in page
     assert people.school_b_staff.organisation.name not in page
     assert "Personnes invitées" not in page
@@ -518,3 +518,57 @@ def test_the_meeting_page_query_count_does_not_grow_with_the_agenda(client, logi
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+# --- Attendance reads as a word about the person --------------------------------------------------
+
+
+def _civility(membership, civility):
+    membership.user.civility = civility
+    membership.user.save(update_fields=["civility"])
+
+
+def test_attendance_reads_as_a_word_about_each_person_agreeing_with_her(client, login, people):
+    """The column is « Présence »; the value is what a coordinator writes next to a name: « A pris part »,
+    « Excusée », « Absent », or the inclusive « Excusé(e) » without a civility."""
+    from halte.accounts.models import Civility
+
+    meeting = make_meeting(people.coordinator, timezone.now() - timedelta(hours=3))
+    rows = [
+        (people.magistrate, Civility.MADAME, "excused", "Excusée"),
+        (people.police, Civility.MONSIEUR, "absent", "Absent"),
+        (people.social_worker, Civility.MADAME, "absent", "Absente"),
+        (people.school_a_staff, "", "excused", "Excusé(e)"),
+        (people.education_referent, Civility.MADAME, "present", "A pris part"),
+    ]
+    for membership, civility, attendance, _word in rows:
+        _civility(membership, civility)
+        Invitation.objects.create(meeting=meeting, membership=membership, attendance=attendance)
+    as_member(client, login, people.coordinator)
+    page = client.get(reverse("meetings:detail", args=[meeting.public_id])).content.decode()
+    for membership, *_given, word in rows:
+        name = membership.user.get_full_name()
+        row = page[page.index(name) :].split("</tr>")[0]
+        assert f"<td>{word}</td>" in row, (name, word)
+    assert "<td>Présence</td>" not in page and "<td>Absence" not in page
+    # The radio buttons of « Relever les présences » agree too.
+    invitation = Invitation.objects.get(membership=people.magistrate)
+    field = client.get(reverse("meetings:detail", args=[meeting.public_id])).context["attendance_form"][
+        f"presence_{invitation.pk}"
+    ]
+    assert [str(label) for _value, label in field.field.choices] == [
+        "Non renseignée",
+        "A pris part",
+        "Excusée",
+        "Absente",
+    ]
+
+
+def test_an_invitee_reads_her_own_attendance_agreeing_with_her(client, login, people, two_schools):
+    from halte.accounts.models import Civility
+
+    _civility(people.school_a_staff, Civility.MADAME)
+    as_member(client, login, people.school_a_staff)
+    page = client.get(reverse("meetings:detail", args=[two_schools.public_id])).content.decode()
+    assert "Votre présence :" in page and "Excusée" in page
+    assert "Absence excusée" not in page

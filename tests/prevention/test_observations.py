@@ -256,7 +256,7 @@ def test_the_form_refuses_a_full_name_and_saves_nothing(client, people, login):
         {"initials": "Lucas Martin", "class_name": "5e B", "submission_token": new_token()},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Indiquez seulement les initiales de l’élève, par exemple L. M." in response.content.decode()
     assert not Observation.objects.exists()
 

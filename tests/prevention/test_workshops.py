@@ -261,7 +261,7 @@ def test_coordinator_records_an_approval_with_a_pdf_only(people, login, settings
     }
     fake = SimpleUploadedFile("agrement.pdf", b"<html>not a pdf</html>", content_type="application/pdf")
     response = coordinator.post(reverse("prevention:approvals"), {**data, "document": fake})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Le document doit être un fichier PDF." in response.content.decode()
     assert not Approval.objects.exists()
     pdf = SimpleUploadedFile("agrement.pdf", b"%PDF-1.7\n%fake\n", content_type="application/pdf")

@@ -56,7 +56,7 @@ def test_a_new_form_files_a_new_report(client, login, people):
 def test_a_missing_or_forged_token_is_a_french_form_error(client, login, people, token):
     login(client, people.coordinator)
     response = client.post(reverse("reports:staff_new"), intake(token))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Ce formulaire n’est plus valable" in response.content.decode()
     assert not Report.objects.exists()
 
@@ -65,7 +65,7 @@ def test_a_refused_submission_gives_its_token_back(client, login, people):
     login(client, people.coordinator)
     token = new_token()
     refused = client.post(reverse("reports:staff_new"), {**intake(token), "school": "0800022P", "description": ""})
-    assert refused.status_code == 200
+    assert refused.status_code == 400
     assert not SubmissionToken.objects.exists()
     assert client.post(reverse("reports:staff_new"), intake(token)).status_code == 302
     assert Report.objects.count() == 1

@@ -169,7 +169,7 @@ def test_school_staff_report_for_their_own_school_only(client, people, login):
     response = client.post(
         reverse("reports:staff_new"), {**common, "school": "0800022P", "submission_token": new_token()}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert Report.objects.count() == 0
     response = client.post(
         reverse("reports:staff_new"), {**common, "school": "0800020M", "submission_token": new_token()}
@@ -257,7 +257,7 @@ def test_a_received_date_typo_is_refused_not_stored(client, people, login):
         "submission_token": new_token(),
     }
     response = client.post(reverse("reports:staff_new"), data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "trop ancienne" in response.content.decode()
     assert not Report.objects.exists()
     assert client.get(reverse("reports:queue")).status_code == 200

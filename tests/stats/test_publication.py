@@ -84,7 +84,7 @@ def test_a_stale_form_is_refused(client, login, people):
     login(client, people.coordinator)
     write_texts(client, introduction="Première version.")
     response = client.post(edit_url(), {"introduction": "Écrasée ?", "highlights": "", "outlook": "", "version": 0})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "modifié par quelqu’un d’autre" in response.content.decode()
     assert YearlyReport.objects.get(school_year=year()).introduction == "Première version."
 

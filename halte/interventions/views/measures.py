@@ -11,7 +11,7 @@ from halte.access.policy import Capability
 from halte.core import submission
 from halte.interventions import measures
 from halte.interventions.common import InterventionRefused
-from halte.interventions.forms import MeasureForm, MeasureReviewForm
+from halte.interventions.forms import CONFIRM, MeasureForm, MeasureReviewForm
 
 from .base import back, case_for, form_page, once, posted, require
 
@@ -44,11 +44,13 @@ def measure_new(request, public_id):
                     review_on=data["review_on"],
                     status=data["status"],
                     receiving_school=data["receiving_school"],
+                    confirmed=data.get(CONFIRM, False),
                 )
         except submission.AlreadySubmitted as already:
             return submission.already_done(request, already)
         except InterventionRefused as refused:
-            form.add_error(None, refused.message)
+            asks = isinstance(refused, measures.NeedsConfirmation) and CONFIRM in form.fields
+            form.add_error(CONFIRM if asks else None, refused.message)
         else:
             messages.success(request, _("Mesure enregistrée."))
             return back(case, ANCHOR)

@@ -18,6 +18,7 @@ from halte.access import policy
 from halte.access.policy import Capability
 from halte.access.prevention import visible_observations
 from halte.core import submission
+from halte.forms import form_status
 from halte.prevention import observations as actions
 from halte.prevention.enums import Sign
 from halte.prevention.forms_observations import EntryForm, ObservationForm
@@ -66,7 +67,7 @@ def observation_new(request):
             return redirect("prevention:observation_detail", observation.public_id)
     # What the notice says of an observation opened now.
     context = {"form": form, "erased_on": actions.add_months(timezone.localdate(), actions.RETENTION_MONTHS)}
-    return render(request, "prevention/observations/new.html", context)
+    return render(request, "prevention/observations/new.html", context, status=form_status(request))
 
 
 def _detail_context(observation: Observation, entry_form: EntryForm) -> dict:

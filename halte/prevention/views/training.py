@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from halte.access import policy
 from halte.access.policy import Capability
 from halte.core import submission
+from halte.forms import form_status
 
 from .. import coverage
 from .. import training as actions
@@ -49,7 +50,8 @@ def trainings(request):
         registered=Count("attendees"), present=Count("attendees", filter=Q(attendees__attended=True))
     ).order_by("-starts_at", "-id")
     page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "prevention/training/list.html", {"page": page, "form": form, "now": timezone.now()})
+    context = {"page": page, "form": form, "now": timezone.now()}
+    return render(request, "prevention/training/list.html", context, status=form_status(request))
 
 
 @policy.requires(Capability.MANAGE_PREVENTION)
@@ -97,7 +99,7 @@ def training_detail(request, public_id):
         "started": actions.has_started(session),
         "duration": actions.duration_label(session.duration_minutes),
     }
-    return render(request, "prevention/training/detail.html", context)
+    return render(request, "prevention/training/detail.html", context, status=form_status(request))
 
 
 def _refuse_all_fetches(url: str, *args, **kwargs):
@@ -171,7 +173,7 @@ def ambassadors(request):
         "schools": len({record.school_id for record in records}),
         "target": coverage.TARGETS["ambassadors_per_school"],
     }
-    return render(request, "prevention/training/ambassadors.html", context)
+    return render(request, "prevention/training/ambassadors.html", context, status=form_status(request))
 
 
 urlpatterns = [

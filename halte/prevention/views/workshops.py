@@ -29,6 +29,7 @@ from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.core import submission
 from halte.core.icalendar import ics_document, ics_escape, ics_time
+from halte.forms import form_status
 
 from .. import approvals as approval_actions
 from .. import workshops as actions
@@ -156,7 +157,8 @@ def request_new(request):
             return submission.already_done(request, already, fallback="prevention:requests")
         messages.success(request, _("Demande d’atelier envoyée à la coordination de la cellule."))
         return redirect("prevention:request_detail", workshop.public_id)
-    return render(request, "prevention/workshops/new.html", {"form": form, "school": request.membership.school})
+    context = {"form": form, "school": request.membership.school}
+    return render(request, "prevention/workshops/new.html", context, status=form_status(request))
 
 
 @policy.requires(Capability.USE_STAFF_AREA)
@@ -269,7 +271,8 @@ def programmes(request):
                 messages.success(request, _("Atelier ajouté à l’offre."))
                 return redirect("prevention:programmes")
     offer = Programme.objects.filter(is_active=True).select_related("provider").order_by("provider__name", "title")
-    return render(request, "prevention/workshops/programmes.html", {"programmes": offer, "form": form})
+    context = {"programmes": offer, "form": form}
+    return render(request, "prevention/workshops/programmes.html", context, status=form_status(request))
 
 
 @policy.requires(Capability.USE_STAFF_AREA)
@@ -310,7 +313,9 @@ def approvals(request):
         }
         for a in rows
     ]
-    return render(request, "prevention/workshops/approvals.html", {"rows": listed, "form": form})
+    return render(
+        request, "prevention/workshops/approvals.html", {"rows": listed, "form": form}, status=form_status(request)
+    )
 
 
 # --- iCalendar export (RFC 5545) -----------------------------------------------------------------

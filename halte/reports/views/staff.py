@@ -26,6 +26,7 @@ from halte.audit.models import Action
 from halte.core.faults import heal_connection
 from halte.core.submission import FIELD as SUBMISSION_FIELD
 from halte.core.submission import AlreadySubmitted, already_done, once, spend
+from halte.forms import form_status
 
 from .. import actions, antivirus, custody, vault
 from ..forms import StaffIntakeForm, StaffReplyForm
@@ -272,4 +273,4 @@ def staff_new(request):
                 request, _("Signalement %(reference)s enregistré.") % {"reference": submission.report.reference}
             )
             return redirect("reports:detail", submission.report.public_id)
-    return render(request, "reports/staff/new.html", {"form": form})
+    return render(request, "reports/staff/new.html", {"form": form}, status=form_status(request))
