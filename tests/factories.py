@@ -56,10 +56,26 @@ class UserFactory(factory.django.DjangoModelFactory):
             TOTPDevice.objects.create(user=obj, name="test", confirmed=True)
 
 
+# The kind of organisation a role belongs to when a test names none: the judicial part is read only in
+# the parquet, the police and the gendarmerie (``access.cases.NEVER_SHARED``).
+ROLE_ORGANISATION_KINDS = {
+    Role.MAGISTRATE: OrganisationKind.PARQUET,
+    Role.PROSECUTOR_DELEGATE: OrganisationKind.PARQUET,
+    Role.POLICE_LIAISON: OrganisationKind.POLICE,
+}
+
+
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Membership
 
     user = factory.SubFactory(UserFactory)
-    organisation = factory.SubFactory(OrganisationFactory)
+    organisation = factory.SubFactory(
+        OrganisationFactory,
+        kind=factory.LazyAttribute(
+            lambda organisation: ROLE_ORGANISATION_KINDS.get(
+                organisation.factory_parent.role, OrganisationKind.EDUCATION
+            )
+        ),
+    )
     role = Role.COORDINATOR

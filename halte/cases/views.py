@@ -898,6 +898,19 @@ def add_note(request, public_id):
     )
 
 
+def _suggested(data) -> Person:
+    """The existing record chosen with « C'est cette personne »: only one of the records the name typed
+    brings (the page showed the best of them), so that an id taken elsewhere attaches no one's record.
+    Of any kind: a record of the other kind is then refused by the roles rule, with its message."""
+    suggestions = people.suggest_people(
+        first_name=data["first_name"], last_name=data["last_name"], birth_date=data["birth_date"], limit=20
+    )
+    for suggestion in suggestions:
+        if suggestion.person.public_id == data["existing"]:
+            return suggestion.person
+    raise Http404
+
+
 @policy.requires(Capability.READ_CASES)
 def add_person(request, public_id):
     """Add a person; first show existing people who look like the one typed in."""
@@ -908,7 +921,7 @@ def add_person(request, public_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if data["existing"]:
-            person = get_object_or_404(Person, public_id=data["existing"])
+            person = _suggested(data)
             try:
                 with _once(request, form, case):
                     actions.add_person(case=case, actor=request.membership, role=data["role"], person=person)

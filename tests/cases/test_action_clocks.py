@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from halte.accounts.models import Membership, Role
+from halte.accounts.models import Membership, OrganisationKind, Role
 from halte.cases import clocks
 from halte.cases.enums import Compartment, LegalBasis
 from halte.cases.models import Action, Case, ClockNotice, Share
@@ -224,6 +224,10 @@ def test_an_inactive_owner_person_falls_back_to_the_organisation_then_to_the_coo
 
 
 def judicial_share(case, cast, **fields) -> Share:
+    """The judicial part goes only to the parquet, the police or the gendarmerie: the owner's
+    organisation is a police unit in these tests."""
+    cast["association"].kind = OrganisationKind.POLICE
+    cast["association"].save(update_fields=["kind"])
     return Share.objects.create(
         case=case,
         organisation=cast["association"],

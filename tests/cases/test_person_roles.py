@@ -202,3 +202,18 @@ def test_the_api_takes_pupils_only_in_roles_the_rule_allows_a_pupil(client, raw_
     response = client.post("/api/v1/reports", json.dumps(body), content_type="application/json", HTTP_X_API_KEY=raw_key)
     assert response.status_code == 422
     assert [error["loc"][-1] for error in response.json()["detail"]] == ["role"]
+
+
+def test_an_existing_record_is_taken_only_among_the_suggestions_shown_for_the_name_typed(
+    client, login, people, world
+):
+    """The « C'est cette personne » button posts a record's id: an id of someone else (copied from
+    another page, or forged) does not attach that person's record to the case."""
+    stranger = Person(kind=PersonKind.PUPIL, first_name="Zoé", last_name="Inconnue")
+    stranger.save()
+    login(client, people.coordinator)
+    response = post_person(
+        client, world.case_a, role="witness", kind="pupil", first_name="Sam", existing=str(stranger.public_id)
+    )
+    assert response.status_code == 404
+    assert not Involvement.objects.filter(person=stranger).exists()

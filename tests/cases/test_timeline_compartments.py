@@ -188,7 +188,7 @@ def test_the_school_never_reads_that_the_case_went_to_the_police_under_article_4
         (OrganisationKind.ASSOCIATION, [CORE], LegalBasis.SHARED_SECRET, HEALTH),
         (OrganisationKind.ASSOCIATION, [CORE], LegalBasis.INFORMATION_PREOCCUPANTE, HEALTH),
         (OrganisationKind.ASSOCIATION, [CORE, HEALTH], LegalBasis.CONVENTION, HEALTH),
-        (OrganisationKind.ASSOCIATION, [CORE, JUDICIAL], LegalBasis.CONVENTION, JUDICIAL),
+        (OrganisationKind.POLICE, [CORE, JUDICIAL], LegalBasis.CONVENTION, JUDICIAL),
         (OrganisationKind.DEPARTEMENT, [CORE], LegalBasis.CONVENTION, HEALTH),
         (OrganisationKind.SCHOOL, [CORE], LegalBasis.CONVENTION, CORE),
     ],
