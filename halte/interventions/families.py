@@ -17,6 +17,18 @@ convocation addressed to it (``documents.content.convocation``); an interview wi
 « ne pas informer » is refused but to the judicial side (``interviews.refuse_if_family_held``); contacts
 stay possible, under a warning.
 ``Case.do_not_disclose_to_family`` mirrors "some family is under it" for banners and letters.
+
+A guardian shared by two families (Karim, Enzo's father, also recorded as « Autre » for Lucas, whose mother
+is Nadia; « ne pas informer » on Enzo's family only) holds Lucas's family too, Nadia included: no
+« famille informée » for it, no convocation to Nadia, no interview with the family. The rule is the
+magistrate's aim — the person the instruction protects the investigation from must not learn of it — and
+a household cannot be told in halves: Nadia, convoked or told about a situation where Lucas and Enzo are
+cited together, would tell the adult she lives or deals with, and a link recorded as guardian is such an
+adult, with or without parental authority. A mistaken block costs a delay the magistrate can end (lifting
+the instruction); a mistaken letter cannot be taken back. The refusals and warnings name the reason, the
+shared guardian (:attr:`FamilyHold.reason`, from :func:`explained`) — never a consigne on Lucas's family,
+which has none — and, when the instruction is on another case, only in neutral words: the guardian, never
+the other pupil nor the other case.
 Family-facing outputs draw their measures from :func:`family_facing_measures` (never a judicial one).
 """
 
@@ -93,6 +105,51 @@ ELSEWHERE_INTERVIEW = gettext_lazy(
     "Consigne sur la famille de %(pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
     "Un entretien avec cette famille ne peut pas être enregistré."
 )
+
+# A family held through a guardian it shares with a held family: the refusal names that guardian, not a
+# consigne on this family (there is none). On another case, neutral words: neither the other pupil nor
+# the other case.
+VIA_REASONS = {
+    "restriction": gettext_lazy(
+        "Consigne « ne pas informer » sur la famille de %(source)s : elle concerne aussi %(guardian)s, "
+        "%(title)s de %(pupil)s"
+    ),
+    "elsewhere": gettext_lazy(
+        "Consigne concernant %(guardian)s, %(title)s de %(pupil)s : ne pas contacter cette famille sans "
+        "l’accord de la coordination"
+    ),
+    "child_interest": gettext_lazy(
+        "La coordination a décidé de ne pas informer les parents de %(source)s (intérêt de l’enfant) : cette "
+        "décision concerne aussi %(guardian)s, %(title)s de %(pupil)s"
+    ),
+}
+VIA_INFORMED = {
+    "restriction": gettext_lazy(
+        "Vous ne pouvez pas enregistrer que la famille de %(pupil)s a été informée tant que la consigne n’est "
+        "pas levée."
+    ),
+    "elsewhere": gettext_lazy("Vous ne pouvez pas enregistrer qu’elle a été informée."),
+    "child_interest": gettext_lazy(
+        "Vous ne pouvez pas enregistrer que la famille de %(pupil)s a été informée tant que cette décision "
+        "n’est pas levée."
+    ),
+}
+VIA_CONVOCATION = {
+    "restriction": gettext_lazy(
+        "Aucune convocation ne peut être adressée à la famille de %(pupil)s tant que la consigne n’est pas levée."
+    ),
+    "elsewhere": gettext_lazy("Aucune convocation ne peut lui être adressée."),
+    "child_interest": gettext_lazy(
+        "Aucune convocation ne peut être adressée à la famille de %(pupil)s tant que cette décision n’est pas levée."
+    ),
+}
+VIA_INTERVIEW = {
+    "restriction": gettext_lazy(
+        "Un entretien avec cette famille ne peut pas être enregistré tant que la consigne n’est pas levée (seuls "
+        "le magistrat et le délégué du procureur le peuvent)."
+    ),
+    "elsewhere": gettext_lazy("Un entretien avec cette famille ne peut pas être enregistré."),
+}
 
 FAMILY_ROLES = (InvolvementRole.VICTIM, InvolvementRole.ALLEGED_AUTHOR)
 
@@ -173,8 +230,27 @@ class Hold:
 
 @dataclass(frozen=True)
 class FamilyHold:
+    """The hold on ``pupil``'s family (or, for a guardian held on her own, on ``pupil`` that guardian).
+    ``through``: the id of the relative whose family carries the hold, when it is not the pupil's own —
+    then :func:`explained` names ``guardian``, the pupil's guardian who joins the two households, and
+    ``source``, that relative (never shown for an instruction on another case)."""
+
     pupil: Person
     kind: str
+    through: int | None = None
+    guardian: Person | None = None
+    source: Person | None = None
+    feminine: bool = False  # the guardian is the pupil's mother: « représentante légale »
+
+    @property
+    def reason(self) -> str:
+        """Why the family is held when it is through a shared guardian, in words the member may read;
+        empty when the hold is the family's own."""
+        if self.guardian is None:
+            return ""
+        title = _("représentante légale") if self.feminine else _("représentant légal")
+        names = {"pupil": self.pupil, "guardian": self.guardian, "source": self.source, "title": title}
+        return str(VIA_REASONS[self.kind]) % names
 
 
 def _restricted_pupils_elsewhere(case: Case):
@@ -190,6 +266,17 @@ def _restricted_pupils_elsewhere(case: Case):
     return Person.objects.filter(Q(pk__in=named) | Q(pk__in=whole)).values("pk")
 
 
+def _restricted_elsewhere(case: Case, reach: dict[int, set[int]]) -> set[int]:
+    """Among everyone of these households, the pupils under a standing instruction on another case (one
+    query)."""
+    everyone = {pk for found in reach.values() for pk in found}
+    return set(
+        Person.objects.filter(pk__in=everyone)
+        .filter(pk__in=_restricted_pupils_elsewhere(case))
+        .values_list("pk", flat=True)
+    )
+
+
 def held_elsewhere(case: Case, pupils, reach: dict[int, set[int]] | None = None) -> set[int]:
     """Among ``pupils``, those whose family is under « ne pas informer » on another case — the pupil
     themself, or a child of their household (``cases.guardians.households``: the same parents are
@@ -199,12 +286,7 @@ def held_elsewhere(case: Case, pupils, reach: dict[int, set[int]] | None = None)
     if not ids:
         return set()
     reach = reach if reach is not None else households(ids)
-    everyone = {pk for pupil in ids for pk in reach.get(pupil, {pupil})}
-    restricted = set(
-        Person.objects.filter(pk__in=everyone)
-        .filter(pk__in=_restricted_pupils_elsewhere(case))
-        .values_list("pk", flat=True)
-    )
+    restricted = _restricted_elsewhere(case, reach)
     return {pupil for pupil in ids if reach.get(pupil, {pupil}) & restricted}
 
 
@@ -229,7 +311,7 @@ def holds_on(case: Case, pupils) -> dict[int, FamilyHold]:
         return {}
     reach = households(ids)
     restrictions = active_restrictions(case)
-    elsewhere = held_elsewhere(case, pupils, reach)
+    restricted_elsewhere = _restricted_elsewhere(case, reach)
     relatives = {pk: reach.get(pk, {pk}) - {pk} for pk in ids}
     concerned = set(ids) | {pk for found in relatives.values() for pk in found}
     exceptions = set(
@@ -256,19 +338,72 @@ def holds_on(case: Case, pupils) -> dict[int, FamilyHold]:
             kinds.append(Hold.RESTRICTION)
         if pk in exceptions:
             kinds.append(Hold.CHILD_INTEREST)
+        if pk in restricted_elsewhere:
+            kinds.append(Hold.ELSEWHERE)
         return kinds
 
     found: dict[int, FamilyHold] = {}
     for pupil in pupils:
-        kinds = own(pupil.pk, True)
-        if pupil.pk in elsewhere:
-            kinds.append(Hold.ELSEWHERE)
-        for relative in relatives[pupil.pk]:
-            kinds.extend(own(relative, False))
-        kind = _strongest(kinds)
+        # (kind, the relative it comes through or None): the pupil's own first, so that a hold of the same
+        # strength is told as the family's own.
+        candidates = [(kind, None) for kind in own(pupil.pk, True)]
+        for relative in sorted(relatives[pupil.pk]):
+            candidates.extend((kind, relative) for kind in own(relative, False))
+        kind = _strongest(kind for kind, _through in candidates)
         if kind is not None:
-            found[pupil.pk] = FamilyHold(pupil, kind)
+            through = next(relative for candidate, relative in candidates if candidate == kind)
+            found[pupil.pk] = FamilyHold(pupil, kind, through)
     return found
+
+
+def explained(holds: dict[int, FamilyHold]) -> dict[int, FamilyHold]:
+    """The same holds, each held through a relative completed with the guardian of the pupil who joins
+    the two households (the first on the shortest path of guardian links) and that relative. Two queries
+    when some hold comes through a relative, none otherwise."""
+    pending = {pk: hold for pk, hold in holds.items() if hold.through is not None and hold.guardian is None}
+    if not pending:
+        return holds
+    members = {pk for found in households(pending).values() for pk in found}
+    neighbours: dict[int, set[int]] = {}
+    people: dict[int, Person] = {}
+    mothers: set[tuple[int, int]] = set()
+    for row in Guardianship.objects.filter(child__in=members).select_related("child", "guardian"):
+        if row.relationship == Guardianship.Relationship.MOTHER:
+            mothers.add((row.child_id, row.guardian_id))
+        neighbours.setdefault(row.child_id, set()).add(row.guardian_id)
+        neighbours.setdefault(row.guardian_id, set()).add(row.child_id)
+        people[row.child_id], people[row.guardian_id] = row.child, row.guardian
+    found = dict(holds)
+    for pk, hold in pending.items():
+        path = _shortest_path(neighbours, pk, hold.through)
+        if path is None or len(path) < 3:
+            continue
+        found[pk] = FamilyHold(
+            hold.pupil, hold.kind, hold.through, people[path[1]], people[hold.through], (pk, path[1]) in mothers
+        )
+    return found
+
+
+def _shortest_path(neighbours: dict[int, set[int]], start: int, goal: int) -> list[int] | None:
+    """The shortest chain of guardian links from ``start`` to ``goal`` (ids, both ends included)."""
+    previous: dict[int, int | None] = {start: None}
+    queue = [start]
+    for node in queue:
+        if node == goal:
+            path = [node]
+            while previous[path[-1]] is not None:
+                path.append(previous[path[-1]])  # type: ignore[arg-type]
+            return path[::-1]
+        for other in sorted(neighbours.get(node, ())):
+            if other not in previous:
+                previous[other] = node
+                queue.append(other)
+    return None
+
+
+def family_hold(case: Case, pupil: Person) -> FamilyHold | None:
+    """The hold on this pupil's family on this case, explained (:func:`explained`), or None."""
+    return explained(holds_on(case, [pupil])).get(pupil.pk)
 
 
 def guardian_holds(case: Case, guardians) -> dict[int, FamilyHold]:
@@ -330,7 +465,7 @@ def holds_of_case(case: Case, family_list: list[FamilyOf] | None = None) -> Case
     of the case is that family's household: its hold is the family's. A fixed number of queries."""
     family_list = families_of(case) if family_list is None else family_list
     pupils = [family.pupil for family in family_list]
-    by_family = holds_on(case, pupils)
+    by_family = explained(holds_on(case, pupils))
     guardians = {
         row.person_id: row.person
         for row in Involvement.objects.filter(
@@ -377,15 +512,32 @@ CONVOCATION_REFUSALS = {
 # An interview with the family is refused under « ne pas informer », here or elsewhere; the cell's own
 # exception leaves it to the cell (it decided, it knows why).
 INTERVIEW_REFUSALS = {Hold.RESTRICTION: RESTRICTED_INTERVIEW, Hold.ELSEWHERE: ELSEWHERE_INTERVIEW}
+_VIA = {
+    id(INFORMED_REFUSALS): VIA_INFORMED,
+    id(CONVOCATION_REFUSALS): VIA_CONVOCATION,
+    id(INTERVIEW_REFUSALS): VIA_INTERVIEW,
+}
+
+
+def refusal(refusals: dict, hold: FamilyHold) -> str:
+    """The words of a refusal (``INFORMED_REFUSALS``, ``CONVOCATION_REFUSALS``, ``INTERVIEW_REFUSALS``) for
+    this hold: held through a shared guardian (:func:`explained`), the guardian and why; else the
+    family's own hold."""
+    if hold.guardian is not None:
+        return f"{hold.reason}. {_VIA[id(refusals)][hold.kind] % {'pupil': hold.pupil}}"
+    return str(refusals[hold.kind]) % {"pupil": hold.pupil}
 
 
 def convocation_refusal(case: Case, pupil: Person, recipient: Person | None = None) -> str | None:
-    """Why no convocation may be addressed to this pupil's family, or to this guardian of it, or None."""
-    kind = hold_for(case, pupil)
-    if kind:
-        return str(CONVOCATION_REFUSALS[kind]) % {"pupil": pupil}
-    hold = person_hold(case, recipient) if recipient is not None else None
-    return str(CONVOCATION_REFUSALS[hold.kind]) % {"pupil": hold.pupil} if hold else None
+    """Why no convocation may be addressed to this pupil's family, or to this guardian of it, or None.
+
+    A family held through a guardian it shares with a held family (Lucas's mother Nadia, while Lucas's
+    other guardian Karim is Enzo's father, under « ne pas informer ») is refused too, naming Karim: see
+    the module's docstring."""
+    hold = family_hold(case, pupil)
+    if hold is None and recipient is not None:
+        hold = person_hold(case, recipient)
+    return refusal(CONVOCATION_REFUSALS, hold) if hold else None
 
 
 def _family_or_refuse(case: Case, pupil: Person | None) -> FamilyOf:
@@ -435,12 +587,12 @@ def record_family_contact(
         # Checked under the locks of the case and of the households: an instruction, an exception or a
         # guardian link written meanwhile, on this case or another, is seen (they take the same locks).
         # The family's hold, then the person's own: a parent held through another child of hers.
-        held = hold_for(case, family.pupil) if informed_of_situation else None
+        held = family_hold(case, family.pupil) if informed_of_situation else None
         if held is not None:
-            raise InterventionRefused(str(INFORMED_REFUSALS[held]) % {"pupil": family.pupil})
+            raise InterventionRefused(refusal(INFORMED_REFUSALS, held))
         through = person_hold(case, person) if informed_of_situation and person is not None else None
         if through is not None:
-            raise InterventionRefused(str(INFORMED_REFUSALS[through.kind]) % {"pupil": through.pupil})
+            raise InterventionRefused(refusal(INFORMED_REFUSALS, through))
         contact = FamilyContact.objects.create(
             case=case,
             family=family.side,

@@ -13,7 +13,7 @@ from halte.cases.enums import PersonKind
 from halte.cases.models import Case, Guardianship, Involvement, Person
 
 from .common import InterventionRefused, audit, check_not_future, event, lock_families
-from .families import INTERVIEW_REFUSALS, families_of, guardian_holds, holds_on
+from .families import INTERVIEW_REFUSALS, explained, families_of, guardian_holds, holds_on, refusal
 from .models import Interview
 
 # The methods of an ordinary interview; the two MPP methods belong to a series.
@@ -53,12 +53,12 @@ def refuse_if_family_held(case: Case, actor, involvement: Involvement, method: s
     except to the judicial side, who set the instruction and may decide to meet the family."""
     if can_set_family_restriction(actor, case):
         return
-    holds = list(holds_on(case, family_pupils(case, involvement, method)).values())
+    holds = list(explained(holds_on(case, family_pupils(case, involvement, method))).values())
     if involvement.role == Interview.Kind.GUARDIAN:  # the guardian herself, held through any child of hers
         holds.extend(guardian_holds(case, [involvement.person]).values())
     for hold in holds:
         if hold.kind in INTERVIEW_REFUSALS:
-            raise InterventionRefused(str(INTERVIEW_REFUSALS[hold.kind]) % {"pupil": hold.pupil})
+            raise InterventionRefused(refusal(INTERVIEW_REFUSALS, hold))
 
 
 def held_involvements(case: Case, involvements) -> set[int]:
