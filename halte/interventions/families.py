@@ -32,6 +32,7 @@ the other pupil nor the other case.
 Family-facing outputs draw their measures from :func:`family_facing_measures` (never a judicial one).
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,6 +52,7 @@ from halte.cases.enums import EventKind, PersonKind
 from halte.cases.enums import Role as InvolvementRole
 from halte.cases.guardians import households, pupils_of
 from halte.cases.models import Case, Guardianship, Involvement, Person
+from halte.directory.models import fold
 
 from .common import (
     InterventionRefused,
@@ -547,6 +549,133 @@ def _family_or_refuse(case: Case, pupil: Person | None) -> FamilyOf:
     return family
 
 
+# --- Free text that names a held family -------------------------------------------------------------
+
+# Words that, followed by « de » and a pupil's first name, speak of that pupil's family (« le père
+# d’Enzo », « la mère de Lucas »), and the civilities before a surname (« M. Lefèvre »).
+FAMILY_WORDS = frozenset(
+    [
+        "pere",
+        "mere",
+        "parent",
+        "parents",
+        "famille",
+        "papa",
+        "maman",
+        "tuteur",
+        "tutrice",
+        "representant",
+        "representante",
+        "representants",
+        "responsable",
+        "responsables",
+    ]
+)
+OF = frozenset(("de", "d", "du"))
+FAMILY = "famille"
+CIVILITIES = frozenset(("m", "mr", "monsieur", "mme", "madame", "mlle", "mademoiselle"))
+_NOT_A_LETTER = re.compile(r"[^\w]+")
+
+MENTIONS_WARNING = gettext_lazy(
+    "Le texte nomme %(names)s, d’une famille qui ne doit pas être contactée pour l’instant (consigne sur "
+    "cette famille). S’il rapporte un contact avec elle ou son information, n’enregistrez pas et voyez "
+    "d’abord la section « Familles » du dossier. Cochez la case de confirmation si ce n’est pas le cas."
+)
+HELD_CONTACT_WARNING = gettext_lazy(
+    "%(family)s : %(hold)s. Un contact avec cette famille ne doit rien lui apprendre de la situation. Cochez la "
+    "case de confirmation pour l’enregistrer : la confirmation est conservée dans le journal."
+)
+HOLD_WORDS = {
+    "restriction": gettext_lazy("consigne « ne pas informer »"),
+    "elsewhere": gettext_lazy("ne pas contacter cette famille sans l’accord de la coordination"),
+    "child_interest": gettext_lazy("parents non informés (intérêt de l’enfant), sur décision de la cellule"),
+}
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A held family named in a text: ``person`` is who the text names — a held guardian, or the pupil
+    whose family it speaks of — and ``hold`` the hold it falls under."""
+
+    person: Person
+    hold: FamilyHold
+
+    @property
+    def label(self) -> str:
+        if self.person.kind == PersonKind.PUPIL:
+            return _("la famille de %(pupil)s") % {"pupil": self.person}
+        return str(self.person)
+
+
+def _words(text: str) -> list[str]:
+    return [token for token in _NOT_A_LETTER.split(fold(text or "")) if token]
+
+
+def _at(tokens: list[str], index: int, wanted: list[str]) -> bool:
+    return bool(wanted) and tokens[index : index + len(wanted)] == wanted
+
+
+def held_mentions(case: Case, *texts: str) -> list[Mention]:
+    """The held families a free text of this case names (notes of who was present, a summary, a
+    decision): a guardian of a held family by first and last name (either order) or by civility and
+    last name (« M. Lefèvre »), the family of a held pupil by a family word (« le père d’Enzo », « la
+    famille Lefèvre »). Names are compared folded, as ``cases.people`` compares them. In the order the text
+    names them, once each; a fixed number of queries."""
+    text_tokens = [_words(text) for text in texts if text and text.strip()]
+    if not text_tokens:
+        return []
+    holds = holds_of_case(case)
+    if not holds.by_family and not holds.guardians:
+        return []
+    pupils = {hold.pupil.pk: hold for hold in holds.by_family.values()}
+    guardians: dict[int, tuple[Person, FamilyHold]] = {
+        hold.pupil.pk: (hold.pupil, hold) for hold in holds.guardians if hold.pupil.kind != PersonKind.PUPIL
+    }
+    for row in Guardianship.objects.filter(child__in=list(pupils)).select_related("guardian").order_by("id"):
+        current = guardians.get(row.guardian_id)
+        hold = pupils[row.child_id]
+        if current is None or STRENGTH.index(hold.kind) < STRENGTH.index(current[1].kind):
+            guardians[row.guardian_id] = (row.guardian, hold)
+    found: dict[int, tuple[tuple[int, int], Mention]] = {}
+
+    def seen(where: tuple[int, int], person: Person, hold: FamilyHold) -> None:
+        if person.pk not in found or where < found[person.pk][0]:
+            found[person.pk] = (where, Mention(person, hold))
+
+    for number, tokens in enumerate(text_tokens):
+        for index, token in enumerate(tokens):
+            for person, hold in guardians.values():
+                first, last = _words(person.first_name), _words(person.last_name)
+                if (
+                    _at(tokens, index, first + last)
+                    or _at(tokens, index, last + first)
+                    or (token in CIVILITIES and _at(tokens, index + 1, last))
+                ):
+                    seen((number, index), person, hold)
+            for hold in pupils.values():
+                first, last = _words(hold.pupil.first_name), _words(hold.pupil.last_name)
+                if token in FAMILY_WORDS and (
+                    (index + 1 < len(tokens) and tokens[index + 1] in OF and _at(tokens, index + 2, first))
+                    or (token == FAMILY and _at(tokens, index + 1, last))
+                ):
+                    seen((number, index), hold.pupil, hold)
+    return [mention for _where, mention in sorted(found.values(), key=lambda pair: pair[0])]
+
+
+def mentions_warning(mentions: list[Mention]) -> str:
+    """The warning asking to confirm a text that names held families (:func:`held_mentions`)."""
+    return str(MENTIONS_WARNING) % {"names": ", ".join(mention.label for mention in mentions)}
+
+
+def held_contact_warning(hold: FamilyHold) -> str:
+    """The warning asking to confirm a contact with a held family (or a held guardian)."""
+    if hold.pupil.kind == PersonKind.PUPIL:
+        family = _("Famille de %(pupil)s") % {"pupil": hold.pupil}
+    else:
+        family = str(hold.pupil)
+    return str(HELD_CONTACT_WARNING) % {"family": family, "hold": hold.reason or HOLD_WORDS[hold.kind]}
+
+
 # --- Contacts and parents' information -------------------------------------------------------------
 
 
@@ -561,9 +690,13 @@ def record_family_contact(
     summary: str,
     person: Person | None = None,
     informed_of_situation: bool = False,
+    hold_confirmed: bool = False,
 ) -> FamilyContact:
     """Record a contact with a pupil's family. Ticking « informed » records that these parents are
-    informed — refused while « ne pas informer » stands on that family."""
+    informed — refused while « ne pas informer » stands on that family. A contact with a held family (or
+    a held guardian), or whose summary names one (:func:`held_mentions`), stays possible — the family may
+    call — once ``hold_confirmed`` says it told them nothing; the journal keeps the hold and the
+    confirmation."""
     if not can_record_family_contact(actor, case):
         raise InterventionRefused(_("Vous ne pouvez pas enregistrer de contact avec les familles sur ce dossier."))
     family = _family_or_refuse(case, pupil)
@@ -593,6 +726,12 @@ def record_family_contact(
         through = person_hold(case, person) if informed_of_situation and person is not None else None
         if through is not None:
             raise InterventionRefused(refusal(INFORMED_REFUSALS, through))
+        hold = family_hold(case, family.pupil) or (person_hold(case, person) if person is not None else None)
+        mentions = held_mentions(case, summary)
+        if hold is not None and not hold_confirmed:
+            raise InterventionRefused(held_contact_warning(hold))
+        if mentions and not hold_confirmed:
+            raise InterventionRefused(mentions_warning(mentions))
         contact = FamilyContact.objects.create(
             case=case,
             family=family.side,
@@ -618,10 +757,23 @@ def record_family_contact(
             pupil=str(family.pupil.public_id),
             channel=channel,
             informed=informed_of_situation,
+            **confirmed_detail(hold, mentions),
         )
         if informed_of_situation:
             _mark_informed(case=case, actor=actor, family=family, at=at)
     return contact
+
+
+def confirmed_detail(hold: FamilyHold | None, mentions: list[Mention]) -> dict:
+    """What the journal keeps of a write confirmed despite a hold: its kind, the people the text named."""
+    if hold is None and not mentions:
+        return {}
+    detail: dict = {"hold_confirmed": True}
+    if hold is not None:
+        detail["hold"] = hold.kind
+    if mentions:
+        detail["named"] = [str(mention.person.public_id) for mention in mentions]
+    return detail
 
 
 def _of_family(case: Case, pupil: Person, person: Person) -> bool:
@@ -864,6 +1016,7 @@ __all__ = [
     "family_facing_measures",
     "guardian_holds",
     "held_elsewhere",
+    "held_mentions",
     "hold_for",
     "holds_of_case",
     "holds_on",

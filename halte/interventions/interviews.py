@@ -13,7 +13,17 @@ from halte.cases.enums import PersonKind
 from halte.cases.models import Case, Guardianship, Involvement, Person
 
 from .common import InterventionRefused, audit, check_not_future, event, lock_families
-from .families import INTERVIEW_REFUSALS, explained, families_of, guardian_holds, holds_on, refusal
+from .families import (
+    INTERVIEW_REFUSALS,
+    confirmed_detail,
+    explained,
+    families_of,
+    guardian_holds,
+    held_mentions,
+    holds_on,
+    mentions_warning,
+    refusal,
+)
 from .models import Interview
 
 # The methods of an ordinary interview; the two MPP methods belong to a series.
@@ -105,8 +115,11 @@ def record_interview(
     also_present: str = "",
     words: str = "",
     summary: str = "",
+    hold_confirmed: bool = False,
 ) -> Interview:
-    """Record an interview with a person involved in the case; its kind follows the involvement."""
+    """Record an interview with a person involved in the case; its kind follows the involvement. A text
+    that names a held family (« M. Karim Lefèvre, père d’Enzo » among those present) asks
+    ``hold_confirmed`` first: the journal keeps it."""
     if not can_record_interview(actor, case):
         raise InterventionRefused(_("Vous ne pouvez pas enregistrer d’entretien sur ce dossier."))
     if involvement.case_id != case.pk:
@@ -126,6 +139,9 @@ def record_interview(
             people += [family.pupil for family in families_of(case)]
         lock_families(case, people)
         refuse_if_family_held(case, actor, involvement, method)
+        mentions = held_mentions(case, also_present, words, summary)
+        if mentions and not hold_confirmed:
+            raise InterventionRefused(mentions_warning(mentions))
         interview = Interview.objects.create(
             case=case,
             person=involvement.person,
@@ -145,5 +161,6 @@ def record_interview(
             interview=str(interview.public_id),
             kind=interview.kind,
             method=method,
+            **confirmed_detail(None, mentions),
         )
     return interview

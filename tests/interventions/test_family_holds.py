@@ -107,7 +107,9 @@ def test_an_instruction_on_case_a_holds_the_family_on_case_b_in_neutral_words(
     assert refused.status_code == 400
     assert NEUTRAL in refused.content.decode()
     assert not ParentsInformation.objects.exists()
-    assert client.post(contact_url(on_b), contact(staff, cast.author, cast.author_guardian)).status_code == 302
+    assert client.post(contact_url(on_b), contact(staff, cast.author, cast.author_guardian)).status_code == 400
+    confirmed = {**contact(staff, cast.author, cast.author_guardian), "hold_confirmed": "on"}
+    assert client.post(contact_url(on_b), confirmed).status_code == 302
     # An interview with the family, or with the father, is refused; Hugo heard alone is not.
     for data in (
         interview(on_b, staff, cast.author, "victim", method="joint"),
@@ -267,8 +269,9 @@ def test_informed_through_a_held_guardian_of_another_pupil_is_refused_until_lift
         assert "ne pas informer" in refused.content.decode()
     assert not ParentsInformation.objects.exists()
     assert not FamilyContact.objects.exists()
-    # A contact that does not inform stays possible.
-    assert client.post(url, contact(staff, cast.second_author, cast.author_guardian)).status_code == 302
+    # A contact that does not inform stays possible, confirmed.
+    confirmed = {**contact(staff, cast.second_author, cast.author_guardian), "hold_confirmed": "on"}
+    assert client.post(url, confirmed).status_code == 302
     families.lift_restriction(case=world.case_a, actor=people.magistrate, restriction=shared_mother, reason="Fini.")
     assert client.post(url, contact(staff, cast.second_author, cast.author_guardian, informed=True)).status_code == 302
     assert ParentsInformation.objects.get().pupil == cast.second_author

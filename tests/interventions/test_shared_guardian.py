@@ -7,14 +7,19 @@ the instruction concerns, is also Lucas's (in neutral words when the instruction
 where free text or a mere contact could reach a held family, the page names it and asks a confirmation,
 which the journal keeps."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from halte.audit.models import Action as AuditAction
+from halte.audit.models import AuditEvent
 from halte.cases.models import Involvement
+from halte.core.submission import new_token
 from halte.interventions import families, interviews
 from halte.interventions.common import InterventionRefused
-from halte.interventions.models import ParentsInformation
+from halte.interventions.models import FamilyContact, Interview, ParentsInformation
 
 from .conftest import involve
 from .factories import REASON, inform, link, restrict
@@ -59,6 +64,10 @@ def contact_url(case):
 
 def interview_url(case):
     return reverse("interventions:interview_new", args=[case.public_id])
+
+
+def past(days=1):
+    return timezone.localtime(timezone.now() - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
 
 
 def family_block(html, pupil):
@@ -131,3 +140,94 @@ def test_an_instruction_elsewhere_is_named_through_the_guardian_in_neutral_words
     block = family_block(client.get(case_url(world.case_a)).content.decode(), scene.lucas)
     assert WHY_NEUTRAL in block
     assert "Enzo" not in block and world.case_b.reference not in block
+
+
+# --- 2. A contact with a held family asks a confirmation, and the journal keeps it ----------------
+
+
+def contact(member, pupil, person=None, summary="Appel.", **extra):
+    return {
+        "pupil": str(pupil.public_id),
+        "at": past(),
+        "channel": "phone",
+        "made_by": str(member.public_id),
+        "person": str(person.public_id) if person else "",
+        "summary": summary,
+        "submission_token": new_token(),
+        **extra,
+    }
+
+
+def test_a_contact_with_a_held_family_needs_a_confirmation_and_is_journaled(client, login, people, scene):
+    staff = people.school_a_staff
+    login(client, staff)
+    url = contact_url(scene.case)
+    refused = client.post(url, contact(staff, scene.enzo, summary="Appel au père"))
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "Famille de Enzo Lefèvre" in html and "Cochez la case" in html
+    assert not FamilyContact.objects.exists()
+    done = client.post(url, contact(staff, scene.enzo, summary="Appel au père", hold_confirmed="on"))
+    assert done.status_code == 302
+    row = AuditEvent.objects.get(action=AuditAction.FAMILY_CONTACT_RECORDED)
+    assert row.detail["hold"] == families.Hold.RESTRICTION
+    assert row.detail["hold_confirmed"] is True
+    # Lucas's family too, through Karim; Chloé's family asks nothing.
+    assert client.post(url, contact(staff, scene.lucas, scene.nadia)).status_code == 400
+    assert client.post(url, contact(staff, scene.chloe, scene.sophie)).status_code == 302
+    assert FamilyContact.objects.count() == 2
+
+
+def test_a_contact_naming_a_held_guardian_in_its_summary_asks_a_confirmation(people, scene):
+    with pytest.raises(InterventionRefused, match="Karim Lefèvre"):
+        inform(scene.case, people.coordinator, scene.chloe, summary="Vu M. Lefèvre au portail.", informed=False)
+    with pytest.raises(InterventionRefused, match="Enzo Lefèvre"):
+        inform(scene.case, people.coordinator, scene.chloe, summary="Le père d’Enzo a appelé.", informed=False)
+    assert not FamilyContact.objects.exists()
+
+
+# --- 3. Free text that names a held family --------------------------------------------------------
+
+
+def test_free_text_naming_a_held_guardian_or_family_is_found(scene):
+    def named(text):
+        return [mention.person for mention in families.held_mentions(scene.case, text)]
+
+    assert named("M. Karim Lefèvre, père d'Enzo") == [scene.karim, scene.enzo]
+    assert named("Recevoir le père d’Enzo pour l’informer des mesures") == [scene.enzo]
+    assert named("Appeler la mère de Lucas") == [scene.lucas]
+    assert named("Entretien avec madame LEFEVRE") == [scene.karim]
+    assert named("Lefèvre Karim a appelé") == [scene.karim]
+    # Enzo heard alone, Chloé's family, a teacher named Karim: nothing to say.
+    for text in ("Entretien individuel avec Enzo", "Appeler la mère de Chloé", "Karim, professeur de sport", ""):
+        assert named(text) == [], text
+
+
+def interview_data(case, member, person, role, **extra):
+    return {
+        "involvement": str(case.involvements.get(person=person, role=role).pk),
+        "method": "hearing",
+        "held_at": past(),
+        "conducted_by": str(member.public_id),
+        "summary": "Entretien.",
+        "submission_token": new_token(),
+        **extra,
+    }
+
+
+def test_an_interview_naming_the_held_father_as_present_asks_a_confirmation(client, login, people, scene):
+    staff = people.school_a_staff
+    login(client, staff)
+    data = interview_data(scene.case, staff, scene.enzo, "alleged_author", also_present="M. Karim Lefèvre, père d'Enzo")
+    refused = client.post(interview_url(scene.case), data)
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "Karim Lefèvre" in html and "Cochez la case" in html
+    assert not Interview.objects.exists()
+    data.update(hold_confirmed="on", submission_token=new_token())
+    assert client.post(interview_url(scene.case), data).status_code == 302
+    row = AuditEvent.objects.get(action=AuditAction.INTERVIEW_RECORDED)
+    assert row.detail["hold_confirmed"] is True
+    # Without a name of a held family, nothing is asked.
+    plain = interview_data(scene.case, staff, scene.chloe, "victim", also_present="La CPE")
+    assert client.post(interview_url(scene.case), plain).status_code == 302
