@@ -377,12 +377,11 @@ def explained(holds: dict[int, FamilyHold]) -> dict[int, FamilyHold]:
         people[row.child_id], people[row.guardian_id] = row.child, row.guardian
     found = dict(holds)
     for pk, hold in pending.items():
-        path = _shortest_path(neighbours, pk, hold.through)
-        if path is None or len(path) < 3:
+        source = hold.through
+        path = _shortest_path(neighbours, pk, source) if source is not None else None
+        if source is None or path is None or len(path) < 3:
             continue
-        found[pk] = FamilyHold(
-            hold.pupil, hold.kind, hold.through, people[path[1]], people[hold.through], (pk, path[1]) in mothers
-        )
+        found[pk] = FamilyHold(hold.pupil, hold.kind, source, people[path[1]], people[source], (pk, path[1]) in mothers)
     return found
 
 
