@@ -17,9 +17,22 @@ convocation addressed to it (``documents.content.convocation``); an interview wi
 « ne pas informer » is refused but to the judicial side (``interviews.refuse_if_family_held``); contacts
 stay possible, under a warning.
 ``Case.do_not_disclose_to_family`` mirrors "some family is under it" for banners and letters.
+
+A guardian shared by two families (Karim, Enzo's father, also recorded as « Autre » for Lucas, whose mother
+is Nadia; « ne pas informer » on Enzo's family only) holds Lucas's family too, Nadia included: no
+« famille informée » for it, no convocation to Nadia, no interview with the family. The rule is the
+magistrate's aim — the person the instruction protects the investigation from must not learn of it — and
+a household cannot be told in halves: Nadia, convoked or told about a situation where Lucas and Enzo are
+cited together, would tell the adult she lives or deals with, and a link recorded as guardian is such an
+adult, with or without parental authority. A mistaken block costs a delay the magistrate can end (lifting
+the instruction); a mistaken letter cannot be taken back. The refusals and warnings name the reason, the
+shared guardian (:attr:`FamilyHold.reason`, from :func:`explained`) — never a consigne on Lucas's family,
+which has none — and, when the instruction is on another case, only in neutral words: the guardian, never
+the other pupil nor the other case.
 Family-facing outputs draw their measures from :func:`family_facing_measures` (never a judicial one).
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,6 +52,7 @@ from halte.cases.enums import EventKind, PersonKind
 from halte.cases.enums import Role as InvolvementRole
 from halte.cases.guardians import households, pupils_of
 from halte.cases.models import Case, Guardianship, Involvement, Person
+from halte.directory.models import fold
 
 from .common import (
     InterventionRefused,
@@ -93,6 +107,51 @@ ELSEWHERE_INTERVIEW = gettext_lazy(
     "Consigne sur la famille de %(pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
     "Un entretien avec cette famille ne peut pas être enregistré."
 )
+
+# A family held through a guardian it shares with a held family: the refusal names that guardian, not a
+# consigne on this family (there is none). On another case, neutral words: neither the other pupil nor
+# the other case.
+VIA_REASONS = {
+    "restriction": gettext_lazy(
+        "Consigne « ne pas informer » sur la famille de %(source)s : elle concerne aussi %(guardian)s, "
+        "%(title)s de %(pupil)s"
+    ),
+    "elsewhere": gettext_lazy(
+        "Consigne concernant %(guardian)s, %(title)s de %(pupil)s : ne pas contacter cette famille sans "
+        "l’accord de la coordination"
+    ),
+    "child_interest": gettext_lazy(
+        "La coordination a décidé de ne pas informer les parents de %(source)s (intérêt de l’enfant) : cette "
+        "décision concerne aussi %(guardian)s, %(title)s de %(pupil)s"
+    ),
+}
+VIA_INFORMED = {
+    "restriction": gettext_lazy(
+        "Vous ne pouvez pas enregistrer que la famille de %(pupil)s a été informée tant que la consigne n’est "
+        "pas levée."
+    ),
+    "elsewhere": gettext_lazy("Vous ne pouvez pas enregistrer qu’elle a été informée."),
+    "child_interest": gettext_lazy(
+        "Vous ne pouvez pas enregistrer que la famille de %(pupil)s a été informée tant que cette décision "
+        "n’est pas levée."
+    ),
+}
+VIA_CONVOCATION = {
+    "restriction": gettext_lazy(
+        "Aucune convocation ne peut être adressée à la famille de %(pupil)s tant que la consigne n’est pas levée."
+    ),
+    "elsewhere": gettext_lazy("Aucune convocation ne peut lui être adressée."),
+    "child_interest": gettext_lazy(
+        "Aucune convocation ne peut être adressée à la famille de %(pupil)s tant que cette décision n’est pas levée."
+    ),
+}
+VIA_INTERVIEW = {
+    "restriction": gettext_lazy(
+        "Un entretien avec cette famille ne peut pas être enregistré tant que la consigne n’est pas levée (seuls "
+        "le magistrat et le délégué du procureur le peuvent)."
+    ),
+    "elsewhere": gettext_lazy("Un entretien avec cette famille ne peut pas être enregistré."),
+}
 
 FAMILY_ROLES = (InvolvementRole.VICTIM, InvolvementRole.ALLEGED_AUTHOR)
 
@@ -173,8 +232,27 @@ class Hold:
 
 @dataclass(frozen=True)
 class FamilyHold:
+    """The hold on ``pupil``'s family (or, for a guardian held on her own, on ``pupil`` that guardian).
+    ``through``: the id of the relative whose family carries the hold, when it is not the pupil's own —
+    then :func:`explained` names ``guardian``, the pupil's guardian who joins the two households, and
+    ``source``, that relative (never shown for an instruction on another case)."""
+
     pupil: Person
     kind: str
+    through: int | None = None
+    guardian: Person | None = None
+    source: Person | None = None
+    feminine: bool = False  # the guardian is the pupil's mother: « représentante légale »
+
+    @property
+    def reason(self) -> str:
+        """Why the family is held when it is through a shared guardian, in words the member may read;
+        empty when the hold is the family's own."""
+        if self.guardian is None:
+            return ""
+        title = _("représentante légale") if self.feminine else _("représentant légal")
+        names = {"pupil": self.pupil, "guardian": self.guardian, "source": self.source, "title": title}
+        return str(VIA_REASONS[self.kind]) % names
 
 
 def _restricted_pupils_elsewhere(case: Case):
@@ -190,6 +268,17 @@ def _restricted_pupils_elsewhere(case: Case):
     return Person.objects.filter(Q(pk__in=named) | Q(pk__in=whole)).values("pk")
 
 
+def _restricted_elsewhere(case: Case, reach: dict[int, set[int]]) -> set[int]:
+    """Among everyone of these households, the pupils under a standing instruction on another case (one
+    query)."""
+    everyone = {pk for found in reach.values() for pk in found}
+    return set(
+        Person.objects.filter(pk__in=everyone)
+        .filter(pk__in=_restricted_pupils_elsewhere(case))
+        .values_list("pk", flat=True)
+    )
+
+
 def held_elsewhere(case: Case, pupils, reach: dict[int, set[int]] | None = None) -> set[int]:
     """Among ``pupils``, those whose family is under « ne pas informer » on another case — the pupil
     themself, or a child of their household (``cases.guardians.households``: the same parents are
@@ -199,12 +288,7 @@ def held_elsewhere(case: Case, pupils, reach: dict[int, set[int]] | None = None)
     if not ids:
         return set()
     reach = reach if reach is not None else households(ids)
-    everyone = {pk for pupil in ids for pk in reach.get(pupil, {pupil})}
-    restricted = set(
-        Person.objects.filter(pk__in=everyone)
-        .filter(pk__in=_restricted_pupils_elsewhere(case))
-        .values_list("pk", flat=True)
-    )
+    restricted = _restricted_elsewhere(case, reach)
     return {pupil for pupil in ids if reach.get(pupil, {pupil}) & restricted}
 
 
@@ -229,7 +313,7 @@ def holds_on(case: Case, pupils) -> dict[int, FamilyHold]:
         return {}
     reach = households(ids)
     restrictions = active_restrictions(case)
-    elsewhere = held_elsewhere(case, pupils, reach)
+    restricted_elsewhere = _restricted_elsewhere(case, reach)
     relatives = {pk: reach.get(pk, {pk}) - {pk} for pk in ids}
     concerned = set(ids) | {pk for found in relatives.values() for pk in found}
     exceptions = set(
@@ -256,19 +340,71 @@ def holds_on(case: Case, pupils) -> dict[int, FamilyHold]:
             kinds.append(Hold.RESTRICTION)
         if pk in exceptions:
             kinds.append(Hold.CHILD_INTEREST)
+        if pk in restricted_elsewhere:
+            kinds.append(Hold.ELSEWHERE)
         return kinds
 
     found: dict[int, FamilyHold] = {}
     for pupil in pupils:
-        kinds = own(pupil.pk, True)
-        if pupil.pk in elsewhere:
-            kinds.append(Hold.ELSEWHERE)
-        for relative in relatives[pupil.pk]:
-            kinds.extend(own(relative, False))
-        kind = _strongest(kinds)
+        # (kind, the relative it comes through or None): the pupil's own first, so that a hold of the same
+        # strength is told as the family's own.
+        candidates = [(kind, None) for kind in own(pupil.pk, True)]
+        for relative in sorted(relatives[pupil.pk]):
+            candidates.extend((kind, relative) for kind in own(relative, False))
+        kind = _strongest(kind for kind, _through in candidates)
         if kind is not None:
-            found[pupil.pk] = FamilyHold(pupil, kind)
+            through = next(relative for candidate, relative in candidates if candidate == kind)
+            found[pupil.pk] = FamilyHold(pupil, kind, through)
     return found
+
+
+def explained(holds: dict[int, FamilyHold]) -> dict[int, FamilyHold]:
+    """The same holds, each held through a relative completed with the guardian of the pupil who joins
+    the two households (the first on the shortest path of guardian links) and that relative. Two queries
+    when some hold comes through a relative, none otherwise."""
+    pending = {pk: hold for pk, hold in holds.items() if hold.through is not None and hold.guardian is None}
+    if not pending:
+        return holds
+    members = {pk for found in households(pending).values() for pk in found}
+    neighbours: dict[int, set[int]] = {}
+    people: dict[int, Person] = {}
+    mothers: set[tuple[int, int]] = set()
+    for row in Guardianship.objects.filter(child__in=members).select_related("child", "guardian"):
+        if row.relationship == Guardianship.Relationship.MOTHER:
+            mothers.add((row.child_id, row.guardian_id))
+        neighbours.setdefault(row.child_id, set()).add(row.guardian_id)
+        neighbours.setdefault(row.guardian_id, set()).add(row.child_id)
+        people[row.child_id], people[row.guardian_id] = row.child, row.guardian
+    found = dict(holds)
+    for pk, hold in pending.items():
+        source = hold.through
+        path = _shortest_path(neighbours, pk, source) if source is not None else None
+        if source is None or path is None or len(path) < 3:
+            continue
+        found[pk] = FamilyHold(hold.pupil, hold.kind, source, people[path[1]], people[source], (pk, path[1]) in mothers)
+    return found
+
+
+def _shortest_path(neighbours: dict[int, set[int]], start: int, goal: int) -> list[int] | None:
+    """The shortest chain of guardian links from ``start`` to ``goal`` (ids, both ends included)."""
+    previous: dict[int, int | None] = {start: None}
+    queue = [start]
+    for node in queue:
+        if node == goal:
+            path = [node]
+            while previous[path[-1]] is not None:
+                path.append(previous[path[-1]])  # type: ignore[arg-type]
+            return path[::-1]
+        for other in sorted(neighbours.get(node, ())):
+            if other not in previous:
+                previous[other] = node
+                queue.append(other)
+    return None
+
+
+def family_hold(case: Case, pupil: Person) -> FamilyHold | None:
+    """The hold on this pupil's family on this case, explained (:func:`explained`), or None."""
+    return explained(holds_on(case, [pupil])).get(pupil.pk)
 
 
 def guardian_holds(case: Case, guardians) -> dict[int, FamilyHold]:
@@ -330,7 +466,7 @@ def holds_of_case(case: Case, family_list: list[FamilyOf] | None = None) -> Case
     of the case is that family's household: its hold is the family's. A fixed number of queries."""
     family_list = families_of(case) if family_list is None else family_list
     pupils = [family.pupil for family in family_list]
-    by_family = holds_on(case, pupils)
+    by_family = explained(holds_on(case, pupils))
     guardians = {
         row.person_id: row.person
         for row in Involvement.objects.filter(
@@ -377,15 +513,32 @@ CONVOCATION_REFUSALS = {
 # An interview with the family is refused under « ne pas informer », here or elsewhere; the cell's own
 # exception leaves it to the cell (it decided, it knows why).
 INTERVIEW_REFUSALS = {Hold.RESTRICTION: RESTRICTED_INTERVIEW, Hold.ELSEWHERE: ELSEWHERE_INTERVIEW}
+_VIA = {
+    id(INFORMED_REFUSALS): VIA_INFORMED,
+    id(CONVOCATION_REFUSALS): VIA_CONVOCATION,
+    id(INTERVIEW_REFUSALS): VIA_INTERVIEW,
+}
+
+
+def refusal(refusals: dict, hold: FamilyHold) -> str:
+    """The words of a refusal (``INFORMED_REFUSALS``, ``CONVOCATION_REFUSALS``, ``INTERVIEW_REFUSALS``) for
+    this hold: held through a shared guardian (:func:`explained`), the guardian and why; else the
+    family's own hold."""
+    if hold.guardian is not None:
+        return f"{hold.reason}. {_VIA[id(refusals)][hold.kind] % {'pupil': hold.pupil}}"
+    return str(refusals[hold.kind]) % {"pupil": hold.pupil}
 
 
 def convocation_refusal(case: Case, pupil: Person, recipient: Person | None = None) -> str | None:
-    """Why no convocation may be addressed to this pupil's family, or to this guardian of it, or None."""
-    kind = hold_for(case, pupil)
-    if kind:
-        return str(CONVOCATION_REFUSALS[kind]) % {"pupil": pupil}
-    hold = person_hold(case, recipient) if recipient is not None else None
-    return str(CONVOCATION_REFUSALS[hold.kind]) % {"pupil": hold.pupil} if hold else None
+    """Why no convocation may be addressed to this pupil's family, or to this guardian of it, or None.
+
+    A family held through a guardian it shares with a held family (Lucas's mother Nadia, while Lucas's
+    other guardian Karim is Enzo's father, under « ne pas informer ») is refused too, naming Karim: see
+    the module's docstring."""
+    hold = family_hold(case, pupil)
+    if hold is None and recipient is not None:
+        hold = person_hold(case, recipient)
+    return refusal(CONVOCATION_REFUSALS, hold) if hold else None
 
 
 def _family_or_refuse(case: Case, pupil: Person | None) -> FamilyOf:
@@ -393,6 +546,133 @@ def _family_or_refuse(case: Case, pupil: Person | None) -> FamilyOf:
     if family is None:
         raise InterventionRefused(_("Choisissez la famille : celle d’un élève victime ou auteur présumé du dossier."))
     return family
+
+
+# --- Free text that names a held family -------------------------------------------------------------
+
+# Words that, followed by « de » and a pupil's first name, speak of that pupil's family (« le père
+# d’Enzo », « la mère de Lucas »), and the civilities before a surname (« M. Lefèvre »).
+FAMILY_WORDS = frozenset(
+    [
+        "pere",
+        "mere",
+        "parent",
+        "parents",
+        "famille",
+        "papa",
+        "maman",
+        "tuteur",
+        "tutrice",
+        "representant",
+        "representante",
+        "representants",
+        "responsable",
+        "responsables",
+    ]
+)
+OF = frozenset(("de", "d", "du"))
+FAMILY = "famille"
+CIVILITIES = frozenset(("m", "mr", "monsieur", "mme", "madame", "mlle", "mademoiselle"))
+_NOT_A_LETTER = re.compile(r"[^\w]+")
+
+MENTIONS_WARNING = gettext_lazy(
+    "Le texte nomme %(names)s, d’une famille qui ne doit pas être contactée pour l’instant (consigne sur "
+    "cette famille). S’il rapporte un contact avec elle ou son information, n’enregistrez pas et voyez "
+    "d’abord la section « Familles » du dossier. Cochez la case de confirmation si ce n’est pas le cas."
+)
+HELD_CONTACT_WARNING = gettext_lazy(
+    "%(family)s : %(hold)s. Un contact avec cette famille ne doit rien lui apprendre de la situation. Cochez la "
+    "case de confirmation pour l’enregistrer : la confirmation est conservée dans le journal."
+)
+HOLD_WORDS = {
+    "restriction": gettext_lazy("consigne « ne pas informer »"),
+    "elsewhere": gettext_lazy("ne pas contacter cette famille sans l’accord de la coordination"),
+    "child_interest": gettext_lazy("parents non informés (intérêt de l’enfant), sur décision de la cellule"),
+}
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A held family named in a text: ``person`` is who the text names — a held guardian, or the pupil
+    whose family it speaks of — and ``hold`` the hold it falls under."""
+
+    person: Person
+    hold: FamilyHold
+
+    @property
+    def label(self) -> str:
+        if self.person.kind == PersonKind.PUPIL:
+            return _("la famille de %(pupil)s") % {"pupil": self.person}
+        return str(self.person)
+
+
+def _words(text: str) -> list[str]:
+    return [token for token in _NOT_A_LETTER.split(fold(text or "")) if token]
+
+
+def _at(tokens: list[str], index: int, wanted: list[str]) -> bool:
+    return bool(wanted) and tokens[index : index + len(wanted)] == wanted
+
+
+def held_mentions(case: Case, *texts: str) -> list[Mention]:
+    """The held families a free text of this case names (notes of who was present, a summary, a
+    decision): a guardian of a held family by first and last name (either order) or by civility and
+    last name (« M. Lefèvre »), the family of a held pupil by a family word (« le père d’Enzo », « la
+    famille Lefèvre »). Names are compared folded, as ``cases.people`` compares them. In the order the text
+    names them, once each; a fixed number of queries."""
+    text_tokens = [_words(text) for text in texts if text and text.strip()]
+    if not text_tokens:
+        return []
+    holds = holds_of_case(case)
+    if not holds.by_family and not holds.guardians:
+        return []
+    pupils = {hold.pupil.pk: hold for hold in holds.by_family.values()}
+    guardians: dict[int, tuple[Person, FamilyHold]] = {
+        hold.pupil.pk: (hold.pupil, hold) for hold in holds.guardians if hold.pupil.kind != PersonKind.PUPIL
+    }
+    for row in Guardianship.objects.filter(child__in=list(pupils)).select_related("guardian").order_by("id"):
+        current = guardians.get(row.guardian_id)
+        hold = pupils[row.child_id]
+        if current is None or STRENGTH.index(hold.kind) < STRENGTH.index(current[1].kind):
+            guardians[row.guardian_id] = (row.guardian, hold)
+    found: dict[int, tuple[tuple[int, int], Mention]] = {}
+
+    def seen(where: tuple[int, int], person: Person, hold: FamilyHold) -> None:
+        if person.pk not in found or where < found[person.pk][0]:
+            found[person.pk] = (where, Mention(person, hold))
+
+    for number, tokens in enumerate(text_tokens):
+        for index, token in enumerate(tokens):
+            for person, hold in guardians.values():
+                first, last = _words(person.first_name), _words(person.last_name)
+                if (
+                    _at(tokens, index, first + last)
+                    or _at(tokens, index, last + first)
+                    or (token in CIVILITIES and _at(tokens, index + 1, last))
+                ):
+                    seen((number, index), person, hold)
+            for hold in pupils.values():
+                first, last = _words(hold.pupil.first_name), _words(hold.pupil.last_name)
+                if token in FAMILY_WORDS and (
+                    (index + 1 < len(tokens) and tokens[index + 1] in OF and _at(tokens, index + 2, first))
+                    or (token == FAMILY and _at(tokens, index + 1, last))
+                ):
+                    seen((number, index), hold.pupil, hold)
+    return [mention for _where, mention in sorted(found.values(), key=lambda pair: pair[0])]
+
+
+def mentions_warning(mentions: list[Mention]) -> str:
+    """The warning asking to confirm a text that names held families (:func:`held_mentions`)."""
+    return str(MENTIONS_WARNING) % {"names": ", ".join(mention.label for mention in mentions)}
+
+
+def held_contact_warning(hold: FamilyHold) -> str:
+    """The warning asking to confirm a contact with a held family (or a held guardian)."""
+    if hold.pupil.kind == PersonKind.PUPIL:
+        family = _("Famille de %(pupil)s") % {"pupil": hold.pupil}
+    else:
+        family = str(hold.pupil)
+    return str(HELD_CONTACT_WARNING) % {"family": family, "hold": hold.reason or HOLD_WORDS[hold.kind]}
 
 
 # --- Contacts and parents' information -------------------------------------------------------------
@@ -409,9 +689,13 @@ def record_family_contact(
     summary: str,
     person: Person | None = None,
     informed_of_situation: bool = False,
+    hold_confirmed: bool = False,
 ) -> FamilyContact:
     """Record a contact with a pupil's family. Ticking « informed » records that these parents are
-    informed — refused while « ne pas informer » stands on that family."""
+    informed — refused while « ne pas informer » stands on that family. A contact with a held family (or
+    a held guardian), or whose summary names one (:func:`held_mentions`), stays possible — the family may
+    call — once ``hold_confirmed`` says it told them nothing; the journal keeps the hold and the
+    confirmation."""
     if not can_record_family_contact(actor, case):
         raise InterventionRefused(_("Vous ne pouvez pas enregistrer de contact avec les familles sur ce dossier."))
     family = _family_or_refuse(case, pupil)
@@ -435,12 +719,18 @@ def record_family_contact(
         # Checked under the locks of the case and of the households: an instruction, an exception or a
         # guardian link written meanwhile, on this case or another, is seen (they take the same locks).
         # The family's hold, then the person's own: a parent held through another child of hers.
-        held = hold_for(case, family.pupil) if informed_of_situation else None
+        held = family_hold(case, family.pupil) if informed_of_situation else None
         if held is not None:
-            raise InterventionRefused(str(INFORMED_REFUSALS[held]) % {"pupil": family.pupil})
+            raise InterventionRefused(refusal(INFORMED_REFUSALS, held))
         through = person_hold(case, person) if informed_of_situation and person is not None else None
         if through is not None:
-            raise InterventionRefused(str(INFORMED_REFUSALS[through.kind]) % {"pupil": through.pupil})
+            raise InterventionRefused(refusal(INFORMED_REFUSALS, through))
+        hold = family_hold(case, family.pupil) or (person_hold(case, person) if person is not None else None)
+        mentions = held_mentions(case, summary)
+        if hold is not None and not hold_confirmed:
+            raise InterventionRefused(held_contact_warning(hold))
+        if mentions and not hold_confirmed:
+            raise InterventionRefused(mentions_warning(mentions))
         contact = FamilyContact.objects.create(
             case=case,
             family=family.side,
@@ -466,10 +756,23 @@ def record_family_contact(
             pupil=str(family.pupil.public_id),
             channel=channel,
             informed=informed_of_situation,
+            **confirmed_detail(hold, mentions),
         )
         if informed_of_situation:
             _mark_informed(case=case, actor=actor, family=family, at=at)
     return contact
+
+
+def confirmed_detail(hold: FamilyHold | None, mentions: list[Mention]) -> dict:
+    """What the journal keeps of a write confirmed despite a hold: its kind, the people the text named."""
+    if hold is None and not mentions:
+        return {}
+    detail: dict = {"hold_confirmed": True}
+    if hold is not None:
+        detail["hold"] = hold.kind
+    if mentions:
+        detail["named"] = [str(mention.person.public_id) for mention in mentions]
+    return detail
 
 
 def _of_family(case: Case, pupil: Person, person: Person) -> bool:
@@ -712,6 +1015,7 @@ __all__ = [
     "family_facing_measures",
     "guardian_holds",
     "held_elsewhere",
+    "held_mentions",
     "hold_for",
     "holds_of_case",
     "holds_on",

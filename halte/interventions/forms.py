@@ -88,6 +88,24 @@ class TeamChoiceField(forms.ModelChoiceField):
         return f"{obj.user.get_full_name()} ({organisation})"
 
 
+HOLD_CONFIRMED_LABEL = _(
+    "Je confirme : ce que j’enregistre n’a rien appris de la situation à une famille sous consigne, et je "
+    "n’en ai pas parlé avec elle."
+)
+
+
+def _hold_confirmed_field():
+    """The confirmation a write asks when it reaches or names a held family (``families.held_mentions``,
+    a contact with a held family): offered only on a case with such a family."""
+    return forms.BooleanField(label=HOLD_CONFIRMED_LABEL, required=False)
+
+
+def _has_holds(case: Case) -> bool:
+    from .families import case_holds
+
+    return bool(case_holds(case))
+
+
 def _team_field(label):
     return TeamChoiceField(label=label, queryset=Membership.objects.none(), to_field_name="public_id")
 
@@ -245,6 +263,8 @@ class InterviewForm(SubmissionTokenMixin, HalteForm):
         ]
         self.fields["conducted_by"].queryset = team_for(case, actor)
         self.fields["conducted_by"].initial = actor.public_id
+        if _has_holds(case):
+            self.fields["hold_confirmed"] = _hold_confirmed_field()
 
     def clean(self):
         data = super().clean()
@@ -386,6 +406,8 @@ class FamilyContactForm(SubmissionTokenMixin, HalteForm):
         self.fields["person"].choices = [("", _("Non précisé")), *people_choices(case)]
         self.fields["made_by"].queryset = team_for(case, actor)
         self.fields["made_by"].initial = actor.public_id
+        if _has_holds(case):
+            self.fields["hold_confirmed"] = _hold_confirmed_field()
 
     def clean(self):
         data = super().clean()

@@ -13,7 +13,17 @@ from halte.cases.enums import PersonKind
 from halte.cases.models import Case, Guardianship, Involvement, Person
 
 from .common import InterventionRefused, audit, check_not_future, event, lock_families
-from .families import INTERVIEW_REFUSALS, families_of, guardian_holds, holds_on
+from .families import (
+    INTERVIEW_REFUSALS,
+    confirmed_detail,
+    explained,
+    families_of,
+    guardian_holds,
+    held_mentions,
+    holds_on,
+    mentions_warning,
+    refusal,
+)
 from .models import Interview
 
 # The methods of an ordinary interview; the two MPP methods belong to a series.
@@ -53,12 +63,12 @@ def refuse_if_family_held(case: Case, actor, involvement: Involvement, method: s
     except to the judicial side, who set the instruction and may decide to meet the family."""
     if can_set_family_restriction(actor, case):
         return
-    holds = list(holds_on(case, family_pupils(case, involvement, method)).values())
+    holds = list(explained(holds_on(case, family_pupils(case, involvement, method))).values())
     if involvement.role == Interview.Kind.GUARDIAN:  # the guardian herself, held through any child of hers
         holds.extend(guardian_holds(case, [involvement.person]).values())
     for hold in holds:
         if hold.kind in INTERVIEW_REFUSALS:
-            raise InterventionRefused(str(INTERVIEW_REFUSALS[hold.kind]) % {"pupil": hold.pupil})
+            raise InterventionRefused(refusal(INTERVIEW_REFUSALS, hold))
 
 
 def held_involvements(case: Case, involvements) -> set[int]:
@@ -105,8 +115,11 @@ def record_interview(
     also_present: str = "",
     words: str = "",
     summary: str = "",
+    hold_confirmed: bool = False,
 ) -> Interview:
-    """Record an interview with a person involved in the case; its kind follows the involvement."""
+    """Record an interview with a person involved in the case; its kind follows the involvement. A text
+    that names a held family (« M. Karim Lefèvre, père d’Enzo » among those present) asks
+    ``hold_confirmed`` first: the journal keeps it."""
     if not can_record_interview(actor, case):
         raise InterventionRefused(_("Vous ne pouvez pas enregistrer d’entretien sur ce dossier."))
     if involvement.case_id != case.pk:
@@ -126,6 +139,9 @@ def record_interview(
             people += [family.pupil for family in families_of(case)]
         lock_families(case, people)
         refuse_if_family_held(case, actor, involvement, method)
+        mentions = held_mentions(case, also_present, words, summary)
+        if mentions and not hold_confirmed:
+            raise InterventionRefused(mentions_warning(mentions))
         interview = Interview.objects.create(
             case=case,
             person=involvement.person,
@@ -145,5 +161,6 @@ def record_interview(
             interview=str(interview.public_id),
             kind=interview.kind,
             method=method,
+            **confirmed_detail(None, mentions),
         )
     return interview

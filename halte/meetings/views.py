@@ -436,6 +436,7 @@ def item_detail(request, public_id, item_id):
         )
         if posted:
             form_ok, formset_ok = form.is_valid(), formset.is_valid()
+            asks_confirmation = False
             if form_ok and formset_ok:
                 decisions = [
                     actions.DecisionData(
@@ -448,6 +449,15 @@ def item_detail(request, public_id, item_id):
                     for f in formset.forms
                     if f.has_changed()
                 ]
+                # A text naming a held family (« recevoir le père d’Enzo ») is said, and kept only once the
+                # writer confirms it plans no contact with that family (interventions.families).
+                mentions = families.held_mentions(
+                    item.case, form.cleaned_data["minutes"], *[decision.title for decision in decisions]
+                )
+                if mentions and not request.POST.get("hold_confirmed"):
+                    form.add_error(None, families.mentions_warning(mentions))
+                    asks_confirmation = True
+            if form_ok and formset_ok and not asks_confirmation:
                 try:
                     # One post, one set of decisions: a double click does not create the actions twice.
                     with submission.once(form.cleaned_data[submission.FIELD], user=request.user) as spent:

@@ -40,8 +40,10 @@ def inform(
     at: datetime | None = None,
     summary: str = "Appel.",
     informed: bool = True,
+    confirmed: bool = False,
 ) -> FamilyContact:
-    """A phone call with this pupil's family, by ``actor``, recording it as informed (unless told not)."""
+    """A phone call with this pupil's family, by ``actor``, recording it as informed (unless told not);
+    ``confirmed``: the confirmation a contact with a held family asks."""
     return families.record_family_contact(
         case=case,
         actor=actor,
@@ -52,4 +54,5 @@ def inform(
         made_by=actor,
         summary=summary,
         informed_of_situation=informed,
+        hold_confirmed=confirmed,
     )

@@ -279,8 +279,11 @@ def test_the_school_cannot_record_a_restricted_family_as_informed_by_form_or_for
     with pytest.raises(InterventionRefused, match="ne pas informer"):
         inform(world.case_a, people.coordinator, cast.victim)
     assert not ParentsInformation.objects.exists()
-    # A contact that does not inform stays possible (the family may call), under the warning.
-    assert client.post(contact_url(world.case_a), contact_payload(people, cast)).status_code == 302
+    # A contact that does not inform stays possible (the family may call), under the warning, once the
+    # member confirms it told the family nothing.
+    assert client.post(contact_url(world.case_a), contact_payload(people, cast)).status_code == 400
+    confirmed = contact_payload(people, cast, hold_confirmed="on")
+    assert client.post(contact_url(world.case_a), confirmed).status_code == 302
     assert FamilyContact.objects.get().informed_of_situation is False
     # Another family is not concerned by a family's instruction.
     other = contact_payload(people, cast, pupil=str(cast.author.public_id), informed_of_situation="on")
@@ -411,5 +414,5 @@ def test_a_parent_of_a_restricted_family_cannot_be_recorded_informed_under_anoth
     assert "n’est pas de la famille de" in response.content.decode()
     assert not FamilyContact.objects.exists()
     assert not ParentsInformation.objects.exists()
-    # Her own family's contact, not informing, stays possible.
-    assert client.post(contact_url(world.case_a), contact_payload(people, cast)).status_code == 302
+    # Her own family's contact, not informing, stays possible, confirmed.
+    assert client.post(contact_url(world.case_a), contact_payload(people, cast, hold_confirmed="on")).status_code == 302

@@ -107,7 +107,9 @@ def test_an_instruction_on_case_a_holds_the_family_on_case_b_in_neutral_words(
     assert refused.status_code == 400
     assert NEUTRAL in refused.content.decode()
     assert not ParentsInformation.objects.exists()
-    assert client.post(contact_url(on_b), contact(staff, cast.author, cast.author_guardian)).status_code == 302
+    assert client.post(contact_url(on_b), contact(staff, cast.author, cast.author_guardian)).status_code == 400
+    confirmed = {**contact(staff, cast.author, cast.author_guardian), "hold_confirmed": "on"}
+    assert client.post(contact_url(on_b), confirmed).status_code == 302
     # An interview with the family, or with the father, is refused; Hugo heard alone is not.
     for data in (
         interview(on_b, staff, cast.author, "victim", method="joint"),
@@ -267,8 +269,9 @@ def test_informed_through_a_held_guardian_of_another_pupil_is_refused_until_lift
         assert "ne pas informer" in refused.content.decode()
     assert not ParentsInformation.objects.exists()
     assert not FamilyContact.objects.exists()
-    # A contact that does not inform stays possible.
-    assert client.post(url, contact(staff, cast.second_author, cast.author_guardian)).status_code == 302
+    # A contact that does not inform stays possible, confirmed.
+    confirmed = {**contact(staff, cast.second_author, cast.author_guardian), "hold_confirmed": "on"}
+    assert client.post(url, confirmed).status_code == 302
     families.lift_restriction(case=world.case_a, actor=people.magistrate, restriction=shared_mother, reason="Fini.")
     assert client.post(url, contact(staff, cast.second_author, cast.author_guardian, informed=True)).status_code == 302
     assert ParentsInformation.objects.get().pupil == cast.second_author
@@ -400,8 +403,6 @@ def test_a_cycle_of_shared_guardians_ends_and_costs_the_same_queries_as_one_step
 
 # --- 6. Every page that shows the families shows the holds the refusals apply ----------------------
 
-HOUSEHOLD_RESTRICTION = "liée par ses représentants légaux à une famille sous la consigne « ne pas informer »"
-
 
 def family_block(html, pupil):
     """The part of the case page's families block about this pupil's family."""
@@ -429,14 +430,19 @@ def test_a_family_held_through_a_brother_on_the_same_case_is_flagged_on_every_pa
     assert families.hold_for(world.case_a, cast.second_author) == families.Hold.RESTRICTION  # what refuses
     login(client, people.school_a_staff)
     page = client.get(case_url(world.case_a)).content.decode()
-    assert HOUSEHOLD_RESTRICTION in family_block(page, cast.second_author)
+    # The reason is the father they share, named — not a consigne on Noah's family, which has none.
+    through = (
+        f"Consigne « ne pas informer » sur la famille de {cast.author} : elle concerne aussi "
+        f"{cast.author_guardian}, représentant légal de {cast.second_author}"
+    )
+    assert through in family_block(page, cast.second_author)
     assert OWN_WARNING in family_block(page, cast.author)
     assert OWN_WARNING not in family_block(page, cast.victim)
     assert REASON not in page
     convocation = reverse("documents:generate", args=[world.case_a.public_id, "convocation"])
     for url in (contact_url(world.case_a), interview_url(world.case_a), convocation):
         html = client.get(url).content.decode()
-        assert f"Famille de {cast.second_author} : {HOUSEHOLD_RESTRICTION}" in html, url
+        assert f"Famille de {cast.second_author} : {through}" in html, url
         assert f"Famille de {cast.victim} :" not in html, url
 
 
@@ -446,7 +452,7 @@ def test_a_family_held_through_a_brother_s_exception_is_flagged(client, login, p
     login(client, people.school_a_staff)
     page = client.get(case_url(world.case_a)).content.decode()
     block = family_block(page, cast.second_author)
-    assert "lié à cette famille par ses représentants légaux" in block
+    assert f"cette décision concerne aussi {cast.author_guardian}, représentant légal de {cast.second_author}" in block
     assert CHILD_INTEREST in block
     assert CHILD_INTEREST not in family_block(page, cast.victim)
 

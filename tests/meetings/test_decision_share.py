@@ -148,3 +148,28 @@ def test_the_decision_form_warns_of_a_family_under_instruction(client, login, pe
     html = client.get(url_of(cell.item_a)).content.decode()
     assert caution in html
     assert "Audition prévue" not in html
+
+
+def test_a_decision_naming_a_held_family_asks_a_confirmation(client, login, people, cell):
+    """« Recevoir le père d’Enzo pour l’informer des mesures » while Enzo's family is under « ne pas
+    informer »: the form names that family and saves nothing until the writer confirms."""
+    from halte.cases.models import Involvement, Person
+    from halte.interventions import families
+
+    enzo = Person.objects.create(kind="pupil", first_name="Enzo", last_name="Lefèvre")
+    Involvement.objects.create(case=cell.case_a, person=enzo, role="alleged_author")
+    families.set_restriction(case=cell.case_a, actor=people.magistrate, pupil=enzo, reason="Audition prévue jeudi.")
+    login(client, people.coordinator)
+    held = {
+        **decision(people.school_a_staff.organisation),
+        "title": "Recevoir le père d’Enzo pour l’informer des mesures",
+    }
+    response = client.post(url_of(cell.item_a), post_data(decisions=[held]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "la famille de Enzo Lefèvre" in html and "Cochez la case" in html
+    assert "Audition prévue" not in html
+    nothing_saved(cell)
+    confirmed = {**post_data(decisions=[held]), "hold_confirmed": "on"}
+    assert client.post(url_of(cell.item_a), confirmed).status_code == 302
+    assert Action.objects.filter(case=cell.case_a).count() == 1
