@@ -5,7 +5,6 @@ form, call one action, redirect. Every display of a case page is journaled with 
 shown.
 """
 
-import heapq
 import uuid
 from urllib.parse import urlencode
 
@@ -32,11 +31,12 @@ from halte.accounts.models import Membership
 from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
-from halte.core import references, submission
+from halte.core import paging, references, submission
 from halte.core.paging import BoundedPaginator
 from halte.reports import actions as report_actions
 
 from . import actions, clocks, page, panels, people, severity, workflow
+from . import deadlines as clock_deadlines
 from .enums import OPEN_STATES, ActionStatus, Compartment, State, TriageOutcome
 from .forms import (
     AssignForm,
@@ -267,58 +267,27 @@ def case_list(request):
 
 # « Mes échéances » shows the soonest clocks of all the member's open cases, this many at most.
 DEADLINES_SHOWN = 200
-DEADLINES_CHUNK = 500
 
 
 @policy.requires(Capability.READ_CASES)
 def deadlines(request):
-    """« Mes échéances »: clocks of my cases and actions my organisation owes, soonest first. Every open
-    case of mine is read (in chunks, one set of queries per chunk), so that the soonest are never missed
-    behind an arbitrary first few hundred."""
+    """« Mes échéances »: clocks of my cases and actions my organisation owes, soonest first. The
+    database computes every pending clock's due instant and returns the soonest
+    (:mod:`halte.cases.deadlines`): the soonest are never missed, whatever the number of my cases, and
+    the others are counted up to a bound."""
     membership = request.membership
-    mine = (
-        access.visible_cases(membership)
-        .filter(state__in=OPEN_STATES)
-        .filter(
-            Q(lead=membership)
-            | Exists(Case.co_workers.through.objects.filter(case_id=OuterRef("pk"), membership_id=membership.pk))
-        )
-        .select_related("school")
-        .prefetch_related(*_clock_prefetch())
-        .order_by("pk")
-    )
     now = timezone.now()
-    pending = (
-        {"case": case, "clock": clock}
-        for case in mine.iterator(chunk_size=DEADLINES_CHUNK)
-        for clock in clocks.clocks_for(case, now, readable=access.compartments(membership, case))
-        if clock.done_at is None
-    )
-    counted = _Counted(pending)
-    due = heapq.nsmallest(DEADLINES_SHOWN, counted, key=lambda row: (row["clock"].due_at, row["case"].pk))
-    for row in due:
+    found = clock_deadlines.pending_clocks(membership, shown=DEADLINES_SHOWN, bound=paging.DEFAULT_LIMIT)
+    for row in found.rows:
         row["state"] = row["clock"].state(now)
     owed = (
         access.owed_actions(membership)
         .filter(status=ActionStatus.OPEN, case__in=access.visible_cases(membership))
         .select_related("case")
-        .order_by("due_at")[:200]
+        .order_by("due_at", "id")[:200]
     )
-    context = {"due": due, "further": counted.seen - len(due), "owed": owed, "now": now}
+    context = {"due": found.rows, "further": found.further, "more": found.more, "owed": owed, "now": now}
     return render(request, "cases/deadlines.html", context)
-
-
-class _Counted:
-    """An iterable that counts what it hands on."""
-
-    def __init__(self, items):
-        self.items = items
-        self.seen = 0
-
-    def __iter__(self):
-        for item in self.items:
-            self.seen += 1
-            yield item
 
 
 # --- The case page -------------------------------------------------------------------------------

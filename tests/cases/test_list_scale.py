@@ -128,6 +128,21 @@ def test_my_deadlines_show_the_soonest_whatever_the_number_of_my_cases(client, l
     assert "9 autres échéances, plus lointaines" in page
 
 
+def test_my_deadlines_count_stops_at_the_bound(client, login, people, monkeypatch):
+    """Beyond the rows shown, the other pending clocks are counted up to the bound, then « plus de »."""
+    from halte.cases import views
+
+    monkeypatch.setattr(views, "DEADLINES_SHOWN", 3)
+    monkeypatch.setattr(paging, "DEFAULT_LIMIT", 10)
+    login(client, people.coordinator)
+    add_cases(1, people=people)  # a P1 case: 3 milestones, 2 actions and a follow-up pending
+    page = client.get(reverse("cases:deadlines")).content.decode()
+    assert "Et 3 autres échéances, plus lointaines" in page
+    add_cases(8, people=people, start=100)
+    page = client.get(reverse("cases:deadlines")).content.decode()
+    assert "Et plus de 7 autres échéances, plus lointaines" in page
+
+
 # --- PostgreSQL: the plans ------------------------------------------------------------------------
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans: PostgreSQL")
