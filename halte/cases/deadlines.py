@@ -281,7 +281,9 @@ def pending_clocks(membership, *, shown: int, bound: int) -> Deadlines:
     are pending in all, counted up to `bound`. Two queries."""
     parts = _parts(membership)
     rows = list(_union(parts, shown, ordered=True).order_by(*ORDER)[:shown])
-    counted = _union(parts, bound + 1, ordered=False)[: bound + 1].count()
+    # Counted on the case column alone: the due instants, references and titles are not computed.
+    counting = [(query.values("k_case"), order) for query, order in parts]
+    counted = _union(counting, bound + 1, ordered=False)[: bound + 1].count()
     cases: dict[int, CaseRef] = {}
     result = []
     for row in rows:
