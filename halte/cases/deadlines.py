@@ -48,6 +48,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Concat, Greatest, TruncDate
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from halte.access import cases as access
@@ -262,6 +263,7 @@ class CaseRef:
     reference: str
     public_id: uuid.UUID
     priority: str
+    url: str  # the case page, reversed once per case rather than once per row
 
 
 @dataclass
@@ -289,6 +291,9 @@ def pending_clocks(membership, *, shown: int, bound: int) -> Deadlines:
     for row in rows:
         case = cases.get(row["k_case"])
         if case is None:
-            case = cases[row["k_case"]] = CaseRef(row["k_case"], row["k_reference"], row["k_public"], row["k_priority"])
+            url = reverse("cases:detail", args=[row["k_public"]])
+            case = cases[row["k_case"]] = CaseRef(
+                row["k_case"], row["k_reference"], row["k_public"], row["k_priority"], url
+            )
         result.append({"case": case, "clock": _clock(row)})
     return Deadlines(rows=result, counted=min(counted, bound), more=counted > bound)

@@ -280,13 +280,18 @@ def deadlines(request):
     found = clock_deadlines.pending_clocks(membership, shown=DEADLINES_SHOWN, bound=paging.DEFAULT_LIMIT)
     for row in found.rows:
         row["state"] = row["clock"].state(now)
-    owed = (
+    owed = list(
         access.owed_actions(membership)
         .filter(status=ActionStatus.OPEN, case__in=access.visible_cases(membership))
         .select_related("case")
         .order_by("due_at", "id")[:200]
     )
-    context = {"due": found.rows, "further": found.further, "more": found.more, "owed": owed, "now": now}
+    urls: dict[int, str] = {}
+    for action in owed:  # each case's link reversed once
+        if action.case_id not in urls:
+            urls[action.case_id] = reverse("cases:detail", args=[action.case.public_id])
+    owed_rows = [{"action": action, "case_url": urls[action.case_id]} for action in owed]
+    context = {"due": found.rows, "further": found.further, "more": found.more, "owed": owed_rows, "now": now}
     return render(request, "cases/deadlines.html", context)
 
 

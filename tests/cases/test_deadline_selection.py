@@ -151,6 +151,7 @@ def test_the_sql_selection_gives_the_former_rows_in_order_with_their_states(peop
             found = deadlines.pending_clocks(membership, shown=shown, bound=1000)
             assert found.counted == total and not found.more, name
             assert found.further == total - len(expected), name
+            assert all(row["case"].url == f"/dossiers/{row['case'].public_id}/" for row in found.rows)
             instant = walk_from
             while instant < walk_from + timedelta(days=5):
                 assert described(found.rows, instant) == described(expected, instant), (name, shown, instant)
