@@ -435,6 +435,30 @@ def owed_actions(membership) -> QuerySet[Action]:
     return mine.exclude(_conflicted(membership, OuterRef("case_id")))
 
 
+def readable_actions(membership) -> Q:
+    """``action.compartment in compartments(membership, action.case)`` as a filter on the actions of
+    cases the membership sees (one query for its organisation's active shares): the clocks of actions
+    that « Mes échéances » shows, computed by the database instead of case by case."""
+    if not can_read_case_content(membership):
+        return Q(pk__in=[])
+    refused = NEVER_SHARED.get(membership.organisation.kind, frozenset())
+    by_role = ROLE_COMPARTMENTS.get(membership.role, frozenset())
+    shared = _shared_case_ids(membership)
+    school = membership.school
+    readable = Q(pk__in=[])
+    for compartment in Compartment.values:
+        if compartment in refused or (membership.role == Role.SCHOOL_STAFF and compartment != CORE):
+            continue  # schools read the core only
+        granted = Q(case_id__in=shared.get(compartment, []))
+        if compartment in by_role and membership.role != Role.SCHOOL_STAFF:
+            granted = Q()
+        elif compartment in by_role and school is not None:
+            other_school = Case.other_schools.through.objects.filter(case_id=OuterRef("case_id"), school=school)
+            granted |= Q(case__school=school) | Q(Exists(other_school))
+        readable |= Q(compartment=compartment) & granted
+    return readable
+
+
 def can_open_action(membership, action: Action) -> bool:
     """The action's own page (``/actions/<id>/``): whoever may read the action (``can_see_action``) —
     the members of its owner organisation, with or without access to the case, and those who read

@@ -106,6 +106,20 @@ class Case(CaseWorkflowMixin, models.Model):
                 name="case_open_school_list_idx",
                 condition=Q(state__in=enums.OPEN_STATES, merged_into__isnull=True),
             ),
+            # « Mes échéances »: open cases whose milestone is still awaited (few: a fresh case's), by
+            # priority and opening, the two columns their due time is computed from (``deadlines``).
+            *(
+                models.Index(
+                    fields=["priority", "opened_at"],
+                    name=f"case_pending_{short}_idx",
+                    condition=Q(state__in=enums.OPEN_STATES, **{f"{field}__isnull": True}),
+                )
+                for short, field in (
+                    ("charge", "taken_in_charge_at"),
+                    ("measure", "first_measure_at"),
+                    ("meeting", "cell_meeting_at"),
+                )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -437,6 +451,12 @@ class Action(models.Model):
                 name="action_open_owed_idx",
                 condition=Q(status=enums.ActionStatus.OPEN),
             ),
+            # « Mes échéances »: open actions with a due time, soonest first (``deadlines``).
+            models.Index(
+                fields=["due_at", "id"],
+                name="action_open_due_idx",
+                condition=Q(status=enums.ActionStatus.OPEN, due_at__isnull=False),
+            ),
             # Late core actions of a case (the « En retard » filter, the periodic pass).
             models.Index(
                 fields=["case", "due_at"],
@@ -506,6 +526,10 @@ class FollowUp(models.Model):
             models.Index(fields=["done_at", "due_on"], name="follow_up_due_idx"),
             models.Index(fields=["day", "done_at"], name="follow_up_day_done_idx"),
             models.Index(fields=["case", "due_on"], name="follow_up_pending_idx", condition=Q(done_at__isnull=True)),
+            # « Mes échéances »: pending follow-ups, soonest first (``deadlines``).
+            models.Index(
+                fields=["due_on", "case"], name="follow_up_pending_due_idx", condition=Q(done_at__isnull=True)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,14 +5,13 @@ form, call one action, redirect. Every display of a case page is journaled with 
 shown.
 """
 
-import heapq
 import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, Max, OuterRef, Q, prefetch_related_objects
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,12 +31,13 @@ from halte.accounts.models import Membership
 from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.audit.models import AuditEvent
-from halte.core import references, submission
+from halte.core import paging, references, submission
 from halte.core.paging import BoundedPaginator
 from halte.forms import form_status
 from halte.reports import actions as report_actions
 
 from . import actions, clocks, page, panels, people, severity, workflow
+from . import deadlines as clock_deadlines
 from .enums import OPEN_STATES, ActionStatus, Compartment, State, TriageOutcome
 from .forms import (
     AssignForm,
@@ -269,58 +269,32 @@ def case_list(request):
 
 # « Mes échéances » shows the soonest clocks of all the member's open cases, this many at most.
 DEADLINES_SHOWN = 200
-DEADLINES_CHUNK = 500
 
 
 @policy.requires(Capability.READ_CASES)
 def deadlines(request):
-    """« Mes échéances »: clocks of my cases and actions my organisation owes, soonest first. Every open
-    case of mine is read (in chunks, one set of queries per chunk), so that the soonest are never missed
-    behind an arbitrary first few hundred."""
+    """« Mes échéances »: clocks of my cases and actions my organisation owes, soonest first. The
+    database computes every pending clock's due instant and returns the soonest
+    (:mod:`halte.cases.deadlines`): the soonest are never missed, whatever the number of my cases, and
+    the others are counted up to a bound."""
     membership = request.membership
-    mine = (
-        access.visible_cases(membership)
-        .filter(state__in=OPEN_STATES)
-        .filter(
-            Q(lead=membership)
-            | Exists(Case.co_workers.through.objects.filter(case_id=OuterRef("pk"), membership_id=membership.pk))
-        )
-        .select_related("school")
-        .prefetch_related(*_clock_prefetch())
-        .order_by("pk")
-    )
     now = timezone.now()
-    pending = (
-        {"case": case, "clock": clock}
-        for case in mine.iterator(chunk_size=DEADLINES_CHUNK)
-        for clock in clocks.clocks_for(case, now, readable=access.compartments(membership, case))
-        if clock.done_at is None
-    )
-    counted = _Counted(pending)
-    due = heapq.nsmallest(DEADLINES_SHOWN, counted, key=lambda row: (row["clock"].due_at, row["case"].pk))
-    for row in due:
+    found = clock_deadlines.pending_clocks(membership, shown=DEADLINES_SHOWN, bound=paging.DEFAULT_LIMIT)
+    for row in found.rows:
         row["state"] = row["clock"].state(now)
-    owed = (
+    owed = list(
         access.owed_actions(membership)
         .filter(status=ActionStatus.OPEN, case__in=access.visible_cases(membership))
         .select_related("case")
-        .order_by("due_at")[:200]
+        .order_by("due_at", "id")[:200]
     )
-    context = {"due": due, "further": counted.seen - len(due), "owed": owed, "now": now}
+    urls: dict[int, str] = {}
+    for action in owed:  # each case's link reversed once
+        if action.case_id not in urls:
+            urls[action.case_id] = reverse("cases:detail", args=[action.case.public_id])
+    owed_rows = [{"action": action, "case_url": urls[action.case_id]} for action in owed]
+    context = {"due": found.rows, "further": found.further, "more": found.more, "owed": owed_rows, "now": now}
     return render(request, "cases/deadlines.html", context)
-
-
-class _Counted:
-    """An iterable that counts what it hands on."""
-
-    def __init__(self, items):
-        self.items = items
-        self.seen = 0
-
-    def __iter__(self):
-        for item in self.items:
-            self.seen += 1
-            yield item
 
 
 # --- The case page -------------------------------------------------------------------------------
@@ -329,20 +303,28 @@ class _Counted:
 TIMELINE_PAGE = 50
 
 
+def _history_page(request) -> int:
+    """The page of history asked for (``?historique=2``): 1 for anything that is not a page number."""
+    try:
+        return min(max(int(request.GET.get("historique", "1")), 1), 100_000)
+    except ValueError:
+        return 1
+
+
 def _timeline_page(events, request) -> dict:
     """A page of the case's history, the most recent first (``?historique=2`` for the lines before):
-    one query of at most ``TIMELINE_PAGE + 1`` rows, and no count, whatever the case's history. The
-    page's lines are shown in the order they happened."""
-    try:
-        number = min(max(int(request.GET.get("historique", "1")), 1), 100_000)
-    except ValueError:
-        number = 1
+    one query of at most two pages of rows, and no count, whatever the case's history. The page's lines
+    are shown in the order they happened; the rows read beyond them say how many lines the link to the
+    older page leads to (« Voir les 12 lignes plus anciennes »)."""
+    number = _history_page(request)
     start = (number - 1) * TIMELINE_PAGE
-    rows = list(events.order_by("-at", "-id")[start : start + TIMELINE_PAGE + 1])
+    rows = list(events.order_by("-at", "-id")[start : start + 2 * TIMELINE_PAGE])
+    older = len(rows) - TIMELINE_PAGE
     return {
         "events": rows[:TIMELINE_PAGE][::-1],
         "number": number,
-        "older": number + 1 if len(rows) > TIMELINE_PAGE else None,
+        "older": number + 1 if older > 0 else None,
+        "older_count": max(older, 0),
         "newer": number - 1 if number > 1 else None,
     }
 
@@ -368,10 +350,12 @@ def _page_context(request, case: Case, shown: frozenset[str]) -> dict:
         ),
     }
     if Compartment.CORE in shown:
-        prefetch_related_objects([case], *clocks.prefetch())
+        # The clocks' rows, with what the action rows show of them: one query each.
+        shown_actions = Action.objects.select_related("owner_organisation", "owner__user", "done_by__user")
+        prefetch_related_objects([case], "follow_ups", Prefetch("actions", queryset=shown_actions))
         case_clocks = clocks.clocks_for(case, now, readable=shown)
         follow_ups = list(case.follow_ups.all())
-        involvements = list(case.involvements.select_related("person", "person__school"))
+        involvements = list(case.involvements.select_related("person", "person__school").order_by("added_at", "id"))
         clock_rows = _clock_rows(case, case_clocks, now)
         action_rows = _action_rows(membership, case, shown, now)
         can_record = access.can_record_follow_up(membership, case) and case.state in OPEN_STATES
@@ -379,7 +363,7 @@ def _page_context(request, case: Case, shown: frozenset[str]) -> dict:
             clocks=clock_rows,
             rag=clocks.worst_state(case_clocks, now),
             involvements=involvements,
-            people_rows=_people_rows(membership, case),
+            people_rows=_people_rows(membership, case, involvements),
             reports=case.reports.prefetch_related("pupils"),
             assessments=case.assessments.select_related("assessed_by__user"),
             actions_list=action_rows,
@@ -408,7 +392,7 @@ def _page_context(request, case: Case, shown: frozenset[str]) -> dict:
         if can_record:
             context["can_add_follow_up"] = True
     if context["can_share"]:
-        shares = case.shares.select_related("organisation", "created_by__user")
+        shares = case.shares.all()  # prefetched with their organisation (_page_case)
         context["shares"] = [share for share in shares if access.can_manage_share(membership, share)]
     if context["can_health"]:
         context["notes_health"] = case.notes.filter(compartment=Compartment.HEALTH).select_related("author__user")
@@ -439,12 +423,24 @@ def _next_meeting(case: Case, now):
     )
 
 
+def _page_case(request, public_id) -> Case:
+    """The case of the case page and its print view, with what every section reads of it: its school,
+    its lead, and its shares (what ``access.compartments`` reads, and the shares section)."""
+    queryset = access.visible_cases(request.membership).select_related("school", "lead__user")
+    case = get_object_or_404(queryset, public_id=public_id)
+    shares = Share.objects.select_related("organisation", "created_by__user")
+    prefetch_related_objects([case], Prefetch("shares", queryset=shares), "other_schools")
+    return case
+
+
 @policy.requires(Capability.READ_CASES)
 def detail(request, public_id):
-    case = _case_for(request, public_id)
-    prefetch_related_objects([case], *access.COMPARTMENT_PREFETCH)
+    case = _page_case(request, public_id)
     shown = access.compartments(request.membership, case)
-    record_request(AuditAction.CASE_READ, request, target=case, detail={"compartments": sorted(shown)})
+    detail: dict = {"compartments": sorted(shown)}
+    if _history_page(request) > 1:
+        detail["history_page"] = _history_page(request)  # older lines of the history were read
+    record_request(AuditAction.CASE_READ, request, target=case, detail=detail)
     if not shown:
         # Shared with the organisation but nothing readable (e.g. expired compartment): say so, show nothing.
         return render(request, "cases/detail_empty.html", {"case": case})
@@ -455,8 +451,7 @@ def detail(request, public_id):
 def print_view(request, public_id):
     """The case as the member reads it, to print: the same compartments as the case page, no form,
     journaled as a read of the case."""
-    case = _case_for(request, public_id)
-    prefetch_related_objects([case], *access.COMPARTMENT_PREFETCH)
+    case = _page_case(request, public_id)
     shown = access.compartments(request.membership, case)
     record_request(AuditAction.CASE_READ, request, target=case, detail={"page": "print", "compartments": sorted(shown)})
     if not shown:
@@ -471,9 +466,7 @@ def _action_rows(membership, case: Case, shown, now) -> list[dict]:
     """The actions of the case the member reads (judicial ones for judicial readers only), each with
     its badge and whether the member may complete or cancel it."""
     rows = []
-    actions_list = list(
-        case.actions.filter(compartment__in=shown).select_related("owner_organisation", "owner__user", "done_by__user")
-    )
+    actions_list = [action for action in case.actions.all() if action.compartment in shown]  # prefetched
     completable = access.completable_actions(membership, case, actions_list)
     for action in actions_list:
         action.case = case  # the case already fetched, its shares prefetched: no query per row
@@ -584,14 +577,15 @@ def _is_uuid(value: str) -> bool:
 # --- Forms acting on a case -----------------------------------------------------------------------
 
 
-def _people_rows(membership, case):
+def _people_rows(membership, case, involvements=None):
     """The case's people, each with what makes them reachable: an adult's contact details, a pupil's
-    guardians (one query for all of them)."""
+    guardians (one query for all of them). ``involvements``: those the case page already read."""
     from halte.access.interventions import can_add_guardian
 
     from .guardians import guardians_by_pupil
 
-    involvements = list(case.involvements.select_related("person", "person__school").order_by("added_at", "id"))
+    if involvements is None:
+        involvements = list(case.involvements.select_related("person", "person__school").order_by("added_at", "id"))
     pupils = [row.person for row in involvements if row.person.kind == "pupil"]
     links = guardians_by_pupil(pupils)
     may_edit = can_add_guardian(membership, case)

@@ -10,7 +10,7 @@ organisation reach it even when they do not see its case.
 from datetime import timedelta
 
 from django.contrib import messages
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -85,15 +85,15 @@ def my_actions(request):
     now = timezone.now()
     form = MyActionsFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else ""
-    visible = access.visible_cases(membership).filter(pk=OuterRef("case_id"))
-    rows = (
-        _owed_rows(membership, status, now)
-        .select_related("case", "owner__user", "done_by__user")
-        .annotate(case_visible=Exists(visible))
-    )
+    rows = _owed_rows(membership, status, now).select_related("case", "owner__user", "done_by__user")
     page = BoundedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Which of the page's cases the member may open: asked for these cases only (as an annotation,
+    # PostgreSQL read every visible case into a hash table to answer it).
+    case_ids = {action.case_id for action in page}
+    visible = set(access.visible_cases(membership).filter(pk__in=case_ids).values_list("pk", flat=True))
     items = []
     for action in page:
+        action.case_visible = action.case_id in visible
         items.append({"action": action, "badge": _badge(action, now)})
     record_request(
         AuditAction.CASE_READ,

@@ -343,13 +343,13 @@ def test_nos_actions_query_count_is_constant(client, login, people, django_asser
         an_action(other, people.police.organisation, title=JUDICIAL_TITLE, compartment=Compartment.JUDICIAL)
     login(client, people.police)
     # Session, user, OTP device, membership, session save, the police's active shares (judicial actions),
-    # count, one page of actions (case, owner, visibility), audit row…
+    # count, one page of actions (case, owner), which of the page's cases it sees, audit row…
     with django_assert_num_queries(MY_ACTIONS_QUERIES):
         response = client.get(reverse("cases:my_actions"))
     assert len(response.context["items"]) == count  # the judicial ones are not shown: no share
 
 
-MY_ACTIONS_QUERIES = 12  # with the count of unread notifications in the header
+MY_ACTIONS_QUERIES = 13  # with the count of unread notifications in the header
 
 
 def test_the_navigation_line_target_exists():

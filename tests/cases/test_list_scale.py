@@ -128,6 +128,21 @@ def test_my_deadlines_show_the_soonest_whatever_the_number_of_my_cases(client, l
     assert "9 autres échéances, plus lointaines" in page
 
 
+def test_my_deadlines_count_stops_at_the_bound(client, login, people, monkeypatch):
+    """Beyond the rows shown, the other pending clocks are counted up to the bound, then « plus de »."""
+    from halte.cases import views
+
+    monkeypatch.setattr(views, "DEADLINES_SHOWN", 3)
+    monkeypatch.setattr(paging, "DEFAULT_LIMIT", 10)
+    login(client, people.coordinator)
+    add_cases(1, people=people)  # a P1 case: 3 milestones, 2 actions and a follow-up pending
+    page = client.get(reverse("cases:deadlines")).content.decode()
+    assert "Et 3 autres échéances, plus lointaines" in page
+    add_cases(8, people=people, start=100)
+    page = client.get(reverse("cases:deadlines")).content.decode()
+    assert "Et plus de 7 autres échéances, plus lointaines" in page
+
+
 # --- PostgreSQL: the plans ------------------------------------------------------------------------
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans: PostgreSQL")
@@ -181,3 +196,48 @@ def test_the_list_queries_are_read_from_their_indexes(many_cases):
     owed = access.owed_actions(many_cases.coordinator).filter(status="open").order_by("due_at", "id")[:25]
     found = plan(owed)
     assert "action_open_owed_idx" in found, found
+
+
+@on_postgresql
+def test_the_first_pages_of_my_actions_and_deadlines_are_read_from_their_indexes(many_cases, client, login):
+    """The queries the pages run, read from their indexes: no open action, follow-up or pending
+    milestone is found by reading a whole table."""
+    from halte.cases import deadlines
+
+    # As in a cell: follow-ups of closed cases done, most milestones recorded, the coordinator leading a
+    # part of the open cases only.
+    now = timezone.now()
+    FollowUp.objects.filter(case__state="closed").update(done_at=now)
+    Case.objects.filter(reference__gte="HS-2026-200100").update(
+        taken_in_charge_at=now, first_measure_at=now, cell_meeting_at=now, lead=many_cases.education_referent
+    )
+    with connection.cursor() as cursor:
+        for model in (Case, Action, FollowUp):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+    login(client, many_cases.coordinator)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("cases:my_actions")).status_code == 200
+        assert client.get(reverse("cases:deadlines")).status_code == 200
+    plans = {}
+    for query in captured.captured_queries:
+        sql = query["sql"]
+        if "cases_action" in sql or "cases_followup" in sql:
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN {sql}")
+                plans[sql] = "\n".join(row[0] for row in cursor.fetchall())
+    everything = "\n".join(plans.values())
+    for table in ("cases_action", "cases_followup"):
+        assert f"Seq Scan on {table} " not in everything, everything
+
+    # « Nos actions »: its page from the open actions owed, in order.
+    page = next(
+        found for sql, found in plans.items() if sql.startswith('SELECT "cases_action"."id"') and "LIMIT 25" in sql
+    )
+    assert "action_open_owed_idx" in page, page
+
+    # « Mes échéances »: pending milestones from their partial indexes (not every open case), pending
+    # follow-ups and open actions from indexes (which ones depends on how many cases are the member's).
+    rows = plan(deadlines._union(deadlines._parts(many_cases.coordinator), 200, ordered=True))
+    for index in ("case_pending_charge_idx", "case_pending_measure_idx", "case_pending_meeting_idx"):
+        assert index in rows, rows
+    assert "Seq Scan on cases_followup" not in rows and "Seq Scan on cases_action" not in rows, rows
