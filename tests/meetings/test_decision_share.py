@@ -165,7 +165,7 @@ def test_a_decision_naming_a_held_family_asks_a_confirmation(client, login, peop
         "title": "Recevoir le père d’Enzo pour l’informer des mesures",
     }
     response = client.post(url_of(cell.item_a), post_data(decisions=[held]))
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused until confirmed, as every form shown again after a post
     html = response.content.decode()
     assert "la famille de Enzo Lefèvre" in html and "Cochez la case" in html
     assert "Audition prévue" not in html
