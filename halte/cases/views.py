@@ -812,13 +812,24 @@ def add_share(request, public_id):
         fields = {name: value for name, value in form.cleaned_data.items() if name != submission.FIELD}
         try:
             with _once(request, form, case):
-                actions.share(case=case, actor=request.membership, **fields)
+                row = actions.share(case=case, actor=request.membership, **fields)
         except submission.AlreadySubmitted as already:
             return submission.already_done(request, already)
         except actions.ActionRefused as refused:
             form.add_error(None, refused.message)
         else:
-            messages.success(request, _("Dossier partagé."))
+            if row.renewed:
+                messages.success(
+                    request,
+                    _("Partage avec %(org)s renouvelé : %(labels)s, jusqu’au %(date)s.")
+                    % {
+                        "org": row.organisation.name,
+                        "labels": ", ".join(row.compartment_labels),
+                        "date": row.expires_on.strftime("%d/%m/%Y"),
+                    },
+                )
+            else:
+                messages.success(request, _("Dossier partagé."))
             return _back(case)
     return _form_page(
         request,
