@@ -269,12 +269,20 @@ def _bound_share_date(field: forms.Field) -> None:
     field.widget.attrs.update(min=today.isoformat(), max=(today + timedelta(days=SHARE_MAX_DAYS)).isoformat())
 
 
+# A compartment posted that the form did not offer (an altered page): said in words, never its code.
+COMPARTMENT_NOT_OFFERED = _(
+    "Ce volet ne peut pas être partagé par vous sur ce dossier : rien n’a été partagé. "
+    "Choisissez parmi les volets proposés."
+)
+
+
 class ShareForm(SubmissionTokenMixin, HalteForm):
     organisation = forms.ModelChoiceField(label=_("Structure"), queryset=Organisation.objects.none())
     compartments = forms.MultipleChoiceField(
         label=_("Volets partagés"),
         choices=[(c.value, c.label) for c in enums.SHAREABLE],
         widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": COMPARTMENT_NOT_OFFERED},
     )
     legal_basis = forms.ChoiceField(label=_("Fondement juridique"), choices=enums.LegalBasis.choices)
     expires_on = forms.DateField(
@@ -430,6 +438,7 @@ class ShareProposalMixin:
             widget=forms.CheckboxSelectMultiple,
             initial=[enums.Compartment.CORE],
             required=False,
+            error_messages={"invalid_choice": COMPARTMENT_NOT_OFFERED},
         )
         fields["share_legal_basis"] = forms.ChoiceField(
             label=_("Fondement juridique du partage"),
