@@ -70,6 +70,32 @@ class ActionRefused(Exception):
         self.message = message
 
 
+class AlreadyDone(ActionRefused):
+    """What was asked is already done by someone (a page kept open in a second tab, a double click):
+    the message says who and when, and nothing is written again."""
+
+
+def _who_and_when(membership, at) -> dict[str, str]:
+    return {
+        "who": membership.user.get_full_name() if membership is not None else _("un autre membre"),
+        "date": timezone.localtime(at).strftime("%d/%m/%Y à %H:%M") if at else "—",
+    }
+
+
+def action_already_finished(action: Action) -> str:
+    """Said to whoever finishes or reports on an action someone already completed or cancelled."""
+    values = _who_and_when(action.done_by, action.done_at)
+    if action.status == ActionStatus.CANCELLED:
+        return _("Action déjà annulée par %(who)s le %(date)s : rien n’a été enregistré.") % values
+    return _("Action déjà faite, enregistrée par %(who)s le %(date)s : rien n’a été enregistré.") % values
+
+
+def share_already_revoked(share: Share) -> str:
+    return _("Partage déjà révoqué par %(who)s le %(date)s : rien n’a été enregistré.") % _who_and_when(
+        share.revoked_by, share.revoked_at
+    )
+
+
 def _bump(case: Case, expected_version: int | None) -> None:
     """Optimistic lock: only the holder of the current version may change the case."""
     rows = Case.objects.filter(pk=case.pk)
@@ -706,7 +732,7 @@ def report_difficulty(*, action: Action, actor, text: str) -> Action:
             .get(pk=action.pk)
         )
         if locked.status != ActionStatus.OPEN:
-            raise ActionRefused(_("Cette action est déjà terminée ou annulée."))
+            raise AlreadyDone(action_already_finished(locked))
         case = locked.case
         values = {"org": locked.owner_organisation.name, "title": locked.title, "text": text}
         _event(
@@ -765,7 +791,7 @@ def _finish_action(*, action: Action, actor, status: str, note: str) -> Action:
             .get(pk=action.pk)
         )
         if locked.status != ActionStatus.OPEN:
-            raise ActionRefused(_("Cette action est déjà terminée ou annulée."))
+            raise AlreadyDone(action_already_finished(locked))
         locked.status = status
         locked.completion_note = note
         locked.done_at = timezone.now()
@@ -954,28 +980,32 @@ def _renew_share(row: Share, *, actor, compartments: list[str], expires_on: date
 
 
 def revoke_share(*, share: Share, actor) -> Share:
+    """End a share now. Revoked already (a second tab), it is ``AlreadyDone``: who revoked it and when."""
     from halte.access.cases import can_manage_share
 
     if not can_manage_share(actor, share):
         raise ActionRefused(_("Vous ne pouvez pas révoquer ce partage."))
     with transaction.atomic():
-        if share.revoked_at is None:
-            Share.objects.filter(pk=share.pk).update(revoked_at=timezone.now(), revoked_by=actor)
-            _event(
-                share.case,
-                actor,
-                EventKind.SHARE_REVOKED,
-                _("Partage avec %(org)s révoqué.") % {"org": share.organisation.name},
-                subject=share_compartment(share),
-            )
-            _audit(
-                AuditAction.CASE_SHARE_REVOKED,
-                actor,
-                share.case,
-                organisation=share.organisation.name,
-                compartments=sorted(share.compartments),
-            )
-    share.refresh_from_db()
+        revoked = Share.objects.filter(pk=share.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=actor
+        )
+        share.refresh_from_db()
+        if not revoked:
+            raise AlreadyDone(share_already_revoked(share))
+        _event(
+            share.case,
+            actor,
+            EventKind.SHARE_REVOKED,
+            _("Partage avec %(org)s révoqué.") % {"org": share.organisation.name},
+            subject=share_compartment(share),
+        )
+        _audit(
+            AuditAction.CASE_SHARE_REVOKED,
+            actor,
+            share.case,
+            organisation=share.organisation.name,
+            compartments=sorted(share.compartments),
+        )
     return share
 
 
