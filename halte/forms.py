@@ -11,6 +11,13 @@ STALE_PAGE_MESSAGE = _(
     "Rechargez la page, puis recommencez (copiez d’abord ce que vous avez saisi)."
 )
 
+# A choice the page did not offer (altered, or kept open while the choices changed). Said in words:
+# Django's own message repeats the posted value, a code word (« judicial ») or an identifier.
+INVALID_CHOICE = _(
+    "Ce choix n’est pas (ou plus) proposé : rien n’a été enregistré. "
+    "Rechargez la page, puis choisissez parmi les options affichées."
+)
+
 
 def form_status(request) -> int:
     """The status of a page that shows a form: 400 when it answers a post — a form posted and accepted
@@ -33,7 +40,38 @@ class VersionField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
+# The messages of Django's choice fields that name the posted value (« %(value)s n’en fait pas partie »,
+# « “%(pk)s” n’est pas une valeur correcte »).
+_CHOICE_MESSAGES = ("invalid_choice", "invalid_pk_value")
+
+
+def _django_default(field: forms.Field, key: str):
+    for cls in type(field).__mro__:
+        message = getattr(cls, "default_error_messages", {}).get(key)
+        if message is not None:
+            return message
+    return None
+
+
+def speak_plainly_of_choices(field: forms.Field) -> None:
+    """Replace Django's own wording of a choice not offered, and any wording that repeats the posted
+    value, by ``INVALID_CHOICE``; a field's own words (« Choisissez la famille. ») are kept."""
+    for key in _CHOICE_MESSAGES:
+        message = field.error_messages.get(key)
+        if message is None:
+            continue
+        if message is _django_default(field, key) or "%(" in str(message):
+            field.error_messages[key] = INVALID_CHOICE
+
+
 class HalteForm(DsfrBaseForm):
+    def full_clean(self):
+        # Here rather than in __init__: some forms add fields after it. Each form has its own copy of
+        # its fields' messages (Field.__deepcopy__), so the class's fields are left as they are.
+        for field in self.fields.values():
+            speak_plainly_of_choices(field)
+        super().full_clean()
+
     def get_context(self) -> dict:
         # Skip DsfrBaseForm.get_context, which only warns about its transitional setting.
         context = forms.Form.get_context(self)

@@ -72,6 +72,7 @@ class Action(models.TextChoices):
     JUDICIAL_FACTS_CHANGED = "judicial.facts_changed", _("Volet judiciaire mis à jour")
     CASE_CONFLICT_DECLARED = "cases.conflict_declared", _("Dossier retiré à une structure (conflit d’intérêts)")
     CASE_SHARE_REVOKED = "cases.share_revoked", _("Partage révoqué")
+    CASE_SHARE_RENEWED = "cases.share_renewed", _("Partage renouvelé")
     CASE_NOTE_ADDED = "cases.note_added", _("Note ajoutée")
     CASE_PERSON_ADDED = "cases.person_added", _("Personne ajoutée au dossier")
     CASE_LINKED = "cases.linked", _("Dossiers liés")

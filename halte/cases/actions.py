@@ -70,6 +70,32 @@ class ActionRefused(Exception):
         self.message = message
 
 
+class AlreadyDone(ActionRefused):
+    """What was asked is already done by someone (a page kept open in a second tab, a double click):
+    the message says who and when, and nothing is written again."""
+
+
+def _who_and_when(membership, at) -> dict[str, str]:
+    return {
+        "who": membership.user.get_full_name() if membership is not None else _("un autre membre"),
+        "date": timezone.localtime(at).strftime("%d/%m/%Y à %H:%M") if at else "—",
+    }
+
+
+def action_already_finished(action: Action) -> str:
+    """Said to whoever finishes or reports on an action someone already completed or cancelled."""
+    values = _who_and_when(action.done_by, action.done_at)
+    if action.status == ActionStatus.CANCELLED:
+        return _("Action déjà annulée par %(who)s le %(date)s : rien n’a été enregistré.") % values
+    return _("Action déjà faite, enregistrée par %(who)s le %(date)s : rien n’a été enregistré.") % values
+
+
+def share_already_revoked(share: Share) -> str:
+    return _("Partage déjà révoqué par %(who)s le %(date)s : rien n’a été enregistré.") % _who_and_when(
+        share.revoked_by, share.revoked_at
+    )
+
+
 def _bump(case: Case, expected_version: int | None) -> None:
     """Optimistic lock: only the holder of the current version may change the case."""
     rows = Case.objects.filter(pk=case.pk)
@@ -707,7 +733,7 @@ def report_difficulty(*, action: Action, actor, text: str) -> Action:
             .get(pk=action.pk)
         )
         if locked.status != ActionStatus.OPEN:
-            raise ActionRefused(_("Cette action est déjà terminée ou annulée."))
+            raise AlreadyDone(action_already_finished(locked))
         case = locked.case
         values = {"org": locked.owner_organisation.name, "title": locked.title, "text": text}
         _event(
@@ -766,7 +792,7 @@ def _finish_action(*, action: Action, actor, status: str, note: str) -> Action:
             .get(pk=action.pk)
         )
         if locked.status != ActionStatus.OPEN:
-            raise ActionRefused(_("Cette action est déjà terminée ou annulée."))
+            raise AlreadyDone(action_already_finished(locked))
         locked.status = status
         locked.completion_note = note
         locked.done_at = timezone.now()
@@ -817,9 +843,68 @@ def _finish_action(*, action: Action, actor, status: str, note: str) -> Action:
 # --- Shares ---------------------------------------------------------------------------------------
 
 
+# How long a share lasts at most. A share opens a case to an organisation for one purpose (an
+# investigation, an accompaniment); a year covers what the cell's work on a case usually takes, and a
+# share that is still needed is renewed by sharing again, a decision journaled like the first. Without
+# a bound, a share « jusqu’au 01/01/2099 » outlived the case's own retention.
+SHARE_MAX_DAYS = 365
+
+
+def share_expiry_refusal(expires_on: date) -> str | None:
+    """Why a share may not end on `expires_on` (the forms' message too), or None."""
+    today = timezone.localdate()
+    if expires_on < today:
+        return _("La date de fin du partage est déjà passée. Choisissez une date à venir.")
+    last = today + timedelta(days=SHARE_MAX_DAYS)
+    if expires_on > last:
+        return _(
+            "Un partage dure au plus un an : choisissez une date au plus tard le %(date)s. "
+            "S’il est encore utile à cette date, partagez de nouveau pour le renouveler."
+        ) % {"date": last.strftime("%d/%m/%Y")}
+    return None
+
+
+def _sharer_roles(compartments) -> frozenset[str]:
+    from halte.access.cases import SHARERS
+
+    roles = None
+    for compartment in compartments:
+        sharers = SHARERS.get(compartment, frozenset())
+        roles = sharers if roles is None else roles & sharers
+    return roles or frozenset()
+
+
+def _share_to_renew(case: Case, actor, organisation: Organisation, compartments, legal_basis: str) -> Share | None:
+    """The organisation's active share on the case that sharing again renews, locked: one on the same
+    legal basis that the actor manages (so never one they may not know of, a judicial share for the
+    coordination) and whose author could still manage once the compartments are merged (the parquet's
+    judicial part never lands in the coordination's share, which she would then lose from her list).
+    Another share is written otherwise."""
+    from halte.access.cases import can_manage_share
+
+    candidates = (
+        Share.objects.active()
+        .select_for_update()
+        .filter(case=case, organisation=organisation, legal_basis=legal_basis)
+        .select_related("created_by", "organisation")
+        .order_by("created_at", "pk")
+    )
+    for candidate in candidates:
+        candidate.case = case
+        merged = set(candidate.compartments) | set(compartments)
+        if can_manage_share(actor, candidate) and candidate.created_by.role in _sharer_roles(merged):
+            return candidate
+    return None
+
+
 def share(
     *, case: Case, actor, organisation: Organisation, compartments: list[str], legal_basis: str, expires_on: date
 ) -> Share:
+    """Let an organisation read compartments of the case until a date (at most ``SHARE_MAX_DAYS``).
+    Sharing again renews the active share the actor manages with that organisation on that legal
+    basis (``_share_to_renew``: compartments merged, the new expiry) instead of writing a second one;
+    the case's row is locked first, so that two people sharing at once queue and the second renews
+    what the first wrote. The returned share's ``renewed`` says which it was."""
     from halte.access.cases import can_share_compartment, shareable_compartments
 
     if not all(can_share_compartment(actor, case, c) for c in compartments):
@@ -830,48 +915,98 @@ def share(
         raise ActionRefused(_("Ces volets ne peuvent pas être partagés avec cette structure."))
     if not compartments:
         raise ActionRefused(_("Choisissez au moins un volet à partager."))
-    if expires_on < timezone.localdate():
-        raise ActionRefused(_("La date de fin du partage est déjà passée."))
+    refusal = share_expiry_refusal(expires_on)
+    if refusal:
+        raise ActionRefused(refusal)
     with transaction.atomic():
-        row = Share.objects.create(
-            case=case,
-            organisation=organisation,
-            compartments=sorted(compartments),
-            legal_basis=legal_basis,
-            expires_on=expires_on,
-            created_by=actor,
-        )
-        case.organisations.add(organisation)
-        text = _("Partagé avec %(org)s jusqu’au %(date)s (%(basis)s).") % {
-            "org": organisation.name,
-            "date": expires_on.strftime("%d/%m/%Y"),
-            "basis": row.get_legal_basis_display(),
-        }
-        _event(case, actor, EventKind.SHARED, text, subject=share_compartment(row))
-        _audit(AuditAction.CASE_SHARED, actor, case, organisation=organisation.name, compartments=sorted(compartments))
-    members = memberships_with(Capability.READ_CASES).filter(organisation=organisation)
-    title = _("Le dossier %(ref)s a été partagé avec votre structure") % {"ref": case.reference}
-    notify(memberships=members, kind=Kind.SHARE, title=title, url=case_url(case))
+        # Shares of one case are decided one at a time: a share not yet written has no row to lock.
+        Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
+        row = _share_to_renew(case, actor, organisation, compartments, legal_basis)
+        if row is not None:
+            _renew_share(row, actor=actor, compartments=compartments, expires_on=expires_on)
+            renewed = True
+        else:
+            row = Share.objects.create(
+                case=case,
+                organisation=organisation,
+                compartments=sorted(compartments),
+                legal_basis=legal_basis,
+                expires_on=expires_on,
+                created_by=actor,
+            )
+            renewed = False
+            case.organisations.add(organisation)
+            text = _("Partagé avec %(org)s jusqu’au %(date)s (%(basis)s).") % {
+                "org": organisation.name,
+                "date": expires_on.strftime("%d/%m/%Y"),
+                "basis": row.get_legal_basis_display(),
+            }
+            _event(case, actor, EventKind.SHARED, text, subject=share_compartment(row))
+            _audit(
+                AuditAction.CASE_SHARED, actor, case, organisation=organisation.name, compartments=sorted(compartments)
+            )
+        members = memberships_with(Capability.READ_CASES).filter(organisation=organisation)
+        if renewed:
+            title = _("Le partage du dossier %(ref)s avec votre structure a été renouvelé") % {"ref": case.reference}
+        else:
+            title = _("Le dossier %(ref)s a été partagé avec votre structure") % {"ref": case.reference}
+        notify(memberships=members, kind=Kind.SHARE, title=title, url=case_url(case))
+    row.renewed = renewed
     return row
 
 
+def _renew_share(row: Share, *, actor, compartments: list[str], expires_on: date) -> None:
+    previous = row.expires_on
+    added = sorted(set(compartments) - set(row.compartments))
+    row.compartments = sorted(set(row.compartments) | set(compartments))
+    row.expires_on = expires_on
+    row.save(update_fields=["compartments", "expires_on"])
+    text = _("Partage avec %(org)s renouvelé : %(labels)s, jusqu’au %(date)s (%(basis)s).") % {
+        "org": row.organisation.name,
+        "labels": ", ".join(row.compartment_labels),
+        "date": expires_on.strftime("%d/%m/%Y"),
+        "basis": row.get_legal_basis_display(),
+    }
+    _event(row.case, actor, EventKind.SHARED, text, subject=share_compartment(row))
+    _audit(
+        AuditAction.CASE_SHARE_RENEWED,
+        actor,
+        row.case,
+        organisation=row.organisation.name,
+        compartments=row.compartments,
+        added=added,
+        expires_on=expires_on.isoformat(),
+        previous_expires_on=previous.isoformat(),
+    )
+
+
 def revoke_share(*, share: Share, actor) -> Share:
+    """End a share now. Revoked already (a second tab), it is ``AlreadyDone``: who revoked it and when."""
     from halte.access.cases import can_manage_share
 
     if not can_manage_share(actor, share):
         raise ActionRefused(_("Vous ne pouvez pas révoquer ce partage."))
     with transaction.atomic():
-        if share.revoked_at is None:
-            Share.objects.filter(pk=share.pk).update(revoked_at=timezone.now(), revoked_by=actor)
-            _event(
-                share.case,
-                actor,
-                EventKind.SHARE_REVOKED,
-                _("Partage avec %(org)s révoqué.") % {"org": share.organisation.name},
-                subject=share_compartment(share),
-            )
-            _audit(AuditAction.CASE_SHARE_REVOKED, actor, share.case, organisation=share.organisation.name)
-    share.refresh_from_db()
+        revoked = Share.objects.filter(pk=share.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=actor
+        )
+        share.refresh_from_db()
+        if not revoked:
+            raise AlreadyDone(share_already_revoked(share))
+        _event(
+            share.case,
+            actor,
+            EventKind.SHARE_REVOKED,
+            _("Partage avec %(org)s révoqué.") % {"org": share.organisation.name},
+            subject=share_compartment(share),
+        )
+        _audit(
+            AuditAction.CASE_SHARE_REVOKED,
+            actor,
+            share.case,
+            organisation=share.organisation.name,
+            compartments=sorted(share.compartments),
+        )
     return share
 
 

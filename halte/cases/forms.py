@@ -15,7 +15,14 @@ from halte.forms import HalteForm, VersionField
 from halte.reports.forms import TextField
 
 from . import enums, roles, targets
-from .actions import JUDICIAL_OWNER_REFUSED, JUDICIAL_PERSON_REFUSED, ShareRequest, too_far
+from .actions import (
+    JUDICIAL_OWNER_REFUSED,
+    JUDICIAL_PERSON_REFUSED,
+    SHARE_MAX_DAYS,
+    ShareRequest,
+    share_expiry_refusal,
+    too_far,
+)
 from .forms_people import ContactFieldsMixin, birth_date_field, clean_birth_date_value
 from .models import Case, FollowUp
 from .severity import CRITERIA_LABELS, Criteria, PhysicalViolence
@@ -251,16 +258,39 @@ class CloseForm(VersionedForm):
     watch_days = TransitionForm.base_fields["watch_days"]
 
 
+SHARE_TERM_HELP = _(
+    "Un partage dure au plus un an. S’il est encore utile à son terme, partagez de nouveau avec la même "
+    "structure : le partage existant est renouvelé (volets ajoutés, nouvelle date), sans en créer un second. "
+    "Vous pouvez le révoquer à tout moment."
+)
+
+
+def _bound_share_date(field: forms.Field) -> None:
+    """The browser's date picker offers only the days a share may end on."""
+    today = timezone.localdate()
+    field.widget.attrs.update(min=today.isoformat(), max=(today + timedelta(days=SHARE_MAX_DAYS)).isoformat())
+
+
+# A compartment posted that the form did not offer (an altered page): said in words, never its code.
+COMPARTMENT_NOT_OFFERED = _(
+    "Ce volet ne peut pas être partagé par vous sur ce dossier : rien n’a été partagé. "
+    "Choisissez parmi les volets proposés."
+)
+
+
 class ShareForm(SubmissionTokenMixin, HalteForm):
     organisation = forms.ModelChoiceField(label=_("Structure"), queryset=Organisation.objects.none())
     compartments = forms.MultipleChoiceField(
         label=_("Volets partagés"),
         choices=[(c.value, c.label) for c in enums.SHAREABLE],
         widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": COMPARTMENT_NOT_OFFERED},
     )
     legal_basis = forms.ChoiceField(label=_("Fondement juridique"), choices=enums.LegalBasis.choices)
     expires_on = forms.DateField(
-        label=_("Partage valable jusqu’au"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Partage valable jusqu’au"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=SHARE_TERM_HELP,
     )
 
     def __init__(self, *args, allowed: list[str] | None = None, **kwargs):
@@ -270,11 +300,13 @@ class ShareForm(SubmissionTokenMixin, HalteForm):
         self.fields["organisation"].queryset = Organisation.objects.filter(is_active=True).order_by("name")
         if allowed is not None:
             self.fields["compartments"].choices = [(c.value, c.label) for c in enums.SHAREABLE if c in allowed]
+        _bound_share_date(self.fields["expires_on"])
 
     def clean_expires_on(self):
         value = self.cleaned_data["expires_on"]
-        if value < timezone.localdate():
-            raise forms.ValidationError(_("Choisissez une date à venir."))
+        refusal = share_expiry_refusal(value)
+        if refusal:
+            raise forms.ValidationError(refusal)
         return value
 
 
@@ -407,6 +439,7 @@ class ShareProposalMixin:
             widget=forms.CheckboxSelectMultiple,
             initial=[enums.Compartment.CORE],
             required=False,
+            error_messages={"invalid_choice": COMPARTMENT_NOT_OFFERED},
         )
         fields["share_legal_basis"] = forms.ChoiceField(
             label=_("Fondement juridique du partage"),
@@ -419,7 +452,9 @@ class ShareProposalMixin:
             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             initial=_share_proposal_expiry,
             required=False,
+            help_text=SHARE_TERM_HELP,
         )
+        _bound_share_date(fields["share_expires_on"])
 
     def clean_share_proposal(self, organisation) -> None:
         data = self.cleaned_data  # type: ignore[attr-defined]
@@ -443,8 +478,8 @@ class ShareProposalMixin:
         expires_on = data.get("share_expires_on")
         if expires_on is None:
             add_error("share_expires_on", _("Indiquez jusqu’à quand le partage est valable."))
-        elif expires_on < timezone.localdate():
-            add_error("share_expires_on", _("Choisissez une date à venir."))
+        elif share_expiry_refusal(expires_on):
+            add_error("share_expires_on", share_expiry_refusal(expires_on))
 
     def share_request(self) -> ShareRequest | None:
         data = self.cleaned_data  # type: ignore[attr-defined]

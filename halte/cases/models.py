@@ -360,6 +360,10 @@ class Share(models.Model):
 
     objects = ShareQuerySet.as_manager()
 
+    # Not a column: set by ``actions.share`` on the share it returns, True when sharing again renewed
+    # an active share rather than writing a new one.
+    renewed: bool = False
+
     class Meta:
         verbose_name = _("partage")
         ordering = ["-created_at"]

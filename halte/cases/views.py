@@ -809,13 +809,24 @@ def add_share(request, public_id):
         fields = {name: value for name, value in form.cleaned_data.items() if name != submission.FIELD}
         try:
             with _once(request, form, case):
-                actions.share(case=case, actor=request.membership, **fields)
+                row = actions.share(case=case, actor=request.membership, **fields)
         except submission.AlreadySubmitted as already:
             return submission.already_done(request, already)
         except actions.ActionRefused as refused:
             form.add_error(None, refused.message)
         else:
-            messages.success(request, _("Dossier partagé."))
+            if row.renewed:
+                messages.success(
+                    request,
+                    _("Partage avec %(org)s renouvelé : %(labels)s, jusqu’au %(date)s.")
+                    % {
+                        "org": row.organisation.name,
+                        "labels": ", ".join(row.compartment_labels),
+                        "date": row.expires_on.strftime("%d/%m/%Y"),
+                    },
+                )
+            else:
+                messages.success(request, _("Dossier partagé."))
             return _back(case)
     return _form_page(
         request,
@@ -837,13 +848,21 @@ def add_share(request, public_id):
 def revoke_share(request, public_id, share_id):
     case = _case_for(request, public_id)
     _require(access.can_share(request.membership, case))
-    share = get_object_or_404(Share.objects.select_related("organisation"), case=case, public_id=share_id)
+    share = get_object_or_404(
+        Share.objects.select_related("organisation", "revoked_by__user"), case=case, public_id=share_id
+    )
     share.case = case
     if not access.can_manage_share(request.membership, share):
         # A share of a compartment one may not share is never listed to them: it does not exist here.
         raise Http404
+    if share.revoked_at is not None:  # a page kept open after someone revoked it
+        messages.info(request, actions.share_already_revoked(share))
+        return redirect("cases:share", case.public_id)
     try:
         actions.revoke_share(share=share, actor=request.membership)
+    except actions.AlreadyDone as done:
+        messages.info(request, done.message)
+        return redirect("cases:share", case.public_id)
     except actions.ActionRefused as refused:
         return _refused(request, case, refused.message)
     messages.success(request, _("Partage révoqué."))

@@ -204,10 +204,10 @@ def _finish(request, action_id, *, form_class, field: str, finish, title: str, s
     action = _action_for(request, action_id)
     _require(access.can_complete_action(request.membership, action))
     prefix = f"action-{action.pk}"
+    if action.status != ActionStatus.OPEN:  # done or cancelled meanwhile (another tab, someone else)
+        messages.info(request, actions.action_already_finished(action))
+        return redirect("cases:action", action.public_id)
     if request.method != "POST":
-        if action.status != ActionStatus.OPEN:
-            messages.info(request, _("Cette action est déjà terminée ou annulée."))
-            return redirect("cases:action", action.public_id)
         _journal_action_read(request, action, field)
         # From the case page (« ?depuis=dossier »): back to the case once done.
         initial = {"back": "case"} if request.GET.get("depuis") == "dossier" else {}
@@ -216,6 +216,9 @@ def _finish(request, action_id, *, form_class, field: str, finish, title: str, s
     if form.is_valid():
         try:
             finish(action=action, actor=request.membership, **{field: form.cleaned_data[field]})
+        except actions.AlreadyDone as already:
+            messages.info(request, already.message)
+            return redirect("cases:action", action.public_id)
         except actions.ActionRefused as refused:
             form.add_error(None, refused.message)
         else:

@@ -21,6 +21,11 @@ class InterventionRefused(Exception):
         self.message = message
 
 
+class AlreadyDone(InterventionRefused):
+    """What was asked is already done (a page kept open in a second tab): the message says who did it
+    and when, and nothing is written again."""
+
+
 def lock_case(case: Case) -> Case:
     """Lock the case row for the rest of the transaction (no-op on SQLite)."""
     return Case.objects.select_for_update().get(pk=case.pk)

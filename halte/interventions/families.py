@@ -55,6 +55,7 @@ from halte.cases.models import Case, Guardianship, Involvement, Person
 from halte.directory.models import fold
 
 from .common import (
+    AlreadyDone,
     InterventionRefused,
     audit,
     case_url,
@@ -868,6 +869,42 @@ def document_exception(*, case: Case, actor, pupil: Person | None, reason: str) 
     return row
 
 
+def _who_and_when(membership, at) -> dict[str, str]:
+    return {
+        "who": membership.user.get_full_name() if membership is not None else _("un autre membre"),
+        "date": timezone.localtime(at).strftime("%d/%m/%Y à %H:%M") if at else "—",
+    }
+
+
+def restriction_already_lifted(restriction: FamilyRestriction) -> str:
+    return _("Consigne déjà levée par %(who)s le %(date)s : rien n’a été enregistré.") % _who_and_when(
+        restriction.lifted_by, restriction.lifted_at
+    )
+
+
+def exception_already_lifted(case: Case, pupil: Person) -> str | None:
+    """Who lifted the cell's decision about this pupil's parents, and when (the journal keeps it: the
+    lifted row itself is gone or back to « informés »); None when it never was."""
+    from halte.audit.models import AuditEvent
+
+    lifted = (
+        AuditEvent.objects.filter(
+            action=AuditAction.PARENTS_INFORMATION_CHANGED,
+            target_id=str(case.public_id),
+            detail__pupil=str(pupil.public_id),
+            detail__status="exception_lifted",
+        )
+        .select_related("membership__user")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if lifted is None:
+        return None
+    return _("Décision déjà levée par %(who)s le %(date)s : rien n’a été enregistré.") % _who_and_when(
+        lifted.membership, lifted.at
+    )
+
+
 def lift_exception(*, case: Case, actor, pupil: Person | None, reason: str) -> None:
     """The cell lifts its decision not to inform these parents (the danger has passed): the family may be
     convoked and recorded as informed again. Explicit, with a reason, journaled like the decision."""
@@ -883,6 +920,9 @@ def lift_exception(*, case: Case, actor, pupil: Person | None, reason: str) -> N
         )
         removed, _rows = standing.filter(informed_at__isnull=True).delete()
         if not restored and not removed:
+            already = exception_already_lifted(case, family.pupil)
+            if already:
+                raise AlreadyDone(already)
             raise InterventionRefused(_("Aucune décision de ne pas informer ces parents n’est en cours."))
         text = _("Décision de ne pas informer les parents levée (famille de %(pupil)s) — %(reason)s") % {
             "pupil": family.pupil,
@@ -972,9 +1012,9 @@ def lift_restriction(*, case: Case, actor, restriction: FamilyRestriction, reaso
         lifted = FamilyRestriction.objects.filter(pk=restriction.pk, lifted_at__isnull=True).update(
             lifted_at=now, lifted_by=actor, lift_reason=reason.strip()
         )
-        if not lifted:
-            raise InterventionRefused(_("Cette consigne est déjà levée."))
         restriction.refresh_from_db()
+        if not lifted:
+            raise AlreadyDone(restriction_already_lifted(restriction))
         _mirror_flag(case)
         whom = (
             _("la famille de %(pupil)s") % {"pupil": restriction.pupil}
@@ -1011,6 +1051,7 @@ __all__ = [
     "case_holds",
     "convocation_refusal",
     "document_exception",
+    "exception_already_lifted",
     "families_of",
     "family_facing_measures",
     "guardian_holds",
@@ -1024,6 +1065,7 @@ __all__ = [
     "lift_restriction",
     "person_hold",
     "record_family_contact",
+    "restriction_already_lifted",
     "restriction_for",
     "set_restriction",
 ]

@@ -2,6 +2,7 @@
 families. Choices come from the case (its people, its team) so that nothing outside it can be picked."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -286,6 +287,17 @@ class SeriesStartForm(HalteForm):
         taken = {str(p) for p in case.mpp_series.values_list("author__public_id", flat=True)}
         choices = [c for c in people_choices(case, [InvolvementRole.ALLEGED_AUTHOR]) if c[0] not in taken]
         self.fields["author"].choices = choices
+
+    def engaged_series(self):
+        """The series already engaged with the author posted (a second click, a second tab): no longer
+        offered, it is no invalid choice but something already done."""
+        posted = self.data.get(self.add_prefix("author")) if self.is_bound else None
+        if not posted:
+            return None
+        try:
+            return self.case.mpp_series.select_related("created_by__user").filter(author__public_id=posted).first()
+        except ValidationError:  # not an identifier: the field says so in words
+            return None
 
     def clean(self):
         data = super().clean()

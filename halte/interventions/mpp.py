@@ -56,6 +56,18 @@ def _changed(series: MppSeries, actor, text: str, change: str) -> None:
 # --- The series and its meetings -----------------------------------------------------------------
 
 
+def already_engaged(series: MppSeries) -> str:
+    """The answer to a second start with the same author (a double click, a second tab): the series
+    exists, with who started it and when; nothing new is recorded."""
+    return _(
+        "Déjà engagée pour cet élève le %(date)s par %(who)s : rien de nouveau n’a été enregistré. "
+        "Enregistrez les entretiens depuis la série ci-dessous."
+    ) % {
+        "date": timezone.localtime(series.created_at).strftime("%d/%m/%Y à %H:%M"),
+        "who": series.created_by.user.get_full_name(),
+    }
+
+
 def start_series(*, case: Case, actor, author: Person) -> MppSeries:
     """Open a series with one alleged author of the case (one series per author and case)."""
     _refuse_unless(can_run_mpp(actor, case))
@@ -63,8 +75,9 @@ def start_series(*, case: Case, actor, author: Person) -> MppSeries:
         raise InterventionRefused(_("La méthode s’engage avec un élève cité comme auteur présumé dans ce dossier."))
     with transaction.atomic():
         lock_case(case)
-        if MppSeries.objects.filter(case=case, author=author).exists():
-            raise InterventionRefused(_("Une série d’entretiens existe déjà avec cet élève."))
+        existing = MppSeries.objects.filter(case=case, author=author).select_related("created_by__user").first()
+        if existing is not None:
+            raise InterventionRefused(already_engaged(existing))
         series = MppSeries.objects.create(case=case, author=author, created_by=actor)
         _changed(series, actor, _("Préoccupation partagée engagée avec %(author)s.") % {"author": author}, "started")
     return series

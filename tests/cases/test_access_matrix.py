@@ -282,7 +282,8 @@ POST_DATA = {
         "organisation": "",
         "compartments": ["core"],
         "legal_basis": "convention",
-        "expires_on": "2099-01-01",
+        # Within the year a share may last (actions.SHARE_MAX_DAYS).
+        "expires_on": (timezone.localdate() + timedelta(days=60)).isoformat(),
     },
     "cases:note": {"compartment": "judicial", "text": "Une note"},
     "cases:follow_up": {"victim_view": "better", "wellbeing": "4", "decision": "continue"},
@@ -326,6 +327,8 @@ def test_case_action_matrix(client, login, people, world, url_name):
         if url_name == "cases:share":
             # An organisation whose members never read cases, so the matrix does not change under the test.
             data["organisation"] = str(people.analyst.organisation.pk)
+            # Each role meets no share with it: sharing again would renew the previous role's share.
+            case_models.Share.objects.filter(case=world.case_a, organisation=people.analyst.organisation).delete()
         if url_name == "cases:add_action":
             data["action-owner_organisation"] = str(people.social_worker.organisation.pk)
         if url_name == "cases:conflict":

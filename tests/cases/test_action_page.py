@@ -376,8 +376,9 @@ def test_the_association_completes_from_the_action_page(client, login, people, a
     assert response.url == page_url(action)
     action.refresh_from_db()
     assert (action.status, action.done_by) == ("done", people.association_worker)
-    again = client.post(url, {f"action-{action.pk}-note": "Encore."})
-    assert "déjà terminée ou annulée" in again.content.decode()
+    again = client.post(url, {f"action-{action.pk}-note": "Encore."}, follow=True)
+    who = people.association_worker.user.get_full_name()
+    assert f"Action déjà faite, enregistrée par {who} le " in again.content.decode()
     assert client.get(url).url == page_url(action)  # no form for a finished action
     assert AuditEvent.objects.filter(action=AuditAction.CASE_ACTION_CHANGED).count() == 1
 

@@ -223,7 +223,7 @@ def test_a_note_is_required_and_a_finished_action_cannot_be_finished_again(clien
     response = client.post(
         reverse("cases:cancel_action", args=[action.public_id]), {f"action-{action.pk}-reason": "Doublon"}, follow=True
     )
-    assert "déjà terminée ou annulée" in response.content.decode()
+    assert "Action déjà faite, enregistrée par" in response.content.decode()
     action.refresh_from_db()
     assert action.status == "done"
     assert AuditEvent.objects.filter(action=AuditAction.CASE_ACTION_CHANGED).count() == 1

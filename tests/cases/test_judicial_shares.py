@@ -64,7 +64,7 @@ def test_a_forged_judicial_share_by_the_coordinator_is_refused(client, login, pe
         response = client.post(reverse("cases:share", args=[world.case_b.public_id]), share_data(people, compartments))
         assert response.status_code == 400  # the share page again, with what is wrong
         assert Share.objects.count() == before
-    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert "Ce volet ne peut pas être partagé" in response.content.decode()
     with pytest.raises(actions.ActionRefused):
         actions.share(
             case=world.case_b,
@@ -168,3 +168,13 @@ def test_the_magistrate_may_share_the_judicial_part_with_the_parquet_police_and_
         expires_on=timezone.localdate() + timedelta(days=60),
     )
     assert row.compartments == ["judicial"]
+
+
+def test_a_forged_compartment_is_refused_in_words_never_in_its_code(client, login, people, world):
+    login(client, people.coordinator)
+    response = client.post(reverse("cases:share", args=[world.case_b.public_id]), share_data(people, ["judicial"]))
+    assert response.status_code == 400
+    errors = " ".join(str(e) for e in response.context["form"].errors.get("compartments", []))
+    assert "Ce volet ne peut pas être partagé" in errors
+    assert "judicial" not in errors
+    assert "judicial" not in response.content.decode().split("<main", 1)[1]

@@ -131,3 +131,43 @@ def test_a_note_posted_twice_is_added_once(client, login, people):
     second = client.post(url, data, follow=True)
     assert "Déjà enregistré" in second.content.decode()
     assert Note.objects.filter(case=case, text="Appel de la mère de Léa.").count() == 1
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_people_sharing_with_one_organisation_at_once_make_one_share(people):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from halte.cases.models import Share
+
+    case = triaged_case(people)
+    police = people.police.organisation
+    today = timezone.localdate()
+
+    def share_as(member, compartments, days):
+        return actions.share(
+            case=Case.objects.get(pk=case.pk),
+            actor=member,
+            organisation=police,
+            compartments=compartments,
+            legal_basis="art40",
+            expires_on=today + timedelta(days=days),
+        )
+
+    with transaction.atomic():
+        Case.objects.select_for_update().get(pk=case.pk)  # both clicks arrive while the case is busy
+        threads, results = in_threads(
+            lambda: share_as(people.magistrate, ["judicial"], 30),
+            lambda: share_as(people.prosecutor_delegate, ["core", "judicial"], 60),
+        )
+        wait_until(lambda: waiting_for_locks() == 2)
+    join(threads)
+    assert all(isinstance(r, Share) for r in results), results
+    assert Share.objects.filter(case=case, organisation=police).count() == 1, "two shares side by side"
+    assert sorted(r.renewed for r in results) == [False, True]
+    share = Share.objects.get(case=case, organisation=police)
+    assert share.compartments == ["core", "judicial"]
+    assert share.expires_on == today + timedelta(days=[30, 60][[r.renewed for r in results].index(True)])
+    assert case.events.filter(kind="shared").count() == 2

@@ -351,7 +351,9 @@ def test_the_judicial_side_sets_and_lifts_it_journaled_and_the_lead_is_told_noth
     assert row.lifted_at is not None
     world.case_a.refresh_from_db()
     assert not world.case_a.do_not_disclose_to_family
-    assert client.get(lift_url(world.case_a, row)).status_code == 404  # lifted: nothing more to lift
+    # Lifted: nothing more to lift; a page opened again says who lifted it (never a 404).
+    again = client.get(lift_url(world.case_a, row), follow=True)
+    assert f"Consigne déjà levée par {member.user.get_full_name()} le " in again.content.decode()
     with pytest.raises(InterventionRefused, match="déjà levée"):
         families.lift_restriction(case=world.case_a, actor=member, restriction=row, reason="Encore.")
     assert world.case_a.events.filter(kind="disclosure").count() == 2

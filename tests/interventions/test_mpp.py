@@ -253,6 +253,21 @@ def test_a_series_is_started_with_an_alleged_author_only(client, login, people, 
         mpp.start_series(case=world.case_a, actor=people.coordinator, author=cast.author)
 
 
+def test_a_second_click_on_start_says_the_series_is_already_engaged(client, login, people, world, cast):
+    login(client, people.coordinator)
+    url = reverse("interventions:series_start", args=[world.case_a.public_id])
+    assert client.post(url, {"author": str(cast.author.public_id)}).status_code == 302
+    second = client.post(url, {"author": str(cast.author.public_id)})
+    assert second.status_code == 302  # back to the series on the case page, as « Déjà enregistré » does
+    page = client.get(second["Location"]).content.decode()
+    assert "Déjà engagée pour cet élève" in page
+    assert str(cast.author.public_id) not in page.split("Déjà engagée", 1)[1][:300]
+    assert "n’en fait pas partie" not in page
+    assert MppSeries.objects.filter(case=world.case_a, author=cast.author).count() == 1
+    with pytest.raises(InterventionRefused, match="Déjà engagée pour cet élève"):
+        mpp.start_series(case=world.case_a, actor=people.coordinator, author=cast.author)
+
+
 def test_meetings_and_victim_points_through_the_pages(client, login, people, world, cast):
     series = mpp.start_series(case=world.case_a, actor=people.coordinator, author=cast.author)
     login(client, people.coordinator)

@@ -2,6 +2,7 @@
 documented exception), and the judicial side's « ne pas informer » instruction, set and lifted."""
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -9,9 +10,10 @@ from django.utils.translation import gettext as _
 from halte.access import interventions as access
 from halte.access import policy
 from halte.access.policy import Capability
+from halte.cases.models import Person
 from halte.core import submission
 from halte.interventions import families
-from halte.interventions.common import InterventionRefused
+from halte.interventions.common import AlreadyDone, InterventionRefused
 from halte.interventions.forms import FamilyContactForm, LiftRestrictionForm, ParentsExceptionForm, RestrictionForm
 from halte.interventions.models import FamilyRestriction, ParentsInformation
 
@@ -84,12 +86,19 @@ def parents_exception_lift(request, public_id, pupil_id):
     """The cell lifts its decision not to inform one family's parents (the child's interest allows it now)."""
     case = case_for(request, public_id)
     require(access.can_document_parents_exception(request.membership, case))
-    row = get_object_or_404(
-        ParentsInformation.objects.select_related("pupil"),
-        case=case,
-        pupil__public_id=pupil_id,
-        status=ParentsInformation.Status.EXCEPTION,
+    row = (
+        ParentsInformation.objects.select_related("pupil")
+        .filter(case=case, pupil__public_id=pupil_id, status=ParentsInformation.Status.EXCEPTION)
+        .first()
     )
+    if row is None:
+        # Lifted meanwhile (a second tab): who lifted it and when, on the case page; never lifted: 404.
+        pupil = get_object_or_404(Person, involvements__case=case, public_id=pupil_id)
+        already = families.exception_already_lifted(case, pupil)
+        if already is None:
+            raise Http404
+        messages.info(request, already)
+        return back(case, ANCHOR)
     form = LiftRestrictionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -99,6 +108,9 @@ def parents_exception_lift(request, public_id, pupil_id):
                 )
         except submission.AlreadySubmitted as already:
             return submission.already_done(request, already)
+        except AlreadyDone as done:
+            messages.info(request, done.message)
+            return back(case, ANCHOR)
         except InterventionRefused as refused:
             form.add_error(None, refused.message)
         else:
@@ -158,11 +170,13 @@ def restriction_lift(request, public_id, restriction_id):
     case = case_for(request, public_id)
     require(access.can_set_family_restriction(request.membership, case))
     restriction = get_object_or_404(
-        FamilyRestriction.objects.select_related("pupil", "set_by__user"),
+        FamilyRestriction.objects.select_related("pupil", "set_by__user", "lifted_by__user"),
         case=case,
         public_id=restriction_id,
-        lifted_at__isnull=True,
     )
+    if restriction.lifted_at is not None:  # lifted meanwhile, in another tab or by someone else
+        messages.info(request, families.restriction_already_lifted(restriction))
+        return back(case, ANCHOR)
     form = LiftRestrictionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -172,6 +186,9 @@ def restriction_lift(request, public_id, restriction_id):
                 )
         except submission.AlreadySubmitted as already:
             return submission.already_done(request, already)
+        except AlreadyDone as done:
+            messages.info(request, done.message)
+            return back(case, ANCHOR)
         except InterventionRefused as refused:
             form.add_error(None, refused.message)
         else:

@@ -34,6 +34,11 @@ def series_start(request, public_id):
     case = case_for(request, public_id)
     require(access.can_run_mpp(request.membership, case))
     form = SeriesStartForm(posted(request), case=case)
+    engaged = form.engaged_series() if request.method == "POST" else None
+    if engaged is not None and access.visible_series(request.membership, case).filter(pk=engaged.pk).exists():
+        # Sent back to the series, as a form posted twice is (« Déjà enregistré »).
+        messages.info(request, mpp.already_engaged(engaged))
+        return back(case, ANCHOR)
     if request.method == "POST" and form.is_valid():
         try:
             mpp.start_series(case=case, actor=request.membership, author=form.cleaned_data["author"])
