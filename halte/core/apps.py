@@ -8,4 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Socle")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the production readiness checks
+        from . import (
+            checks,  # noqa: F401 - registers the production readiness checks
+            plurals,
+        )
+
+        plurals.install()
