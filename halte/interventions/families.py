@@ -39,6 +39,7 @@ from halte.cases.enums import EventKind, PersonKind
 from halte.cases.enums import Role as InvolvementRole
 from halte.cases.guardians import households, pupils_of
 from halte.cases.models import Case, Guardianship, Involvement, Person
+from halte.core.french import of_name
 
 from .common import (
     InterventionRefused,
@@ -58,39 +59,39 @@ EXCEPTION_NEEDS_REASON = gettext_lazy(
     "Expliquez pourquoi informer ces parents irait contre l’intérêt de l’enfant : sans motif, rien n’est enregistré."
 )
 RESTRICTED_INFORMED = gettext_lazy(
-    "Consigne « ne pas informer » sur la famille de %(pupil)s : vous ne pouvez pas enregistrer que cette famille "
+    "Consigne « ne pas informer » sur la famille %(of_pupil)s : vous ne pouvez pas enregistrer que cette famille "
     "a été informée tant que la consigne n’est pas levée."
 )
 RESTRICTION_NEEDS_REASON = gettext_lazy("Indiquez le motif : sans motif, rien n’est enregistré.")
 # A standing instruction on another case follows the family here, in words that tell nothing of it:
 # neither its reason nor the other case (the member may not read them).
 ELSEWHERE_INFORMED = gettext_lazy(
-    "Consigne sur la famille de %(pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
+    "Consigne sur la famille %(of_pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
     "Vous ne pouvez pas enregistrer qu’elle a été informée."
 )
 CHILD_INTEREST_INFORMED = gettext_lazy(
-    "La coordination a décidé de ne pas informer les parents de %(pupil)s (intérêt de l’enfant) : vous ne pouvez "
+    "La coordination a décidé de ne pas informer les parents %(of_pupil)s (intérêt de l’enfant) : vous ne pouvez "
     "pas enregistrer que cette famille a été informée tant que cette décision n’est pas levée."
 )
 RESTRICTED_CONVOCATION = gettext_lazy(
-    "Consigne « ne pas informer » sur la famille de %(pupil)s : aucune convocation ne peut lui être "
+    "Consigne « ne pas informer » sur la famille %(of_pupil)s : aucune convocation ne peut lui être "
     "adressée tant que la consigne n’est pas levée."
 )
 ELSEWHERE_CONVOCATION = gettext_lazy(
-    "Consigne sur la famille de %(pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
+    "Consigne sur la famille %(of_pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
     "Aucune convocation ne peut lui être adressée."
 )
 CHILD_INTEREST_CONVOCATION = gettext_lazy(
-    "La coordination a décidé de ne pas informer les parents de %(pupil)s (intérêt de l’enfant) : aucune "
+    "La coordination a décidé de ne pas informer les parents %(of_pupil)s (intérêt de l’enfant) : aucune "
     "convocation ne peut leur être adressée tant que cette décision n’est pas levée."
 )
 RESTRICTED_INTERVIEW = gettext_lazy(
-    "Consigne « ne pas informer » sur la famille de %(pupil)s : un entretien avec cette famille ne peut pas "
+    "Consigne « ne pas informer » sur la famille %(of_pupil)s : un entretien avec cette famille ne peut pas "
     "être enregistré tant que la consigne n’est pas levée (seuls le magistrat et le délégué du procureur le "
     "peuvent)."
 )
 ELSEWHERE_INTERVIEW = gettext_lazy(
-    "Consigne sur la famille de %(pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
+    "Consigne sur la famille %(of_pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
     "Un entretien avec cette famille ne peut pas être enregistré."
 )
 
@@ -107,8 +108,8 @@ class FamilyOf:
     @property
     def label(self) -> str:
         if self.side == Family.VICTIM:
-            return _("Famille de %(name)s (victime)") % {"name": self.pupil}
-        return _("Famille de %(name)s (auteur présumé)") % {"name": self.pupil}
+            return _("Famille %(of_name)s (victime)") % {"of_name": of_name(self.pupil)}
+        return _("Famille %(of_name)s (auteur présumé)") % {"of_name": of_name(self.pupil)}
 
 
 def families_of(case: Case) -> list[FamilyOf]:
@@ -383,9 +384,9 @@ def convocation_refusal(case: Case, pupil: Person, recipient: Person | None = No
     """Why no convocation may be addressed to this pupil's family, or to this guardian of it, or None."""
     kind = hold_for(case, pupil)
     if kind:
-        return str(CONVOCATION_REFUSALS[kind]) % {"pupil": pupil}
+        return str(CONVOCATION_REFUSALS[kind]) % {"of_pupil": of_name(pupil)}
     hold = person_hold(case, recipient) if recipient is not None else None
-    return str(CONVOCATION_REFUSALS[hold.kind]) % {"pupil": hold.pupil} if hold else None
+    return str(CONVOCATION_REFUSALS[hold.kind]) % {"of_pupil": of_name(hold.pupil)} if hold else None
 
 
 def _family_or_refuse(case: Case, pupil: Person | None) -> FamilyOf:
@@ -424,10 +425,10 @@ def record_family_contact(
     if person is not None and not _of_family(case, family.pupil, person):
         raise InterventionRefused(
             _(
-                "La personne contactée n’est pas de la famille de %(pupil)s : choisissez l’élève ou l’un de "
+                "La personne contactée n’est pas de la famille %(of_pupil)s : choisissez l’élève ou l’un de "
                 "ses représentants légaux."
             )
-            % {"pupil": family.pupil}
+            % {"of_pupil": of_name(family.pupil)}
         )
     check_not_future(at, str(FUTURE_CONTACT))
     with transaction.atomic():
@@ -437,10 +438,10 @@ def record_family_contact(
         # The family's hold, then the person's own: a parent held through another child of hers.
         held = hold_for(case, family.pupil) if informed_of_situation else None
         if held is not None:
-            raise InterventionRefused(str(INFORMED_REFUSALS[held]) % {"pupil": family.pupil})
+            raise InterventionRefused(str(INFORMED_REFUSALS[held]) % {"of_pupil": of_name(family.pupil)})
         through = person_hold(case, person) if informed_of_situation and person is not None else None
         if through is not None:
-            raise InterventionRefused(str(INFORMED_REFUSALS[through.kind]) % {"pupil": through.pupil})
+            raise InterventionRefused(str(INFORMED_REFUSALS[through.kind]) % {"of_pupil": of_name(through.pupil)})
         contact = FamilyContact.objects.create(
             case=case,
             family=family.side,
@@ -452,8 +453,8 @@ def record_family_contact(
             summary=summary,
             informed_of_situation=informed_of_situation,
         )
-        text = _("Contact avec la famille de %(pupil)s (%(channel)s).") % {
-            "pupil": family.pupil,
+        text = _("Contact avec la famille %(of_pupil)s (%(channel)s).") % {
+            "of_pupil": of_name(family.pupil),
             "channel": contact.get_channel_display().lower(),
         }
         event(case, actor, "family_contact", text)
@@ -503,7 +504,7 @@ def _mark_informed(*, case: Case, actor, family: FamilyOf, at: datetime) -> None
             "recorded_at": timezone.now(),
         },
     )
-    text = _("Parents informés : famille de %(pupil)s.") % {"pupil": family.pupil}
+    text = _("Parents informés : famille %(of_pupil)s.") % {"of_pupil": of_name(family.pupil)}
     _parents_information_changed(case, actor, family, text, status="informed")
 
 
@@ -554,13 +555,13 @@ def document_exception(*, case: Case, actor, pupil: Person | None, reason: str) 
         )
         if row.informed_at is not None:
             text = _(
-                "Parents de %(pupil)s informés le %(day)s : la cellule décide de ne plus les informer, contraire "
+                "Parents %(of_pupil)s informés le %(day)s : la cellule décide de ne plus les informer, contraire "
                 "à l’intérêt de l’enfant, motif consigné."
-            ) % {"pupil": family.pupil, "day": timezone.localtime(row.informed_at).strftime("%d/%m/%Y")}
+            ) % {"of_pupil": of_name(family.pupil), "day": timezone.localtime(row.informed_at).strftime("%d/%m/%Y")}
         else:
             text = _(
-                "Parents non informés (famille de %(pupil)s) : contraire à l’intérêt de l’enfant, motif consigné."
-            ) % {"pupil": family.pupil}
+                "Parents non informés (famille %(of_pupil)s) : contraire à l’intérêt de l’enfant, motif consigné."
+            ) % {"of_pupil": of_name(family.pupil)}
         _parents_information_changed(case, actor, family, text, status="exception")
     return row
 
@@ -581,8 +582,8 @@ def lift_exception(*, case: Case, actor, pupil: Person | None, reason: str) -> N
         removed, _rows = standing.filter(informed_at__isnull=True).delete()
         if not restored and not removed:
             raise InterventionRefused(_("Aucune décision de ne pas informer ces parents n’est en cours."))
-        text = _("Décision de ne pas informer les parents levée (famille de %(pupil)s) — %(reason)s") % {
-            "pupil": family.pupil,
+        text = _("Décision de ne pas informer les parents levée (famille %(of_pupil)s) — %(reason)s") % {
+            "of_pupil": of_name(family.pupil),
             "reason": reason.strip(),
         }
         _parents_information_changed(case, actor, family, text, status="exception_lifted")
@@ -637,8 +638,8 @@ def set_restriction(*, case: Case, actor, pupil: Person | None, reason: str) -> 
             case,
             actor,
             EventKind.DISCLOSURE,
-            _("Ne pas informer la famille de %(pupil)s : consigne posée — %(reason)s")
-            % {"pupil": family.pupil, "reason": row.reason},
+            _("Ne pas informer la famille %(of_pupil)s : consigne posée — %(reason)s")
+            % {"of_pupil": of_name(family.pupil), "reason": row.reason},
         )
         audit(
             AuditAction.CASE_CHANGED,
@@ -674,7 +675,7 @@ def lift_restriction(*, case: Case, actor, restriction: FamilyRestriction, reaso
         restriction.refresh_from_db()
         _mirror_flag(case)
         whom = (
-            _("la famille de %(pupil)s") % {"pupil": restriction.pupil}
+            _("la famille %(of_pupil)s") % {"of_pupil": of_name(restriction.pupil)}
             if restriction.pupil
             else _("toutes les familles du dossier")
         )

@@ -11,6 +11,7 @@ from halte.access.interventions import can_record_interview, can_set_family_rest
 from halte.audit.models import Action as AuditAction
 from halte.cases.enums import PersonKind
 from halte.cases.models import Case, Guardianship, Involvement, Person
+from halte.core.french import of_name
 
 from .common import InterventionRefused, audit, check_not_future, event, lock_families
 from .families import INTERVIEW_REFUSALS, families_of, guardian_holds, holds_on
@@ -58,7 +59,7 @@ def refuse_if_family_held(case: Case, actor, involvement: Involvement, method: s
         holds.extend(guardian_holds(case, [involvement.person]).values())
     for hold in holds:
         if hold.kind in INTERVIEW_REFUSALS:
-            raise InterventionRefused(str(INTERVIEW_REFUSALS[hold.kind]) % {"pupil": hold.pupil})
+            raise InterventionRefused(str(INTERVIEW_REFUSALS[hold.kind]) % {"of_pupil": of_name(hold.pupil)})
 
 
 def held_involvements(case: Case, involvements) -> set[int]:
