@@ -46,6 +46,7 @@ from .common import (
     audit,
     case_url,
     check_not_future,
+    check_within_case,
     event,
     is_involved,
     lock_case,
@@ -431,6 +432,7 @@ def record_family_contact(
             % {"of_pupil": of_name(family.pupil)}
         )
     check_not_future(at, str(FUTURE_CONTACT))
+    check_within_case(case, at)
     with transaction.atomic():
         lock_families(case, [family.pupil, person])
         # Checked under the locks of the case and of the households: an instruction, an exception or a

@@ -13,7 +13,7 @@ from halte.cases.enums import PersonKind
 from halte.cases.models import Case, Guardianship, Involvement, Person
 from halte.core.french import of_name
 
-from .common import InterventionRefused, audit, check_not_future, event, lock_families
+from .common import InterventionRefused, audit, check_not_future, check_within_case, event, lock_families
 from .families import INTERVIEW_REFUSALS, families_of, guardian_holds, holds_on
 from .models import Interview
 
@@ -117,6 +117,7 @@ def record_interview(
     if method not in ORDINARY_METHODS:
         raise InterventionRefused(_("Choisissez la façon dont l’entretien s’est déroulé."))
     check_not_future(held_at, str(FUTURE_INTERVIEW))
+    check_within_case(case, held_at)
     if not words.strip() and not summary.strip():
         raise InterventionRefused(_("Écrivez les paroles de l’élève ou la synthèse de l’entretien."))
     with transaction.atomic():
