@@ -50,11 +50,10 @@ def journal(request):
     if form.is_valid():
         events = form.filter(events)
     page = Paginator(events.order_by("-at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    for event in page:
-        event.object_label = object_label(event)
+    rows = [(event, object_label(event)) for event in page]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit/journal.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, "audit/journal.html", {"form": form, "page": page, "rows": rows, "query": query.urlencode()})
 
 
 def object_label(event: AuditEvent) -> str:
