@@ -384,13 +384,19 @@ def _shares_compartment(organisation, case: Case, compartment: str) -> bool:
 
 
 def can_complete_action(membership, action: Action) -> bool:
-    """Complete or cancel an action: members of its owner organisation who read it, and those who
-    manage its case (and read it)."""
+    """Complete an action: members of its owner organisation who read it, and those who manage its
+    case (and read it)."""
     if not can_see_action(membership, action):
         return False
     if owes_action(membership, action):
         return True
     return can_manage(membership, action.case)
+
+
+def can_cancel_action(membership, action: Action) -> bool:
+    """Cancel an action: only those who manage its case (and read the action). Its owner organisation
+    completes it or reports a difficulty; it does not undo what the cell decided."""
+    return can_see_action(membership, action) and can_manage(membership, action.case)
 
 
 def visible_actions(membership) -> QuerySet[Action]:
@@ -547,6 +553,13 @@ def without_conflicts(memberships, case: Case) -> list:
         if email
     }
     return [m for m in memberships if m.organisation_id not in withdrawn and m.user.email.lower() not in named]
+
+
+def cancellable_actions(membership, case: Case, actions) -> set[int]:
+    """The ids of the case's actions that ``can_cancel_action`` allows, decided once for the case."""
+    if not can_manage(membership, case):
+        return set()
+    return completable_actions(membership, case, actions)
 
 
 def completable_actions(membership, case: Case, actions) -> set[int]:

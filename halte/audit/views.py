@@ -4,6 +4,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from halte.access import policy
 from halte.access.policy import Capability
@@ -45,10 +46,27 @@ class JournalFilterForm(HalteForm):
 @policy.requires(Capability.VIEW_AUDIT_LOG)
 def journal(request):
     form = JournalFilterForm(request.GET or None)
-    events = AuditEvent.objects.select_related("actor", "membership__organisation")
+    events = AuditEvent.objects.select_related("actor", "membership__organisation", "membership__user")
     if form.is_valid():
         events = form.filter(events)
     page = Paginator(events.order_by("-at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(event, object_label(event)) for event in page]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit/journal.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, "audit/journal.html", {"form": form, "page": page, "rows": rows, "query": query.urlencode()})
+
+
+def object_label(event: AuditEvent) -> str:
+    """The « Objet » column: the row's target, or for a search (no target) the words typed and the number
+    of results — rows written before the count was kept count the references they list."""
+    if event.action == Action.SEARCH:
+        detail = event.detail or {}
+        count = detail.get("results")
+        if count is None:
+            count = len(detail.get("cases") or []) + len(detail.get("reports") or [])
+        return ngettext(
+            "Recherche « %(query)s » — %(count)d résultat",
+            "Recherche « %(query)s » — %(count)d résultats",
+            count,
+        ) % {"query": detail.get("query", ""), "count": count}
+    return event.target_label

@@ -21,6 +21,7 @@ from halte.access.timeline import share_compartment
 from halte.accounts.models import Membership, Organisation, Role
 from halte.audit.journal import record
 from halte.audit.models import Action as AuditAction
+from halte.core.french import of_name
 from halte.core.references import next_reference
 from halte.notifications.models import Kind
 from halte.notifications.service import notify
@@ -263,8 +264,8 @@ def _add_reported_pupils(*, case: Case, report, actor, pupils: list[ReportedPupi
         involvement, created = Involvement.objects.get_or_create(case=case, person=person, role=chosen.role)
         if not created:
             continue
-        text = _("Ajout de %(person)s au dossier : %(role)s (élève cité dans le signalement %(ref)s).") % {
-            "person": person,
+        text = _("Ajout %(of_person)s au dossier : %(role)s (élève cité dans le signalement %(ref)s).") % {
+            "of_person": of_name(person),
             "role": involvement.get_role_display(),
             "ref": report.reference,
         }
@@ -1042,9 +1043,9 @@ def add_person(*, case: Case, actor, role: str, person: Person | None = None, **
             case,
             actor,
             "person",
-            _("Ajout de %(person)s au dossier : %(role)s.")
+            _("Ajout %(of_person)s au dossier : %(role)s.")
             % {
-                "person": person,
+                "of_person": of_name(person),
                 "role": involvement.get_role_display(),
             },
         )

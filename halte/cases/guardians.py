@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from halte.access.interventions import can_add_guardian
 from halte.audit.journal import record
 from halte.audit.models import Action as AuditAction
+from halte.core.french import of_name
 
 from . import timeline
 from .enums import EventKind, PersonKind
@@ -226,8 +227,12 @@ def add_guardian(
                 case,
                 actor,
                 EventKind.PERSON,
-                _("Ajout de %(guardian)s au dossier : représentant légal de %(child)s (%(relationship)s).")
-                % {"guardian": guardian, "child": child, "relationship": link.get_relationship_display().lower()},
+                _("Ajout %(of_guardian)s au dossier : représentant légal %(of_child)s (%(relationship)s).")
+                % {
+                    "of_guardian": of_name(guardian),
+                    "of_child": of_name(child),
+                    "relationship": link.get_relationship_display().lower(),
+                },
             )
             record(
                 AuditAction.CASE_PERSON_ADDED,
@@ -253,7 +258,9 @@ def update_contact(*, case: Case, actor, person: Person, email: str, phone: str,
         raise GuardianRefused(_("Les coordonnées s’enregistrent pour les adultes du dossier."))
     with transaction.atomic():
         Person.objects.filter(pk=person.pk).update(email=email.strip(), phone=phone.strip(), address=address.strip())
-        timeline.write(case, actor, EventKind.PERSON, _("Coordonnées de %(person)s mises à jour.") % {"person": person})
+        timeline.write(
+            case, actor, EventKind.PERSON, _("Coordonnées %(of_person)s mises à jour.") % {"of_person": of_name(person)}
+        )
         record(
             AuditAction.CASE_CHANGED,
             actor=actor.user,
@@ -281,7 +288,7 @@ def update_pupil_identity(*, case: Case, actor, person: Person, birth_date: date
             case,
             actor,
             EventKind.PERSON,
-            _("Date de naissance et adresse de %(person)s mises à jour.") % {"person": person},
+            _("Date de naissance et adresse %(of_person)s mises à jour.") % {"of_person": of_name(person)},
         )
         record(
             AuditAction.CASE_CHANGED,

@@ -468,11 +468,13 @@ def _action_rows(membership, case: Case, shown, now) -> list[dict]:
     rows = []
     actions_list = [action for action in case.actions.all() if action.compartment in shown]  # prefetched
     completable = access.completable_actions(membership, case, actions_list)
+    cancellable = access.cancellable_actions(membership, case, actions_list)
     for action in actions_list:
         action.case = case  # the case already fetched, its shares prefetched: no query per row
         row = {"action": action, "state": _action_state(action, case, now)}
         # Completing and cancelling are pages of their own (``views_plan``): a link per open action.
         row["can_complete"] = action.status == ActionStatus.OPEN and action.pk in completable
+        row["can_cancel"] = action.status == ActionStatus.OPEN and action.pk in cancellable
         rows.append(row)
     return rows
 

@@ -16,6 +16,7 @@ from halte.access.policy import Capability
 from halte.audit.journal import record_request
 from halte.audit.models import Action as AuditAction
 from halte.core import submission
+from halte.core.french import of_name
 
 from . import guardians
 from .enums import PersonKind
@@ -74,7 +75,8 @@ def guardian_add(request, public_id, person_id):
         "guardian",
         {
             "form": form,
-            "title": _("Ajouter un représentant légal de %(name)s — %(ref)s") % {"name": child, "ref": case.reference},
+            "title": _("Ajouter un représentant légal %(of_name)s — %(ref)s")
+            % {"of_name": of_name(child), "ref": case.reference},
             "submit_label": _("Ajouter le représentant légal"),
             "current": guardians.guardians_by_pupil([child])[child.pk],
             "child": child,
@@ -110,7 +112,7 @@ def person_contact(request, public_id, person_id):
         "person_contact",
         {
             "form": form,
-            "title": _("Coordonnées de %(name)s — %(ref)s") % {"name": person, "ref": case.reference},
+            "title": _("Coordonnées %(of_name)s — %(ref)s") % {"of_name": of_name(person), "ref": case.reference},
             "submit_label": _("Enregistrer les coordonnées"),
             "other_cases": guardians.other_cases_count(person, case),
         },
@@ -140,7 +142,8 @@ def _pupil_identity(request, case: Case, person: Person):
         "pupil_identity",
         {
             "form": form,
-            "title": _("Date de naissance et adresse de %(name)s — %(ref)s") % {"name": person, "ref": case.reference},
+            "title": _("Date de naissance et adresse %(of_name)s — %(ref)s")
+            % {"of_name": of_name(person), "ref": case.reference},
             "submit_label": _("Enregistrer"),
         },
     )

@@ -26,6 +26,7 @@ from halte.audit.models import Action as AuditAction
 from halte.core import submission
 from halte.core.paging import BoundedPaginator
 from halte.directory.cells import departement_of
+from halte.directory.switchboards import switchboard
 from halte.forms import form_status
 from halte.interventions import families
 
@@ -155,7 +156,7 @@ def _contacts(action: Action) -> list[dict]:
     ):
         if membership is not None and membership.pk not in seen and membership.is_active:
             seen.add(membership.pk)
-            rows.append({"membership": membership, "why": why})
+            rows.append({"membership": membership, "why": why, "switchboard": _switchboard(membership)})
     if not rows:
         departement = departement_of(action.case) or action.owner_organisation.departement
         if not departement:
@@ -165,8 +166,19 @@ def _contacts(action: Action) -> list[dict]:
             .filter(role=Role.COORDINATOR, organisation__departement=departement)
             .select_related("user", "organisation")
         )
-        rows = [{"membership": m, "why": _("Coordination de la cellule")} for m in coordinators[:3]]
+        rows = [
+            {"membership": m, "why": _("Coordination de la cellule"), "switchboard": _switchboard(m)}
+            for m in coordinators[:3]
+        ]
     return rows
+
+
+def _switchboard(membership) -> str:
+    """The number to call when the contact left none: her organisation's switchboard in the cell's
+    directory of partners, else nothing (never « non renseigné »)."""
+    if membership.user.phone:
+        return ""
+    return switchboard(membership.organisation)
 
 
 @policy.requires(Capability.READ_CASES)
@@ -186,6 +198,7 @@ def action_detail(request, action_id):
         "can_open_case": access.can_open_case_of_action(membership, action),
         "owes": access.owes_action(membership, action),
         "can_complete": is_open and access.can_complete_action(membership, action),
+        "can_cancel": is_open and access.can_cancel_action(membership, action),
         "can_report": is_open and access.can_report_difficulty(membership, action),
         # A family of the case may not be contacted (« ne pas informer », here or on another case, or the
         # cell's exception): said where the call is prepared, in words that name neither family nor reason.
@@ -199,10 +212,10 @@ def _action_page(request, action: Action, form, *, title: str, submit: str, intr
     return render(request, "cases/action_form.html", context, status=form_status(request))
 
 
-def _finish(request, action_id, *, form_class, field: str, finish, title: str, submit: str, done: str):
+def _finish(request, action_id, *, form_class, field: str, finish, allowed, title: str, submit: str, done: str):
     """Complete or cancel an action on its own page: one note or reason, then back to the action."""
     action = _action_for(request, action_id)
-    _require(access.can_complete_action(request.membership, action))
+    _require(allowed(request.membership, action))
     prefix = f"action-{action.pk}"
     if action.status != ActionStatus.OPEN:  # done or cancelled meanwhile (another tab, someone else)
         messages.info(request, actions.action_already_finished(action))
@@ -244,6 +257,7 @@ def complete_action(request, action_id):
         form_class=CompleteActionForm,
         field="note",
         finish=actions.complete_action,
+        allowed=access.can_complete_action,
         title=_("Marquer l’action comme faite"),
         submit=_("Enregistrer : action faite"),
         done=_("Action enregistrée comme faite."),
@@ -258,6 +272,7 @@ def cancel_action(request, action_id):
         form_class=CancelActionForm,
         field="reason",
         finish=actions.cancel_action,
+        allowed=access.can_cancel_action,
         title=_("Annuler l’action"),
         submit=_("Annuler cette action"),
         done=_("Action annulée."),

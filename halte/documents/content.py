@@ -553,6 +553,24 @@ def family_letter_people(case: Case, kind: str, *, recipient: Person | None, pup
     return []
 
 
+def pupils_without_address(case: Case) -> list[Person]:
+    """The victims an information préoccupante describes whose home address is not known."""
+    return [person for person in _involved(case)[InvolvementRole.VICTIM] if not has_postal_address(person)]
+
+
+def has_postal_address(person: Person) -> bool:
+    """A letter goes by post: without an address there is nothing to print under the name."""
+    return bool((person.address or "").strip())
+
+
+def missing_address_message(person: Person) -> str:
+    return _(
+        "%(name)s n’a pas d’adresse postale : la convocation ne peut pas lui être envoyée. Ajoutez son "
+        "adresse depuis le dossier, section « Personnes », lien « Coordonnées de %(name)s », puis générez "
+        "la convocation."
+    ) % {"name": person}
+
+
 def convocation(case: Case, *, author, readable: frozenset[str], now: datetime, recipient: Person, details) -> Built:
     """Convocation of a pupil's legal guardian about that pupil: when, where, why, whom to contact.
     Refused when that pupil's family is held back (``families.convocation_refusal``). Nothing judicial."""
@@ -576,6 +594,8 @@ def convocation(case: Case, *, author, readable: frozenset[str], now: datetime, 
     refusal = family_refusal(case, DocumentKind.CONVOCATION, recipient=recipient, pupil=pupil)
     if refusal:
         raise DocumentRefused(refusal)
+    if not has_postal_address(recipient):
+        raise DocumentRefused(missing_address_message(recipient))
     context = _common(case, author, now, DocumentKind.CONVOCATION, family_facing=True)
     context.update(
         recipient=recipient,

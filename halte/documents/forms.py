@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from halte.access.partners import document_recipients
+from halte.core.french import of_name
 from halte.core.submission import SubmissionTokenMixin
 from halte.forms import HalteForm
 from halte.interventions import families
@@ -31,11 +32,13 @@ def _person_choices(people_with_roles) -> list[tuple[str, str]]:
 
 
 def _convocation_label(link, hold) -> str:
-    label = _("%(guardian)s — %(relationship)s de %(pupil)s") % {
+    label = _("%(guardian)s — %(relationship)s %(of_pupil)s") % {
         "guardian": link.guardian,
         "relationship": link.get_relationship_display().lower(),
-        "pupil": link.child,
+        "of_pupil": of_name(link.child),
     }
+    if not content.has_postal_address(link.guardian):
+        label = _("%(label)s — adresse manquante") % {"label": label}
     if hold is None:
         return label
     if hold.kind == families.Hold.RESTRICTION:

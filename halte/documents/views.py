@@ -30,7 +30,7 @@ from halte.core import submission
 from halte.forms import form_status
 from halte.interventions import families
 
-from . import actions, storage
+from . import actions, content, storage
 from .forms import AddressedForm, ClosureLetterForm, ConvocationForm, GenerateForm, MinutesForm
 from .models import Document, DocumentKind
 
@@ -117,6 +117,9 @@ def generate(request, public_id, kind):
         "form": form,
         "included": [Compartment(c).label for c in included],
     }
+    if kind == DocumentKind.INFORMATION_PREOCCUPANTE and Compartment.CORE in readable:
+        # The CRIP needs where the child lives: said before generating, never a refusal.
+        context["missing_addresses"] = content.pupils_without_address(case)
     if kind == DocumentKind.CONVOCATION:
         # The families a convocation may not be addressed to, as a warning before anything is typed.
         context["restrictions"] = families.active_restrictions(case)

@@ -1,11 +1,13 @@
 """What the domain functions of interventions share: the refusal they raise, the case row lock, the
 timeline event and the audit row written inside each transaction."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import F
+from django.db.models import F, Min
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from halte.audit.journal import record
 from halte.cases import timeline
@@ -71,6 +73,43 @@ def is_involved(case: Case, person: Person, roles=None) -> bool:
     if roles is not None:
         rows = rows.filter(role__in=list(roles))
     return rows.exists()
+
+
+def case_began_on(case: Case) -> date:
+    """The first day of a case's story in Halte: the day it was opened, or the day its first report was
+    received when that came first (what the school did on receiving it belongs to the case)."""
+    first_report = case.reports.aggregate(first=Min("received_at"))["first"]
+    moments = [moment for moment in (case.opened_at, first_report) if moment is not None]
+    return timezone.localdate(min(moments))
+
+
+def _day(moment) -> date:
+    return timezone.localdate(moment) if isinstance(moment, datetime) else moment
+
+
+def check_within_case(case: Case, moment, *, series=None) -> None:
+    """The date of something done on the case (an interview, a family contact, a measure's start, a point
+    of a shared-concern series) is not before the case began, nor before the series' first meeting.
+    Raises InterventionRefused with a French message naming both dates."""
+    day = _day(moment)
+    began = case_began_on(case)
+    if day < began:
+        raise InterventionRefused(
+            _(
+                "La date indiquée (%(day)s) est antérieure au début du dossier %(ref)s (%(began)s) : "
+                "vérifiez-la, ou indiquez une date à partir du %(began)s."
+            )
+            % {"day": date_format(day, "d/m/Y"), "ref": case.reference, "began": date_format(began, "d/m/Y")}
+        )
+    started = getattr(series, "started_on", None)
+    if started is not None and day < started:
+        raise InterventionRefused(
+            _(
+                "La date indiquée (%(day)s) est antérieure au premier entretien de la série de la préoccupation "
+                "partagée (%(started)s) : vérifiez-la."
+            )
+            % {"day": date_format(day, "d/m/Y"), "started": date_format(started, "d/m/Y")}
+        )
 
 
 def check_not_future(moment, message: str, now=None) -> None:

@@ -52,6 +52,7 @@ from halte.cases.enums import EventKind, PersonKind
 from halte.cases.enums import Role as InvolvementRole
 from halte.cases.guardians import households, pupils_of
 from halte.cases.models import Case, Guardianship, Involvement, Person
+from halte.core.french import of_name
 from halte.directory.models import fold
 
 from .common import (
@@ -60,6 +61,7 @@ from .common import (
     audit,
     case_url,
     check_not_future,
+    check_within_case,
     event,
     is_involved,
     lock_case,
@@ -73,39 +75,39 @@ EXCEPTION_NEEDS_REASON = gettext_lazy(
     "Expliquez pourquoi informer ces parents irait contre l’intérêt de l’enfant : sans motif, rien n’est enregistré."
 )
 RESTRICTED_INFORMED = gettext_lazy(
-    "Consigne « ne pas informer » sur la famille de %(pupil)s : vous ne pouvez pas enregistrer que cette famille "
+    "Consigne « ne pas informer » sur la famille %(of_pupil)s : vous ne pouvez pas enregistrer que cette famille "
     "a été informée tant que la consigne n’est pas levée."
 )
 RESTRICTION_NEEDS_REASON = gettext_lazy("Indiquez le motif : sans motif, rien n’est enregistré.")
 # A standing instruction on another case follows the family here, in words that tell nothing of it:
 # neither its reason nor the other case (the member may not read them).
 ELSEWHERE_INFORMED = gettext_lazy(
-    "Consigne sur la famille de %(pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
+    "Consigne sur la famille %(of_pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
     "Vous ne pouvez pas enregistrer qu’elle a été informée."
 )
 CHILD_INTEREST_INFORMED = gettext_lazy(
-    "La coordination a décidé de ne pas informer les parents de %(pupil)s (intérêt de l’enfant) : vous ne pouvez "
+    "La coordination a décidé de ne pas informer les parents %(of_pupil)s (intérêt de l’enfant) : vous ne pouvez "
     "pas enregistrer que cette famille a été informée tant que cette décision n’est pas levée."
 )
 RESTRICTED_CONVOCATION = gettext_lazy(
-    "Consigne « ne pas informer » sur la famille de %(pupil)s : aucune convocation ne peut lui être "
+    "Consigne « ne pas informer » sur la famille %(of_pupil)s : aucune convocation ne peut lui être "
     "adressée tant que la consigne n’est pas levée."
 )
 ELSEWHERE_CONVOCATION = gettext_lazy(
-    "Consigne sur la famille de %(pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
+    "Consigne sur la famille %(of_pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
     "Aucune convocation ne peut lui être adressée."
 )
 CHILD_INTEREST_CONVOCATION = gettext_lazy(
-    "La coordination a décidé de ne pas informer les parents de %(pupil)s (intérêt de l’enfant) : aucune "
+    "La coordination a décidé de ne pas informer les parents %(of_pupil)s (intérêt de l’enfant) : aucune "
     "convocation ne peut leur être adressée tant que cette décision n’est pas levée."
 )
 RESTRICTED_INTERVIEW = gettext_lazy(
-    "Consigne « ne pas informer » sur la famille de %(pupil)s : un entretien avec cette famille ne peut pas "
+    "Consigne « ne pas informer » sur la famille %(of_pupil)s : un entretien avec cette famille ne peut pas "
     "être enregistré tant que la consigne n’est pas levée (seuls le magistrat et le délégué du procureur le "
     "peuvent)."
 )
 ELSEWHERE_INTERVIEW = gettext_lazy(
-    "Consigne sur la famille de %(pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
+    "Consigne sur la famille %(of_pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
     "Un entretien avec cette famille ne peut pas être enregistré."
 )
 
@@ -114,36 +116,36 @@ ELSEWHERE_INTERVIEW = gettext_lazy(
 # the other case.
 VIA_REASONS = {
     "restriction": gettext_lazy(
-        "Consigne « ne pas informer » sur la famille de %(source)s : elle concerne aussi %(guardian)s, "
-        "%(title)s de %(pupil)s"
+        "Consigne « ne pas informer » sur la famille %(of_source)s : elle concerne aussi %(guardian)s, "
+        "%(title)s %(of_pupil)s"
     ),
     "elsewhere": gettext_lazy(
-        "Consigne concernant %(guardian)s, %(title)s de %(pupil)s : ne pas contacter cette famille sans "
+        "Consigne concernant %(guardian)s, %(title)s %(of_pupil)s : ne pas contacter cette famille sans "
         "l’accord de la coordination"
     ),
     "child_interest": gettext_lazy(
-        "La coordination a décidé de ne pas informer les parents de %(source)s (intérêt de l’enfant) : cette "
-        "décision concerne aussi %(guardian)s, %(title)s de %(pupil)s"
+        "La coordination a décidé de ne pas informer les parents %(of_source)s (intérêt de l’enfant) : cette "
+        "décision concerne aussi %(guardian)s, %(title)s %(of_pupil)s"
     ),
 }
 VIA_INFORMED = {
     "restriction": gettext_lazy(
-        "Vous ne pouvez pas enregistrer que la famille de %(pupil)s a été informée tant que la consigne n’est "
+        "Vous ne pouvez pas enregistrer que la famille %(of_pupil)s a été informée tant que la consigne n’est "
         "pas levée."
     ),
     "elsewhere": gettext_lazy("Vous ne pouvez pas enregistrer qu’elle a été informée."),
     "child_interest": gettext_lazy(
-        "Vous ne pouvez pas enregistrer que la famille de %(pupil)s a été informée tant que cette décision "
+        "Vous ne pouvez pas enregistrer que la famille %(of_pupil)s a été informée tant que cette décision "
         "n’est pas levée."
     ),
 }
 VIA_CONVOCATION = {
     "restriction": gettext_lazy(
-        "Aucune convocation ne peut être adressée à la famille de %(pupil)s tant que la consigne n’est pas levée."
+        "Aucune convocation ne peut être adressée à la famille %(of_pupil)s tant que la consigne n’est pas levée."
     ),
     "elsewhere": gettext_lazy("Aucune convocation ne peut lui être adressée."),
     "child_interest": gettext_lazy(
-        "Aucune convocation ne peut être adressée à la famille de %(pupil)s tant que cette décision n’est pas levée."
+        "Aucune convocation ne peut être adressée à la famille %(of_pupil)s tant que cette décision n’est pas levée."
     ),
 }
 VIA_INTERVIEW = {
@@ -167,8 +169,8 @@ class FamilyOf:
     @property
     def label(self) -> str:
         if self.side == Family.VICTIM:
-            return _("Famille de %(name)s (victime)") % {"name": self.pupil}
-        return _("Famille de %(name)s (auteur présumé)") % {"name": self.pupil}
+            return _("Famille %(of_name)s (victime)") % {"of_name": of_name(self.pupil)}
+        return _("Famille %(of_name)s (auteur présumé)") % {"of_name": of_name(self.pupil)}
 
 
 def families_of(case: Case) -> list[FamilyOf]:
@@ -252,7 +254,12 @@ class FamilyHold:
         if self.guardian is None:
             return ""
         title = _("représentante légale") if self.feminine else _("représentant légal")
-        names = {"pupil": self.pupil, "guardian": self.guardian, "source": self.source, "title": title}
+        names = {
+            "of_pupil": of_name(self.pupil),
+            "guardian": self.guardian,
+            "of_source": of_name(self.source) if self.source is not None else "",
+            "title": title,
+        }
         return str(VIA_REASONS[self.kind]) % names
 
 
@@ -526,8 +533,8 @@ def refusal(refusals: dict, hold: FamilyHold) -> str:
     this hold: held through a shared guardian (:func:`explained`), the guardian and why; else the
     family's own hold."""
     if hold.guardian is not None:
-        return f"{hold.reason}. {_VIA[id(refusals)][hold.kind] % {'pupil': hold.pupil}}"
-    return str(refusals[hold.kind]) % {"pupil": hold.pupil}
+        return f"{hold.reason}. {_VIA[id(refusals)][hold.kind] % {'of_pupil': of_name(hold.pupil)}}"
+    return str(refusals[hold.kind]) % {"of_pupil": of_name(hold.pupil)}
 
 
 def convocation_refusal(case: Case, pupil: Person, recipient: Person | None = None) -> str | None:
@@ -603,7 +610,7 @@ class Mention:
     @property
     def label(self) -> str:
         if self.person.kind == PersonKind.PUPIL:
-            return _("la famille de %(pupil)s") % {"pupil": self.person}
+            return _("la famille %(of_pupil)s") % {"of_pupil": of_name(self.person)}
         return str(self.person)
 
 
@@ -670,7 +677,7 @@ def mentions_warning(mentions: list[Mention]) -> str:
 def held_contact_warning(hold: FamilyHold) -> str:
     """The warning asking to confirm a contact with a held family (or a held guardian)."""
     if hold.pupil.kind == PersonKind.PUPIL:
-        family = _("Famille de %(pupil)s") % {"pupil": hold.pupil}
+        family = _("Famille %(of_pupil)s") % {"of_pupil": of_name(hold.pupil)}
     else:
         family = str(hold.pupil)
     return str(HELD_CONTACT_WARNING) % {"family": family, "hold": hold.reason or HOLD_WORDS[hold.kind]}
@@ -709,12 +716,13 @@ def record_family_contact(
     if person is not None and not _of_family(case, family.pupil, person):
         raise InterventionRefused(
             _(
-                "La personne contactée n’est pas de la famille de %(pupil)s : choisissez l’élève ou l’un de "
+                "La personne contactée n’est pas de la famille %(of_pupil)s : choisissez l’élève ou l’un de "
                 "ses représentants légaux."
             )
-            % {"pupil": family.pupil}
+            % {"of_pupil": of_name(family.pupil)}
         )
     check_not_future(at, str(FUTURE_CONTACT))
+    check_within_case(case, at)
     with transaction.atomic():
         lock_families(case, [family.pupil, person])
         # Checked under the locks of the case and of the households: an instruction, an exception or a
@@ -743,8 +751,8 @@ def record_family_contact(
             summary=summary,
             informed_of_situation=informed_of_situation,
         )
-        text = _("Contact avec la famille de %(pupil)s (%(channel)s).") % {
-            "pupil": family.pupil,
+        text = _("Contact avec la famille %(of_pupil)s (%(channel)s).") % {
+            "of_pupil": of_name(family.pupil),
             "channel": contact.get_channel_display().lower(),
         }
         event(case, actor, "family_contact", text)
@@ -807,7 +815,7 @@ def _mark_informed(*, case: Case, actor, family: FamilyOf, at: datetime) -> None
             "recorded_at": timezone.now(),
         },
     )
-    text = _("Parents informés : famille de %(pupil)s.") % {"pupil": family.pupil}
+    text = _("Parents informés : famille %(of_pupil)s.") % {"of_pupil": of_name(family.pupil)}
     _parents_information_changed(case, actor, family, text, status="informed")
 
 
@@ -858,13 +866,13 @@ def document_exception(*, case: Case, actor, pupil: Person | None, reason: str) 
         )
         if row.informed_at is not None:
             text = _(
-                "Parents de %(pupil)s informés le %(day)s : la cellule décide de ne plus les informer, contraire "
+                "Parents %(of_pupil)s informés le %(day)s : la cellule décide de ne plus les informer, contraire "
                 "à l’intérêt de l’enfant, motif consigné."
-            ) % {"pupil": family.pupil, "day": timezone.localtime(row.informed_at).strftime("%d/%m/%Y")}
+            ) % {"of_pupil": of_name(family.pupil), "day": timezone.localtime(row.informed_at).strftime("%d/%m/%Y")}
         else:
             text = _(
-                "Parents non informés (famille de %(pupil)s) : contraire à l’intérêt de l’enfant, motif consigné."
-            ) % {"pupil": family.pupil}
+                "Parents non informés (famille %(of_pupil)s) : contraire à l’intérêt de l’enfant, motif consigné."
+            ) % {"of_pupil": of_name(family.pupil)}
         _parents_information_changed(case, actor, family, text, status="exception")
     return row
 
@@ -924,8 +932,8 @@ def lift_exception(*, case: Case, actor, pupil: Person | None, reason: str) -> N
             if already:
                 raise AlreadyDone(already)
             raise InterventionRefused(_("Aucune décision de ne pas informer ces parents n’est en cours."))
-        text = _("Décision de ne pas informer les parents levée (famille de %(pupil)s) — %(reason)s") % {
-            "pupil": family.pupil,
+        text = _("Décision de ne pas informer les parents levée (famille %(of_pupil)s) — %(reason)s") % {
+            "of_pupil": of_name(family.pupil),
             "reason": reason.strip(),
         }
         _parents_information_changed(case, actor, family, text, status="exception_lifted")
@@ -980,8 +988,8 @@ def set_restriction(*, case: Case, actor, pupil: Person | None, reason: str) -> 
             case,
             actor,
             EventKind.DISCLOSURE,
-            _("Ne pas informer la famille de %(pupil)s : consigne posée — %(reason)s")
-            % {"pupil": family.pupil, "reason": row.reason},
+            _("Ne pas informer la famille %(of_pupil)s : consigne posée — %(reason)s")
+            % {"of_pupil": of_name(family.pupil), "reason": row.reason},
         )
         audit(
             AuditAction.CASE_CHANGED,
@@ -1017,7 +1025,7 @@ def lift_restriction(*, case: Case, actor, restriction: FamilyRestriction, reaso
             raise AlreadyDone(restriction_already_lifted(restriction))
         _mirror_flag(case)
         whom = (
-            _("la famille de %(pupil)s") % {"pupil": restriction.pupil}
+            _("la famille %(of_pupil)s") % {"of_pupil": of_name(restriction.pupil)}
             if restriction.pupil
             else _("toutes les familles du dossier")
         )

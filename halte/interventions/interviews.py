@@ -11,8 +11,9 @@ from halte.access.interventions import can_record_interview, can_set_family_rest
 from halte.audit.models import Action as AuditAction
 from halte.cases.enums import PersonKind
 from halte.cases.models import Case, Guardianship, Involvement, Person
+from halte.core.french import of_name
 
-from .common import InterventionRefused, audit, check_not_future, event, lock_families
+from .common import InterventionRefused, audit, check_not_future, check_within_case, event, lock_families
 from .families import (
     INTERVIEW_REFUSALS,
     confirmed_detail,
@@ -129,6 +130,7 @@ def record_interview(
     if method not in ORDINARY_METHODS:
         raise InterventionRefused(_("Choisissez la façon dont l’entretien s’est déroulé."))
     check_not_future(held_at, str(FUTURE_INTERVIEW))
+    check_within_case(case, held_at)
     if not words.strip() and not summary.strip():
         raise InterventionRefused(_("Écrivez les paroles de l’élève ou la synthèse de l’entretien."))
     with transaction.atomic():

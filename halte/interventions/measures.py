@@ -21,7 +21,15 @@ from halte.cases.enums import Compartment
 from halte.cases.enums import Role as InvolvementRole
 from halte.cases.models import Case, Involvement, Person
 
-from .common import InterventionRefused, audit, event, is_involved, lock_case, stop_first_measure_clock
+from .common import (
+    InterventionRefused,
+    audit,
+    check_within_case,
+    event,
+    is_involved,
+    lock_case,
+    stop_first_measure_clock,
+)
 from .models import CATEGORY_KINDS, Measure, MeasureCategory, MeasureKind
 
 # Statuses in which a protective measure is actually in place.
@@ -177,6 +185,7 @@ def record_measure(
         review_on=review_on,
         receiving_school=receiving_school,
     )
+    check_within_case(case, starts_on)
     if status not in Measure.Status.values:
         raise InterventionRefused(_("Choisissez l’état de la mesure."))
     if person is not None and not can_read_interventions(actor, case):

@@ -26,7 +26,16 @@ from halte.cases.models import Case, Person
 from halte.notifications.models import Kind
 from halte.notifications.service import notify
 
-from .common import InterventionRefused, audit, case_url, check_not_future, event, is_involved, lock_case
+from .common import (
+    InterventionRefused,
+    audit,
+    case_url,
+    check_not_future,
+    check_within_case,
+    event,
+    is_involved,
+    lock_case,
+)
 from .models import Interview, MppSeries
 
 logger = logging.getLogger(__name__)
@@ -97,6 +106,8 @@ def record_author_meeting(
     """A short, non-blaming meeting with the author. The first one dates the series (``started_on``)."""
     _refuse_unless(can_run_mpp(actor, series.case))
     check_not_future(held_at, str(FUTURE_MEETING))
+    # The first meeting dates the series: only the case bounds it.
+    check_within_case(series.case, held_at)
     with transaction.atomic():
         lock_case(series.case)
         row = _lock_open_series(series)
@@ -146,6 +157,8 @@ def record_victim_point(
     with transaction.atomic():
         lock_case(series.case)
         row = _lock_open_series(series)
+        # A follow-up point of the method comes after its first meeting (read under the lock).
+        check_within_case(series.case, held_at, series=row)
         interview = Interview.objects.create(
             case=series.case,
             person=victim,

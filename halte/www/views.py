@@ -113,6 +113,8 @@ def search(request):
                 "query": query,
                 "cases": [hit.obj.reference for hit in results.cases],
                 "reports": [hit.obj.reference for hit in results.reports],
+                # What the DPO's journal shows of the search: the words typed and how many results.
+                "results": len(results.cases) + len(results.reports),
             },
         )
     return render(request, "www/search.html", {"form": form, "results": results})

@@ -31,7 +31,7 @@ def test_bad_input_is_refused(client, login, people):
 
 def test_role_labels_agree_with_the_person(people):
     social = people.social_worker
-    assert social.role_label() == "Travailleur ou travailleuse social"
+    assert social.role_label() == "Travailleur social ou travailleuse sociale"
     social.user.civility = "mme"
     assert social.role_label() == "Travailleuse sociale"
     social.user.civility = "m"

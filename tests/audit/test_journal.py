@@ -7,6 +7,9 @@ from django.urls import reverse
 from halte.accounts.models import Membership, Role
 from halte.audit.journal import record
 from halte.audit.models import Action, AuditEvent
+from tests.cases.conftest import world
+
+__all__ = ["world"]
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="database trigger: PostgreSQL only")
 
@@ -113,3 +116,50 @@ def test_journal_query_count_does_not_grow_with_rows(
     login(client, people.dpo)
     with django_assert_num_queries(JOURNAL_QUERIES):
         assert client.get(reverse("audit:journal")).status_code == 200
+
+
+def test_the_dpo_sees_what_was_searched_and_how_many_results(client, people, login, world):
+    """A search is a read of personal data: its journal row shows the words typed and the number of
+    results, not « — »."""
+    login(client, people.coordinator)
+    assert client.get(reverse("www:search"), {"q": "HS-2026-000001"}).status_code == 200
+    event = AuditEvent.objects.get(action=Action.SEARCH)
+    assert event.detail["query"] == "HS-2026-000001" and event.detail["results"] >= 1
+    login(client, people.dpo)
+    page = table(client.get(reverse("audit:journal"), {"action": Action.SEARCH}))
+    assert "Recherche « HS-2026-000001 »" in page
+    assert f"{event.detail['results']} résultat" in page
+
+
+def test_an_older_search_row_without_a_count_still_shows_its_words(client, people, login):
+    record(
+        Action.SEARCH,
+        actor=people.coordinator.user,
+        membership=people.coordinator,
+        detail={"query": "Lefèvre", "cases": ["HS-1"], "reports": []},
+    )
+    login(client, people.dpo)
+    page = table(client.get(reverse("audit:journal"), {"action": Action.SEARCH}))
+    assert "Recherche « Lefèvre » — 1 résultat" in page
+
+
+def test_au_titre_de_reads_the_person_s_own_title_or_an_agreeing_role(client, people, login):
+    user = people.social_worker.user
+    user.civility, user.title = "mme", ""
+    user.save()
+    record(Action.LOGIN, actor=user, membership=people.social_worker)
+    coordinator = people.coordinator.user
+    coordinator.title = "Coordinatrice départementale"
+    coordinator.save()
+    record(Action.LOGIN, actor=coordinator, membership=people.coordinator)
+    login(client, people.dpo)
+    page = table(client.get(reverse("audit:journal"), {"action": Action.LOGIN}))
+    assert "Travailleuse sociale" in page
+    assert "Coordinatrice départementale" in page
+    assert "Travailleur ou travailleuse social" not in page
+
+
+def test_every_role_label_agrees_in_each_of_its_forms():
+    labels = {role: str(role.label) for role in Role}
+    assert labels[Role.SOCIAL_WORKER] == "Travailleur social ou travailleuse sociale"
+    assert labels[Role.ASSOCIATION_WORKER] == "Intervenant associatif ou intervenante associative"

@@ -473,6 +473,9 @@ def _case_with_every_section() -> Case:
         description=JUDICIAL_TEXT,
         review_on=today + timedelta(days=30),
     )
+    # Interventions are dated within their case: it was opened two days ago, before yesterday's interview.
+    Case.objects.filter(pk=case.pk).update(opened_at=timezone.now() - timedelta(days=2))
+    case.refresh_from_db()
     yesterday = timezone.now() - timedelta(days=1)
     interviews.record_interview(
         case=case,

@@ -7,6 +7,7 @@ import base64
 import re
 
 import pytest
+from django.utils import timezone
 from django_otp.oath import totp
 
 from halte.accounts.models import Membership, Role
@@ -71,18 +72,18 @@ def test_ne_pas_informer_one_family_then_the_cpe_meets_it_everywhere(page, live_
     page.goto(case_url + "familles/ne-pas-informer/")
     assert page.locator("main h1").inner_text().startswith("Ne pas informer une famille")
     assert_accessible(page)
-    page.locator("label", has_text="Famille de Hugo Bernard (auteur présumé)").click()
+    page.locator("label", has_text="Famille d’Hugo Bernard (auteur présumé)").click()
     page.get_by_label("Motif (besoin de l’enquête)").fill("Audition des parents prévue par les enquêteurs.")
     page.get_by_role("button", name="Poser la consigne").click()
     page.wait_for_url(f"**{case_url}#titre-familles")
     assert FamilyRestriction.objects.get(case=case).pupil == hugo
-    assert "Lever la consigne sur la famille de Hugo Bernard" in page.locator("main").inner_text()
+    assert "Lever la consigne sur la famille d’Hugo Bernard" in page.locator("main").inner_text()
     assert_accessible(page)
 
     log_in(page, "cpe.lejeune@")
     page.goto(case_url)
     assert_accessible(page)
-    page.get_by_role("link", name="Ajouter un représentant légal de Hugo Bernard").first.click()
+    page.get_by_role("link", name="Ajouter un représentant légal d’Hugo Bernard").first.click()
     page.wait_for_url("**/representants/")
     assert_accessible(page)
     page.get_by_label("Prénom").fill("Claire")
@@ -105,7 +106,8 @@ def test_ne_pas_informer_one_family_then_the_cpe_meets_it_everywhere(page, live_
     assert "Consigne « ne pas informer »" in main
     assert "Audition des parents" not in main  # the reason is the judicial side's
     assert_accessible(page)
-    page.get_by_label("Date et heure").fill("2026-01-05T10:00")
+    # A contact within the case (interventions are dated within it): today.
+    page.get_by_label("Date et heure").fill(timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Résumé de l’échange").fill("La mère a appelé le collège.")
     page.locator("label", has_text="La famille a été informée").click()
     page.get_by_role("button", name="Enregistrer le contact").click()

@@ -72,7 +72,7 @@ URL_MATRIX = {
     "cases:guardian_add": ("get", "guardian"),
     "cases:person_contact": ("get", "guardian"),
     "cases:complete_action": ("post", "action"),
-    "cases:cancel_action": ("post", "action"),
+    "cases:cancel_action": ("post", "cancel"),
     "cases:action": ("get", "action_page"),
     "cases:report_difficulty": ("post", "difficulty"),
     "cases:conflict": ("post", "coordinator"),
@@ -93,6 +93,11 @@ ACTION_EXPECTED = {
     "association_worker": "ok",
     **NO_CONTENT,
 }
+
+
+# Cancelling an action the cell decided: only those who manage the case. Its owner organisation completes
+# it or reports a difficulty, never cancels it (403).
+CANCEL_EXPECTED = {**ACTION_EXPECTED, "association_worker": 403}
 
 
 # The action's own page: whoever reads the action — its owner organisation (the association, which does
@@ -303,7 +308,12 @@ TOKEN_FIELDS = {
 }
 
 
-SPECIAL = {"action": ACTION_EXPECTED, "action_page": ACTION_PAGE_EXPECTED, "difficulty": DIFFICULTY_EXPECTED}
+SPECIAL = {
+    "action": ACTION_EXPECTED,
+    "cancel": CANCEL_EXPECTED,
+    "action_page": ACTION_PAGE_EXPECTED,
+    "difficulty": DIFFICULTY_EXPECTED,
+}
 
 
 def test_every_post_url_says_what_it_writes():
@@ -343,7 +353,7 @@ def test_case_action_matrix(client, login, people, world, url_name):
             data = {"extra-due_on": due_on.isoformat()}
         if rule == "difficulty":
             data = {"text": "La famille ne répond pas au téléphone."}
-        if rule == "action":
+        if rule in ("action", "cancel"):
             action = _matrix_action(people, world)
             field = "note" if url_name == "cases:complete_action" else "reason"
             data = {f"action-{action.pk}-{field}": "Fait avec la famille"}

@@ -515,3 +515,63 @@ def test_with_no_coordinator_in_the_case_s_departement_none_from_elsewhere_is_li
     page = client.get(page_url(action)).content.decode()
     assert stranger.user.email not in page
     assert "Aucune personne à contacter n’est enregistrée pour le territoire de ce dossier" in page
+
+
+# --- Cancelling is for who manages the case; the contact's phone -------------------------------------------
+
+
+def test_the_owner_association_cannot_cancel_what_the_cell_decided(client, login, people, action):
+    login(client, people.association_worker)
+    page = client.get(page_url(action)).content.decode()
+    assert "Marquer comme faite" in page and "Signaler une difficulté" in page
+    assert reverse("cases:cancel_action", args=[action.public_id]) not in page
+    url = reverse("cases:cancel_action", args=[action.public_id])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {f"action-{action.pk}-reason": "Nous ne le ferons pas."}).status_code == 403
+    action.refresh_from_db()
+    assert action.status == "open"
+
+
+def test_the_lead_cancels_from_the_action_page(client, login, people, action):
+    login(client, people.coordinator)
+    url = reverse("cases:cancel_action", args=[action.public_id])
+    assert url in client.get(page_url(action)).content.decode()
+    response = client.post(url, {f"action-{action.pk}-reason": "Plus nécessaire."})
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.status == "cancelled"
+
+
+def test_the_case_page_offers_cancel_only_to_who_manages_the_case(client, login, people, world):
+    """The school of the case owes an action of it: it completes it from the case page, never cancels."""
+    owed = Action.objects.create(
+        case=world.case_a,
+        title="Réunir l’équipe éducative",
+        owner_organisation=people.school_a_staff.organisation,
+        due_at=timezone.now() + timedelta(days=5),
+        created_by=people.coordinator,
+    )
+    login(client, people.school_a_staff)
+    page = client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
+    assert reverse("cases:complete_action", args=[owed.public_id]) in page
+    assert reverse("cases:cancel_action", args=[owed.public_id]) not in page
+
+
+def test_a_contact_without_a_phone_shows_the_organisation_s_switchboard(client, login, people, case, action):
+    from halte.directory.models import Partner
+
+    lead = people.coordinator
+    lead.user.phone = ""
+    lead.user.save(update_fields=["phone"])
+    login(client, people.association_worker)
+    page = client.get(page_url(action)).content.decode()
+    assert "non renseigné" not in page
+    Partner.objects.create(
+        departement=lead.organisation.departement,
+        kind="dsden",
+        name=lead.organisation.name,
+        address="1 rue de la Paix\n80000 Amiens",
+        phone="03 22 71 25 00",
+    )
+    page = client.get(page_url(action)).content.decode()
+    assert "03 22 71 25 00" in page and "Standard" in page

@@ -204,9 +204,7 @@ def test_the_api_takes_pupils_only_in_roles_the_rule_allows_a_pupil(client, raw_
     assert [error["loc"][-1] for error in response.json()["detail"]] == ["role"]
 
 
-def test_an_existing_record_is_taken_only_among_the_suggestions_shown_for_the_name_typed(
-    client, login, people, world
-):
+def test_an_existing_record_is_taken_only_among_the_suggestions_shown_for_the_name_typed(client, login, people, world):
     """The « C'est cette personne » button posts a record's id: an id of someone else (copied from
     another page, or forged) does not attach that person's record to the case."""
     stranger = Person(kind=PersonKind.PUPIL, first_name="Zoé", last_name="Inconnue")

@@ -104,7 +104,7 @@ def test_art40_report_has_every_section_and_the_childs_words_verbatim(filled, wo
         "Collège B",  # the alleged author's class and school
         "PETIT Inès",
         "3. Paroles de l’enfant, rapportées mot pour mot",
-        f"« {VICTIM_WORDS_SPOKEN} »",
+        f"« {VICTIM_WORDS_SPOKEN.replace('« ', '“').replace(' »', '”')} »",
         "4. Contexte familial",
         VICTIM_FAMILY,
         AUTHOR_FAMILY,
@@ -158,7 +158,7 @@ def test_information_preoccupante_has_identity_parents_account_and_parents_infor
         "Mère",
         "3. Récit",
         CORE_MARK,
-        f"« {VICTIM_WORDS_SPOKEN} »",
+        f"« {VICTIM_WORDS_SPOKEN.replace('« ', '“').replace(' »', '”')} »",
         "4. Contexte",
         VICTIM_FAMILY,
         "5. Information des parents",

@@ -155,7 +155,10 @@ def test_information_preoccupante_is_ready_to_send(filled, world, titled, partne
         )
         == []
     )
-    assert lacks(data, "Travailleur ou travailleuse social", "cellule Halte") == []
+    assert (
+        lacks(data, "Travailleur ou travailleuse social", "Travailleur social ou travailleuse sociale", "cellule Halte")
+        == []
+    )
 
 
 def test_a_partner_of_another_departement_is_refused(filled, world, people, partners):

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from halte.cases.models import Case, Involvement, Person
@@ -60,3 +61,20 @@ def days_ago(days: int) -> date:
 
 
 __all__ = ["World", "world"]
+
+
+@pytest.fixture(autouse=True)
+def _cases_opened_a_year_ago(request):
+    """Interventions are dated within their case (``common.check_within_case``): the world's cases, opened
+    « now » by the shared fixture, are opened a year ago here so that the past days these tests use fall
+    inside them. Tests of that rule set ``opened_at`` themselves."""
+    if "world" not in request.fixturenames:
+        return
+    world = request.getfixturevalue("world")
+    opened = timezone.now() - timedelta(days=365)
+    cases = [value for value in vars(world).values() if isinstance(value, Case)]
+    Case.objects.filter(pk__in=[case.pk for case in cases]).update(opened_at=opened)
+    for case in cases:
+        case.opened_at = opened
+    Report = apps.get_model("reports", "Report")
+    Report.objects.filter(case__in=[case.pk for case in cases]).update(received_at=opened)

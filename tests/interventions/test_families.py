@@ -69,7 +69,7 @@ def test_a_contact_with_the_box_ticked_records_the_parents_as_informed(client, l
     html = client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
     assert "informés le" in html
     assert "pas encore informés" in html  # the authors' families
-    assert f"Famille de {cast.author} (auteur présumé)" in html
+    assert f"Famille d’{cast.author} (auteur présumé)" in html
     assert f"Famille de {cast.second_author} (auteur présumé)" in html
 
 
@@ -146,7 +146,7 @@ def test_informed_then_the_exception_supersedes_what_comes_next_and_keeps_the_pa
     assert "ne plus" in line.text
     login(client, people.coordinator)
     html = client.get(reverse("cases:detail", args=[world.case_a.public_id])).content.decode()
-    status = html[html.index(f"Famille de {cast.author} (auteur présumé)") :]
+    status = html[html.index(f"Famille d’{cast.author} (auteur présumé)") :]
     status = status[: status.index("Famille de", 10)]
     assert f"informés le {monday_text}" in status
     assert reason in status
@@ -413,7 +413,7 @@ def test_a_parent_of_a_restricted_family_cannot_be_recorded_informed_under_anoth
     forged = contact_payload(people, cast, pupil=str(cast.author.public_id), informed_of_situation="on")
     response = client.post(contact_url(world.case_a), forged)
     assert response.status_code == 400
-    assert "n’est pas de la famille de" in response.content.decode()
+    assert "n’est pas de la famille d’" in response.content.decode()
     assert not FamilyContact.objects.exists()
     assert not ParentsInformation.objects.exists()
     # Her own family's contact, not informing, stays possible, confirmed.

@@ -151,7 +151,7 @@ def test_the_interview_form_lists_the_families_under_instruction_and_refuses_a_f
     login(client, staff)
     page = client.get(interview_url(world.case_a)).content.decode()
     assert OWN_WARNING in page
-    assert f"Famille de {cast.author}" in page
+    assert f"Famille d’{cast.author}" in page
     assert REASON not in page
     # The choices themselves say it, as the person is picked: the pupil, and the father linked to him.
     note = "famille sous consigne : pas d’entretien avec la famille"

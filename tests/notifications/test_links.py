@@ -204,6 +204,9 @@ def meetings_and_mpp(people):
         memberships=[people.magistrate, people.police, people.school_a_staff, people.association_worker],
     )
     case = _case(people, "HS-2026-000701", lead=people.social_worker)
+    # The series' first meeting, 20 days ago, falls within the case (interventions are dated within it).
+    case.opened_at = timezone.now() - timedelta(days=30)
+    case.save(update_fields=["opened_at"])
     author = Person.objects.create(kind="pupil", first_name="Hugo", last_name="Bernard", class_name="5e B")
     Involvement.objects.create(case=case, person=author, role="alleged_author")
     series = mpp.start_series(case=case, actor=people.coordinator, author=author)

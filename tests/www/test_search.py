@@ -196,7 +196,7 @@ def test_every_search_is_journaled_with_its_words_and_what_it_showed(client, peo
     event = AuditEvent.objects.get(action=Action.SEARCH)
     assert event.actor == people.coordinator.user
     assert event.membership == people.coordinator
-    assert event.detail == {"query": "lucas martn", "cases": ["HS-2026-000042"], "reports": []}
+    assert event.detail == {"query": "lucas martn", "cases": ["HS-2026-000042"], "reports": [], "results": 1}
     client.get(reverse("www:search"), {"q": "personne inconnue"})
     assert AuditEvent.objects.filter(action=Action.SEARCH).count() == 2
 

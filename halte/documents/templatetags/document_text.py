@@ -1,6 +1,10 @@
 """Filters of the PDF templates."""
 
+import re
+
 from django import template
+
+from halte.core import french
 
 register = template.Library()
 
@@ -38,12 +42,20 @@ def _opens_inside(inner: str) -> bool:
     return False
 
 
-_ELIDED_BEFORE = "aàâäeéèêëiîïoôöuùûüyhAÀÂÄEÉÈÊËIÎÏOÔÖUÙÛÜYH"
+# A quote inside a quote takes the second-level marks: « Ils m’appellent “la baleine” ».
+_INNER_OPENING = re.compile(r"«[ \u00a0\u202f]*")
+_INNER_CLOSING = re.compile(r"[ \u00a0\u202f]*»")
+
+
+@register.filter
+def quoted(text) -> str:
+    """Words as typed, between « », once: the marks typed around the whole are dropped (:func:`unquoted`)
+    and a « » left inside becomes “ ”, as French writes a quote inside a quote."""
+    value = _INNER_CLOSING.sub("”", _INNER_OPENING.sub("“", unquoted(text)))
+    return f"« {value} »"
 
 
 @register.filter
 def of_name(name) -> str:
-    """« de » before a name, elided before a vowel or a mute h as French writes it: « d’Enzo »,
-    « d’Hugo », « de Lucas »."""
-    value = str(name or "").strip()
-    return f"d’{value}" if value[:1] in _ELIDED_BEFORE and value else f"de {value}"
+    """« de » before a name, elided before a vowel or a mute h: « d’Enzo », « d’Hugo », « de Lucas »."""
+    return french.of_name(name)

@@ -12,6 +12,7 @@ from halte.access import policy
 from halte.access.policy import Capability
 from halte.cases.models import Person
 from halte.core import submission
+from halte.core.french import of_name
 from halte.interventions import families
 from halte.interventions.common import AlreadyDone, InterventionRefused
 from halte.interventions.forms import FamilyContactForm, LiftRestrictionForm, ParentsExceptionForm, RestrictionForm
@@ -120,8 +121,8 @@ def parents_exception_lift(request, public_id, pupil_id):
         request,
         case,
         form=form,
-        title=_("Lever la décision de ne pas informer les parents de %(pupil)s — %(ref)s")
-        % {"pupil": row.pupil, "ref": case.reference},
+        title=_("Lever la décision de ne pas informer les parents %(of_pupil)s — %(ref)s")
+        % {"of_pupil": of_name(row.pupil), "ref": case.reference},
         submit_label=_("Lever la décision"),
         page="parents_exception_lift",
         anchor=ANCHOR,
