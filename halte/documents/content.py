@@ -537,7 +537,7 @@ def family_refusal(case: Case, kind: str, *, recipient: Person | None, pupil: Pe
         )
     if intervention_families.Hold.ELSEWHERE in kinds:
         return _(
-            "Consigne sur cette famille : ne pas contacter cette famille sans l’accord de la coordination. "
+            "Consigne sur cette famille : ne pas contacter cette famille tant que cette consigne n’est pas levée. "
             "Aucun courrier ne peut lui être adressé."
         )
     return None

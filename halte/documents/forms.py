@@ -44,7 +44,7 @@ def _convocation_label(link, hold) -> str:
     if hold.kind == families.Hold.RESTRICTION:
         note = _("consigne « ne pas informer » : pas de convocation")
     elif hold.kind == families.Hold.ELSEWHERE:
-        note = _("consigne : ne pas contacter cette famille sans l’accord de la coordination")
+        note = _("consigne : ne pas contacter cette famille tant que cette consigne n’est pas levée")
     else:
         note = _("parents non informés (intérêt de l’enfant) : pas de convocation")
     return f"{label} — {note}"

@@ -82,7 +82,7 @@ RESTRICTION_NEEDS_REASON = gettext_lazy("Indiquez le motif : sans motif, rien n�
 # A standing instruction on another case follows the family here, in words that tell nothing of it:
 # neither its reason nor the other case (the member may not read them).
 ELSEWHERE_INFORMED = gettext_lazy(
-    "Consigne sur la famille %(of_pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
+    "Consigne sur la famille %(of_pupil)s : ne pas contacter cette famille tant que cette consigne n’est pas levée. "
     "Vous ne pouvez pas enregistrer qu’elle a été informée."
 )
 CHILD_INTEREST_INFORMED = gettext_lazy(
@@ -94,7 +94,7 @@ RESTRICTED_CONVOCATION = gettext_lazy(
     "adressée tant que la consigne n’est pas levée."
 )
 ELSEWHERE_CONVOCATION = gettext_lazy(
-    "Consigne sur la famille %(of_pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
+    "Consigne sur la famille %(of_pupil)s : ne pas contacter cette famille tant que cette consigne n’est pas levée. "
     "Aucune convocation ne peut lui être adressée."
 )
 CHILD_INTEREST_CONVOCATION = gettext_lazy(
@@ -107,7 +107,7 @@ RESTRICTED_INTERVIEW = gettext_lazy(
     "peuvent)."
 )
 ELSEWHERE_INTERVIEW = gettext_lazy(
-    "Consigne sur la famille %(of_pupil)s : ne pas contacter cette famille sans l’accord de la coordination. "
+    "Consigne sur la famille %(of_pupil)s : ne pas contacter cette famille tant que cette consigne n’est pas levée. "
     "Un entretien avec cette famille ne peut pas être enregistré."
 )
 
@@ -594,7 +594,7 @@ HELD_CONTACT_WARNING = gettext_lazy(
 )
 HOLD_WORDS = {
     "restriction": gettext_lazy("consigne « ne pas informer »"),
-    "elsewhere": gettext_lazy("ne pas contacter cette famille sans l’accord de la coordination"),
+    "elsewhere": gettext_lazy("ne pas contacter cette famille tant que cette consigne n’est pas levée"),
     "child_interest": gettext_lazy("parents non informés (intérêt de l’enfant), sur décision de la cellule"),
 }
 

@@ -11,7 +11,6 @@ from halte.access.interventions import can_record_interview, can_set_family_rest
 from halte.audit.models import Action as AuditAction
 from halte.cases.enums import PersonKind
 from halte.cases.models import Case, Guardianship, Involvement, Person
-from halte.core.french import of_name
 
 from .common import InterventionRefused, audit, check_not_future, check_within_case, event, lock_families
 from .families import (

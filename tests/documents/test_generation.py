@@ -357,7 +357,7 @@ def test_an_instruction_on_another_case_refuses_the_convocation_in_neutral_words
             convocation=convocation_details(pupil=filled.author),
         )
     message = str(refused.value)
-    assert "sans l’accord de la coordination" in message
+    assert "tant que cette consigne n’est pas levée" in message
     assert "Perquisition" not in message and world.case_b.reference not in message
     assert not Document.objects.exists()
     families.lift_restriction(case=world.case_b, actor=people.magistrate, restriction=restriction, reason="Fait.")
@@ -719,7 +719,7 @@ def test_no_closure_letter_to_a_guardian_whose_other_child_s_family_is_held(fill
     Involvement.objects.create(case=world.case_b, person=brother, role="victim")
     restriction = restrict(world.case_b, people.magistrate, brother, "Perquisition prévue.")
     case = close(world.case_a)
-    with pytest.raises(actions.DocumentRefused, match="sans l’accord de la coordination") as refused:
+    with pytest.raises(actions.DocumentRefused, match="tant que cette consigne n’est pas levée") as refused:
         actions.generate(case=case, actor=people.coordinator, kind="closure_letter", recipient=filled.guardian)
     assert "Perquisition" not in str(refused.value)
     assert not Document.objects.filter(kind="closure_letter").exists()

@@ -20,7 +20,7 @@ from halte.interventions.models import FamilyContact, FamilyRestriction, Intervi
 from .conftest import involve
 from .factories import REASON, inform, link, restrict
 
-NEUTRAL = "ne pas contacter cette famille sans l’accord de la coordination"
+NEUTRAL = "ne pas contacter cette famille tant que cette consigne n’est pas levée"
 OWN_WARNING = "Consigne « ne pas informer »"
 INTERVIEW_REFUSED = "ntretien avec cette famille ne peut pas être enregistré"
 CHILD_INTEREST = "intérêt de l’enfant"
@@ -361,7 +361,7 @@ def test_an_instruction_on_a_s_family_reaches_c_through_b_s_other_parent(people,
     assert families.person_hold(world.case_b, julie).kind == families.Hold.ELSEWHERE
     with pytest.raises(InterventionRefused, match=NEUTRAL):
         inform(world.case_b, people.coordinator, tom, person=julie)
-    assert "sans l’accord de la coordination" in families.convocation_refusal(world.case_b, tom, julie)
+    assert "tant que cette consigne n’est pas levée" in families.convocation_refusal(world.case_b, tom, julie)
     families.lift_restriction(case=world.case_a, actor=people.magistrate, restriction=restriction, reason="Fini.")
     assert not families.holds_on(world.case_b, [tom])
     assert not families.holds_on(world.case_a, [cast.author, cast.second_author])

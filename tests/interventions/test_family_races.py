@@ -29,7 +29,7 @@ from .factories import inform, link, restrict
 
 pytestmark = [on_postgresql, pytest.mark.django_db(transaction=True)]
 
-NEUTRAL = "ne pas contacter cette famille sans l’accord de la coordination"
+NEUTRAL = "ne pas contacter cette famille tant que cette consigne n’est pas levée"
 
 
 class Pause:

@@ -27,7 +27,7 @@ from .factories import REASON, inform, link, restrict
 WRONG = "Consigne « ne pas informer » sur la famille de Lucas Durand"
 WHY = "elle concerne aussi Karim Lefèvre, représentant légal de Lucas Durand"
 WHY_NEUTRAL = "Consigne concernant Karim Lefèvre, représentant légal de Lucas Durand"
-NEUTRAL = "ne pas contacter cette famille sans l’accord de la coordination"
+NEUTRAL = "ne pas contacter cette famille tant que cette consigne n’est pas levée"
 
 
 class Scenario:
