@@ -113,3 +113,22 @@ def test_minutes_of_a_meeting_after_the_opening_still_stop_it(people, held):
     case.refresh_from_db()
     assert case.cell_meeting_at == held.starts_at
 
+
+def test_a_review_already_dated_before_the_case_is_moved_to_its_first_real_meeting(people, held, late_case):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("halte.meetings.migrations.0004_cell_review_never_before_the_case")
+    other = make_case("HS-2026-000781", priority="P1", opened_at=held.starts_at + timedelta(hours=1))
+    later = make_meeting(people.coordinator, late_case.opened_at + timedelta(hours=2))
+    for case in (late_case, other):
+        AgendaItem.objects.create(meeting=held, case=case, position=0, minutes="Vu.", minutes_at=timezone.now())
+    AgendaItem.objects.create(meeting=later, case=late_case, position=0, minutes="Vu.", minutes_at=timezone.now())
+    # As the bug left them: the milestone set to a meeting that began before the case was opened.
+    type(late_case).objects.filter(pk__in=[late_case.pk, other.pk]).update(cell_meeting_at=held.starts_at)
+    migration.move_early_reviews(apps, None)
+    late_case.refresh_from_db()
+    other.refresh_from_db()
+    assert late_case.cell_meeting_at == later.starts_at
+    assert other.cell_meeting_at is None
