@@ -71,6 +71,18 @@ def name_key(first_name: str, last_name: str) -> str:
     return " ".join(name_tokens(first_name, last_name))
 
 
+def keys_in_text(text: str, longest: int = 3) -> set[str]:
+    """The ``name_key`` values a free text may hold: each run of 2 to ``longest`` adjacent folded tokens,
+    sorted as ``name_key`` sorts them. « Réunion sur Manon Lefèvre » gives « lefevre manon » among others,
+    so that ``Person.objects.filter(name_key__in=…)`` finds the named person with one indexed query."""
+    tokens = _field_tokens(text)
+    return {
+        " ".join(sorted(tokens[start : start + size]))
+        for size in range(2, longest + 1)
+        for start in range(len(tokens) - size + 1)
+    }
+
+
 # How a folded name sounds: letters written differently for one sound in the names met in French
 # schools (« Lukas » / « Lucas », « Mathis » / « Matis », « Sofia » / « Sophia », « Yanis » / « Ianis »,
 # « Lefebvre » / « Lefèvre »).

@@ -69,6 +69,23 @@ def _require_planned(meeting: Meeting) -> None:
         raise MeetingRefused(_("Cette réunion a déjà eu lieu : elle ne peut plus être modifiée."))
 
 
+def _paris(moment: datetime) -> str:
+    local = timezone.localtime(moment, timezone.get_default_timezone())
+    return _("%(day)s à %(time)s") % {"day": local.strftime("%d/%m/%Y"), "time": local.strftime("%H:%M")}
+
+
+def _require_opened_by(case: Case, starts_at: datetime) -> None:
+    """A meeting that began before a case was opened cannot have examined it (nor stop its clock)."""
+    if case.opened_at > starts_at:
+        raise MeetingRefused(
+            _(
+                "Le dossier %(reference)s a été ouvert le %(opened)s, après le début de la réunion (%(began)s) : "
+                "il n’a pas pu y être examiné. Inscrivez-le à une réunion suivante."
+            )
+            % {"reference": case.reference, "opened": _paris(case.opened_at), "began": _paris(starts_at)}
+        )
+
+
 def _require_not_cancelled(meeting: Meeting) -> None:
     if meeting.status == Meeting.Status.CANCELLED:
         raise MeetingRefused(_("Cette réunion est annulée : rien ne peut plus y être enregistré."))
@@ -243,6 +260,9 @@ def mark_held(
         changed = ["status", "held_at"]
         messages: list[dict] = []
         if held_at is not None and held_at < locked.starts_at:
+            opened_later = locked.items.filter(case__opened_at__gt=held_at).select_related("case").first()
+            if opened_later is not None:
+                _require_opened_by(opened_later.case, held_at)
             locked.starts_at = held_at
             locked.sequence += 1
             changed += ["starts_at", "sequence"]
@@ -406,6 +426,7 @@ def add_item(*, meeting: Meeting, actor: Membership, case: Case) -> AgendaItem:
     with transaction.atomic():
         locked = _lock(meeting)
         _require_not_cancelled(locked)
+        _require_opened_by(case, locked.starts_at)
         if locked.items.filter(case=case).exists():
             raise MeetingRefused(_("Ce dossier est déjà à l’ordre du jour de cette réunion."))
         item = AgendaItem.objects.create(
@@ -519,7 +540,10 @@ def record_minutes(
             except ActionRefused as refused:
                 raise MeetingRefused(refused.message) from refused
             Decision.objects.create(item=row, action=action)
-        Case.objects.filter(pk=case.pk, cell_meeting_at__isnull=True).update(cell_meeting_at=meeting.starts_at)
+        # A meeting that began before the case was opened never counts as its review (no negative delay).
+        Case.objects.filter(pk=case.pk, cell_meeting_at__isnull=True, opened_at__lte=meeting.starts_at).update(
+            cell_meeting_at=meeting.starts_at
+        )
         day = timezone.localtime(meeting.starts_at, timezone.get_default_timezone()).strftime("%d/%m/%Y")
         if first:
             text = _("Examiné en réunion de la cellule du %(day)s : compte rendu enregistré.") % {"day": day}

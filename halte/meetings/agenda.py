@@ -90,7 +90,7 @@ def propose(meeting: Meeting, now: datetime | None = None) -> list[Proposal]:
         any_rule |= rules[reason]
     cases = (
         Case.objects.open()
-        .filter(merged_into__isnull=True)
+        .filter(merged_into__isnull=True, opened_at__lte=meeting.starts_at)  # opened later: not examined there
         .exclude(Exists(on_this_agenda))
         .annotate(last_follow_up_done_at=_last_follow_up_done_at())
         .filter(any_rule)

@@ -15,6 +15,8 @@ from halte.access.cases import CELL_ROLES
 from halte.access.policy import Capability, memberships_with
 from halte.accounts.models import Membership, Organisation
 from halte.cases.forms import ShareProposalMixin
+from halte.cases.models import Person
+from halte.cases.people import keys_in_text
 from halte.core import references
 from halte.core.submission import SubmissionTokenMixin
 from halte.forms import HalteForm
@@ -29,11 +31,28 @@ MAX_YEARS_AHEAD = 2
 _REFERENCE = re.compile(r"\b(?:HS|SIG)-\d{4}-\d+\b", re.IGNORECASE)
 
 
-def _no_reference(value: str) -> str:
+# Why a title or place must not identify a case, in the words of each page: a planned meeting's text is
+# emailed and put in the .ics; a meeting recorded after the fact emails nobody, but shows in calendars.
+EMAILED = _("ce texte est envoyé par courriel aux personnes invitées et inscrit dans leur agenda.")
+LISTED = _(
+    "ce texte apparaît dans l’agenda et la liste des réunions des personnes invitées, qui ne lisent pas "
+    "toutes le dossier."
+)
+
+
+def names_a_person(text: str) -> bool:
+    """Whether ``text`` holds the full name of a person of any case (folded as ``cases.people`` folds
+    names: accents, case, order). One query on the indexed ``Person.name_key``; none for a single word."""
+    keys = keys_in_text(text)
+    return bool(keys) and Person.objects.filter(name_key__in=sorted(keys)).exists()
+
+
+def _nothing_identifying(value: str, why) -> str:
+    """Refuse a case reference or the name of a person of a case in a text invitees see outside Halte."""
     if _REFERENCE.search(value):
-        raise forms.ValidationError(
-            _("N’indiquez pas de référence de dossier ici : ce texte est envoyé par courriel aux personnes invitées.")
-        )
+        raise forms.ValidationError(_("N’indiquez pas de référence de dossier ici : %(why)s") % {"why": why})
+    if names_a_person(value):
+        raise forms.ValidationError(_("N’indiquez pas le nom d’une personne d’un dossier : %(why)s") % {"why": why})
     return value
 
 
@@ -117,10 +136,10 @@ class MeetingForm(SubmissionTokenMixin, HalteForm):
         }
 
     def clean_title(self) -> str:
-        return _no_reference(self.cleaned_data["title"])
+        return _nothing_identifying(self.cleaned_data["title"], EMAILED)
 
     def clean_place(self) -> str:
-        return _no_reference(self.cleaned_data["place"])
+        return _nothing_identifying(self.cleaned_data["place"], EMAILED)
 
     def clean(self):
         data = super().clean()
@@ -253,10 +272,10 @@ class HeldMeetingForm(SubmissionTokenMixin, HalteForm):
         self.fields["members"].choices = [(m.pk, member_label(m)) for m in readers]
 
     def clean_title(self) -> str:
-        return _no_reference(self.cleaned_data["title"])
+        return _nothing_identifying(self.cleaned_data["title"], LISTED)
 
     def clean_place(self) -> str:
-        return _no_reference(self.cleaned_data["place"])
+        return _nothing_identifying(self.cleaned_data["place"], LISTED)
 
     def clean(self):
         data = super().clean()

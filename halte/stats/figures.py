@@ -711,8 +711,15 @@ def cell_at_work(ctx: Context) -> list[t.Table]:
     held = meetings.aggregate(
         meetings=Count("pk", distinct=True), items=Count("items", filter=items_filter, distinct=True)
     )
-    # A case's first held meeting: one grouped join over the agenda, not a subquery for each case.
-    first_meeting = Min("agenda_items__meeting__starts_at", filter=Q(agenda_items__meeting__status=Meeting.Status.HELD))
+    # A case's first held meeting: one grouped join over the agenda, not a subquery for each case. A
+    # meeting that began before the case was opened (recorded after the fact) did not examine it.
+    first_meeting = Min(
+        "agenda_items__meeting__starts_at",
+        filter=Q(
+            agenda_items__meeting__status=Meeting.Status.HELD,
+            agenda_items__meeting__starts_at__gte=F("opened_at"),
+        ),
+    )
     per_case = ctx.filters.cases().filter(priority=Priority.P1).annotate(first_meeting_at=first_meeting)
     spread = spreads(per_case, {"p1_meeting": ("first_meeting_at", "opened_at")})["p1_meeting"]
     n_meetings, n_items = held["meetings"], held["items"]

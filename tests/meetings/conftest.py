@@ -56,8 +56,14 @@ class Cell:
 def cell(people) -> Cell:
     """A planned meeting that began an hour ago, two cases on its agenda, four people invited."""
     coordinator = people.coordinator
-    case_a = make_case("HS-2026-000001", school=people.school_a_staff.school, lead=coordinator, priority="P2")
-    case_b = make_case("HS-2026-000002", school=people.school_b_staff.school, lead=coordinator, priority="P2")
+    # Opened before the meeting began: a meeting cannot examine a case opened after its start.
+    opened = timezone.now() - timedelta(days=2)
+    case_a = make_case(
+        "HS-2026-000001", school=people.school_a_staff.school, lead=coordinator, priority="P2", opened_at=opened
+    )
+    case_b = make_case(
+        "HS-2026-000002", school=people.school_b_staff.school, lead=coordinator, priority="P2", opened_at=opened
+    )
     Share.objects.create(
         case=case_a,
         organisation=people.police.organisation,

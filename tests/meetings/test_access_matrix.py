@@ -201,7 +201,7 @@ def scenario(url_name: str, method: str, cell, people) -> Scenario:
         case "meetings:mark_held":
             return Scenario(reverse(url_name, args=args), state=status, done=lambda state: state == Meeting.Status.HELD)
         case "meetings:accept_proposal":
-            proposed = make_case("HS-2026-000098", priority="P1")
+            proposed = make_case("HS-2026-000098", priority="P1", opened_at=meeting.starts_at - timedelta(days=1))
             return Scenario(
                 reverse(url_name, args=args),
                 {"cases": [str(proposed.public_id)]},
@@ -209,7 +209,7 @@ def scenario(url_name: str, method: str, cell, people) -> Scenario:
                 done=lambda state: state == [cell.case_a.pk, cell.case_b.pk, proposed.pk],
             )
         case "meetings:add_item":
-            added = make_case("HS-2026-000099")
+            added = make_case("HS-2026-000099", opened_at=meeting.starts_at - timedelta(days=1))
             return Scenario(
                 reverse(url_name, args=args),
                 {"reference": added.reference},

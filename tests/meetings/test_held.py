@@ -90,7 +90,12 @@ def test_its_agenda_and_minutes_are_written_after_the_fact(client, login, people
         place="",
         attendees=[people.coordinator, people.magistrate],
     )
-    case = make_case("HS-2026-000321", school=people.school_a_staff.school, lead=people.coordinator)
+    case = make_case(
+        "HS-2026-000321",
+        school=people.school_a_staff.school,
+        lead=people.coordinator,
+        opened_at=meeting.starts_at - timedelta(hours=1),  # a meeting cannot examine a case opened after it
+    )
     as_member(client, login, people.coordinator)
     client.post(reverse("meetings:add_item", args=[meeting.public_id]), {"reference": case.reference})
     item = meeting.items.get()

@@ -518,3 +518,18 @@ def test_meetings_cases_per_meeting_and_p1_first_meeting(people, schools):
     # P1 cases first examined 10, 20, 30, 40, 50 hours after opening; the waiting one after 4 months.
     delay = rows["Délai médian entre l’ouverture d’un dossier P1 et sa première réunion"]
     assert delay == ["35,0\u00a0h"]
+
+
+def test_a_meeting_held_before_the_case_was_opened_is_not_its_first_meeting(people, schools):
+    """A meeting recorded after the fact may sit before the case on the calendar: no negative delay."""
+    school = schools["amiens_college"]
+    for day in range(10, 15):
+        opened = at(2025, 1, day, 3)
+        p1 = case(opened_at=opened, priority="P1", school=school)
+        for starts_at in (opened - timedelta(hours=9), opened + timedelta(hours=10)):
+            meeting = Meeting.objects.create(
+                title="Cellule", starts_at=starts_at, place="DSDEN", status="held", organiser=people.coordinator
+            )
+            AgendaItem.objects.create(meeting=meeting, case=p1, reason="added")
+    rows = by_label(table("cellule"))
+    assert rows["Délai médian entre l’ouverture d’un dossier P1 et sa première réunion"] == ["10,0\u00a0h"]
