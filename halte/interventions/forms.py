@@ -14,7 +14,15 @@ from halte.forms import HalteForm
 from halte.reports.forms import TextField
 
 from .interviews import held_involvements
-from .measures import CONCERNED_ROLES, CONFIRM_LABEL, ENDS_BEFORE_START, role_conflict
+from .measures import (
+    CONCERNED_ROLES,
+    CONFIRM_LABEL,
+    ENDS_BEFORE_START,
+    ONE_PUPIL_CATEGORIES,
+    PUPIL_REQUIRED,
+    exclusion_error,
+    role_conflict,
+)
 from .models import (
     CATEGORY_KINDS,
     FamilyContact,
@@ -176,6 +184,8 @@ class MeasureForm(SubmissionTokenMixin, HalteForm):
         starts_on, ends_on, review_on = data.get("starts_on"), data.get("ends_on"), data.get("review_on")
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", ENDS_BEFORE_START)
+        elif refusal := exclusion_error(kind or "", starts_on, ends_on):
+            self.add_error("ends_on", refusal)
         if starts_on and review_on and review_on < starts_on:
             self.add_error("review_on", _("La date de réexamen ne peut pas être antérieure à la date de début."))
         if "receiving_school" in data:
@@ -187,8 +197,11 @@ class MeasureForm(SubmissionTokenMixin, HalteForm):
                     "receiving_school",
                     _("Un établissement d’accueil ne s’indique que pour un changement d’établissement."),
                 )
-        data["person"] = person_from(self.case, data.get("person") or "") if "person" in self.fields else None
-        against, warning = role_conflict(self.case, data["person"], data.get("kind") or "")
+        person = person_from(self.case, data.get("person") or "") if "person" in self.fields else None
+        if category in ONE_PUPIL_CATEGORIES and person is None and "person" not in self.errors:
+            self.add_error("person", PUPIL_REQUIRED)
+        data["person"] = person
+        against, warning = role_conflict(self.case, person, data.get("kind") or "")
         if not against:
             # Nothing to confirm: no checkbox on the page (a box ticked in advance confirms nothing).
             self.fields.pop(CONFIRM, None)
