@@ -313,7 +313,11 @@ class AuthorMeetingForm(SubmissionTokenMixin, HalteForm):
     held_at = forms.DateTimeField(label=_("Date et heure"), widget=_datetime_input())
     conducted_by = _team_field(_("Mené par"))
     summary = TextField(
-        label=_("Ce qui s’est dit"), max_length=20_000, required=False, widget=_textarea(3), help_text=HEALTH_HINT
+        label=_("Ce qui s’est dit"),
+        max_length=20_000,
+        widget=_textarea(3),
+        help_text=HEALTH_HINT,
+        error_messages={"required": _("Écrivez ce qui s’est dit pendant l’entretien.")},
     )
     proposals_made = TextField(
         label=_("Propositions faites par l’élève"),
@@ -329,10 +333,14 @@ class AuthorMeetingForm(SubmissionTokenMixin, HalteForm):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, case: Case, actor: Membership, **kwargs):
+    def __init__(self, *args, case: Case, actor: Membership, first: bool, **kwargs):
+        """``first``: no meeting with the author is recorded yet, so there are no previous proposals to
+        ask about: the question is not shown."""
         super().__init__(*args, **kwargs)
         self.fields["conducted_by"].queryset = team_for(case, actor)
         self.fields["conducted_by"].initial = actor.public_id
+        if first:
+            del self.fields["proposals_done"]
 
     def clean_proposals_done(self):
         return {"yes": True, "no": False}.get(self.cleaned_data["proposals_done"])
