@@ -15,7 +15,15 @@ from halte.forms import HalteForm
 from halte.reports.forms import TextField
 
 from .interviews import held_involvements
-from .measures import CONCERNED_ROLES, CONFIRM_LABEL, ENDS_BEFORE_START, role_conflict
+from .measures import (
+    CONCERNED_ROLES,
+    CONFIRM_LABEL,
+    ENDS_BEFORE_START,
+    ONE_PUPIL_CATEGORIES,
+    PUPIL_REQUIRED,
+    exclusion_error,
+    role_conflict,
+)
 from .models import (
     CATEGORY_KINDS,
     FamilyContact,
@@ -177,6 +185,8 @@ class MeasureForm(SubmissionTokenMixin, HalteForm):
         starts_on, ends_on, review_on = data.get("starts_on"), data.get("ends_on"), data.get("review_on")
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", ENDS_BEFORE_START)
+        elif refusal := exclusion_error(kind or "", starts_on, ends_on):
+            self.add_error("ends_on", refusal)
         if starts_on and review_on and review_on < starts_on:
             self.add_error("review_on", _("La date de réexamen ne peut pas être antérieure à la date de début."))
         if "receiving_school" in data:
@@ -188,8 +198,11 @@ class MeasureForm(SubmissionTokenMixin, HalteForm):
                     "receiving_school",
                     _("Un établissement d’accueil ne s’indique que pour un changement d’établissement."),
                 )
-        data["person"] = person_from(self.case, data.get("person") or "") if "person" in self.fields else None
-        against, warning = role_conflict(self.case, data["person"], data.get("kind") or "")
+        person = person_from(self.case, data.get("person") or "") if "person" in self.fields else None
+        if category in ONE_PUPIL_CATEGORIES and person is None and "person" not in self.errors:
+            self.add_error("person", PUPIL_REQUIRED)
+        data["person"] = person
+        against, warning = role_conflict(self.case, person, data.get("kind") or "")
         if not against:
             # Nothing to confirm: no checkbox on the page (a box ticked in advance confirms nothing).
             self.fields.pop(CONFIRM, None)
@@ -312,7 +325,11 @@ class AuthorMeetingForm(SubmissionTokenMixin, HalteForm):
     held_at = forms.DateTimeField(label=_("Date et heure"), widget=_datetime_input())
     conducted_by = _team_field(_("Mené par"))
     summary = TextField(
-        label=_("Ce qui s’est dit"), max_length=20_000, required=False, widget=_textarea(3), help_text=HEALTH_HINT
+        label=_("Ce qui s’est dit"),
+        max_length=20_000,
+        widget=_textarea(3),
+        help_text=HEALTH_HINT,
+        error_messages={"required": _("Écrivez ce qui s’est dit pendant l’entretien.")},
     )
     proposals_made = TextField(
         label=_("Propositions faites par l’élève"),
@@ -328,10 +345,14 @@ class AuthorMeetingForm(SubmissionTokenMixin, HalteForm):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, case: Case, actor: Membership, **kwargs):
+    def __init__(self, *args, case: Case, actor: Membership, first: bool, **kwargs):
+        """``first``: no meeting with the author is recorded yet, so there are no previous proposals to
+        ask about: the question is not shown."""
         super().__init__(*args, **kwargs)
         self.fields["conducted_by"].queryset = team_for(case, actor)
         self.fields["conducted_by"].initial = actor.public_id
+        if first:
+            del self.fields["proposals_done"]
 
     def clean_proposals_done(self):
         return {"yes": True, "no": False}.get(self.cleaned_data["proposals_done"])

@@ -46,6 +46,42 @@ class NeedsConfirmation(InterventionRefused):
 
 ENDS_BEFORE_START = gettext_lazy("La date de fin ne peut pas être antérieure à la date de début.")
 
+# Measures that concern one pupil: a sanction, an educational measure, a change of school.
+ONE_PUPIL_CATEGORIES = (MeasureCategory.DISCIPLINARY, MeasureCategory.EDUCATIONAL, MeasureCategory.SCHOOL_CHANGE)
+PUPIL_REQUIRED = gettext_lazy(
+    "Choisissez l’élève concerné : une sanction disciplinaire, une mesure éducative ou un changement "
+    "d’établissement concerne toujours un élève."
+)
+# The two temporary exclusions of art. R.511-13 (3° and 4°), and their longest length in days.
+TEMPORARY_EXCLUSIONS = (MeasureKind.CLASS_EXCLUSION, MeasureKind.SCHOOL_EXCLUSION)
+EXCLUSION_MAX_DAYS = 8
+
+
+def exclusion_error(kind: str, starts_on: date | None, ends_on: date | None) -> str:
+    """Art. R.511-13 of the code de l’éducation: « La durée de cette exclusion ne peut excéder huit jours »,
+    for the temporary exclusion from the class (3°) and from the school (4°). The text does not say
+    school days: the days are counted here as calendar days, the first and the last included (from
+    Wednesday 9 to Wednesday 16 is eight days). Such an exclusion needs its end date. Returns the French
+    refusal, or ``""``."""
+    if kind not in TEMPORARY_EXCLUSIONS or starts_on is None:
+        return ""
+    if ends_on is None:
+        return _("Indiquez la date de fin : une exclusion temporaire dure %(max)d jours au plus.") % {
+            "max": EXCLUSION_MAX_DAYS
+        }
+    days = (ends_on - starts_on).days + 1
+    if days > EXCLUSION_MAX_DAYS:
+        return _(
+            "Une exclusion temporaire ne peut excéder %(max)d jours (art. R.511-13 du code de l’éducation) : "
+            "du %(start)s au %(end)s, elle en compterait %(days)d."
+        ) % {
+            "max": EXCLUSION_MAX_DAYS,
+            "start": starts_on.strftime("%d/%m/%Y"),
+            "end": ends_on.strftime("%d/%m/%Y"),
+            "days": days,
+        }
+    return ""
+
 
 def compartment_of(category: str) -> str:
     return Compartment.JUDICIAL if category == MeasureCategory.JUDICIAL else Compartment.CORE
@@ -59,8 +95,11 @@ def check_measure(
     ends_on: date | None,
     review_on: date | None,
     receiving_school,
+    has_pupil: bool,
 ) -> None:
-    """The rules of a measure, whoever records it: raises InterventionRefused with a French message."""
+    """The rules of a measure, whoever records it: raises InterventionRefused with a French message.
+    ``has_pupil``: a pupil of the case is named (a sanction, an educational measure and a change of
+    school need one)."""
     if category not in CATEGORY_KINDS:
         raise InterventionRefused(_("Choisissez la catégorie de la mesure."))
     if kind not in CATEGORY_KINDS[category]:
@@ -73,6 +112,10 @@ def check_measure(
         raise InterventionRefused(_("Indiquez l’établissement d’accueil."))
     if category != MeasureCategory.SCHOOL_CHANGE and receiving_school is not None:
         raise InterventionRefused(_("Un établissement d’accueil ne s’indique que pour un changement d’établissement."))
+    if category in ONE_PUPIL_CATEGORIES and not has_pupil:
+        raise InterventionRefused(str(PUPIL_REQUIRED))
+    if refusal := exclusion_error(kind, starts_on, ends_on):
+        raise InterventionRefused(refusal)
 
 
 # Measures taken against the author of the facts, and the one taken to protect the victim.
@@ -184,6 +227,7 @@ def record_measure(
         ends_on=ends_on,
         review_on=review_on,
         receiving_school=receiving_school,
+        has_pupil=person is not None,
     )
     check_within_case(case, starts_on)
     if status not in Measure.Status.values:

@@ -43,6 +43,32 @@ logger = logging.getLogger(__name__)
 SWITCH_AFTER_DAYS = 15
 
 FUTURE_MEETING = gettext_lazy("La date de l’entretien ne peut pas être dans le futur.")
+SUMMARY_REQUIRED = gettext_lazy("Écrivez ce qui s’est dit pendant l’entretien.")
+SAME_MINUTE = gettext_lazy(
+    "Un entretien est déjà enregistré à cette heure dans cette série : vérifiez la date et l’heure. "
+    "Rien n’a été enregistré."
+)
+NO_PREVIOUS_MEETING = gettext_lazy(
+    "Aucun entretien précédent dans cette série : il n’y a pas encore de propositions dont vérifier la mise en "
+    "œuvre. Rien n’a été enregistré."
+)
+
+
+def _minute(moment: datetime) -> tuple[datetime, datetime]:
+    """The minute a meeting is held in, as a half-open range: meetings are entered to the minute."""
+    start = moment.replace(second=0, microsecond=0)
+    return start, start + timedelta(minutes=1)
+
+
+def _refuse_same_minute(series: MppSeries, person: Person, method: str, held_at: datetime) -> None:
+    """One meeting of a series with one pupil per minute: a second one is a repeated post or a mistake.
+    Asked under the series' row lock, so two posts at once cannot both pass."""
+    start, end = _minute(held_at)
+    repeated = Interview.objects.filter(
+        series=series, person=person, method=method, held_at__gte=start, held_at__lt=end
+    ).exists()
+    if repeated:
+        raise InterventionRefused(str(SAME_MINUTE))
 
 
 def _refuse_unless(allowed: bool) -> None:
@@ -92,6 +118,11 @@ def start_series(*, case: Case, actor, author: Person) -> MppSeries:
     return series
 
 
+def has_author_meeting(series: MppSeries) -> bool:
+    """Whether a meeting with the author is recorded: the next one asks about its proposals."""
+    return Interview.objects.filter(series=series, method=Interview.Method.MPP).exists()
+
+
 def record_author_meeting(
     *,
     series: MppSeries,
@@ -103,14 +134,22 @@ def record_author_meeting(
     proposals_done: bool | None = None,
     also_present: str = "",
 ) -> Interview:
-    """A short, non-blaming meeting with the author. The first one dates the series (``started_on``)."""
+    """A short, non-blaming meeting with the author. The first one dates the series (``started_on``).
+    What was said is required; ``proposals_done`` answers for the proposals of an earlier meeting, so
+    it is refused when there is none; a second meeting in the same minute is refused."""
     _refuse_unless(can_run_mpp(actor, series.case))
+    if not summary.strip():
+        raise InterventionRefused(str(SUMMARY_REQUIRED))
     check_not_future(held_at, str(FUTURE_MEETING))
     # The first meeting dates the series: only the case bounds it.
     check_within_case(series.case, held_at)
     with transaction.atomic():
         lock_case(series.case)
         row = _lock_open_series(series)
+        _refuse_same_minute(row, row.author, Interview.Method.MPP, held_at)
+        earlier = Interview.objects.filter(series=row, method=Interview.Method.MPP, held_at__lt=held_at)
+        if proposals_done is not None and not earlier.exists():
+            raise InterventionRefused(str(NO_PREVIOUS_MEETING))
         interview = Interview.objects.create(
             case=series.case,
             person=row.author,
@@ -159,6 +198,7 @@ def record_victim_point(
         row = _lock_open_series(series)
         # A follow-up point of the method comes after its first meeting (read under the lock).
         check_within_case(series.case, held_at, series=row)
+        _refuse_same_minute(row, victim, Interview.Method.MPP_VICTIM, held_at)
         interview = Interview.objects.create(
             case=series.case,
             person=victim,

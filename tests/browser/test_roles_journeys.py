@@ -91,7 +91,9 @@ def test_the_cpe_runs_the_shared_concern_method_an_interview_and_a_follow_up(pag
     assert page.get_by_label("Mené par").input_value() == str(cpe.public_id)
     page.get_by_label("Date et heure").fill(_just_now())
     page.get_by_label("Propositions faites par l’élève").fill("Tom propose de laisser Lina s’asseoir avec ses amies.")
-    page.locator("label[for=id_proposals_done_0]").click()  # « Pas encore vérifié »: a first meeting
+    page.get_by_label("Ce qui s’est dit").fill("Tom dit qu’il voit bien que Lina est seule à la cantine.")
+    # A first meeting: no previous proposals to ask about.
+    assert page.locator("#id_proposals_done_0").count() == 0
     page.get_by_role("button", name="Enregistrer l’entretien").focus()
     page.keyboard.press("Enter")
     page.wait_for_url(on_case_page(case))

@@ -7,6 +7,9 @@ case, which compartments they read there, whose school it is. A URL added to the
 row here makes `test_every_interventions_url_is_in_the_matrix` fail.
 """
 
+import itertools
+from datetime import timedelta
+
 import pytest
 from django.urls import get_resolver, reverse
 from django.utils import timezone
@@ -139,7 +142,11 @@ def objects(world, people):
         )
         series = mpp.start_series(case=case, actor=people.coordinator, author=cast.author)
         mpp.record_author_meeting(
-            series=series, actor=people.coordinator, held_at=at(days_ago(20)), conducted_by=people.coordinator
+            series=series,
+            actor=people.coordinator,
+            held_at=at(days_ago(20)),
+            conducted_by=people.coordinator,
+            summary="Entretien sans reproche.",
         )
         made[case_name] = {"case": case, "core": core, "judicial": judicial, "series": series}
     mpp.propose_switches()
@@ -212,13 +219,17 @@ JUDICIAL_ONLY = {"magistrate", "prosecutor_delegate", "police"}
 
 
 # Valid data for the pages that write, so that a refusal is the only reason nothing is saved.
+_MINUTES = itertools.count()
+
+
 def _post_data(url_name, made, people, name):
     today = timezone.localdate().isoformat()
     # Judicial roles record judicial measures only.
     category, kind = ("judicial", "account_suspension") if name in JUDICIAL_ONLY else ("protective", "staff_vigilance")
     case = made["case"]
     victim = case.involvements.get(role="victim")
-    held = timezone.localtime(timezone.now()).strftime("%Y-%m-%dT%H:%M")
+    # Each post its own minute: a series keeps one meeting per pupil and minute.
+    held = timezone.localtime(timezone.now() - timedelta(minutes=next(_MINUTES))).strftime("%Y-%m-%dT%H:%M")
     return {
         "interventions:measure_new": {
             "category": category,
@@ -240,6 +251,7 @@ def _post_data(url_name, made, people, name):
         "interventions:series_author_meeting": {
             "held_at": held,
             "conducted_by": str(people.coordinator.public_id),
+            "summary": "Entretien sans reproche.",
             "proposals_done": "yes",
         },
         "interventions:series_victim_point": {

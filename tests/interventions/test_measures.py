@@ -70,13 +70,14 @@ def test_recording_a_protective_measure_stops_the_first_measure_clock(client, lo
         ("protective", "peer_support", "planned"),
     ],
 )
-def test_other_measures_do_not_stop_the_clock(people, world, category, kind, status):
+def test_other_measures_do_not_stop_the_clock(people, world, cast, category, kind, status):
     measures.record_measure(
         case=world.case_a,
         actor=people.coordinator,
         category=category,
         kind=kind,
         status=status,
+        person=cast.author,
         starts_on=timezone.localdate(),
     )
     world.case_a.refresh_from_db()
@@ -200,12 +201,13 @@ def case_page(client, login, membership, case):
     return client.get(reverse("cases:detail", args=[case.public_id])).content.decode()
 
 
-def test_measures_due_for_review_are_highlighted_until_reviewed(client, login, people, world, due_measure):
+def test_measures_due_for_review_are_highlighted_until_reviewed(client, login, people, world, cast, due_measure):
     measures.record_measure(
         case=world.case_a,
         actor=people.coordinator,
         category="educational",
         kind="restorative",
+        person=cast.author,
         starts_on=days_ago(3),
         review_on=timezone.localdate() + timedelta(days=10),
     )
@@ -393,6 +395,7 @@ def test_the_domain_refuses_a_sanction_on_the_victim_without_the_confirmation(pe
             category="disciplinary",
             kind="school_exclusion",
             starts_on=timezone.localdate(),
+            ends_on=timezone.localdate() + timedelta(days=2),
             person=cast.victim,
             **extra,
         )
@@ -402,3 +405,71 @@ def test_the_domain_refuses_a_sanction_on_the_victim_without_the_confirmation(pe
     assert str(cast.victim) in refused.value.message
     assert not Measure.objects.exists()
     assert record(confirmed=True).person == cast.victim
+
+
+# --- A sanction concerns one pupil; a temporary exclusion lasts 8 days at most --------------------------
+
+
+@pytest.mark.parametrize(
+    ("category", "kind"),
+    [
+        ("disciplinary", "reprimand"),
+        ("educational", "restorative"),
+        ("school_change", "author_school_change"),
+    ],
+)
+def test_a_sanction_an_educational_measure_or_a_change_of_school_needs_its_pupil(
+    client, login, people, world, category, kind
+):
+    SchoolFactory(uai="0801234A")
+    login(client, people.coordinator)
+    response = client.post(
+        new_url(world.case_a), payload(category=category, kind=kind, person="", receiving_school="0801234A")
+    )
+    assert response.status_code == 400
+    assert "Choisissez l’élève concerné" in response.content.decode()
+    assert not Measure.objects.exists()
+    with pytest.raises(InterventionRefused) as refused:
+        measures.record_measure(
+            case=world.case_a,
+            actor=people.coordinator,
+            category=category,
+            kind=kind,
+            starts_on=timezone.localdate(),
+            receiving_school=SchoolFactory(uai="0801235B") if category == "school_change" else None,
+        )
+    assert "Choisissez l’élève concerné" in refused.value.message
+    assert not Measure.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["class_exclusion", "school_exclusion"])
+def test_a_temporary_exclusion_lasts_eight_days_at_most_and_has_an_end(client, login, people, world, cast, kind):
+    from datetime import date
+
+    login(client, people.coordinator)
+    data = payload(category="disciplinary", kind=kind, person=str(cast.author.public_id), review_on="")
+    too_long = client.post(new_url(world.case_a), {**data, "starts_on": "2026-12-09", "ends_on": "2027-01-20"})
+    assert too_long.status_code == 400
+    assert "ne peut excéder 8 jours" in too_long.content.decode()
+    nine = client.post(new_url(world.case_a), {**data, "starts_on": "2026-12-09", "ends_on": "2026-12-17"})
+    assert nine.status_code == 400
+    no_end = client.post(new_url(world.case_a), {**data, "starts_on": "2026-12-09", "ends_on": ""})
+    assert no_end.status_code == 400
+    assert "Indiquez la date de fin" in no_end.content.decode()
+    assert not Measure.objects.exists()
+    for ends_on in (date(2027, 1, 20), None):
+        with pytest.raises(InterventionRefused):
+            measures.record_measure(
+                case=world.case_a,
+                actor=people.coordinator,
+                category="disciplinary",
+                kind=kind,
+                person=cast.author,
+                starts_on=date(2026, 12, 9),
+                ends_on=ends_on,
+            )
+    assert not Measure.objects.exists()
+    # Eight calendar days, the first and the last counted: from Wednesday 9 to Wednesday 16.
+    eight = client.post(new_url(world.case_a), {**data, "starts_on": "2026-12-09", "ends_on": "2026-12-16"})
+    assert eight.status_code == 302
+    assert Measure.objects.get().ends_on == date(2026, 12, 16)

@@ -46,12 +46,20 @@ def on_day(series: MppSeries, day: int):
 def test_started_on_is_the_date_of_the_first_meeting_with_the_author(series, people):
     assert series.started_on == days_ago(START)
     mpp.record_author_meeting(
-        series=series, actor=people.coordinator, held_at=at(days_ago(START + 2)), conducted_by=people.coordinator
+        series=series,
+        actor=people.coordinator,
+        held_at=at(days_ago(START + 2)),
+        conducted_by=people.coordinator,
+        summary="Entretien sans reproche.",
     )
     series.refresh_from_db()
     assert series.started_on == days_ago(START + 2)
     mpp.record_author_meeting(
-        series=series, actor=people.coordinator, held_at=at(days_ago(3)), conducted_by=people.coordinator
+        series=series,
+        actor=people.coordinator,
+        held_at=at(days_ago(3)),
+        conducted_by=people.coordinator,
+        summary="Entretien sans reproche.",
     )
     series.refresh_from_db()
     assert series.started_on == days_ago(START + 2)
@@ -109,7 +117,11 @@ def test_only_better_views_since_the_first_meeting_count(world, cast, people):
         victim_view=Interview.VictimView.BETTER,
     )
     mpp.record_author_meeting(
-        series=row, actor=people.coordinator, held_at=at(days_ago(START)), conducted_by=people.coordinator
+        series=row,
+        actor=people.coordinator,
+        held_at=at(days_ago(START)),
+        conducted_by=people.coordinator,
+        summary="Entretien sans reproche.",
     )
     mpp.record_victim_point(
         series=row,
@@ -213,7 +225,11 @@ def test_switching_to_sanctions_closes_the_series_with_a_timeline_event(client, 
     assert AuditEvent.objects.filter(action=Action.MPP_SERIES_CHANGED, detail__change="switched").exists()
     with pytest.raises(InterventionRefused):
         mpp.record_author_meeting(
-            series=series, actor=people.coordinator, held_at=at(days_ago(1)), conducted_by=people.coordinator
+            series=series,
+            actor=people.coordinator,
+            held_at=at(days_ago(1)),
+            conducted_by=people.coordinator,
+            summary="Entretien sans reproche.",
         )
 
 
@@ -229,7 +245,11 @@ def test_the_lead_who_is_not_coordinator_decides_too(people, world, series):
 def test_a_co_worker_runs_the_series_but_does_not_decide(people, world, series):
     world.case_a.co_workers.add(people.social_worker)
     mpp.record_author_meeting(
-        series=series, actor=people.social_worker, held_at=at(days_ago(2)), conducted_by=people.social_worker
+        series=series,
+        actor=people.social_worker,
+        held_at=at(days_ago(2)),
+        conducted_by=people.social_worker,
+        summary="Entretien sans reproche.",
     )
     with pytest.raises(InterventionRefused):
         mpp.switch_to_sanctions(series=series, actor=people.social_worker)
@@ -330,3 +350,98 @@ def test_marking_a_series_improved_or_stopped(client, login, people, world, seri
     series.refresh_from_db()
     assert series.status == MppSeries.Status.IMPROVED
     assert Event.objects.filter(case=world.case_a, kind="mpp", text__contains="amélioration constatée").exists()
+
+
+# --- A meeting says what was said, once per minute; the first has no previous proposals -------------
+
+
+def meeting_post(series, held_at, **overrides):
+    data = {
+        "held_at": held_at.strftime("%Y-%m-%dT%H:%M"),
+        "submission_token": new_token(),
+        "summary": "Il dit qu’il va la laisser tranquille.",
+        "proposals_made": "",
+        "proposals_done": "unknown",
+    }
+    data["conducted_by"] = str(series.created_by.public_id)
+    data.update(overrides)
+    return data
+
+
+def test_a_meeting_without_what_was_said_is_refused(client, login, people, world, cast):
+    series = mpp.start_series(case=world.case_a, actor=people.coordinator, author=cast.author)
+    login(client, people.coordinator)
+    url = reverse("interventions:series_author_meeting", args=[world.case_a.public_id, series.public_id])
+    response = client.post(url, meeting_post(series, at(days_ago(2)), summary="  ", proposals_made=""))
+    assert response.status_code == 400
+    assert "Écrivez ce qui s’est dit pendant l’entretien." in response.content.decode()
+    with pytest.raises(InterventionRefused) as refused:
+        mpp.record_author_meeting(
+            series=series,
+            actor=people.coordinator,
+            held_at=at(days_ago(2)),
+            conducted_by=people.coordinator,
+            summary=" \n ",
+        )
+    assert "Écrivez ce qui s’est dit" in refused.value.message
+    assert not Interview.objects.exists()
+    series.refresh_from_db()
+    assert series.started_on is None
+
+
+def test_a_second_meeting_at_the_same_minute_is_refused(client, login, people, world, cast):
+    series = mpp.start_series(case=world.case_a, actor=people.coordinator, author=cast.author)
+    login(client, people.coordinator)
+    url = reverse("interventions:series_author_meeting", args=[world.case_a.public_id, series.public_id])
+    held = at(days_ago(2))
+    assert client.post(url, meeting_post(series, held)).status_code == 302
+    again = client.post(url, meeting_post(series, held, summary="Autre chose."))
+    assert again.status_code == 400
+    assert "Un entretien est déjà enregistré à cette heure" in again.content.decode()
+    with pytest.raises(InterventionRefused) as refused:
+        mpp.record_author_meeting(
+            series=series,
+            actor=people.coordinator,
+            held_at=held + timedelta(seconds=30),
+            conducted_by=people.coordinator,
+            summary="Encore.",
+        )
+    assert "Un entretien est déjà enregistré à cette heure" in refused.value.message
+    assert Interview.objects.filter(series=series).count() == 1
+    # The next minute is another meeting.
+    assert client.post(url, meeting_post(series, held + timedelta(minutes=1))).status_code == 302
+    assert Interview.objects.filter(series=series).count() == 2
+
+
+def test_the_first_meeting_is_not_asked_about_previous_proposals(client, login, people, world, cast):
+    series = mpp.start_series(case=world.case_a, actor=people.coordinator, author=cast.author)
+    login(client, people.coordinator)
+    url = reverse("interventions:series_author_meeting", args=[world.case_a.public_id, series.public_id])
+    question = "propositions de l’entretien précédent"
+    assert question not in client.get(url).content.decode()
+    assert client.post(url, meeting_post(series, at(days_ago(5)), proposals_done="yes")).status_code == 302
+    assert Interview.objects.get(series=series).proposals_done is None
+    assert question in client.get(url).content.decode()
+    with pytest.raises(InterventionRefused):
+        # Before the first meeting there is still no previous meeting to ask about.
+        mpp.record_author_meeting(
+            series=series,
+            actor=people.coordinator,
+            held_at=at(days_ago(6)),
+            conducted_by=people.coordinator,
+            summary="Plus tôt.",
+            proposals_done=True,
+        )
+    assert client.post(url, meeting_post(series, at(days_ago(2)), proposals_done="no")).status_code == 302
+    assert Interview.objects.filter(series=series).latest("held_at").proposals_done is False
+
+
+def test_without_an_alleged_author_the_start_page_explains_who_adds_one(client, login, people, world):
+    login(client, people.coordinator)
+    url = reverse("interventions:series_start", args=[world.case_a.public_id])
+    html = client.get(url).content.decode()
+    assert "Aucun élève auteur présumé n’est inscrit au dossier" in html
+    assert "coordination" in html and "responsable du dossier" in html
+    assert 'name="author"' not in html
+    assert client.post(url, {"author": ""}).status_code == 400
+    assert not MppSeries.objects.exists()

@@ -47,7 +47,11 @@ def add_rows(case, people, count: int, start: int) -> None:
         Guardianship.objects.create(child=author, guardian=parent, relationship="mother")
         series = mpp.start_series(case=case, actor=people.coordinator, author=author)
         mpp.record_author_meeting(
-            series=series, actor=people.coordinator, held_at=at(days_ago(20)), conducted_by=people.coordinator
+            series=series,
+            actor=people.coordinator,
+            held_at=at(days_ago(20)),
+            conducted_by=people.coordinator,
+            summary="Entretien sans reproche.",
         )
         mpp.record_victim_point(
             series=series,

@@ -54,7 +54,13 @@ def test_the_cpe_starts_a_series_records_a_meeting_and_marks_it_improved(client,
     held = timezone.localtime(timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(
         series_url("series_author_meeting", series),
-        {"held_at": held, "conducted_by": str(cpe.public_id), "proposals_done": "yes", "submission_token": new_token()},
+        {
+            "held_at": held,
+            "conducted_by": str(cpe.public_id),
+            "summary": "Elle a écouté l’élève, sans reproche.",
+            "proposals_done": "yes",
+            "submission_token": new_token(),
+        },
     )
     assert response.status_code == 302
     meeting = Interview.objects.get(series=series)
@@ -67,7 +73,11 @@ def test_the_cpe_starts_a_series_records_a_meeting_and_marks_it_improved(client,
 def test_the_switch_to_sanctions_stays_with_the_coordinator_or_the_lead(client, login, people, world, cast):
     series = mpp.start_series(case=world.case_a, actor=people.school_a_staff, author=cast.author)
     mpp.record_author_meeting(
-        series=series, actor=people.school_a_staff, held_at=at(days_ago(20)), conducted_by=people.school_a_staff
+        series=series,
+        actor=people.school_a_staff,
+        held_at=at(days_ago(20)),
+        conducted_by=people.school_a_staff,
+        summary="Entretien sans reproche.",
     )
     login(client, people.school_a_staff)
     assert client.post(series_url("series_switch", series)).status_code == 403

@@ -211,7 +211,13 @@ def meetings_and_mpp(people):
     Involvement.objects.create(case=case, person=author, role="alleged_author")
     series = mpp.start_series(case=case, actor=people.coordinator, author=author)
     held = timezone.now() - timedelta(days=20)
-    mpp.record_author_meeting(series=series, actor=people.coordinator, held_at=held, conducted_by=people.coordinator)
+    mpp.record_author_meeting(
+        series=series,
+        actor=people.coordinator,
+        held_at=held,
+        conducted_by=people.coordinator,
+        summary="Entretien sans reproche.",
+    )
     mpp.propose_switches(timezone.now())
     from halte.interventions import families
 

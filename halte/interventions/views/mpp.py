@@ -10,6 +10,8 @@ from django.views.decorators.http import require_POST
 from halte.access import interventions as access
 from halte.access import policy
 from halte.access.policy import Capability
+from halte.cases.enums import Role as InvolvementRole
+from halte.cases.models import Involvement
 from halte.core import submission
 from halte.interventions import mpp
 from halte.interventions.common import InterventionRefused
@@ -29,6 +31,21 @@ def _series_for(request, case, series_id) -> MppSeries:
     return series
 
 
+def _no_author_left(case) -> str:
+    """Why there is nothing to pick on the start page, and who can change that: the coordination or the
+    case's lead add the people of a case (``access.cases.can_manage``)."""
+    if not Involvement.objects.filter(case=case, role=InvolvementRole.ALLEGED_AUTHOR).exists():
+        text = _(
+            "Aucun élève auteur présumé n’est inscrit au dossier : la préoccupation partagée s’engage avec un "
+            "élève cité comme auteur présumé. La coordination de la cellule ou le responsable du dossier peut "
+            "l’ajouter depuis la partie « Personnes » du dossier."
+        )
+        if case.lead_id:
+            text += " " + _("Responsable du dossier : %(lead)s.") % {"lead": case.lead.user.get_full_name()}
+        return text
+    return _("La préoccupation partagée est déjà engagée avec chaque élève auteur présumé du dossier.")
+
+
 @policy.requires(Capability.READ_CASES)
 def series_start(request, public_id):
     case = case_for(request, public_id)
@@ -39,6 +56,17 @@ def series_start(request, public_id):
         # Sent back to the series, as a form posted twice is (« Déjà enregistré »).
         messages.info(request, mpp.already_engaged(engaged))
         return back(case, ANCHOR)
+    if not form.fields["author"].choices:
+        return form_page(
+            request,
+            case,
+            form=None,
+            title=_("Engager la préoccupation partagée — %(ref)s") % {"ref": case.reference},
+            submit_label="",
+            page="series_start",
+            anchor=ANCHOR,
+            intro=_no_author_left(case),
+        )
     if request.method == "POST" and form.is_valid():
         try:
             mpp.start_series(case=case, actor=request.membership, author=form.cleaned_data["author"])
@@ -68,7 +96,8 @@ def series_author_meeting(request, public_id, series_id):
     case = case_for(request, public_id)
     series = _series_for(request, case, series_id)
     require(access.can_run_mpp(request.membership, case))
-    form = AuthorMeetingForm(posted(request), case=case, actor=request.membership)
+    first = not mpp.has_author_meeting(series)
+    form = AuthorMeetingForm(posted(request), case=case, actor=request.membership, first=first)
     if request.method == "POST" and form.is_valid():
         try:
             with once(request, form, case, ANCHOR):
