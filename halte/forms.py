@@ -14,8 +14,8 @@ STALE_PAGE_MESSAGE = _(
 # A choice the page did not offer (altered, or kept open while the choices changed). Said in words:
 # Django's own message repeats the posted value, a code word (« judicial ») or an identifier.
 INVALID_CHOICE = _(
-    "Ce choix n’est pas (ou plus) proposé : rien n’a été enregistré. "
-    "Rechargez la page, puis choisissez parmi les options affichées."
+    "Ce choix n’est pas (ou plus) proposé : choisissez parmi les options affichées (rechargez la page si "
+    "elles ont changé)."
 )
 
 

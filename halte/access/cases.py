@@ -555,25 +555,18 @@ def without_conflicts(memberships, case: Case) -> list:
     return [m for m in memberships if m.organisation_id not in withdrawn and m.user.email.lower() not in named]
 
 
-def cancellable_actions(membership, case: Case, actions) -> set[int]:
-    """The ids of the case's actions that ``can_cancel_action`` allows, decided once for the case."""
-    if not can_manage(membership, case):
-        return set()
-    return completable_actions(membership, case, actions)
-
-
-def completable_actions(membership, case: Case, actions) -> set[int]:
-    """The ids of the case's actions that ``can_complete_action`` allows, decided once for the case
-    (one conflict check, one reading of its compartments and of the case's team) rather than per
-    action: the case page lists them all. Same rule as ``can_complete_action``."""
+def action_rights(membership, case: Case, actions) -> tuple[set[int], set[int]]:
+    """The ids of the case's actions that ``can_complete_action`` allows, and of those that
+    ``can_cancel_action`` allows, decided once for the case (one conflict check, one reading of its
+    compartments and of the case's team) rather than per action: the case page lists them all."""
     if not can_read_case_content(membership) or is_conflicted(membership, case):
-        return set()
+        return set(), set()
     readable = compartments(membership, case)
     manages = can_manage(membership, case)
-    allowed = set()
+    completable = set()
     for action in actions:
         owes = owes_action(membership, action)
         sees = (owes or CORE in readable) if action.compartment == CORE else (action.compartment in readable)
         if sees and (owes or manages):
-            allowed.add(action.pk)
-    return allowed
+            completable.add(action.pk)
+    return completable, (set(completable) if manages else set())

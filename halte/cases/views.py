@@ -467,8 +467,7 @@ def _action_rows(membership, case: Case, shown, now) -> list[dict]:
     its badge and whether the member may complete or cancel it."""
     rows = []
     actions_list = [action for action in case.actions.all() if action.compartment in shown]  # prefetched
-    completable = access.completable_actions(membership, case, actions_list)
-    cancellable = access.cancellable_actions(membership, case, actions_list)
+    completable, cancellable = access.action_rights(membership, case, actions_list)
     for action in actions_list:
         action.case = case  # the case already fetched, its shares prefetched: no query per row
         row = {"action": action, "state": _action_state(action, case, now)}

@@ -120,8 +120,8 @@ VIA_REASONS = {
         "%(title)s %(of_pupil)s"
     ),
     "elsewhere": gettext_lazy(
-        "Consigne concernant %(guardian)s, %(title)s %(of_pupil)s : ne pas contacter cette famille sans "
-        "l’accord de la coordination"
+        "Consigne concernant %(guardian)s, %(title)s %(of_pupil)s : ne pas contacter cette famille tant que "
+        "cette consigne n’est pas levée"
     ),
     "child_interest": gettext_lazy(
         "La coordination a décidé de ne pas informer les parents %(of_source)s (intérêt de l’enfant) : cette "

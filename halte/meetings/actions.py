@@ -18,7 +18,8 @@ from datetime import datetime
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -74,12 +75,21 @@ def _paris(moment: datetime) -> str:
     return _("%(day)s à %(time)s") % {"day": local.strftime("%d/%m/%Y"), "time": local.strftime("%H:%M")}
 
 
+def latest_opening(starts_at: datetime) -> datetime:
+    """The latest a case may have been opened in Halte to be examined at a meeting that began at
+    `starts_at`: the end of that day (Paris). An emergency meeting by phone this morning was about a
+    situation the cell knew of, entered in Halte in the afternoon; a case opened the next day or later
+    cannot have been examined there (its « examen en cellule » would come before the case)."""
+    local = timezone.localtime(starts_at, timezone.get_default_timezone())
+    return local.replace(hour=23, minute=59, second=59, microsecond=999999)
+
+
 def _require_opened_by(case: Case, starts_at: datetime) -> None:
-    """A meeting that began before a case was opened cannot have examined it (nor stop its clock)."""
-    if case.opened_at > starts_at:
+    """A case opened after the day a meeting began cannot have been examined there (nor stop its clock)."""
+    if case.opened_at > latest_opening(starts_at):
         raise MeetingRefused(
             _(
-                "Le dossier %(reference)s a été ouvert le %(opened)s, après le début de la réunion (%(began)s) : "
+                "Le dossier %(reference)s a été ouvert le %(opened)s, après le jour de la réunion (%(began)s) : "
                 "il n’a pas pu y être examiné. Inscrivez-le à une réunion suivante."
             )
             % {"reference": case.reference, "opened": _paris(case.opened_at), "began": _paris(starts_at)}
@@ -260,7 +270,9 @@ def mark_held(
         changed = ["status", "held_at"]
         messages: list[dict] = []
         if held_at is not None and held_at < locked.starts_at:
-            opened_later = locked.items.filter(case__opened_at__gt=held_at).select_related("case").first()
+            opened_later = (
+                locked.items.filter(case__opened_at__gt=latest_opening(held_at)).select_related("case").first()
+            )
             if opened_later is not None:
                 _require_opened_by(opened_later.case, held_at)
             locked.starts_at = held_at
@@ -540,10 +552,11 @@ def record_minutes(
             except ActionRefused as refused:
                 raise MeetingRefused(refused.message) from refused
             Decision.objects.create(item=row, action=action)
-        # A meeting that began before the case was opened never counts as its review (no negative delay).
-        Case.objects.filter(pk=case.pk, cell_meeting_at__isnull=True, opened_at__lte=meeting.starts_at).update(
-            cell_meeting_at=meeting.starts_at
-        )
+        # A meeting of the day the case was opened, begun before its opening in Halte, reviews it at its
+        # opening (never a negative delay); a case opened a later day is not reviewed by it.
+        Case.objects.filter(
+            pk=case.pk, cell_meeting_at__isnull=True, opened_at__lte=latest_opening(meeting.starts_at)
+        ).update(cell_meeting_at=Greatest(Value(meeting.starts_at), F("opened_at")))
         day = timezone.localtime(meeting.starts_at, timezone.get_default_timezone()).strftime("%d/%m/%Y")
         if first:
             text = _("Examiné en réunion de la cellule du %(day)s : compte rendu enregistré.") % {"day": day}

@@ -2,8 +2,11 @@
 the police liaison sees that compartment and nothing else. axe finds nothing on the case pages."""
 
 import base64
+import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django_otp.oath import totp
 
 from halte.accounts.models import Role
@@ -78,12 +81,13 @@ def test_triage_to_p2_share_with_police_who_sees_only_judicial(page, browser, li
     magistrate.wait_for_url("**/partages/")
     assert_accessible(magistrate)
     share = magistrate.locator("main form[novalidate]")
-    share.get_by_label("Structure").select_option(
+    share.get_by_role("combobox", name=re.compile(r"^Structure")).select_option(
         label="Direction interdépartementale de la police nationale de la Somme"
     )
     share.locator("label", has_text="Volet judiciaire").click()
     share.get_by_label("Fondement juridique").select_option("art40")
-    share.get_by_label("Partage valable jusqu’au").fill("2099-12-31")
+    # A share lasts a year at most.
+    share.get_by_label("Partage valable jusqu’au").fill((timezone.localdate() + timedelta(days=60)).isoformat())
     share.get_by_role("button", name="Partager").click()
     magistrate.wait_for_selector("text=Dossier partagé.")
     assert_accessible(magistrate)

@@ -171,7 +171,7 @@ def test_the_magistrate_records_the_judicial_facts_and_shares_the_judicial_part(
     until = timezone.localdate() + timedelta(days=90)
     page.goto(f"/dossiers/{case.public_id}/partages/")  # the sharing page
     assert_accessible(page)
-    page.get_by_label("Structure").select_option(label=police.name)
+    page.get_by_role("combobox", name=re.compile(r"^Structure")).select_option(label=police.name)
     page.locator("label[for=id_compartments_1]").click()  # « Volet judiciaire »
     page.get_by_label("Fondement juridique").select_option("art40")
     page.get_by_label("Partage valable jusqu’au").fill(until.isoformat())

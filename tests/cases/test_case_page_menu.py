@@ -348,7 +348,7 @@ def test_the_conflict_page(client, login, people, case):
     assert client.get(url).status_code == 403
 
 
-def test_completable_actions_is_can_complete_action_for_the_whole_case(people, case):
+def test_action_rights_are_the_predicates_for_the_whole_case(people, case):
     """The case page decides once for all the case's actions; the answer is the predicate's, per action."""
     from halte.access import cases as access
     from halte.cases.models import Action
@@ -364,14 +364,16 @@ def test_completable_actions_is_can_complete_action_for_the_whole_case(people, c
                 created_by=people.coordinator,
             )
     actions = list(Action.objects.filter(case=case).select_related("case"))
-    for name in ("coordinator", "magistrate", "social_worker", "school_a_staff", "police", "association_worker"):
-        membership = getattr(people, name)
-        expected = {a.pk for a in actions if access.can_complete_action(membership, a)}
-        assert access.completable_actions(membership, case, actions) == expected, name
+    members = [getattr(people, name) for name in ("coordinator", "magistrate", "social_worker")]
+    members += [getattr(people, name) for name in ("school_a_staff", "police", "association_worker")]
+    for membership in members:
+        completable, cancellable = access.action_rights(membership, case, actions)
+        assert completable == {a.pk for a in actions if access.can_complete_action(membership, a)}, membership
+        assert cancellable == {a.pk for a in actions if access.can_cancel_action(membership, a)}, membership
     case.co_workers.add(people.magistrate)
-    assert access.completable_actions(people.magistrate, case, actions) == {
-        a.pk for a in actions if access.can_complete_action(people.magistrate, a)
-    }
+    completable, cancellable = access.action_rights(people.magistrate, case, actions)
+    assert completable == {a.pk for a in actions if access.can_complete_action(people.magistrate, a)}
+    assert cancellable == {a.pk for a in actions if access.can_cancel_action(people.magistrate, a)}
 
 
 def test_linking_to_an_unknown_or_invisible_case_says_so_on_its_page(client, login, people, case, world):

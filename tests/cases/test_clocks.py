@@ -534,7 +534,7 @@ def test_the_command_runs_one_pass_at_the_given_instant_and_prints_a_summary(tea
     out = StringIO()
     call_command("tick", "--now", "2026-11-25T21:11", stdout=out)
     # Every clock has had the notice of its level: the case is not even read again.
-    assert out.getvalue().strip() == "Échéances : rien à envoyer (0 dossiers examinés)."
+    assert out.getvalue().strip() == "Échéances : rien à envoyer (0 dossier examiné)."
     assert ClockNotice.objects.count() == 4
 
 

@@ -164,7 +164,7 @@ def test_the_triage_refuses_a_forged_guardian_role_and_creates_nobody(client, lo
     login(client, people.coordinator)
     response, _data = decide(client, report, changes={"Jade": {"role": "guardian"}})
     assert response.status_code == 400
-    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert "Ce choix n’est pas (ou plus) proposé" in response.content.decode()
     assert not Case.objects.exists() and not Person.objects.exists()
 
 

@@ -49,7 +49,7 @@ def test_a_share_beyond_the_maximum_is_refused_in_french(client, login, people, 
     before = Share.objects.count()
     for until in (days(actions.SHARE_MAX_DAYS + 1), timezone.datetime(2099, 1, 1).date()):
         response = post_share(client, world.case_b, police, ["judicial"], until)
-        assert response.status_code == 200
+        assert response.status_code == 400
         page = response.content.decode()
         assert "Un partage dure au plus un an" in page
         assert Share.objects.count() == before
@@ -147,7 +147,7 @@ def test_the_share_proposed_with_an_action_has_the_same_maximum(client, login, p
         "action-submission_token": new_token(),
     }
     response = client.post(reverse("cases:add_action", args=[world.case_b.public_id]), data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Un partage dure au plus un an" in response.content.decode()
     assert not Share.objects.filter(case=world.case_b, organisation=people.association_worker.organisation)
 

@@ -238,7 +238,7 @@ def test_a_forged_record_choice_is_refused_with_a_french_message(client, login, 
 
     assert response.status_code == 400
     assert not Case.objects.exists()
-    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert "Ce choix n’est pas (ou plus) proposé" in response.content.decode()
 
 
 def test_a_kept_pupil_without_a_first_name_is_refused_and_nothing_is_created(client, login, people):

@@ -53,7 +53,7 @@ def test_the_recipient_list_marks_a_missing_address_and_the_post_says_where_to_a
     other = re.search(rf'<option value="{filled.author_guardian_link.public_id}"[^>]*>([^<]*)</option>', page)
     assert other and "adresse manquante" not in other[1]
     response = _post(client, world.case_a, filled.guardian_link, _next(1), time(10, 0))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Sophie Martin" in response.content.decode() and not world.case_a.documents.exists()
 
 

@@ -42,7 +42,7 @@ def _interview(world, people, cast, moment):
 def _author_meeting(world, people, cast, moment):
     series = mpp.start_series(case=world.case_a, actor=people.coordinator, author=cast.author)
     return mpp.record_author_meeting(
-        series=series, actor=people.coordinator, held_at=moment, conducted_by=people.coordinator
+        series=series, actor=people.coordinator, held_at=moment, conducted_by=people.coordinator, summary="Échange."
     )
 
 
@@ -101,7 +101,11 @@ def test_a_report_received_before_the_case_was_opened_starts_it(world):
 def test_a_follow_up_point_before_the_series_first_meeting_is_refused(opened_ten_days_ago, world, people, cast):
     series = mpp.start_series(case=world.case_a, actor=people.coordinator, author=cast.author)
     mpp.record_author_meeting(
-        series=series, actor=people.coordinator, held_at=at(days_ago(5)), conducted_by=people.coordinator
+        series=series,
+        actor=people.coordinator,
+        held_at=at(days_ago(5)),
+        conducted_by=people.coordinator,
+        summary="Échange.",
     )
     series.refresh_from_db()
     with pytest.raises(InterventionRefused) as refused:

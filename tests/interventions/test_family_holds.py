@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from halte.cases.models import Involvement
+from halte.core.french import of_name
 from halte.core.submission import new_token
 from halte.interventions import families
 from halte.interventions.common import InterventionRefused
@@ -432,8 +433,8 @@ def test_a_family_held_through_a_brother_on_the_same_case_is_flagged_on_every_pa
     page = client.get(case_url(world.case_a)).content.decode()
     # The reason is the father they share, named — not a consigne on Noah's family, which has none.
     through = (
-        f"Consigne « ne pas informer » sur la famille de {cast.author} : elle concerne aussi "
-        f"{cast.author_guardian}, représentant légal de {cast.second_author}"
+        f"Consigne « ne pas informer » sur la famille {of_name(cast.author)} : elle concerne aussi "
+        f"{cast.author_guardian}, représentant légal {of_name(cast.second_author)}"
     )
     assert through in family_block(page, cast.second_author)
     assert OWN_WARNING in family_block(page, cast.author)
@@ -442,8 +443,8 @@ def test_a_family_held_through_a_brother_on_the_same_case_is_flagged_on_every_pa
     convocation = reverse("documents:generate", args=[world.case_a.public_id, "convocation"])
     for url in (contact_url(world.case_a), interview_url(world.case_a), convocation):
         html = client.get(url).content.decode()
-        assert f"Famille de {cast.second_author} : {through}" in html, url
-        assert f"Famille de {cast.victim} :" not in html, url
+        assert f"Famille {of_name(cast.second_author)} : {through}" in html, url
+        assert f"Famille {of_name(cast.victim)} :" not in html, url
 
 
 def test_a_family_held_through_a_brother_s_exception_is_flagged(client, login, people, world, cast, brothers):
@@ -452,7 +453,10 @@ def test_a_family_held_through_a_brother_s_exception_is_flagged(client, login, p
     login(client, people.school_a_staff)
     page = client.get(case_url(world.case_a)).content.decode()
     block = family_block(page, cast.second_author)
-    assert f"cette décision concerne aussi {cast.author_guardian}, représentant légal de {cast.second_author}" in block
+    assert (
+        f"cette décision concerne aussi {cast.author_guardian}, représentant légal {of_name(cast.second_author)}"
+        in block
+    )
     assert CHILD_INTEREST in block
     assert CHILD_INTEREST not in family_block(page, cast.victim)
 

@@ -96,12 +96,12 @@ def test_the_refusals_for_lucas_s_family_name_the_shared_guardian_not_a_consigne
         )
     for text in (str(informed.value), convocation, str(interview.value)):
         assert WHY in text, text
-        assert "Consigne « ne pas informer » sur la famille de Enzo Lefèvre" in text, text
+        assert "Consigne « ne pas informer » sur la famille d’Enzo Lefèvre" in text, text
         assert WRONG not in text, text
         assert REASON not in text, text
     assert not ParentsInformation.objects.exists()
     # Enzo's own family keeps its own words; Chloé's family is free.
-    assert "Consigne « ne pas informer » sur la famille de Enzo Lefèvre" in families.convocation_refusal(
+    assert "Consigne « ne pas informer » sur la famille d’Enzo Lefèvre" in families.convocation_refusal(
         case, scene.enzo, scene.karim
     )
     assert families.convocation_refusal(case, scene.chloe, scene.sophie) is None
@@ -120,7 +120,7 @@ def test_the_families_block_and_the_form_pages_name_the_shared_guardian(client, 
     for url in (contact_url(scene.case), interview_url(scene.case), convocation):
         html = client.get(url).content.decode()
         assert (
-            f"Famille de Lucas Durand : Consigne « ne pas informer » sur la famille de Enzo Lefèvre : {WHY}" in html
+            f"Famille de Lucas Durand : Consigne « ne pas informer » sur la famille d’Enzo Lefèvre : {WHY}" in html
         ), url
         assert WRONG not in html, url
 
@@ -165,7 +165,7 @@ def test_a_contact_with_a_held_family_needs_a_confirmation_and_is_journaled(clie
     refused = client.post(url, contact(staff, scene.enzo, summary="Appel au père"))
     assert refused.status_code == 400
     html = refused.content.decode()
-    assert "Famille de Enzo Lefèvre" in html and "Cochez la case" in html
+    assert "Famille d’Enzo Lefèvre" in html and "Cochez la case" in html
     assert not FamilyContact.objects.exists()
     done = client.post(url, contact(staff, scene.enzo, summary="Appel au père", hold_confirmed="on"))
     assert done.status_code == 302

@@ -81,18 +81,24 @@ def test_the_proposal_leaves_out_cases_opened_after_the_meeting_began(people, he
     assert not AgendaItem.objects.exists()
 
 
-def test_a_planned_meeting_is_not_brought_forward_before_a_case_of_its_agenda_was_opened(people):
+def test_a_planned_meeting_is_not_brought_forward_before_the_day_a_case_of_its_agenda_was_opened(people):
     planned = make_meeting(people.coordinator, timezone.now() + timedelta(hours=6))
-    case = make_case("HS-2026-000779", priority="P1", opened_at=timezone.now() - timedelta(hours=1))
+    day = timezone.localtime(timezone.now() - timedelta(days=3), timezone.get_default_timezone())
+    opened = day.replace(hour=12, minute=0, second=0, microsecond=0)
+    case = make_case("HS-2026-000779", priority="P1", opened_at=opened)
     actions.add_item(meeting=planned, actor=people.coordinator, case=case)
     with pytest.raises(actions.MeetingRefused, match="HS-2026-000779"):
-        actions.mark_held(meeting=planned, actor=people.coordinator, held_at=timezone.now() - timedelta(hours=2))
+        actions.mark_held(meeting=planned, actor=people.coordinator, held_at=opened - timedelta(days=2))
     planned.refresh_from_db()
     assert planned.status == Meeting.Status.PLANNED
-    # Brought forward to after the case was opened: fine.
-    actions.mark_held(meeting=planned, actor=people.coordinator, held_at=timezone.now() - timedelta(minutes=30))
+    # The morning of the day it was opened (an emergency call before the case was entered): fine, and
+    # its minutes review the case at its opening, never before it.
+    actions.mark_held(meeting=planned, actor=people.coordinator, held_at=opened.replace(hour=9))
     planned.refresh_from_db()
     assert planned.status == Meeting.Status.HELD
+    actions.record_minutes(item=planned.items.get(), actor=people.coordinator, minutes="Situation examinée.")
+    case.refresh_from_db()
+    assert case.cell_meeting_at == opened
 
 
 def test_minutes_on_such_an_item_never_stop_the_cell_review_clock(people, held, late_case):

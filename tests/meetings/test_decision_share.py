@@ -167,7 +167,7 @@ def test_a_decision_naming_a_held_family_asks_a_confirmation(client, login, peop
     response = client.post(url_of(cell.item_a), post_data(decisions=[held]))
     assert response.status_code == 400  # refused until confirmed, as every form shown again after a post
     html = response.content.decode()
-    assert "la famille de Enzo Lefèvre" in html and "Cochez la case" in html
+    assert "la famille d’Enzo Lefèvre" in html and "Cochez la case" in html
     assert "Audition prévue" not in html
     nothing_saved(cell)
     confirmed = {**post_data(decisions=[held]), "hold_confirmed": "on"}

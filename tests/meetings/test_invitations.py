@@ -280,7 +280,7 @@ def test_inviting_someone_who_never_reads_cases_is_a_form_error(client, login, p
     url = reverse("meetings:invitations", args=[meeting.public_id])
     response = client.post(url, {"members": [people.magistrate.pk], "other": people.analyst.pk})
     assert response.status_code == 400
-    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert "Ce choix n’est pas (ou plus) proposé" in response.content.decode()
     assert not meeting.invitations.exists()
 
 

@@ -162,7 +162,7 @@ def test_a_refusal_inside_the_transaction_rolls_everything_back(people, cell):
         ),
         (
             post_data(decisions=[{"title": "Structure", "owner_organisation": "999999", "due_on": in_days(2)}]),
-            "Sélectionnez un choix valide.",
+            "Ce choix n’est pas (ou plus) proposé",
         ),
         ({"cr-minutes": "Sans formulaire de décisions"}, "ManagementForm"),
         (post_data(minutes="x" * 20_001), "20000 caractères"),
@@ -271,7 +271,7 @@ def test_an_owner_who_never_reads_cases_is_refused(client, login, people, cell, 
     }
     response = client.post(url_of(cell.item_a), post_data(decisions=[decision]))
     assert response.status_code == 400
-    assert "Sélectionnez un choix valide." in response.content.decode()
+    assert "Ce choix n’est pas (ou plus) proposé" in response.content.decode()
     nothing_saved(cell)
 
 

@@ -161,7 +161,7 @@ def test_no_dashboard_of_a_commune(client, login, people, communes):
     assert 'value="departement:080"' in html
     assert "commune:" not in html
     refused = client.get(DASHBOARD, {**communes, "territoire": "commune:080:Abbeville"})
-    assert "Sélectionnez un choix valide" in refused.content.decode()
+    assert "Ce choix n’est pas (ou plus) proposé" in refused.content.decode()
     assert (
         client.get(
             reverse("stats:export", args=["communes", "csv"]), {"territoire": "commune:080:Abbeville"}
@@ -180,7 +180,7 @@ def test_type_and_sector_are_offered_only_when_the_directory_allows(client, logi
     assert 'value="college"' not in html
     assert "Signalements reçus par canal</h3>" in html  # no column per type either
     refused = client.get(DASHBOARD, {"niveau": "college"}).content.decode()
-    assert "Sélectionnez un choix valide" in refused
+    assert "Ce choix n’est pas (ou plus) proposé" in refused
     assert client.get(reverse("stats:export", args=["delais", "csv"]), {"secteur": "private"}).status_code == 400
     # Once every type and sector of the Somme stands in two communes, the splits are offered.
     for uai, kind, sector, commune in [
@@ -222,16 +222,16 @@ def test_exports_are_journaled(client, login, people, communes):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"annee": "1999"}, "Sélectionnez un choix valide"),
-        ({"annee": "deux-mille"}, "Sélectionnez un choix valide"),
+        ({"annee": "1999"}, "Ce choix n’est pas (ou plus) proposé"),
+        ({"annee": "deux-mille"}, "Ce choix n’est pas (ou plus) proposé"),
         ({"du": "2025-13", "au": "2026-01"}, "Indiquez le mois sous la forme AAAA-MM"),
         ({"du": "sept-25", "au": "2026-01"}, "Indiquez le mois sous la forme AAAA-MM"),
         ({"du": "2025-09"}, "Indiquez le premier et le dernier mois"),
         ({"du": "2025-09", "au": "2025-01"}, "Le premier mois doit précéder le dernier"),
         ({"du": "2020-01", "au": "2024-01"}, "36 mois au plus"),
-        ({"territoire": "commune:080:Amiens"}, "Sélectionnez un choix valide"),
-        ({"niveau": "universite"}, "Sélectionnez un choix valide"),
-        ({"canal": "pigeon"}, "Sélectionnez un choix valide"),
+        ({"territoire": "commune:080:Amiens"}, "Ce choix n’est pas (ou plus) proposé"),
+        ({"niveau": "universite"}, "Ce choix n’est pas (ou plus) proposé"),
+        ({"canal": "pigeon"}, "Ce choix n’est pas (ou plus) proposé"),
     ],
 )
 def test_bad_filters_get_a_french_message_never_an_error(client, login, people, query, message):
