@@ -17,7 +17,7 @@ def french_plural(n) -> bool:
 def install() -> None:
     """Make untranslated plural messages follow the French rule (called once, at start-up)."""
     translation_class = trans_real.DjangoTranslation
-    if getattr(translation_class, "_halte_french_plurals", False):
+    if getattr(translation_class.ngettext, "french_plurals", False):
         return
 
     def ngettext(self, msgid1, msgid2, n):
@@ -30,5 +30,5 @@ def install() -> None:
                 return msgid2 if french_plural(n) else msgid1
             return msgid1 if n == 1 else msgid2
 
-    translation_class.ngettext = ngettext
-    translation_class._halte_french_plurals = True
+    ngettext.french_plurals = True  # type: ignore[attr-defined]
+    translation_class.ngettext = ngettext  # type: ignore[method-assign]
