@@ -143,6 +143,29 @@ def _fast_flush_past_the_journal_guards():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _live_server_threads_close_only_their_own_connections():
+    """The live server's request threads close their database connections when a request ends. On the
+    in-memory SQLite database the connection is the test process's own, lent to the server's threads
+    (Django never really closes it), and a request still being served when the browser of a finished
+    test let go of it — a stylesheet, a font — then fails the connection's thread check in a thread
+    nobody waits for. The threads close only the connections that are theirs."""
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.db import connections
+
+    original = ThreadedWSGIServer._close_connections
+
+    def close_own_connections(self):
+        lent = set(self.connections_override or {})
+        for connection in connections.all(initialized_only=True):
+            if connection.alias not in lent:
+                connection.close()
+
+    ThreadedWSGIServer._close_connections = close_own_connections
+    yield
+    ThreadedWSGIServer._close_connections = original
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _static_files_listed_once():
     """Each test client builds its own request handler, and WhiteNoise's middleware then lists and stats
     every static file (about a quarter of a second) — once per test. Production builds it once per
