@@ -233,7 +233,9 @@ def test_the_first_pages_of_my_actions_and_deadlines_are_read_from_their_indexes
     page = next(
         found for sql, found in plans.items() if sql.startswith('SELECT "cases_action"."id"') and "LIMIT 25" in sql
     )
-    assert "action_open_owed_idx" in page, page
+    # From the member's organisation's open actions by an index on the owner (the partial one in due order,
+    # or the owner/status one and a sort of those rows: the planner picks by the statistics of the run).
+    assert "action_open_owed_idx" in page or "action_owner_idx" in page, page
 
     # « Mes échéances »: pending milestones from their partial indexes (not every open case), pending
     # follow-ups and open actions from indexes (which ones depends on how many cases are the member's).

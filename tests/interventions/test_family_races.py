@@ -125,6 +125,9 @@ def test_a_convocation_waits_for_ne_pas_informer_being_set_and_is_refused(people
     """The PDF is built outside any transaction; the refusal is checked again under the locks, so an
     instruction committed while it was rendered stops it."""
     link(cast.author, cast.author_guardian, "father", parental_authority=True)
+    # A convocation goes to a postal address: without one it is refused before any lock is taken.
+    cast.author_guardian.address = "12 rue des Lilas\n80000 Amiens"
+    cast.author_guardian.save(update_fields=["address"])
     details = ConvocationDetails(
         on=timezone.localdate() + timedelta(days=3),
         at=timezone.localtime().time().replace(hour=14, minute=30, second=0, microsecond=0),
